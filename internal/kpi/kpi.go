@@ -1,0 +1,268 @@
+// Package kpi holds kpimon's domain: plans, indicators, observations, the
+// evaluation of an indicator against its target, and the service interfaces
+// the other packages implement. It imports no project package and no
+// third-party module.
+package kpi
+
+import (
+	"time"
+)
+
+// Kind says how an actual figure is compared with the target.
+type Kind string
+
+const (
+	// KindAtLeast: the actual must reach the target (达到, 突破, 以上).
+	KindAtLeast Kind = "at_least"
+	// KindAtMost: the actual must fall to the target or below (能耗下降为).
+	KindAtMost Kind = "at_most"
+	// KindIncrease: each period must be above the one before (持续增长, 逐年加大, 不断增加).
+	KindIncrease Kind = "increase"
+	// KindReduceBy: the actual must be at most baseline × (1 − target/100) (压缩10%以上).
+	KindReduceBy Kind = "reduce_by"
+	// KindMilestone: a qualitative line, reported as 1 (done) or 0 (not done).
+	KindMilestone Kind = "milestone"
+)
+
+// Kinds lists every valid kind.
+var Kinds = []Kind{KindAtLeast, KindAtMost, KindIncrease, KindReduceBy, KindMilestone}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Measure says how observations of different periods combine.
+type Measure string
+
+const (
+	// MeasureLevel: each figure is a stock at period end; the latest counts.
+	MeasureLevel Measure = "level"
+	// MeasureCumulative: each figure is what was newly added in its period;
+	// the actual is the sum since the plan start (the 新增 targets).
+	MeasureCumulative Measure = "cumulative"
+)
+
+// Frequency is how often a figure is reported.
+type Frequency string
+
+const (
+	Annual    Frequency = "annual"
+	Quarterly Frequency = "quarterly"
+	Monthly   Frequency = "monthly"
+)
+
+// Valid reports whether f is a known frequency.
+func (f Frequency) Valid() bool { return f == Annual || f == Quarterly || f == Monthly }
+
+// BaselineRule says where a baseline comes from when the document gives no value.
+type BaselineRule string
+
+const (
+	// BaselineGiven: the indicator's Baseline field holds it (or none is needed).
+	BaselineGiven BaselineRule = ""
+	// BaselineFirstObservation: the first reported figure is the baseline
+	// (the document's 在现有基础上, "from the present level").
+	BaselineFirstObservation BaselineRule = "first_observation"
+)
+
+// Plan is one targets file: a government plan with its indicators.
+type Plan struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	TitleEN   string `json:"title_en,omitempty"`
+	Region    string `json:"region"`
+	Source    string `json:"source"`     // source document
+	StartYear int    `json:"start_year"` // the plan's start: periods before it are outside the plan
+	EndYear   int    `json:"end_year"`   // the plan's last deadline year
+}
+
+// Baseline is the value an indicator starts from.
+type Baseline struct {
+	Period Period  `json:"period"`
+	Value  float64 `json:"value"`
+}
+
+// Indicator is one numeric (or milestone) target of a plan.
+type Indicator struct {
+	ID           string       `json:"id"` // stable ASCII id, unique within its plan
+	Plan         string       `json:"plan"`
+	Name         string       `json:"name"` // Chinese name as the document words it
+	NameEN       string       `json:"name_en"`
+	Task         int          `json:"task"` // 主要任务 number, 1..6 in the seed
+	TaskTitle    string       `json:"task_title"`
+	WorkLine     string       `json:"work_line"`  // the 工作要点 text, or its id
+	LeadUnits    []string     `json:"lead_units"` // 责任单位, exactly as the table names them
+	CoUnits      []string     `json:"co_units"`   // 配合单位
+	Unit         string       `json:"unit"`       // 家, %, 件, 元, 吨标准煤/万元, 人, 个, 项 …
+	Kind         Kind         `json:"kind"`
+	Target       float64      `json:"target"` // for reduce_by: the percent to cut
+	Deadline     int          `json:"deadline"`
+	DeadlineNote string       `json:"deadline_note,omitempty"` // e.g. why the plan's end year is used
+	Baseline     *Baseline    `json:"baseline"`
+	BaselineRule BaselineRule `json:"baseline_rule,omitempty"`
+	Frequency    Frequency    `json:"frequency"`
+	DueDays      int          `json:"due_days"` // days after a period ends that its figure is due
+	Measure      Measure      `json:"measure"`
+	SourceText   string       `json:"source_text"` // the sentence of the document it comes from
+}
+
+// Ref names an indicator across plans.
+type Ref struct {
+	Plan string `json:"plan"`
+	ID   string `json:"id"`
+}
+
+// Ref returns the indicator's reference.
+func (ind Indicator) Ref() Ref { return Ref{Plan: ind.Plan, ID: ind.ID} }
+
+// HasUnit reports whether unit is one of the indicator's lead or cooperating units.
+func (ind Indicator) HasUnit(unit string) bool {
+	for _, u := range ind.LeadUnits {
+		if u == unit {
+			return true
+		}
+	}
+	for _, u := range ind.CoUnits {
+		if u == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// IsPercent reports whether the indicator is measured in percent points.
+func (ind Indicator) IsPercent() bool { return ind.Unit == "%" }
+
+// IsCount reports whether the indicator counts whole things (家, 个, 件, 人, 项 …),
+// so a fractional or negative figure is a mistake.
+func (ind Indicator) IsCount() bool {
+	switch ind.Unit {
+	case "家", "个", "件", "人", "项", "家次", "名", "次":
+		return true
+	}
+	return false
+}
+
+// Observation is one reported figure. Several revisions of the same period
+// may exist; the newest one counts.
+type Observation struct {
+	Plan        string    `json:"plan"`
+	Indicator   string    `json:"indicator"`
+	Period      Period    `json:"period"`
+	Value       float64   `json:"value"`
+	Note        string    `json:"note,omitempty"`
+	Source      string    `json:"source"`         // api, upload, inbox, pull:<name>, cli
+	File        string    `json:"file,omitempty"` // file name the figure came from, if any
+	SubmittedBy string    `json:"submitted_by"`   // token name or operator
+	SubmittedAt time.Time `json:"submitted_at"`
+	Revision    int       `json:"revision"` // 1 for the first figure of a period
+}
+
+// Ref returns the reference of the observation's indicator.
+func (o Observation) Ref() Ref { return Ref{Plan: o.Plan, ID: o.Indicator} }
+
+// Status is an indicator's state as evaluated at some instant.
+type Status string
+
+const (
+	StatusAchieved         Status = "achieved"
+	StatusOnTrack          Status = "on_track"
+	StatusLagging          Status = "lagging"
+	StatusOffTrack         Status = "off_track"
+	StatusDeteriorating    Status = "deteriorating"
+	StatusMissed           Status = "missed"
+	StatusInProgress       Status = "in_progress"
+	StatusInsufficientData Status = "insufficient_data"
+	StatusNoData           Status = "no_data"
+)
+
+// Statuses lists every status in the order boards show them.
+var Statuses = []Status{
+	StatusAchieved, StatusOnTrack, StatusInProgress, StatusLagging, StatusOffTrack,
+	StatusDeteriorating, StatusMissed, StatusInsufficientData, StatusNoData,
+}
+
+var statusWords = map[Status]string{
+	StatusAchieved:         "已达标",
+	StatusOnTrack:          "正常推进",
+	StatusLagging:          "进度滞后",
+	StatusOffTrack:         "严重滞后",
+	StatusDeteriorating:    "不进反退",
+	StatusMissed:           "逾期未达标",
+	StatusInProgress:       "推进中",
+	StatusInsufficientData: "数据不足",
+	StatusNoData:           "未报送",
+}
+
+// Chinese returns the word shown to people for the status.
+func (s Status) Chinese() string { return statusWords[s] }
+
+// Evaluation is an indicator's state at one instant. Optional numbers are
+// nil when they cannot be computed (no data, no baseline, …).
+type Evaluation struct {
+	Ref           Ref       `json:"ref"`
+	AsOf          time.Time `json:"as_of"`
+	Status        Status    `json:"status"`
+	Target        float64   `json:"target"`   // effective target in the indicator's unit (reduce_by: baseline × (1 − p))
+	Actual        *float64  `json:"actual"`   // latest actual (cumulative: sum since the plan start)
+	Period        *Period   `json:"period"`   // period of the latest actual
+	Baseline      *Baseline `json:"baseline"` // effective baseline (given, or the first observation)
+	Expected      *float64  `json:"expected"` // where the indicator should be at AsOf on a straight path
+	Gap           *float64  `json:"gap"`      // shortfall against the target in the unit; 0 when met
+	ProgressRatio *float64  `json:"progress_ratio"`
+	PaceRatio     *float64  `json:"pace_ratio"`
+	Projected     *float64  `json:"projected"` // value projected at the deadline
+	Deadline      time.Time `json:"deadline"`  // end of the deadline year
+	// LastSubmittedAt is when the newest counted figure was submitted.
+	LastSubmittedAt *time.Time `json:"last_submitted_at"`
+	Report          ReportDuty `json:"report"`
+}
+
+// ReportDuty is the unit's duty to report a figure, separate from the status.
+type ReportDuty struct {
+	// Period is the period whose figure is awaited next (the oldest closed
+	// period without a figure, or the next period to close).
+	Period *Period `json:"period"`
+	// Due is when that figure is due (period end + due days); zero when no
+	// more reports are due (the plan's periods are all reported).
+	Due     time.Time `json:"due"`
+	Overdue bool      `json:"overdue"`
+}
+
+// Actor is who performs a write, and from where.
+type Actor struct {
+	Name   string   `json:"name"`             // token name, "operator", "catalog"
+	Units  []string `json:"units,omitempty"`  // units the actor may submit for
+	All    bool     `json:"all,omitempty"`    // may submit for every indicator
+	Remote string   `json:"remote,omitempty"` // remote address or "cli"
+}
+
+// MaySubmitFor reports whether the actor may submit figures for ind.
+func (a Actor) MaySubmitFor(ind Indicator) bool {
+	if a.All {
+		return true
+	}
+	for _, u := range a.Units {
+		if ind.HasUnit(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// AuditEntry records one write or refusal.
+type AuditEntry struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Remote string    `json:"remote,omitempty"`
+	Action string    `json:"action"`           // observation.add, observation.revise, submission.reject, target.add, target.change, target.remove, token.create, token.revoke, access.denied …
+	Object string    `json:"object,omitempty"` // plan/indicator, token name, file
+	Detail string    `json:"detail,omitempty"`
+}

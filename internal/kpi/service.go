@@ -1,0 +1,289 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Error codes, mapped to HTTP status in one table by the httpapi package.
+const (
+	EINVALID      = "invalid"      // the input is wrong; Problems say where
+	ENOTFOUND     = "not_found"    // no such plan, indicator, token …
+	ECONFLICT     = "conflict"     // e.g. a token name already taken
+	EUNAUTHORIZED = "unauthorized" // no or unknown credentials
+	EFORBIDDEN    = "forbidden"    // credentials valid, not allowed for this
+	EUNAVAILABLE  = "unavailable"  // e.g. the data dir is in use by another process
+	EINTERNAL     = "internal"
+)
+
+// ErrInvalid is wrapped by errors about malformed values, for errors.Is.
+var ErrInvalid = errors.New("invalid")
+
+// Error is a domain error with a stable code and a message for people.
+type Error struct {
+	Code     string
+	Message  string    // says what is wrong, where, and how to fix it
+	Problems []Problem // every problem found, for EINVALID
+}
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 0 {
+		return e.Message
+	}
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for other errors and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// Problem is one thing wrong with an input: a catalog file or a submission.
+// Location fields that do not apply stay empty.
+type Problem struct {
+	File      string `json:"file,omitempty"`
+	Line      int    `json:"line,omitempty"`  // catalog files: line in the YAML
+	Sheet     string `json:"sheet,omitempty"` // submissions: sheet of an XLSX
+	Row       int    `json:"row,omitempty"`   // submissions: 1-based row as the user sees it
+	Column    string `json:"column,omitempty"`
+	Field     string `json:"field,omitempty"` // catalog: field name; submissions: the column's meaning
+	Indicator string `json:"indicator,omitempty"`
+	Value     string `json:"value,omitempty"`    // the value found
+	Expected  string `json:"expected,omitempty"` // what was expected
+	Message   string `json:"message"`            // Chinese, with English beside it
+}
+
+// String formats the problem as "file:line: field: message (found …, want …)".
+func (p Problem) String() string {
+	var loc []string
+	if p.File != "" {
+		loc = append(loc, p.File)
+	}
+	if p.Sheet != "" {
+		loc = append(loc, "sheet "+p.Sheet)
+	}
+	if p.Line > 0 {
+		loc = append(loc, fmt.Sprintf("line %d", p.Line))
+	}
+	if p.Row > 0 {
+		loc = append(loc, fmt.Sprintf("row %d", p.Row))
+	}
+	if p.Column != "" {
+		loc = append(loc, "column "+p.Column)
+	}
+	if p.Field != "" {
+		loc = append(loc, p.Field)
+	}
+	s := strings.Join(loc, ": ")
+	if s != "" {
+		s += ": "
+	}
+	s += p.Message
+	if p.Value != "" || p.Expected != "" {
+		s += fmt.Sprintf(" (found %q, expected %s)", p.Value, p.Expected)
+	}
+	return s
+}
+
+// Catalog is every plan and indicator of a set of targets files.
+type Catalog struct {
+	Plans      []Plan      `json:"plans"`
+	Indicators []Indicator `json:"indicators"`
+}
+
+// Plan returns the plan with the id, and whether it exists.
+func (c Catalog) Plan(id string) (Plan, bool) {
+	for _, p := range c.Plans {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Plan{}, false
+}
+
+// CatalogChange is one difference found when a catalog is loaded over the stored one.
+type CatalogChange struct {
+	Ref    Ref    `json:"ref"`
+	Action string `json:"action"` // plan.add, plan.change, target.add, target.change, target.remove
+	Detail string `json:"detail"` // e.g. "target 30 → 35"
+}
+
+// IndicatorVersion is one stored version of an indicator's definition.
+type IndicatorVersion struct {
+	Version   int       `json:"version"`
+	At        time.Time `json:"at"`
+	Indicator Indicator `json:"indicator"`
+	Removed   bool      `json:"removed"`
+}
+
+// Submission is one batch of figures written as a whole: all or nothing.
+type Submission struct {
+	Actor        Actor
+	Source       string // api, upload, inbox, pull:<name>, cli
+	File         string
+	At           time.Time
+	Observations []Observation // Plan, Indicator, Period, Value, Note set
+}
+
+// Outcome says what a submission did with one figure.
+type Outcome struct {
+	Observation Observation `json:"observation"`
+	Result      string      `json:"result"` // added, revised, unchanged
+}
+
+// Results of one figure of a submission.
+const (
+	ResultAdded     = "added"
+	ResultRevised   = "revised"
+	ResultUnchanged = "unchanged"
+)
+
+// SubmissionResult is the receipt of a stored submission.
+type SubmissionResult struct {
+	Added     int       `json:"added"`
+	Revised   int       `json:"revised"`
+	Unchanged int       `json:"unchanged"`
+	Outcomes  []Outcome `json:"outcomes"`
+}
+
+// Token is an access token as stored: only its hash is kept.
+type Token struct {
+	Name      string     `json:"name"`
+	Hash      string     `json:"-"` // hex SHA-256 of the secret
+	Units     []string   `json:"units,omitempty"`
+	All       bool       `json:"all"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Actor returns the actor a token stands for.
+func (t Token) Actor(remote string) Actor {
+	return Actor{Name: t.Name, Units: t.Units, All: t.All, Remote: remote}
+}
+
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	Object string // exact object, e.g. "yanfeng-2022/high_tech_enterprises"
+	Since  time.Time
+	Limit  int // newest first; 0 means 1000
+}
+
+// Store keeps plans, indicators, observations, tokens and the audit log.
+// It is safe for concurrent use: reads run beside one writer and see a
+// consistent snapshot; writes are serialised.
+type Store interface {
+	// SyncCatalog makes the stored catalog equal to cat in one transaction:
+	// new indicators are added, a changed definition becomes a new version,
+	// indicators no longer present are marked removed (their versions and
+	// observations stay). Every change is audited under actor.
+	SyncCatalog(ctx context.Context, cat Catalog, actor Actor) ([]CatalogChange, error)
+	// Catalog returns the current plans and indicators (removed ones left
+	// out), indicators ordered by plan, task and id.
+	Catalog(ctx context.Context) (Catalog, error)
+	// Indicator returns one current indicator; ENOTFOUND if none.
+	Indicator(ctx context.Context, ref Ref) (Indicator, error)
+	// IndicatorVersions returns every stored version, oldest first.
+	IndicatorVersions(ctx context.Context, ref Ref) ([]IndicatorVersion, error)
+
+	// AddObservations stores a submission in one transaction. A figure
+	// equal to the newest revision of its period changes nothing; a
+	// different one becomes a new revision. Audited under sub.Actor.
+	AddObservations(ctx context.Context, sub Submission) (SubmissionResult, error)
+	// Observations returns every revision for the indicator, ordered by
+	// period, then revision.
+	Observations(ctx context.Context, ref Ref) ([]Observation, error)
+	// Latest returns, for every indicator with figures, the newest revision
+	// of each period, ordered by period.
+	Latest(ctx context.Context) (map[Ref][]Observation, error)
+
+	// AppendAudit records an entry that is not a side effect of another
+	// write (a refused request, say).
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// Audit returns entries, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
+	// CreateToken stores a new token; ECONFLICT if the name is taken.
+	CreateToken(ctx context.Context, t Token, actor Actor) error
+	// Tokens lists tokens, revoked ones included.
+	Tokens(ctx context.Context) ([]Token, error)
+	// TokenByHash finds an unrevoked token by hash; EUNAUTHORIZED if none.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// RevokeToken revokes a token by name; ENOTFOUND if none.
+	RevokeToken(ctx context.Context, name string, actor Actor) error
+
+	// Generation increases with every committed write, so readers can cache
+	// what they derive from the store.
+	Generation() uint64
+	Close() error
+}
+
+// Upload is a file or body handed in for ingest.
+type Upload struct {
+	Name        string // file name as given, used in problems and receipts
+	ContentType string // may be empty: the name's extension or a sniff decides
+	Sheet       string // XLSX sheet to read; empty means the first
+	Body        []byte
+	Actor       Actor
+	Source      string // api, upload, inbox, pull:<name>, cli, web
+}
+
+// Ingester turns submissions into stored observations after checking them
+// as a whole: a submission with any problem is refused whole (EINVALID with
+// every Problem), one naming an indicator outside the actor's units is
+// refused with EFORBIDDEN; refusals are audited.
+type Ingester interface {
+	// Ingest parses and stores a file (CSV, XLSX or JSON).
+	Ingest(ctx context.Context, u Upload) (SubmissionResult, error)
+	// IngestRows stores rows already decoded (the JSON API).
+	IngestRows(ctx context.Context, rows []Row, u Upload) (SubmissionResult, error)
+}
+
+// Row is one figure as submitted, before it is checked: fields hold the
+// text as the submitter typed it.
+type Row struct {
+	Sheet     string `json:"-"`
+	Line      int    `json:"-"` // 1-based row in the file as the user sees it
+	Plan      string `json:"plan,omitempty"`
+	Indicator string `json:"indicator"` // id or exact Chinese name
+	Period    string `json:"period"`
+	Value     string `json:"value"`
+	Unit      string `json:"unit,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// State is one indicator with its figures and evaluation.
+type State struct {
+	Plan       Plan          `json:"plan"`
+	Indicator  Indicator     `json:"indicator"`
+	Latest     []Observation `json:"latest"` // newest revision per period, by period
+	Evaluation Evaluation    `json:"evaluation"`
+}
+
+// StateService evaluates every indicator at its clock ("now", or --as-of).
+type StateService interface {
+	States(ctx context.Context) ([]State, error)
+	State(ctx context.Context, ref Ref) (State, error)
+	Now() time.Time
+}
