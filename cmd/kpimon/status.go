@@ -2,10 +2,211 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// cmdStatus is a placeholder until its owner writes it.
 func cmdStatus(ctx context.Context, e *env, args []string) error {
-	return errors.New("status: not implemented yet")
+	fs := newFlagSet(e, "status", "status [flags]", `
+Print every indicator with its target, latest actual, gap and status,
+grouped by task. Works whether or not the server runs: with the data dir
+free it reads the store itself; while 'kpimon serve' holds it, it asks the
+server's API instead.`,
+		"kpimon status --as-of 2021-12-31 --task 1")
+	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` (KPIMON_DATA)")
+	targets := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` to use when the store holds no catalog yet (KPIMON_TARGETS)")
+	asOf := fs.String("as-of", "", "evaluate as at the end of this `date` (2021-06-30); local store only")
+	server := fs.String("server", envOr(e, "KPIMON_SERVER", "http://127.0.0.1:9464"), "server `URL` asked while it holds the data dir (KPIMON_SERVER)")
+	output := fs.String("o", "table", "output `format`: table or json")
+	task := fs.Int("task", 0, "only this task `number`")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *output != "table" && *output != "json" {
+		return fmt.Errorf("-o %q: want table or json", *output)
+	}
+	now, err := clockFor(*asOf)
+	if err != nil {
+		return err
+	}
+	states, origin, err := loadStates(ctx, *data, *targets, *server, *asOf, now)
+	if err != nil {
+		return err
+	}
+	if *task != 0 {
+		kept := states[:0]
+		for _, s := range states {
+			if s.Indicator.Task == *task {
+				kept = append(kept, s)
+			}
+		}
+		states = kept
+	}
+	if *output == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(states)
+	}
+	printStatus(e.stdout, states, origin)
+	return nil
+}
+
+// loadStates evaluates from the store when the data dir is free, from the
+// catalog alone when there is no store yet, and asks the server otherwise.
+func loadStates(ctx context.Context, data, targets, server, asOf string, now func() time.Time) ([]kpi.State, string, error) {
+	dbPath := filepath.Join(data, "kpimon.db")
+	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+		cat, err := loadCatalog(targets)
+		if err != nil {
+			return nil, "", err
+		}
+		return evaluateCatalog(cat, nil, now()), fmt.Sprintf("no data yet (no store at %s)", dbPath), nil
+	}
+	store, err := openStore(data, 200*time.Millisecond, nil)
+	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
+		if asOf != "" {
+			return nil, "", fmt.Errorf("%w\n--as-of needs the store: stop the server, or start it with 'serve --as-of'", err)
+		}
+		states, rerr := fetchStates(ctx, server)
+		if rerr != nil {
+			return nil, "", fmt.Errorf("%v\nand asking the server failed: %w", err, rerr)
+		}
+		return states, "server " + server, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	defer store.Close()
+	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: now}).States(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(states) == 0 { // a store that never ran serve: show the catalog
+		cat, err := loadCatalog(targets)
+		if err != nil {
+			return nil, "", err
+		}
+		latest, err := store.Latest(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		return evaluateCatalog(cat, latest, now()), "store " + dbPath + " (catalog not loaded yet)", nil
+	}
+	return states, "store " + dbPath, nil
+}
+
+func evaluateCatalog(cat kpi.Catalog, latest map[kpi.Ref][]kpi.Observation, now time.Time) []kpi.State {
+	var states []kpi.State
+	for _, ind := range cat.Indicators {
+		plan, _ := cat.Plan(ind.Plan)
+		obs := latest[ind.Ref()]
+		states = append(states, kpi.State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: kpi.Evaluate(plan, ind, obs, now)})
+	}
+	return states
+}
+
+// fetchStates asks a running server for every indicator's state.
+func fetchStates(ctx context.Context, server string) ([]kpi.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(server, "/")+"/api/v1/indicators", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	var body struct {
+		Indicators []kpi.State `json:"indicators"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", req.URL, err)
+	}
+	return body.Indicators, nil
+}
+
+func printStatus(w io.Writer, states []kpi.State, origin string) {
+	counts := map[kpi.Status]int{}
+	task := -1
+	var t table
+	for _, s := range states {
+		ind, ev := s.Indicator, s.Evaluation
+		counts[ev.Status]++
+		if ind.Task != task {
+			task = ind.Task
+			if len(t.rows) > 0 {
+				t.add()
+			}
+			t.add(fmt.Sprintf("任务%d %s", ind.Task, ind.TaskTitle))
+		}
+		actual, period := "—", ""
+		if ev.Actual != nil {
+			actual = formatNumber(*ev.Actual)
+		}
+		if ev.Period != nil {
+			period = ev.Period.String()
+		}
+		gap := ""
+		if ev.Gap != nil {
+			gap = formatNumber(*ev.Gap)
+		}
+		due := ""
+		if ev.Report.Overdue {
+			due = "逾期未报 overdue since " + ev.Report.Due.In(kpi.China).Format("2006-01-02")
+		}
+		t.add("  "+ind.ID, ind.Name, targetText(ind, ev), actual, period, gap, string(ev.Status), ev.Status.Chinese(), strings.Join(ind.LeadUnits, "、"), due)
+	}
+	fmt.Fprintf(w, "as of %s · %s\n\n", asOfText(states), origin)
+	t.header = []string{"ID", "指标 indicator", "目标 target", "实际 actual", "报告期", "差距 gap", "status", "状态", "责任单位", "报送 report"}
+	t.write(w)
+	fmt.Fprintln(w)
+	var parts []string
+	for _, st := range kpi.Statuses {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st.Chinese(), counts[st]))
+		}
+	}
+	fmt.Fprintf(w, "%d indicators: %s\n", len(states), strings.Join(parts, " · "))
+}
+
+func asOfText(states []kpi.State) string {
+	if len(states) == 0 || states[0].Evaluation.AsOf.IsZero() {
+		return "now"
+	}
+	return states[0].Evaluation.AsOf.In(kpi.China).Format("2006-01-02 15:04")
+}
+
+func targetText(ind kpi.Indicator, ev kpi.Evaluation) string {
+	switch ind.Kind {
+	case kpi.KindAtLeast:
+		return "≥" + formatNumber(ind.Target) + ind.Unit + " (" + strconv.Itoa(ind.Deadline) + ")"
+	case kpi.KindAtMost:
+		return "≤" + formatNumber(ind.Target) + ind.Unit + " (" + strconv.Itoa(ind.Deadline) + ")"
+	case kpi.KindIncrease:
+		return "逐年增长 (" + strconv.Itoa(ind.Deadline) + ")"
+	case kpi.KindReduceBy:
+		return "压缩" + formatNumber(ind.Target) + "% (" + strconv.Itoa(ind.Deadline) + ")"
+	case kpi.KindMilestone:
+		return "完成 (" + strconv.Itoa(ind.Deadline) + ")"
+	}
+	return formatNumber(ev.Target)
+}
+
+func formatNumber(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
