@@ -1,0 +1,254 @@
+package httpapi
+
+import (
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// evaluationJSON is an evaluation as the API shows it: flat, with the
+// status in Chinese and the report duty beside it.
+type evaluationJSON struct {
+	AsOf            time.Time     `json:"as_of"`
+	Status          kpi.Status    `json:"status"`
+	StatusZH        string        `json:"status_zh"`
+	Target          float64       `json:"target"`
+	Actual          *float64      `json:"actual"`
+	Period          *kpi.Period   `json:"period"`
+	Baseline        *kpi.Baseline `json:"baseline"`
+	Expected        *float64      `json:"expected"`
+	Gap             *float64      `json:"gap"`
+	ProgressRatio   *float64      `json:"progress_ratio"`
+	PaceRatio       *float64      `json:"pace_ratio"`
+	Projected       *float64      `json:"projected"`
+	Deadline        time.Time     `json:"deadline"`
+	LastSubmittedAt *time.Time    `json:"last_submitted_at"`
+	ReportPeriod    *kpi.Period   `json:"report_period"` // the period whose figure is awaited next
+	ReportDue       *time.Time    `json:"report_due"`    // null when no more reports are due
+	Overdue         bool          `json:"overdue"`
+}
+
+func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
+	v := evaluationJSON{
+		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finiteOr0(e.Target),
+		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
+		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
+		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
+		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue,
+	}
+	if !e.Report.Due.IsZero() {
+		due := e.Report.Due
+		v.ReportDue = &due
+	}
+	if v.Baseline != nil && (math.IsNaN(v.Baseline.Value) || math.IsInf(v.Baseline.Value, 0)) {
+		v.Baseline = nil
+	}
+	return v
+}
+
+// finite drops NaN and infinities, which JSON cannot carry.
+func finite(f *float64) *float64 {
+	if f == nil || math.IsNaN(*f) || math.IsInf(*f, 0) {
+		return nil
+	}
+	return f
+}
+
+func finiteOr0(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// indicatorSummary is one element of GET /api/v1/indicators.
+type indicatorSummary struct {
+	Plan       string         `json:"plan"`
+	ID         string         `json:"id"`
+	Indicator  kpi.Indicator  `json:"indicator"`
+	Evaluation evaluationJSON `json:"evaluation"`
+}
+
+type indicatorList struct {
+	AsOf       time.Time          `json:"as_of"`
+	Count      int                `json:"count"`
+	Indicators []indicatorSummary `json:"indicators"`
+}
+
+// indicatorFilter is the query of GET /api/v1/indicators.
+type indicatorFilter struct {
+	plan, unit string
+	task       int // 0: any
+	status     kpi.Status
+}
+
+func parseIndicatorFilter(r *http.Request) (indicatorFilter, error) {
+	q := r.URL.Query()
+	f := indicatorFilter{plan: q.Get("plan"), unit: strings.TrimSpace(q.Get("unit")), status: kpi.Status(q.Get("status"))}
+	if s := q.Get("task"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return f, kpi.Errorf(kpi.EINVALID, "参数 task=%q 无效 / task=%q is not a task number: use 1, 2, …", s, s)
+		}
+		f.task = n
+	}
+	if f.status != "" && !slices.Contains(kpi.Statuses, f.status) {
+		names := make([]string, len(kpi.Statuses))
+		for i, s := range kpi.Statuses {
+			names[i] = string(s)
+		}
+		return f, kpi.Errorf(kpi.EINVALID, "参数 status=%q 无效 / status=%q is unknown: use one of %s",
+			f.status, f.status, strings.Join(names, ", "))
+	}
+	return f, nil
+}
+
+func (f indicatorFilter) match(s kpi.State) bool {
+	switch {
+	case f.plan != "" && s.Indicator.Plan != f.plan:
+		return false
+	case f.task != 0 && s.Indicator.Task != f.task:
+		return false
+	case f.unit != "" && !s.Indicator.HasUnit(f.unit):
+		return false
+	case f.status != "" && s.Evaluation.Status != f.status:
+		return false
+	}
+	return true
+}
+
+// handleIndicatorsList lists every indicator with its evaluation.
+func handleIndicatorsList(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := parseIndicatorFilter(r)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		states, err := d.States.States(r.Context())
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		list := indicatorList{AsOf: d.States.Now(), Indicators: []indicatorSummary{}}
+		for _, s := range states {
+			if f.match(s) {
+				list.Indicators = append(list.Indicators, indicatorSummary{
+					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Evaluation),
+				})
+			}
+		}
+		list.Count = len(list.Indicators)
+		respond(w, r, d.Logger, http.StatusOK, list)
+	})
+}
+
+// periodJSON is one reported period with every revision of its figure.
+type periodJSON struct {
+	Period    kpi.Period        `json:"period"`
+	Value     float64           `json:"value"` // the newest revision's, the one that counts
+	Revisions []kpi.Observation `json:"revisions"`
+}
+
+// indicatorDetail is GET /api/v1/indicators/{id}.
+type indicatorDetail struct {
+	Plan       kpi.Plan               `json:"plan"`
+	Indicator  kpi.Indicator          `json:"indicator"`
+	Target     float64                `json:"target"` // as the plan states it; evaluation.target is the effective one
+	Latest     *kpi.Observation       `json:"latest"` // the newest counted figure
+	Periods    []periodJSON           `json:"periods"`
+	Versions   []kpi.IndicatorVersion `json:"versions"`
+	Evaluation evaluationJSON         `json:"evaluation"`
+}
+
+// handleIndicatorGet shows one indicator: target, figures with their
+// revisions, definition versions and evaluation.
+func handleIndicatorGet(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ref, err := resolveRef(r, d.Store)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		state, err := d.States.State(ctx, ref)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		obs, err := d.Store.Observations(ctx, ref)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		versions, err := d.Store.IndicatorVersions(ctx, ref)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		detail := indicatorDetail{
+			Plan: state.Plan, Indicator: state.Indicator, Target: state.Indicator.Target,
+			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluationJSON(state.Evaluation),
+		}
+		if detail.Versions == nil {
+			detail.Versions = []kpi.IndicatorVersion{}
+		}
+		if n := len(state.Latest); n > 0 {
+			latest := state.Latest[n-1]
+			detail.Latest = &latest
+		}
+		respond(w, r, d.Logger, http.StatusOK, detail)
+	})
+}
+
+// resolveRef finds the indicator of the path's id, in ?plan= or in the
+// only plan that has it.
+func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
+	id := r.PathValue("id")
+	if plan := r.URL.Query().Get("plan"); plan != "" {
+		ref := kpi.Ref{Plan: plan, ID: id}
+		if _, err := store.Indicator(r.Context(), ref); err != nil {
+			return ref, err
+		}
+		return ref, nil
+	}
+	cat, err := store.Catalog(r.Context())
+	if err != nil {
+		return kpi.Ref{}, err
+	}
+	var plans []string
+	for _, ind := range cat.Indicators {
+		if ind.ID == id {
+			plans = append(plans, ind.Plan)
+		}
+	}
+	switch len(plans) {
+	case 0:
+		return kpi.Ref{}, kpi.Errorf(kpi.ENOTFOUND,
+			"没有编号为 %q 的指标 / no indicator with id %q: GET /api/v1/indicators lists them", id, id)
+	case 1:
+		return kpi.Ref{Plan: plans[0], ID: id}, nil
+	}
+	return kpi.Ref{}, kpi.Errorf(kpi.ECONFLICT,
+		"多个规划都有编号为 %q 的指标 / indicator id %q exists in several plans (%s): add ?plan= with one of them",
+		id, id, strings.Join(plans, ", "))
+}
+
+// groupPeriods groups revisions (ordered by period, then revision) by period.
+func groupPeriods(obs []kpi.Observation) []periodJSON {
+	periods := []periodJSON{}
+	for _, o := range obs {
+		if n := len(periods); n > 0 && periods[n-1].Period == o.Period {
+			periods[n-1].Revisions = append(periods[n-1].Revisions, o)
+			periods[n-1].Value = o.Value
+			continue
+		}
+		periods = append(periods, periodJSON{Period: o.Period, Value: o.Value, Revisions: []kpi.Observation{o}})
+	}
+	return periods
+}

@@ -1,0 +1,52 @@
+// Package httpapi serves kpimon over HTTP: the JSON API submitters and
+// boards use, health and readiness probes, /metrics, and the web page
+// mounted beside them. Writes need a bearer token; reads are open.
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// DefaultMaxBodyBytes limits request bodies when Deps.MaxBodyBytes is zero:
+// a filled-in template of a whole plan is a few hundred kilobytes.
+const DefaultMaxBodyBytes = 32 << 20
+
+// Deps is everything the HTTP API needs. Metrics, UI and Template may be
+// nil: their routes then answer 404.
+type Deps struct {
+	Store    kpi.Store
+	States   kpi.StateService
+	Ingester kpi.Ingester
+	// Template writes the XLSX template submitters fill in.
+	Template func(ctx context.Context, w io.Writer) error
+	Metrics  http.Handler
+	// UI serves every path no API route claims (the submitters' web page).
+	UI     http.Handler
+	Logger *slog.Logger
+	// Ready reports whether the server can take traffic; nil means ready.
+	Ready        func() error
+	MaxBodyBytes int64
+}
+
+// NewServer returns the whole HTTP handler: routes wrapped in panic
+// recovery, request logging and a body size limit.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	var h http.Handler = mux
+	h = limitBody(d.MaxBodyBytes, d.Logger)(h)
+	h = recoverPanics(d.Logger)(h)
+	h = logRequests(d.Logger)(h)
+	return h
+}

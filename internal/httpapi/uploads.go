@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// multipartMemory is how much of a multipart form stays in memory; the
+// rest spills to temporary files. The body limit bounds the total.
+const multipartMemory = 8 << 20
+
+// handleUploadsPost stores figures from a CSV, XLSX or JSON file sent as
+// the raw body (with ?name= and ?sheet=) or as the multipart field "file".
+func handleUploadsPost(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, _ := actorFrom(r.Context())
+		u, err := readUpload(r, d.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		u.Actor = actor
+		u.Source = "upload"
+		res, err := d.Ingester.Ingest(r.Context(), u)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		respond(w, r, d.Logger, receiptStatus(res), res)
+	})
+}
+
+func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
+	q := r.URL.Query()
+	u := kpi.Upload{Name: cleanName(q.Get("name")), Sheet: q.Get("sheet")}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType == "multipart/form-data" {
+		return readMultipartUpload(r, u, maxBody)
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return u, err
+	}
+	if len(body) == 0 {
+		return u, kpi.Errorf(kpi.EINVALID,
+			"上传内容为空 / the upload is empty: send the file as the request body (curl --data-binary @file.xlsx) or as the form field 'file'")
+	}
+	u.Body = body
+	u.ContentType = fileContentType(mediaType)
+	if u.Name == "" {
+		u.Name = "upload" + extensionFor(u.ContentType)
+	}
+	return u, nil
+}
+
+func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Upload, error) {
+	if err := r.ParseMultipartForm(multipartMemory); err != nil {
+		return u, multipartError(err, maxBody)
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件 / the form has no file field 'file': %v", err)
+	}
+	defer f.Close()
+	body, err := io.ReadAll(f)
+	if err != nil {
+		return u, fmt.Errorf("read uploaded file %s: %w", hdr.Filename, err)
+	}
+	if len(body) == 0 {
+		return u, kpi.Errorf(kpi.EINVALID, "上传的文件 %s 是空的 / the uploaded file %s is empty", hdr.Filename, hdr.Filename)
+	}
+	u.Body = body
+	if u.Name == "" {
+		u.Name = cleanName(hdr.Filename)
+	}
+	if u.Sheet == "" {
+		u.Sheet = r.FormValue("sheet")
+	}
+	partType, _, _ := mime.ParseMediaType(hdr.Header.Get("Content-Type"))
+	u.ContentType = fileContentType(partType)
+	if u.Name == "" {
+		u.Name = "upload" + extensionFor(u.ContentType)
+	}
+	return u, nil
+}
+
+func multipartError(err error, maxBody int64) error {
+	var tooLarge *http.MaxBytesError
+	// mime/multipart does not always wrap the reader's error.
+	if errors.As(err, &tooLarge) || strings.Contains(err.Error(), "request body too large") {
+		return tooLargeError(maxBody)
+	}
+	return kpi.Errorf(kpi.EINVALID, "表单格式错误 / malformed multipart form: %v", err)
+}
+
+// fileContentType keeps the types that say what a file is; a generic one
+// is dropped so that the file name or a sniff decides.
+func fileContentType(mediaType string) string {
+	switch mediaType {
+	case "", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain":
+		return ""
+	}
+	return mediaType
+}
+
+func extensionFor(contentType string) string {
+	switch contentType {
+	case "text/csv":
+		return ".csv"
+	case "application/json":
+		return ".json"
+	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		return ".xlsx"
+	}
+	return ""
+}
+
+// cleanName keeps only the base name of what a client calls its file.
+func cleanName(name string) string {
+	name = strings.TrimSpace(strings.ReplaceAll(name, `\`, "/"))
+	if name == "" {
+		return ""
+	}
+	base := path.Base(name)
+	if base == "." || base == "/" {
+		return ""
+	}
+	return base
+}
