@@ -1,0 +1,204 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// indicatorPage is one indicator: its definition, evaluation, the counted
+// figure of each period and every revision ever submitted.
+type indicatorPage struct {
+	base
+	Ref          kpi.Ref
+	RefText      string
+	PlanTitle    string
+	Name         string
+	NameEN       string
+	Task         int
+	TaskTitle    string
+	WorkLine     string
+	LeadUnits    string
+	CoUnits      string
+	Unit         string
+	Kind         string
+	Target       string
+	Deadline     int
+	DeadlineNote string
+	Baseline     string
+	Frequency    string
+	DueDays      int
+	Measure      string
+	SourceText   string
+
+	AsOf          string
+	StatusWord    string
+	StatusClass   string
+	Actual        string
+	ActualPeriod  string
+	Expected      string
+	Gap           string
+	Progress      string
+	Pace          string
+	Projected     string
+	LastSubmitted string
+	DuePeriod     string
+	Due           string
+	Overdue       bool
+	MaySubmit     bool
+	SubmitURL     string
+
+	History   []historyRow
+	Revisions []revisionRow
+}
+
+type historyRow struct {
+	Period     string
+	PeriodWord string
+	Value      string
+	Revision   int
+	By         string
+	At         string
+}
+
+type revisionRow struct {
+	Period   string
+	Revision int
+	Value    string
+	By       string
+	At       string
+	Source   string
+	File     string
+	Note     string
+	Counted  bool
+}
+
+func (s *server) handleIndicator() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := s.currentViewer(r)
+		ref := kpi.Ref{Plan: r.PathValue("plan"), ID: r.PathValue("id")}
+		st, err := s.states.State(r.Context(), ref)
+		if err != nil {
+			if kpi.ErrorCode(err) == kpi.ENOTFOUND {
+				s.renderError(w, r, http.StatusNotFound, "没有这个指标 No such indicator",
+					"规划 "+ref.Plan+" 中没有编号为 "+ref.ID+" 的指标（可能已被移除）。请从指标一览重新进入。")
+				return
+			}
+			s.logger.Error("web: evaluate indicator", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicator",
+				"读取指标时出错，请稍后刷新。")
+			return
+		}
+		obs, err := s.store.Observations(r.Context(), ref)
+		if err != nil {
+			s.logger.Error("web: read observations", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据 Cannot read figures",
+				"读取报送记录时出错，请稍后刷新。")
+			return
+		}
+		s.render(w, r, http.StatusOK, "indicator", newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, formatTime(s.states.Now())))
+	})
+}
+
+func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, asOf string) indicatorPage {
+	ind, ev := st.Indicator, st.Evaluation
+	p := indicatorPage{
+		base:         b,
+		Ref:          ind.Ref(),
+		RefText:      ind.Plan + "/" + ind.ID,
+		PlanTitle:    st.Plan.Title,
+		Name:         ind.Name,
+		NameEN:       ind.NameEN,
+		Task:         ind.Task,
+		TaskTitle:    ind.TaskTitle,
+		WorkLine:     ind.WorkLine,
+		LeadUnits:    strings.Join(ind.LeadUnits, "、"),
+		CoUnits:      strings.Join(ind.CoUnits, "、"),
+		Unit:         ind.Unit,
+		Kind:         kindWord(ind.Kind),
+		Target:       targetText(ind, ev),
+		Deadline:     ind.Deadline,
+		DeadlineNote: ind.DeadlineNote,
+		Baseline:     "—",
+		Frequency:    frequencyWord(ind.Frequency),
+		DueDays:      ind.DueDays,
+		Measure:      measureWord(ind.Measure),
+		SourceText:   ind.SourceText,
+
+		AsOf:        asOf,
+		StatusWord:  statusWord(ev.Status),
+		StatusClass: statusClass(ev.Status),
+		Actual:      "—",
+		Expected:    optNumber(ind, ev.Expected),
+		Gap:         optNumber(ind, ev.Gap),
+		Progress:    formatRatio(ev.ProgressRatio),
+		Pace:        formatRatio(ev.PaceRatio),
+		Projected:   optNumber(ind, ev.Projected),
+		Overdue:     ev.Report.Overdue,
+		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
+		SubmitURL:   "/submit?indicator=" + ind.Plan + "/" + ind.ID + "#entry",
+	}
+	switch {
+	case ev.Baseline != nil:
+		p.Baseline = figure(ind, ev.Baseline.Value) + "（" + ev.Baseline.Period.String() + "）"
+	case ind.Baseline != nil:
+		p.Baseline = figure(ind, ind.Baseline.Value) + "（" + ind.Baseline.Period.String() + "）"
+	case ind.BaselineRule == kpi.BaselineFirstObservation:
+		p.Baseline = "以首次报送的数据为基期 first figure reported"
+	}
+	if ev.Actual != nil {
+		p.Actual = figure(ind, *ev.Actual)
+	}
+	if ev.Period != nil {
+		p.ActualPeriod = ev.Period.String()
+	}
+	if ev.LastSubmittedAt != nil {
+		p.LastSubmitted = formatTime(*ev.LastSubmittedAt)
+	}
+	if !ev.Report.Due.IsZero() {
+		p.Due = formatDueDate(ev.Report.Due)
+		if ev.Report.Period != nil {
+			p.DuePeriod = ev.Report.Period.String()
+		}
+	}
+	counted := make(map[string]int) // period → counted revision
+	for _, o := range st.Latest {
+		counted[o.Period.String()] = o.Revision
+	}
+	// Newest period first: that is what people come to see.
+	for _, o := range slices.Backward(st.Latest) {
+		p.History = append(p.History, historyRow{
+			Period: o.Period.String(), PeriodWord: periodWord(o.Period), Value: figure(ind, o.Value),
+			Revision: o.Revision, By: o.SubmittedBy, At: formatTime(o.SubmittedAt),
+		})
+	}
+	for _, o := range slices.Backward(obs) {
+		p.Revisions = append(p.Revisions, revisionRow{
+			Period: o.Period.String(), Revision: o.Revision, Value: figure(ind, o.Value),
+			By: o.SubmittedBy, At: formatTime(o.SubmittedAt), Source: sourceWord(o.Source),
+			File: o.File, Note: o.Note, Counted: counted[o.Period.String()] == o.Revision,
+		})
+	}
+	return p
+}
+
+// sourceWord names where a figure came from.
+func sourceWord(src string) string {
+	switch {
+	case src == "web":
+		return "网页 web"
+	case src == "upload":
+		return "上传 upload"
+	case src == "api":
+		return "接口 api"
+	case src == "inbox":
+		return "收件目录 inbox"
+	case src == "cli":
+		return "命令行 cli"
+	case strings.HasPrefix(src, "pull:"):
+		return "定时拉取 " + src
+	}
+	return src
+}

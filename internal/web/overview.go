@@ -1,0 +1,201 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// overviewPage is 指标一览: every indicator, filtered by task, unit and status.
+type overviewPage struct {
+	base
+	AsOf     string
+	Filter   overviewFilter
+	Plans    []option
+	Tasks    []option
+	Units    []option
+	Statuses []option
+	Counts   []statusCount
+	Rows     []indicatorRow
+	Total    int
+}
+
+type overviewFilter struct {
+	Plan   string
+	Task   string
+	Unit   string
+	Status string
+}
+
+func (f overviewFilter) active() bool {
+	return f.Plan != "" || f.Task != "" || f.Unit != "" || f.Status != ""
+}
+
+// option is one choice of a select.
+type option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+type statusCount struct {
+	Word  string
+	Class string
+	Count int
+}
+
+// indicatorRow is one line of the overview table.
+type indicatorRow struct {
+	URL          string
+	Name         string
+	NameEN       string
+	Task         int
+	TaskTitle    string
+	LeadUnits    string
+	Target       string
+	Deadline     int
+	Actual       string
+	ActualPeriod string
+	StatusWord   string
+	StatusClass  string
+	DuePeriod    string
+	Due          string
+	Overdue      bool
+	MaySubmit    bool
+}
+
+func (s *server) handleOverview() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := s.currentViewer(r)
+		states, err := s.states.States(r.Context())
+		if err != nil {
+			s.logger.Error("web: evaluate indicators", "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicators",
+				"读取指标时出错，请稍后刷新。如果一直出错，请联系系统管理员查看 kpimon 日志。")
+			return
+		}
+		q := r.URL.Query()
+		f := overviewFilter{Plan: q.Get("plan"), Task: q.Get("task"), Unit: q.Get("unit"), Status: q.Get("status")}
+		p := overviewPage{
+			base:   s.base(v, "指标一览 Indicators", "overview"),
+			AsOf:   formatTime(s.states.Now()),
+			Filter: f,
+			Total:  len(states),
+		}
+		p.Plans, p.Tasks, p.Units, p.Statuses = filterOptions(states, f)
+		counts := make(map[kpi.Status]int)
+		for _, st := range states {
+			if !f.matches(st) {
+				continue
+			}
+			counts[st.Evaluation.Status]++
+			p.Rows = append(p.Rows, newIndicatorRow(st, v))
+		}
+		for _, status := range kpi.Statuses {
+			if n := counts[status]; n > 0 {
+				p.Counts = append(p.Counts, statusCount{Word: statusWord(status), Class: statusClass(status), Count: n})
+			}
+		}
+		s.render(w, r, http.StatusOK, "overview", p)
+	})
+}
+
+func (f overviewFilter) matches(st kpi.State) bool {
+	ind := st.Indicator
+	if f.Plan != "" && ind.Plan != f.Plan {
+		return false
+	}
+	if f.Task != "" && strconv.Itoa(ind.Task) != f.Task {
+		return false
+	}
+	if f.Unit != "" && !ind.HasUnit(f.Unit) {
+		return false
+	}
+	if f.Status != "" && string(st.Evaluation.Status) != f.Status {
+		return false
+	}
+	return true
+}
+
+// filterOptions lists the choices of the filter form from the indicators
+// themselves, so a new plan or unit shows up without code changes. Lead
+// units come first, in the order the table names them.
+func filterOptions(states []kpi.State, f overviewFilter) (plans, tasks, units, statuses []option) {
+	seenPlan := map[string]bool{}
+	seenTask := map[int]bool{}
+	seenUnit := map[string]bool{}
+	var coUnits []string
+	for _, st := range states {
+		if !seenPlan[st.Plan.ID] {
+			seenPlan[st.Plan.ID] = true
+			label := st.Plan.Title
+			if label == "" {
+				label = st.Plan.ID
+			}
+			plans = append(plans, option{Value: st.Plan.ID, Label: label, Selected: f.Plan == st.Plan.ID})
+		}
+		ind := st.Indicator
+		if !seenTask[ind.Task] {
+			seenTask[ind.Task] = true
+			val := strconv.Itoa(ind.Task)
+			tasks = append(tasks, option{Value: val, Label: val + " " + ind.TaskTitle, Selected: f.Task == val})
+		}
+		for _, u := range ind.LeadUnits {
+			if !seenUnit[u] {
+				seenUnit[u] = true
+				units = append(units, option{Value: u, Label: u, Selected: f.Unit == u})
+			}
+		}
+		coUnits = append(coUnits, ind.CoUnits...)
+	}
+	for _, u := range coUnits {
+		if !seenUnit[u] {
+			seenUnit[u] = true
+			units = append(units, option{Value: u, Label: u + "（配合）", Selected: f.Unit == u})
+		}
+	}
+	slices.SortStableFunc(tasks, func(a, b option) int {
+		x, _ := strconv.Atoi(a.Value)
+		y, _ := strconv.Atoi(b.Value)
+		return x - y
+	})
+	for _, status := range kpi.Statuses {
+		statuses = append(statuses, option{Value: string(status), Label: statusWord(status), Selected: f.Status == string(status)})
+	}
+	return plans, tasks, units, statuses
+}
+
+func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
+	ind, ev := st.Indicator, st.Evaluation
+	row := indicatorRow{
+		URL:         indicatorURL(ind.Ref()),
+		Name:        ind.Name,
+		NameEN:      ind.NameEN,
+		Task:        ind.Task,
+		TaskTitle:   ind.TaskTitle,
+		LeadUnits:   strings.Join(ind.LeadUnits, "、"),
+		Target:      targetText(ind, ev),
+		Deadline:    ind.Deadline,
+		Actual:      "—",
+		StatusWord:  statusWord(ev.Status),
+		StatusClass: statusClass(ev.Status),
+		Overdue:     ev.Report.Overdue,
+		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
+	}
+	if ev.Actual != nil {
+		row.Actual = figure(ind, *ev.Actual)
+	}
+	if ev.Period != nil {
+		row.ActualPeriod = ev.Period.String()
+	}
+	if !ev.Report.Due.IsZero() {
+		row.Due = formatDueDate(ev.Report.Due)
+		if ev.Report.Period != nil {
+			row.DuePeriod = ev.Report.Period.String()
+		}
+	}
+	return row
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// submitPage is 报送数据: the template, the upload form, the form for one
+// figure, and the outcome of the last submission.
+type submitPage struct {
+	base
+	Choices   []indicatorChoice // indicators the unit may submit for
+	Entry     entryForm
+	MaxUpload string
+
+	// The outcome of a submission, at most one of these.
+	Receipt  *receipt
+	Refusal  *refusal
+	Uploaded string // the file (or 网页录入) the outcome is about
+}
+
+type indicatorChoice struct {
+	Value    string // plan/id
+	Label    string
+	Selected bool
+}
+
+type entryForm struct {
+	Indicator string
+	Period    string
+	Value     string
+	Note      string
+}
+
+type receipt struct {
+	Added, Revised, Unchanged int
+	Rows                      []receiptRow
+}
+
+type receiptRow struct {
+	URL        string
+	Name       string
+	Period     string
+	Value      string
+	Result     string
+	ResultCode string
+	Revision   int
+}
+
+// refusal is a submission refused whole: nothing was written.
+type refusal struct {
+	Heading  string
+	Message  string
+	Problems []problemRow
+}
+
+type problemRow struct {
+	Sheet     string
+	Row       string
+	Column    string
+	Field     string
+	Indicator string
+	Value     string
+	Expected  string
+	Message   string
+}
+
+const entryFileName = "网页录入"
+
+func (s *server) handleSubmitPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		p, err := s.newSubmitPage(r, v, entryForm{Indicator: r.URL.Query().Get("indicator")})
+		if err != nil {
+			s.catalogError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "submit", p)
+	})
+}
+
+func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (submitPage, error) {
+	p := submitPage{base: s.base(v, "报送数据 Submit figures", "submit"), Entry: entry, MaxUpload: formatBytes(s.maxUpload)}
+	cat, err := s.store.Catalog(r.Context())
+	if err != nil {
+		return p, err
+	}
+	actor := v.token.Actor("")
+	for _, ind := range cat.Indicators {
+		if !actor.MaySubmitFor(ind) {
+			continue
+		}
+		value := ind.Plan + "/" + ind.ID
+		label := ind.Name
+		if ind.Unit != "" {
+			label += "（" + ind.Unit + "）"
+		}
+		if len(cat.Plans) > 1 {
+			if plan, ok := cat.Plan(ind.Plan); ok && plan.Title != "" {
+				label = plan.Title + "：" + label
+			}
+		}
+		p.Choices = append(p.Choices, indicatorChoice{Value: value, Label: label, Selected: value == entry.Indicator})
+	}
+	return p, nil
+}
+
+func (s *server) catalogError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.Error("web: read catalog", "err", err)
+	s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicators",
+		"读取指标目录时出错，请稍后刷新。")
+}
+
+func (s *server) handleTemplate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		if err := s.template(r.Context(), &buf); err != nil {
+			s.logger.Error("web: write template", "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "模板生成失败 Template failed",
+				"生成报送模板时出错，请稍后再试。")
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		h.Set("Content-Disposition", `attachment; filename="kpimon-template.xlsx"; filename*=UTF-8''`+url.PathEscape("指标报送模板.xlsx"))
+		h.Set("Content-Length", strconv.Itoa(buf.Len()))
+		h.Set("Cache-Control", "no-store")
+		_, _ = w.Write(buf.Bytes())
+	})
+}
+
+func (s *server) handleUpload() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		body, name, contentType, err := readUpload(r, "file", s.maxUpload)
+		if err != nil {
+			p, perr := s.newSubmitPage(r, v, entryForm{})
+			if perr != nil {
+				s.catalogError(w, r, perr)
+				return
+			}
+			p.Refusal = &refusal{Heading: "没有收到文件 No file", Message: err.Error()}
+			s.render(w, r, http.StatusBadRequest, "submit", p)
+			return
+		}
+		u := kpi.Upload{
+			Name:        name,
+			ContentType: contentType,
+			Sheet:       strings.TrimSpace(r.PostFormValue("sheet")),
+			Body:        body,
+			Actor:       v.actor(r),
+			Source:      "web",
+		}
+		res, err := s.ingester.Ingest(r.Context(), u)
+		s.renderOutcome(w, r, v, entryForm{}, name, res, err)
+	})
+}
+
+// readUpload returns the uploaded file's bytes, its base name and type.
+func readUpload(r *http.Request, field string, limit int64) ([]byte, string, string, error) {
+	f, hdr, err := r.FormFile(field)
+	if err != nil {
+		if errors.Is(err, http.ErrMissingFile) {
+			return nil, "", "", errors.New("请先点“选择文件”选好填写完的 XLSX 或 CSV 文件，再点“上传”。")
+		}
+		return nil, "", "", errors.New("上传的文件无法读取，请重新选择文件后上传。")
+	}
+	defer func(f multipart.File) { _ = f.Close() }(f)
+	body, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, "", "", errors.New("上传的文件无法读取，请重新选择文件后上传。")
+	}
+	if int64(len(body)) > limit {
+		return nil, "", "", errors.New("文件超过了 " + formatBytes(limit) + " 的上限，请删去无关的工作表或行后重试。")
+	}
+	if len(body) == 0 {
+		return nil, "", "", errors.New("上传的文件是空的，请检查后重新上传。")
+	}
+	// Browsers send a bare name; older ones a full client path.
+	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
+	return body, name, hdr.Header.Get("Content-Type"), nil
+}
+
+func (s *server) handleEntry() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		entry := entryForm{
+			Indicator: strings.TrimSpace(r.PostFormValue("indicator")),
+			Period:    strings.TrimSpace(r.PostFormValue("period")),
+			Value:     strings.TrimSpace(r.PostFormValue("value")),
+			Note:      strings.TrimSpace(r.PostFormValue("note")),
+		}
+		plan, id, ok := strings.Cut(entry.Indicator, "/")
+		if !ok || plan == "" || id == "" {
+			p, err := s.newSubmitPage(r, v, entry)
+			if err != nil {
+				s.catalogError(w, r, err)
+				return
+			}
+			p.Uploaded = entryFileName
+			p.Refusal = &refusal{Heading: "请选择指标 Choose an indicator", Message: "请在“指标”下拉框中选择要报送的指标。未写入任何数据。"}
+			s.render(w, r, http.StatusUnprocessableEntity, "submit", p)
+			return
+		}
+		row := kpi.Row{Line: 1, Plan: plan, Indicator: id, Period: entry.Period, Value: entry.Value, Note: entry.Note}
+		u := kpi.Upload{Name: entryFileName, Actor: v.actor(r), Source: "web"}
+		res, err := s.ingester.IngestRows(r.Context(), []kpi.Row{row}, u)
+		if err == nil {
+			entry = entryForm{Indicator: entry.Indicator} // keep the choice, clear the figure
+		}
+		s.renderOutcome(w, r, v, entry, entryFileName, res, err)
+	})
+}
+
+// renderOutcome shows the receipt of a stored submission or why it was
+// refused: every problem with where it is and how to fix it.
+func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer, entry entryForm, name string, res kpi.SubmissionResult, err error) {
+	p, perr := s.newSubmitPage(r, v, entry)
+	if perr != nil {
+		s.catalogError(w, r, perr)
+		return
+	}
+	p.Uploaded = name
+	status := http.StatusOK
+	if err == nil {
+		p.Receipt = s.newReceipt(r, res)
+		s.logger.Info("web: submission stored", "token", v.token.Name, "file", name,
+			"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged)
+		s.render(w, r, status, "submit", p)
+		return
+	}
+	var kerr *kpi.Error
+	switch {
+	case errors.As(err, &kerr) && kerr.Code == kpi.EINVALID:
+		status = http.StatusUnprocessableEntity
+		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message}
+		for _, pr := range kerr.Problems {
+			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr))
+		}
+	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
+		status = http.StatusForbidden
+		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message}
+		for _, pr := range kerr.Problems {
+			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr))
+		}
+	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):
+		status = http.StatusUnprocessableEntity
+		p.Refusal = &refusal{Heading: "未写入任何数据 Nothing was written", Message: kerr.Message}
+	default:
+		status = http.StatusInternalServerError
+		s.logger.Error("web: store submission", "token", v.token.Name, "file", name, "err", err)
+		p.Refusal = &refusal{Heading: "保存失败 Could not store",
+			Message: "保存数据时系统出错，未写入任何数据。请稍后重新提交；如果一直出错，请联系系统管理员。"}
+	}
+	s.render(w, r, status, "submit", p)
+}
+
+func newProblemRow(pr kpi.Problem) problemRow {
+	row := problemRow{
+		Sheet: pr.Sheet, Column: pr.Column, Field: pr.Field, Indicator: pr.Indicator,
+		Value: pr.Value, Expected: pr.Expected, Message: pr.Message,
+	}
+	if pr.Row > 0 {
+		row.Row = strconv.Itoa(pr.Row)
+	}
+	return row
+}
+
+func (s *server) newReceipt(r *http.Request, res kpi.SubmissionResult) *receipt {
+	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged}
+	names := make(map[kpi.Ref]kpi.Indicator)
+	if cat, err := s.store.Catalog(r.Context()); err == nil {
+		for _, ind := range cat.Indicators {
+			names[ind.Ref()] = ind
+		}
+	} else {
+		s.logger.Warn("web: read catalog for receipt", "err", err)
+	}
+	for _, o := range res.Outcomes {
+		obs := o.Observation
+		ind, ok := names[obs.Ref()]
+		row := receiptRow{
+			URL: indicatorURL(obs.Ref()), Name: obs.Indicator, Period: obs.Period.String(),
+			Value: formatNumber(obs.Value), Result: resultWord(o.Result), ResultCode: o.Result, Revision: obs.Revision,
+		}
+		if ok {
+			row.Name = ind.Name
+			row.Value = figure(ind, obs.Value)
+		}
+		rc.Rows = append(rc.Rows, row)
+	}
+	return rc
+}

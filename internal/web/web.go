@@ -1,0 +1,135 @@
+// Package web serves the submitters' web page: the list of indicators with
+// their status, one page per indicator with its history, and the 报送数据
+// page where a signed-in unit downloads the XLSX template, uploads a filled
+// file or enters one figure by hand.
+//
+// The page is plain HTML from html/template with one embedded stylesheet; it
+// needs no JavaScript. Units sign in with their access token and get a
+// cookie session held in memory; every form carries a per-session CSRF token
+// and cross-origin POSTs are refused.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options are what the web page needs.
+type Options struct {
+	Store    kpi.Store
+	States   kpi.StateService
+	Ingester kpi.Ingester
+	// Template writes the XLSX submission template.
+	Template func(ctx context.Context, w io.Writer) error
+	Logger   *slog.Logger
+	// SecureCookies marks the session cookie Secure: set it when the page
+	// is served over TLS (directly or behind a proxy).
+	SecureCookies bool
+	// Now is the wall clock for sessions; time.Now when nil. The evaluation
+	// clock is the StateService's.
+	Now func() time.Time
+	// MaxUploadBytes limits an uploaded file; 10 MiB when zero.
+	MaxUploadBytes int64
+	// SessionTTL is how long a session lives without use; 8 hours when zero.
+	SessionTTL time.Duration
+}
+
+const (
+	defaultMaxUpload  = 10 << 20
+	defaultSessionTTL = 8 * time.Hour
+)
+
+// server holds the dependencies of the handlers.
+type server struct {
+	store     kpi.Store
+	states    kpi.StateService
+	ingester  kpi.Ingester
+	template  func(ctx context.Context, w io.Writer) error
+	logger    *slog.Logger
+	now       func() time.Time
+	maxUpload int64
+	sessions  *sessionStore
+	secure    bool
+	pages     map[string]*template.Template
+}
+
+// New returns the handler of the web page. It serves /, /indicators/…,
+// /submit, /signin, /signout, /upload, /entry, /template.xlsx and /static/….
+func New(opts Options) (http.Handler, error) {
+	if opts.Store == nil || opts.States == nil || opts.Ingester == nil || opts.Template == nil {
+		return nil, errors.New("web.New: Store, States, Ingester and Template are required")
+	}
+	s := &server{
+		store:     opts.Store,
+		states:    opts.States,
+		ingester:  opts.Ingester,
+		template:  opts.Template,
+		logger:    opts.Logger,
+		now:       opts.Now,
+		maxUpload: opts.MaxUploadBytes,
+		secure:    opts.SecureCookies,
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxUpload <= 0 {
+		s.maxUpload = defaultMaxUpload
+	}
+	ttl := opts.SessionTTL
+	if ttl <= 0 {
+		ttl = defaultSessionTTL
+	}
+	s.sessions = newSessionStore(ttl, s.now)
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: static assets: %w", err)
+	}
+	return s.routes(static), nil
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 rather than half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.logger.Error("web: unknown page", "page", page)
+		http.Error(w, "内部错误 internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.logger.Error("web: render page", "page", page, "path", r.URL.Path, "err", err)
+		http.Error(w, "内部错误，请稍后再试 internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
