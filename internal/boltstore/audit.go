@@ -1,0 +1,100 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// defaultAuditLimit is how many entries Audit returns when the filter sets
+// no limit.
+const defaultAuditLimit = 1000
+
+// AppendAudit records an entry that is not a side effect of another write
+// (a refused submission, a denied request). Seq is assigned; a zero At is
+// stamped with the store's clock.
+func (s *Store) AppendAudit(ctx context.Context, e kpi.AuditEntry) error {
+	if e.Action == "" {
+		return kpi.Errorf(kpi.EINVALID, "append audit: the entry has no action")
+	}
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	return s.update(ctx, "append audit", func(tx *bolt.Tx) (bool, error) {
+		err := newAuditWriter(tx, &arena{}).append(&e)
+		return err == nil, err
+	})
+}
+
+// Audit returns entries newest first: those about f.Object if set (through
+// an index, without scanning the whole log), at or after f.Since if set, at
+// most f.Limit (default 1000). Entries are kept in commit order, so the
+// walk stops at the first entry older than f.Since.
+func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	var out []kpi.AuditEntry
+	err := s.view(ctx, "audit", func(tx *bolt.Tx) error {
+		out = nil
+		log := tx.Bucket(bucketAudit)
+		// take decodes one entry and reports whether the walk goes on.
+		take := func(seq uint64, v []byte) (bool, error) {
+			e, err := decodeAudit(seq, v)
+			if err != nil {
+				return false, err
+			}
+			if !f.Since.IsZero() && e.At.Before(f.Since) {
+				return false, nil
+			}
+			out = append(out, e)
+			return len(out) < limit, nil
+		}
+		if f.Object == "" {
+			c := log.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				if len(k) != 8 {
+					return fmt.Errorf("audit key %x: %w", k, errCorrupt)
+				}
+				if more, err := take(binary.BigEndian.Uint64(k), v); err != nil || !more {
+					return err
+				}
+			}
+			return nil
+		}
+		prefix := append([]byte(f.Object), sep)
+		c := tx.Bucket(bucketAuditObject).Cursor()
+		// Start after the object's last key: seek its upper bound, step back.
+		end := append([]byte(f.Object), sep+1)
+		k, _ := c.Seek(end)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			if len(k) != len(prefix)+8 {
+				continue // an object whose name extends this one's, after a NUL
+			}
+			seq := k[len(prefix):]
+			v := log.Get(seq)
+			if v == nil {
+				return fmt.Errorf("audit index names missing entry %x: %w", seq, errCorrupt)
+			}
+			if more, err := take(binary.BigEndian.Uint64(seq), v); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return out, nil
+}

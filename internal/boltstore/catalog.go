@@ -1,0 +1,412 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// Catalog change actions beyond those kpi.CatalogChange lists.
+const (
+	// ActionPlanRemove: a stored plan is absent from the loaded catalog. The
+	// plan is kept (hidden from Catalog) and its indicators are removed.
+	ActionPlanRemove = "plan.remove"
+)
+
+// planRecord is a stored plan.
+type planRecord struct {
+	Plan    kpi.Plan `json:"plan"`
+	Removed bool     `json:"removed,omitempty"`
+}
+
+// SyncCatalog makes the stored catalog equal to cat in one transaction and
+// returns what changed: new plans and indicators are added (plan.add,
+// target.add), changed ones get a new version (plan.change, target.change
+// with a detail such as "target 30 → 35"), indicators absent from cat are
+// marked removed (target.remove; their versions and observations stay), and
+// plans absent from cat are hidden with all their indicators removed
+// (plan.remove). Every change is audited under actor. Syncing the same
+// catalog again changes nothing and writes nothing.
+func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Actor) ([]kpi.CatalogChange, error) {
+	if err := checkCatalog(cat); err != nil {
+		return nil, err
+	}
+	var changes []kpi.CatalogChange
+	err := s.update(ctx, "sync catalog", func(tx *bolt.Tx) (bool, error) {
+		changes = nil
+		now := s.now()
+		var a arena
+		aw := newAuditWriter(tx, &a)
+		record := func(c kpi.CatalogChange) error {
+			changes = append(changes, c)
+			object := c.Ref.Plan
+			if c.Ref.ID != "" {
+				object += "/" + c.Ref.ID
+			}
+			return aw.append(&kpi.AuditEntry{
+				At: now, Actor: actor.Name, Remote: actor.Remote,
+				Action: c.Action, Object: object, Detail: c.Detail,
+			})
+		}
+
+		plans := tx.Bucket(bucketPlans)
+		inCat := make(map[string]bool, len(cat.Plans))
+		for _, p := range cat.Plans {
+			inCat[p.ID] = true
+			var old planRecord
+			v := plans.Get([]byte(p.ID))
+			if v != nil {
+				if err := json.Unmarshal(v, &old); err != nil {
+					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
+				}
+			}
+			var c kpi.CatalogChange
+			switch {
+			case v == nil:
+				c = kpi.CatalogChange{Action: "plan.add", Detail: p.Title}
+			case old.Removed:
+				c = kpi.CatalogChange{Action: "plan.add", Detail: "restored: " + p.Title}
+			case !reflect.DeepEqual(old.Plan, p):
+				c = kpi.CatalogChange{Action: "plan.change", Detail: fieldChanges(old.Plan, p)}
+			default:
+				continue
+			}
+			c.Ref = kpi.Ref{Plan: p.ID}
+			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p}); err != nil {
+				return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
+			}
+			if err := record(c); err != nil {
+				return false, err
+			}
+		}
+		var gone []planRecord
+		err := plans.ForEach(func(k, v []byte) error {
+			if inCat[string(k)] {
+				return nil
+			}
+			var r planRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("plan %s: %w", k, err)
+			}
+			if !r.Removed {
+				gone = append(gone, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("sync catalog: %w", err)
+		}
+		for _, r := range gone {
+			r.Removed = true
+			if err := putJSON(plans, []byte(r.Plan.ID), r); err != nil {
+				return false, fmt.Errorf("sync catalog: plan %s: %w", r.Plan.ID, err)
+			}
+			c := kpi.CatalogChange{Ref: kpi.Ref{Plan: r.Plan.ID}, Action: ActionPlanRemove, Detail: r.Plan.Title}
+			if err := record(c); err != nil {
+				return false, err
+			}
+		}
+
+		inds := tx.Bucket(bucketIndicators)
+		versions := tx.Bucket(bucketVersions)
+		inds.FillPercent = mostlyFill
+		versions.FillPercent = mostlyFill
+		put := func(key []byte, v kpi.IndicatorVersion) error {
+			enc := encodeVersion(&v)
+			if err := inds.Put(key, enc); err != nil {
+				return err
+			}
+			return versions.Put(appendUint32(append(bytes.Clone(key), sep), v.Version), enc)
+		}
+		present := make(map[string]bool, len(cat.Indicators))
+		for i := range cat.Indicators {
+			ind := cat.Indicators[i]
+			key := appendRefKey(nil, ind.Plan, ind.ID)
+			present[string(key)] = true
+			next := kpi.IndicatorVersion{Version: 1, At: now, Indicator: ind}
+			var c kpi.CatalogChange
+			if v := inds.Get(key); v == nil {
+				c = kpi.CatalogChange{Action: "target.add", Detail: describeIndicator(ind)}
+			} else {
+				old, err := decodeVersion(v, nil)
+				if err != nil {
+					return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
+				}
+				next.Version = old.Version + 1
+				switch {
+				case old.Removed:
+					c = kpi.CatalogChange{Action: "target.add", Detail: "restored: " + describeIndicator(ind)}
+				case !bytes.Equal(encodeIndicator(&old.Indicator), encodeIndicator(&ind)):
+					c = kpi.CatalogChange{Action: "target.change", Detail: fieldChanges(old.Indicator, ind)}
+				default:
+					continue
+				}
+			}
+			c.Ref = ind.Ref()
+			if err := put(key, next); err != nil {
+				return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
+			}
+			if err := record(c); err != nil {
+				return false, err
+			}
+		}
+		// Collect first: bbolt cursors must not walk a bucket being written.
+		var removed []kpi.IndicatorVersion
+		err = inds.ForEach(func(k, v []byte) error {
+			if present[string(k)] {
+				return nil
+			}
+			old, err := decodeVersion(v, nil)
+			if err != nil {
+				return fmt.Errorf("indicator %q: %w", k, err)
+			}
+			if !old.Removed {
+				removed = append(removed, old)
+			}
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("sync catalog: %w", err)
+		}
+		for _, old := range removed {
+			ind := old.Indicator
+			next := kpi.IndicatorVersion{Version: old.Version + 1, At: now, Indicator: ind, Removed: true}
+			if err := put(appendRefKey(nil, ind.Plan, ind.ID), next); err != nil {
+				return false, fmt.Errorf("sync catalog: remove %s/%s: %w", ind.Plan, ind.ID, err)
+			}
+			c := kpi.CatalogChange{Ref: ind.Ref(), Action: "target.remove", Detail: "no longer in the catalog; figures kept"}
+			if err := record(c); err != nil {
+				return false, err
+			}
+		}
+		return len(changes) > 0, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+// checkCatalog refuses what the store cannot key: empty or duplicate ids,
+// ids holding a NUL byte, indicators of plans not in the catalog.
+func checkCatalog(cat kpi.Catalog) error {
+	var problems []kpi.Problem
+	bad := func(ind, field, value, msg string) {
+		problems = append(problems, kpi.Problem{Indicator: ind, Field: field, Value: value, Message: msg})
+	}
+	okID := func(id string) bool { return id != "" && !strings.ContainsRune(id, 0) && utf8.ValidString(id) }
+	plans := make(map[string]bool, len(cat.Plans))
+	for _, p := range cat.Plans {
+		switch {
+		case !okID(p.ID):
+			bad("", "id", p.ID, "计划编号无效 plan id must be non-empty text without NUL bytes")
+		case plans[p.ID]:
+			bad("", "id", p.ID, "计划编号重复 plan id appears twice: give each plan its own id")
+		}
+		plans[p.ID] = true
+	}
+	seen := make(map[kpi.Ref]bool, len(cat.Indicators))
+	for _, ind := range cat.Indicators {
+		name := ind.Plan + "/" + ind.ID
+		switch {
+		case !okID(ind.ID):
+			bad(name, "id", ind.ID, "指标编号无效 indicator id must be non-empty text without NUL bytes")
+		case !plans[ind.Plan]:
+			bad(name, "plan", ind.Plan, "指标所属计划不存在 the indicator's plan is not in the catalog")
+		case seen[ind.Ref()]:
+			bad(name, "id", ind.ID, "指标编号重复 indicator id appears twice in its plan: give each its own id")
+		}
+		seen[ind.Ref()] = true
+	}
+	if len(problems) > 0 {
+		return &kpi.Error{Code: kpi.EINVALID, Message: "sync catalog: the catalog cannot be stored; fix the targets files", Problems: problems}
+	}
+	return nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, enc)
+}
+
+// describeIndicator says what a new indicator asks for, e.g.
+// "高新技术企业数: at_least 30 家 by 2022".
+func describeIndicator(ind kpi.Indicator) string {
+	s := fmt.Sprintf("%s: %s %s", ind.Name, ind.Kind, formatNumber(ind.Target))
+	if ind.Unit != "" {
+		s += " " + ind.Unit
+	}
+	return s + " by " + strconv.Itoa(ind.Deadline)
+}
+
+// fieldChanges lists the fields that differ between two values of the same
+// struct type by their JSON names, e.g. "target 30 → 35; deadline 2022 → 2023".
+// Long texts are only named ("source_text changed").
+func fieldChanges(old, cur any) string {
+	ov, cv := reflect.ValueOf(old), reflect.ValueOf(cur)
+	t := ov.Type()
+	var parts []string
+	for i := range t.NumField() {
+		a, b := ov.Field(i), cv.Field(i)
+		if reflect.DeepEqual(a.Interface(), b.Interface()) {
+			continue
+		}
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		as, bs := formatField(a), formatField(b)
+		if as == bs { // nil and empty slices, say
+			continue
+		}
+		if utf8.RuneCountInString(as) > 40 || utf8.RuneCountInString(bs) > 40 {
+			parts = append(parts, name+" changed")
+			continue
+		}
+		parts = append(parts, name+" "+as+" → "+bs)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func formatField(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return formatNumber(v.Float())
+	case reflect.Slice:
+		ss := make([]string, v.Len())
+		for i := range ss {
+			ss[i] = fmt.Sprint(v.Index(i).Interface())
+		}
+		return "[" + strings.Join(ss, "、") + "]"
+	case reflect.Pointer:
+		if v.IsNil() {
+			return "none"
+		}
+		if b, ok := v.Interface().(*kpi.Baseline); ok {
+			return b.Period.String() + ": " + formatNumber(b.Value)
+		}
+		return formatField(v.Elem())
+	case reflect.String:
+		if v.Len() == 0 {
+			return `""`
+		}
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// formatNumber writes a figure as people write it: 28, 2.51, 1000000.
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// Catalog returns the current plans (by id) and indicators (by plan, task
+// and id), removed ones left out. It is one scan of two buckets.
+func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
+	var cat kpi.Catalog
+	err := s.view(ctx, "catalog", func(tx *bolt.Tx) error {
+		cat = kpi.Catalog{}
+		err := tx.Bucket(bucketPlans).ForEach(func(k, v []byte) error {
+			var r planRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("plan %s: %w", k, err)
+			}
+			if !r.Removed {
+				cat.Plans = append(cat.Plans, r.Plan)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		intern := make(map[string]string) // unit names, kinds … repeat across indicators
+		return tx.Bucket(bucketIndicators).ForEach(func(k, v []byte) error {
+			ver, err := decodeVersion(v, intern)
+			if err != nil {
+				return fmt.Errorf("indicator %q: %w", k, err)
+			}
+			if !ver.Removed {
+				cat.Indicators = append(cat.Indicators, ver.Indicator)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return kpi.Catalog{}, fmt.Errorf("catalog: %w", err)
+	}
+	sort.SliceStable(cat.Indicators, func(i, j int) bool {
+		a, b := &cat.Indicators[i], &cat.Indicators[j]
+		if a.Plan != b.Plan {
+			return a.Plan < b.Plan
+		}
+		if a.Task != b.Task {
+			return a.Task < b.Task
+		}
+		return a.ID < b.ID
+	})
+	return cat, nil
+}
+
+// Indicator returns the current definition of one indicator; ENOTFOUND if
+// there is none or it was removed.
+func (s *Store) Indicator(ctx context.Context, ref kpi.Ref) (kpi.Indicator, error) {
+	var ver kpi.IndicatorVersion
+	var found bool
+	err := s.view(ctx, "indicator", func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketIndicators).Get(appendRefKey(nil, ref.Plan, ref.ID))
+		if v == nil {
+			return nil
+		}
+		found = true
+		var err error
+		ver, err = decodeVersion(v, nil)
+		return err
+	})
+	if err != nil {
+		return kpi.Indicator{}, fmt.Errorf("indicator %s/%s: %w", ref.Plan, ref.ID, err)
+	}
+	if !found || ver.Removed {
+		return kpi.Indicator{}, notFound(ref)
+	}
+	return ver.Indicator, nil
+}
+
+func notFound(ref kpi.Ref) error {
+	return kpi.Errorf(kpi.ENOTFOUND, "指标不存在 no indicator %s/%s: check the plan and indicator ids (kpimon targets list)", ref.Plan, ref.ID)
+}
+
+// IndicatorVersions returns every stored version of an indicator's
+// definition, oldest first, removed ones included; ENOTFOUND if none.
+func (s *Store) IndicatorVersions(ctx context.Context, ref kpi.Ref) ([]kpi.IndicatorVersion, error) {
+	var out []kpi.IndicatorVersion
+	err := s.view(ctx, "indicator versions", func(tx *bolt.Tx) error {
+		out = nil
+		prefix := append(appendRefKey(nil, ref.Plan, ref.ID), sep)
+		c := tx.Bucket(bucketVersions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+4 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			ver, err := decodeVersion(v, nil)
+			if err != nil {
+				return err
+			}
+			out = append(out, ver)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("indicator versions %s/%s: %w", ref.Plan, ref.ID, err)
+	}
+	if len(out) == 0 {
+		return nil, notFound(ref)
+	}
+	return out, nil
+}

@@ -1,0 +1,302 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// maxProblems caps the problems one refused submission reports.
+const maxProblems = 100
+
+// AddObservations stores a submission in one transaction: all of it or, if
+// any figure names an unknown or removed indicator, has an invalid period
+// or a value that is not a finite number, none of it (EINVALID, every
+// problem listed). Per figure: the first for its period is added
+// (revision 1); one equal to the newest revision changes nothing; any other
+// becomes the next revision. Source, File, SubmittedBy (sub.Actor.Name) and
+// SubmittedAt (sub.At, or now) come from the submission. Every added or
+// revised figure is audited as observation.add or observation.revise.
+func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.SubmissionResult, error) {
+	at := sub.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	var res kpi.SubmissionResult
+	err := s.update(ctx, "add observations", func(tx *bolt.Tx) (bool, error) {
+		if err := checkObservations(ctx, tx, sub); err != nil {
+			return false, err
+		}
+		res = kpi.SubmissionResult{Outcomes: make([]kpi.Outcome, 0, len(sub.Observations))}
+		latest := tx.Bucket(bucketLatest)
+		revisions := tx.Bucket(bucketRevisions)
+		latest.FillPercent = mostlyFill
+		revisions.FillPercent = mostlyFill
+		var a arena
+		aw := newAuditWriter(tx, &a)
+		var key, val, detail []byte
+		suffix := ""
+		if sub.File != "" {
+			suffix = " (file " + sub.File + ")"
+		} else if sub.Source != "" {
+			suffix = " (" + sub.Source + ")"
+		}
+		for i := range sub.Observations {
+			if i%8192 == 8191 {
+				if err := ctx.Err(); err != nil {
+					return false, fmt.Errorf("add observations: %w", err)
+				}
+			}
+			o := sub.Observations[i]
+			o.Source, o.File, o.SubmittedBy, o.SubmittedAt = sub.Source, sub.File, sub.Actor.Name, at
+			o.Revision = 1
+			key = appendObsKey(key[:0], o.Plan, o.Indicator, o.Period)
+			action := "observation.add"
+			detail = append(detail[:0], o.Period.String()...)
+			detail = append(detail, ": "...)
+			if cur := latest.Get(key); cur != nil {
+				old, rev, err := observationHead(cur)
+				if err != nil {
+					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+				}
+				if old == o.Value {
+					stored := kpi.Observation{Plan: o.Plan, Indicator: o.Indicator, Period: o.Period}
+					if err := decodeObservationValue(&dec{b: cur}, &stored); err != nil {
+						return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+					}
+					res.Unchanged++
+					res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
+					continue
+				}
+				o.Revision = rev + 1
+				action = "observation.revise"
+				detail = strconv.AppendFloat(detail, old, 'f', -1, 64)
+				detail = append(detail, " → "...)
+			}
+			detail = strconv.AppendFloat(detail, o.Value, 'f', -1, 64)
+			detail = append(detail, suffix...)
+
+			val = appendObservationValue(val[:0], &o)
+			v := a.copy(val)
+			if err := latest.Put(key, v); err != nil {
+				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+			}
+			key = appendUint32(key, o.Revision)
+			if err := revisions.Put(key, v); err != nil {
+				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+			}
+			err := aw.append(&kpi.AuditEntry{
+				At: at, Actor: sub.Actor.Name, Remote: sub.Actor.Remote, Action: action,
+				Object: o.Plan + "/" + o.Indicator, Detail: string(detail),
+			})
+			if err != nil {
+				return false, err
+			}
+			result := kpi.ResultAdded
+			if o.Revision > 1 {
+				result = kpi.ResultRevised
+				res.Revised++
+			} else {
+				res.Added++
+			}
+			res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: o, Result: result})
+		}
+		return res.Added+res.Revised > 0, nil
+	})
+	if err != nil {
+		return kpi.SubmissionResult{}, err
+	}
+	return res, nil
+}
+
+// checkObservations refuses a submission with any figure the store cannot
+// take, listing every problem (up to maxProblems).
+func checkObservations(ctx context.Context, tx *bolt.Tx, sub kpi.Submission) error {
+	const (
+		known = iota + 1
+		unknown
+		removed
+	)
+	inds := tx.Bucket(bucketIndicators)
+	state := make(map[string]int)
+	var problems []kpi.Problem
+	more := 0
+	var key []byte
+	for i := range sub.Observations {
+		if i%8192 == 8191 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("add observations: %w", err)
+			}
+		}
+		o := &sub.Observations[i]
+		key = appendRefKey(key[:0], o.Plan, o.Indicator)
+		st, ok := state[string(key)]
+		if !ok {
+			st = unknown
+			if v := inds.Get(key); v != nil {
+				ver, err := decodeVersion(v, nil)
+				if err != nil {
+					return fmt.Errorf("add observations: indicator %s/%s: %w", o.Plan, o.Indicator, err)
+				}
+				st = known
+				if ver.Removed {
+					st = removed
+				}
+			}
+			state[string(key)] = st
+		}
+		var msg, field, value string
+		switch {
+		case st == unknown:
+			field, value = "indicator", o.Indicator
+			msg = fmt.Sprintf("指标不存在 no indicator %q in plan %q: check the id against the targets file", o.Indicator, o.Plan)
+		case st == removed:
+			field, value = "indicator", o.Indicator
+			msg = fmt.Sprintf("指标已从目标中移除 indicator %s/%s was removed from the catalog: figures for it are no longer taken", o.Plan, o.Indicator)
+		case !o.Period.Valid():
+			field, value = "period", fmt.Sprintf("%+v", o.Period)
+			msg = "报告期无效 invalid period: want a year, quarter or month such as 2021, 2021-Q3 or 2021-06"
+		case math.IsNaN(o.Value) || math.IsInf(o.Value, 0):
+			field, value = "value", strconv.FormatFloat(o.Value, 'g', -1, 64)
+			msg = "数值无效 the value must be a finite number"
+		default:
+			continue
+		}
+		if len(problems) == maxProblems {
+			more++
+			continue
+		}
+		problems = append(problems, kpi.Problem{
+			File: sub.File, Indicator: o.Plan + "/" + o.Indicator, Field: field, Value: value, Message: msg,
+		})
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	if more > 0 {
+		problems = append(problems, kpi.Problem{File: sub.File, Message: fmt.Sprintf("另有 %d 个问题未列出 and %d more problems", more, more)})
+	}
+	return &kpi.Error{
+		Code:     kpi.EINVALID,
+		Message:  fmt.Sprintf("提交未保存 submission not stored: %d figure(s) cannot be taken; nothing was written, fix them and submit again", len(problems)+more),
+		Problems: problems,
+	}
+}
+
+// Observations returns every revision of every period of an indicator,
+// ordered by period, then revision; ENOTFOUND if the indicator was never in
+// the catalog. A removed indicator's figures are still returned.
+func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observation, error) {
+	var out []kpi.Observation
+	err := s.view(ctx, "observations", func(tx *bolt.Tx) error {
+		out = nil
+		prefix := appendRefKey(nil, ref.Plan, ref.ID)
+		if tx.Bucket(bucketIndicators).Get(prefix) == nil {
+			return notFound(ref)
+		}
+		prefix = append(prefix, sep)
+		c := tx.Bucket(bucketRevisions).Cursor()
+		d := dec{intern: make(map[string]string)}
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			_, _, p, rev, err := splitObsKey(k, true)
+			if err != nil {
+				return err
+			}
+			o := kpi.Observation{Plan: ref.Plan, Indicator: ref.ID, Period: p}
+			d.b = v
+			if err := decodeObservationValue(&d, &o); err != nil {
+				return fmt.Errorf("key %q: %w", k, err)
+			}
+			o.Revision = rev
+			out = append(out, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("observations %s/%s: %w", ref.Plan, ref.ID, err)
+	}
+	return out, nil
+}
+
+// latestBlock is how many observations Latest allocates at a time; each
+// indicator's slice is a capacity-limited window into a block, so appending
+// to it never touches another indicator's figures.
+const latestBlock = 8192
+
+// Latest returns, for every indicator with figures (removed ones included),
+// the newest revision of each period, ordered by period (see keys.go for
+// the order across frequencies). It is one sequential scan of the "latest"
+// bucket; strings repeated across figures (plan, source, submitter, file)
+// share memory.
+func (s *Store) Latest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, error) {
+	var out map[kpi.Ref][]kpi.Observation
+	err := s.view(ctx, "latest", func(tx *bolt.Tx) error {
+		out = make(map[kpi.Ref][]kpi.Observation, s.latestRefs.Load())
+		d := dec{intern: make(map[string]string)}
+		block := make([]kpi.Observation, 0, latestBlock)
+		start := 0 // where the current indicator's figures begin in block
+		var cur kpi.Ref
+		var curPrefix []byte // plan 0x00 id 0x00 of cur
+		flush := func() {
+			if len(block) > start {
+				out[cur] = block[start:len(block):len(block)]
+			}
+			start = len(block)
+		}
+		c := tx.Bucket(bucketLatest).Cursor()
+		n := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			n++
+			if n%65536 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(k) <= periodKeyLen {
+				return fmt.Errorf("key %q: %w", k, errCorrupt)
+			}
+			prefix := k[:len(k)-periodKeyLen]
+			if !bytes.Equal(prefix, curPrefix) {
+				flush()
+				plan, id, _, _, err := splitObsKey(k, false)
+				if err != nil {
+					return err
+				}
+				if string(plan) != cur.Plan { // comparison does not allocate
+					cur.Plan = string(plan)
+				}
+				cur.ID = string(id)
+				curPrefix = append(curPrefix[:0], prefix...)
+			}
+			p, err := decodePeriodKey(k[len(k)-periodKeyLen:])
+			if err != nil {
+				return err
+			}
+			if len(block) == cap(block) {
+				// Move the current indicator's figures to a fresh block.
+				group := block[start:]
+				block = make([]kpi.Observation, len(group), max(latestBlock, 2*len(group)))
+				copy(block, group)
+				start = 0
+			}
+			block = append(block, kpi.Observation{Plan: cur.Plan, Indicator: cur.ID, Period: p})
+			d.b = v
+			if err := decodeObservationValue(&d, &block[len(block)-1]); err != nil {
+				return fmt.Errorf("key %q: %w", k, err)
+			}
+		}
+		flush()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("latest: %w", err)
+	}
+	s.latestRefs.Store(int64(len(out)))
+	return out, nil
+}

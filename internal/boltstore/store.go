@@ -1,0 +1,354 @@
+// Package boltstore implements kpi.Store on a bbolt file: plans, indicators
+// with every version of their definition, observations with every revision,
+// access tokens and the audit log.
+//
+// Concurrency: a *Store is safe for concurrent use by many goroutines. Reads
+// run in bbolt read transactions beside at most one writer and see a
+// consistent snapshot: a reader sees a whole submission or none of it.
+// Writes are serialised by bbolt; each call is one transaction, so a
+// submission or a catalog sync is stored whole or not at all.
+//
+// Only one process may open the file at a time: bbolt holds an exclusive
+// lock on it, and the process that holds it writes its PID to kpimon.pid
+// beside the file so a second one can say who is in the way.
+//
+// Layout (see keys.go for the key formats):
+//
+//	meta          schema version
+//	plans         plan id → plan (JSON), with a removed flag
+//	indicators    plan/id → the newest version of the definition
+//	versions      plan/id/version → every version of the definition
+//	latest        plan/id/period → the newest revision of the figure
+//	revisions     plan/id/period/revision → every revision
+//	audit         seq → entry
+//	audit_object  object/seq → nothing (index for AuditFilter.Object)
+//	tokens        name → token (JSON, with its hash)
+//	token_hashes  hash → name
+//
+// "latest" duplicates the newest revision of each period so that Latest is
+// one sequential scan of one bucket, and "indicators" duplicates the newest
+// version so that Catalog is one scan.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// SchemaVersion is the layout this binary reads and writes. A file written
+// with a higher one is refused; a lower one would be migrated on open.
+const SchemaVersion = 1
+
+// PIDFile is the name of the file beside the database that names the
+// process holding it.
+const PIDFile = "kpimon.pid"
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketPlans       = []byte("plans")
+	bucketIndicators  = []byte("indicators")
+	bucketVersions    = []byte("versions")
+	bucketLatest      = []byte("latest")
+	bucketRevisions   = []byte("revisions")
+	bucketAudit       = []byte("audit")
+	bucketAuditObject = []byte("audit_object")
+	bucketTokens      = []byte("tokens")
+	bucketTokenHashes = []byte("token_hashes")
+
+	allBuckets = [][]byte{
+		bucketMeta, bucketPlans, bucketIndicators, bucketVersions, bucketLatest,
+		bucketRevisions, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
+	}
+
+	keySchema = []byte("schema")
+)
+
+// Fill percentages for buckets written mostly at their end: pages are split
+// fuller, so a large submission makes fewer, fuller pages.
+const (
+	appendFill = 1.0 // audit: strictly increasing keys
+	mostlyFill = 0.9 // keys of one submission cluster by indicator
+)
+
+// Options configure Open. Zero fields take their defaults.
+type Options struct {
+	// Timeout is how long Open waits for another holder of the file to
+	// let go before it gives up with EUNAVAILABLE. Default 1s.
+	Timeout time.Duration
+	// Now is the clock stamped on writes. Default time.Now.
+	Now func() time.Time
+	// Logger receives open and close events. Default: discard.
+	Logger *slog.Logger
+}
+
+// Store is a kpi.Store on a bbolt file.
+type Store struct {
+	db      *bolt.DB
+	path    string
+	pidPath string
+	now     func() time.Time
+	logger  *slog.Logger
+	gen     atomic.Uint64
+	// latestRefs is how many indicators the last Latest returned: the
+	// size hint for the next one's map.
+	latestRefs atomic.Int64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ kpi.Store = (*Store)(nil)
+
+// Open opens (creating it if needed) the store at path, typically
+// <datadir>/kpimon.db; the directory is created too. If another process
+// (or another Open in this one) holds the file, Open waits opts.Timeout and
+// then returns an *kpi.Error with code EUNAVAILABLE naming its PID. A file
+// written by a newer kpimon is refused the same way.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open store: create data dir: %w", err)
+	}
+	s := &Store{
+		path:    path,
+		pidPath: filepath.Join(dir, PIDFile),
+		now:     opts.Now,
+		logger:  opts.Logger,
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.Timeout,
+		// The freelist is rebuilt on open instead of written on every
+		// commit, and kept as a map: large files commit much faster.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, s.inUseError()
+	}
+	if err != nil {
+		return nil, kpi.Errorf(kpi.EUNAVAILABLE, "open store %s: %v (is it a kpimon data file? move it aside, or restore a backup)", path, err)
+	}
+	s.db = db
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Written only while we hold bbolt's lock, so it never names a process
+	// that does not hold it (unless that one crashed, and then the lock is free).
+	if err := os.WriteFile(s.pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o640); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: write %s: %w", s.pidPath, err)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		s.gen.Store(uint64(tx.ID()))
+		return nil
+	}); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.logger.Info("store opened", "path", path, "schema", SchemaVersion)
+	return s, nil
+}
+
+// inUseError explains that another process holds the file.
+func (s *Store) inUseError() error {
+	dir := filepath.Dir(s.path)
+	const hint = "is kpimon serve running? stop it, or use the HTTP API"
+	b, err := os.ReadFile(s.pidPath)
+	if err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return kpi.Errorf(kpi.EUNAVAILABLE, "data dir %s in use by PID %d (%s)", dir, pid, hint)
+		}
+	}
+	return kpi.Errorf(kpi.EUNAVAILABLE, "data dir %s in use by another process (%s)", dir, hint)
+}
+
+// init checks the schema version, then creates every bucket. The check runs
+// first, in a read transaction, so a newer file is left untouched.
+func (s *Store) init() error {
+	var stored uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(keySchema); len(v) == 8 {
+				stored = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("open store: read schema: %w", err)
+	}
+	if stored > SchemaVersion {
+		return kpi.Errorf(kpi.EUNAVAILABLE,
+			"store %s was written by a newer kpimon (schema %d, this binary knows %d); upgrade kpimon",
+			s.path, stored, SchemaVersion)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		// Schema migrations from stored to SchemaVersion go here.
+		if stored != SchemaVersion {
+			v := binary.BigEndian.AppendUint64(nil, SchemaVersion)
+			return tx.Bucket(bucketMeta).Put(keySchema, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	return nil
+}
+
+// Close removes the PID file and closes the database. It is safe to call
+// more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		// Remove the PID file while the lock is still ours, so it is never
+		// the next holder's file that goes.
+		if err := os.Remove(s.pidPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.logger.Warn("remove pid file", "path", s.pidPath, "err", err)
+		}
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("close store %s: %w", s.path, err)
+			return
+		}
+		s.logger.Info("store closed", "path", s.path)
+	})
+	return s.closeErr
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Generation increases with every committed write. It starts from the
+// file's last transaction id, so it differs between runs on the same file.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// Backup writes a consistent copy of the whole database to w while reads
+// and writes go on (a bbolt hot backup: one read transaction's snapshot,
+// via tx.WriteTo). The copy is itself a kpimon.db that Open accepts.
+// It returns the number of bytes written.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	return n, nil
+}
+
+// update runs fn in a write transaction. fn reports whether it wrote
+// anything: if not, the transaction is rolled back, so a write that changes
+// nothing costs no fsync and leaves Generation alone.
+func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (bool, error)) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", what, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it only reports ErrTxClosed
+	changed, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	id := uint64(tx.ID())
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	for {
+		old := s.gen.Load()
+		if id <= old || s.gen.CompareAndSwap(old, id) {
+			break
+		}
+	}
+	return nil
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return s.db.View(fn)
+}
+
+// auditWriter appends entries to the audit log and its object index inside
+// one write transaction. bbolt copies keys but keeps values until the
+// transaction ends, so values are carved from an arena.
+type auditWriter struct {
+	log, byObject *bolt.Bucket
+	a             *arena
+	key, val      []byte
+}
+
+func newAuditWriter(tx *bolt.Tx, a *arena) *auditWriter {
+	w := &auditWriter{log: tx.Bucket(bucketAudit), byObject: tx.Bucket(bucketAuditObject), a: a}
+	w.log.FillPercent = appendFill
+	w.byObject.FillPercent = mostlyFill
+	return w
+}
+
+var emptyValue = []byte{}
+
+// append stores e, setting its Seq.
+func (w *auditWriter) append(e *kpi.AuditEntry) error {
+	seq, err := w.log.NextSequence()
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	e.Seq = seq
+	w.val = appendAudit(w.val[:0], e)
+	if err := w.log.Put(seqKey(w.key[:0], seq), w.a.copy(w.val)); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if e.Object == "" {
+		return nil
+	}
+	w.key = append(w.key[:0], e.Object...)
+	w.key = append(w.key, sep)
+	w.key = binary.BigEndian.AppendUint64(w.key, seq)
+	if err := w.byObject.Put(w.key, emptyValue); err != nil {
+		return fmt.Errorf("audit index: %w", err)
+	}
+	return nil
+}
