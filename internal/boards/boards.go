@@ -1,0 +1,138 @@
+// Package boards defines kpimon's Grafana dashboards in Go and writes them
+// as the JSON files Grafana provisions from grafana/dashboards. The boards
+// are what district leaders look at, so their titles, labels and status
+// words are Chinese.
+//
+// Regenerate the committed files after a change:
+//
+//	go generate ./internal/boards
+package boards
+
+//go:generate go run ./cmd/gen -out ../../grafana/dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+const (
+	// DatasourceUID is the uid of the Prometheus data source provisioned by
+	// grafana/provisioning/datasources/prometheus.yml.
+	DatasourceUID = "kpimon-prometheus"
+	// DatasourceVar is how every panel and query names its data source: the
+	// board's data source variable, which defaults to DatasourceUID.
+	DatasourceVar = "${datasource}"
+	// Tag marks kpimon's boards; the header links list every board with it.
+	Tag = "kpimon"
+
+	UIDOverview  = "kpi-overview"
+	UIDUnit      = "kpi-unit"
+	UIDIndicator = "kpi-indicator"
+	UIDReporting = "kpi-reporting"
+)
+
+// All returns every board, in the order of the header links.
+func All() []Dashboard {
+	return []Dashboard{Overview(), Unit(), Indicator(), Reporting()}
+}
+
+// FileName is the name of the board's file in grafana/dashboards.
+func FileName(d Dashboard) string { return d.UID + ".json" }
+
+// Marshal returns the board as Grafana reads it: indented JSON with Chinese
+// and PromQL operators left readable, ending in a newline.
+func Marshal(d Dashboard) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encode board %s: %w", d.UID, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteDir writes every board into dir, one file each.
+func WriteDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create board dir: %w", err)
+	}
+	for _, d := range All() {
+		b, err := Marshal(d)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, FileName(d)), b, 0o644); err != nil {
+			return fmt.Errorf("write board %s: %w", d.UID, err)
+		}
+	}
+	return nil
+}
+
+// ExportedMetrics lists the metric names kpimon exports (DESIGN.md) that a
+// board may query. A histogram's _bucket, _sum and _count series count as
+// its name.
+func ExportedMetrics() []string {
+	return []string{
+		"kpi_indicator_info",
+		"kpi_indicator_lead_unit",
+		"kpi_target",
+		"kpi_baseline",
+		"kpi_actual",
+		"kpi_actual_by_period",
+		"kpi_expected",
+		"kpi_projected",
+		"kpi_gap",
+		"kpi_progress_ratio",
+		"kpi_pace_ratio",
+		"kpi_status",
+		"kpi_deadline_timestamp_seconds",
+		"kpi_last_observation_timestamp_seconds",
+		"kpi_report_due_timestamp_seconds",
+		"kpi_report_overdue",
+		"kpi_ingest_runs_total",
+		"kpi_ingest_rows_total",
+		"kpi_ingest_last_success_timestamp_seconds",
+		"kpi_ingest_last_failure_timestamp_seconds",
+		"kpi_ingest_duration_seconds",
+	}
+}
+
+// statusColors colours each status word: green for good, orange and red for
+// behind, purple for missed, grey for nothing to judge.
+func statusColors() map[kpi.Status]string {
+	return map[kpi.Status]string{
+		kpi.StatusAchieved:         "green",
+		kpi.StatusOnTrack:          "semi-dark-green",
+		kpi.StatusInProgress:       "blue",
+		kpi.StatusLagging:          "orange",
+		kpi.StatusOffTrack:         "red",
+		kpi.StatusDeteriorating:    "dark-red",
+		kpi.StatusMissed:           "purple",
+		kpi.StatusInsufficientData: "#8e8e8e",
+		kpi.StatusNoData:           "#8e8e8e",
+	}
+}
+
+// statusMapping shows a status label value as its coloured Chinese word.
+func statusMapping() []ValueMapping {
+	colors := statusColors()
+	opts := map[string]MappedResult{}
+	for i, s := range kpi.Statuses {
+		opts[string(s)] = MappedResult{Text: s.Chinese(), Color: colors[s], Index: i}
+	}
+	return []ValueMapping{{Type: "value", Options: opts}}
+}
+
+// overdueMapping shows kpi_report_overdue as words.
+func overdueMapping() []ValueMapping {
+	return []ValueMapping{{Type: "value", Options: map[string]MappedResult{
+		"0": {Text: "按时", Color: "green", Index: 0},
+		"1": {Text: "逾期未报", Color: "red", Index: 1},
+	}}}
+}

@@ -1,0 +1,74 @@
+package boards
+
+import "fmt"
+
+// Reporting is the board of the figures coming in: ingest runs per source
+// and result, failures, rejected rows, and which units owe a report.
+func Reporting() Dashboard {
+	const src = `source=~"$source"`
+	runs := fmt.Sprintf("kpi_ingest_runs_total{%s}", src)
+	failedRuns := fmt.Sprintf(`kpi_ingest_runs_total{%s, result!="ok"}`, src)
+	rejectedRows := fmt.Sprintf(`kpi_ingest_rows_total{%s, result="rejected"}`, src)
+
+	panels := []Panel{
+		stat("报送批次", "所选时间范围内处理的报送批次（文件、网页上传、接口提交、定时拉取）。Ingest runs in the time range.", "none", "blue", at(0, 0, 6, 4),
+			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", runs))),
+		stat("失败批次", "所选时间范围内未能完成的报送批次：文件无法读取、全部行被拒等。Failed ingest runs.", "none", "red", at(6, 0, 6, 4),
+			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", failedRuns))),
+		stat("被拒数据行", "所选时间范围内因格式、指标或权限问题被拒绝的数据行。Rejected rows.", "none", "orange", at(12, 0, 6, 4),
+			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", rejectedRows))),
+		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", "none", "purple", at(18, 0, 6, 4),
+			instant("A", `sum(kpi_report_overdue{plan=~"$plan"})`)),
+		timeseries("报送批次（按来源与结果）", "各来源（inbox 收件箱、upload 网页上传、api 接口、pull 定时拉取）每个时间段处理的批次，按结果区分。Ingest runs by source and result.",
+			"none", at(0, 4, 12, 8),
+			series("A", fmt.Sprintf("sum by (source, result) (increase(%s[$__rate_interval]))", runs), "{{source}} · {{result}}")),
+		timeseries("数据行（按来源与结果）", "各来源每个时间段接收和拒绝的数据行。Rows accepted and rejected by source.",
+			"none", at(12, 4, 12, 8),
+			series("A", fmt.Sprintf("sum by (source, result) (increase(kpi_ingest_rows_total{%s}[$__rate_interval]))", src), "{{source}} · {{result}}")),
+		sourceTable(at(0, 12, 16, 8), src),
+		timeseries("处理耗时", "各来源最近一次报送批次的处理耗时。Duration of the latest ingest run per source.",
+			"s", at(16, 12, 8, 8),
+			series("A", fmt.Sprintf("max by (source) (kpi_ingest_duration_seconds{%s})", src), "{{source}}")),
+		overdueByUnit(at(0, 20, 10, 10)),
+		overdueTable("逾期未报送明细", "报送期限已过、仍未报送数据的指标，牵头单位和应报送日期。Overdue reports.", at(10, 20, 14, 10)),
+	}
+	return newBoard(UIDReporting, "数据报送", "各来源的报送批次、失败、被拒数据行和逾期未报送情况 (reporting)", "now-7d",
+		[]Variable{
+			datasourceVar(),
+			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, true),
+			queryVar("source", "来源", "报送来源 (ingest source)", `label_values(kpi_ingest_runs_total, source)`, true),
+		}, panels)
+}
+
+// sourceTable shows, per source, when it last succeeded and failed and its
+// totals since kpimon started.
+func sourceTable(pos GridPos, src string) Panel {
+	p := table("各来源报送情况", "每个来源最近一次成功和失败的时间，以及 kpimon 启动以来的批次、失败批次和被拒数据行。Per source: last success, last failure, totals.", pos,
+		instant("A", fmt.Sprintf("max by (source) (kpi_ingest_last_success_timestamp_seconds{%s}) * 1000", src)),
+		instant("B", fmt.Sprintf("max by (source) (kpi_ingest_last_failure_timestamp_seconds{%s}) * 1000", src)),
+		instant("C", fmt.Sprintf("sum by (source) (kpi_ingest_runs_total{%s})", src)),
+		instant("D", fmt.Sprintf(`sum by (source) (kpi_ingest_runs_total{%s, result!="ok"})`, src)),
+		instant("E", fmt.Sprintf(`sum by (source) (kpi_ingest_rows_total{%s, result="rejected"})`, src)),
+	)
+	p.Transformations = mergeAndOrder([]string{"source", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"}, "Time")
+	p.FieldConfig.Overrides = []Override{
+		column("source", "来源"),
+		column("Value #A", "最近成功", unitProp("dateTimeAsIsoNoDateIfToday")),
+		column("Value #B", "最近失败", unitProp("dateTimeAsIsoNoDateIfToday")),
+		column("Value #C", "批次"),
+		column("Value #D", "失败批次", countColors("red"), cellColorText()),
+		column("Value #E", "被拒数据行", countColors("orange"), cellColorText()),
+	}
+	return p
+}
+
+// overdueByUnit counts, per lead unit, the indicators whose report is
+// overdue: every lead unit of an indicator owes it.
+func overdueByUnit(pos GridPos) Panel {
+	p := bargauge("逾期未报送（按牵头单位）", "每个牵头单位逾期未报送的指标个数；一个指标有几个牵头单位，就计入每个单位。Overdue reports by lead unit.", "none", pos,
+		instantSeries("A", `sum by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"} * on(plan, indicator) group_left() kpi_report_overdue{plan=~"$plan"})`, "{{lead_unit}}"))
+	p.FieldConfig.Defaults.Decimals = ptr(0)
+	p.FieldConfig.Defaults.Min = ptr(0.0)
+	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "red", Value: ptr(1.0)}}
+	return p
+}
