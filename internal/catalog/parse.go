@@ -1,0 +1,654 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// The file's fields, in the order README documents them. The YAML is walked
+// as a yaml.Node tree rather than decoded into structs so that every problem
+// of a file is reported at once, each with its line; an unknown field is a
+// problem too (what yaml.v3's KnownFields does, but without stopping at the
+// first one).
+var (
+	planFields      = []string{"id", "title", "title_en", "region", "source", "start_year", "end_year", "defaults", "tasks"}
+	defaultsFields  = []string{"frequency", "due_days", "measure"}
+	taskFields      = []string{"task", "title", "work_lines"}
+	workLineFields  = []string{"id", "text", "lead_units", "co_units", "indicators"}
+	indicatorFields = []string{
+		"id", "name", "name_en", "kind", "target", "unit", "deadline", "deadline_note",
+		"baseline", "baseline_rule", "frequency", "due_days", "measure", "note", "source_text",
+	}
+	baselineFields = []string{"period", "value"}
+)
+
+var (
+	planIDPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	indicatorIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	yamlLinePattern    = regexp.MustCompile(`line (\d+)`)
+)
+
+// builtinDefaults apply when neither the plan's defaults nor the indicator
+// set a field.
+const (
+	builtinFrequency = kpi.Annual
+	builtinMeasure   = kpi.MeasureLevel
+	builtinDueDays   = 90
+)
+
+// parsedFile is one plan read from one file.
+type parsedFile struct {
+	plan       kpi.Plan
+	idLine     int
+	indicators []kpi.Indicator
+}
+
+// parser collects the problems of one file.
+type parser struct {
+	file     string
+	problems []kpi.Problem
+}
+
+func (p *parser) add(n *yaml.Node, field, indicator, value, expected, msg string) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.problems = append(p.problems, kpi.Problem{
+		File: p.file, Line: line, Field: field, Indicator: indicator,
+		Value: value, Expected: expected, Message: msg,
+	})
+}
+
+// parseFile reads one plan. It returns nil when the file cannot be read as
+// a plan at all; otherwise the plan with whatever problems it has.
+func parseFile(name string, data []byte) (*parsedFile, []kpi.Problem) {
+	p := &parser{file: name}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.add(nil, "", "", "", "a plan (see targets/README.md)", "文件为空 the file is empty")
+			return nil, p.problems
+		}
+		line := 0
+		if m := yamlLinePattern.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		p.problems = append(p.problems, kpi.Problem{
+			File: name, Line: line,
+			Message: "YAML 格式错误 not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+		})
+		return nil, p.problems
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p.add(&extra, "", "", "", "one plan per file", "文件含多个文档 the file holds more than one YAML document: put each plan in its own file")
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		p.add(root, "", "", "", "a mapping with id, title, tasks …", "文件不是一个计划 the file is not a plan")
+		return nil, p.problems
+	}
+	pf := p.plan(root)
+	return pf, p.problems
+}
+
+// fields checks that n is a mapping of known keys and returns the value
+// node of each key present. Unknown and repeated keys are problems.
+func (p *parser) fields(n *yaml.Node, what, indicator string, known []string) map[string]*yaml.Node {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		p.add(n, what, indicator, shortValue(n), "a mapping (key: value lines)", fmt.Sprintf("%s 格式错误 %s must be a mapping", what, what))
+		return nil
+	}
+	got := map[string]*yaml.Node{}
+	keyLine := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(known, k.Value) {
+			p.add(k, k.Value, indicator, k.Value, "one of "+strings.Join(known, ", "),
+				fmt.Sprintf("未知字段 unknown field in %s (a typo?)", what))
+			continue
+		}
+		if first, dup := keyLine[k.Value]; dup {
+			p.add(k, k.Value, indicator, "", "each field once", fmt.Sprintf("字段重复 field repeated (first at line %d)", first))
+			continue
+		}
+		keyLine[k.Value] = k.Line
+		got[k.Value] = v
+	}
+	return got
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+func shortValue(n *yaml.Node) string {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value
+	case yaml.MappingNode:
+		return "(mapping)"
+	case yaml.SequenceNode:
+		return "(list)"
+	}
+	return ""
+}
+
+// text reads a scalar as text; null reads as "".
+func (p *parser) text(n *yaml.Node, field, indicator string) string {
+	n = resolve(n)
+	if n == nil || isNull(n) {
+		return ""
+	}
+	if n.Kind != yaml.ScalarNode {
+		p.add(n, field, indicator, shortValue(n), "text", "应为文本 must be text")
+		return ""
+	}
+	return strings.TrimSpace(n.Value)
+}
+
+// integer reads a whole number; ok is false (and a problem recorded) when
+// the value is not one.
+func (p *parser) integer(n *yaml.Node, field, indicator, expected string) (int, bool) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		if v, err := strconv.Atoi(strings.ReplaceAll(n.Value, "_", "")); err == nil {
+			return v, true
+		}
+	}
+	p.add(n, field, indicator, shortValue(n), expected, "应为整数 must be a whole number")
+	return 0, false
+}
+
+// number reads a finite number.
+func (p *parser) number(n *yaml.Node, field, indicator string) (float64, bool) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		var v float64
+		if err := n.Decode(&v); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			return v, true
+		}
+	}
+	p.add(n, field, indicator, shortValue(n), "a number such as 30 or 29.4 (no unit, no % sign)", "应为数字 must be a number")
+	return 0, false
+}
+
+// units reads a list of unit names; null reads as an empty list.
+func (p *parser) units(n *yaml.Node, field string) []string {
+	n = resolve(n)
+	if isNull(n) {
+		return []string{}
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, field, "", shortValue(n), "a list such as [区科工信局, 各镇、街道]", "应为单位列表 must be a list of units")
+		return []string{}
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		item = resolve(item)
+		s := p.text(item, field, "")
+		if s == "" {
+			p.add(item, field, "", shortValue(item), "a unit name", "单位名称为空 empty unit name")
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (p *parser) list(n *yaml.Node, field, indicator, what string) []*yaml.Node {
+	n = resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, field, indicator, shortValue(n), "a list of "+what, "应为列表 must be a list")
+		return nil
+	}
+	return n.Content
+}
+
+// defaults are the plan-wide values indicators inherit.
+type defaults struct {
+	frequency kpi.Frequency
+	dueDays   int
+	measure   kpi.Measure
+}
+
+func (p *parser) plan(root *yaml.Node) *parsedFile {
+	f := p.fields(root, "plan", "", planFields)
+	pf := &parsedFile{}
+	pl := &pf.plan
+	required := func(key, what string) *yaml.Node {
+		v, ok := f[key]
+		if !ok {
+			p.add(root, key, "", "", what, fmt.Sprintf("缺少字段 missing field %s", key))
+			return nil
+		}
+		return v
+	}
+	if v := required("id", "a plan id such as yanfeng-innovation"); v != nil {
+		pf.idLine = v.Line
+		pl.ID = p.text(v, "id", "")
+		if !planIDPattern.MatchString(pl.ID) {
+			p.add(v, "id", "", pl.ID, "lower-case ASCII letters, digits, - and _ (e.g. yanfeng-innovation)", "计划编号无效 invalid plan id")
+		}
+	}
+	textField := func(key, what string) string {
+		v := required(key, what)
+		if v == nil {
+			return ""
+		}
+		s := p.text(v, key, "")
+		if s == "" {
+			p.add(v, key, "", "", what, fmt.Sprintf("%s 为空 %s is empty", key, key))
+		}
+		return s
+	}
+	pl.Title = textField("title", "the plan's title as the document gives it")
+	if v, ok := f["title_en"]; ok {
+		pl.TitleEN = p.text(v, "title_en", "")
+	}
+	pl.Region = textField("region", "the region, e.g. 湖南省衡阳市雁峰区")
+	pl.Source = textField("source", "the source document")
+	yearsOK := true
+	year := func(key string) int {
+		v := required(key, "a year such as 2022")
+		if v == nil {
+			yearsOK = false
+			return 0
+		}
+		y, ok := p.integer(v, key, "", "a year such as 2022")
+		if ok && (y < 1900 || y > 2200) {
+			p.add(v, key, "", strconv.Itoa(y), "a year between 1900 and 2200", "年份无效 implausible year")
+			ok = false
+		}
+		yearsOK = yearsOK && ok
+		return y
+	}
+	pl.StartYear = year("start_year")
+	pl.EndYear = year("end_year")
+	if yearsOK && pl.EndYear < pl.StartYear {
+		p.add(f["end_year"], "end_year", "", strconv.Itoa(pl.EndYear), fmt.Sprintf("a year from start_year %d on", pl.StartYear), "结束年份早于开始年份 end_year is before start_year")
+		yearsOK = false
+	}
+
+	d := defaults{frequency: builtinFrequency, dueDays: builtinDueDays, measure: builtinMeasure}
+	if v, ok := f["defaults"]; ok && !isNull(v) {
+		df := p.fields(v, "defaults", "", defaultsFields)
+		if n, ok := df["frequency"]; ok {
+			d.frequency = p.frequency(n, "")
+		}
+		if n, ok := df["due_days"]; ok {
+			d.dueDays = p.dueDays(n, "")
+		}
+		if n, ok := df["measure"]; ok {
+			d.measure = p.measure(n, "")
+		}
+	}
+
+	v := required("tasks", "a list of tasks")
+	if v == nil {
+		return pf
+	}
+	tasks := p.list(v, "tasks", "", "tasks")
+	if v != nil && len(tasks) == 0 && resolve(v).Kind == yaml.SequenceNode {
+		p.add(v, "tasks", "", "", "at least one task", "计划没有任务 the plan has no task")
+	}
+	ic := &indicatorChecks{
+		plan: pl, yearsOK: yearsOK, defaults: d,
+		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{},
+	}
+	for _, t := range tasks {
+		pf.indicators = append(pf.indicators, p.task(t, ic)...)
+	}
+	return pf
+}
+
+// indicatorChecks is what checking a task needs from its plan.
+type indicatorChecks struct {
+	plan     *kpi.Plan
+	yearsOK  bool
+	defaults defaults
+	idLine   map[string]int // indicator id → line first defined
+	nameLine map[string]int // indicator name → line first defined
+	taskLine map[int]int    // task number → line first defined
+}
+
+func (p *parser) task(n *yaml.Node, ic *indicatorChecks) []kpi.Indicator {
+	f := p.fields(n, "task", "", taskFields)
+	if f == nil {
+		return nil
+	}
+	n = resolve(n)
+	number := 0
+	if v, ok := f["task"]; !ok {
+		p.add(n, "task", "", "", "the task number (序号), 1, 2, …", "缺少任务序号 missing task number")
+	} else if t, ok := p.integer(v, "task", "", "the task number (序号), 1, 2, …"); ok {
+		if t < 1 {
+			p.add(v, "task", "", strconv.Itoa(t), "a number from 1", "任务序号无效 invalid task number")
+		} else if first, dup := ic.taskLine[t]; dup {
+			p.add(v, "task", "", strconv.Itoa(t), "each task once (put all its work lines under it)",
+				fmt.Sprintf("任务重复 task %d is already defined at line %d", t, first))
+		} else {
+			ic.taskLine[t] = v.Line
+		}
+		number = t
+	}
+	title := ""
+	if v, ok := f["title"]; !ok {
+		p.add(n, "title", "", "", "the task title (主要任务)", "缺少任务名称 missing task title")
+	} else if title = p.text(v, "title", ""); title == "" {
+		p.add(v, "title", "", "", "the task title (主要任务)", "任务名称为空 empty task title")
+	}
+	v, ok := f["work_lines"]
+	if !ok {
+		p.add(n, "work_lines", "", "", "a list of work lines (工作要点)", "缺少工作要点 missing work_lines")
+		return nil
+	}
+	lines := p.list(v, "work_lines", "", "work lines")
+	if len(lines) == 0 && resolve(v).Kind == yaml.SequenceNode {
+		p.add(v, "work_lines", "", "", "at least one work line", "任务没有工作要点 the task has no work line")
+	}
+	var out []kpi.Indicator
+	for _, wl := range lines {
+		out = append(out, p.workLine(wl, number, title, ic)...)
+	}
+	return out
+}
+
+func (p *parser) workLine(n *yaml.Node, task int, taskTitle string, ic *indicatorChecks) []kpi.Indicator {
+	f := p.fields(n, "work line", "", workLineFields)
+	if f == nil {
+		return nil
+	}
+	n = resolve(n)
+	text := ""
+	if v, ok := f["text"]; !ok {
+		p.add(n, "text", "", "", "the work line's text (工作要点)", "缺少工作要点内容 missing work line text")
+	} else if text = p.text(v, "text", ""); text == "" {
+		p.add(v, "text", "", "", "the work line's text (工作要点)", "工作要点内容为空 empty work line text")
+	}
+	if v, ok := f["id"]; ok {
+		p.text(v, "id", "") // a label for readers; only its form is checked
+	}
+	var lead []string
+	if v, ok := f["lead_units"]; !ok {
+		p.add(n, "lead_units", "", "", "a list such as [区科工信局]", "缺少责任单位 missing lead units")
+	} else if lead = p.units(v, "lead_units"); len(lead) == 0 {
+		p.add(v, "lead_units", "", "", "at least one lead unit (责任单位)", "责任单位为空 no lead unit")
+	}
+	co := []string{}
+	if v, ok := f["co_units"]; ok {
+		co = p.units(v, "co_units")
+	}
+	v, ok := f["indicators"]
+	if !ok {
+		p.add(n, "indicators", "", "", "a list of indicators", "工作要点没有指标 the work line has no indicator: every line is tracked")
+		return nil
+	}
+	items := p.list(v, "indicators", "", "indicators")
+	if len(items) == 0 && resolve(v).Kind == yaml.SequenceNode {
+		p.add(v, "indicators", "", "", "at least one indicator", "工作要点没有指标 the work line has no indicator: every line is tracked")
+	}
+	var out []kpi.Indicator
+	for _, item := range items {
+		ind, ok := p.indicator(item, ic)
+		if !ok {
+			continue
+		}
+		ind.Task, ind.TaskTitle, ind.WorkLine = task, taskTitle, text
+		ind.LeadUnits = slices.Clone(lead)
+		ind.CoUnits = slices.Clone(co)
+		out = append(out, ind)
+	}
+	return out
+}
+
+func (p *parser) frequency(n *yaml.Node, id string) kpi.Frequency {
+	f := kpi.Frequency(p.text(n, "frequency", id))
+	if !f.Valid() {
+		p.add(n, "frequency", id, string(f), "annual, quarterly or monthly", "未知的报送频率 unknown frequency")
+	}
+	return f
+}
+
+func (p *parser) measure(n *yaml.Node, id string) kpi.Measure {
+	m := kpi.Measure(p.text(n, "measure", id))
+	if m != kpi.MeasureLevel && m != kpi.MeasureCumulative {
+		p.add(n, "measure", id, string(m), "level or cumulative", "未知的计量方式 unknown measure")
+	}
+	return m
+}
+
+func (p *parser) dueDays(n *yaml.Node, id string) int {
+	d, ok := p.integer(n, "due_days", id, "days after a period ends, 0 to 366")
+	if ok && (d < 0 || d > 366) {
+		p.add(n, "due_days", id, strconv.Itoa(d), "days after a period ends, 0 to 366", "报送期限无效 due_days out of range")
+	}
+	return d
+}
+
+func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bool) {
+	n = resolve(n)
+	// Read the id first so every later problem can name the indicator.
+	var id string
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "id" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
+				id = strings.TrimSpace(resolve(n.Content[i+1]).Value)
+			}
+		}
+	}
+	f := p.fields(n, "indicator", id, indicatorFields)
+	if f == nil {
+		return kpi.Indicator{}, false
+	}
+	ind := kpi.Indicator{
+		ID: id, Plan: ic.plan.ID,
+		Frequency: ic.defaults.frequency, DueDays: ic.defaults.dueDays, Measure: ic.defaults.measure,
+	}
+	missing := func(key, expected, msg string) {
+		p.add(n, key, id, "", expected, msg)
+	}
+	str := func(key string) (string, *yaml.Node) {
+		v, ok := f[key]
+		if !ok {
+			return "", nil
+		}
+		return p.text(v, key, id), v
+	}
+
+	if v, ok := f["id"]; !ok || id == "" {
+		missing("id", "a stable ASCII id such as high_tech_enterprises", "缺少指标编号 missing indicator id")
+	} else if !indicatorIDPattern.MatchString(id) {
+		p.add(v, "id", id, id, "lower-case snake_case ASCII (e.g. high_tech_enterprises)", "指标编号无效 invalid indicator id")
+	} else if first, dup := ic.idLine[id]; dup {
+		p.add(v, "id", id, id, "an id used once in the plan", fmt.Sprintf("指标编号重复 duplicate indicator id (first at line %d)", first))
+	} else {
+		ic.idLine[id] = v.Line
+	}
+
+	var nameNode *yaml.Node
+	ind.Name, nameNode = str("name")
+	if ind.Name == "" {
+		missing("name", "the indicator's Chinese name as the document words it", "缺少指标名称 missing name")
+	} else if first, dup := ic.nameLine[ind.Name]; dup {
+		// Submitters may name an indicator by its Chinese name, so it must be unique.
+		p.add(nameNode, "name", id, ind.Name, "a name used once in the plan", fmt.Sprintf("指标名称重复 duplicate name (first at line %d)", first))
+	} else {
+		ic.nameLine[ind.Name] = nameNode.Line
+	}
+	ind.NameEN, _ = str("name_en")
+	ind.DeadlineNote, _ = str("deadline_note")
+	str("note") // for readers of the file only
+	ind.SourceText, _ = str("source_text")
+	if ind.SourceText == "" {
+		missing("source_text", "the sentence of the document the indicator comes from, verbatim", "缺少原文 missing source_text")
+	}
+
+	kindNode, hasKind := f["kind"]
+	if !hasKind {
+		missing("kind", "at_least, at_most, increase, reduce_by or milestone", "缺少指标类型 missing kind")
+	} else {
+		ind.Kind = kpi.Kind(p.text(kindNode, "kind", id))
+		if !ind.Kind.Valid() {
+			p.add(kindNode, "kind", id, string(ind.Kind), "at_least, at_most, increase, reduce_by or milestone", "未知的指标类型 unknown kind")
+		}
+	}
+
+	var unitNode *yaml.Node
+	ind.Unit, unitNode = str("unit")
+	if unitNode == nil || ind.Unit == "" {
+		missing("unit", "one of "+strings.Join(knownUnits, " "), "缺少计量单位 missing unit")
+	} else if !slices.Contains(knownUnits, ind.Unit) {
+		p.add(unitNode, "unit", id, ind.Unit, "one of "+strings.Join(knownUnits, " "), "未知的计量单位 unknown unit")
+	}
+
+	p.target(f, n, &ind)
+
+	if v, ok := f["deadline"]; !ok {
+		missing("deadline", fmt.Sprintf("the deadline year, %d to %d", ic.plan.StartYear, ic.plan.EndYear), "缺少完成时限 missing deadline")
+	} else if y, ok := p.integer(v, "deadline", id, "a year such as 2022"); ok {
+		ind.Deadline = y
+		if ic.yearsOK && (y < ic.plan.StartYear || y > ic.plan.EndYear) {
+			p.add(v, "deadline", id, strconv.Itoa(y), fmt.Sprintf("a year from start_year %d to end_year %d", ic.plan.StartYear, ic.plan.EndYear),
+				"完成时限超出计划期 deadline outside the plan's years")
+		}
+	}
+
+	if v, ok := f["frequency"]; ok {
+		ind.Frequency = p.frequency(v, id)
+	}
+	if v, ok := f["due_days"]; ok {
+		ind.DueDays = p.dueDays(v, id)
+	}
+	if v, ok := f["measure"]; ok {
+		ind.Measure = p.measure(v, id)
+	}
+
+	baselineGiven := false
+	if v, ok := f["baseline"]; ok && !isNull(v) {
+		baselineGiven = true
+		ind.Baseline = p.baseline(v, id, ind.Deadline)
+	}
+	if v, ok := f["baseline_rule"]; ok {
+		ind.BaselineRule = kpi.BaselineRule(p.text(v, "baseline_rule", id))
+		switch {
+		case ind.BaselineRule != kpi.BaselineFirstObservation:
+			p.add(v, "baseline_rule", id, string(ind.BaselineRule), "first_observation", "未知的基数规则 unknown baseline_rule")
+		case baselineGiven:
+			p.add(v, "baseline_rule", id, string(ind.BaselineRule), "either baseline or baseline_rule, not both", "基数重复 both baseline and baseline_rule are set")
+		}
+	}
+	if ind.Kind == kpi.KindReduceBy && !baselineGiven && ind.BaselineRule == "" {
+		p.add(kindNode, "baseline", id, "", "baseline: {period: \"2019\", value: …} or baseline_rule: first_observation",
+			"reduce_by 需要基数 reduce_by needs a baseline to cut from")
+	}
+	return ind, true
+}
+
+// target reads and checks the target for the indicator's kind and unit.
+func (p *parser) target(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicator) {
+	id := ind.ID
+	v, has := f["target"]
+	if has && isNull(v) {
+		has = false
+	}
+	switch ind.Kind {
+	case kpi.KindIncrease:
+		if has {
+			p.add(v, "target", id, shortValue(v), "no target: increase means each period above the one before",
+				"increase 不设目标值 an increase indicator takes no target")
+		}
+		return
+	case kpi.KindMilestone:
+		ind.Target = 1
+		if has {
+			if t, ok := p.number(v, "target", id); ok && t != 1 {
+				p.add(v, "target", id, shortValue(v), "1 (done), or leave target out", "里程碑目标应为1 a milestone's target is 1")
+			}
+		}
+		return
+	}
+	if !has {
+		if ind.Kind.Valid() {
+			p.add(n, "target", id, "", "the target value as the document gives it", "缺少目标值 missing target")
+		}
+		return
+	}
+	t, ok := p.number(v, "target", id)
+	if !ok {
+		return
+	}
+	ind.Target = t
+	switch {
+	case ind.Kind == kpi.KindReduceBy && (t <= 0 || t >= 100):
+		p.add(v, "target", id, shortValue(v), "the percent to cut, above 0 and below 100 (10 means 10%)", "压缩比例无效 reduce_by percent out of range")
+	case ind.Kind != kpi.KindReduceBy && ind.Unit == "%" && (t < 0 || t > 100):
+		p.add(v, "target", id, shortValue(v), "percent points from 0 to 100 (33 means 33%)", "百分比超出范围 percent target out of range")
+	case t < 0:
+		p.add(v, "target", id, shortValue(v), "a target of 0 or more", "目标值为负 negative target")
+	}
+}
+
+func (p *parser) baseline(n *yaml.Node, id string, deadline int) *kpi.Baseline {
+	f := p.fields(n, "baseline", id, baselineFields)
+	if f == nil {
+		return nil
+	}
+	n = resolve(n)
+	b := &kpi.Baseline{}
+	ok := true
+	if v, has := f["period"]; !has {
+		p.add(n, "baseline.period", id, "", `a period such as "2019", "2019-Q4" or "2019-12"`, "缺少基数期 missing baseline period")
+		ok = false
+	} else {
+		s := p.text(v, "baseline.period", id)
+		per, err := kpi.ParsePeriod(s)
+		switch {
+		case err != nil:
+			p.add(v, "baseline.period", id, s, `a period such as "2019", "2019-Q4" or "2019-12"`, "基数期无效 bad baseline period")
+			ok = false
+		case deadline != 0 && per.Year > deadline:
+			p.add(v, "baseline.period", id, s, fmt.Sprintf("a period before the deadline %d", deadline), "基数期晚于完成时限 baseline period after the deadline")
+			ok = false
+		}
+		b.Period = per
+	}
+	if v, has := f["value"]; !has {
+		p.add(n, "baseline.value", id, "", "the baseline figure", "缺少基数值 missing baseline value")
+		ok = false
+	} else if x, good := p.number(v, "baseline.value", id); good {
+		b.Value = x
+	} else {
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return b
+}
