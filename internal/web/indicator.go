@@ -138,7 +138,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		Projected:   optNumber(ind, ev.Projected),
 		Overdue:     ev.Report.Overdue,
 		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
-		SubmitURL:   "/submit?indicator=" + ind.Plan + "/" + ind.ID + "#entry",
+		SubmitURL:   submitURL(ind.Ref()),
 	}
 	switch {
 	case ev.Baseline != nil:

@@ -65,6 +65,7 @@ type indicatorRow struct {
 	Due          string
 	Overdue      bool
 	MaySubmit    bool
+	SubmitURL    string
 }
 
 func (s *server) handleOverview() http.Handler {
@@ -184,6 +185,7 @@ func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 		StatusClass: statusClass(ev.Status),
 		Overdue:     ev.Report.Overdue,
 		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
+		SubmitURL:   submitURL(ind.Ref()),
 	}
 	if ev.Actual != nil {
 		row.Actual = figure(ind, *ev.Actual)

@@ -252,3 +252,8 @@ func formatDueDate(t time.Time) string {
 	}
 	return t.Format("2006-01-02")
 }
+
+// submitURL opens the entry form with the indicator chosen.
+func submitURL(ref kpi.Ref) string {
+	return "/submit?indicator=" + url.QueryEscape(ref.Plan+"/"+ref.ID) + "#entry"
+}
