@@ -1,0 +1,236 @@
+package boards
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// composeFile is the part of docker-compose.yml the tests check.
+type composeFile struct {
+	Services map[string]composeService `yaml:"services"`
+	Volumes  map[string]any            `yaml:"volumes"`
+}
+
+type composeService struct {
+	Image string `yaml:"image"`
+	Build *struct {
+		Context    string `yaml:"context"`
+		Dockerfile string `yaml:"dockerfile"`
+	} `yaml:"build"`
+	Volumes     []string `yaml:"volumes"`
+	Ports       []string `yaml:"ports"`
+	Healthcheck *struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+}
+
+// composeDefault matches ${VAR:-default} and ${VAR:?message}.
+var composeDefault = regexp.MustCompile(`\$\{\w+(?::-([^}]*)|:\?[^}]*)?\}`)
+
+// readCompose parses docker-compose.yml with every ${VAR:-default} set to
+// its default, as compose does when the variable is unset.
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = composeDefault.ReplaceAllFunc(b, func(m []byte) []byte {
+		return composeDefault.FindSubmatch(m)[1]
+	})
+	var c composeFile
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("parse docker-compose.yml: %v", err)
+	}
+	return c
+}
+
+// TestComposeConfig validates the file with Debian's docker-compose.
+func TestComposeConfig(t *testing.T) {
+	bin, err := exec.LookPath("docker-compose")
+	if err != nil {
+		skipUnlessCI(t, "docker-compose not installed (apt-get install docker-compose)")
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+	}{
+		{"defaults", nil},
+		{"inbox bind-mounted", []string{"KPIMON_INBOX=/mnt/tjj-share/kpimon", "GRAFANA_ADDR=0.0.0.0:3000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "-f", "docker-compose.yml", "config", "-q")
+			cmd.Dir = repoRoot
+			// A test value: the real password lives in an uncommitted .env.
+			cmd.Env = append(os.Environ(), append(tc.env, "GRAFANA_ADMIN_PASSWORD=test-only")...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("docker-compose config -q: %v\n%s", err, stderr.String())
+			}
+		})
+	}
+	t.Run("password required", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "-f", "docker-compose.yml", "config", "-q")
+		cmd.Dir = repoRoot
+		cmd.Env = withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD")
+		if out, err := cmd.CombinedOutput(); err == nil {
+			t.Errorf("docker-compose config passed without GRAFANA_ADMIN_PASSWORD, want an error asking for it; output:\n%s", out)
+		}
+	})
+}
+
+func withoutEnv(env []string, name string) []string {
+	var kept []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+// TestComposeFiles checks what compose mounts and builds from exists, that
+// every store is a named volume, images are pinned, every service has a
+// health check, and only Grafana is published.
+func TestComposeFiles(t *testing.T) {
+	c := readCompose(t)
+	wantServices := []string{"alertmanager", "grafana", "kpimon", "prometheus"}
+	var got []string
+	for name := range c.Services {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(wantServices, got); diff != "" {
+		t.Fatalf("services (-want +got):\n%s", diff)
+	}
+	stores := map[string]string{
+		"kpimon":       "/var/lib/kpimon",
+		"prometheus":   "/prometheus",
+		"alertmanager": "/alertmanager",
+		"grafana":      "/var/lib/grafana",
+	}
+	pinned := regexp.MustCompile(`^[\w./-]+:v?\d+\.\d+\.\d+$`)
+	for name, s := range c.Services {
+		t.Run(name, func(t *testing.T) {
+			if s.Build != nil {
+				dir := filepath.Join(repoRoot, s.Build.Context)
+				dockerfile := s.Build.Dockerfile
+				if dockerfile == "" {
+					dockerfile = "Dockerfile"
+				}
+				mustExist(t, filepath.Join(dir, dockerfile))
+			} else if !pinned.MatchString(s.Image) {
+				t.Errorf("image %q is not pinned to a version (want name:1.2.3)", s.Image)
+			}
+			if s.Healthcheck == nil || len(s.Healthcheck.Test) == 0 {
+				t.Error("no health check")
+			}
+			if len(s.Ports) > 0 && name != "grafana" {
+				t.Errorf("publishes %v: only Grafana is published by default", s.Ports)
+			}
+			named := map[string]string{} // container path → named volume
+			for _, v := range s.Volumes {
+				src, rest, ok := strings.Cut(v, ":")
+				if !ok {
+					t.Errorf("volume %q has no container path", v)
+					continue
+				}
+				dst, _, _ := strings.Cut(rest, ":")
+				switch {
+				case strings.HasPrefix(src, "./"):
+					mustExist(t, filepath.Join(repoRoot, src))
+				case strings.HasPrefix(src, "/"):
+					t.Errorf("volume %q: an absolute host path ties the stack to one machine; use a named volume or a variable", v)
+				default:
+					if _, ok := c.Volumes[src]; !ok {
+						t.Errorf("named volume %q is not declared under volumes:", src)
+					}
+					named[dst] = src
+				}
+			}
+			if store, ok := stores[name]; ok && named[store] == "" {
+				t.Errorf("store %s is not on a named volume (volumes %v)", store, s.Volumes)
+			}
+		})
+	}
+	if ports := c.Services["grafana"].Ports; len(ports) != 1 || !strings.HasPrefix(ports[0], "127.0.0.1:3000:") {
+		t.Errorf("grafana ports %v, want 127.0.0.1:3000:3000 by default", ports)
+	}
+}
+
+func mustExist(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("compose uses %s, which does not exist in the repository: %v", path, err)
+	}
+}
+
+// TestDockerfile checks the image is built statically and runs as a
+// non-root user with a health check and the data volume.
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms, users []string
+	text := string(b)
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		switch fields[0] {
+		case "FROM":
+			froms = append(froms, fields[1])
+		case "USER":
+			users = append(users, fields[1])
+		}
+	}
+	if len(froms) < 2 {
+		t.Errorf("FROM %v: want a multi-stage build", froms)
+	}
+	if len(users) == 0 || strings.HasPrefix(users[len(users)-1], "root") || strings.HasPrefix(users[len(users)-1], "0") {
+		t.Errorf("USER %v: the final image must run as a non-root user", users)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "HEALTHCHECK", `VOLUME ["/var/lib/kpimon"]`, "./cmd/kpimon", "--data", "/var/lib/kpimon"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	ignore, err := os.ReadFile(filepath.Join(repoRoot, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(ignore), "\n") {
+		switch strings.TrimSuffix(strings.TrimSpace(line), "/") {
+		case "cmd", "internal", "targets", "go.mod", "go.sum", "*", "**":
+			t.Errorf(".dockerignore excludes %q, which the build needs", line)
+		}
+	}
+}
+
+// skipUnlessCI skips the test, unless CI is set: there a missing tool is a
+// failure, not a reason to skip.
+func skipUnlessCI(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s; CI is set, so this is a failure", reason)
+	}
+	t.Skip(reason)
+}
