@@ -1,0 +1,346 @@
+package httpapi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/yanfeng/kpimon/internal/httpapi"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	ready := newFixture(t, fixtureOptions{})
+	starting := newFixture(t, fixtureOptions{ready: func() error { return errors.New("loading catalog") }})
+	tests := []struct {
+		name string
+		f    *fixture
+		path string
+		want int
+	}{
+		{"healthz", ready, "/healthz", http.StatusOK},
+		{"healthy alias", ready, "/-/healthy", http.StatusOK},
+		{"readyz", ready, "/readyz", http.StatusOK},
+		{"ready alias", ready, "/-/ready", http.StatusOK},
+		{"healthz while starting", starting, "/healthz", http.StatusOK},
+		{"readyz while starting", starting, "/readyz", http.StatusServiceUnavailable},
+		{"ready alias while starting", starting, "/-/ready", http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := tt.f.do(http.MethodGet, tt.path, "", nil)
+			if resp.StatusCode != tt.want {
+				t.Errorf("GET %s: status = %d, want %d", tt.path, resp.StatusCode, tt.want)
+			}
+		})
+	}
+	t.Run("not ready says why", func(t *testing.T) {
+		e := wantError(t, starting.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable, kpi.EUNAVAILABLE)
+		if !strings.Contains(e.Error.Message, "loading catalog") {
+			t.Errorf("message = %q, want the reason %q", e.Error.Message, "loading catalog")
+		}
+	})
+}
+
+func TestWritesNeedAToken(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	body := `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`
+	tests := []struct {
+		name   string
+		path   string
+		header []string
+	}{
+		{"observations without token", "/api/v1/observations", nil},
+		{"observations with unknown token", "/api/v1/observations", []string{"Authorization", "Bearer kpm_nope"}},
+		{"observations with revoked token", "/api/v1/observations", []string{"Authorization", "Bearer " + testSecrets["revoked"]}},
+		{"observations with basic credentials", "/api/v1/observations", []string{"Authorization", "Basic dGpqOnRqag=="}},
+		{"uploads without token", "/api/v1/uploads?name=a.csv", nil},
+		{"uploads with unknown token", "/api/v1/uploads?name=a.csv", []string{"X-Kpimon-Token", "kpm_nope"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := countAction(f.auditEntries(), "access.denied")
+			resp := f.do(http.MethodPost, tt.path, "", strings.NewReader(body), append([]string{"Content-Type", "application/json"}, tt.header...)...)
+			wantError(t, resp, http.StatusUnauthorized, kpi.EUNAUTHORIZED)
+			if got := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+				t.Errorf("WWW-Authenticate = %q, want Bearer", got)
+			}
+			if got, want := countAction(f.auditEntries(), "access.denied"), before+1; got != want {
+				t.Errorf("access.denied audit entries = %d, want %d", got, want)
+			}
+		})
+	}
+	t.Run("nothing written", func(t *testing.T) {
+		obs, err := f.store.Observations(context.Background(), kpi.Ref{Plan: planA, ID: "high_tech_enterprises"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 0 {
+			t.Errorf("observations after refused writes = %v, want none", obs)
+		}
+	})
+}
+
+func countAction(entries []kpi.AuditEntry, action string) int {
+	n := 0
+	for _, e := range entries {
+		if e.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAuthenticate(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	t.Run("valid", func(t *testing.T) {
+		got, err := httpapi.Authenticate(ctx, f.store, testSecrets["kgxj"], "10.0.0.7")
+		if err != nil {
+			t.Fatalf("Authenticate: %v", err)
+		}
+		want := kpi.Actor{Name: "kgxj", Units: []string{"区科工信局"}, Remote: "10.0.0.7"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Authenticate actor (-want +got):\n%s", diff)
+		}
+	})
+	for _, secret := range []string{"", "kpm_nope", testSecrets["revoked"]} {
+		t.Run("refused "+secret, func(t *testing.T) {
+			_, err := httpapi.Authenticate(ctx, f.store, secret, "10.0.0.7")
+			if got, want := kpi.ErrorCode(err), kpi.EUNAUTHORIZED; got != want {
+				t.Errorf("Authenticate(%q) code = %q, want %q (err %v)", secret, got, want, err)
+			}
+		})
+	}
+}
+
+// receipt is the JSON of a stored submission.
+type receipt = kpi.SubmissionResult
+
+func TestObservationsPost(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	tests := []struct {
+		name       string
+		token      string
+		body       string
+		wantStatus int
+		want       [3]int // added, revised, unchanged
+	}{
+		{"array of rows", testSecrets["tjj"], `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`, http.StatusCreated, [3]int{1, 0, 0}},
+		{"same figure again changes nothing", testSecrets["tjj"], `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`, http.StatusOK, [3]int{0, 0, 1}},
+		{"object with rows, a revision", testSecrets["kgxj"], `{"rows": [{"indicator": "high_tech_enterprises", "period": "2021", "value": "26", "note": "核实后"}]}`, http.StatusCreated, [3]int{0, 1, 0}},
+		{"by Chinese name", testSecrets["tjj"], `[{"indicator": "居民人均可支配收入", "period": "2021", "value": "41,200"}]`, http.StatusCreated, [3]int{1, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := f.postJSON("/api/v1/observations", tt.token, tt.body)
+			wantStatus(t, resp, tt.wantStatus)
+			r := decodeBody[receipt](t, resp)
+			if got := [3]int{r.Added, r.Revised, r.Unchanged}; got != tt.want {
+				t.Errorf("receipt added, revised, unchanged = %v, want %v", got, tt.want)
+			}
+			if len(r.Outcomes) != 1 {
+				t.Fatalf("receipt outcomes = %d, want 1", len(r.Outcomes))
+			}
+			if got, want := r.Outcomes[0].Observation.Source, "api"; got != want {
+				t.Errorf("outcome source = %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("revisions keep who submitted", func(t *testing.T) {
+		obs, err := f.store.Observations(context.Background(), kpi.Ref{Plan: planA, ID: "high_tech_enterprises"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range obs {
+			got = append(got, o.SubmittedBy+" "+o.Period.String()+" "+o.Source)
+		}
+		want := []string{"tjj 2021 api", "kgxj 2021 api"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("revisions (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("token in X-Kpimon-Token", func(t *testing.T) {
+		resp := f.do(http.MethodPost, "/api/v1/observations", "",
+			strings.NewReader(`[{"indicator": "resident_income", "period": "2021", "value": "41200"}]`),
+			"Content-Type", "application/json", "X-Kpimon-Token", testSecrets["tjj"])
+		wantStatus(t, resp, http.StatusOK)
+	})
+}
+
+func TestOutOfScopeTokenIsForbidden(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	before := len(f.auditEntries())
+	resp := f.postJSON("/api/v1/observations", testSecrets["kgxj"],
+		`[{"indicator": "resident_income", "period": "2021", "value": "41200"}]`)
+	e := wantError(t, resp, http.StatusForbidden, kpi.EFORBIDDEN)
+	msg := e.Error.Message
+	for _, p := range e.Error.Problems {
+		msg += "\n" + p.String()
+	}
+	if !strings.Contains(msg, "区科工信局") {
+		t.Errorf("403 message does not name the unit 区科工信局:\n%s", msg)
+	}
+	if !strings.Contains(msg, "resident_income") && !strings.Contains(msg, "居民人均可支配收入") {
+		t.Errorf("403 message does not name the indicator resident_income:\n%s", msg)
+	}
+	if got := len(f.auditEntries()); got <= before {
+		t.Errorf("audit entries after a refusal = %d, want more than %d", got, before)
+	}
+	obs, err := f.store.Observations(context.Background(), kpi.Ref{Plan: planA, ID: "resident_income"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 0 {
+		t.Errorf("observations after a refusal = %v, want none", obs)
+	}
+}
+
+func TestBadSubmissions(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	token := testSecrets["tjj"]
+	tests := []struct {
+		name         string
+		body         string
+		wantProblems int // at least
+	}{
+		{"unknown indicator and non-numeric value",
+			`[{"indicator": "no_such_indicator", "period": "2021", "value": "5"},
+			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "abc"}]`, 2},
+		{"one bad row rejects the whole submission",
+			`[{"indicator": "resident_income", "period": "2021", "value": "41200"},
+			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "-3"}]`, 1},
+		{"malformed JSON", `[{"indicator": "high_tech_enterprises",`, 0},
+		{"no rows", `[]`, 0},
+		{"empty body", ``, 0},
+		{"not rows", `{"rows": "25"}`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := wantError(t, f.postJSON("/api/v1/observations", token, tt.body), http.StatusBadRequest, kpi.EINVALID)
+			if len(e.Error.Problems) < tt.wantProblems {
+				t.Errorf("problems = %v, want at least %d", e.Error.Problems, tt.wantProblems)
+			}
+			for _, p := range e.Error.Problems {
+				if p.Row == 0 || p.Message == "" {
+					t.Errorf("problem %+v lacks a row or a message", p)
+				}
+			}
+		})
+	}
+	t.Run("nothing written", func(t *testing.T) {
+		latest, err := f.store.Latest(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(latest) != 0 {
+			t.Errorf("stored figures after rejected submissions = %v, want none", latest)
+		}
+	})
+}
+
+// hideLength hides a body's length, so the client sends it chunked.
+type hideLength struct{ io.Reader }
+
+func TestBodyLimit(t *testing.T) {
+	const limit = 1024
+	f := newFixture(t, fixtureOptions{maxBody: limit})
+	big := `[` + strings.Repeat(`{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"},`, 40) +
+		`{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`
+	tests := []struct {
+		name string
+		path string
+		body io.Reader
+		ct   string
+	}{
+		{"observations with length", "/api/v1/observations", strings.NewReader(big), "application/json"},
+		{"observations chunked", "/api/v1/observations", hideLength{strings.NewReader(big)}, "application/json"},
+		{"upload with length", "/api/v1/uploads?name=big.json", strings.NewReader(big), "application/json"},
+		{"upload chunked", "/api/v1/uploads?name=big.json", hideLength{strings.NewReader(big)}, "application/json"},
+		{"multipart chunked", "/api/v1/uploads", hideLength{strings.NewReader(multipartBody("big.json", big))}, multipartContentType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := f.do(http.MethodPost, tt.path, testSecrets["tjj"], tt.body, "Content-Type", tt.ct)
+			e := wantError(t, resp, http.StatusRequestEntityTooLarge, "too_large")
+			if !strings.Contains(e.Error.Message, "1024") {
+				t.Errorf("message %q does not state the limit 1024", e.Error.Message)
+			}
+		})
+	}
+}
+
+const multipartBoundary = "kpimon-test-boundary"
+
+var multipartContentType = "multipart/form-data; boundary=" + multipartBoundary
+
+// multipartBody builds a form with the file field "file".
+func multipartBody(name, content string) string {
+	return "--" + multipartBoundary + "\r\n" +
+		`Content-Disposition: form-data; name="file"; filename="` + name + "\"\r\n" +
+		"Content-Type: application/octet-stream\r\n\r\n" +
+		content + "\r\n--" + multipartBoundary + "--\r\n"
+}
+
+func TestUploads(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	csv := "指标编号,报告期,实际值,备注\nhigh_tech_enterprises,2021,25,\nresident_income,2021年,\"41,200\",统计年鉴\n"
+	tests := []struct {
+		name       string
+		path       string
+		body       string
+		ct         string
+		wantStatus int
+		wantFile   string
+	}{
+		{"raw CSV with name", "/api/v1/uploads?name=tjj-2021.csv", csv, "text/csv; charset=utf-8", http.StatusCreated, "tjj-2021.csv"},
+		{"multipart CSV, unchanged", "/api/v1/uploads", multipartBody(`C:\报送\tjj-2021.csv`, csv), multipartContentType, http.StatusOK, "tjj-2021.csv"},
+		{"raw JSON", "/api/v1/uploads", `[{"indicator": "high_tech_enterprises", "period": "2022", "value": "28"}]`, "application/json", http.StatusCreated, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := f.do(http.MethodPost, tt.path, testSecrets["tjj"], strings.NewReader(tt.body), "Content-Type", tt.ct)
+			wantStatus(t, resp, tt.wantStatus)
+			r := decodeBody[receipt](t, resp)
+			if len(r.Outcomes) == 0 {
+				t.Fatalf("receipt has no outcomes: %+v", r)
+			}
+			o := r.Outcomes[0].Observation
+			if o.Source != "upload" {
+				t.Errorf("source = %q, want upload", o.Source)
+			}
+			if tt.wantFile != "" && o.File != tt.wantFile {
+				t.Errorf("file = %q, want %q", o.File, tt.wantFile)
+			}
+		})
+	}
+	t.Run("bad CSV names the row", func(t *testing.T) {
+		bad := "指标编号,报告期,实际值\nhigh_tech_enterprises,2021,二十五\n"
+		resp := f.do(http.MethodPost, "/api/v1/uploads?name=bad.csv", testSecrets["tjj"], strings.NewReader(bad), "Content-Type", "text/csv")
+		e := wantError(t, resp, http.StatusBadRequest, kpi.EINVALID)
+		if len(e.Error.Problems) == 0 {
+			t.Fatalf("no problems listed")
+		}
+		if got, want := e.Error.Problems[0].Row, 2; got != want {
+			t.Errorf("problem row = %d, want %d", got, want)
+		}
+		if got, want := e.Error.Problems[0].File, "bad.csv"; got != want {
+			t.Errorf("problem file = %q, want %q", got, want)
+		}
+	})
+	t.Run("empty upload", func(t *testing.T) {
+		resp := f.do(http.MethodPost, "/api/v1/uploads?name=x.csv", testSecrets["tjj"], strings.NewReader(""), "Content-Type", "text/csv")
+		wantError(t, resp, http.StatusBadRequest, kpi.EINVALID)
+	})
+	t.Run("multipart without file field", func(t *testing.T) {
+		body := "--" + multipartBoundary + "\r\nContent-Disposition: form-data; name=\"sheet\"\r\n\r\nSheet1\r\n--" + multipartBoundary + "--\r\n"
+		resp := f.do(http.MethodPost, "/api/v1/uploads", testSecrets["tjj"], strings.NewReader(body), "Content-Type", multipartContentType)
+		wantError(t, resp, http.StatusBadRequest, kpi.EINVALID)
+	})
+}
