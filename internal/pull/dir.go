@@ -56,6 +56,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		if err != nil {
 			return rep, fmt.Errorf("read inbox file %s: %w", path, err)
 		}
+		j.s.opts.Logger.Info("ingesting inbox file", "source", j.src.Name, "file", name, "bytes", len(body))
 		res, err := j.s.opts.Ingester.Ingest(ctx, kpi.Upload{
 			Name: name, ContentType: contentType(j.src.Format), Body: body,
 			Actor: j.src.actor(), Source: j.src.sourceLabel(),
