@@ -1,0 +1,268 @@
+package boltstore
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func TestSyncCatalog(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	s := openAt(t, t.TempDir(), Options{Now: clk.now})
+	hte := kpi.Ref{Plan: "yanfeng", ID: "high_tech_enterprises"}
+	rd := kpi.Ref{Plan: "yanfeng", ID: "rd_ratio"}
+
+	base := testCatalog()
+	changed := testCatalog()
+	changed.Indicators[0].Target = 35
+	changed.Indicators[0].Deadline = 2023
+	withoutRD := testCatalog()
+	withoutRD.Indicators = withoutRD.Indicators[:1]
+	withoutRD.Indicators[0].Target = 35
+	withoutRD.Indicators[0].Deadline = 2023
+	otherPlan := kpi.Catalog{
+		Plans:      []kpi.Plan{testPlan("zhuhui")},
+		Indicators: []kpi.Indicator{testIndicator("zhuhui", "high_tech_enterprises", 20)},
+	}
+	retitled := otherPlan
+	retitled.Plans = []kpi.Plan{testPlan("zhuhui")}
+	retitled.Plans[0].Title = "珠晖区方案"
+
+	steps := []struct {
+		name        string
+		cat         kpi.Catalog
+		want        []kpi.CatalogChange
+		wantCurrent []kpi.Ref // Catalog's indicators afterwards
+	}{
+		{
+			name: "first load adds",
+			cat:  base,
+			want: []kpi.CatalogChange{
+				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: "plan.add", Detail: base.Plans[0].Title},
+				{Ref: hte, Action: "target.add", Detail: "高新技术企业数: at_least 30 家 by 2022"},
+				{Ref: rd, Action: "target.add", Detail: "高新技术企业数: at_least 2.51 家 by 2022"},
+			},
+			wantCurrent: []kpi.Ref{hte, rd},
+		},
+		{
+			name:        "same catalog changes nothing",
+			cat:         base,
+			want:        nil,
+			wantCurrent: []kpi.Ref{hte, rd},
+		},
+		{
+			name:        "changed target is a new version",
+			cat:         changed,
+			want:        []kpi.CatalogChange{{Ref: hte, Action: "target.change", Detail: "target 30 → 35; deadline 2022 → 2023"}},
+			wantCurrent: []kpi.Ref{hte, rd},
+		},
+		{
+			name:        "indicator left out is removed",
+			cat:         withoutRD,
+			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.remove", Detail: "no longer in the catalog; figures kept"}},
+			wantCurrent: []kpi.Ref{hte},
+		},
+		{
+			name:        "removed indicator comes back",
+			cat:         changed,
+			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.add", Detail: "restored: 高新技术企业数: at_least 2.51 家 by 2022"}},
+			wantCurrent: []kpi.Ref{hte, rd},
+		},
+		{
+			name: "plan left out is hidden with its indicators",
+			cat:  otherPlan,
+			want: []kpi.CatalogChange{
+				{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.add", Detail: otherPlan.Plans[0].Title},
+				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: ActionPlanRemove, Detail: base.Plans[0].Title},
+				{Ref: kpi.Ref{Plan: "zhuhui", ID: "high_tech_enterprises"}, Action: "target.add", Detail: "高新技术企业数: at_least 20 家 by 2022"},
+				{Ref: hte, Action: "target.remove", Detail: "no longer in the catalog; figures kept"},
+				{Ref: rd, Action: "target.remove", Detail: "no longer in the catalog; figures kept"},
+			},
+			wantCurrent: []kpi.Ref{{Plan: "zhuhui", ID: "high_tech_enterprises"}},
+		},
+		{
+			name:        "plan change",
+			cat:         retitled,
+			want:        []kpi.CatalogChange{{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.change", Detail: "title 衡阳市雁峰区创建省级创新型县（市、区）工作方案 → 珠晖区方案"}},
+			wantCurrent: []kpi.Ref{{Plan: "zhuhui", ID: "high_tech_enterprises"}},
+		},
+	}
+	for _, step := range steps {
+		// Sequential steps over one store: a failure stops the rest.
+		ok := t.Run(step.name, func(t *testing.T) {
+			clk.advance(time.Hour)
+			auditBefore, _ := s.Audit(ctx, kpi.AuditFilter{})
+			got := mustSync(t, s, step.cat)
+			if diff := cmp.Diff(step.want, got); diff != "" {
+				t.Errorf("SyncCatalog changes (-want +got):\n%s", diff)
+			}
+			cat, err := s.Catalog(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refs []kpi.Ref
+			for _, ind := range cat.Indicators {
+				refs = append(refs, ind.Ref())
+			}
+			if diff := cmp.Diff(step.wantCurrent, refs); diff != "" {
+				t.Errorf("Catalog indicators (-want +got):\n%s", diff)
+			}
+			auditAfter, _ := s.Audit(ctx, kpi.AuditFilter{})
+			if got, want := len(auditAfter)-len(auditBefore), len(step.want); got != want {
+				t.Errorf("audit grew by %d entries, want %d (one per change)", got, want)
+			}
+			for i, c := range step.want {
+				e := auditAfter[len(step.want)-1-i] // newest first
+				object := c.Ref.Plan
+				if c.Ref.ID != "" {
+					object += "/" + c.Ref.ID
+				}
+				want := kpi.AuditEntry{Seq: e.Seq, At: clk.now(), Actor: "operator", Remote: "cli", Action: c.Action, Object: object, Detail: c.Detail}
+				if diff := cmp.Diff(want, e); diff != "" {
+					t.Errorf("audit entry for change %d (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+		if !ok {
+			t.FailNow()
+		}
+	}
+
+	t.Run("versions", func(t *testing.T) {
+		vers, err := s.IndicatorVersions(ctx, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range vers {
+			got = append(got, versionLabel(v.Version, v.Removed))
+		}
+		want := []string{"1", "2 removed", "3", "4 removed"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("IndicatorVersions(rd) (-want +got):\n%s", diff)
+		}
+		vers, err = s.IndicatorVersions(ctx, hte)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := vers[0].Indicator.Target, 30.0; got != want {
+			t.Errorf("hte version 1 target = %v, want %v", got, want)
+		}
+		if got, want := vers[1].Indicator.Target, 35.0; got != want {
+			t.Errorf("hte version 2 target = %v, want %v", got, want)
+		}
+		if diff := cmp.Diff(testIndicator("yanfeng", "rd_ratio", 2.51), firstVersion(t, s, rd)); diff != "" {
+			t.Errorf("rd version 1 definition (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("removed indicator not found", func(t *testing.T) {
+		_, err := s.Indicator(ctx, rd)
+		wantCode(t, err, kpi.ENOTFOUND)
+		ind, err := s.Indicator(ctx, kpi.Ref{Plan: "zhuhui", ID: "high_tech_enterprises"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ind.Target, 20.0; got != want {
+			t.Errorf("Indicator target = %v, want %v", got, want)
+		}
+		_, err = s.IndicatorVersions(ctx, kpi.Ref{Plan: "yanfeng", ID: "nope"})
+		wantCode(t, err, kpi.ENOTFOUND)
+	})
+}
+
+func versionLabel(version int, removed bool) string {
+	s := string(rune('0' + version))
+	if removed {
+		s += " removed"
+	}
+	return s
+}
+
+func firstVersion(t *testing.T, s *Store, ref kpi.Ref) kpi.Indicator {
+	t.Helper()
+	vers, err := s.IndicatorVersions(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vers[0].Indicator
+}
+
+func TestSyncCatalogRefusesUnkeyableCatalog(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*kpi.Catalog)
+	}{
+		{"empty indicator id", func(c *kpi.Catalog) { c.Indicators[0].ID = "" }},
+		{"NUL in id", func(c *kpi.Catalog) { c.Indicators[0].ID = "a\x00b" }},
+		{"duplicate indicator", func(c *kpi.Catalog) { c.Indicators[1].ID = c.Indicators[0].ID }},
+		{"unknown plan", func(c *kpi.Catalog) { c.Indicators[0].Plan = "elsewhere" }},
+		{"duplicate plan", func(c *kpi.Catalog) { c.Plans = append(c.Plans, c.Plans[0]) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openAt(t, t.TempDir(), Options{})
+			cat := testCatalog()
+			tt.mutate(&cat)
+			_, err := s.SyncCatalog(context.Background(), cat, operator)
+			e := wantCode(t, err, kpi.EINVALID)
+			if len(e.Problems) == 0 {
+				t.Errorf("error %v lists no problems", err)
+			}
+			got, _ := s.Catalog(context.Background())
+			if len(got.Plans)+len(got.Indicators) != 0 {
+				t.Errorf("refused catalog stored %d plans, %d indicators; want none", len(got.Plans), len(got.Indicators))
+			}
+		})
+	}
+}
+
+// TestIndicatorCodecCoversEveryField fails when kpi.Indicator gains a field
+// the binary encoding does not carry.
+func TestIndicatorCodecCoversEveryField(t *testing.T) {
+	var ind kpi.Indicator
+	fill(t, reflect.ValueOf(&ind).Elem(), 1)
+	v := kpi.IndicatorVersion{Version: 7, At: time.Date(2021, 5, 6, 7, 8, 9, 10, time.UTC), Removed: true, Indicator: ind}
+	got, err := decodeVersion(encodeVersion(&v), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(v, got); diff != "" {
+		t.Errorf("decode(encode(version)) (-want +got):\n%s", diff)
+	}
+}
+
+// fill sets every field reachable from v to a non-zero value.
+func fill(t *testing.T, v reflect.Value, n int) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("s" + string(rune('a'+n%26)))
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(int64(n + 1))
+	case reflect.Float64:
+		v.SetFloat(float64(n) + 0.5)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := range 2 {
+			fill(t, s.Index(i), n+i)
+		}
+		v.Set(s)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(t, p.Elem(), n)
+		v.Set(p)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(t, v.Field(i), n+i)
+		}
+	default:
+		t.Fatalf("fill: no rule for %s", v.Type())
+	}
+}
