@@ -1,0 +1,390 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/yanfeng/kpimon/internal/boltstore"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.prom from the current output")
+
+// asOf is the instant the fixture is evaluated at: mid 2022, after the
+// 2021 figures are due (end of March 2022) and before the 2022 deadline.
+var asOf = time.Date(2022, 6, 30, 23, 59, 59, 0, kpi.China)
+
+// submittedAt stamps every fixture figure, so the golden file is stable.
+var submittedAt = time.Date(2022, 3, 15, 10, 0, 0, 0, kpi.China)
+
+var testPlan = kpi.Plan{
+	ID: "test-plan", Title: "测试规划", Region: "雁峰区", Source: "test", StartYear: 2019, EndYear: 2022,
+}
+
+// testIndicators cover each kind, a cumulative measure, two lead units, an
+// indicator without figures and one with a missing report.
+func testIndicators() []kpi.Indicator {
+	base := kpi.Indicator{
+		Plan: testPlan.ID, Task: 1, TaskTitle: "推动企业技术创新", Frequency: kpi.Annual, DueDays: 90,
+		Measure: kpi.MeasureLevel, Deadline: 2022,
+	}
+	with := func(f func(*kpi.Indicator)) kpi.Indicator {
+		ind := base
+		f(&ind)
+		return ind
+	}
+	return []kpi.Indicator{
+		with(func(i *kpi.Indicator) {
+			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "high_tech", "高新技术企业", "High-tech enterprises", "家", kpi.KindAtLeast, 30
+			i.LeadUnits = []string{"区科工信局"}
+			i.Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2019), Value: 10}
+		}),
+		with(func(i *kpi.Indicator) {
+			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "new_projects", "新增招商项目", "New investment projects", "个", kpi.KindAtLeast, 20
+			i.LeadUnits = []string{"区发改局", "区商务局"}
+			i.Measure = kpi.MeasureCumulative
+		}),
+		with(func(i *kpi.Indicator) {
+			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "energy_cut", "单位能耗压缩", "Energy use cut", "吨标准煤/万元", kpi.KindReduceBy, 10
+			i.Task = 2
+			i.LeadUnits = []string{"区发改局"}
+		}),
+		with(func(i *kpi.Indicator) {
+			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "rd_spending", "研发经费投入", "R&D spending", "万元", kpi.KindIncrease, 0
+			i.Task = 2
+			i.LeadUnits = []string{"区财政局"}
+		}),
+		with(func(i *kpi.Indicator) {
+			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "platform", "创新平台建成", "Innovation platform built", "项", kpi.KindMilestone, 1
+			i.Task = 3
+			i.LeadUnits = []string{"区委", "区政府"}
+		}),
+	}
+}
+
+func testObservations() []kpi.Observation {
+	obs := func(ind, period string, v float64) kpi.Observation {
+		p, err := kpi.ParsePeriod(period)
+		if err != nil {
+			panic(err)
+		}
+		return kpi.Observation{Plan: testPlan.ID, Indicator: ind, Period: p, Value: v}
+	}
+	return []kpi.Observation{
+		obs("high_tech", "2020", 14),
+		obs("high_tech", "2021", 18),
+		obs("new_projects", "2019", 3),
+		obs("new_projects", "2020", 4),
+		obs("new_projects", "2021", 5),
+		obs("rd_spending", "2020", 1200),
+		obs("rd_spending", "2021", 1100),
+		obs("platform", "2021", 1),
+		// Not yet ended as of asOf: must not show.
+		obs("high_tech", "2022", 25),
+	}
+}
+
+// openStore returns a bbolt store in a temporary directory holding the
+// fixture catalog and figures.
+func openStore(t testing.TB, inds []kpi.Indicator, obs []kpi.Observation) *boltstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: func() time.Time { return submittedAt }})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.SyncCatalog(ctx, kpi.Catalog{Plans: []kpi.Plan{testPlan}, Indicators: inds}, kpi.Actor{Name: "test"}); err != nil {
+		t.Fatalf("sync catalog: %v", err)
+	}
+	if len(obs) > 0 {
+		sub := kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt, Observations: obs}
+		if _, err := store.AddObservations(ctx, sub); err != nil {
+			t.Fatalf("add observations: %v", err)
+		}
+	}
+	return store
+}
+
+func newTestCollector(store kpi.Store) *Collector {
+	states := kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return asOf }})
+	return NewCollector(states, Options{BuildVersion: "test"})
+}
+
+// exposition returns the text exposition of c's metrics alone.
+func exposition(t *testing.T, c *Collector) []byte {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatalf("encode %s: %v", mf.GetName(), err)
+		}
+	}
+	return buf.Bytes()
+}
+
+func TestCollectorGolden(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	got := exposition(t, newTestCollector(store))
+
+	golden := filepath.Join("testdata", "collector.prom")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("exposition differs from %s (-want +got); run go test ./internal/metrics -update if the change is intended:\n%s", golden, diff)
+	}
+}
+
+// TestCollectorSeries checks properties of the exposition that the golden
+// file could hide by being refreshed without care.
+func TestCollectorSeries(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+
+	tests := []struct {
+		name   string
+		metric string
+		want   string
+	}{
+		{
+			name:   "one lead unit series per lead unit",
+			metric: "kpi_indicator_lead_unit",
+			want: `
+kpi_indicator_lead_unit{indicator="energy_cut",lead_unit="区发改局",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="high_tech",lead_unit="区科工信局",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="new_projects",lead_unit="区发改局",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="new_projects",lead_unit="区商务局",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="platform",lead_unit="区政府",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="platform",lead_unit="区委",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="rd_spending",lead_unit="区财政局",plan="test-plan"} 1
+`,
+		},
+		{
+			name:   "periods not ended as of the evaluation are left out",
+			metric: "kpi_actual_by_period",
+			want: `
+kpi_actual_by_period{indicator="high_tech",period="2020",plan="test-plan"} 14
+kpi_actual_by_period{indicator="high_tech",period="2021",plan="test-plan"} 18
+kpi_actual_by_period{indicator="new_projects",period="2019",plan="test-plan"} 3
+kpi_actual_by_period{indicator="new_projects",period="2020",plan="test-plan"} 4
+kpi_actual_by_period{indicator="new_projects",period="2021",plan="test-plan"} 5
+kpi_actual_by_period{indicator="platform",period="2021",plan="test-plan"} 1
+kpi_actual_by_period{indicator="rd_spending",period="2020",plan="test-plan"} 1200
+kpi_actual_by_period{indicator="rd_spending",period="2021",plan="test-plan"} 1100
+`,
+		},
+		{
+			name:   "no target before a reduce_by baseline exists",
+			metric: "kpi_target",
+			want: `
+kpi_target{indicator="high_tech",plan="test-plan"} 30
+kpi_target{indicator="new_projects",plan="test-plan"} 20
+kpi_target{indicator="platform",plan="test-plan"} 1
+kpi_target{indicator="rd_spending",plan="test-plan"} 1200
+`,
+		},
+		{
+			name:   "report overdue only without the 2021 figure",
+			metric: "kpi_report_overdue",
+			want: `
+kpi_report_overdue{indicator="energy_cut",plan="test-plan"} 1
+kpi_report_overdue{indicator="high_tech",plan="test-plan"} 0
+kpi_report_overdue{indicator="new_projects",plan="test-plan"} 0
+kpi_report_overdue{indicator="platform",plan="test-plan"} 0
+kpi_report_overdue{indicator="rd_spending",plan="test-plan"} 0
+`,
+		},
+	}
+	text := string(exposition(t, c))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := grepLines(text, tt.metric+"{")
+			if diff := cmp.Diff(strings.TrimSpace(tt.want), got); diff != "" {
+				t.Errorf("%s series (-want +got):\n%s", tt.metric, diff)
+			}
+		})
+	}
+
+	t.Run("exactly one status per indicator is 1", func(t *testing.T) {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(c)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ones := map[string]int{}
+		series := map[string]int{}
+		for _, mf := range mfs {
+			if mf.GetName() != "kpi_status" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				id := labelValue(m.GetLabel(), "indicator")
+				series[id]++
+				if m.GetGauge().GetValue() == 1 {
+					ones[id]++
+				}
+			}
+		}
+		want := map[string]int{}
+		for _, ind := range testIndicators() {
+			want[ind.ID] = 1
+		}
+		if diff := cmp.Diff(want, ones); diff != "" {
+			t.Errorf("status series equal to 1 per indicator (-want +got):\n%s", diff)
+		}
+		for id, n := range series {
+			if n != len(kpi.Statuses) {
+				t.Errorf("indicator %s has %d status series, want %d", id, n, len(kpi.Statuses))
+			}
+		}
+	})
+}
+
+func TestCollectorDeletedIndicator(t *testing.T) {
+	ctx := context.Background()
+	inds := testIndicators()
+	store := openStore(t, inds, testObservations())
+	c := newTestCollector(store)
+	before := testutil.CollectAndCount(c, "kpi_indicator_info")
+
+	if _, err := store.SyncCatalog(ctx, kpi.Catalog{Plans: []kpi.Plan{testPlan}, Indicators: inds[1:]}, kpi.Actor{Name: "test"}); err != nil {
+		t.Fatalf("sync catalog: %v", err)
+	}
+	if got, want := testutil.CollectAndCount(c, "kpi_indicator_info"), before-1; got != want {
+		t.Errorf("kpi_indicator_info series after removing %s = %d, want %d", inds[0].ID, got, want)
+	}
+	got := exposition(t, c)
+	if bytes.Contains(got, []byte(`indicator="`+inds[0].ID+`"`)) {
+		t.Errorf("exposition still holds series of removed indicator %s:\n%s", inds[0].ID, got)
+	}
+}
+
+func TestCollectorStoreError(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reg := NewRegistry(c)
+	srv := httptest.NewServer(Handler(reg, nil))
+	defer srv.Close()
+
+	t.Run("gather fails", func(t *testing.T) {
+		if _, err := reg.Gather(); err == nil {
+			t.Error("Gather() with a closed store: err = nil, want an error")
+		}
+	})
+	t.Run("scrape serves the process metrics without indicator series", func(t *testing.T) {
+		body := scrape(t, srv.URL)
+		if strings.Contains(body, "kpi_indicator_info") {
+			t.Errorf("scrape with a closed store holds kpi_indicator_info:\n%s", body)
+		}
+		if !strings.Contains(body, "go_goroutines") {
+			t.Errorf("scrape with a closed store lacks go_goroutines: the process metrics must still be served")
+		}
+	})
+	t.Run("the failure is counted", func(t *testing.T) {
+		body := scrape(t, srv.URL)
+		if !strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} `) ||
+			strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 0`) {
+			t.Errorf("promhttp_metric_handler_errors_total{cause=\"gathering\"} not above 0 after a failed scrape:\n%s", grepLines(body, "promhttp_metric_handler_errors_total"))
+		}
+	})
+}
+
+// TestPromtoolCheckMetrics runs promtool's linter on a full scrape.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	promtool := lookPath(t, "promtool")
+	store := openStore(t, testIndicators(), testObservations())
+	srv := httptest.NewServer(Handler(NewRegistry(newTestCollector(store)), nil))
+	defer srv.Close()
+	body := scrape(t, srv.URL)
+
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+func scrape(t testing.TB, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read scrape: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape status = %d, want 200:\n%s", resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// lookPath finds a binary; without it the test skips, unless CI is set.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not found and CI is set: install it (Debian package %s)", name, name)
+		}
+		t.Skipf("%s not found: install the Debian package to run this test", name)
+	}
+	return p
+}
+
+// grepLines returns the lines of s starting with prefix.
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func labelValue(pairs []*dto.LabelPair, name string) string {
+	for _, p := range pairs {
+		if p.GetName() == name {
+			return p.GetValue()
+		}
+	}
+	return ""
+}
