@@ -36,7 +36,7 @@ var (
 var (
 	planIDPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 	indicatorIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	yamlLinePattern    = regexp.MustCompile(`line (\d+)`)
+	yamlLinePattern    = regexp.MustCompile(`line (\d+):?`)
 )
 
 // builtinDefaults apply when neither the plan's defaults nor the indicator
@@ -86,9 +86,11 @@ func parseFile(name string, data []byte) (*parsedFile, []kpi.Problem) {
 		if m := yamlLinePattern.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
+		msg := yamlLinePattern.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+		msg = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(msg), ":"))
 		p.problems = append(p.problems, kpi.Problem{
 			File: name, Line: line,
-			Message: "YAML 格式错误 not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+			Message: "YAML 格式错误 not valid YAML: " + msg,
 		})
 		return nil, p.problems
 	}
