@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -453,5 +454,28 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("parse %s: %v", path, err)
+	}
+}
+
+// TestSampleCatalog keeps the real-stack test's plan valid as the catalog
+// format evolves, and its figures pointed at indicators it has.
+func TestSampleCatalog(t *testing.T) {
+	cat, err := catalog.LoadDir("testdata/targets")
+	if err != nil {
+		t.Fatalf("load testdata/targets: %v", err)
+	}
+	ids := map[string]bool{}
+	for _, ind := range cat.Indicators {
+		ids[ind.Plan+"/"+ind.ID] = true
+	}
+	for _, r := range sampleRows {
+		if !ids[r["plan"]+"/"+r["indicator"]] {
+			t.Errorf("sample figure for %s/%s: no such indicator in testdata/targets", r["plan"], r["indicator"])
+		}
+	}
+	for _, r := range badRows {
+		if ids[r["plan"]+"/"+r["indicator"]] {
+			t.Errorf("bad figure for %s/%s: the indicator exists, so it would not be rejected", r["plan"], r["indicator"])
+		}
 	}
 }

@@ -1,0 +1,544 @@
+package boards
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The test below is the boards' real test: kpimon built from this tree
+// serves the sample plan in testdata/targets with figures submitted through
+// its API, Debian's Prometheus scrapes it, and every query of every board,
+// with its variables set as a leader would set them, must return data.
+
+// sampleRows are the figures submitted for testdata/targets: with the
+// baselines of 2023 and the deadline 2028 they make one indicator achieved,
+// one on track, one lagging (shared by two lead units), one off track, one
+// whose 2025 report is overdue, and one never reported.
+var sampleRows = []map[string]string{
+	{"plan": "boards-sample", "indicator": "achieved_enterprises", "period": "2024", "value": "20"},
+	{"plan": "boards-sample", "indicator": "achieved_enterprises", "period": "2025", "value": "31"},
+	{"plan": "boards-sample", "indicator": "on_track_smes", "period": "2024", "value": "30"},
+	{"plan": "boards-sample", "indicator": "on_track_smes", "period": "2025", "value": "60"},
+	{"plan": "boards-sample", "indicator": "lagging_rd_spending", "period": "2024", "value": "10"},
+	{"plan": "boards-sample", "indicator": "lagging_rd_spending", "period": "2025", "value": "30"},
+	{"plan": "boards-sample", "indicator": "off_track_projects", "period": "2024", "value": "5"},
+	{"plan": "boards-sample", "indicator": "off_track_projects", "period": "2025", "value": "10"},
+	{"plan": "boards-sample", "indicator": "overdue_enterprises", "period": "2024", "value": "10"},
+}
+
+// badRows name an indicator the plan does not have: the ingest rejects
+// them, so the reporting board has failures and rejected rows to show.
+var badRows = []map[string]string{
+	{"plan": "boards-sample", "indicator": "no_such_indicator", "period": "2025", "value": "1"},
+}
+
+// variableSets are the values the queries are run with: a leader's
+// selection (multi-value variables as Grafana writes two values, (a|b)),
+// and every multi-value variable at "All".
+func variableSets() map[string]map[string]string {
+	builtins := map[string]string{"__range": "10m", "__rate_interval": "1m", "__interval": "1s"}
+	selected := map[string]string{
+		"datasource": DatasourceUID,
+		"plan":       "boards-sample",
+		"task":       "(1|2)",
+		"lead_unit":  "区发改局",
+		"status":     "(lagging|off_track|missed)",
+		"indicator":  "lagging_rd_spending",
+		"source":     "api",
+	}
+	all := map[string]string{}
+	for k, v := range selected {
+		all[k] = v
+	}
+	for _, k := range []string{"task", "status", "source"} {
+		all[k] = ".*"
+	}
+	for _, set := range []map[string]string{selected, all} {
+		for k, v := range builtins {
+			set[k] = v
+		}
+	}
+	return map[string]map[string]string{"selected": selected, "all": all}
+}
+
+func TestBoardsAgainstRealPrometheus(t *testing.T) {
+	promBin, err := exec.LookPath("prometheus")
+	if err != nil {
+		skipUnlessCI(t, "prometheus not installed (apt-get install prometheus): the board queries cannot run against a real Prometheus")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		skipUnlessCI(t, "go not in PATH: cannot build kpimon")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real kpimon and Prometheus")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+
+	kpimonBin := filepath.Join(dir, "kpimon")
+	build := exec.CommandContext(ctx, goBin, "build", "-o", kpimonBin, "./cmd/kpimon")
+	build.Dir = repoRoot
+	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build kpimon: %v\n%s", err, out)
+	}
+
+	data := filepath.Join(dir, "data")
+	tokenOut, err := exec.CommandContext(ctx, kpimonBin, "token", "create", "--data", data, "--name", "boards-test", "--all").Output()
+	if err != nil {
+		t.Fatalf("kpimon token create: %v\n%s", err, stderrOf(err))
+	}
+	secret := lastLine(string(tokenOut))
+	if secret == "" {
+		t.Fatalf("kpimon token create printed no secret:\n%s", tokenOut)
+	}
+
+	targets, err := filepath.Abs("testdata/targets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kpimonAddr := freeAddr(t)
+	start(t, ctx, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets, "--log-level", "warn")
+	kpimonURL := "http://" + kpimonAddr
+	waitFor(t, ctx, "kpimon ready", func() error { return getOK(ctx, kpimonURL+"/readyz") })
+
+	if status, body := postRows(t, ctx, kpimonURL, secret, sampleRows); status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
+	}
+	if status, body := postRows(t, ctx, kpimonURL, secret, badRows); status < 400 {
+		t.Logf("POST of an unknown indicator answered %d (expected a rejection):\n%s", status, body)
+	}
+
+	promAddr := freeAddr(t)
+	promConfig := filepath.Join(dir, "prometheus.yml")
+	writeFile(t, promConfig, fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: kpimon
+    static_configs:
+      - targets: [%q]
+`, kpimonAddr))
+	start(t, ctx, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prometheus"),
+		"--web.listen-address="+promAddr, "--log.level=warn")
+	prom := &promClient{base: "http://" + promAddr}
+	waitFor(t, ctx, "prometheus ready", func() error { return getOK(ctx, prom.base+"/-/ready") })
+	// Three scrapes: increase() over a range needs two samples, and the
+	// last one proves the target stays up.
+	waitFor(t, ctx, "three scrapes of kpimon", func() error {
+		res, err := prom.query(ctx, `count_over_time(up{job="kpimon"}[10m]) >= 3 and up{job="kpimon"} == 1`)
+		if err != nil {
+			return err
+		}
+		if len(res) == 0 {
+			return fmt.Errorf("fewer than three successful scrapes yet")
+		}
+		return nil
+	})
+
+	t.Run("scrape has every metric the boards use", func(t *testing.T) {
+		exported := scrapeNames(t, ctx, kpimonURL+"/metrics")
+		used := map[string]bool{}
+		for _, d := range All() {
+			for _, q := range Queries(d) {
+				for _, m := range MetricsUsed(q.Expr) {
+					used[m] = true
+				}
+			}
+			for _, v := range d.Templating.List {
+				for _, m := range MetricsUsed(v.Query) {
+					used[m] = true
+				}
+			}
+		}
+		for m := range used {
+			if !exported[m] {
+				t.Errorf("boards use %s, which kpimon's /metrics does not export", m)
+			}
+		}
+	})
+
+	for setName, values := range variableSets() {
+		for _, d := range All() {
+			for _, q := range Queries(d) {
+				t.Run(fmt.Sprintf("%s/%s/%s/%s", setName, d.UID, q.Panel, q.RefID), func(t *testing.T) {
+					expr := Interpolate(q.Expr, values)
+					var res []promSample
+					var err error
+					if q.Range {
+						res, err = prom.queryRange(ctx, expr, 2*time.Minute)
+					} else {
+						res, err = prom.query(ctx, expr)
+					}
+					if err != nil {
+						t.Fatalf("query %s: %v", expr, err)
+					}
+					if len(res) == 0 {
+						t.Errorf("query returned no data:\n%s", expr)
+					}
+				})
+			}
+			for _, v := range d.Templating.List {
+				if v.Type != "query" {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s/variable %s", setName, d.UID, v.Name), func(t *testing.T) {
+					options, err := prom.variableOptions(ctx, Interpolate(v.Query, values), v.Regex)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(options) == 0 {
+						t.Fatalf("variable query %s offers nothing", v.Query)
+					}
+					if want, ok := values[v.Name]; ok && !strings.ContainsAny(want, "(|.*") {
+						if _, ok := options[want]; !ok {
+							t.Errorf("variable %s offers %v, want %q among them", v.Name, options, want)
+						}
+					}
+				})
+			}
+		}
+	}
+
+	t.Run("indicator picker shows Chinese names", func(t *testing.T) {
+		options, err := prom.variableOptions(ctx, Interpolate(indicatorVar().Query, variableSets()["selected"]), indicatorRegex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := options["lagging_rd_spending"], "研发投入"; got != want {
+			t.Errorf("indicator option lagging_rd_spending shows %q, want %q (all: %v)", got, want, options)
+		}
+	})
+}
+
+// promClient asks Prometheus' HTTP API.
+type promClient struct{ base string }
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  []any             `json:"value"`
+	Values [][]any           `json:"values"`
+}
+
+func (c *promClient) get(ctx context.Context, path string, params url.Values, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+params.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var env struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("%s: status %d, body %q: %w", path, resp.StatusCode, body, err)
+	}
+	if env.Status != "success" {
+		return fmt.Errorf("%s: %s", path, env.Error)
+	}
+	return json.Unmarshal(env.Data, out)
+}
+
+func (c *promClient) query(ctx context.Context, expr string) ([]promSample, error) {
+	var data struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := c.get(ctx, "/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+		return nil, err
+	}
+	if data.ResultType != "vector" {
+		return nil, fmt.Errorf("result type %s, want vector", data.ResultType)
+	}
+	var res []promSample
+	return res, json.Unmarshal(data.Result, &res)
+}
+
+func (c *promClient) queryRange(ctx context.Context, expr string, span time.Duration) ([]promSample, error) {
+	end := time.Now()
+	var data struct {
+		Result []promSample `json:"result"`
+	}
+	params := url.Values{
+		"query": {expr},
+		"start": {fmt.Sprint(end.Add(-span).Unix())},
+		"end":   {fmt.Sprint(end.Unix())},
+		"step":  {"1"},
+	}
+	if err := c.get(ctx, "/api/v1/query_range", params, &data); err != nil {
+		return nil, err
+	}
+	return data.Result, nil
+}
+
+var (
+	labelValuesQuery = regexp.MustCompile(`^label_values\((.+),\s*(\w+)\)$`)
+	queryResultQuery = regexp.MustCompile(`^query_result\((.+)\)$`)
+)
+
+// variableOptions runs a Grafana variable query as Grafana's Prometheus
+// data source does and returns its options, value → text. regex, if set, is
+// the variable's /regex/ with optional named groups value and text.
+func (c *promClient) variableOptions(ctx context.Context, query, regex string) (map[string]string, error) {
+	var texts []string
+	switch {
+	case labelValuesQuery.MatchString(query):
+		m := labelValuesQuery.FindStringSubmatch(query)
+		var series []map[string]string
+		params := url.Values{"match[]": {m[1]}, "start": {fmt.Sprint(time.Now().Add(-10 * time.Minute).Unix())}}
+		if err := c.get(ctx, "/api/v1/series", params, &series); err != nil {
+			return nil, err
+		}
+		for _, s := range series {
+			if v, ok := s[m[2]]; ok {
+				texts = append(texts, v)
+			}
+		}
+	case queryResultQuery.MatchString(query):
+		res, err := c.query(ctx, queryResultQuery.FindStringSubmatch(query)[1])
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range res {
+			texts = append(texts, grafanaQueryResultText(s))
+		}
+	default:
+		return nil, fmt.Errorf("variable query %q: want label_values(...) or query_result(...)", query)
+	}
+	options := map[string]string{}
+	var re *regexp.Regexp
+	if regex != "" {
+		var err error
+		if re, err = regexp.Compile(strings.TrimSuffix(strings.TrimPrefix(regex, "/"), "/")); err != nil {
+			return nil, fmt.Errorf("variable regex %s: %w", regex, err)
+		}
+	}
+	for _, text := range texts {
+		value := text
+		if re != nil {
+			m := re.FindStringSubmatch(text)
+			if m == nil {
+				continue
+			}
+			value, text = m[0], m[0]
+			if i := re.SubexpIndex("value"); i >= 0 {
+				value = m[i]
+			}
+			if i := re.SubexpIndex("text"); i >= 0 {
+				text = m[i]
+			}
+		}
+		options[value] = text
+	}
+	return options, nil
+}
+
+// grafanaQueryResultText formats a sample as Grafana's query_result does:
+// name{label="value",...} value timestamp-in-ms, labels in the order
+// Prometheus returns them (sorted).
+func grafanaQueryResultText(s promSample) string {
+	var names []string
+	for k := range s.Metric {
+		if k != "__name__" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	var labels []string
+	for _, k := range names {
+		labels = append(labels, fmt.Sprintf("%s=%q", k, s.Metric[k]))
+	}
+	var ts float64
+	var value string
+	if len(s.Value) == 2 {
+		ts, _ = s.Value[0].(float64)
+		value, _ = s.Value[1].(string)
+	}
+	return fmt.Sprintf("%s{%s} %s %d", s.Metric["__name__"], strings.Join(labels, ","), value, int64(ts*1000))
+}
+
+// scrapeNames returns the metric family names of a /metrics page.
+func scrapeNames(t *testing.T, ctx context.Context, u string) map[string]bool {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	names := map[string]bool{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {
+			names[f[2]] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func postRows(t *testing.T, ctx context.Context, base, secret string, rows []map[string]string) (int, string) {
+	t.Helper()
+	body, err := json.Marshal(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/observations", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// start runs a program until the test ends; its output is shown if the
+// test fails.
+func start(t *testing.T, ctx context.Context, name, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out.String())
+		}
+	})
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls check until it succeeds or ctx ends.
+func waitFor(t *testing.T, ctx context.Context, what string, check func() error) {
+	t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), err)
+		case <-tick.C:
+		}
+	}
+}
+
+func getOK(ctx context.Context, u string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+	}
+	return nil
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lastLine(s string) string {
+	lines := slices.DeleteFunc(strings.Split(strings.TrimSpace(s), "\n"), func(l string) bool { return strings.TrimSpace(l) == "" })
+	if len(lines) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func stderrOf(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
