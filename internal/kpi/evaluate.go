@@ -223,6 +223,16 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 		}
 	}
 	ev.Target = target
+	if math.IsNaN(target) || math.IsInf(target, 0) {
+		// Only a broken targets file gets here; say nothing rather than
+		// something wrong.
+		ev.Target = 0
+		ev.Status = StatusInsufficientData
+		if len(series) == 0 {
+			ev.Status = StatusNoData
+		}
+		return
+	}
 
 	tD := YearFraction(ev.Deadline)
 	var t0 float64

@@ -82,6 +82,12 @@ func ParsePeriod(s string) (Period, error) {
 	default:
 		err = fmt.Errorf("unknown form")
 	}
+	// strconv.Atoi takes a sign: without this check "2021-+3" would be March.
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && i != 4 && !(i == 5 && (s[i] == 'Q' || s[i] == 'q')) {
+			err = fmt.Errorf("not a digit at %d", i)
+		}
+	}
 	if err != nil || !p.Valid() {
 		return Period{}, fmt.Errorf("period %q: want 2021, 2021-Q3 or 2021-06: %w", s, ErrInvalid)
 	}
