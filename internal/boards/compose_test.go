@@ -67,7 +67,7 @@ func TestComposeConfig(t *testing.T) {
 		env  []string
 	}{
 		{"defaults", nil},
-		{"inbox bind-mounted", []string{"KPIMON_INBOX=/mnt/tjj-share/kpimon", "GRAFANA_ADDR=0.0.0.0:3000"}},
+		{"inbox bind-mounted", []string{"KPIMON_INBOX_DIR=/mnt/tjj-share/kpimon", "GRAFANA_ADDR=0.0.0.0:3000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
