@@ -135,6 +135,7 @@ func TestObservationsPost(t *testing.T) {
 		{"same figure again changes nothing", testSecrets["tjj"], `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`, http.StatusOK, [3]int{0, 0, 1}},
 		{"object with rows, a revision", testSecrets["kgxj"], `{"rows": [{"indicator": "high_tech_enterprises", "period": "2021", "value": "26", "note": "核实后"}]}`, http.StatusCreated, [3]int{0, 1, 0}},
 		{"by Chinese name", testSecrets["tjj"], `[{"indicator": "居民人均可支配收入", "period": "2021", "value": "41,200"}]`, http.StatusCreated, [3]int{1, 0, 0}},
+		{"values as JSON numbers", testSecrets["tjj"], `[{"indicator": "resident_income", "period": "2022", "value": 43100.5}]`, http.StatusCreated, [3]int{1, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

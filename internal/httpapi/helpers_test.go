@@ -30,10 +30,11 @@ const (
 	planB = "other-2025"
 )
 
-// testCatalog has two plans; high_tech_enterprises is in both, so an
-// unqualified lookup of it is ambiguous.
-func testCatalog() kpi.Catalog {
-	return kpi.Catalog{
+// testCatalog has plan A; with secondPlan also plan B, which has an
+// indicator with the same id as one of plan A's, so an unqualified lookup
+// of high_tech_enterprises is ambiguous.
+func testCatalog(secondPlan bool) kpi.Catalog {
+	cat := kpi.Catalog{
 		Plans: []kpi.Plan{
 			{ID: planA, Title: "雁峰区创新型区建设", Region: "雁峰区", Source: "seed", StartYear: 2020, EndYear: 2022},
 			{ID: planB, Title: "另一个规划", Region: "某区", Source: "test", StartYear: 2021, EndYear: 2025},
@@ -43,24 +44,30 @@ func testCatalog() kpi.Catalog {
 				ID: "high_tech_enterprises", Plan: planA, Name: "高新技术企业数", NameEN: "High-tech enterprises",
 				Task: 1, TaskTitle: "推动企业技术创新", LeadUnits: []string{"区科工信局"}, CoUnits: []string{"区统计局"},
 				Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2022,
-				Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 20},
+				Baseline:  &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 20},
 				Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
 			},
 			{
 				ID: "resident_income", Plan: planA, Name: "居民人均可支配收入", NameEN: "Per-capita disposable income",
 				Task: 2, TaskTitle: "创新产业发展", LeadUnits: []string{"区发改局", "区人社局"}, CoUnits: []string{"区统计局"},
 				Unit: "元", Kind: kpi.KindAtLeast, Target: 44700, Deadline: 2022,
-				Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 36000},
-				Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
-			},
-			{
-				ID: "high_tech_enterprises", Plan: planB, Name: "高新技术企业数", NameEN: "High-tech enterprises",
-				Task: 1, TaskTitle: "企业创新", LeadUnits: []string{"某区科技局"},
-				Unit: "家", Kind: kpi.KindAtLeast, Target: 50, Deadline: 2025,
+				Baseline:  &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 36000},
 				Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
 			},
 		},
 	}
+	if !secondPlan {
+		cat.Plans = cat.Plans[:1]
+		return cat
+	}
+	cat.Indicators = append(cat.Indicators,
+		kpi.Indicator{
+			ID: "high_tech_enterprises", Plan: planB, Name: "高新技术企业数", NameEN: "High-tech enterprises",
+			Task: 1, TaskTitle: "企业创新", LeadUnits: []string{"某区科技局"},
+			Unit: "家", Kind: kpi.KindAtLeast, Target: 50, Deadline: 2025,
+			Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
+		})
+	return cat
 }
 
 // testSecrets are the tokens the test store holds, by name.
@@ -81,6 +88,8 @@ type fixtureOptions struct {
 	maxBody int64
 	ready   func() error
 	ui      http.Handler
+	// secondPlan loads plan B beside plan A.
+	secondPlan bool
 }
 
 // newFixture starts the API over a real bbolt store, the real ingester and
@@ -93,7 +102,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.SyncCatalog(ctx, testCatalog(), kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
+	if _, err := st.SyncCatalog(ctx, testCatalog(o.secondPlan), kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
 		t.Fatalf("sync catalog: %v", err)
 	}
 	operator := kpi.Actor{Name: "operator", Remote: "cli"}

@@ -45,7 +45,7 @@ func checkEvaluationFields(t *testing.T, ev map[string]any) {
 }
 
 func TestIndicatorsList(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{secondPlan: true})
 	wantStatus(t, f.postJSON("/api/v1/observations", testSecrets["tjj"],
 		`[{"indicator": "high_tech_enterprises", "plan": "yanfeng-2022", "period": "2021", "value": "30"}]`), http.StatusCreated)
 	tests := []struct {
@@ -106,7 +106,7 @@ type indicatorDetail struct {
 }
 
 func TestIndicatorDetail(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{secondPlan: true})
 	for _, body := range []string{
 		`[{"indicator": "resident_income", "period": "2020", "value": "38000"}]`,
 		`[{"indicator": "resident_income", "period": "2021", "value": "40000"}]`,
