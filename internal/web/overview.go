@@ -49,6 +49,7 @@ type statusCount struct {
 
 // indicatorRow is one line of the overview table.
 type indicatorRow struct {
+	Ref          string // plan/id
 	URL          string
 	Name         string
 	NameEN       string
@@ -172,6 +173,7 @@ func filterOptions(states []kpi.State, f overviewFilter) (plans, tasks, units, s
 func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 	ind, ev := st.Indicator, st.Evaluation
 	row := indicatorRow{
+		Ref:         ind.Plan + "/" + ind.ID,
 		URL:         indicatorURL(ind.Ref()),
 		Name:        ind.Name,
 		NameEN:      ind.NameEN,

@@ -56,7 +56,8 @@ func (s *server) handleSignIn() http.Handler {
 			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入本单位的访问令牌（以 kpm_ 开头）。")
 			return
 		}
-		tok, err := s.store.TokenByHash(r.Context(), kpi.HashToken(secret))
+		hash := kpi.HashToken(secret)
+		tok, err := s.store.TokenByHash(r.Context(), hash)
 		if err != nil {
 			if kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
 				s.logger.Error("web: look up token", "err", err)
@@ -72,6 +73,7 @@ func (s *server) handleSignIn() http.Handler {
 		if old, err := r.Cookie(sessionCookie); err == nil {
 			s.sessions.delete(old.Value)
 		}
+		tok.Hash = hash // the session finds the token again by it
 		sess, err := s.sessions.create(tok)
 		if err != nil {
 			s.logger.Error("web: create session", "err", err)
