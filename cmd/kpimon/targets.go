@@ -2,10 +2,275 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/catalog"
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// cmdTargets is a placeholder until its owner writes it.
+const targetsUsage = `Usage: kpimon targets <list|validate|diff> [flags]
+
+Targets files hold the plans: one YAML file per plan (see targets/README.md).
+Without --targets, kpimon uses the catalog embedded in the binary.
+
+Subcommands:
+  list       print every indicator of the catalog (table or JSON)
+  validate   check targets files; print every problem with file, line and field
+  diff       show what changed between two catalogs (files or directories)
+
+Examples:
+  kpimon targets list
+  kpimon targets list -o json --targets ./targets
+  kpimon targets validate targets/*.yaml
+  kpimon targets diff old/ targets/
+
+Run 'kpimon targets <subcommand> -h' for its flags.
+`
+
 func cmdTargets(ctx context.Context, e *env, args []string) error {
-	return errors.New("targets: not implemented yet")
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, targetsUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, targetsUsage)
+		return errHelp
+	case "list":
+		return targetsList(ctx, e, args[1:])
+	case "validate":
+		return targetsValidate(ctx, e, args[1:])
+	case "diff":
+		return targetsDiff(ctx, e, args[1:])
+	}
+	fmt.Fprintf(e.stderr, "kpimon targets: unknown subcommand %q\n\n%s", args[0], targetsUsage)
+	return errUsage
+}
+
+func targetsList(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "targets list", "targets list [-o table|json] [--targets DIR]", `
+Print every indicator of the catalog: the embedded one, or the targets files
+of --targets (a directory or a file). The table groups indicators by plan and
+task in document order; JSON is an array with one object per indicator
+(id, plan, name, name_en, task, task_title, work_line, kind, target, unit,
+deadline, deadline_note, baseline, baseline_rule, measure, frequency,
+due_days, lead_units, co_units, source_text). For reduce_by, target is the
+percent to cut; percent units are in percent points (33 means 33%).`,
+		"kpimon targets list -o json | jq '.[] | select(.deadline == 2020) | .id'")
+	output := fs.String("o", "table", "output `format`: table or json")
+	dir := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` or file instead of the embedded catalog (KPIMON_TARGETS)")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "kpimon targets list: unexpected argument %q (use --targets DIR)\n", fs.Arg(0))
+		return errUsage
+	}
+	if *output != "table" && *output != "json" {
+		return fmt.Errorf("-o %q: want table or json", *output)
+	}
+	var cat kpi.Catalog
+	var err error
+	if *dir == "" {
+		cat, err = catalog.Default()
+	} else {
+		cat, err = catalog.LoadFiles(*dir)
+	}
+	if err != nil {
+		return reportCatalogError(e, err)
+	}
+	if *output == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false) // keep R&D readable
+		enc.SetIndent("", "  ")
+		if cat.Indicators == nil {
+			cat.Indicators = []kpi.Indicator{}
+		}
+		return enc.Encode(cat.Indicators)
+	}
+	writeTargetsTable(e.stdout, cat)
+	return nil
+}
+
+// writeTargetsTable prints the catalog grouped by plan and task.
+func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
+	t := &table{header: []string{"编号 id", "名称 name", "类型 kind", "目标 target", "单位 unit", "时限 deadline", "计量 measure", "责任单位 lead units"}}
+	plan, task := "", 0
+	for _, ind := range cat.Indicators {
+		if ind.Plan != plan {
+			if plan != "" {
+				t.add()
+			}
+			p, _ := cat.Plan(ind.Plan)
+			t.add(fmt.Sprintf("计划 plan %s: %s (%d–%d)", p.ID, p.Title, p.StartYear, p.EndYear))
+			plan, task = ind.Plan, 0
+		}
+		if ind.Task != task {
+			t.add(fmt.Sprintf("任务 task %d %s", ind.Task, ind.TaskTitle))
+			task = ind.Task
+		}
+		t.add("  "+ind.ID, clip(ind.Name, nameColumns), string(ind.Kind), targetCell(ind), ind.Unit,
+			strconv.Itoa(ind.Deadline), string(ind.Measure), strings.Join(ind.LeadUnits, "、"))
+	}
+	t.write(w)
+	fmt.Fprintf(w, "\n%d plans, %d indicators\n", len(cat.Plans), len(cat.Indicators))
+}
+
+// nameColumns is the widest a name is shown in the table; JSON has it whole.
+const nameColumns = 44
+
+// clip shortens s to at most cols terminal columns, marking the cut with "…".
+func clip(s string, cols int) string {
+	if displayWidth(s) <= cols {
+		return s
+	}
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		rw := displayWidth(string(r))
+		if w+rw > cols-1 {
+			break
+		}
+		b.WriteRune(r)
+		w += rw
+	}
+	return b.String() + "…"
+}
+
+func targetCell(ind kpi.Indicator) string {
+	switch ind.Kind {
+	case kpi.KindIncrease:
+		return "-"
+	case kpi.KindReduceBy:
+		return "-" + strconv.FormatFloat(ind.Target, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(ind.Target, 'f', -1, 64)
+}
+
+func targetsValidate(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "targets validate", "targets validate FILE|DIR…", `
+Check targets files as kpimon would load them, together (so plan ids must
+differ across files). Prints every problem as file:line: field: message and
+exits 1 when there is any; prints "ok: N plans, M indicators" otherwise.`,
+		"kpimon targets validate targets/*.yaml")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "kpimon targets validate: name one or more targets files or directories")
+		fs.Usage()
+		return errUsage
+	}
+	cat, err := catalog.LoadFiles(fs.Args()...)
+	if err != nil {
+		return reportCatalogError(e, err)
+	}
+	fmt.Fprintf(e.stdout, "ok: %d plans, %d indicators\n", len(cat.Plans), len(cat.Indicators))
+	return nil
+}
+
+func targetsDiff(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "targets diff", "targets diff [-o text|json] OLD NEW", `
+Show what changed from the catalog OLD to the catalog NEW; each is a targets
+file or a directory of them. Prints one line per change: plan.add,
+plan.change, plan.remove, target.add, target.change or target.remove, the
+plan/indicator, and what changed (e.g. "target 30 → 35; deadline 2022 → 2023").
+Exits 0 whether or not anything changed; 1 when either side has problems.`,
+		"kpimon targets diff old/yanfeng-innovation.yaml targets/yanfeng-innovation.yaml")
+	output := fs.String("o", "text", "output `format`: text or json")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintln(e.stderr, "kpimon targets diff: want two arguments, OLD and NEW")
+		fs.Usage()
+		return errUsage
+	}
+	if *output != "text" && *output != "json" {
+		return fmt.Errorf("-o %q: want text or json", *output)
+	}
+	var cats [2]kpi.Catalog
+	for i, p := range fs.Args() {
+		c, err := catalog.LoadFiles(p)
+		if err != nil {
+			return reportCatalogError(e, err)
+		}
+		cats[i] = c
+	}
+	changes := catalog.Diff(cats[0], cats[1])
+	if *output == "json" {
+		if changes == nil {
+			changes = []kpi.CatalogChange{}
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(changes)
+	}
+	if len(changes) == 0 {
+		fmt.Fprintln(e.stdout, "no changes (没有变化)")
+		return nil
+	}
+	t := &table{}
+	for _, c := range changes {
+		obj := c.Ref.Plan
+		if c.Ref.ID != "" {
+			obj += "/" + c.Ref.ID
+		}
+		t.add(c.Action, obj, c.Detail)
+	}
+	t.write(e.stdout)
+	return nil
+}
+
+// reportCatalogError prints the problems of an invalid catalog, one per line
+// as file:line: field: message, and returns errExit{1}; other errors are
+// returned for main to print.
+func reportCatalogError(e *env, err error) error {
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || ke.Code != kpi.EINVALID {
+		return err
+	}
+	if len(ke.Problems) == 0 {
+		fmt.Fprintln(e.stdout, ke.Message)
+		return errExit{1}
+	}
+	for _, p := range ke.Problems {
+		fmt.Fprintln(e.stdout, formatProblem(p))
+	}
+	fmt.Fprintf(e.stderr, "%d problem(s) (%d 处错误)\n", len(ke.Problems), len(ke.Problems))
+	return errExit{1}
+}
+
+// formatProblem renders a catalog problem as file:line: field: message.
+func formatProblem(p kpi.Problem) string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field + ": ")
+	}
+	b.WriteString(p.Message)
+	var extra []string
+	if p.Indicator != "" {
+		extra = append(extra, "indicator "+p.Indicator)
+	}
+	if p.Value != "" {
+		extra = append(extra, fmt.Sprintf("found %q", p.Value))
+	}
+	if p.Expected != "" {
+		extra = append(extra, "expected "+p.Expected)
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (" + strings.Join(extra, "; ") + ")")
+	}
+	return b.String()
 }
