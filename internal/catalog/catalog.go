@@ -2,6 +2,10 @@
 // targets/README.md) into a kpi.Catalog, checks them, and compares two
 // catalogs. A file with any problem yields a *kpi.Error with code EINVALID
 // that lists every problem found, each with file, line and field.
+//
+// A loaded catalog lists plans by id and indicators by plan, then task
+// number; within a task indicators keep their order in the file, which is
+// the document's order (kpi.Indicator has no order field of its own).
 package catalog
 
 import (

@@ -408,9 +408,21 @@ func TestProblems(t *testing.T) {
 			{Line: 16, Field: "target", Indicator: hte}, // and so the target is missing
 		}},
 		{"duplicate_task", []problemAt{{Line: 23, Field: "task"}}},
+		{"duplicate_work_line_id", []problemAt{{Line: 26, Field: "id"}}},
 		{"start_after_end", []problemAt{{Line: 6, Field: "end_year"}}},
 		{"missing_plan_fields", []problemAt{{Line: 1, Field: "title"}, {Line: 1, Field: "start_year"}}},
 		{"syntax_error", []problemAt{{Line: 13}}},
+		{"missing_kind", []problemAt{{Line: 16, Field: "kind", Indicator: hte}}},
+		{"missing_unit", []problemAt{{Line: 16, Field: "unit", Indicator: hte}}},
+		{"missing_target", []problemAt{{Line: 16, Field: "target", Indicator: hte}}},
+		{"negative_count_target", []problemAt{{Line: 19, Field: "target", Indicator: hte}}},
+		{"reduce_by_percent_out_of_range", []problemAt{{Line: 19, Field: "target", Indicator: hte}}},
+		{"milestone_target_not_1", []problemAt{{Line: 19, Field: "target", Indicator: hte}}},
+		{"due_days_out_of_range", []problemAt{{Line: 22, Field: "due_days", Indicator: hte}}},
+		{"lead_units_not_a_list", []problemAt{{Line: 13, Field: "lead_units"}}},
+		{"bad_plan_id", []problemAt{{Line: 1, Field: "id"}}},
+		{"work_line_without_indicators", []problemAt{{Line: 15, Field: "indicators"}}},
+		{"bad_defaults", []problemAt{{Line: 7, Field: "extra"}, {Line: 7, Field: "frequency"}, {Line: 7, Field: "due_days"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

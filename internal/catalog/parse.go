@@ -322,7 +322,7 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 	}
 	ic := &indicatorChecks{
 		plan: pl, yearsOK: yearsOK, defaults: d,
-		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{},
+		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{}, workLineLine: map[string]int{},
 	}
 	for _, t := range tasks {
 		pf.indicators = append(pf.indicators, p.task(t, ic)...)
@@ -338,6 +338,8 @@ type indicatorChecks struct {
 	idLine   map[string]int // indicator id → line first defined
 	nameLine map[string]int // indicator name → line first defined
 	taskLine map[int]int    // task number → line first defined
+	// workLineLine: work line id → line first defined
+	workLineLine map[string]int
 }
 
 func (p *parser) task(n *yaml.Node, ic *indicatorChecks) []kpi.Indicator {
@@ -395,12 +397,19 @@ func (p *parser) workLine(n *yaml.Node, task int, taskTitle string, ic *indicato
 		p.add(v, "text", "", "", "the work line's text (工作要点)", "工作要点内容为空 empty work line text")
 	}
 	if v, ok := f["id"]; ok {
-		p.text(v, "id", "") // a label for readers; only its form is checked
+		// A label for readers ("1.1"); it must still be unique to be useful.
+		if label := p.text(v, "id", ""); label != "" {
+			if first, dup := ic.workLineLine[label]; dup {
+				p.add(v, "id", "", label, "a work line id used once in the plan", fmt.Sprintf("工作要点编号重复 duplicate work line id (first at line %d)", first))
+			} else {
+				ic.workLineLine[label] = v.Line
+			}
+		}
 	}
 	var lead []string
 	if v, ok := f["lead_units"]; !ok {
 		p.add(n, "lead_units", "", "", "a list such as [区科工信局]", "缺少责任单位 missing lead units")
-	} else if lead = p.units(v, "lead_units"); len(lead) == 0 {
+	} else if lead = p.units(v, "lead_units"); len(lead) == 0 && (isNull(v) || resolve(v).Kind == yaml.SequenceNode) {
 		p.add(v, "lead_units", "", "", "at least one lead unit (责任单位)", "责任单位为空 no lead unit")
 	}
 	co := []string{}
