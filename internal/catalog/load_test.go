@@ -206,3 +206,25 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDefault(b *testing.B) {
+	for b.Loop() {
+		if _, err := Default(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDiff(b *testing.B) {
+	cat, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	changed := kpi.Catalog{Plans: cat.Plans, Indicators: append([]kpi.Indicator(nil), cat.Indicators...)}
+	changed.Indicators[0].Target++
+	for b.Loop() {
+		if got := Diff(cat, changed); len(got) != 1 {
+			b.Fatalf("Diff: %d changes, want 1", len(got))
+		}
+	}
+}
