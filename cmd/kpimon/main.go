@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,8 @@ func main() {
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if err != errUsage {
+		var reported errExit
+		if err != errUsage && !errors.As(err, &reported) {
 			fmt.Fprintln(os.Stderr, "kpimon:", err)
 		}
 		os.Exit(exitCode(err))
