@@ -184,8 +184,8 @@ kpi_indicator_lead_unit{indicator="energy_cut",lead_unit="区发改局",plan="te
 kpi_indicator_lead_unit{indicator="high_tech",lead_unit="区科工信局",plan="test-plan"} 1
 kpi_indicator_lead_unit{indicator="new_projects",lead_unit="区发改局",plan="test-plan"} 1
 kpi_indicator_lead_unit{indicator="new_projects",lead_unit="区商务局",plan="test-plan"} 1
-kpi_indicator_lead_unit{indicator="platform",lead_unit="区政府",plan="test-plan"} 1
 kpi_indicator_lead_unit{indicator="platform",lead_unit="区委",plan="test-plan"} 1
+kpi_indicator_lead_unit{indicator="platform",lead_unit="区政府",plan="test-plan"} 1
 kpi_indicator_lead_unit{indicator="rd_spending",lead_unit="区财政局",plan="test-plan"} 1
 `,
 		},
