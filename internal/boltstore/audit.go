@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,7 +33,7 @@ func (s *Store) AppendAudit(ctx context.Context, e kpi.AuditEntry) error {
 }
 
 // Audit returns entries newest first: those about f.Object if set (through
-// an index, without scanning the whole log), at or after f.Since if set, at
+// indexes, without scanning the whole log), at or after f.Since if set, at
 // most f.Limit (default 1000). Entries are kept in commit order, so the
 // walk stops at the first entry older than f.Since.
 func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry, error) {
@@ -68,26 +69,27 @@ func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry,
 			}
 			return nil
 		}
+		// The object's entries: those indexed by object, and those of the
+		// figures of the indicator it names. Few per object: gather, sort.
+		seqs, err := observationAuditSeqs(tx, f.Object)
+		if err != nil {
+			return err
+		}
 		prefix := append([]byte(f.Object), sep)
 		c := tx.Bucket(bucketAuditObject).Cursor()
-		// Start after the object's last key: seek its upper bound, step back.
-		end := append([]byte(f.Object), sep+1)
-		k, _ := c.Seek(end)
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(k) != len(prefix)+8 {
-				continue // an object whose name extends this one's, after a NUL
+				continue // an object whose name extends this one's after a NUL
 			}
-			seq := k[len(prefix):]
-			v := log.Get(seq)
+			seqs = append(seqs, binary.BigEndian.Uint64(k[len(prefix):]))
+		}
+		slices.Sort(seqs)
+		for i := len(seqs) - 1; i >= 0; i-- {
+			v := log.Get(seqKey(nil, seqs[i]))
 			if v == nil {
-				return fmt.Errorf("audit index names missing entry %x: %w", seq, errCorrupt)
+				return fmt.Errorf("audit entry %d indexed but missing: %w", seqs[i], errCorrupt)
 			}
-			if more, err := take(binary.BigEndian.Uint64(seq), v); err != nil || !more {
+			if more, err := take(seqs[i], v); err != nil || !more {
 				return err
 			}
 		}

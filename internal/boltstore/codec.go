@@ -168,13 +168,15 @@ func (d *dec) time() time.Time {
 }
 
 // appendObservationValue encodes what a stored observation holds beyond its
-// key (plan, indicator, period and revision live in the key, the revision
-// also here so the "latest" bucket carries it).
-func appendObservationValue(b []byte, o *kpi.Observation) []byte {
+// key (plan, indicator and period live in the key), and the sequence number
+// of the audit entry that recorded it: the revisions of an indicator double
+// as the index of its observation.* audit entries.
+func appendObservationValue(b []byte, o *kpi.Observation, auditSeq uint64) []byte {
 	e := enc{b}
 	e.byte1(formatObservation)
 	e.f64(o.Value)
 	e.uvarint(uint64(o.Revision))
+	e.uvarint(auditSeq)
 	e.time(o.SubmittedAt)
 	e.str(o.Source)
 	e.str(o.File)
@@ -190,6 +192,7 @@ func decodeObservationValue(d *dec, o *kpi.Observation) error {
 	}
 	o.Value = d.f64()
 	o.Revision = int(d.uvarint())
+	d.uvarint() // audit seq
 	o.SubmittedAt = d.time()
 	o.Source = d.str()
 	o.File = d.str()
@@ -198,16 +201,17 @@ func decodeObservationValue(d *dec, o *kpi.Observation) error {
 	return d.err
 }
 
-// observationHead reads only the value and revision of an encoded observation:
-// all AddObservations needs to compare a figure with the newest revision.
-func observationHead(v []byte) (value float64, revision int, err error) {
+// observationHead reads only the value, revision and audit sequence number
+// of an encoded observation.
+func observationHead(v []byte) (value float64, revision int, auditSeq uint64, err error) {
 	d := dec{b: v}
 	if f := d.byte1(); f != formatObservation {
-		return 0, 0, fmt.Errorf("observation value format %d: %w", f, errCorrupt)
+		return 0, 0, 0, fmt.Errorf("observation value format %d: %w", f, errCorrupt)
 	}
 	value = d.f64()
 	revision = int(d.uvarint())
-	return value, revision, d.err
+	auditSeq = d.uvarint()
+	return value, revision, auditSeq, d.err
 }
 
 func appendPeriod(e *enc, p kpi.Period) {
@@ -319,6 +323,24 @@ func appendAudit(b []byte, a *kpi.AuditEntry) []byte {
 	e.str(a.Action)
 	e.str(a.Object)
 	e.str(a.Detail)
+	return e.b
+}
+
+// appendObservationAudit encodes the audit entry of one stored figure as
+// appendAudit would, with object plan/id, without building its strings.
+func appendObservationAudit(b []byte, at time.Time, actor *kpi.Actor, action, plan, id string, detail []byte) []byte {
+	e := enc{b}
+	e.byte1(formatAudit)
+	e.time(at)
+	e.str(actor.Name)
+	e.str(actor.Remote)
+	e.str(action)
+	e.uvarint(uint64(len(plan) + 1 + len(id)))
+	e.b = append(e.b, plan...)
+	e.b = append(e.b, '/')
+	e.b = append(e.b, id...)
+	e.uvarint(uint64(len(detail)))
+	e.b = append(e.b, detail...)
 	return e.b
 }
 

@@ -12,7 +12,8 @@ import (
 //
 //	indicators:            plan 0x00 id
 //	versions:              plan 0x00 id 0x00 version uint32 BE
-//	latest, revisions:     plan 0x00 id 0x00 period [revision uint32 BE]
+//	latest:                plan 0x00 id 0x00 period
+//	history:               plan 0x00 id 0x00 period revision uint32 BE
 //	audit:                 seq uint64 BE
 //	audit_object:          object 0x00 seq uint64 BE
 //
@@ -69,7 +70,7 @@ func appendObsKey(b []byte, plan, id string, p kpi.Period) []byte {
 	return appendPeriodKey(b, p)
 }
 
-// splitObsKey splits a latest key (revision absent) or revisions key
+// splitObsKey splits a latest key (revision absent) or history key
 // (withRevision) into its parts; plan and id alias k.
 func splitObsKey(k []byte, withRevision bool) (plan, id []byte, p kpi.Period, rev int, err error) {
 	i := bytes.IndexByte(k, sep)

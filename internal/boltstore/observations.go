@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -35,9 +36,9 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 		}
 		res = kpi.SubmissionResult{Outcomes: make([]kpi.Outcome, 0, len(sub.Observations))}
 		latest := tx.Bucket(bucketLatest)
-		revisions := tx.Bucket(bucketRevisions)
+		history := tx.Bucket(bucketHistory)
 		latest.FillPercent = mostlyFill
-		revisions.FillPercent = mostlyFill
+		history.FillPercent = mostlyFill
 		var a arena
 		aw := newAuditWriter(tx, &a)
 		var key, val, detail []byte
@@ -61,7 +62,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			detail = append(detail[:0], o.Period.String()...)
 			detail = append(detail, ": "...)
 			if cur := latest.Get(key); cur != nil {
-				old, rev, err := observationHead(cur)
+				old, rev, _, err := observationHead(cur)
 				if err != nil {
 					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
 				}
@@ -74,6 +75,11 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 					res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
 					continue
 				}
+				// The superseded revision moves to history. cur points into
+				// the transaction's pages, which the Put below may reuse.
+				if err := history.Put(appendUint32(key, rev), a.copy(cur)); err != nil {
+					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+				}
 				o.Revision = rev + 1
 				action = "observation.revise"
 				detail = strconv.AppendFloat(detail, old, 'f', -1, 64)
@@ -82,21 +88,17 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			detail = strconv.AppendFloat(detail, o.Value, 'f', -1, 64)
 			detail = append(detail, suffix...)
 
-			val = appendObservationValue(val[:0], &o)
-			v := a.copy(val)
-			if err := latest.Put(key, v); err != nil {
-				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-			}
-			key = appendUint32(key, o.Revision)
-			if err := revisions.Put(key, v); err != nil {
-				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-			}
-			err := aw.append(&kpi.AuditEntry{
-				At: at, Actor: sub.Actor.Name, Remote: sub.Actor.Remote, Action: action,
-				Object: o.Plan + "/" + o.Indicator, Detail: string(detail),
-			})
+			seq, err := aw.log.NextSequence()
 			if err != nil {
-				return false, err
+				return false, fmt.Errorf("add observations: audit: %w", err)
+			}
+			val = appendObservationValue(val[:0], &o, seq)
+			if err := latest.Put(key, a.copy(val)); err != nil {
+				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+			}
+			val = appendObservationAudit(val[:0], at, &sub.Actor, action, o.Plan, o.Indicator, detail)
+			if err := aw.log.Put(seqKey(key[:0], seq), a.copy(val)); err != nil {
+				return false, fmt.Errorf("add observations: audit: %w", err)
 			}
 			result := kpi.ResultAdded
 			if o.Revision > 1 {
@@ -201,10 +203,9 @@ func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observatio
 			return notFound(ref)
 		}
 		prefix = append(prefix, sep)
-		c := tx.Bucket(bucketRevisions).Cursor()
 		d := dec{intern: make(map[string]string)}
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			_, _, p, rev, err := splitObsKey(k, true)
+		decode := func(k, v []byte, withRevision bool) error {
+			_, _, p, _, err := splitObsKey(k, withRevision)
 			if err != nil {
 				return err
 			}
@@ -213,8 +214,23 @@ func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observatio
 			if err := decodeObservationValue(&d, &o); err != nil {
 				return fmt.Errorf("key %q: %w", k, err)
 			}
-			o.Revision = rev
 			out = append(out, o)
+			return nil
+		}
+		// Merge: a period's older revisions (history) come before its
+		// newest (latest); history keys are latest keys plus a revision.
+		hc := tx.Bucket(bucketHistory).Cursor()
+		hk, hv := hc.Seek(prefix)
+		lc := tx.Bucket(bucketLatest).Cursor()
+		for lk, lv := lc.Seek(prefix); lk != nil && bytes.HasPrefix(lk, prefix); lk, lv = lc.Next() {
+			for ; hk != nil && bytes.HasPrefix(hk, prefix) && bytes.Compare(hk[:len(hk)-4], lk) <= 0; hk, hv = hc.Next() {
+				if err := decode(hk, hv, true); err != nil {
+					return err
+				}
+			}
+			if err := decode(lk, lv, false); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -222,6 +238,28 @@ func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observatio
 		return nil, fmt.Errorf("observations %s/%s: %w", ref.Plan, ref.ID, err)
 	}
 	return out, nil
+}
+
+// observationAuditSeqs returns the audit sequence numbers of every figure
+// of the indicator object names ("plan/id"), if it names one.
+func observationAuditSeqs(tx *bolt.Tx, object string) ([]uint64, error) {
+	plan, id, ok := strings.Cut(object, "/")
+	if !ok {
+		return nil, nil
+	}
+	prefix := append(appendRefKey(nil, plan, id), sep)
+	var seqs []uint64
+	for _, name := range [][]byte{bucketLatest, bucketHistory} {
+		c := tx.Bucket(name).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			_, _, seq, err := observationHead(v)
+			if err != nil {
+				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			seqs = append(seqs, seq)
+		}
+	}
+	return seqs, nil
 }
 
 // latestBlock is how many observations Latest allocates at a time; each

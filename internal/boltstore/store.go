@@ -19,15 +19,21 @@
 //	indicators    plan/id → the newest version of the definition
 //	versions      plan/id/version → every version of the definition
 //	latest        plan/id/period → the newest revision of the figure
-//	revisions     plan/id/period/revision → every revision
+//	history       plan/id/period/revision → the older revisions
 //	audit         seq → entry
-//	audit_object  object/seq → nothing (index for AuditFilter.Object)
+//	audit_object  object/seq → nothing (index for AuditFilter.Object of
+//	              entries not written by AddObservations)
 //	tokens        name → token (JSON, with its hash)
 //	token_hashes  hash → name
 //
-// "latest" duplicates the newest revision of each period so that Latest is
-// one sequential scan of one bucket, and "indicators" duplicates the newest
-// version so that Catalog is one scan.
+// The newest revision of each period lives in "latest" and moves to
+// "history" when a newer one arrives, so Latest is one sequential scan of
+// one bucket and a new figure costs one write there. Each stored figure
+// carries the sequence number of its observation.* audit entry, so those
+// entries are found per indicator without an index entry per figure (a
+// million-figure submission writes two keys per figure, not four).
+// "indicators" duplicates the newest version of each definition so that
+// Catalog is one scan.
 package boltstore
 
 import (
@@ -65,7 +71,7 @@ var (
 	bucketIndicators  = []byte("indicators")
 	bucketVersions    = []byte("versions")
 	bucketLatest      = []byte("latest")
-	bucketRevisions   = []byte("revisions")
+	bucketHistory     = []byte("history")
 	bucketAudit       = []byte("audit")
 	bucketAuditObject = []byte("audit_object")
 	bucketTokens      = []byte("tokens")
@@ -73,7 +79,7 @@ var (
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketPlans, bucketIndicators, bucketVersions, bucketLatest,
-		bucketRevisions, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
+		bucketHistory, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
 	}
 
 	keySchema = []byte("schema")
@@ -85,6 +91,10 @@ const (
 	appendFill = 1.0 // audit: strictly increasing keys
 	mostlyFill = 0.9 // keys of one submission cluster by indicator
 )
+
+// initialMmapSize is the address space mapped at open: 1 GiB, enough for
+// the national scale without remapping. It is not allocated on disk.
+const initialMmapSize = 1 << 30
 
 // Options configure Open. Zero fields take their defaults.
 type Options struct {
@@ -146,6 +156,9 @@ func Open(path string, opts Options) (*Store, error) {
 		// commit, and kept as a map: large files commit much faster.
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Growing the map mid-transaction copies every dirty node; start
+		// with address space (not disk) for a large store.
+		InitialMmapSize: initialMmapSize,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, s.inUseError()
@@ -330,16 +343,15 @@ func newAuditWriter(tx *bolt.Tx, a *arena) *auditWriter {
 
 var emptyValue = []byte{}
 
-// append stores e, setting its Seq.
+// append stores e, setting its Seq, and indexes it by object.
 func (w *auditWriter) append(e *kpi.AuditEntry) error {
 	seq, err := w.log.NextSequence()
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	e.Seq = seq
-	w.val = appendAudit(w.val[:0], e)
-	if err := w.log.Put(seqKey(w.key[:0], seq), w.a.copy(w.val)); err != nil {
-		return fmt.Errorf("audit: %w", err)
+	if err := w.put(e); err != nil {
+		return err
 	}
 	if e.Object == "" {
 		return nil
@@ -349,6 +361,16 @@ func (w *auditWriter) append(e *kpi.AuditEntry) error {
 	w.key = binary.BigEndian.AppendUint64(w.key, seq)
 	if err := w.byObject.Put(w.key, emptyValue); err != nil {
 		return fmt.Errorf("audit index: %w", err)
+	}
+	return nil
+}
+
+// put stores e under e.Seq, taken from w.log.NextSequence, without
+// indexing it: AddObservations' entries are found through the figures.
+func (w *auditWriter) put(e *kpi.AuditEntry) error {
+	w.val = appendAudit(w.val[:0], e)
+	if err := w.log.Put(seqKey(w.key[:0], e.Seq), w.a.copy(w.val)); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }

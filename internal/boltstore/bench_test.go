@@ -1,0 +1,101 @@
+package boltstore
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// Benchmarks default to a tenth of the national scale (3,000 regions × 60
+// indicators × 10 periods = 1.8M figures); KPIMON_BENCH_FULL=1 runs it whole.
+func benchScale() (plans, perPlan int) {
+	if os.Getenv("KPIMON_BENCH_FULL") != "" {
+		return 3000, 60
+	}
+	return 300, 60
+}
+
+var benchYears = []int{2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022}
+
+// BenchmarkAddObservations stores one submission of 100,000 new figures
+// (10,000 indicators × 10 years) into a fresh store.
+func BenchmarkAddObservations(b *testing.B) {
+	cat := bigCatalog(100, 100)
+	obs := figures(cat, benchYears, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		s, err := Open(b.TempDir()+"/kpimon.db", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mustSync(b, s, cat)
+		b.StartTimer()
+		res := mustAdd(b, s, kpiSubmission(obs))
+		b.StopTimer()
+		if res.Added != len(obs) {
+			b.Fatalf("added %d, want %d", res.Added, len(obs))
+		}
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(obs))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkLatest reads the newest figure of every period of every indicator.
+func BenchmarkLatest(b *testing.B) {
+	s, n := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		latest, err := s.Latest(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(latest) != n {
+			b.Fatalf("Latest holds %d indicators, want %d", len(latest), n)
+		}
+	}
+}
+
+// BenchmarkCatalog reads every plan and indicator.
+func BenchmarkCatalog(b *testing.B) {
+	s, n := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		cat, err := s.Catalog(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(cat.Indicators) != n {
+			b.Fatalf("Catalog holds %d indicators, want %d", len(cat.Indicators), n)
+		}
+	}
+}
+
+// benchStore fills a store at benchScale, returning it and its number of
+// indicators.
+func benchStore(b *testing.B) (*Store, int) {
+	b.Helper()
+	plans, perPlan := benchScale()
+	s := openAt(b, b.TempDir(), Options{})
+	cat := bigCatalog(plans, perPlan)
+	mustSync(b, s, cat)
+	const chunk = 30000 // indicators per submission, to bound memory
+	for i := 0; i < len(cat.Indicators); i += chunk {
+		part := cat
+		part.Indicators = cat.Indicators[i:min(i+chunk, len(cat.Indicators))]
+		mustAdd(b, s, kpiSubmission(figures(part, benchYears, 1)))
+	}
+	b.Logf("store: %d indicators × %d periods", len(cat.Indicators), len(benchYears))
+	return s, len(cat.Indicators)
+}
+
+func kpiSubmission(obs []kpi.Observation) kpi.Submission {
+	return kpi.Submission{Actor: operator, Source: "bench", File: "bench.xlsx", Observations: obs}
+}
