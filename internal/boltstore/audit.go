@@ -34,8 +34,9 @@ func (s *Store) AppendAudit(ctx context.Context, e kpi.AuditEntry) error {
 
 // Audit returns entries newest first: those about f.Object if set (through
 // indexes, without scanning the whole log), at or after f.Since if set, at
-// most f.Limit (default 1000). Entries are kept in commit order, so the
-// walk stops at the first entry older than f.Since.
+// most f.Limit (default 1000). The store stamps its entries with its clock
+// as it writes them, so the log is in time order and a walk of the whole
+// log stops at the first entry older than f.Since.
 func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -46,13 +47,15 @@ func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry,
 		out = nil
 		log := tx.Bucket(bucketAudit)
 		// take decodes one entry and reports whether the walk goes on.
+		// The whole log is walked newest first and stops at the first
+		// entry older than Since; an object's few entries are all checked.
 		take := func(seq uint64, v []byte) (bool, error) {
 			e, err := decodeAudit(seq, v)
 			if err != nil {
 				return false, err
 			}
 			if !f.Since.IsZero() && e.At.Before(f.Since) {
-				return false, nil
+				return f.Object != "", nil
 			}
 			out = append(out, e)
 			return len(out) < limit, nil

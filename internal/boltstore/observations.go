@@ -23,11 +23,13 @@ const maxProblems = 100
 // (revision 1); one equal to the newest revision changes nothing; any other
 // becomes the next revision. Source, File, SubmittedBy (sub.Actor.Name) and
 // SubmittedAt (sub.At, or now) come from the submission. Every added or
-// revised figure is audited as observation.add or observation.revise.
+// revised figure is audited as observation.add or observation.revise, at
+// the store's now.
 func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.SubmissionResult, error) {
+	now := s.now()
 	at := sub.At
 	if at.IsZero() {
-		at = s.now()
+		at = now
 	}
 	var res kpi.SubmissionResult
 	err := s.update(ctx, "add observations", func(tx *bolt.Tx) (bool, error) {
@@ -96,7 +98,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			if err := latest.Put(key, a.copy(val)); err != nil {
 				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
 			}
-			val = appendObservationAudit(val[:0], at, &sub.Actor, action, o.Plan, o.Indicator, detail)
+			val = appendObservationAudit(val[:0], now, &sub.Actor, action, o.Plan, o.Indicator, detail)
 			if err := aw.log.Put(seqKey(key[:0], seq), a.copy(val)); err != nil {
 				return false, fmt.Errorf("add observations: audit: %w", err)
 			}

@@ -59,6 +59,7 @@ func TestAddObservations(t *testing.T) {
 	}
 	for _, step := range steps {
 		ok := t.Run(step.name, func(t *testing.T) {
+			clk.set(step.sub.At) // audit entries are stamped with the store's clock
 			before, _ := s.Audit(ctx, kpi.AuditFilter{})
 			res := mustAdd(t, s, step.sub)
 			var got []string
@@ -119,6 +120,40 @@ func TestAddObservations(t *testing.T) {
 		wantLatest := map[kpi.Ref][]kpi.Observation{hte: {want[0], want[4]}}
 		if diff := cmp.Diff(wantLatest, latest); diff != "" {
 			t.Errorf("Latest (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("audit by indicator", func(t *testing.T) {
+		clk.set(t3.Add(time.Hour))
+		if err := s.AppendAudit(ctx, kpi.AuditEntry{Actor: "tjj", Action: "submission.reject", Object: "yanfeng/high_tech_enterprises", Detail: "bad"}); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := s.Audit(ctx, kpi.AuditFilter{Object: "yanfeng/high_tech_enterprises"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Action+" "+e.Detail)
+		}
+		want := []string{
+			"submission.reject bad",
+			"observation.revise 2021: 29 → 30 (api)",
+			"observation.revise 2021: 28 → 29 (api)",
+			"observation.revise 2021: 25 → 28 (api)",
+			"observation.add 2020: 12 (file x.xlsx)",
+			"observation.add 2021: 25 (file x.xlsx)",
+			"target.add 高新技术企业数: at_least 30 家 by 2022",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Audit by object (-want +got):\n%s", diff)
+		}
+		entries, _ = s.Audit(ctx, kpi.AuditFilter{Object: "yanfeng/high_tech_enterprises", Since: t2, Limit: 3})
+		got = nil
+		for _, e := range entries {
+			got = append(got, e.Detail)
+		}
+		if diff := cmp.Diff([]string{"bad", "2021: 29 → 30 (api)", "2021: 28 → 29 (api)"}, got); diff != "" {
+			t.Errorf("Audit by object since %v limit 3 (-want +got):\n%s", t2, diff)
 		}
 	})
 	t.Run("unknown indicator", func(t *testing.T) {

@@ -34,8 +34,9 @@ func (s *Store) CreateToken(ctx context.Context, t kpi.Token, actor kpi.Actor) e
 	case t.Hash == "":
 		return kpi.Errorf(kpi.EINVALID, "create token %q: no hash: store kpi.HashToken(secret), never the secret", t.Name)
 	}
+	now := s.now()
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = s.now()
+		t.CreatedAt = now
 	}
 	return s.update(ctx, "create token", func(tx *bolt.Tx) (bool, error) {
 		tokens, hashes := tx.Bucket(bucketTokens), tx.Bucket(bucketTokenHashes)
@@ -56,7 +57,7 @@ func (s *Store) CreateToken(ctx context.Context, t kpi.Token, actor kpi.Actor) e
 			detail = "all units"
 		}
 		err := newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{
-			At: t.CreatedAt, Actor: actor.Name, Remote: actor.Remote,
+			At: now, Actor: actor.Name, Remote: actor.Remote,
 			Action: "token.create", Object: t.Name, Detail: detail,
 		})
 		return err == nil, err
