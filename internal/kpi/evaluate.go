@@ -54,13 +54,25 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 	}
 	counted := countedFigures(obs, now)
 	// counted is ordered by period end, so the figures judged are a prefix.
-	judged := counted[:sort.Search(len(counted), func(i int) bool { return counted[i].end.After(deadline) })]
+	deadlineSec := deadline.Unix()
+	judged := counted[:sort.Search(len(counted), func(i int) bool { return counted[i].end > deadlineSec })]
 
+	newest := -1
 	for _, f := range counted {
-		if ev.LastSubmittedAt == nil || f.submittedAt.After(*ev.LastSubmittedAt) {
-			at := f.submittedAt
-			ev.LastSubmittedAt = &at
+		if newest < 0 || obs[f.obs].SubmittedAt.After(obs[newest].SubmittedAt) {
+			newest = f.obs
 		}
+	}
+	if newest >= 0 {
+		at := obs[newest].SubmittedAt
+		ev.LastSubmittedAt = &at
+	}
+	// The report duty looks at every counted figure, judged or not; read it
+	// before the evaluation sums cumulative figures in place.
+	var lastReported *Period
+	if n := len(counted); n > 0 {
+		p := counted[n-1].period
+		lastReported = &p
 	}
 
 	switch ind.Kind {
@@ -74,18 +86,18 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 
 	// A milestone done is done: nothing more to report.
 	if !(ind.Kind == KindMilestone && ev.Status == StatusAchieved) {
-		ev.Report = reportDuty(plan, ind, counted, now)
+		ev.Report = reportDuty(plan, ind, lastReported, now)
 	}
 	return ev
 }
 
 // figure is one counted observation with its period's bounds worked out.
+// It holds no pointer, so a slice of figures costs the collector nothing.
 type figure struct {
-	period      Period
-	start, end  time.Time
-	value       float64
-	submittedAt time.Time
-	revision    int
+	period     Period
+	start, end int64 // Unix seconds
+	value      float64
+	obs        int // index of the observation in Evaluate's obs
 }
 
 // countedFigures returns the figures of obs that count at now, ordered by
@@ -95,15 +107,17 @@ type figure struct {
 func countedFigures(obs []Observation, now time.Time) []figure {
 	figs := make([]figure, 0, len(obs))
 	sorted := true
-	for _, o := range obs {
+	nowSec := now.Unix() // floored: a period ending within this second has ended
+	for i := range obs {
+		o := &obs[i]
 		if !o.Period.Valid() || math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
 			continue
 		}
-		end := o.Period.End()
-		if end.After(now) {
+		start, end := periodBounds(o.Period)
+		if end > nowSec {
 			continue
 		}
-		f := figure{period: o.Period, start: o.Period.Start(), end: end, value: o.Value, submittedAt: o.SubmittedAt, revision: o.Revision}
+		f := figure{period: o.Period, start: start, end: end, value: o.Value, obs: i}
 		if n := len(figs); n > 0 && figureLess(f, figs[n-1]) {
 			sorted = false
 		}
@@ -119,7 +133,7 @@ func countedFigures(obs []Observation, now time.Time) []figure {
 	mixed := false
 	for _, f := range figs {
 		if n := len(out); n > 0 && out[n-1].period == f.period {
-			if newerRevision(f, out[n-1]) {
+			if newerRevision(obs[f.obs], obs[out[n-1].obs]) {
 				out[n-1] = f
 			}
 			continue
@@ -137,18 +151,61 @@ func countedFigures(obs []Observation, now time.Time) []figure {
 
 // figureLess orders figures by period end, longer periods first.
 func figureLess(a, b figure) bool {
-	if !a.end.Equal(b.end) {
-		return a.end.Before(b.end)
+	if a.end != b.end {
+		return a.end < b.end
 	}
-	return a.start.Before(b.start)
+	return a.start < b.start
 }
 
-func newerRevision(a, b figure) bool {
-	if a.revision != b.revision {
-		return a.revision > b.revision
+func newerRevision(a, b Observation) bool {
+	if a.Revision != b.Revision {
+		return a.Revision > b.Revision
 	}
-	return a.submittedAt.After(b.submittedAt)
+	return a.SubmittedAt.After(b.SubmittedAt)
 }
+
+// chinaOffset is China's offset from UTC in seconds (see China).
+const chinaOffset = 8 * 60 * 60
+
+// periodBounds returns Period.Start and Period.End as Unix seconds, without
+// the cost of time.Date: Evaluate runs for every indicator of a national
+// deployment.
+func periodBounds(p Period) (start, end int64) {
+	month, months := 1, 12
+	switch {
+	case p.Quarter != 0:
+		month, months = 3*(p.Quarter-1)+1, 3
+	case p.Month != 0:
+		month, months = p.Month, 1
+	}
+	endYear, endMonth := p.Year, month+months
+	if endMonth > 12 {
+		endYear, endMonth = endYear+1, endMonth-12
+	}
+	return chinaMidnight(p.Year, month), chinaMidnight(endYear, endMonth)
+}
+
+// chinaMidnight returns the Unix time of the first instant of month m of
+// year y in China time.
+func chinaMidnight(y, m int) int64 {
+	return daysFromCivil(y, m, 1)*86400 - chinaOffset
+}
+
+// daysFromCivil returns the days from 1970-01-01 to y-m-d in the proleptic
+// Gregorian calendar (Howard Hinnant's days_from_civil), for y ≥ 0.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yearOfEra := y - era*400
+	dayOfYear := (153*((m+9)%12)+2)/5 + d - 1 // from 1 March
+	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
+	return int64(era*146097 + dayOfEra - 719468)
+}
+
+// yearsAt returns the Unix time sec as a fractional year (YearFraction).
+func yearsAt(sec int64) float64 { return YearFraction(time.Unix(sec, 0)) }
 
 // dropContained removes quarterly and monthly figures of a year that has an
 // annual figure, and monthly figures of a quarter that has a quarterly one:
@@ -262,7 +319,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 		ev.Gap = finite(better * (target - actual))
 	}
 
-	t := YearFraction(latest.end)
+	t := yearsAt(latest.end)
 	var elapsed *float64
 	if base != nil && tD > t0 {
 		elapsed = finite((t - t0) / (tD - t0))
@@ -299,25 +356,27 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 	}
 }
 
-// planStart is the instant a cumulative measure sums from: the start of the
-// plan's start year, or of the first figure's year when the plan has none.
-func planStart(plan Plan, figs []figure) time.Time {
+// planStart is the instant a cumulative measure sums from (Unix seconds):
+// the start of the plan's start year, or of the first figure's year when the
+// plan has none.
+func planStart(plan Plan, figs []figure) int64 {
 	switch {
 	case plan.StartYear != 0:
-		return YearPeriod(plan.StartYear).Start()
+		return chinaMidnight(plan.StartYear, 1)
 	case len(figs) > 0:
-		return YearPeriod(figs[0].period.Year).Start()
+		return chinaMidnight(figs[0].period.Year, 1)
 	}
-	return time.Time{}
+	return 0
 }
 
-// runningTotals returns the sum since start at the end of each figure's
-// period, leaving out figures of periods that began before start.
-func runningTotals(figs []figure, start time.Time) []figure {
-	out := make([]figure, 0, len(figs))
+// runningTotals turns figs, in place, into the sum since start at the end of
+// each figure's period, leaving out figures of periods that began before
+// start.
+func runningTotals(figs []figure, start int64) []figure {
+	out := figs[:0]
 	sum := 0.0
 	for _, f := range figs {
-		if f.start.Before(start) {
+		if f.start < start {
 			continue
 		}
 		sum += f.value
@@ -358,11 +417,11 @@ func evaluateIncrease(ev *Evaluation, ind Indicator, figs []figure, now time.Tim
 			break
 		}
 	}
-	if previous == nil && ind.Baseline != nil && ind.Baseline.Period.End().Before(latest.end) {
+	if previous == nil && ind.Baseline != nil && ind.Baseline.Period.End().Unix() < latest.end {
 		previous = finite(ind.Baseline.Value)
 	}
 	if ev.Baseline != nil {
-		ev.Projected = project(ev.Baseline.Value, YearFraction(ev.Baseline.Period.End()), latest.value, YearFraction(latest.end), YearFraction(ev.Deadline))
+		ev.Projected = project(ev.Baseline.Value, YearFraction(ev.Baseline.Period.End()), latest.value, yearsAt(latest.end), YearFraction(ev.Deadline))
 	}
 
 	deadlinePassed := !now.Before(ev.Deadline)
@@ -457,7 +516,7 @@ func project(from, t0, to, t, tD float64) *float64 {
 // a later figure is in. It is due its period's end plus DueDays days and
 // overdue after that. When the last period has been reported nothing more is
 // due: Period nil, Due zero.
-func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) ReportDuty {
+func reportDuty(plan Plan, ind Indicator, lastReported *Period, now time.Time) ReportDuty {
 	freq := ind.Frequency
 	if !freq.Valid() {
 		if ind.Kind == KindMilestone {
@@ -477,8 +536,8 @@ func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) Repor
 	last := FirstOfYear(ind.Deadline+1, freq).Prev()
 
 	awaited := first
-	if n := len(counted); n > 0 {
-		if next := periodAt(counted[n-1].end, freq); next.End().After(awaited.End()) {
+	if lastReported != nil {
+		if next := periodAt(lastReported.End(), freq); next.End().After(awaited.End()) {
 			awaited = next
 		}
 	}
