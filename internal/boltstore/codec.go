@@ -313,6 +313,18 @@ func decodeVersion(b []byte, intern map[string]string) (kpi.IndicatorVersion, er
 	return v, d.err
 }
 
+// versionRemoved reads only the removed flag of an encoded version.
+func versionRemoved(b []byte) (bool, error) {
+	d := dec{b: b}
+	if f := d.byte1(); f != formatVersion {
+		return false, fmt.Errorf("indicator version format %d: %w", f, errCorrupt)
+	}
+	d.uvarint()
+	d.time()
+	removed := d.bool1()
+	return removed, d.err
+}
+
 // appendAudit encodes an audit entry; its sequence number is the key.
 func appendAudit(b []byte, a *kpi.AuditEntry) []byte {
 	e := enc{b}

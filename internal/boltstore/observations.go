@@ -144,12 +144,12 @@ func checkObservations(ctx context.Context, tx *bolt.Tx, sub kpi.Submission) err
 		if !ok {
 			st = unknown
 			if v := inds.Get(key); v != nil {
-				ver, err := decodeVersion(v, nil)
+				gone, err := versionRemoved(v)
 				if err != nil {
 					return fmt.Errorf("add observations: indicator %s/%s: %w", o.Plan, o.Indicator, err)
 				}
 				st = known
-				if ver.Removed {
+				if gone {
 					st = removed
 				}
 			}
