@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/catalog"
+)
+
+// TestPrometheusFiles checks the shipped Prometheus configuration and rules
+// and runs the rules' unit tests.
+func TestPrometheusFiles(t *testing.T) {
+	promtool := lookPath(t, "prometheus (promtool)", "promtool")
+	root := repoRoot(t)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"check config", []string{"check", "config", "prometheus/prometheus.yml"}},
+		{"check rules", []string{"check", "rules", "prometheus/rules/kpimon.rules.yml"}},
+		{"test rules", []string{"test", "rules", "prometheus/tests/kpimon.test.yml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := run(t, root, promtool, tt.args...)
+			if !strings.Contains(out, "SUCCESS") {
+				t.Errorf("promtool %s: no SUCCESS in output:\n%s", strings.Join(tt.args, " "), out)
+			}
+		})
+	}
+}
+
+func TestAlertmanagerConfig(t *testing.T) {
+	amtool := lookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+	run(t, repoRoot(t), amtool, "check-config", "alertmanager/alertmanager.yml")
+}
+
+// TestAlertmanagerRoutes checks that every lead unit of the embedded
+// catalog has a receiver of its own, and where other alerts go.
+func TestAlertmanagerRoutes(t *testing.T) {
+	amtool := lookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+	config := filepath.Join(repoRoot(t), "alertmanager", "alertmanager.yml")
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatalf("load the embedded catalog: %v", err)
+	}
+	var units []string
+	for _, ind := range cat.Indicators {
+		for _, u := range ind.LeadUnits {
+			if !slices.Contains(units, u) {
+				units = append(units, u)
+			}
+		}
+	}
+	if len(units) == 0 {
+		t.Fatal("the embedded catalog names no lead unit")
+	}
+
+	type route struct {
+		name   string
+		labels []string
+		want   string
+	}
+	var tests []route
+	// Routes do not look at the indicator alert's name, only at lead_unit:
+	// one alert per unit, and the report alert for one unit.
+	for _, u := range units {
+		tests = append(tests, route{"lagging of " + u, []string{"alertname=KpiIndicatorLagging", "severity=warning", "lead_unit=" + u}, u})
+	}
+	tests = append(tests, route{"report overdue of " + units[0], []string{"alertname=KpiReportOverdue", "severity=warning", "lead_unit=" + units[0]}, units[0]})
+	tests = append(tests,
+		route{"unit without a receiver goes to the operator", []string{"alertname=KpiIndicatorLagging", "lead_unit=区未知局"}, "kpimon-operator"},
+		route{"kpimon down", []string{"alertname=KpimonDown", "instance=kpimon:9464"}, "kpimon-operator"},
+		route{"kpimon absent", []string{"alertname=KpimonAbsent"}, "kpimon-operator"},
+		route{"metrics failing", []string{"alertname=KpimonMetricsFailing", "instance=kpimon:9464"}, "kpimon-operator"},
+		route{"ingest failing", []string{"alertname=KpiIngestFailing", "source=inbox"}, "kpimon-operator"},
+	)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(amtool, append([]string{"config", "routes", "test", "--config.file=" + config}, tt.labels...)...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("amtool config routes test %v: %v", tt.labels, err)
+			}
+			if got := strings.TrimSpace(string(out)); got != tt.want {
+				t.Errorf("receivers of %v = %q, want %q", tt.labels, got, tt.want)
+			}
+		})
+	}
+}
