@@ -41,6 +41,15 @@ const relTolerance = 1e-9
 //     since is not achieved.
 //   - No figure at all (by now) is no_data, also after the deadline: nobody
 //     reported, which is what the unit must be told.
+//   - missed starts the instant the deadline year ends, as DESIGN.md says,
+//     even though that year's own figure is typically not due for weeks: the
+//     status then follows the latest figure in hand and changes once the
+//     deadline year's figure arrives.
+//   - Evaluation.Target is the target in the indicator's unit: reduce_by's
+//     baseline × (1 − p) (0 until a baseline is known), increase's previous
+//     figure (the bar to clear), a milestone's 1 (done).
+//   - Gap is the shortfall against that target, 0 when met; for a
+//     milestone 1 − the reported fraction.
 //
 // Numbers that cannot be computed (no baseline, a target equal to its
 // baseline, no elapsed time) are nil, never NaN or ±Inf.
