@@ -19,7 +19,7 @@ type Period struct {
 	Month   int // 1..12, or 0
 }
 
-// Year returns the annual period y.
+// YearPeriod returns the annual period y.
 func YearPeriod(y int) Period { return Period{Year: y} }
 
 // Frequency returns the frequency the period belongs to.
