@@ -394,3 +394,21 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 	}
 }
+
+func TestStatesStoreError(t *testing.T) {
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatalf("boltstore.Open: %v", err)
+	}
+	syncCatalog(t, s, testCatalog(t))
+	states := kpi.NewStates(s, kpi.StatesOptions{})
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got, err := states.States(context.Background()); err == nil {
+		t.Errorf("States() on a closed store = %d states, nil error; want an error", len(got))
+	}
+	if _, err := states.State(context.Background(), kpi.Ref{Plan: "yf", ID: "energy"}); err == nil {
+		t.Errorf("State() on a closed store: nil error, want an error")
+	}
+}
