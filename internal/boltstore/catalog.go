@@ -329,17 +329,38 @@ func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
 		if err != nil {
 			return err
 		}
-		intern := make(map[string]string) // unit names, kinds … repeat across indicators
-		return tx.Bucket(bucketIndicators).ForEach(func(k, v []byte) error {
+		// Strings repeat across indicators (units, lead units, and the
+		// same indicator's texts in every region of a national plan).
+		intern := make(map[string]string)
+		// Chunks, then one exact slice: growing one large slice would copy
+		// it over and over.
+		var chunks [][]kpi.Indicator
+		chunk := make([]kpi.Indicator, 0, 1024)
+		n := 0
+		err = tx.Bucket(bucketIndicators).ForEach(func(k, v []byte) error {
 			ver, err := decodeVersion(v, intern)
 			if err != nil {
 				return fmt.Errorf("indicator %q: %w", k, err)
 			}
-			if !ver.Removed {
-				cat.Indicators = append(cat.Indicators, ver.Indicator)
+			if ver.Removed {
+				return nil
 			}
+			if len(chunk) == cap(chunk) {
+				chunks = append(chunks, chunk)
+				chunk = make([]kpi.Indicator, 0, 2*cap(chunk))
+			}
+			chunk = append(chunk, ver.Indicator)
+			n++
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		cat.Indicators = make([]kpi.Indicator, 0, n)
+		for _, c := range append(chunks, chunk) {
+			cat.Indicators = append(cat.Indicators, c...)
+		}
+		return nil
 	})
 	if err != nil {
 		return kpi.Catalog{}, fmt.Errorf("catalog: %w", err)

@@ -61,6 +61,10 @@ type dec struct {
 	err error
 	// intern, if set, shares equal strings between decoded values.
 	intern map[string]string
+	// last holds the string last decoded per field slot (strSlot): the
+	// figures of one submission share source, file and submitter, so
+	// comparing with the previous value skips most intern lookups.
+	last [4]string
 }
 
 func (d *dec) fail() {
@@ -142,6 +146,30 @@ func (d *dec) str() string {
 	return string(b)
 }
 
+// strSlot is str for a field that tends to repeat from one value to the
+// next; slot names the field.
+func (d *dec) strSlot(slot int) string {
+	b := d.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	if string(b) == d.last[slot] { // comparison does not allocate
+		return d.last[slot]
+	}
+	var s string
+	if d.intern != nil {
+		var ok bool
+		if s, ok = d.intern[string(b)]; !ok {
+			s = string(b)
+			d.intern[s] = s
+		}
+	} else {
+		s = string(b)
+	}
+	d.last[slot] = s
+	return s
+}
+
 func (d *dec) strs() []string {
 	n := d.uvarint()
 	if n == 0 || n > uint64(len(d.b)) { // each string needs at least one byte
@@ -194,10 +222,10 @@ func decodeObservationValue(d *dec, o *kpi.Observation) error {
 	o.Revision = int(d.uvarint())
 	d.uvarint() // audit seq
 	o.SubmittedAt = d.time()
-	o.Source = d.str()
-	o.File = d.str()
-	o.SubmittedBy = d.str()
-	o.Note = d.str()
+	o.Source = d.strSlot(0)
+	o.File = d.strSlot(1)
+	o.SubmittedBy = d.strSlot(2)
+	o.Note = d.strSlot(3)
 	return d.err
 }
 
