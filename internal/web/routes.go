@@ -17,7 +17,7 @@ func (s *server) routes(static fs.FS) http.Handler {
 	mux.Handle("POST /entry", s.requireSession(s.handleEntry()))
 	mux.Handle("GET /signin", s.handleSignInPage())
 	mux.Handle("POST /signin", s.handleSignIn())
-	mux.Handle("POST /signout", s.requireSession(s.handleSignOut()))
+	mux.Handle("POST /signout", s.handleSignOut())
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.Handle("/", s.handleNotFound())
 

@@ -96,12 +96,22 @@ func (s *server) clearSigninCookie(w http.ResponseWriter) {
 }
 
 func (s *server) handleSignOut() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	signOut := s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
 		s.sessions.delete(v.session.id)
 		s.clearCookie(w, sessionCookie)
 		s.logger.Info("web: signed out", "token", v.token.Name, "remote", remoteHost(r))
 		s.audit(r, v.token.Name, "web.signout", "")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Without a live session (it expired, or the token was revoked)
+		// there is nothing to end: just drop the stale cookie.
+		if s.currentViewer(r) == nil {
+			s.clearCookie(w, sessionCookie)
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		signOut.ServeHTTP(w, r)
 	})
 }
