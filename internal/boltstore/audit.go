@@ -29,7 +29,7 @@ func (s *Store) AppendAudit(ctx context.Context, e kpi.AuditEntry) error {
 	return s.update(ctx, "append audit", func(tx *bolt.Tx) (bool, error) {
 		err := newAuditWriter(tx, &arena{}).append(&e)
 		return err == nil, err
-	})
+	}, nil)
 }
 
 // Audit returns entries newest first: those about f.Object if set (through

@@ -190,7 +190,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			}
 		}
 		return len(changes) > 0, nil
-	})
+	}, s.catalog.committed)
 	if err != nil {
 		return nil, err
 	}
@@ -311,10 +311,30 @@ func formatField(v reflect.Value) string {
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // Catalog returns the current plans (by id) and indicators (by plan, task
-// and id), removed ones left out. It is one scan of two buckets.
+// and id), removed ones left out. The slices are the caller's; the unit
+// lists and baselines within are shared and must not be modified. Results
+// are cached until the catalog changes (see cache.go); reading them afresh
+// is one scan of two buckets.
 func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
+	if err := ctx.Err(); err != nil {
+		return kpi.Catalog{}, fmt.Errorf("catalog: %w", err)
+	}
+	if cat, ok := s.catalog.get(); ok {
+		return cat, nil
+	}
+	cat, txID, err := s.readCatalog(ctx)
+	if err != nil {
+		return kpi.Catalog{}, err
+	}
+	return s.catalog.put(cat, txID), nil
+}
+
+// readCatalog reads Catalog from the store, with the id of the snapshot.
+func (s *Store) readCatalog(ctx context.Context) (kpi.Catalog, uint64, error) {
 	var cat kpi.Catalog
+	var txID uint64
 	err := s.view(ctx, "catalog", func(tx *bolt.Tx) error {
+		txID = uint64(tx.ID())
 		cat = kpi.Catalog{}
 		err := tx.Bucket(bucketPlans).ForEach(func(k, v []byte) error {
 			var r planRecord
@@ -363,7 +383,7 @@ func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
 		return nil
 	})
 	if err != nil {
-		return kpi.Catalog{}, fmt.Errorf("catalog: %w", err)
+		return kpi.Catalog{}, 0, fmt.Errorf("catalog: %w", err)
 	}
 	sort.SliceStable(cat.Indicators, func(i, j int) bool {
 		a, b := &cat.Indicators[i], &cat.Indicators[j]
@@ -375,7 +395,7 @@ func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
 		}
 		return a.ID < b.ID
 	})
-	return cat, nil
+	return cat, txID, nil
 }
 
 // Indicator returns the current definition of one indicator; ENOTFOUND if

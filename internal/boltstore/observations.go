@@ -112,7 +112,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: o, Result: result})
 		}
 		return res.Added+res.Revised > 0, nil
-	})
+	}, func(txID uint64) { s.latest.committed(txID, res.Outcomes) })
 	if err != nil {
 		return kpi.SubmissionResult{}, err
 	}
@@ -271,12 +271,33 @@ const latestBlock = 8192
 
 // Latest returns, for every indicator with figures (removed ones included),
 // the newest revision of each period, ordered by period (see keys.go for
-// the order across frequencies). It is one sequential scan of the "latest"
-// bucket; strings repeated across figures (plan, source, submitter, file)
-// share memory.
+// the order across frequencies).
+//
+// The map is the caller's; the slices in it are shared with other callers
+// and must not be modified in place (appending is safe: their capacity is
+// their length). Results are cached until figures change (see cache.go);
+// reading them afresh is one sequential scan of the "latest" bucket, with
+// repeated strings (plan, source, submitter, file) sharing memory.
 func (s *Store) Latest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("latest: %w", err)
+	}
+	if m, ok := s.latest.get(); ok {
+		return m, nil
+	}
+	m, txID, err := s.readLatest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.latest.put(m, txID), nil
+}
+
+// readLatest reads Latest from the store, with the id of the snapshot.
+func (s *Store) readLatest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, uint64, error) {
 	var out map[kpi.Ref][]kpi.Observation
+	var txID uint64
 	err := s.view(ctx, "latest", func(tx *bolt.Tx) error {
+		txID = uint64(tx.ID())
 		out = make(map[kpi.Ref][]kpi.Observation, s.latestRefs.Load())
 		d := dec{intern: make(map[string]string)}
 		block := make([]kpi.Observation, 0, latestBlock)
@@ -335,8 +356,8 @@ func (s *Store) Latest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, erro
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("latest: %w", err)
+		return nil, 0, fmt.Errorf("latest: %w", err)
 	}
 	s.latestRefs.Store(int64(len(out)))
-	return out, nil
+	return out, txID, nil
 }

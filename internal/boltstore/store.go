@@ -115,9 +115,15 @@ type Store struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	gen     atomic.Uint64
-	// latestRefs is how many indicators the last Latest returned: the
-	// size hint for the next one's map.
+	// latestRefs is how many indicators the last Latest read: the size
+	// hint for the next one's map.
 	latestRefs atomic.Int64
+
+	// writeMu serialises writes with their after-commit work (bbolt
+	// serialises the transactions alone), so caches see commits in order.
+	writeMu sync.Mutex
+	latest  latestCache
+	catalog catalogCache
 
 	closeOnce sync.Once
 	closeErr  error
@@ -287,11 +293,15 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 
 // update runs fn in a write transaction. fn reports whether it wrote
 // anything: if not, the transaction is rolled back, so a write that changes
-// nothing costs no fsync and leaves Generation alone.
-func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (bool, error)) error {
+// nothing costs no fsync and leaves Generation alone. After a commit,
+// committed (if not nil) runs with the transaction's id, still serialised
+// with other writes.
+func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (bool, error), committed func(txID uint64)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.Begin(true)
 	if err != nil {
 		return fmt.Errorf("%s: begin: %w", what, err)
@@ -308,12 +318,10 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (b
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", what, err)
 	}
-	for {
-		old := s.gen.Load()
-		if id <= old || s.gen.CompareAndSwap(old, id) {
-			break
-		}
+	if committed != nil {
+		committed(id)
 	}
+	s.gen.Store(id) // writes are serialised: ids only grow
 	return nil
 }
 

@@ -61,7 +61,7 @@ func (s *Store) CreateToken(ctx context.Context, t kpi.Token, actor kpi.Actor) e
 			Action: "token.create", Object: t.Name, Detail: detail,
 		})
 		return err == nil, err
-	})
+	}, nil)
 }
 
 // Tokens lists every token by name, revoked ones included, hashes set.
@@ -135,5 +135,5 @@ func (s *Store) RevokeToken(ctx context.Context, name string, actor kpi.Actor) e
 			At: now, Actor: actor.Name, Remote: actor.Remote, Action: "token.revoke", Object: name,
 		})
 		return err == nil, err
-	})
+	}, nil)
 }
