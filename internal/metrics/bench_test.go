@@ -34,28 +34,50 @@ func largeFixture(n int) ([]kpi.Indicator, []kpi.Observation) {
 	return inds, obs
 }
 
-// BenchmarkScrape measures a full /metrics request: evaluation, metric
-// construction, gathering and text encoding.
+// BenchmarkScrape measures a full /metrics request: evaluation (cached by
+// kpi.States between writes), metric construction, gathering and text
+// encoding, plain and gzip-compressed as Prometheus asks for it.
 func BenchmarkScrape(b *testing.B) {
 	inds, obs := largeFixture(benchIndicators)
 	store := openStore(b, inds, obs)
-	reg := NewRegistry(newTestCollector(store))
-	h := Handler(reg, nil)
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept", "text/plain")
-	b.ReportAllocs()
-	b.ResetTimer()
-	var size int
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("scrape status %d", w.Code)
-		}
-		size = w.Body.Len()
+	h := Handler(NewRegistry(newTestCollector(store)), nil)
+	for _, encoding := range []string{"identity", "gzip"} {
+		b.Run(encoding, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.Header.Set("Accept", "text/plain")
+			req.Header.Set("Accept-Encoding", encoding)
+			b.ReportAllocs()
+			var w countingWriter
+			for b.Loop() {
+				w = countingWriter{header: http.Header{}}
+				h.ServeHTTP(&w, req)
+				if w.code != http.StatusOK {
+					b.Fatalf("scrape status %d", w.code)
+				}
+			}
+			b.ReportMetric(float64(w.n), "bytes/scrape")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
+		})
 	}
-	b.ReportMetric(float64(size), "bytes/scrape")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
+}
+
+// countingWriter is a ResponseWriter that counts the body and keeps none.
+type countingWriter struct {
+	header http.Header
+	code   int
+	n      int
+}
+
+func (w *countingWriter) Header() http.Header { return w.header }
+func (w *countingWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.n += len(p)
+	return len(p), nil
 }
 
 // BenchmarkCollect measures the collector alone: evaluation and const

@@ -15,11 +15,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -54,6 +57,12 @@ type Collector struct {
 	status                                             *prometheus.Desc
 	deadline, lastObservation, reportDue, overdue      *prometheus.Desc
 	evaluationTime, buildInfo                          *prometheus.Desc
+
+	// statusOrder is kpi.Statuses in label order, statusLabels the label
+	// pair of each: shared by every scrape, read-only.
+	statusOrder  []kpi.Status
+	statusLabels []*dto.LabelPair
+	order        atomic.Pointer[stateOrder]
 }
 
 // NewCollector returns a collector reading states at every scrape.
@@ -67,10 +76,18 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 	desc := func(name, help string, labels []string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
+	statusOrder := slices.Clone(kpi.Statuses)
+	slices.Sort(statusOrder)
+	statusLabels := make([]*dto.LabelPair, len(statusOrder))
+	for i, st := range statusOrder {
+		statusLabels[i] = labelPair("status", string(st))
+	}
 	return &Collector{
-		states:  states,
-		logger:  logger,
-		version: opts.BuildVersion,
+		statusOrder:  statusOrder,
+		statusLabels: statusLabels,
+		states:       states,
+		logger:       logger,
+		version:      opts.BuildVersion,
 
 		info: desc("kpi_indicator_info",
 			"Indicator definition, always 1: Chinese and English name, task number, lead units joined with 、, unit, kind and deadline year. 指标信息。",
@@ -143,6 +160,11 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect evaluates every indicator and sends its series. A store error
 // fails the scrape with an invalid metric (promhttp reports it and counts
 // promhttp_metric_handler_errors_total) and is logged; the process goes on.
+//
+// Indicators are sent in the order of their (indicator, plan) labels, and
+// the series of each in label order, so that every family arrives sorted
+// and the registry's sort of a national catalog (millions of series) is a
+// linear pass instead of a full sort.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.buildInfo, prometheus.GaugeValue, 1, c.version)
 
@@ -155,65 +177,134 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.evaluationTime, prometheus.GaugeValue, unixSeconds(c.states.Now()))
-	for i := range states {
-		c.collectState(ch, &states[i])
+	var b seriesBuffer
+	for _, i := range c.labelOrder(states) {
+		c.collectState(ch, &states[i], &b)
 	}
+}
+
+// labelOrder returns the indexes of states sorted by (indicator, plan). The
+// order is kept while the StateService hands out the same slice (kpi.States
+// does until a write or a new day), so it is worked out once per change.
+func (c *Collector) labelOrder(states []kpi.State) []int32 {
+	if len(states) == 0 {
+		return nil
+	}
+	if o := c.order.Load(); o != nil && o.first == &states[0] && len(o.index) == len(states) {
+		return o.index
+	}
+	index := make([]int32, len(states))
+	for i := range index {
+		index[i] = int32(i)
+	}
+	slices.SortFunc(index, func(a, b int32) int {
+		x, y := &states[a].Indicator, &states[b].Indicator
+		if d := strings.Compare(x.ID, y.ID); d != 0 {
+			return d
+		}
+		return strings.Compare(x.Plan, y.Plan)
+	})
+	c.order.Store(&stateOrder{first: &states[0], index: index})
+	return index
+}
+
+// stateOrder is labelOrder's result for one states slice.
+type stateOrder struct {
+	first *kpi.State // identifies the slice
+	index []int32
 }
 
 // collectState sends the series of one indicator. Values that cannot be
 // computed are left out rather than exported as NaN or 0.
-func (c *Collector) collectState(ch chan<- prometheus.Metric, st *kpi.State) {
+func (c *Collector) collectState(ch chan<- prometheus.Metric, st *kpi.State, b *seriesBuffer) {
 	ind := &st.Indicator
 	ev := &st.Evaluation
-	plan, id := ind.Plan, ind.ID
+	b.reset(ind.Plan, ind.ID)
 
-	c.send(ch, c.info, 1, plan, id,
-		ind.Name, ind.NameEN, strconv.Itoa(ind.Task), strings.Join(ind.LeadUnits, leadUnitSep),
-		ind.Unit, string(ind.Kind), strconv.Itoa(ind.Deadline))
-	for _, u := range ind.LeadUnits {
-		c.send(ch, c.leadUnit, 1, plan, id, u)
+	b.add(c.info, 1, c.infoLabels(b, ind))
+	units := ind.LeadUnits
+	if !slices.IsSorted(units) {
+		units = slices.Sorted(slices.Values(units))
+	}
+	for _, u := range units {
+		b.add(c.leadUnit, 1, b.with("lead_unit", u))
 	}
 
 	if targetKnown(ind, ev) {
-		c.send(ch, c.target, ev.Target, plan, id)
+		b.add(c.target, ev.Target, b.ref)
 	}
 	if ev.Baseline != nil {
-		c.send(ch, c.baseline, ev.Baseline.Value, plan, id)
+		b.add(c.baseline, ev.Baseline.Value, b.ref)
 	}
-	c.sendOptional(ch, c.actual, ev.Actual, plan, id)
-	for _, o := range st.Latest {
-		// As of an earlier date, periods not yet ended were not yet known.
-		if o.Period.Valid() && !o.Period.End().After(ev.AsOf) {
-			c.send(ch, c.actualByPeriod, o.Value, plan, id, o.Period.String())
-		}
-	}
-	c.sendOptional(ch, c.expected, ev.Expected, plan, id)
-	c.sendOptional(ch, c.projected, ev.Projected, plan, id)
-	c.sendOptional(ch, c.gap, ev.Gap, plan, id)
-	c.sendOptional(ch, c.progressRatio, ev.ProgressRatio, plan, id)
-	c.sendOptional(ch, c.paceRatio, ev.PaceRatio, plan, id)
-	for _, s := range kpi.Statuses {
+	b.addOptional(c.actual, ev.Actual)
+	c.collectPeriods(st, b)
+	b.addOptional(c.expected, ev.Expected)
+	b.addOptional(c.projected, ev.Projected)
+	b.addOptional(c.gap, ev.Gap)
+	b.addOptional(c.progressRatio, ev.ProgressRatio)
+	b.addOptional(c.paceRatio, ev.PaceRatio)
+	for i, s := range c.statusOrder {
 		v := 0.0
 		if s == ev.Status {
 			v = 1
 		}
-		c.send(ch, c.status, v, plan, id, string(s))
+		b.add(c.status, v, b.with3(c.statusLabels[i]))
 	}
 
 	if !ev.Deadline.IsZero() {
-		c.send(ch, c.deadline, unixSeconds(ev.Deadline), plan, id)
+		b.add(c.deadline, unixSeconds(ev.Deadline), b.ref)
 	}
 	if ev.LastSubmittedAt != nil {
-		c.send(ch, c.lastObservation, unixSeconds(*ev.LastSubmittedAt), plan, id)
+		b.add(c.lastObservation, unixSeconds(*ev.LastSubmittedAt), b.ref)
 	}
 	if !ev.Report.Due.IsZero() {
-		c.send(ch, c.reportDue, unixSeconds(ev.Report.Due), plan, id)
+		b.add(c.reportDue, unixSeconds(ev.Report.Due), b.ref)
 	}
 	overdue := 0.0
 	if ev.Report.Overdue {
 		overdue = 1
 	}
-	c.send(ch, c.overdue, overdue, plan, id)
+	b.add(c.overdue, overdue, b.ref)
+
+	for i := range b.series {
+		ch <- &b.series[i]
+	}
+}
+
+// collectPeriods adds kpi_actual_by_period for every period that had ended
+// by the evaluation instant (as of an earlier date, later periods were not
+// yet known), in label order.
+func (c *Collector) collectPeriods(st *kpi.State, b *seriesBuffer) {
+	start := len(b.series)
+	for _, o := range st.Latest {
+		if o.Period.Valid() && !o.Period.End().After(st.Evaluation.AsOf) {
+			b.add(c.actualByPeriod, o.Value, b.with("period", o.Period.String()))
+		}
+	}
+	added := b.series[start:]
+	if !slices.IsSortedFunc(added, byPeriodLabel) {
+		slices.SortFunc(added, byPeriodLabel)
+	}
+}
+
+// byPeriodLabel orders kpi_actual_by_period series (indicator, period, plan).
+func byPeriodLabel(a, b series) int {
+	return strings.Compare(a.labels[1].GetValue(), b.labels[1].GetValue())
+}
+
+// infoLabels returns kpi_indicator_info's label pairs, sorted by name.
+func (c *Collector) infoLabels(b *seriesBuffer, ind *kpi.Indicator) []*dto.LabelPair {
+	return []*dto.LabelPair{
+		labelPair("deadline", strconv.Itoa(ind.Deadline)),
+		b.ref[0], // indicator
+		labelPair("kind", string(ind.Kind)),
+		labelPair("lead_unit", strings.Join(ind.LeadUnits, leadUnitSep)),
+		labelPair("name", ind.Name),
+		labelPair("name_en", ind.NameEN),
+		b.ref[1], // plan
+		labelPair("task", strconv.Itoa(ind.Task)),
+		labelPair("unit", ind.Unit),
+	}
 }
 
 // targetKnown reports whether ev.Target holds a target: a reduce_by target
@@ -229,20 +320,6 @@ func targetKnown(ind *kpi.Indicator, ev *kpi.Evaluation) bool {
 	return true
 }
 
-func (c *Collector) sendOptional(ch chan<- prometheus.Metric, d *prometheus.Desc, v *float64, labels ...string) {
-	if v != nil {
-		c.send(ch, d, *v, labels...)
-	}
+func unixSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
-
-// send emits one gauge. A label value the exposition cannot carry (invalid
-// UTF-8 in a catalog text) fails only that series, visibly.
-func (c *Collector) send(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
-	m, err := prometheus.NewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	if err != nil {
-		m = prometheus.NewInvalidMetric(d, fmt.Errorf("indicator %s/%s: %w", labels[0], labels[1], err))
-	}
-	ch <- m
-}
-
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
