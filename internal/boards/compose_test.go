@@ -30,6 +30,7 @@ type composeService struct {
 	} `yaml:"build"`
 	Volumes     []string `yaml:"volumes"`
 	Ports       []string `yaml:"ports"`
+	Expose      []string `yaml:"expose"`
 	Healthcheck *struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
@@ -233,4 +234,83 @@ func skipUnlessCI(t *testing.T, reason string) {
 		t.Fatalf("%s; CI is set, so this is a failure", reason)
 	}
 	t.Skip(reason)
+}
+
+// TestStackWiring checks the services find each other: every address in
+// prometheus/prometheus.yml and Grafana's data source names a compose
+// service and a port it exposes, and Grafana's time interval is
+// Prometheus' scrape interval (so $__rate_interval spans enough samples).
+func TestStackWiring(t *testing.T) {
+	c := readCompose(t)
+	var prom struct {
+		Global struct {
+			ScrapeInterval string `yaml:"scrape_interval"`
+		} `yaml:"global"`
+		Alerting struct {
+			Alertmanagers []struct {
+				StaticConfigs []struct {
+					Targets []string `yaml:"targets"`
+				} `yaml:"static_configs"`
+			} `yaml:"alertmanagers"`
+		} `yaml:"alerting"`
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	readYAML(t, filepath.Join(repoRoot, "prometheus/prometheus.yml"), &prom)
+	check := func(where, addr string) {
+		host, port, ok := strings.Cut(addr, ":")
+		if !ok {
+			t.Errorf("%s: address %q has no port", where, addr)
+			return
+		}
+		if host == "localhost" || host == "127.0.0.1" {
+			return
+		}
+		if _, ok := c.Services[host]; !ok {
+			t.Errorf("%s: %s is not a compose service", where, addr)
+			return
+		}
+		if expose := c.Services[host].Expose; !slices.Contains(expose, port) {
+			t.Errorf("%s: service %s does not expose port %s (expose: %v)", where, host, port, expose)
+		}
+	}
+	scrapesKpimon := false
+	for _, sc := range prom.ScrapeConfigs {
+		for _, s := range sc.StaticConfigs {
+			for _, target := range s.Targets {
+				check("prometheus.yml job "+sc.JobName, target)
+				scrapesKpimon = scrapesKpimon || strings.HasPrefix(target, "kpimon:")
+			}
+		}
+	}
+	if !scrapesKpimon {
+		t.Error("prometheus.yml does not scrape the kpimon service")
+	}
+	for _, am := range prom.Alerting.Alertmanagers {
+		for _, s := range am.StaticConfigs {
+			for _, target := range s.Targets {
+				check("prometheus.yml alerting", target)
+			}
+		}
+	}
+
+	var ds struct {
+		Datasources []struct {
+			URL      string `yaml:"url"`
+			JSONData struct {
+				TimeInterval string `yaml:"timeInterval"`
+			} `yaml:"jsonData"`
+		} `yaml:"datasources"`
+	}
+	readYAML(t, filepath.Join(repoRoot, "grafana/provisioning/datasources/prometheus.yml"), &ds)
+	for _, d := range ds.Datasources {
+		check("grafana data source", strings.TrimPrefix(d.URL, "http://"))
+		if got, want := d.JSONData.TimeInterval, prom.Global.ScrapeInterval; got != want {
+			t.Errorf("grafana data source timeInterval %q, want Prometheus' scrape_interval %q", got, want)
+		}
+	}
 }
