@@ -217,23 +217,25 @@ func formatTime(t time.Time) string {
 	return t.In(kpi.China).Format("2006-01-02 15:04")
 }
 
+// formatRatio prints a ratio as a percentage with one decimal.
 func formatRatio(p *float64) string {
-	if p == nil {
+	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return "—"
 	}
-	return formatNumber(*p*100) + "%"
+	return strconv.FormatFloat(math.Round(*p*1000)/10, 'f', -1, 64) + "%"
 }
 
 func formatBytes(n int64) string {
 	return formatNumber(float64(n)/(1<<20)) + " MB"
 }
 
-// optNumber prints an optional figure of the indicator, "—" when absent.
+// optNumber prints a derived figure of the indicator (expected, gap,
+// projected) to two decimals, "—" when absent: more would be false precision.
 func optNumber(ind kpi.Indicator, p *float64) string {
-	if p == nil {
+	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return "—"
 	}
-	return withUnit(*p, ind.Unit)
+	return withUnit(math.Round(*p*100)/100, ind.Unit)
 }
 
 func indicatorURL(ref kpi.Ref) string {

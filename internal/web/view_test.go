@@ -186,3 +186,26 @@ func TestTokensEqual(t *testing.T) {
 		})
 	}
 }
+
+func TestDerivedFigures(t *testing.T) {
+	ind := kpi.Indicator{Unit: "家"}
+	ratio := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"ratio to one decimal", formatRatio(ratio(1.555556)), "155.6%"},
+		{"whole ratio", formatRatio(ratio(0.95)), "95%"},
+		{"absent ratio", formatRatio(nil), "—"},
+		{"expected to two decimals", optNumber(ind, ratio(27.72534)), "27.73 家"},
+		{"absent figure", optNumber(ind, nil), "—"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
