@@ -54,14 +54,12 @@ func BenchmarkAddObservations(b *testing.B) {
 	}
 }
 
-// BenchmarkLatest reads the newest figure of every period of every indicator.
+// BenchmarkLatest reads the newest figure of every period of every
+// indicator: cold from the store, and served from the cache.
 func BenchmarkLatest(b *testing.B) {
 	s, n := benchStore(b)
 	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		latest, err := s.Latest(ctx)
+	check := func(b *testing.B, latest map[kpi.Ref][]kpi.Observation, err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -69,16 +67,31 @@ func BenchmarkLatest(b *testing.B) {
 			b.Fatalf("Latest holds %d indicators, want %d", len(latest), n)
 		}
 	}
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			latest, _, err := s.readLatest(ctx)
+			check(b, latest, err)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		if _, err := s.Latest(ctx); err != nil { // fills the cache
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			latest, err := s.Latest(ctx)
+			check(b, latest, err)
+		}
+	})
 }
 
-// BenchmarkCatalog reads every plan and indicator.
+// BenchmarkCatalog reads every plan and indicator: cold from the store, and
+// served from the cache.
 func BenchmarkCatalog(b *testing.B) {
 	s, n := benchStore(b)
 	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		cat, err := s.Catalog(ctx)
+	check := func(b *testing.B, cat kpi.Catalog, err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,6 +99,23 @@ func BenchmarkCatalog(b *testing.B) {
 			b.Fatalf("Catalog holds %d indicators, want %d", len(cat.Indicators), n)
 		}
 	}
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			cat, _, err := s.readCatalog(ctx)
+			check(b, cat, err)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		if _, err := s.Catalog(ctx); err != nil { // fills the cache
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			cat, err := s.Catalog(ctx)
+			check(b, cat, err)
+		}
+	})
 }
 
 // benchStore fills a store at benchScale, returning it and its number of

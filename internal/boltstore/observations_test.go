@@ -227,8 +227,15 @@ func TestReadersSeeWholeSubmissions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
-				latest, err := s.Latest(context.Background())
+			for n := 0; ctx.Err() == nil; n++ {
+				read := s.Latest // cached, or patched after each write
+				if n%2 == 1 {
+					read = func(ctx context.Context) (map[kpi.Ref][]kpi.Observation, error) {
+						m, _, err := s.readLatest(ctx) // straight from bbolt
+						return m, err
+					}
+				}
+				latest, err := read(context.Background())
 				if err != nil {
 					errs <- err.Error()
 					return

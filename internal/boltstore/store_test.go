@@ -1,10 +1,14 @@
 package boltstore
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -221,4 +225,61 @@ func TestBackupOpens(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" || len(got) == 0 {
 		t.Errorf("Latest of the backup (-want +got):\n%s", diff)
 	}
+}
+
+// TestSecondProcessRefused opens the store in a child process (this test
+// binary, re-run as a helper) and checks that Open here names its PID.
+func TestSecondProcessRefused(t *testing.T) {
+	if dir := os.Getenv("KPIMON_BOLTSTORE_HELPER_DIR"); dir != "" {
+		holdStore(dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondProcessRefused$")
+	cmd.Env = append(os.Environ(), "KPIMON_BOLTSTORE_HELPER_DIR="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("helper said %q, %v; want ready", line, err)
+	}
+
+	_, err = Open(filepath.Join(dir, "kpimon.db"), Options{Timeout: 100 * time.Millisecond})
+	e := wantCode(t, err, kpi.EUNAVAILABLE)
+	if want := "PID " + strconv.Itoa(cmd.Process.Pid); !strings.Contains(e.Message, want) {
+		t.Errorf("message %q does not name the holder (%s)", e.Message, want)
+	}
+
+	stdin.Close() // the helper closes its store and exits
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	openAt(t, dir, Options{Timeout: time.Second})
+}
+
+// holdStore opens the store in dir, says "ready" and holds it until stdin
+// closes.
+func holdStore(dir string) {
+	s, err := Open(filepath.Join(dir, "kpimon.db"), Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stdout, "open:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(os.Stdout, "ready")
+	io.Copy(io.Discard, os.Stdin)
+	if err := s.Close(); err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
