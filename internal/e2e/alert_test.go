@@ -507,9 +507,16 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// waitFor polls cond every 200ms until it holds or ctx ends.
+// waitTimeout bounds each wait: every step takes a few seconds (1s scrape
+// and evaluation intervals, `for: 1s`, 1s group wait) or a kpimon start.
+const waitTimeout = 90 * time.Second
+
+// waitFor polls cond every 200ms until it holds, or fails the test after
+// waitTimeout or when ctx ends.
 func waitFor(t *testing.T, ctx context.Context, what string, cond func() (bool, string)) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
+	defer cancel()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	var last string
