@@ -158,10 +158,11 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: opts.Timeout,
-		// The freelist is rebuilt on open instead of written on every
-		// commit, and kept as a map: large files commit much faster.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+		// The freelist is kept as a map (fast to allocate from in large
+		// files) and written on commit: this store frees few pages, and
+		// rebuilding it instead would scan the whole file on every open
+		// (0.6 s for 1.8M figures, against 2 ms).
+		FreelistType: bolt.FreelistMapType,
 		// Growing the map mid-transaction copies every dirty node; start
 		// with address space (not disk) for a large store.
 		InitialMmapSize: initialMmapSize,
