@@ -5,8 +5,13 @@
 // Concurrency: a *Store is safe for concurrent use by many goroutines. Reads
 // run in bbolt read transactions beside at most one writer and see a
 // consistent snapshot: a reader sees a whole submission or none of it.
-// Writes are serialised by bbolt; each call is one transaction, so a
-// submission or a catalog sync is stored whole or not at all.
+// Writes are serialised; each call is one transaction, so a submission or a
+// catalog sync is stored whole or not at all. Latest and Catalog serve
+// copies of a cached snapshot until a write changes it (cache.go); the
+// figures and unit lists inside are shared and must not be modified.
+//
+// Backups: Backup writes a consistent copy of the file while the store
+// stays in use (bbolt's tx.WriteTo); the copy opens like any kpimon.db.
 //
 // Only one process may open the file at a time: bbolt holds an exclusive
 // lock on it, and the process that holds it writes its PID to kpimon.pid
@@ -170,8 +175,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, s.inUseError()
 	}
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		return nil, kpi.Errorf(kpi.EUNAVAILABLE, "open store %s: %v: not a kpimon data file, or a damaged one (move it aside, or restore a backup)", path, err)
+	}
 	if err != nil {
-		return nil, kpi.Errorf(kpi.EUNAVAILABLE, "open store %s: %v (is it a kpimon data file? move it aside, or restore a backup)", path, err)
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.db = db
 	if err := s.init(); err != nil {
