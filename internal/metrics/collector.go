@@ -177,26 +177,34 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.evaluationTime, prometheus.GaugeValue, unixSeconds(c.states.Now()))
+	order := c.labelOrder(states)
+	for _, i := range order.info {
+		ind := &states[i].Indicator
+		ch <- &series{desc: c.info, labels: infoLabels(ind), value: 1}
+	}
 	var b seriesBuffer
-	for _, i := range c.labelOrder(states) {
+	for _, i := range order.index {
 		c.collectState(ch, &states[i], &b)
 	}
 }
 
-// labelOrder returns the indexes of states sorted by (indicator, plan). The
-// order is kept while the StateService hands out the same slice (kpi.States
-// does until a write or a new day), so it is worked out once per change.
-func (c *Collector) labelOrder(states []kpi.State) []int32 {
+// labelOrder returns the orders in which to send states: by (indicator,
+// plan), and for kpi_indicator_info, whose labels sort differently, by its
+// label values. The orders are kept while the StateService hands out the
+// same slice (kpi.States does until a write or a new day), so they are
+// worked out once per change.
+func (c *Collector) labelOrder(states []kpi.State) *stateOrder {
 	if len(states) == 0 {
-		return nil
+		return &stateOrder{}
 	}
 	if o := c.order.Load(); o != nil && o.first == &states[0] && len(o.index) == len(states) {
-		return o.index
+		return o
 	}
 	index := make([]int32, len(states))
 	for i := range index {
 		index[i] = int32(i)
 	}
+	info := slices.Clone(index)
 	slices.SortFunc(index, func(a, b int32) int {
 		x, y := &states[a].Indicator, &states[b].Indicator
 		if d := strings.Compare(x.ID, y.ID); d != 0 {
@@ -204,14 +212,23 @@ func (c *Collector) labelOrder(states []kpi.State) []int32 {
 		}
 		return strings.Compare(x.Plan, y.Plan)
 	})
-	c.order.Store(&stateOrder{first: &states[0], index: index})
-	return index
+	values := make([][]string, len(states))
+	for i := range states {
+		for _, lp := range infoLabels(&states[i].Indicator) {
+			values[i] = append(values[i], lp.GetValue())
+		}
+	}
+	slices.SortFunc(info, func(a, b int32) int { return slices.Compare(values[a], values[b]) })
+	o := &stateOrder{first: &states[0], index: index, info: info}
+	c.order.Store(o)
+	return o
 }
 
 // stateOrder is labelOrder's result for one states slice.
 type stateOrder struct {
 	first *kpi.State // identifies the slice
-	index []int32
+	index []int32    // by (indicator, plan)
+	info  []int32    // by kpi_indicator_info's label values
 }
 
 // collectState sends the series of one indicator. Values that cannot be
@@ -221,7 +238,6 @@ func (c *Collector) collectState(ch chan<- prometheus.Metric, st *kpi.State, b *
 	ev := &st.Evaluation
 	b.reset(ind.Plan, ind.ID)
 
-	b.add(c.info, 1, c.infoLabels(b, ind))
 	units := ind.LeadUnits
 	if !slices.IsSorted(units) {
 		units = slices.Sorted(slices.Values(units))
@@ -293,15 +309,15 @@ func byPeriodLabel(a, b series) int {
 }
 
 // infoLabels returns kpi_indicator_info's label pairs, sorted by name.
-func (c *Collector) infoLabels(b *seriesBuffer, ind *kpi.Indicator) []*dto.LabelPair {
+func infoLabels(ind *kpi.Indicator) []*dto.LabelPair {
 	return []*dto.LabelPair{
 		labelPair("deadline", strconv.Itoa(ind.Deadline)),
-		b.ref[0], // indicator
+		labelPair("indicator", ind.ID),
 		labelPair("kind", string(ind.Kind)),
 		labelPair("lead_unit", strings.Join(ind.LeadUnits, leadUnitSep)),
 		labelPair("name", ind.Name),
 		labelPair("name_en", ind.NameEN),
-		b.ref[1], // plan
+		labelPair("plan", ind.Plan),
 		labelPair("task", strconv.Itoa(ind.Task)),
 		labelPair("unit", ind.Unit),
 	}
