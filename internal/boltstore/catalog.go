@@ -138,15 +138,20 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			if v := inds.Get(key); v == nil {
 				c = kpi.CatalogChange{Action: "target.add", Detail: describeIndicator(ind)}
 			} else {
-				old, err := decodeVersion(v, nil)
+				version, removed, stored, err := versionHead(v)
 				if err != nil {
 					return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
 				}
-				next.Version = old.Version + 1
+				next.Version = version + 1
 				switch {
-				case old.Removed:
+				case removed:
 					c = kpi.CatalogChange{Action: "target.add", Detail: "restored: " + describeIndicator(ind)}
-				case !bytes.Equal(encodeIndicator(&old.Indicator), encodeIndicator(&ind)):
+				case !bytes.Equal(stored, encodeIndicator(&ind)):
+					// The encoding is canonical: equal bytes, equal definitions.
+					old, err := decodeVersion(v, nil)
+					if err != nil {
+						return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
+					}
 					c = kpi.CatalogChange{Action: "target.change", Detail: fieldChanges(old.Indicator, ind)}
 				default:
 					continue
@@ -166,13 +171,14 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			if present[string(k)] {
 				return nil
 			}
+			if _, gone, _, err := versionHead(v); err != nil || gone {
+				return err
+			}
 			old, err := decodeVersion(v, nil)
 			if err != nil {
 				return fmt.Errorf("indicator %q: %w", k, err)
 			}
-			if !old.Removed {
-				removed = append(removed, old)
-			}
+			removed = append(removed, old)
 			return nil
 		})
 		if err != nil {

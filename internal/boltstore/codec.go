@@ -341,16 +341,17 @@ func decodeVersion(b []byte, intern map[string]string) (kpi.IndicatorVersion, er
 	return v, d.err
 }
 
-// versionRemoved reads only the removed flag of an encoded version.
-func versionRemoved(b []byte) (bool, error) {
+// versionHead reads the version number and removed flag of an encoded
+// version and returns the encoded indicator that follows, aliasing b.
+func versionHead(b []byte) (version int, removed bool, indicator []byte, err error) {
 	d := dec{b: b}
 	if f := d.byte1(); f != formatVersion {
-		return false, fmt.Errorf("indicator version format %d: %w", f, errCorrupt)
+		return 0, false, nil, fmt.Errorf("indicator version format %d: %w", f, errCorrupt)
 	}
-	d.uvarint()
+	version = int(d.uvarint())
 	d.time()
-	removed := d.bool1()
-	return removed, d.err
+	removed = d.bool1()
+	return version, removed, d.b, d.err
 }
 
 // appendAudit encodes an audit entry; its sequence number is the key.

@@ -144,7 +144,7 @@ func checkObservations(ctx context.Context, tx *bolt.Tx, sub kpi.Submission) err
 		if !ok {
 			st = unknown
 			if v := inds.Get(key); v != nil {
-				gone, err := versionRemoved(v)
+				_, gone, _, err := versionHead(v)
 				if err != nil {
 					return fmt.Errorf("add observations: indicator %s/%s: %w", o.Plan, o.Indicator, err)
 				}
