@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -61,6 +62,32 @@ func decodePeriodKey(b []byte) (kpi.Period, error) {
 		return kpi.Period{}, fmt.Errorf("period key %x: %w", b, errCorrupt)
 	}
 	return p, nil
+}
+
+// appendPeriodText appends p's canonical text (2021, 2021-Q3, 2021-06), as
+// p.String does, without allocating.
+func appendPeriodText(b []byte, p kpi.Period) []byte {
+	b = appendPadded(b, p.Year, 4)
+	switch {
+	case p.Quarter != 0:
+		b = append(b, "-Q"...)
+		b = strconv.AppendInt(b, int64(p.Quarter), 10)
+	case p.Month != 0:
+		b = append(b, '-')
+		b = appendPadded(b, p.Month, 2)
+	}
+	return b
+}
+
+func appendPadded(b []byte, v, width int) []byte {
+	start := len(b)
+	b = strconv.AppendInt(b, int64(v), 10)
+	for len(b)-start < width {
+		b = append(b, 0)
+		copy(b[start+1:], b[start:])
+		b[start] = '0'
+	}
+	return b
 }
 
 // appendObsKey returns plan 0x00 id 0x00 period.

@@ -61,7 +61,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			o.Revision = 1
 			key = appendObsKey(key[:0], o.Plan, o.Indicator, o.Period)
 			action := "observation.add"
-			detail = append(detail[:0], o.Period.String()...)
+			detail = appendPeriodText(detail[:0], o.Period)
 			detail = append(detail, ": "...)
 			if cur := latest.Get(key); cur != nil {
 				old, rev, _, err := observationHead(cur)

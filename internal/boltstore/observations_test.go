@@ -291,6 +291,9 @@ func TestPeriodKeys(t *testing.T) {
 		if err != nil || got != p {
 			t.Errorf("decodePeriodKey(appendPeriodKey(%v)) = %v, %v", p, got, err)
 		}
+		if got := string(appendPeriodText([]byte("x"), p)); got != "x"+ps {
+			t.Errorf("appendPeriodText(x, %v) = %q, want %q", p, got, "x"+ps)
+		}
 		keys = append(keys, k)
 	}
 	if !sort.SliceIsSorted(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 }) {
