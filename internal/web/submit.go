@@ -79,7 +79,7 @@ const entryFileName = "网页录入"
 func (s *server) handleSubmitPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		p, err := s.newSubmitPage(r, v, entryForm{Indicator: r.URL.Query().Get("indicator")})
+		p, _, err := s.newSubmitPage(r, v, entryForm{Indicator: r.URL.Query().Get("indicator")})
 		if err != nil {
 			s.catalogError(w, r, err)
 			return
@@ -88,11 +88,12 @@ func (s *server) handleSubmitPage() http.Handler {
 	})
 }
 
-func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (submitPage, error) {
+// newSubmitPage returns the page and the catalog it was made from.
+func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (submitPage, kpi.Catalog, error) {
 	p := submitPage{base: s.base(v, "报送数据 Submit figures", "submit"), Entry: entry, MaxUpload: formatBytes(s.maxUpload)}
 	cat, err := s.store.Catalog(r.Context())
 	if err != nil {
-		return p, err
+		return p, cat, err
 	}
 	actor := v.token.Actor("")
 	for _, ind := range cat.Indicators {
@@ -111,7 +112,7 @@ func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (sub
 		}
 		p.Choices = append(p.Choices, indicatorChoice{Value: value, Label: label, Selected: value == entry.Indicator})
 	}
-	return p, nil
+	return p, cat, nil
 }
 
 func (s *server) catalogError(w http.ResponseWriter, r *http.Request, err error) {
@@ -143,7 +144,7 @@ func (s *server) handleUpload() http.Handler {
 		v := viewerFrom(r.Context())
 		body, name, contentType, err := readUpload(r, "file", s.maxUpload)
 		if err != nil {
-			p, perr := s.newSubmitPage(r, v, entryForm{})
+			p, _, perr := s.newSubmitPage(r, v, entryForm{})
 			if perr != nil {
 				s.catalogError(w, r, perr)
 				return
@@ -201,7 +202,7 @@ func (s *server) handleEntry() http.Handler {
 		}
 		plan, id, ok := strings.Cut(entry.Indicator, "/")
 		if !ok || plan == "" || id == "" {
-			p, err := s.newSubmitPage(r, v, entry)
+			p, _, err := s.newSubmitPage(r, v, entry)
 			if err != nil {
 				s.catalogError(w, r, err)
 				return
@@ -224,15 +225,21 @@ func (s *server) handleEntry() http.Handler {
 // renderOutcome shows the receipt of a stored submission or why it was
 // refused: every problem with where it is and how to fix it.
 func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer, entry entryForm, name string, res kpi.SubmissionResult, err error) {
-	p, perr := s.newSubmitPage(r, v, entry)
+	p, cat, perr := s.newSubmitPage(r, v, entry)
 	if perr != nil {
 		s.catalogError(w, r, perr)
 		return
 	}
+	byID := make(map[string]kpi.Indicator, len(cat.Indicators))
+	byRef := make(map[kpi.Ref]kpi.Indicator, len(cat.Indicators))
+	for _, ind := range cat.Indicators {
+		byID[ind.ID] = ind
+		byRef[ind.Ref()] = ind
+	}
 	p.Uploaded = name
 	status := http.StatusOK
 	if err == nil {
-		p.Receipt = s.newReceipt(r, res)
+		p.Receipt = newReceipt(res, byRef)
 		s.logger.Info("web: submission stored", "token", v.token.Name, "file", name,
 			"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged)
 		s.render(w, r, status, "submit", p)
@@ -244,13 +251,13 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		status = http.StatusUnprocessableEntity
 		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message}
 		for _, pr := range kerr.Problems {
-			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr))
+			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr, byID))
 		}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
 		status = http.StatusForbidden
 		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message}
 		for _, pr := range kerr.Problems {
-			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr))
+			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr, byID))
 		}
 	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):
 		status = http.StatusUnprocessableEntity
@@ -264,10 +271,15 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	s.render(w, r, status, "submit", p)
 }
 
-func newProblemRow(pr kpi.Problem) problemRow {
+// newProblemRow shows a problem; an indicator named by id gets its name
+// beside it, as people know indicators by name.
+func newProblemRow(pr kpi.Problem, byID map[string]kpi.Indicator) problemRow {
 	row := problemRow{
 		Sheet: pr.Sheet, Column: pr.Column, Field: pr.Field, Indicator: pr.Indicator,
 		Value: pr.Value, Expected: pr.Expected, Message: pr.Message,
+	}
+	if ind, ok := byID[pr.Indicator]; ok && ind.Name != pr.Indicator {
+		row.Indicator = ind.Name + "（" + pr.Indicator + "）"
 	}
 	if pr.Row > 0 {
 		row.Row = strconv.Itoa(pr.Row)
@@ -275,24 +287,15 @@ func newProblemRow(pr kpi.Problem) problemRow {
 	return row
 }
 
-func (s *server) newReceipt(r *http.Request, res kpi.SubmissionResult) *receipt {
+func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *receipt {
 	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged}
-	names := make(map[kpi.Ref]kpi.Indicator)
-	if cat, err := s.store.Catalog(r.Context()); err == nil {
-		for _, ind := range cat.Indicators {
-			names[ind.Ref()] = ind
-		}
-	} else {
-		s.logger.Warn("web: read catalog for receipt", "err", err)
-	}
 	for _, o := range res.Outcomes {
 		obs := o.Observation
-		ind, ok := names[obs.Ref()]
 		row := receiptRow{
 			URL: indicatorURL(obs.Ref()), Name: obs.Indicator, Period: obs.Period.String(),
 			Value: formatNumber(obs.Value), Result: resultWord(o.Result), ResultCode: o.Result, Revision: obs.Revision,
 		}
-		if ok {
+		if ind, ok := byRef[obs.Ref()]; ok {
 			row.Name = ind.Name
 			row.Value = figure(ind, obs.Value)
 		}
