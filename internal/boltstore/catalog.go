@@ -204,7 +204,8 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 }
 
 // checkCatalog refuses what the store cannot key: empty or duplicate ids,
-// ids holding a NUL byte, indicators of plans not in the catalog.
+// ids holding a NUL byte, plan ids holding a slash, indicators of plans not
+// in the catalog.
 func checkCatalog(cat kpi.Catalog) error {
 	var problems []kpi.Problem
 	bad := func(ind, field, value, msg string) {
@@ -214,8 +215,9 @@ func checkCatalog(cat kpi.Catalog) error {
 	plans := make(map[string]bool, len(cat.Plans))
 	for _, p := range cat.Plans {
 		switch {
-		case !okID(p.ID):
-			bad("", "id", p.ID, "计划编号无效 plan id must be non-empty text without NUL bytes")
+		case !okID(p.ID) || strings.Contains(p.ID, "/"):
+			// "/" separates plan and indicator in audit objects (plan/id).
+			bad("", "id", p.ID, "计划编号无效 plan id must be non-empty text without NUL bytes or slashes")
 		case plans[p.ID]:
 			bad("", "id", p.ID, "计划编号重复 plan id appears twice: give each plan its own id")
 		}

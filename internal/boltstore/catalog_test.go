@@ -203,6 +203,12 @@ func TestSyncCatalogRefusesUnkeyableCatalog(t *testing.T) {
 		{"duplicate indicator", func(c *kpi.Catalog) { c.Indicators[1].ID = c.Indicators[0].ID }},
 		{"unknown plan", func(c *kpi.Catalog) { c.Indicators[0].Plan = "elsewhere" }},
 		{"duplicate plan", func(c *kpi.Catalog) { c.Plans = append(c.Plans, c.Plans[0]) }},
+		{"slash in plan id", func(c *kpi.Catalog) {
+			c.Plans[0].ID = "a/b"
+			for i := range c.Indicators {
+				c.Indicators[i].Plan = "a/b"
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
