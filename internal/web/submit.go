@@ -142,15 +142,15 @@ func (s *server) handleTemplate() http.Handler {
 func (s *server) handleUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		body, name, contentType, err := readUpload(r, "file", s.maxUpload)
-		if err != nil {
+		body, name, contentType, uerr := readUpload(r, "file", s.maxUpload)
+		if uerr != nil {
 			p, _, perr := s.newSubmitPage(r, v, entryForm{})
 			if perr != nil {
 				s.catalogError(w, r, perr)
 				return
 			}
-			p.Refusal = &refusal{Heading: "没有收到文件 No file", Message: err.Error()}
-			s.render(w, r, http.StatusBadRequest, "submit", p)
+			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据 File not taken", Message: uerr.message}
+			s.render(w, r, uerr.status, "submit", p)
 			return
 		}
 		u := kpi.Upload{
@@ -166,25 +166,35 @@ func (s *server) handleUpload() http.Handler {
 	})
 }
 
+// uploadError is why an uploaded file was not taken, for the submitter.
+type uploadError struct {
+	status  int
+	message string
+}
+
+func (e *uploadError) Error() string { return e.message }
+
 // readUpload returns the uploaded file's bytes, its base name and type.
-func readUpload(r *http.Request, field string, limit int64) ([]byte, string, string, error) {
+func readUpload(r *http.Request, field string, limit int64) ([]byte, string, string, *uploadError) {
+	unreadable := &uploadError{http.StatusBadRequest, "上传的文件无法读取，请重新选择文件后上传。"}
 	f, hdr, err := r.FormFile(field)
 	if err != nil {
 		if errors.Is(err, http.ErrMissingFile) {
-			return nil, "", "", errors.New("请先点“选择文件”选好填写完的 XLSX 或 CSV 文件，再点“上传”。")
+			return nil, "", "", &uploadError{http.StatusBadRequest, "请先点“选择文件”选好填写完的 XLSX 或 CSV 文件，再点“上传”。"}
 		}
-		return nil, "", "", errors.New("上传的文件无法读取，请重新选择文件后上传。")
+		return nil, "", "", unreadable
 	}
 	defer func(f multipart.File) { _ = f.Close() }(f)
 	body, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, "", "", errors.New("上传的文件无法读取，请重新选择文件后上传。")
+		return nil, "", "", unreadable
 	}
 	if int64(len(body)) > limit {
-		return nil, "", "", errors.New("文件超过了 " + formatBytes(limit) + " 的上限，请删去无关的工作表或行后重试。")
+		return nil, "", "", &uploadError{http.StatusRequestEntityTooLarge,
+			"文件超过了 " + formatBytes(limit) + " 的上限，请删去无关的工作表或行后重试。"}
 	}
 	if len(body) == 0 {
-		return nil, "", "", errors.New("上传的文件是空的，请检查后重新上传。")
+		return nil, "", "", &uploadError{http.StatusBadRequest, "上传的文件是空的，请检查后重新上传。"}
 	}
 	// Browsers send a bare name; older ones a full client path.
 	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
