@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -54,7 +55,8 @@ func TestLatestCacheMatchesStore(t *testing.T) {
 				_ = append(obs, kpi.Observation{Value: -1})
 				delete(before, ref)
 			}
-			mustAdd(t, s, kpi.Submission{Actor: operator, Source: "api", Observations: step.obs})
+			at := time.Date(2022, 1, 2, 3, 4, 5, 6, kpi.China)
+			mustAdd(t, s, kpi.Submission{Actor: operator, Source: "api", At: at, Observations: step.obs})
 			got, err := s.Latest(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -63,7 +65,9 @@ func TestLatestCacheMatchesStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want, got); diff != "" {
+			// Compare times by their text too: cached and stored figures
+			// must not differ even in time zone.
+			if diff := cmp.Diff(want, got, cmp.Transformer("text", func(t time.Time) string { return t.Format(time.RFC3339Nano) })); diff != "" {
 				t.Errorf("cached Latest differs from the store (-store +cached):\n%s", diff)
 			}
 		})

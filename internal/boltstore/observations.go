@@ -31,6 +31,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 	if at.IsZero() {
 		at = now
 	}
+	at = at.UTC() // as stored and read back (cached Latest must equal a fresh read)
 	var res kpi.SubmissionResult
 	err := s.update(ctx, "add observations", func(tx *bolt.Tx) (bool, error) {
 		if err := checkObservations(ctx, tx, sub); err != nil {
