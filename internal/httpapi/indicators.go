@@ -206,8 +206,8 @@ func handleIndicatorGet(d Deps) http.Handler {
 	})
 }
 
-// resolveRef finds the indicator of the path's id, in ?plan= or in the
-// only plan that has it.
+// resolveRef finds the indicator of the path's id (or exact Chinese name),
+// in ?plan= or in the only plan that has it.
 func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
 	id := r.PathValue("id")
 	if plan := r.URL.Query().Get("plan"); plan != "" {
@@ -221,18 +221,27 @@ func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
 	if err != nil {
 		return kpi.Ref{}, err
 	}
-	var plans []string
-	for _, ind := range cat.Indicators {
-		if ind.ID == id {
-			plans = append(plans, ind.Plan)
+	var refs []kpi.Ref
+	for _, byName := range []bool{false, true} { // an id first, else the exact Chinese name
+		for _, ind := range cat.Indicators {
+			if (!byName && ind.ID == id) || (byName && ind.Name == id) {
+				refs = append(refs, ind.Ref())
+			}
+		}
+		if len(refs) > 0 {
+			break
 		}
 	}
-	switch len(plans) {
+	switch len(refs) {
 	case 0:
 		return kpi.Ref{}, kpi.Errorf(kpi.ENOTFOUND,
-			"没有编号为 %q 的指标 / no indicator with id %q: GET /api/v1/indicators lists them", id, id)
+			"没有编号或名称为 %q 的指标 / no indicator with id or name %q: GET /api/v1/indicators lists them", id, id)
 	case 1:
-		return kpi.Ref{Plan: plans[0], ID: id}, nil
+		return refs[0], nil
+	}
+	plans := make([]string, len(refs))
+	for i, ref := range refs {
+		plans[i] = ref.Plan
 	}
 	return kpi.Ref{}, kpi.Errorf(kpi.ECONFLICT,
 		"多个规划都有编号为 %q 的指标 / indicator id %q exists in several plans (%s): add ?plan= with one of them",

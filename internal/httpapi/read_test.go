@@ -156,6 +156,13 @@ func TestIndicatorDetail(t *testing.T) {
 			t.Errorf("evaluation period = %v, want %v", got, want)
 		}
 	})
+	t.Run("by Chinese name", func(t *testing.T) {
+		resp := f.do(http.MethodGet, "/api/v1/indicators/"+url.PathEscape("居民人均可支配收入"), "", nil)
+		wantStatus(t, resp, http.StatusOK)
+		if d := decodeBody[indicatorDetail](t, resp); d.Indicator.ID != "resident_income" {
+			t.Errorf("indicator = %q, want resident_income", d.Indicator.ID)
+		}
+	})
 	t.Run("ambiguous id lists the plans", func(t *testing.T) {
 		e := wantError(t, f.do(http.MethodGet, "/api/v1/indicators/high_tech_enterprises", "", nil), http.StatusConflict, kpi.ECONFLICT)
 		for _, p := range []string{planA, planB} {
