@@ -139,3 +139,36 @@ func benchStore(b *testing.B) (*Store, int) {
 func kpiSubmission(obs []kpi.Observation) kpi.Submission {
 	return kpi.Submission{Actor: operator, Source: "bench", File: "bench.xlsx", Observations: obs}
 }
+
+// BenchmarkSyncCatalog loads a catalog of benchScale indicators into a fresh
+// store ("first"), and the same catalog again ("unchanged", what every
+// start of kpimon serve does).
+func BenchmarkSyncCatalog(b *testing.B) {
+	plans, perPlan := benchScale()
+	cat := bigCatalog(plans, perPlan)
+	b.Run("first", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			s, err := Open(b.TempDir()+"/kpimon.db", Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if changes := mustSync(b, s, cat); len(changes) != plans+plans*perPlan {
+				b.Fatalf("%d changes, want %d", len(changes), plans+plans*perPlan)
+			}
+			b.StopTimer()
+			s.Close()
+			b.StartTimer()
+		}
+	})
+	b.Run("unchanged", func(b *testing.B) {
+		s := openAt(b, b.TempDir(), Options{})
+		mustSync(b, s, cat)
+		for b.Loop() {
+			if changes := mustSync(b, s, cat); len(changes) != 0 {
+				b.Fatalf("%d changes, want none", len(changes))
+			}
+		}
+	})
+}
