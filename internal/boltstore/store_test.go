@@ -283,3 +283,26 @@ func holdStore(dir string) {
 	}
 	os.Exit(0)
 }
+
+func TestOpenRefusesForeignFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		content []byte
+	}{
+		{"text", []byte("not a database\n")},
+		{"zeros", make([]byte, 64<<10)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "kpimon.db"), tt.content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(filepath.Join(dir, "kpimon.db"), Options{Timeout: 100 * time.Millisecond})
+			if err == nil {
+				s.Close()
+			}
+			wantCode(t, err, kpi.EUNAVAILABLE)
+		})
+	}
+}
