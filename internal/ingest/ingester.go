@@ -1,0 +1,217 @@
+// Package ingest turns submissions of actual figures — XLSX, CSV (UTF-8 or
+// GBK) and JSON — into stored observations. A submission is parsed, then
+// checked as a whole against the catalog and the submitter's units, and
+// written in one store transaction: any problem rejects it whole and
+// nothing is written. It also writes the XLSX template submitters fill in.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// DefaultMaxRows bounds one submission.
+const DefaultMaxRows = 2_000_000
+
+// Options configures an Ingester.
+type Options struct {
+	Store  kpi.Store
+	Now    func() time.Time // default time.Now: stamps submissions, bounds periods
+	Logger *slog.Logger
+	// Registerer, when set, gets the kpi_ingest_* metrics.
+	Registerer prometheus.Registerer
+	MaxRows    int // default DefaultMaxRows
+}
+
+// Ingester implements kpi.Ingester on a kpi.Store. Safe for concurrent use.
+type Ingester struct {
+	store   kpi.Store
+	now     func() time.Time
+	log     *slog.Logger
+	maxRows int
+	m       *ingestMetrics
+
+	mu    sync.Mutex
+	ix    *index
+	ixGen uint64
+}
+
+var _ kpi.Ingester = (*Ingester)(nil)
+
+// New returns an Ingester.
+func New(opts Options) (*Ingester, error) {
+	if opts.Store == nil {
+		return nil, errors.New("ingest: no store")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = DefaultMaxRows
+	}
+	m, err := newIngestMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, maxRows: opts.MaxRows, m: m}, nil
+}
+
+// Ingest parses and stores a file.
+func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionResult, error) {
+	start := ing.now()
+	rows, problems := parse(u, ing.maxRows)
+	if len(problems) > 0 {
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, &kpi.Error{Code: kpi.EINVALID,
+			Message: fmt.Sprintf("文件 %s 无法读取，未写入任何数据 / %s could not be read; nothing was written", u.Name, u.Name), Problems: problems})
+	}
+	return ing.store1(ctx, rows, u, start)
+}
+
+// IngestRows stores rows already decoded (the JSON API).
+func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload) (kpi.SubmissionResult, error) {
+	start := ing.now()
+	if len(in) > ing.maxRows {
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), &kpi.Error{Code: kpi.EINVALID,
+			Message: "行数过多 / too many rows", Problems: []kpi.Problem{tooMany(u, ing.maxRows)}})
+	}
+	return ing.store1(ctx, jsonRows(in), u, start)
+}
+
+func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start time.Time) (kpi.SubmissionResult, error) {
+	ix, err := ing.index(ctx)
+	if err != nil {
+		ing.m.result(u.Source, "error", start, ing.now())
+		return kpi.SubmissionResult{}, err
+	}
+	obs, invalid, forbidden := ix.check(rows, u, ing.now())
+	switch {
+	case len(invalid) > 0:
+		problems := append(invalid, forbidden...)
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), &kpi.Error{Code: kpi.EINVALID,
+			Message: fmt.Sprintf("%s 有 %d 处问题，整份未写入，请修改后重新提交 / %s has %d problem(s); nothing was written: fix them and submit again",
+				name(u), len(problems), name(u), len(problems)), Problems: problems})
+	case len(forbidden) > 0:
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), &kpi.Error{Code: kpi.EFORBIDDEN,
+			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入 / %s names indicators %s may not submit for; nothing was written",
+				name(u), unitsText(u.Actor), name(u), u.Actor.Name), Problems: forbidden})
+	}
+	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
+	if err != nil {
+		ing.m.result(u.Source, "error", start, ing.now())
+		ing.log.Error("store submission", "source", u.Source, "file", u.Name, "err", err)
+		return kpi.SubmissionResult{}, fmt.Errorf("store %s: %w", name(u), err)
+	}
+	ing.m.result(u.Source, "ok", start, ing.now())
+	ing.m.rows.WithLabelValues(u.Source, "added").Add(float64(res.Added))
+	ing.m.rows.WithLabelValues(u.Source, "revised").Add(float64(res.Revised))
+	ing.m.rows.WithLabelValues(u.Source, "unchanged").Add(float64(res.Unchanged))
+	ing.log.Info("submission stored", "source", u.Source, "file", u.Name, "actor", u.Actor.Name,
+		"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged, "took", ing.now().Sub(start))
+	return res, nil
+}
+
+func name(u kpi.Upload) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return "提交 submission"
+}
+
+// reject counts, logs and audits a refused submission and returns err.
+func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, rows int, err *kpi.Error) error {
+	ing.m.result(u.Source, "rejected", start, ing.now())
+	ing.m.rows.WithLabelValues(u.Source, "rejected").Add(float64(rows))
+	action := "submission.reject"
+	if err.Code == kpi.EFORBIDDEN {
+		action = "access.denied"
+	}
+	detail := fmt.Sprintf("%d problem(s)", len(err.Problems))
+	if len(err.Problems) > 0 {
+		detail += "; first: " + err.Problems[0].String()
+	}
+	if aerr := ing.store.AppendAudit(ctx, kpi.AuditEntry{At: ing.now(), Actor: u.Actor.Name, Remote: u.Actor.Remote,
+		Action: action, Object: u.Name, Detail: detail}); aerr != nil {
+		ing.log.Error("audit a refused submission", "source", u.Source, "err", aerr)
+	}
+	ing.log.Warn("submission refused", "source", u.Source, "file", u.Name, "actor", u.Actor.Name, "code", err.Code, "problems", len(err.Problems))
+	return err
+}
+
+// RecordFailure counts a run that failed before the ingester saw a file
+// (a URL that did not answer), so the ingest metrics show it.
+func (ing *Ingester) RecordFailure(source string) {
+	now := ing.now()
+	ing.m.result(source, "error", now, now)
+}
+
+// index returns the lookup tables of the current catalog, rebuilt only
+// when the store changed.
+func (ing *Ingester) index(ctx context.Context) (*index, error) {
+	ing.mu.Lock()
+	defer ing.mu.Unlock()
+	gen := ing.store.Generation()
+	if ing.ix != nil && ing.ixGen == gen {
+		return ing.ix, nil
+	}
+	cat, err := ing.store.Catalog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	ing.ix, ing.ixGen = newIndex(cat), gen
+	return ing.ix, nil
+}
+
+// ingestMetrics are the kpi_ingest_* metrics of DESIGN.md.
+type ingestMetrics struct {
+	runs        *prometheus.CounterVec
+	rows        *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	lastFailure *prometheus.GaugeVec
+	duration    *prometheus.HistogramVec
+}
+
+func newIngestMetrics(reg prometheus.Registerer) (*ingestMetrics, error) {
+	m := &ingestMetrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kpi_ingest_runs_total",
+			Help: "Submissions handled, by source (api, upload, web, inbox, pull:<name>, cli) and result (ok, rejected, error)."}, []string{"source", "result"}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kpi_ingest_rows_total",
+			Help: "Figures handled, by source and result (added, revised, unchanged, rejected)."}, []string{"source", "result"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kpi_ingest_last_success_timestamp_seconds",
+			Help: "When a submission from the source was last stored."}, []string{"source"}),
+		lastFailure: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kpi_ingest_last_failure_timestamp_seconds",
+			Help: "When a submission from the source was last rejected or failed."}, []string{"source"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kpi_ingest_duration_seconds",
+			Help:    "Time to parse, check and store one submission.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60}}, []string{"source"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.runs, m.rows, m.lastSuccess, m.lastFailure, m.duration} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register ingest metrics: %w", err)
+			}
+		}
+	}
+	return m, nil
+}
+
+func (m *ingestMetrics) result(source, result string, start, end time.Time) {
+	m.runs.WithLabelValues(source, result).Inc()
+	m.duration.WithLabelValues(source).Observe(end.Sub(start).Seconds())
+	ts := float64(end.UnixNano()) / 1e9
+	if result == "ok" {
+		m.lastSuccess.WithLabelValues(source).Set(ts)
+	} else {
+		m.lastFailure.WithLabelValues(source).Set(ts)
+	}
+}

@@ -1,0 +1,343 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// Formats a submission may come in.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+	FormatJSON = "json"
+)
+
+// row is one submitted figure with where each field was found.
+type row struct {
+	kpi.Row
+	name string // 指标名称 column, used when the id column is empty
+	// columns names the column each field came from: a letter for XLSX,
+	// the header for CSV, the field name for JSON.
+	colIndicator, colName, colPeriod, colValue, colUnit, colPlan string
+}
+
+// field is what a column means.
+type field int
+
+const (
+	fieldNone field = iota
+	fieldIndicator
+	fieldName
+	fieldPlan
+	fieldPeriod
+	fieldValue
+	fieldUnit
+	fieldNote
+)
+
+// headerAliases maps a header, lower-cased and without spaces, to its field.
+var headerAliases = map[string]field{
+	"指标编号": fieldIndicator, "指标代码": fieldIndicator, "指标id": fieldIndicator, "编号": fieldIndicator,
+	"indicator": fieldIndicator, "indicator_id": fieldIndicator, "id": fieldIndicator,
+	"指标名称": fieldName, "指标": fieldName, "name": fieldName, "indicator_name": fieldName,
+	"计划": fieldPlan, "计划编号": fieldPlan, "plan": fieldPlan,
+	"报告期": fieldPeriod, "期间": fieldPeriod, "时期": fieldPeriod, "年份": fieldPeriod, "period": fieldPeriod,
+	"实际值": fieldValue, "数值": fieldValue, "完成值": fieldValue, "实际完成": fieldValue, "value": fieldValue, "actual": fieldValue,
+	"单位": fieldUnit, "计量单位": fieldUnit, "unit": fieldUnit,
+	"备注": fieldNote, "说明": fieldNote, "note": fieldNote,
+}
+
+const acceptedHeaders = "指标编号 或 指标名称, 报告期, 实际值 (可选: 计划, 单位, 备注) / indicator or name, period, value (optional: plan, unit, note)"
+
+// header maps column positions to fields.
+type header struct {
+	fields []field
+	labels []string // column label per position for problems
+}
+
+func parseHeader(cells []string, xlsx bool) (header, bool) {
+	h := header{fields: make([]field, len(cells)), labels: make([]string, len(cells))}
+	seen := map[field]bool{}
+	for i, c := range cells {
+		key := strings.ToLower(strings.ReplaceAll(normalise(c), " ", ""))
+		f := headerAliases[key]
+		if seen[f] {
+			f = fieldNone // a second column of the same meaning is ignored
+		}
+		seen[f] = true
+		h.fields[i] = f
+		if xlsx {
+			h.labels[i], _ = excelize.ColumnNumberToName(i + 1)
+		} else {
+			h.labels[i] = strings.TrimSpace(c)
+		}
+	}
+	ok := (seen[fieldIndicator] || seen[fieldName]) && seen[fieldPeriod] && seen[fieldValue]
+	return h, ok
+}
+
+// row turns cells into a row; it reports false for a row with nothing in it.
+func (h header) row(cells []string, line int, sheet string) (row, bool) {
+	r := row{Row: kpi.Row{Line: line, Sheet: sheet}}
+	any := false
+	for i, c := range cells {
+		if i >= len(h.fields) {
+			break
+		}
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		switch h.fields[i] {
+		case fieldIndicator:
+			r.Indicator, r.colIndicator = c, h.labels[i]
+		case fieldName:
+			r.name, r.colName = c, h.labels[i]
+		case fieldPlan:
+			r.Plan, r.colPlan = c, h.labels[i]
+		case fieldPeriod:
+			r.Period, r.colPeriod = c, h.labels[i]
+		case fieldValue:
+			r.Value, r.colValue = c, h.labels[i]
+		case fieldUnit:
+			r.Unit, r.colUnit = c, h.labels[i]
+		case fieldNote:
+			r.Note = c
+		default:
+			continue
+		}
+		any = true
+	}
+	// Label columns even where the cell was empty, so problems can say where.
+	for i, f := range h.fields {
+		switch {
+		case f == fieldPeriod && r.colPeriod == "":
+			r.colPeriod = h.labels[i]
+		case f == fieldValue && r.colValue == "":
+			r.colValue = h.labels[i]
+		case f == fieldIndicator && r.colIndicator == "":
+			r.colIndicator = h.labels[i]
+		}
+	}
+	return r, any
+}
+
+// detectFormat decides a submission's format from its content type, then
+// its name, then its first bytes.
+func detectFormat(u kpi.Upload) string {
+	ct := strings.ToLower(u.ContentType)
+	switch {
+	case strings.Contains(ct, "spreadsheetml"), strings.Contains(ct, "ms-excel"):
+		return FormatXLSX
+	case strings.Contains(ct, "json"):
+		return FormatJSON
+	case strings.Contains(ct, "csv"):
+		return FormatCSV
+	}
+	switch strings.ToLower(filepath.Ext(u.Name)) {
+	case ".xlsx", ".xlsm":
+		return FormatXLSX
+	case ".json":
+		return FormatJSON
+	case ".csv", ".txt":
+		return FormatCSV
+	}
+	b := bytes.TrimLeft(bytes.TrimPrefix(u.Body, utf8BOM), " \t\r\n")
+	switch {
+	case bytes.HasPrefix(u.Body, []byte("PK\x03\x04")):
+		return FormatXLSX
+	case bytes.HasPrefix(b, []byte("[")), bytes.HasPrefix(b, []byte("{")):
+		return FormatJSON
+	}
+	return FormatCSV
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// errFormat is a whole-file problem (unreadable, no header …).
+func fileProblem(u kpi.Upload, sheet, msg string) kpi.Problem {
+	return kpi.Problem{File: u.Name, Sheet: sheet, Message: msg}
+}
+
+// parse turns a submission into rows, or whole-file problems.
+func parse(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
+	switch detectFormat(u) {
+	case FormatXLSX:
+		return parseXLSX(u, maxRows)
+	case FormatJSON:
+		return parseJSON(u, maxRows)
+	}
+	return parseCSV(u, maxRows)
+}
+
+// decodeText returns the body as UTF-8: UTF-8 with or without BOM as it is,
+// anything else read as GB18030 (a superset of GBK, what Excel on Chinese
+// Windows saves).
+func decodeText(b []byte) ([]byte, error) {
+	b = bytes.TrimPrefix(b, utf8BOM)
+	if utf8.Valid(b) {
+		return b, nil
+	}
+	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+}
+
+func parseCSV(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
+	text, err := decodeText(u.Body)
+	if err != nil {
+		return nil, []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV / cannot decode the file: save it as CSV in UTF-8 or GBK")}
+	}
+	cr := csv.NewReader(bytes.NewReader(text))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	if bytes.Count(text[:min(len(text), 4096)], []byte(";")) > bytes.Count(text[:min(len(text), 4096)], []byte(",")) {
+		cr.Comma = ';'
+	}
+	var (
+		h     header
+		found bool
+		rows  []row
+	)
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误 / malformed CSV: " + err.Error()}}
+		}
+		if !found {
+			if blank(rec) {
+				continue
+			}
+			if h, found = parseHeader(rec, false); !found {
+				return nil, []kpi.Problem{{File: u.Name, Row: line, Value: strings.Join(rec, ","), Expected: acceptedHeaders,
+					Message: "缺少必需的表头 / missing required header columns"}}
+			}
+			continue
+		}
+		if r, ok := h.row(rec, line, ""); ok {
+			if len(rows) >= maxRows {
+				return nil, []kpi.Problem{tooMany(u, maxRows)}
+			}
+			rows = append(rows, r)
+		}
+	}
+	if !found {
+		return nil, []kpi.Problem{fileProblem(u, "", "文件为空 / the file is empty: expected a header row ("+acceptedHeaders+") and figures")}
+	}
+	return rows, nil
+}
+
+func tooMany(u kpi.Upload, maxRows int) kpi.Problem {
+	return kpi.Problem{File: u.Name, Message: fmt.Sprintf("行数超过上限 %d / more than %d rows: split the file", maxRows, maxRows)}
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
+	f, err := excelize.OpenReader(bytes.NewReader(u.Body))
+	if err != nil {
+		return nil, []kpi.Problem{fileProblem(u, "", "不是有效的 XLSX 文件 / not a valid XLSX file: save it from Excel or WPS as .xlsx")}
+	}
+	defer f.Close()
+	sheet := u.Sheet
+	sheets := f.GetSheetList()
+	if sheet == "" {
+		if len(sheets) == 0 {
+			return nil, []kpi.Problem{fileProblem(u, "", "工作簿没有工作表 / the workbook has no sheet")}
+		}
+		sheet = sheets[0]
+	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
+		return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Value: sheet, Expected: strings.Join(sheets, ", "),
+			Message: "找不到工作表 / no such sheet"}}
+	}
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, []kpi.Problem{fileProblem(u, sheet, "无法读取工作表 / cannot read the sheet: "+err.Error())}
+	}
+	defer it.Close()
+	var (
+		h     header
+		found bool
+		line  int
+	)
+	for it.Next() {
+		line++
+		cells, err := it.Columns()
+		if err != nil {
+			return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行 / cannot read the row: " + err.Error()}}
+		}
+		if !found {
+			if blank(cells) {
+				continue
+			}
+			if h, found = parseHeader(cells, true); !found {
+				return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Value: strings.Join(cells, ","), Expected: acceptedHeaders,
+					Message: "缺少必需的表头 / missing required header columns"}}
+			}
+			continue
+		}
+		if r, ok := h.row(cells, line, sheet); ok {
+			if len(rows) >= maxRows {
+				return nil, []kpi.Problem{tooMany(u, maxRows)}
+			}
+			rows = append(rows, r)
+		}
+	}
+	if !found {
+		return nil, []kpi.Problem{fileProblem(u, sheet, "工作表为空 / the sheet is empty: expected a header row ("+acceptedHeaders+") and figures")}
+	}
+	return rows, nil
+}
+
+func parseJSON(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
+	body := bytes.TrimSpace(bytes.TrimPrefix(u.Body, utf8BOM))
+	var in []kpi.Row
+	if bytes.HasPrefix(body, []byte("{")) {
+		var wrapped struct {
+			Rows []kpi.Row `json:"rows"`
+		}
+		if err := json.Unmarshal(body, &wrapped); err != nil {
+			return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: "+err.Error())}
+		}
+		in = wrapped.Rows
+	} else if err := json.Unmarshal(body, &in); err != nil {
+		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: want an array of {indicator, period, value}: "+err.Error())}
+	}
+	if len(in) > maxRows {
+		return nil, []kpi.Problem{tooMany(u, maxRows)}
+	}
+	return jsonRows(in), nil
+}
+
+// jsonRows labels decoded rows: Row is the element's position (1-based),
+// columns are the field names.
+func jsonRows(in []kpi.Row) []row {
+	rows := make([]row, len(in))
+	for i, r := range in {
+		r.Line = i + 1
+		rows[i] = row{Row: r, colIndicator: "indicator", colPeriod: "period", colValue: "value", colUnit: "unit", colPlan: "plan"}
+	}
+	return rows
+}

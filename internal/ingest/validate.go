@@ -1,0 +1,299 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// index finds indicators by id and by Chinese name; built once per
+// catalog version, not per row.
+type index struct {
+	plans  map[string]kpi.Plan
+	byID   map[string][]*kpi.Indicator
+	byName map[string][]*kpi.Indicator
+	cat    kpi.Catalog
+}
+
+func newIndex(cat kpi.Catalog) *index {
+	ix := &index{plans: map[string]kpi.Plan{}, byID: map[string][]*kpi.Indicator{}, byName: map[string][]*kpi.Indicator{}, cat: cat}
+	for _, p := range cat.Plans {
+		ix.plans[p.ID] = p
+	}
+	for i := range cat.Indicators {
+		ind := &cat.Indicators[i]
+		ix.byID[ind.ID] = append(ix.byID[ind.ID], ind)
+		ix.byName[strings.TrimSpace(ind.Name)] = append(ix.byName[strings.TrimSpace(ind.Name)], ind)
+	}
+	return ix
+}
+
+// maxSuggestedRows bounds the rows that get "did you mean" suggestions, so
+// a file of a million wrong ids does not scan the catalog a million times.
+const maxSuggestedRows = 20
+
+// check validates rows as a whole. It returns the observations when there
+// is no problem; otherwise the problems (invalid) and the refusals
+// (indicators outside the actor's units).
+func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Observation, invalid, forbidden []kpi.Problem) {
+	obs = make([]kpi.Observation, 0, len(rows))
+	type key struct {
+		ref kpi.Ref
+		p   kpi.Period
+	}
+	seen := make(map[key]int, len(rows))
+	suggested := 0
+	for i := range rows {
+		r := &rows[i]
+		bad := func(column, fld, value, expected, msg string) {
+			invalid = append(invalid, kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
+				Indicator: r.Indicator, Value: value, Expected: expected, Message: msg})
+		}
+		ind, column, ok := ix.resolve(r, bad, &suggested)
+		if !ok {
+			continue
+		}
+		if !u.Actor.MaySubmitFor(*ind) {
+			forbidden = append(forbidden, kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
+				Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
+				Expected: "本单位负责或配合的指标 / an indicator of " + unitsText(u.Actor),
+				Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位 / %s may not submit for %s: its units are %s",
+					ind.ID, ind.Name, unitsText(u.Actor), u.Actor.Name, ind.ID, strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、"))})
+			continue
+		}
+		plan := ix.plans[ind.Plan]
+		period, pok := ix.checkPeriod(r, ind, plan, now, bad)
+		value, vok := checkValue(r, ind, bad)
+		if !pok || !vok {
+			continue
+		}
+		k := key{ind.Ref(), period}
+		if first, dup := seen[k]; dup {
+			bad(r.colPeriod, "period", r.Period, "每个指标每个报告期一行 / one row per indicator and period",
+				fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同 / duplicate of row %d (same indicator and period)", first, first))
+			continue
+		}
+		seen[k] = r.Line
+		obs = append(obs, kpi.Observation{Plan: ind.Plan, Indicator: ind.ID, Period: period, Value: value, Note: r.Note})
+	}
+	if len(rows) == 0 {
+		invalid = append(invalid, kpi.Problem{File: u.Name, Message: "没有任何数据行 / no figures in the submission: fill in 报告期 and 实际值"})
+	}
+	return obs, invalid, forbidden
+}
+
+// resolve finds the row's indicator by id (or by exact Chinese name),
+// narrowed by plan when given.
+func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg string), suggested *int) (*kpi.Indicator, string, bool) {
+	if r.Plan != "" {
+		if _, ok := ix.plans[r.Plan]; !ok {
+			bad(r.colPlan, "plan", r.Plan, "one of "+ix.planIDs(), "未知计划 / unknown plan")
+			return nil, r.colPlan, false
+		}
+	}
+	text, column := r.Indicator, r.colIndicator
+	cands := ix.byID[text]
+	if text == "" {
+		text, column = r.name, r.colName
+	}
+	if len(cands) == 0 {
+		cands = ix.byName[strings.TrimSpace(text)]
+	}
+	if len(cands) == 0 && r.Indicator != "" && r.name != "" { // id wrong, name right
+		cands = ix.byName[strings.TrimSpace(r.name)]
+	}
+	if r.Plan != "" {
+		var inPlan []*kpi.Indicator
+		for _, c := range cands {
+			if c.Plan == r.Plan {
+				inPlan = append(inPlan, c)
+			}
+		}
+		cands = inPlan
+	}
+	switch {
+	case text == "":
+		bad(column, "indicator", "", "指标编号或指标名称 / an indicator id or name", "缺少指标 / missing indicator")
+		return nil, column, false
+	case len(cands) == 0:
+		msg := "未知指标 / unknown indicator"
+		if *suggested < maxSuggestedRows {
+			*suggested++
+			if s := ix.suggest(text, r.Plan); s != "" {
+				msg += "；您是否要找 / did you mean: " + s
+			}
+		}
+		bad(column, "indicator", text, "目录中的指标编号或完整中文名称 / an id or exact Chinese name from the catalog", msg)
+		return nil, column, false
+	case len(cands) > 1:
+		var plans []string
+		for _, c := range cands {
+			plans = append(plans, c.Plan)
+		}
+		bad(column, "indicator", text, "加一列“计划” / add a plan column: "+strings.Join(plans, ", "),
+			"指标在多个计划中出现，请注明计划 / the indicator is in several plans: say which")
+		return nil, column, false
+	}
+	return cands[0], column, true
+}
+
+func (ix *index) planIDs() string {
+	var ids []string
+	for id := range ix.plans {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
+}
+
+func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time.Time, bad func(column, fld, value, expected, msg string)) (kpi.Period, bool) {
+	want := map[kpi.Frequency]string{kpi.Annual: "年度，如 2021 / a year like 2021", kpi.Quarterly: "季度，如 2021-Q3 / a quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06 / a month like 2021-06"}
+	freq := ind.Frequency
+	if freq == "" {
+		freq = kpi.Annual
+	}
+	if r.Period == "" {
+		bad(r.colPeriod, "period", "", want[freq], "缺少报告期 / missing period")
+		return kpi.Period{}, false
+	}
+	p, err := ParsePeriod(r.Period)
+	if err != nil {
+		bad(r.colPeriod, "period", r.Period, want[freq], "报告期无法识别 / period not understood")
+		return kpi.Period{}, false
+	}
+	if p.Frequency() != freq {
+		bad(r.colPeriod, "period", r.Period, want[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
+		return kpi.Period{}, false
+	}
+	last := max(plan.EndYear, ind.Deadline)
+	if plan.StartYear != 0 && (p.Year < plan.StartYear || p.Year > last) {
+		bad(r.colPeriod, "period", r.Period, fmt.Sprintf("%d–%d", plan.StartYear, last),
+			fmt.Sprintf("报告期不在计划期内（%d–%d年）/ period outside the plan (%d–%d)", plan.StartYear, last, plan.StartYear, last))
+		return kpi.Period{}, false
+	}
+	if !now.IsZero() && p.Start().After(now) {
+		bad(r.colPeriod, "period", r.Period, "已开始的报告期 / a period that has begun",
+			"报告期尚未开始 / the period has not begun yet")
+		return kpi.Period{}, false
+	}
+	return p, true
+}
+
+var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季度", kpi.Monthly: "月度"}
+
+// milestoneWords are the ways people mark a qualitative line done or not.
+var milestoneWords = map[string]float64{"完成": 1, "已完成": 1, "是": 1, "未完成": 0, "否": 0, "done": 1, "yes": 1, "no": 0}
+
+func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expected, msg string)) (float64, bool) {
+	expected := "数值 / a number"
+	if r.Unit != "" && normalise(r.Unit) != ind.Unit {
+		bad(r.colUnit, "unit", r.Unit, ind.Unit, fmt.Sprintf("单位与指标不符，应为“%s” / unit differs from the indicator's (%s)", ind.Unit, ind.Unit))
+		return 0, false
+	}
+	if ind.Kind == kpi.KindMilestone {
+		if v, ok := milestoneWords[strings.ToLower(strings.TrimSpace(r.Value))]; ok {
+			return v, true
+		}
+		expected = "1（完成）或 0（未完成）/ 1 (done) or 0 (not done)"
+	}
+	v, pct, err := parseNumber(r.Value)
+	switch {
+	case err == ErrEmpty:
+		bad(r.colValue, "value", "", expected, "缺少实际值 / missing value")
+		return 0, false
+	case err == ErrNotFinite:
+		bad(r.colValue, "value", r.Value, expected, "数值无效（NaN 或无穷大）/ not a finite number")
+		return 0, false
+	case err != nil:
+		bad(r.colValue, "value", r.Value, expected, "不是数字 / not a number")
+		return 0, false
+	case pct && ind.Unit != "%":
+		bad(r.colValue, "value", r.Value, "以“"+ind.Unit+"”计的数值 / a number in "+ind.Unit, "该指标不是百分比 / this indicator is not a percentage")
+		return 0, false
+	}
+	switch {
+	case ind.Kind == kpi.KindMilestone && v != 0 && v != 1:
+		bad(r.colValue, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
+		return 0, false
+	case ind.Unit == "%" && (v < 0 || v > 100):
+		bad(r.colValue, "value", r.Value, "0–100（百分点，33 表示 33%）/ 0–100 percent points", "百分比超出 0–100 / percent outside 0–100")
+		return 0, false
+	case ind.IsCount() && v < 0:
+		bad(r.colValue, "value", r.Value, "非负整数 / a whole number ≥ 0", "数量不能为负 / a count cannot be negative")
+		return 0, false
+	case ind.IsCount() && v != math.Trunc(v):
+		bad(r.colValue, "value", r.Value, "整数 / a whole number", "数量应为整数 / a count must be whole")
+		return 0, false
+	}
+	return v, true
+}
+
+func unitsText(a kpi.Actor) string {
+	if len(a.Units) == 0 {
+		return a.Name
+	}
+	return strings.Join(a.Units, "、")
+}
+
+// suggest returns up to three closest ids and names.
+func (ix *index) suggest(text, plan string) string {
+	type cand struct {
+		label string
+		dist  int
+	}
+	var best []cand
+	seen := map[string]bool{}
+	for i := range ix.cat.Indicators {
+		ind := &ix.cat.Indicators[i]
+		if plan != "" && ind.Plan != plan {
+			continue
+		}
+		label := ind.ID + " " + ind.Name
+		if seen[label] {
+			continue
+		}
+		seen[label] = true
+		d := min(distance(text, ind.ID), distance(text, ind.Name))
+		if strings.Contains(ind.Name, text) || strings.Contains(text, ind.Name) {
+			d = min(d, 1)
+		}
+		best = append(best, cand{label, d})
+		sort.SliceStable(best, func(a, b int) bool { return best[a].dist < best[b].dist })
+		if len(best) > 3 {
+			best = best[:3]
+		}
+	}
+	var out []string
+	for _, c := range best {
+		if c.dist <= max(3, len([]rune(text))/2) {
+			out = append(out, c.label)
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+// distance is the Levenshtein distance over runes.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
