@@ -295,7 +295,7 @@ func TestTemplate(t *testing.T) {
 				periodCol = j
 			case strings.Contains(cell, "实际值"):
 				valueCol = j
-			case strings.Contains(cell, "规划"):
+			case cell == "计划" || cell == "规划" || strings.Contains(cell, "plan"):
 				planCol = j
 			}
 		}
@@ -306,10 +306,17 @@ func TestTemplate(t *testing.T) {
 	if headerRow < 0 || periodCol < 0 || valueCol < 0 {
 		t.Fatalf("template has no header row with 指标编号, 报告期 and 实际值: %q", rows[:min(len(rows), 3)])
 	}
+	// The submitter fills in the row of their indicator and keeps only it
+	// (rows removed bottom up, so the indices stay right).
 	filled := false
-	for i := headerRow + 1; i < len(rows); i++ {
+	for i := len(rows) - 1; i > headerRow; i-- {
 		row := rows[i]
-		if idCol >= len(row) || row[idCol] != "high_tech_enterprises" || (planCol >= 0 && planCol < len(row) && row[planCol] != "" && row[planCol] != planA) {
+		mine := idCol < len(row) && row[idCol] == "high_tech_enterprises" &&
+			(planCol < 0 || planCol >= len(row) || row[planCol] == "" || row[planCol] == planA)
+		if !mine {
+			if err := xf.RemoveRow(sheet, i+1); err != nil {
+				t.Fatal(err)
+			}
 			continue
 		}
 		for col, v := range map[int]string{periodCol: "2021", valueCol: "27"} {
@@ -319,7 +326,6 @@ func TestTemplate(t *testing.T) {
 			}
 		}
 		filled = true
-		break
 	}
 	if !filled {
 		t.Fatalf("template has no row for %s/high_tech_enterprises", planA)
