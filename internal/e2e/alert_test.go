@@ -92,6 +92,7 @@ func TestAlertReachesLeadUnit(t *testing.T) {
 	prometheusBin := lookPath(t, "prometheus", "prometheus")
 	alertmanagerBin := lookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
 	goBin := lookPath(t, "golang-go", "go")
+	promtool := lookPath(t, "prometheus (promtool)", "promtool")
 	root := repoRoot(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
@@ -183,6 +184,22 @@ func TestAlertReachesLeadUnit(t *testing.T) {
 		}
 		if got := hooks.receiversOf(twoUnitIndicator); !slices.Equal(got, want) {
 			t.Errorf("webhook receivers notified about %s = %v, want %v", twoUnitIndicator, got, want)
+		}
+	})
+
+	// After the submissions the scrape holds every family, the ingest
+	// metrics of the API source included.
+	t.Run("full scrape passes promtool check metrics", func(t *testing.T) {
+		body := get(t, ctx, "http://"+kpimonAddr+"/metrics")
+		for _, want := range []string{"kpi_status{", "kpi_indicator_lead_unit{", "kpi_ingest_runs_total{", "go_goroutines", "process_cpu_seconds_total"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("scrape lacks %s", want)
+			}
+		}
+		cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
 		}
 	})
 }
@@ -547,7 +564,8 @@ func waitHTTP(t *testing.T, ctx context.Context, u string) {
 	})
 }
 
-func getJSON(t *testing.T, ctx context.Context, u string, v any) {
+// get returns the body of a 200 response to GET u.
+func get(t *testing.T, ctx context.Context, u string) string {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -558,11 +576,20 @@ func getJSON(t *testing.T, ctx context.Context, u string, v any) {
 		t.Fatalf("GET %s: %v", u, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %s:\n%s", u, resp.Status, b)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	return string(b)
+}
+
+func getJSON(t *testing.T, ctx context.Context, u string, v any) {
+	t.Helper()
+	b := get(t, ctx, u)
+	if err := json.Unmarshal([]byte(b), v); err != nil {
 		t.Fatalf("GET %s: decode: %v\n%s", u, err, b)
 	}
 }
