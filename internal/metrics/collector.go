@@ -1,6 +1,7 @@
 // Package metrics exports kpimon's indicator states to Prometheus: a custom
-// collector that evaluates every indicator at scrape time and emits const
-// metrics, the registry it lives on, and the /metrics handler.
+// collector that reads every indicator's evaluation at scrape time and emits
+// immutable gauge samples (const metrics, made lighter: see series), the
+// registry it lives on, and the /metrics handler.
 //
 // Every indicator series carries the labels plan and indicator. Descriptive
 // labels (Chinese name, unit, kind …) live only on kpi_indicator_info, and
@@ -45,7 +46,8 @@ type Options struct {
 
 // Collector is a prometheus.Collector exporting every indicator's state as
 // evaluated by a kpi.StateService at scrape time. It is safe for concurrent
-// use: it keeps no state between scrapes beyond its fixed descriptors.
+// use. Between scrapes it keeps only its fixed descriptors and the order to
+// send the last states slice in.
 type Collector struct {
 	states  kpi.StateService
 	logger  *slog.Logger
