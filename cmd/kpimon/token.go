@@ -37,7 +37,7 @@ Examples:
 `
 
 // serverRunningHelp explains what to do when the server holds the data dir.
-const serverRunningHelp = "the kpimon server is running on this data dir; stop it (Ctrl-C / systemctl stop kpimon), run the token command, start it again"
+const serverRunningHelp = "the kpimon server is running on this data dir; stop it (Ctrl-C / systemctl stop kpimon), run the token command, start it again (tokens have no HTTP API, on purpose)"
 
 func cmdToken(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -299,7 +299,7 @@ func openTokenStore(data string) (*boltstore.Store, error) {
 	store, err := boltstore.Open(storePath(data), boltstore.Options{Timeout: time.Second})
 	if err != nil {
 		if kpi.ErrorCode(err) == kpi.EUNAVAILABLE && strings.Contains(err.Error(), "in use") {
-			return nil, fmt.Errorf("%s: %w\n%s", data, err, serverRunningHelp)
+			return nil, fmt.Errorf("%w\n%s", err, serverRunningHelp)
 		}
 		return nil, fmt.Errorf("open store in %s: %w", data, err)
 	}

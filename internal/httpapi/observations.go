@@ -22,9 +22,6 @@ func (o *observationsRequest) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(o))
 }
 
-// apiFileName names API submissions in problems and receipts.
-const apiFileName = "request"
-
 // handleObservationsPost stores figures sent as JSON rows.
 func handleObservationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +41,7 @@ func handleObservationsPost(d Deps) http.Handler {
 				req.Rows[i].Line = i + 1 // problems then name the row as the submitter counts them
 			}
 		}
-		res, err := d.Ingester.IngestRows(r.Context(), req.Rows, kpi.Upload{Name: apiFileName, Source: "api", Actor: actor})
+		res, err := d.Ingester.IngestRows(r.Context(), req.Rows, kpi.Upload{Source: "api", Actor: actor})
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
