@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -424,6 +425,46 @@ func TestCollectorSendsFamiliesSorted(t *testing.T) {
 			if slices.Compare(series[i-1], series[i]) >= 0 {
 				t.Errorf("%v: series %d %v sent after %v, want label order", desc, i, series[i], series[i-1])
 				break
+			}
+		}
+	}
+}
+
+// TestCollectorConcurrentScrapes scrapes from two goroutines at once, as two
+// Prometheus servers do; run with -race it checks the shared label pairs
+// and the cached send order.
+func TestCollectorConcurrentScrapes(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	want := string(exposition(t, c))
+
+	const scrapers, scrapes = 2, 5
+	got := make([][]string, scrapers)
+	var wg sync.WaitGroup
+	for i := range scrapers {
+		wg.Go(func() {
+			for range scrapes {
+				reg := prometheus.NewRegistry()
+				reg.MustRegister(c)
+				mfs, err := reg.Gather()
+				if err != nil {
+					got[i] = append(got[i], "gather: "+err.Error())
+					continue
+				}
+				var buf bytes.Buffer
+				enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+				for _, mf := range mfs {
+					_ = enc.Encode(mf)
+				}
+				got[i] = append(got[i], buf.String())
+			}
+		})
+	}
+	wg.Wait()
+	for i, outs := range got {
+		for j, out := range outs {
+			if diff := cmp.Diff(want, out); diff != "" {
+				t.Errorf("scraper %d, scrape %d differs from a lone scrape (-want +got):\n%s", i, j, diff)
 			}
 		}
 	}
