@@ -1,6 +1,22 @@
 // Package httpapi serves kpimon over HTTP: the JSON API submitters and
 // boards use, health and readiness probes, /metrics, and the web page
-// mounted beside them. Writes need a bearer token; reads are open.
+// mounted beside them.
+//
+//	GET  /healthz, /-/healthy         200 while the process runs
+//	GET  /readyz, /-/ready            200 when ready, else 503
+//	GET  /metrics                     Prometheus exposition
+//	POST /api/v1/observations         JSON rows: [{indicator, period, value, note}] or {"rows": [...]}
+//	POST /api/v1/uploads              a CSV, XLSX or JSON file: raw body (?name=, ?sheet=) or multipart field "file"
+//	GET  /api/v1/indicators           every indicator with its evaluation (?plan= ?task= ?unit= ?status=)
+//	GET  /api/v1/indicators/{id}      one indicator: target, figures with revisions, versions, evaluation (?plan=)
+//	GET  /api/v1/audit                the audit log, newest first (?object= ?since= ?limit=)
+//	GET  /api/v1/template.xlsx        the XLSX template submitters fill in
+//	everything else                   the web page
+//
+// Writes need a token, sent as "Authorization: Bearer <token>" or, when a
+// web config file's basic auth takes the Authorization header, as
+// "X-Kpimon-Token: <token>". Reads are open. Errors are JSON:
+// {"error": {"code": "invalid", "message": "...", "problems": [...]}}.
 package httpapi
 
 import (
