@@ -1,0 +1,251 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/boltstore"
+	"github.com/yanfeng/kpimon/internal/catalog"
+	"github.com/yanfeng/kpimon/internal/ingest"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/web"
+)
+
+// testNow is the evaluation clock of every test: mid-2022, the plan's last year.
+var testNow = time.Date(2022, 6, 30, 12, 0, 0, 0, kpi.China)
+
+// The units the test tokens stand for.
+const (
+	unitScience = "区科工信局"
+	unitName    = "kgxj" // token of 区科工信局
+)
+
+// testSecrets are the tokens the test store holds, by name.
+var testSecrets = map[string]string{
+	unitName:  "kpm_test-science-bureau",
+	"revoked": "kpm_test-revoked",
+}
+
+type fixture struct {
+	t      *testing.T
+	store  *boltstore.Store
+	server *httptest.Server
+	cat    kpi.Catalog
+	// own is an indicator 区科工信局 leads; foreign one it may not submit for.
+	own, foreign kpi.Indicator
+}
+
+type fixtureOptions struct {
+	secureCookies bool
+	maxUpload     int64
+}
+
+// newFixture serves the page over a real bbolt store with the embedded
+// catalog, the real ingester and the real evaluation.
+func newFixture(t *testing.T, o fixtureOptions) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatalf("load default catalog: %v", err)
+	}
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
+		t.Fatalf("sync catalog: %v", err)
+	}
+	// The store's order (plan, task, id) is the order pages list them in.
+	if cat, err = st.Catalog(ctx); err != nil {
+		t.Fatalf("read catalog: %v", err)
+	}
+	operator := kpi.Actor{Name: "operator", Remote: "cli"}
+	for _, tok := range []kpi.Token{
+		{Name: unitName, Hash: kpi.HashToken(testSecrets[unitName]), Units: []string{unitScience}, CreatedAt: testNow},
+		{Name: "revoked", Hash: kpi.HashToken(testSecrets["revoked"]), All: true, CreatedAt: testNow},
+	} {
+		if err := st.CreateToken(ctx, tok, operator); err != nil {
+			t.Fatalf("create token %s: %v", tok.Name, err)
+		}
+	}
+	if err := st.RevokeToken(ctx, "revoked", operator); err != nil {
+		t.Fatalf("revoke token: %v", err)
+	}
+	ing, err := ingest.New(ingest.Options{Store: st})
+	if err != nil {
+		t.Fatalf("new ingester: %v", err)
+	}
+	h, err := web.New(web.Options{
+		Store:          st,
+		States:         kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return testNow }}),
+		Ingester:       ing,
+		Template:       ing.WriteTemplate,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SecureCookies:  o.secureCookies,
+		MaxUploadBytes: o.maxUpload,
+	})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, store: st, server: srv, cat: cat}
+	actor := kpi.Actor{Units: []string{unitScience}}
+	for _, ind := range cat.Indicators {
+		switch {
+		case f.own.ID == "" && ind.Kind == kpi.KindAtLeast && len(ind.LeadUnits) > 0 && ind.LeadUnits[0] == unitScience:
+			f.own = ind
+		case f.foreign.ID == "" && !actor.MaySubmitFor(ind):
+			f.foreign = ind
+		}
+	}
+	if f.own.ID == "" || f.foreign.ID == "" {
+		t.Fatalf("default catalog has no indicator led by %s or none outside it", unitScience)
+	}
+	return f
+}
+
+// client is one browser-like visitor: it keeps cookies and does not follow
+// redirects, so tests see them.
+type client struct {
+	t    *testing.T
+	f    *fixture
+	http *http.Client
+}
+
+func (f *fixture) newClient(t *testing.T) *client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatalf("cookie jar: %v", err)
+	}
+	hc := *f.server.Client() // a copy: each visitor has its own cookies
+	hc.Jar = jar
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client{t: t, f: f, http: &hc}
+}
+
+// page is a response with its body read.
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (c *client) do(req *http.Request) page {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("read %s: %v", req.URL.Path, err)
+	}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (c *client) get(path string) page {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.f.server.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// post sends a urlencoded form; header pairs follow.
+func (c *client) post(path string, form url.Values, header ...string) page {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.f.server.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return c.do(req)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf returns the CSRF token of the form posting to action on the page at
+// path (the header's sign-out form carries one too).
+func (c *client) csrf(path, action string) string {
+	c.t.Helper()
+	p := c.get(path)
+	_, form, ok := strings.Cut(p.body, `action="`+action+`"`)
+	if !ok {
+		c.t.Fatalf("GET %s (status %d): no form posting to %s", path, p.status, action)
+	}
+	m := csrfRE.FindStringSubmatch(form)
+	if m == nil {
+		c.t.Fatalf("GET %s (status %d): no CSRF field in the form posting to %s", path, p.status, action)
+	}
+	return m[1]
+}
+
+// signIn signs the client in with the secret and checks it worked.
+func (c *client) signIn(secret string) {
+	c.t.Helper()
+	p := c.post("/signin", url.Values{"csrf_token": {c.csrf("/signin", "/signin")}, "token": {secret}, "next": {"/submit"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/submit" {
+		c.t.Fatalf("sign in: status %d, Location %q; want 303 to /submit\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+}
+
+// wantStatus fails the test unless the page has the status; it shows the body.
+func wantStatus(t *testing.T, what string, p page, want int) {
+	t.Helper()
+	if p.status != want {
+		t.Fatalf("%s: status = %d, want %d\n%s", what, p.status, want, p.body)
+	}
+}
+
+// wantText fails the test unless the page's text holds every string.
+func wantText(t *testing.T, what string, p page, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(p.body, w) {
+			t.Errorf("%s: page lacks %q\n%s", what, w, p.body)
+		}
+	}
+}
+
+// multipartFile builds a multipart form with one file and the CSRF token.
+func multipartFile(t *testing.T, csrf, name string, body []byte) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if csrf != "" {
+		if err := w.WriteField("csrf_token", csrf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf, w.FormDataContentType()
+}

@@ -1,0 +1,498 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func TestSignInRequired(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	tests := []struct {
+		name         string
+		method, path string
+		wantStatus   int
+		wantLocation string
+	}{
+		{"submit page redirects to sign-in", http.MethodGet, "/submit", http.StatusSeeOther, "/signin?next=%2Fsubmit"},
+		{"submit page keeps its query", http.MethodGet, "/submit?indicator=a%2Fb", http.StatusSeeOther, "/signin?next=%2Fsubmit%3Findicator%3Da%252Fb"},
+		{"upload refused", http.MethodPost, "/upload", http.StatusUnauthorized, ""},
+		{"entry refused", http.MethodPost, "/entry", http.StatusUnauthorized, ""},
+		{"sign-out without a session only drops the cookie", http.MethodPost, "/signout", http.StatusSeeOther, "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.newClient(t)
+			var p page
+			if tt.method == http.MethodGet {
+				p = c.get(tt.path)
+			} else {
+				p = c.post(tt.path, url.Values{"indicator": {f.own.Plan + "/" + f.own.ID}, "period": {"2021"}, "value": {"25"}})
+			}
+			wantStatus(t, tt.method+" "+tt.path, p, tt.wantStatus)
+			if got := p.header.Get("Location"); got != tt.wantLocation {
+				t.Errorf("Location = %q, want %q", got, tt.wantLocation)
+			}
+			if tt.wantStatus == http.StatusUnauthorized {
+				wantText(t, tt.path, p, "请先登录")
+			}
+		})
+	}
+	obs, err := f.store.Latest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 0 {
+		t.Errorf("store holds figures after refused posts: %v", obs)
+	}
+}
+
+func TestPublicPagesNeedNoSignIn(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	tests := []struct {
+		name string
+		path string
+		want []string
+	}{
+		{"overview", "/", []string{"指标一览", f.own.Name, "未报送", "登录 Sign in"}},
+		{"indicator", "/indicators/" + f.own.Plan + "/" + f.own.ID, []string{f.own.Name, "指标定义", "尚未报送任何数据"}},
+		{"sign-in", "/signin", []string{"访问令牌", `name="csrf_token"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get(tt.path)
+			wantStatus(t, tt.path, p, http.StatusOK)
+			wantText(t, tt.path, p, tt.want...)
+			if got := p.header.Get("Content-Security-Policy"); !strings.Contains(got, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy = %q, want default-src 'none'", got)
+			}
+		})
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	tests := []struct {
+		name       string
+		secret     string
+		secure     bool
+		wantStatus int
+		wantText   string
+	}{
+		{"unit token", testSecrets[unitName], false, http.StatusSeeOther, ""},
+		{"unit token, secure cookies", testSecrets[unitName], true, http.StatusSeeOther, ""},
+		{"token with spaces around", "  " + testSecrets[unitName] + "\n", false, http.StatusSeeOther, ""},
+		{"unknown token", "kpm_nope", false, http.StatusUnauthorized, "令牌无效或已被吊销"},
+		{"revoked token", testSecrets["revoked"], false, http.StatusUnauthorized, "令牌无效或已被吊销"},
+		{"empty token", "", false, http.StatusBadRequest, "请输入本单位的访问令牌"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOptions{secureCookies: tt.secure})
+			c := f.newClient(t)
+			p := c.post("/signin", url.Values{"csrf_token": {c.csrf("/signin", "/signin")}, "token": {tt.secret}, "next": {"/"}})
+			wantStatus(t, "POST /signin", p, tt.wantStatus)
+			if tt.wantText != "" {
+				wantText(t, "POST /signin", p, tt.wantText)
+			}
+			var session *http.Cookie
+			for _, ck := range (&http.Response{Header: p.header}).Cookies() {
+				if ck.Name == "kpimon_session" {
+					session = ck
+				}
+			}
+			if tt.wantStatus != http.StatusSeeOther {
+				if session != nil {
+					t.Errorf("refused sign-in set a session cookie: %v", session)
+				}
+				return
+			}
+			if got := p.header.Get("Location"); got != "/" {
+				t.Errorf("Location = %q, want /", got)
+			}
+			if session == nil {
+				t.Fatalf("no session cookie set; headers %v", p.header)
+			}
+			got := struct {
+				HttpOnly, Secure bool
+				SameSite         http.SameSite
+			}{session.HttpOnly, session.Secure, session.SameSite}
+			want := struct {
+				HttpOnly, Secure bool
+				SameSite         http.SameSite
+			}{true, tt.secure, http.SameSiteLaxMode}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("session cookie flags (-want +got):\n%s", diff)
+			}
+			home := c.get("/")
+			wantText(t, "GET / after sign-in", home, "已登录："+unitName, "退出 Sign out")
+		})
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	good := func(csrf string) url.Values {
+		return url.Values{"csrf_token": {csrf}, "indicator": {f.own.Plan + "/" + f.own.ID}, "period": {"2021"}, "value": {"25"}}
+	}
+	tests := []struct {
+		name       string
+		form       func(csrf string) url.Values
+		header     []string
+		wantStatus int
+	}{
+		{"missing token", func(string) url.Values { v := good(""); v.Del("csrf_token"); return v }, nil, http.StatusForbidden},
+		{"wrong token", func(string) url.Values { return good("not-the-token") }, nil, http.StatusForbidden},
+		{"cross-site fetch", good, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"foreign origin", good, []string{"Origin", "http://evil.example"}, http.StatusForbidden},
+		{"same-origin with token", good, []string{"Sec-Fetch-Site", "same-origin"}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.newClient(t)
+			c.signIn(testSecrets[unitName])
+			p := c.post("/entry", tt.form(c.csrf("/submit", "/entry")), tt.header...)
+			wantStatus(t, "POST /entry", p, tt.wantStatus)
+			if tt.wantStatus == http.StatusForbidden && strings.Contains(p.body, `id="receipt"`) {
+				t.Errorf("refused post shows a receipt")
+			}
+		})
+	}
+
+	t.Run("sign-in without its token", func(t *testing.T) {
+		c := f.newClient(t)
+		p := c.post("/signin", url.Values{"token": {testSecrets[unitName]}})
+		wantStatus(t, "POST /signin", p, http.StatusForbidden)
+	})
+	t.Run("sign-out without token", func(t *testing.T) {
+		c := f.newClient(t)
+		c.signIn(testSecrets[unitName])
+		p := c.post("/signout", url.Values{})
+		wantStatus(t, "POST /signout", p, http.StatusForbidden)
+		wantStatus(t, "GET /submit after refused sign-out", c.get("/submit"), http.StatusOK)
+	})
+	t.Run("token of an old session after sign-in again", func(t *testing.T) {
+		c := f.newClient(t)
+		c.signIn(testSecrets[unitName])
+		old := c.csrf("/submit", "/entry")
+		c.signIn(testSecrets[unitName])
+		p := c.post("/entry", good(old))
+		wantStatus(t, "POST /entry with the old token", p, http.StatusForbidden)
+	})
+
+	obs, err := f.store.Observations(context.Background(), f.own.Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(obs), 1; got != want {
+		t.Errorf("figures stored = %d, want %d (only the same-origin post with its token)", got, want)
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	csrf := c.csrf("/submit", "/entry")
+	p := c.post("/signout", url.Values{"csrf_token": {csrf}})
+	wantStatus(t, "POST /signout", p, http.StatusSeeOther)
+	wantStatus(t, "GET /submit after sign-out", c.get("/submit"), http.StatusSeeOther)
+	// The old session id is dead even if a copy of the cookie survives.
+	p = c.post("/entry", url.Values{"csrf_token": {csrf}, "indicator": {f.own.Plan + "/" + f.own.ID}, "period": {"2021"}, "value": {"1"}})
+	wantStatus(t, "POST /entry after sign-out", p, http.StatusUnauthorized)
+}
+
+func TestRevokedTokenEndsSession(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	csrf := c.csrf("/submit", "/entry")
+	if err := f.store.RevokeToken(context.Background(), unitName, kpi.Actor{Name: "operator", Remote: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "GET /submit after revoke", c.get("/submit"), http.StatusSeeOther)
+	p := c.post("/entry", url.Values{"csrf_token": {csrf}, "indicator": {f.own.Plan + "/" + f.own.ID}, "period": {"2021"}, "value": {"25"}})
+	wantStatus(t, "POST /entry after revoke", p, http.StatusUnauthorized)
+}
+
+var optionRE = regexp.MustCompile(`<option value="([^"]+)"`)
+
+func TestUnitScope(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+
+	t.Run("entry form lists only the unit's indicators", func(t *testing.T) {
+		p := c.get("/submit")
+		wantStatus(t, "GET /submit", p, http.StatusOK)
+		_, form, ok := strings.Cut(p.body, `id="entry-form"`)
+		if !ok {
+			t.Fatalf("no entry form on the page")
+		}
+		var got []string
+		for _, m := range optionRE.FindAllStringSubmatch(form, -1) {
+			got = append(got, m[1])
+		}
+		var want []string
+		actor := kpi.Actor{Units: []string{unitScience}}
+		for _, ind := range f.cat.Indicators {
+			if actor.MaySubmitFor(ind) {
+				want = append(want, ind.Plan+"/"+ind.ID)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("indicators offered (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("another unit's indicator is refused", func(t *testing.T) {
+		p := c.post("/entry", url.Values{
+			"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {f.foreign.Plan + "/" + f.foreign.ID},
+			"period": {"2021"}, "value": {"3"},
+		})
+		wantStatus(t, "POST /entry foreign", p, http.StatusForbidden)
+		wantText(t, "POST /entry foreign", p, "无权报送", "未写入任何数据")
+		obs, err := f.store.Observations(context.Background(), f.foreign.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 0 {
+			t.Errorf("foreign indicator got figures: %v", obs)
+		}
+	})
+
+	t.Run("own indicator is stored with the token's name", func(t *testing.T) {
+		p := c.post("/entry", url.Values{
+			"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {f.own.Plan + "/" + f.own.ID},
+			"period": {"2021"}, "value": {"25"}, "note": {"网页填报测试"},
+		})
+		wantStatus(t, "POST /entry own", p, http.StatusOK)
+		wantText(t, "POST /entry own", p, `id="receipt"`, f.own.Name, "新增")
+		obs, err := f.store.Observations(context.Background(), f.own.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 1 {
+			t.Fatalf("figures of %s = %d, want 1", f.own.ID, len(obs))
+		}
+		got := []string{obs[0].Period.String(), obs[0].SubmittedBy, obs[0].Source, obs[0].Note}
+		want := []string{"2021", unitName, "web", "网页填报测试"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("stored figure (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("overview marks own indicators", func(t *testing.T) {
+		p := c.get("/")
+		wantText(t, "GET /", p, `href="/submit?indicator=`+url.QueryEscape(f.own.Plan+"/"+f.own.ID)+`#entry"`)
+		if strings.Contains(p.body, `href="/submit?indicator=`+url.QueryEscape(f.foreign.Plan+"/"+f.foreign.ID)) {
+			t.Errorf("overview offers to submit %s, which the unit may not", f.foreign.ID)
+		}
+	})
+}
+
+func TestEntryProblems(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	own := f.own.Plan + "/" + f.own.ID
+	tests := []struct {
+		name       string
+		form       url.Values
+		wantStatus int
+		wantText   []string
+	}{
+		{"no indicator chosen", url.Values{"period": {"2021"}, "value": {"3"}}, http.StatusUnprocessableEntity, []string{"请选择指标"}},
+		{"value not a number", url.Values{"indicator": {own}, "period": {"2021"}, "value": {"三十"}}, http.StatusUnprocessableEntity, []string{`id="problems"`, "三十"}},
+		{"bad period", url.Values{"indicator": {own}, "period": {"明年"}, "value": {"3"}}, http.StatusUnprocessableEntity, []string{`id="problems"`, "明年"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("csrf_token", c.csrf("/submit", "/entry"))
+			p := c.post("/entry", tt.form)
+			wantStatus(t, "POST /entry", p, tt.wantStatus)
+			wantText(t, "POST /entry", p, tt.wantText...)
+			// What the submitter typed stays in the form.
+			if v := tt.form.Get("value"); v != "" {
+				wantText(t, "POST /entry", p, `value="`+v+`"`)
+			}
+		})
+	}
+	obs, err := f.store.Observations(context.Background(), f.own.Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 0 {
+		t.Errorf("refused entries stored figures: %v", obs)
+	}
+}
+
+func TestUploadHTTP(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	post := func(csrf, name string, body []byte) page {
+		t.Helper()
+		r, ct := multipartFile(t, csrf, name, body)
+		req, err := http.NewRequest(http.MethodPost, f.server.URL+"/upload", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		return c.do(req)
+	}
+	t.Run("without CSRF token", func(t *testing.T) {
+		p := post("", "a.csv", []byte("x"))
+		wantStatus(t, "POST /upload", p, http.StatusForbidden)
+	})
+	t.Run("file over the limit", func(t *testing.T) {
+		small := newFixture(t, fixtureOptions{maxUpload: 1024})
+		sc := small.newClient(t)
+		sc.signIn(testSecrets[unitName])
+		r, ct := multipartFile(t, sc.csrf("/submit", "/upload"), "big.csv", bytes.Repeat([]byte("x"), 4096))
+		req, err := http.NewRequest(http.MethodPost, small.server.URL+"/upload", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		p := sc.do(req)
+		wantStatus(t, "POST /upload", p, http.StatusRequestEntityTooLarge)
+		wantText(t, "POST /upload", p, "文件超过了")
+	})
+	t.Run("no file chosen", func(t *testing.T) {
+		r, ct := multipartFile(t, c.csrf("/submit", "/upload"), "", nil)
+		req, err := http.NewRequest(http.MethodPost, f.server.URL+"/upload", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		p := c.do(req)
+		wantStatus(t, "POST /upload", p, http.StatusBadRequest)
+		wantText(t, "POST /upload", p, "请先点")
+	})
+	t.Run("empty file", func(t *testing.T) {
+		p := post(c.csrf("/submit", "/upload"), "a.xlsx", nil)
+		wantStatus(t, "POST /upload", p, http.StatusBadRequest)
+		wantText(t, "POST /upload", p, "文件是空的")
+	})
+	t.Run("good file", func(t *testing.T) {
+		p := post(c.csrf("/submit", "/upload"), "报表.xlsx", goodWorkbook(t, f, templateBytes(t, f)))
+		wantStatus(t, "POST /upload", p, http.StatusOK)
+		wantText(t, "POST /upload", p, `id="receipt"`, f.own.Name, "新增", "报表.xlsx")
+	})
+	t.Run("template filled in place, other rows left empty", func(t *testing.T) {
+		body := fillTemplate(t, templateBytes(t, f), f.own.ID, "2020", "19", true)
+		p := post(c.csrf("/submit", "/upload"), "模板原样填写.xlsx", body)
+		wantStatus(t, "POST /upload", p, http.StatusOK)
+		wantText(t, "POST /upload", p, `id="receipt"`, f.own.Name, "2020")
+	})
+	t.Run("bad file", func(t *testing.T) {
+		p := post(c.csrf("/submit", "/upload"), "错误.xlsx", badWorkbook(t, f, templateBytes(t, f)))
+		wantStatus(t, "POST /upload", p, http.StatusUnprocessableEntity)
+		wantText(t, "POST /upload", p, `id="problems"`, "未写入任何数据", "第 ")
+	})
+}
+
+func TestTemplateDownload(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	p := f.newClient(t).get("/template.xlsx")
+	wantStatus(t, "GET /template.xlsx", p, http.StatusOK)
+	if got, want := p.header.Get("Content-Type"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"; got != want {
+		t.Errorf("Content-Type = %q, want %q", got, want)
+	}
+	if got := p.header.Get("Content-Disposition"); !strings.HasPrefix(got, "attachment;") || !strings.Contains(got, ".xlsx") {
+		t.Errorf("Content-Disposition = %q, want an .xlsx attachment", got)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(p.body)))
+	if err != nil {
+		t.Fatalf("template is not an XLSX: %v", err)
+	}
+	defer x.Close()
+	if len(x.GetSheetList()) == 0 {
+		t.Errorf("template has no sheet")
+	}
+}
+
+func TestOverviewFilters(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	countRows := func(body string) int {
+		_, tbody, ok := strings.Cut(body, "<tbody>")
+		if !ok {
+			return 0
+		}
+		return strings.Count(tbody, "<tr data-ref=")
+	}
+	byTask := map[int]int{}
+	byUnit := 0
+	for _, ind := range f.cat.Indicators {
+		byTask[ind.Task]++
+		if ind.HasUnit(f.foreign.LeadUnits[0]) {
+			byUnit++
+		}
+	}
+	tests := []struct {
+		name  string
+		query string
+		want  int
+	}{
+		{"no filter", "", len(f.cat.Indicators)},
+		{"task 1", "?task=1", byTask[1]},
+		{"task 3", "?task=3", byTask[3]},
+		{"unit", "?unit=" + url.QueryEscape(f.foreign.LeadUnits[0]), byUnit},
+		{"status no data", "?status=no_data", len(f.cat.Indicators)},
+		{"status achieved", "?status=achieved", 0},
+		{"unknown task", "?task=99", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get("/" + tt.query)
+			wantStatus(t, "GET /"+tt.query, p, http.StatusOK)
+			if got := countRows(p.body); got != tt.want {
+				t.Errorf("rows shown = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIndicatorPage(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	ref := f.own.Plan + "/" + f.own.ID
+	for _, fig := range []struct{ period, value, note string }{
+		{"2020", "20", ""}, {"2021", "24", "初报"}, {"2021", "26", "更正"},
+	} {
+		p := c.post("/entry", url.Values{"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {ref}, "period": {fig.period}, "value": {fig.value}, "note": {fig.note}})
+		wantStatus(t, "POST /entry "+fig.period, p, http.StatusOK)
+	}
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		want       []string
+	}{
+		{"history and revisions", "/indicators/" + ref, http.StatusOK, []string{
+			f.own.Name, f.own.SourceText, "26 " + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "网页 web", unitName,
+		}},
+		{"unknown indicator", "/indicators/" + f.own.Plan + "/no_such", http.StatusNotFound, []string{"没有这个指标"}},
+		{"unknown plan", "/indicators/no-plan/" + f.own.ID, http.StatusNotFound, []string{"没有这个指标"}},
+		{"unknown page", "/nowhere", http.StatusNotFound, []string{"页面不存在"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get(tt.path)
+			wantStatus(t, tt.path, p, tt.wantStatus)
+			wantText(t, tt.path, p, tt.want...)
+		})
+	}
+}
