@@ -224,7 +224,11 @@ func TestBadSubmissions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := countAction(f.auditEntries(), "submission.reject")
 			e := wantError(t, f.postJSON("/api/v1/observations", token, tt.body), http.StatusBadRequest, kpi.EINVALID)
+			if got, want := countAction(f.auditEntries(), "submission.reject"), before+1; got != want {
+				t.Errorf("submission.reject audit entries = %d, want %d", got, want)
+			}
 			if len(e.Error.Problems) < tt.wantProblems {
 				t.Errorf("problems = %v, want at least %d", e.Error.Problems, tt.wantProblems)
 			}
@@ -259,19 +263,26 @@ func TestBodyLimit(t *testing.T) {
 		path string
 		body io.Reader
 		ct   string
+		// A declared length over the limit is refused before the token is
+		// looked at; a body found too long while reading is audited.
+		wantAudited int
 	}{
-		{"observations with length", "/api/v1/observations", strings.NewReader(big), "application/json"},
-		{"observations chunked", "/api/v1/observations", hideLength{strings.NewReader(big)}, "application/json"},
-		{"upload with length", "/api/v1/uploads?name=big.json", strings.NewReader(big), "application/json"},
-		{"upload chunked", "/api/v1/uploads?name=big.json", hideLength{strings.NewReader(big)}, "application/json"},
-		{"multipart chunked", "/api/v1/uploads", hideLength{strings.NewReader(multipartBody("big.json", big))}, multipartContentType},
+		{"observations with length", "/api/v1/observations", strings.NewReader(big), "application/json", 0},
+		{"observations chunked", "/api/v1/observations", hideLength{strings.NewReader(big)}, "application/json", 1},
+		{"upload with length", "/api/v1/uploads?name=big.json", strings.NewReader(big), "application/json", 0},
+		{"upload chunked", "/api/v1/uploads?name=big.json", hideLength{strings.NewReader(big)}, "application/json", 1},
+		{"multipart chunked", "/api/v1/uploads", hideLength{strings.NewReader(multipartBody("big.json", big))}, multipartContentType, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := countAction(f.auditEntries(), "submission.reject")
 			resp := f.do(http.MethodPost, tt.path, testSecrets["tjj"], tt.body, "Content-Type", tt.ct)
 			e := wantError(t, resp, http.StatusRequestEntityTooLarge, "too_large")
 			if !strings.Contains(e.Error.Message, "1024") {
 				t.Errorf("message %q does not state the limit 1024", e.Error.Message)
+			}
+			if got, want := countAction(f.auditEntries(), "submission.reject"), before+tt.wantAudited; got != want {
+				t.Errorf("submission.reject audit entries = %d, want %d", got, want)
 			}
 		})
 	}

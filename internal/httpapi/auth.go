@@ -17,8 +17,11 @@ import (
 // the basic auth of a web config file.
 const TokenHeader = "X-Kpimon-Token"
 
-// ActionAccessDenied is the audit action of a refused credential.
-const ActionAccessDenied = "access.denied"
+// Audit actions of refused requests.
+const (
+	ActionAccessDenied     = "access.denied"     // a missing, unknown or revoked token
+	ActionSubmissionReject = "submission.reject" // a write that could not be read
+)
 
 // Authenticate returns the actor a token secret stands for. A missing,
 // unknown or revoked secret is an EUNAUTHORIZED error, and is recorded in

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -27,13 +28,12 @@ func handleObservationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
 		req, err := decode[observationsRequest](r)
-		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+		if err == nil && len(req.Rows) == 0 {
+			err = kpi.Errorf(kpi.EINVALID,
+				`没有数据行 / no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
 		}
-		if len(req.Rows) == 0 {
-			writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID,
-				`没有数据行 / no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`))
+		if err != nil {
+			refuse(w, r, d, actor, "", err)
 			return
 		}
 		for i := range req.Rows {
@@ -48,6 +48,20 @@ func handleObservationsPost(d Deps) http.Handler {
 		}
 		respond(w, r, d.Logger, receiptStatus(res), res)
 	})
+}
+
+// refuse answers a write that never reached the ingester (unreadable,
+// empty, too large) and records it in the audit log like the ingester's
+// own refusals.
+func refuse(w http.ResponseWriter, r *http.Request, d Deps, actor kpi.Actor, file string, err error) {
+	if code := kpi.ErrorCode(err); code == kpi.EINVALID || code == codeTooLarge {
+		entry := kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote,
+			Action: ActionSubmissionReject, Object: file, Detail: r.Method + " " + r.URL.Path + ": " + err.Error()}
+		if aerr := d.Store.AppendAudit(r.Context(), entry); aerr != nil {
+			d.Logger.ErrorContext(r.Context(), "audit a refused submission", "path", r.URL.Path, "err", aerr)
+		}
+	}
+	writeError(w, r, d.Logger, err)
 }
 
 // receiptStatus is 201 when the submission stored anything new, 200 when

@@ -23,7 +23,7 @@ func handleUploadsPost(d Deps) http.Handler {
 		actor, _ := actorFrom(r.Context())
 		u, err := readUpload(r, d.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
+			refuse(w, r, d, actor, u.Name, err)
 			return
 		}
 		u.Actor = actor
