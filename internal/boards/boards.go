@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -75,8 +77,7 @@ func WriteDir(dir string) error {
 }
 
 // ExportedMetrics lists the metric names kpimon exports (DESIGN.md) that a
-// board may query. A histogram's _bucket, _sum and _count series count as
-// its name.
+// board may query. A histogram's series are named by MetricFamily.
 func ExportedMetrics() []string {
 	return []string{
 		"kpi_indicator_info",
@@ -135,4 +136,19 @@ func overdueMapping() []ValueMapping {
 		"0": {Text: "按时", Color: "green", Index: 0},
 		"1": {Text: "逾期未报", Color: "red", Index: 1},
 	}}}
+}
+
+// histograms lists the ExportedMetrics that are histograms.
+func histograms() []string { return []string{"kpi_ingest_duration_seconds"} }
+
+// MetricFamily returns the family a series name belongs to: a histogram's
+// name_bucket, name_sum and name_count series belong to name; other names
+// are their own family.
+func MetricFamily(name string) string {
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok && slices.Contains(histograms(), base) {
+			return base
+		}
+	}
+	return name
 }

@@ -352,12 +352,28 @@ func TestMetricNames(t *testing.T) {
 					t.Errorf("%s selects no metric", expr)
 				}
 				for _, m := range used {
-					if !known[m] {
+					if !known[MetricFamily(m)] {
 						t.Errorf("%s: metric %s is not one kpimon exports (DESIGN.md)", expr, m)
 					}
 				}
 			})
 		}
+	}
+}
+
+func TestMetricFamily(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"kpi_ingest_duration_seconds_bucket", "kpi_ingest_duration_seconds"},
+		{"kpi_ingest_duration_seconds_sum", "kpi_ingest_duration_seconds"},
+		{"kpi_ingest_runs_total", "kpi_ingest_runs_total"},
+		{"kpi_gap_count", "kpi_gap_count"}, // kpi_gap is no histogram
+		{"up_count", "up_count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MetricFamily(tc.name); got != tc.want {
+				t.Errorf("MetricFamily(%q) = %q, want %q", tc.name, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -387,6 +403,7 @@ func TestMetricsUsed(t *testing.T) {
 		{"selectors", `sum by (a) (kpi_gap{plan="x"} * on(plan) group_left() kpi_target{plan="x"})`, []string{"kpi_gap", "kpi_target"}},
 		{"label_values", `label_values(kpi_indicator_info, plan)`, []string{"kpi_indicator_info"}},
 		{"foreign", `up{job="x"} or vector(0)`, []string{"up"}},
+		{"histogram", `histogram_quantile(0.9, sum by (le) (kpi_ingest_duration_seconds_bucket{a="b"}))`, []string{"kpi_ingest_duration_seconds_bucket"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, MetricsUsed(tc.expr)); diff != "" {

@@ -176,12 +176,12 @@ scrape_configs:
 		for _, d := range All() {
 			for _, q := range Queries(d) {
 				for _, m := range MetricsUsed(q.Expr) {
-					used[m] = true
+					used[MetricFamily(m)] = true
 				}
 			}
 			for _, v := range d.Templating.List {
 				for _, m := range MetricsUsed(v.Query) {
-					used[m] = true
+					used[MetricFamily(m)] = true
 				}
 			}
 		}

@@ -26,9 +26,7 @@ func Reporting() Dashboard {
 			"none", at(12, 4, 12, 8),
 			series("A", fmt.Sprintf("sum by (source, result) (increase(kpi_ingest_rows_total{%s}[$__rate_interval]))", src), "{{source}} · {{result}}")),
 		sourceTable(at(0, 12, 16, 8), src),
-		timeseries("处理耗时", "各来源最近一次报送批次的处理耗时。Duration of the latest ingest run per source.",
-			"s", at(16, 12, 8, 8),
-			series("A", fmt.Sprintf("max by (source) (kpi_ingest_duration_seconds{%s})", src), "{{source}}")),
+		durationGauge(at(16, 12, 8, 8), src),
 		overdueByUnit(at(0, 20, 10, 10)),
 		overdueTable("逾期未报送明细", "报送期限已过、仍未报送数据的指标，牵头单位和应报送日期。Overdue reports.", at(10, 20, 14, 10)),
 	}
@@ -70,5 +68,18 @@ func overdueByUnit(pos GridPos) Panel {
 	p.FieldConfig.Defaults.Decimals = ptr(0)
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "red", Value: ptr(1.0)}}
+	return p
+}
+
+// durationGauge shows how long a submission takes to parse, check and
+// store, per source: the mean and the 90th percentile since kpimon started
+// (submissions are too rare for a rate over minutes to say much).
+func durationGauge(pos GridPos, src string) Panel {
+	p := bargauge("处理耗时", "kpimon 启动以来各来源每批报送的平均处理耗时和 90% 分位耗时（解析、校验、入库）。Mean and 90th percentile time per submission since kpimon started.", "s", pos,
+		instantSeries("A", fmt.Sprintf("sum by (source) (kpi_ingest_duration_seconds_sum{%s}) / sum by (source) (kpi_ingest_duration_seconds_count{%s})", src, src), "{{source}} 平均"))
+	p.Targets = append(p.Targets, instantSeries("B",
+		fmt.Sprintf("histogram_quantile(0.9, sum by (source, le) (kpi_ingest_duration_seconds_bucket{%s}))", src), "{{source}} 90% 分位"))
+	p.FieldConfig.Defaults.Min = ptr(0.0)
+	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "orange", Value: ptr(10.0)}, {Color: "red", Value: ptr(30.0)}}
 	return p
 }
