@@ -135,6 +135,19 @@ func TestSignIn(t *testing.T) {
 			}
 			home := c.get("/")
 			wantText(t, "GET / after sign-in", home, "已登录："+unitName, "退出 Sign out")
+			entries, err := f.store.Audit(context.Background(), kpi.AuditFilter{Object: unitName})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range entries {
+				if e.Actor == unitName {
+					actions = append(actions, e.Action)
+				}
+			}
+			if diff := cmp.Diff([]string{"web.signin"}, actions); diff != "" {
+				t.Errorf("audit of %s (-want +got):\n%s", unitName, diff)
+			}
 		})
 	}
 }
