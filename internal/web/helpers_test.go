@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -50,6 +51,8 @@ type fixture struct {
 type fixtureOptions struct {
 	secureCookies bool
 	maxUpload     int64
+	// extra indicators, copies of the first one led by 区科工信局
+	extraIndicators int
 }
 
 // newFixture serves the page over a real bbolt store with the embedded
@@ -65,6 +68,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatalf("load default catalog: %v", err)
+	}
+	for i := range o.extraIndicators {
+		ind := cat.Indicators[0]
+		ind.ID = fmt.Sprintf("%s_copy%04d", ind.ID, i)
+		cat.Indicators = append(cat.Indicators, ind)
 	}
 	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
 		t.Fatalf("sync catalog: %v", err)

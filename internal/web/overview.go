@@ -21,7 +21,12 @@ type overviewPage struct {
 	Counts   []statusCount
 	Rows     []indicatorRow
 	Total    int
+	Matched  int // indicators the filter matches; Rows may hold fewer
 }
+
+// maxOverviewRows bounds the table: a national catalog has far more
+// indicators than a page can usefully show, and the filters narrow it.
+const maxOverviewRows = 500
 
 type overviewFilter struct {
 	Plan   string
@@ -94,7 +99,10 @@ func (s *server) handleOverview() http.Handler {
 				continue
 			}
 			counts[st.Evaluation.Status]++
-			p.Rows = append(p.Rows, newIndicatorRow(st, v))
+			p.Matched++
+			if len(p.Rows) < maxOverviewRows {
+				p.Rows = append(p.Rows, newIndicatorRow(st, v))
+			}
 		}
 		for _, status := range kpi.Statuses {
 			if n := counts[status]; n > 0 {

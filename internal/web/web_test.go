@@ -477,6 +477,38 @@ func TestOverviewFilters(t *testing.T) {
 	}
 }
 
+func TestOverviewTruncatesLongLists(t *testing.T) {
+	f := newFixture(t, fixtureOptions{extraIndicators: 500})
+	c := f.newClient(t)
+	task3 := 0
+	for _, ind := range f.cat.Indicators {
+		if ind.Task == 3 {
+			task3++
+		}
+	}
+	tests := []struct {
+		name          string
+		query         string
+		wantRows      int
+		wantTruncated bool
+	}{
+		{"everything", "", 500, true},
+		{"narrowed by task", "?task=3", task3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get("/" + tt.query)
+			wantStatus(t, "GET /"+tt.query, p, http.StatusOK)
+			if got := strings.Count(p.body, "<tr data-ref="); got != tt.wantRows {
+				t.Errorf("rows shown = %d, want %d", got, tt.wantRows)
+			}
+			if got := strings.Contains(p.body, `id="truncated"`); got != tt.wantTruncated {
+				t.Errorf("truncation notice shown = %v, want %v", got, tt.wantTruncated)
+			}
+		})
+	}
+}
+
 func TestIndicatorPage(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	c := f.newClient(t)
