@@ -46,6 +46,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 				"提交数据需要先用本单位的令牌登录。登录后请重新提交。")
 			return
 		}
+		r = r.WithContext(withViewer(r.Context(), v)) // error pages show who is signed in
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxUpload+1<<20)
 		if err := parseForm(r, s.maxUpload); err != nil {
 			var tooBig *http.MaxBytesError
@@ -64,7 +65,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 				"这个表单的安全校验码缺失或已过期（例如重新登录之后）。请刷新页面后重新提交。")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(withViewer(r.Context(), v)))
+		next.ServeHTTP(w, r)
 	})
 }
 
