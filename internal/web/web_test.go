@@ -80,6 +80,34 @@ func TestPublicPagesNeedNoSignIn(t *testing.T) {
 	}
 }
 
+func TestStaticAssets(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		wantType   string
+	}{
+		{"stylesheet", "/static/style.css", http.StatusOK, "text/css; charset=utf-8"},
+		{"missing asset", "/static/nope.js", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get(tt.path)
+			wantStatus(t, tt.path, p, tt.wantStatus)
+			if tt.wantType != "" {
+				if got := p.header.Get("Content-Type"); got != tt.wantType {
+					t.Errorf("Content-Type = %q, want %q", got, tt.wantType)
+				}
+				if got := p.header.Get("X-Content-Type-Options"); got != "nosniff" {
+					t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+				}
+			}
+		})
+	}
+}
+
 func TestSignIn(t *testing.T) {
 	tests := []struct {
 		name       string
