@@ -63,6 +63,12 @@ func TestComposeConfig(t *testing.T) {
 	if err != nil {
 		skipUnlessCI(t, "docker-compose not installed (apt-get install docker-compose)")
 	}
+	// An empty env file, so an operator's .env in the checkout does not
+	// change what the test sees.
+	envFile := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(envFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -73,10 +79,10 @@ func TestComposeConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "-f", "docker-compose.yml", "config", "-q")
+			cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config", "-q")
 			cmd.Dir = repoRoot
 			// A test value: the real password lives in an uncommitted .env.
-			cmd.Env = append(os.Environ(), append(tc.env, "GRAFANA_ADMIN_PASSWORD=test-only")...)
+			cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), append(tc.env, "GRAFANA_ADMIN_PASSWORD=test-only")...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Run(); err != nil {
@@ -87,7 +93,7 @@ func TestComposeConfig(t *testing.T) {
 	t.Run("password required", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "-f", "docker-compose.yml", "config", "-q")
+		cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config", "-q")
 		cmd.Dir = repoRoot
 		cmd.Env = withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD")
 		if out, err := cmd.CombinedOutput(); err == nil {
