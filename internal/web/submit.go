@@ -261,12 +261,18 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		status = http.StatusUnprocessableEntity
 		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message}
 		for _, pr := range kerr.Problems {
+			if name == entryFileName {
+				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
+			}
 			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr, byID))
 		}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
 		status = http.StatusForbidden
 		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message}
 		for _, pr := range kerr.Problems {
+			if name == entryFileName {
+				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
+			}
 			p.Refusal.Problems = append(p.Refusal.Problems, newProblemRow(pr, byID))
 		}
 	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):

@@ -362,6 +362,9 @@ func TestEntryProblems(t *testing.T) {
 			p := c.post("/entry", tt.form)
 			wantStatus(t, "POST /entry", p, tt.wantStatus)
 			wantText(t, "POST /entry", p, tt.wantText...)
+			if strings.Contains(p.body, "第 1 行") {
+				t.Errorf("problems of a typed-in figure point at a file row")
+			}
 			// What the submitter typed stays in the form.
 			if v := tt.form.Get("value"); v != "" {
 				wantText(t, "POST /entry", p, `value="`+v+`"`)
