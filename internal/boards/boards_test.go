@@ -121,6 +121,19 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 				if p.FieldConfig.Defaults.Unit == "" {
 					t.Errorf("%s: fieldConfig.defaults.unit is empty", name)
 				}
+				units := []string{p.FieldConfig.Defaults.Unit}
+				for _, o := range p.FieldConfig.Overrides {
+					for _, prop := range o.Properties {
+						if prop.ID == "unit" {
+							units = append(units, fmt.Sprint(prop.Value))
+						}
+					}
+				}
+				for _, u := range units {
+					if known := grafanaUnits(); !known[u] {
+						t.Errorf("%s: unit %q is not one of Grafana's unit ids the boards use (%v)", name, u, known)
+					}
+				}
 				if p.Datasource == nil || *p.Datasource != (DatasourceRef{Type: "prometheus", UID: DatasourceVar}) {
 					t.Errorf("%s: datasource %+v, want prometheus %s", name, p.Datasource, DatasourceVar)
 				}
@@ -161,6 +174,12 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 	if diff := cmp.Diff([]string{UIDIndicator, UIDOverview, UIDReporting, UIDUnit}, uids); diff != "" {
 		t.Errorf("board uids (-want +got):\n%s", diff)
 	}
+}
+
+// grafanaUnits are the Grafana unit ids the boards may use, spelled as
+// Grafana spells them (a typo would show raw numbers).
+func grafanaUnits() map[string]bool {
+	return map[string]bool{"none": true, "short": true, "percentunit": true, "s": true, "dateTimeAsIsoNoDateIfToday": true}
 }
 
 func overlap(a, b GridPos) bool {
