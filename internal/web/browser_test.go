@@ -345,6 +345,7 @@ func TestBrowserSubmitFlow(t *testing.T) {
 			t.Errorf("location = %q, want %q", got, want)
 		}
 		b.wantText("#indicators", f.foreign.Name)
+		b.screenshotViewport("overview-filtered")
 	})
 
 	step("overview and indicator page on a phone", func(t *testing.T) {

@@ -439,6 +439,19 @@ func TestUploadHTTP(t *testing.T) {
 		wantStatus(t, "POST /upload", p, http.StatusOK)
 		wantText(t, "POST /upload", p, `id="receipt"`, f.own.Name, "2020")
 	})
+	t.Run("file naming another unit's indicator", func(t *testing.T) {
+		body := fillTemplate(t, templateBytes(t, f), f.foreign.ID, "2021", "3", false)
+		p := post(c.csrf("/submit", "/upload"), "别的单位.xlsx", body)
+		wantStatus(t, "POST /upload", p, http.StatusForbidden)
+		wantText(t, "POST /upload", p, "无权报送", f.foreign.Name, "未写入任何数据")
+		obs, err := f.store.Observations(context.Background(), f.foreign.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs) != 0 {
+			t.Errorf("foreign indicator got figures: %v", obs)
+		}
+	})
 	t.Run("bad file", func(t *testing.T) {
 		p := post(c.csrf("/submit", "/upload"), "错误.xlsx", badWorkbook(t, f, templateBytes(t, f)))
 		wantStatus(t, "POST /upload", p, http.StatusUnprocessableEntity)
