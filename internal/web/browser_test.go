@@ -295,7 +295,7 @@ func TestBrowserSubmitFlow(t *testing.T) {
 	}
 
 	step("upload a good file and see the receipt", func(t *testing.T) {
-		if got := upload(t, "高新技术企业-2021.xlsx", goodWorkbook(t, f, template)); got != http.StatusOK {
+		if got := upload(t, "高新技术企业-2021.xlsx", goodWorkbook(t, f, template, true)); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}
 		b.wantText("#receipt", "报送成功", "高新技术企业-2021.xlsx", f.own.Name, "2021", goodValue+" "+f.own.Unit, "新增")
@@ -303,10 +303,10 @@ func TestBrowserSubmitFlow(t *testing.T) {
 	})
 
 	step("upload a bad file and see every problem", func(t *testing.T) {
-		if got := upload(t, "有错误.xlsx", badWorkbook(t, f, template)); got != http.StatusUnprocessableEntity {
+		if got := upload(t, "有错误.xlsx", badWorkbook(t, f, template, true)); got != http.StatusUnprocessableEntity {
 			t.Errorf("status = %d, want %d", got, http.StatusUnprocessableEntity)
 		}
-		bad := badCell(t, f, template)
+		bad := badCell(t, f, template, true)
 		b.wantText("#problems", "未写入任何数据", "有错误.xlsx",
 			fmt.Sprintf("第 %d 行", bad.row), bad.column+" 列", badValue)
 		b.screenshot("upload-problems")

@@ -429,7 +429,7 @@ func TestUploadHTTP(t *testing.T) {
 		wantText(t, "POST /upload", p, "文件是空的")
 	})
 	t.Run("good file", func(t *testing.T) {
-		p := post(c.csrf("/submit", "/upload"), "报表.xlsx", goodWorkbook(t, f, templateBytes(t, f)))
+		p := post(c.csrf("/submit", "/upload"), "报表.xlsx", goodWorkbook(t, f, templateBytes(t, f), false))
 		wantStatus(t, "POST /upload", p, http.StatusOK)
 		wantText(t, "POST /upload", p, `id="receipt"`, f.own.Name, "新增", "报表.xlsx")
 	})
@@ -453,7 +453,7 @@ func TestUploadHTTP(t *testing.T) {
 		}
 	})
 	t.Run("bad file", func(t *testing.T) {
-		p := post(c.csrf("/submit", "/upload"), "错误.xlsx", badWorkbook(t, f, templateBytes(t, f)))
+		p := post(c.csrf("/submit", "/upload"), "错误.xlsx", badWorkbook(t, f, templateBytes(t, f), false))
 		wantStatus(t, "POST /upload", p, http.StatusUnprocessableEntity)
 		wantText(t, "POST /upload", p, `id="problems"`, "未写入任何数据", "第 ")
 	})

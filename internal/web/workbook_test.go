@@ -125,20 +125,21 @@ func keepOnly(t *testing.T, x *excelize.File, p, v cell) (cell, cell) {
 	return p, v
 }
 
-// goodWorkbook is the template with the own indicator's 2021 figure filled in.
-func goodWorkbook(t *testing.T, f *fixture, template []byte) []byte {
+// goodWorkbook is the template with the own indicator's 2021 figure filled
+// in; inPlace leaves the other rows as they are, else they are deleted.
+func goodWorkbook(t *testing.T, f *fixture, template []byte, inPlace bool) []byte {
 	t.Helper()
-	return fillTemplate(t, template, f.own.ID, "2021", goodValue, false)
+	return fillTemplate(t, template, f.own.ID, "2021", goodValue, inPlace)
 }
 
 // badWorkbook is the template with words where the figure should be.
-func badWorkbook(t *testing.T, f *fixture, template []byte) []byte {
+func badWorkbook(t *testing.T, f *fixture, template []byte, inPlace bool) []byte {
 	t.Helper()
-	return fillTemplate(t, template, f.own.ID, "2021", badValue, false)
+	return fillTemplate(t, template, f.own.ID, "2021", badValue, inPlace)
 }
 
 // badCell is where badWorkbook's mistake is.
-func badCell(t *testing.T, f *fixture, template []byte) cell {
+func badCell(t *testing.T, f *fixture, template []byte, inPlace bool) cell {
 	t.Helper()
 	x, err := excelize.OpenReader(bytes.NewReader(template))
 	if err != nil {
@@ -146,6 +147,8 @@ func badCell(t *testing.T, f *fixture, template []byte) cell {
 	}
 	defer x.Close()
 	p, v := templateLayout(t, x, f.own.ID)
-	_, v = keepOnly(t, x, p, v)
+	if !inPlace {
+		_, v = keepOnly(t, x, p, v)
+	}
 	return v
 }
