@@ -52,14 +52,17 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 	p := table(title, desc, pos,
 		instant("A", scoped(`kpi_indicator_info{plan=~"$plan"}`)),
 		instant("B", scoped(`max by (plan, indicator) (kpi_target{plan=~"$plan"})`)),
-		instant("C", scoped(`max by (plan, indicator) (kpi_actual{plan=~"$plan"})`)),
-		instant("D", scoped(`max by (plan, indicator) (kpi_last_observation_timestamp_seconds{plan=~"$plan"}) * 1000`)),
+		// by period and by source: the columns 报告期 and 来源 appear when the
+		// collector labels the latest actual with its period and the last
+		// submission with its source; until then they stay away.
+		instant("C", scoped(`max by (plan, indicator, period) (kpi_actual{plan=~"$plan"})`)),
+		instant("D", scoped(`max by (plan, indicator, source) (kpi_last_observation_timestamp_seconds{plan=~"$plan"}) * 1000`)),
 		instant("E", scoped(`max by (plan, indicator) (kpi_gap{plan=~"$plan"})`)),
 		instant("F", scoped(`max by (plan, indicator) (kpi_progress_ratio{plan=~"$plan"})`)),
 		instant("G", scoped(`max by (plan, indicator, status) (kpi_status{plan=~"$plan"} == 1)`)),
 	)
 	p.Transformations = mergeAndOrder(
-		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "Value #D", "Value #E", "Value #F", "status", "deadline", "plan", "indicator"},
+		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "period", "Value #D", "source", "Value #E", "Value #F", "status", "deadline", "plan", "indicator"},
 		"Time", "__name__", "name_en", "kind", "Value #A", "Value #G")
 	p.FieldConfig.Overrides = []Override{
 		column("task", "任务"),
@@ -68,7 +71,9 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 		column("unit", "单位"),
 		column("Value #B", "目标值"),
 		column("Value #C", "最新实际值"),
+		column("period", "报告期"),
 		column("Value #D", "最近报送", unitProp("dateTimeAsIsoNoDateIfToday")),
+		column("source", "来源"),
 		column("Value #E", "差距", Property{ID: "decimals", Value: 2}),
 		column("Value #F", "完成进度", progressCell()...),
 		column("status", "状态", mappingsProp(statusMapping()), cellColorBackground()),
