@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -513,5 +514,46 @@ func TestSampleCatalog(t *testing.T) {
 		if ids[r["plan"]+"/"+r["indicator"]] {
 			t.Errorf("bad figure for %s/%s: the indicator exists, so it would not be rejected", r["plan"], r["indicator"])
 		}
+	}
+}
+
+// TestAlertLinks checks the board links in the alert rules of prometheus/
+// name a board and variables it has.
+func TestAlertLinks(t *testing.T) {
+	vars := map[string]map[string]bool{}
+	for _, d := range All() {
+		vars[d.UID] = map[string]bool{}
+		for _, v := range d.Templating.List {
+			vars[d.UID][v.Name] = true
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(repoRoot, "prometheus", "rules", "*.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`/d/([\w-]+)(?:/[\w-]*)?(\?[^'"\s]*)?`)
+	links := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			links++
+			uid, query := m[1], strings.TrimPrefix(m[2], "?")
+			if vars[uid] == nil {
+				t.Errorf("%s links to board %q, which does not exist (boards: %s, %s, %s, %s)", filepath.Base(f), uid, UIDOverview, UIDUnit, UIDIndicator, UIDReporting)
+				continue
+			}
+			for _, kv := range strings.Split(query, "&") {
+				name, _, _ := strings.Cut(kv, "=")
+				if v, ok := strings.CutPrefix(name, "var-"); ok && !vars[uid][v] {
+					t.Errorf("%s links to board %s with %s, which it does not define", filepath.Base(f), uid, name)
+				}
+			}
+		}
+	}
+	if len(files) > 0 && links == 0 {
+		t.Errorf("the alert rules %v link to no board; alerts should carry a link to the indicator's board", files)
 	}
 }
