@@ -42,9 +42,8 @@ type browserSession struct {
 	n     int
 }
 
-func newBrowser(t *testing.T, f *fixture) *browserSession {
+func newBrowser(t *testing.T, f *fixture, path string) *browserSession {
 	t.Helper()
-	path := chromiumPath(t)
 	profile := t.TempDir()
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
@@ -189,8 +188,9 @@ func (b *browserSession) noHorizontalScroll(what string) {
 // bad one, enter a figure by hand, look at the list on desktop and phone,
 // sign out. Each step leaves a screenshot.
 func TestBrowserSubmitFlow(t *testing.T) {
+	path := chromiumPath(t) // before any work, so a skip is quick
 	f := newFixture(t, fixtureOptions{})
-	b := newBrowser(t, f)
+	b := newBrowser(t, f, path)
 	base := f.server.URL
 	ownRef := f.own.Plan + "/" + f.own.ID
 
