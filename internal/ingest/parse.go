@@ -88,7 +88,7 @@ func parseHeader(cells []string, xlsx bool) (header, bool) {
 	return h, ok
 }
 
-// row turns cells into a row; it reports false for a row with nothing in it.
+// row turns cells into a row; it reports false for a row with no figure in it.
 func (h header) row(cells []string, line int, sheet string) (row, bool) {
 	r := row{Row: kpi.Row{Line: line, Sheet: sheet}}
 	any := false
@@ -130,6 +130,11 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 		case f == fieldIndicator && r.colIndicator == "":
 			r.colIndicator = h.labels[i]
 		}
+	}
+	// A row with neither period nor value is not a figure: the template
+	// lists every indicator and a unit fills in only its own rows.
+	if r.Period == "" && r.Value == "" {
+		return r, false
 	}
 	return r, any
 }

@@ -30,12 +30,11 @@ func ParseNumber(s string) (float64, error) {
 
 // parseNumber also says whether the text carried a percent sign.
 func parseNumber(s string) (v float64, percent bool, err error) {
-	// Fast path: plain ASCII numbers, what machines write.
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return 0, false, ErrNotFinite
+	// Fast path: plain decimal numbers, what machines write.
+	if plainDecimal(s) {
+		if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(v, 0) {
+			return v, false, nil
 		}
-		return v, false, nil
 	}
 	t := normalise(s)
 	if t == "" {
@@ -62,6 +61,22 @@ func parseNumber(s string) (v float64, percent bool, err error) {
 		return 0, percent, ErrNotFinite
 	}
 	return v, percent, nil
+}
+
+// plainDecimal reports whether s is digits with an optional sign, point and
+// exponent: no hex, no underscores, no words like NaN.
+func plainDecimal(s string) bool {
+	digits := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E':
+		default:
+			return false
+		}
+	}
+	return digits && s[0] != 'e' && s[0] != 'E'
 }
 
 // normalise folds full-width characters to their narrow forms, maps the

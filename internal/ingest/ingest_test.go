@@ -1,0 +1,366 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/yanfeng/kpimon/internal/boltstore"
+	"github.com/yanfeng/kpimon/internal/ingest"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+var now = time.Date(2022, 6, 1, 0, 0, 0, 0, kpi.China)
+
+var catalog = kpi.Catalog{
+	Plans: []kpi.Plan{{ID: "yf", Title: "雁峰区", Region: "雁峰区", Source: "test", StartYear: 2019, EndYear: 2022}},
+	Indicators: []kpi.Indicator{
+		{ID: "high_tech_enterprises", Plan: "yf", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局"}, CoUnits: []string{"区统计局"},
+			Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2022, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel, SourceText: "s"},
+		{ID: "rd_spending_share_gdp", Plan: "yf", Name: "全社会R&D经费支出占地区GDP比重", Task: 6, LeadUnits: []string{"区科工信局"},
+			Unit: "%", Kind: kpi.KindAtLeast, Target: 2.51, Deadline: 2022, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel, SourceText: "s"},
+		{ID: "disposable_income_per_capita", Plan: "yf", Name: "居民人均可支配收入", Task: 2, LeadUnits: []string{"区发改局", "区人社局"},
+			Unit: "元", Kind: kpi.KindAtLeast, Target: 44700, Deadline: 2022, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel, SourceText: "s"},
+		{ID: "safe_yanfeng", Plan: "yf", Name: "平安雁峰建设", Task: 6, LeadUnits: []string{"区委政法委"},
+			Unit: "项", Kind: kpi.KindMilestone, Target: 1, Deadline: 2022, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel, SourceText: "s"},
+		{ID: "patent_grants_q", Plan: "yf", Name: "专利授权量（季度）", Task: 3, LeadUnits: []string{"区市场监管局"},
+			Unit: "件", Kind: kpi.KindIncrease, Deadline: 2022, Frequency: kpi.Quarterly, DueDays: 30, Measure: kpi.MeasureLevel, SourceText: "s"},
+	},
+}
+
+var operator = kpi.Actor{Name: "tjj", All: true, Remote: "test"}
+
+type fixture struct {
+	store kpi.Store
+	ing   *ingest.Ingester
+	reg   *prometheus.Registry
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.SyncCatalog(context.Background(), catalog, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{store: st, ing: ing, reg: reg}
+}
+
+func (f *fixture) latest(t *testing.T) map[kpi.Ref][]kpi.Observation {
+	t.Helper()
+	l, err := f.store.Latest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (f *fixture) value(t *testing.T, id string, p kpi.Period) (float64, bool) {
+	t.Helper()
+	for _, o := range f.latest(t)[kpi.Ref{Plan: "yf", ID: id}] {
+		if o.Period == p {
+			return o.Value, true
+		}
+	}
+	return 0, false
+}
+
+func TestIngestFormats(t *testing.T) {
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String("指标编号,报告期,实际值,单位,备注\nhigh_tech_enterprises,2021年,28,家,统计公报\n居民人均可支配收入,2021,\"41,200\",元,\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		up    kpi.Upload
+		wants map[string]float64 // indicator → 2021 value
+	}{
+		{"GBK CSV with Chinese headers", kpi.Upload{Name: "2021年报.csv", Body: []byte(gbk)},
+			map[string]float64{"high_tech_enterprises": 28, "disposable_income_per_capita": 41200}},
+		{"UTF-8 CSV with BOM and English headers", kpi.Upload{Name: "2021.csv", Body: append([]byte{0xEF, 0xBB, 0xBF}, "indicator,period,value,extra\nrd_spending_share_gdp, 2021 ,2.1%,x\nsafe_yanfeng,2021,完成,\n"...)},
+			map[string]float64{"rd_spending_share_gdp": 2.1, "safe_yanfeng": 1}},
+		{"JSON array with numbers", kpi.Upload{Name: "2021.json", Body: []byte(`[{"indicator":"high_tech_enterprises","period":2021,"value":29},{"indicator":"高新技术企业","period":"2020","value":"25"}]`)},
+			map[string]float64{"high_tech_enterprises": 29}},
+		{"full-width digits, no extension", kpi.Upload{Name: "upload", ContentType: "text/csv", Body: []byte("指标名称,报告期,实际值\n居民人均可支配收入,２０２１年,４４，７００\n")},
+			map[string]float64{"disposable_income_per_capita": 44700}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			tt.up.Actor, tt.up.Source = operator, "upload"
+			res, err := f.ing.Ingest(context.Background(), tt.up)
+			if err != nil {
+				t.Fatalf("Ingest: %v", err)
+			}
+			if res.Added == 0 {
+				t.Fatalf("Ingest added nothing: %+v", res)
+			}
+			for id, want := range tt.wants {
+				got, ok := f.value(t, id, kpi.YearPeriod(2021))
+				if !ok || got != want {
+					t.Errorf("%s 2021 = %v (stored %v), want %v", id, got, ok, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplateRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	if err := f.ing.WriteTemplate(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows(ingest.TemplateSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(catalog.Indicators)+1 {
+		t.Fatalf("template has %d rows, want a header and %d indicators", len(rows), len(catalog.Indicators))
+	}
+	// Fill two rows the way a submitter does: period and value only.
+	for i, r := range rows[1:] {
+		switch r[1] {
+		case "high_tech_enterprises":
+			x.SetCellValue(ingest.TemplateSheet, cell(8, i+2), "2021年")
+			x.SetCellValue(ingest.TemplateSheet, cell(9, i+2), 27)
+		case "rd_spending_share_gdp":
+			x.SetCellValue(ingest.TemplateSheet, cell(8, i+2), "2021")
+			x.SetCellValue(ingest.TemplateSheet, cell(9, i+2), "2.3")
+		}
+	}
+	var filled bytes.Buffer
+	if _, err := x.WriteTo(&filled); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "模板.xlsx", Body: filled.Bytes(), Actor: operator, Source: "upload"})
+	if err != nil {
+		t.Fatalf("Ingest filled template: %v", err)
+	}
+	if res.Added != 2 {
+		t.Errorf("added %d, want 2 (empty rows skipped)", res.Added)
+	}
+	if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 27 {
+		t.Errorf("high_tech_enterprises 2021 = %v, want 27", v)
+	}
+}
+
+func cell(col, row int) string {
+	c, _ := excelize.CoordinatesToCellName(col, row)
+	return c
+}
+
+func TestIngestRejects(t *testing.T) {
+	const head = "指标编号,报告期,实际值,单位\n"
+	tests := []struct {
+		name        string
+		body        string
+		wantRow     int
+		wantColumn  string
+		wantField   string
+		wantMessage string // a fragment of the Chinese message
+	}{
+		{"unknown indicator suggests", head + "high_tech_enterprise,2021,28,\n", 2, "指标编号", "indicator", "high_tech_enterprises"},
+		{"unit differs", head + "high_tech_enterprises,2021,28,个\n", 2, "单位", "unit", "单位与指标不符"},
+		{"percent above 100", head + "rd_spending_share_gdp,2021,251,\n", 2, "实际值", "value", "百分比超出"},
+		{"negative count", head + "high_tech_enterprises,2021,-1,\n", 2, "实际值", "value", "不能为负"},
+		{"fractional count", head + "high_tech_enterprises,2021,28.5,\n", 2, "实际值", "value", "整数"},
+		{"quarter for an annual indicator", head + "high_tech_enterprises,2021-Q3,28,\n", 2, "报告期", "period", "年度"},
+		{"annual for a quarterly indicator", head + "patent_grants_q,2021,28,\n", 2, "报告期", "period", "季度"},
+		{"before the plan", head + "high_tech_enterprises,2015,28,\n", 2, "报告期", "period", "不在计划期内"},
+		{"not begun yet", head + "high_tech_enterprises,2022-Q3,28,\n", 2, "报告期", "period", "年度"},
+		{"period not understood", head + "high_tech_enterprises,去年,28,\n", 2, "报告期", "period", "无法识别"},
+		{"duplicate rows", head + "high_tech_enterprises,2021,28,\nhigh_tech_enterprises,2021年,29,\n", 3, "报告期", "period", "重复"},
+		{"empty value", head + "high_tech_enterprises,2021,,\n", 2, "实际值", "value", "缺少实际值"},
+		{"non-numeric", head + "high_tech_enterprises,2021,二十八,\n", 2, "实际值", "value", "不是数字"},
+		{"NaN", head + "high_tech_enterprises,2021,NaN,\n", 2, "实际值", "value", "NaN"},
+		{"infinite", head + "high_tech_enterprises,2021,1e999,\n", 2, "实际值", "value", "无穷"},
+		{"milestone not 0 or 1", head + "safe_yanfeng,2021,2,\n", 2, "实际值", "value", "1 或 0"},
+		{"percent sign on a count", head + "high_tech_enterprises,2021,28%,\n", 2, "实际值", "value", "不是百分比"},
+		{"missing header", "a,b,c\n1,2,3\n", 1, "", "", "表头"},
+		{"no rows", head, 0, "", "", "没有任何数据行"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			// A good row beside the bad one: nothing at all may be written.
+			body := tt.body
+			if strings.HasPrefix(body, head) && tt.name != "no rows" {
+				body += "disposable_income_per_capita,2021,41000,元\n"
+			}
+			_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "bad.csv", Body: []byte(body), Actor: operator, Source: "upload"})
+			var ke *kpi.Error
+			if !errors.As(err, &ke) || ke.Code != kpi.EINVALID {
+				t.Fatalf("Ingest error = %v, want *kpi.Error EINVALID", err)
+			}
+			if len(f.latest(t)) != 0 {
+				t.Errorf("a rejected submission wrote figures: %v", f.latest(t))
+			}
+			p := ke.Problems[0]
+			if p.Row != tt.wantRow || p.Column != tt.wantColumn || p.Field != tt.wantField || p.File != "bad.csv" {
+				t.Errorf("problem at file %q row %d column %q field %q, want bad.csv row %d column %q field %q (%v)",
+					p.File, p.Row, p.Column, p.Field, tt.wantRow, tt.wantColumn, tt.wantField, p)
+			}
+			if !strings.Contains(p.Message+p.Expected, tt.wantMessage) {
+				t.Errorf("problem %q does not mention %q", p.String(), tt.wantMessage)
+			}
+			if !strings.Contains(p.Message, "/") {
+				t.Errorf("problem message %q has no English beside the Chinese", p.Message)
+			}
+		})
+	}
+}
+
+func TestXLSXProblemsNameSheetRowColumn(t *testing.T) {
+	f := newFixture(t)
+	x := excelize.NewFile()
+	x.SetSheetName("Sheet1", "报送")
+	x.SetSheetRow("报送", "A1", &[]any{"备注", "指标编号", "报告期", "实际值"})
+	x.SetSheetRow("报送", "A2", &[]any{"", "high_tech_enterprises", "2021", 28})
+	x.SetSheetRow("报送", "A4", &[]any{"", "high_tech_enterprises", "2020", "abc"})
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "b.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || len(ke.Problems) != 1 {
+		t.Fatalf("Ingest error = %v, want one problem", err)
+	}
+	p := ke.Problems[0]
+	if p.Sheet != "报送" || p.Row != 4 || p.Column != "D" || p.Value != "abc" {
+		t.Errorf("problem %+v, want sheet 报送 row 4 column D value abc", p)
+	}
+}
+
+func TestRevisions(t *testing.T) {
+	f := newFixture(t)
+	submit := func(v string) kpi.SubmissionResult {
+		t.Helper()
+		res, err := f.ing.IngestRows(context.Background(), []kpi.Row{{Indicator: "high_tech_enterprises", Period: "2021", Value: v}}, kpi.Upload{Actor: operator, Source: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if r := submit("25"); r.Added != 1 {
+		t.Errorf("first = %+v, want added", r)
+	}
+	if r := submit("25"); r.Unchanged != 1 {
+		t.Errorf("same again = %+v, want unchanged", r)
+	}
+	if r := submit("26"); r.Revised != 1 {
+		t.Errorf("different = %+v, want revised", r)
+	}
+	obs, err := f.store.Observations(context.Background(), kpi.Ref{Plan: "yf", ID: "high_tech_enterprises"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 2 || obs[0].Value != 25 || obs[1].Value != 26 || obs[1].Revision != 2 || obs[1].SubmittedBy != "tjj" || obs[1].Source != "api" {
+		t.Errorf("revisions %+v, want 25 then 26 (revision 2) by tjj from api", obs)
+	}
+}
+
+func TestForbiddenUnit(t *testing.T) {
+	f := newFixture(t)
+	unit := kpi.Actor{Name: "swj", Units: []string{"区市场监管局"}, Remote: "127.0.0.1"}
+	rows := []kpi.Row{{Indicator: "patent_grants_q", Period: "2021-Q4", Value: "12"}, {Indicator: "high_tech_enterprises", Period: "2021", Value: "28"}}
+	_, err := f.ing.IngestRows(context.Background(), rows, kpi.Upload{Actor: unit, Source: "api"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || ke.Code != kpi.EFORBIDDEN {
+		t.Fatalf("IngestRows error = %v, want EFORBIDDEN", err)
+	}
+	if len(ke.Problems) != 1 || ke.Problems[0].Indicator != "high_tech_enterprises" || !strings.Contains(ke.Problems[0].Message, "区市场监管局") {
+		t.Errorf("problems %+v, want one naming high_tech_enterprises and 区市场监管局", ke.Problems)
+	}
+	if len(f.latest(t)) != 0 {
+		t.Error("a refused submission wrote figures")
+	}
+	audit, err := f.store.Audit(context.Background(), kpi.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(audit) == 0 || audit[0].Action != "access.denied" || audit[0].Actor != "swj" {
+		t.Errorf("newest audit entry %+v, want access.denied by swj", audit[0])
+	}
+	// The unit's own indicator alone goes through.
+	if _, err := f.ing.IngestRows(context.Background(), rows[:1], kpi.Upload{Actor: unit, Source: "api"}); err != nil {
+		t.Errorf("own indicator refused: %v", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.ing.IngestRows(context.Background(), []kpi.Row{{Indicator: "high_tech_enterprises", Period: "2021", Value: "28"}}, kpi.Upload{Actor: operator, Source: "api"})
+	f.ing.IngestRows(context.Background(), []kpi.Row{{Indicator: "nope", Period: "2021", Value: "28"}}, kpi.Upload{Actor: operator, Source: "api"})
+	f.ing.RecordFailure("pull:tjj")
+	for _, tc := range []struct {
+		source, result string
+		want           float64
+	}{{"api", "ok", 1}, {"api", "rejected", 1}, {"pull:tjj", "error", 1}} {
+		got := testutil.ToFloat64(mustCounter(t, f.reg, "kpi_ingest_runs_total", tc.source, tc.result))
+		if got != tc.want {
+			t.Errorf("kpi_ingest_runs_total{source=%q,result=%q} = %v, want %v", tc.source, tc.result, got, tc.want)
+		}
+	}
+}
+
+// mustCounter finds one series of a counter family in a registry.
+func mustCounter(t *testing.T, reg *prometheus.Registry, name, source, result string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["source"] == source && labels["result"] == result {
+				c := prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})
+				c.Add(m.GetCounter().GetValue())
+				return c
+			}
+		}
+	}
+	t.Fatalf("no %s{source=%q,result=%q}", name, source, result)
+	return nil
+}
+
+func TestRowJSON(t *testing.T) {
+	var rows []kpi.Row
+	if err := json.Unmarshal([]byte(`[{"indicator":"a","period":2021,"value":1.5},{"name":"名","period":"2021-Q3","value":"33%"}]`), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Period != "2021" || rows[0].Value != "1.5" || rows[1].Indicator != "名" || rows[1].Value != "33%" {
+		t.Errorf("decoded %+v", rows)
+	}
+	if err := json.Unmarshal([]byte(`[{"indicator":"a","period":"2021","value":true}]`), &rows); err == nil {
+		t.Error("a boolean value decoded without error")
+	}
+}

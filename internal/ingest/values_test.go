@@ -1,0 +1,136 @@
+package ingest
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func TestParseNumber(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr error
+	}{
+		{"30", 30, nil},
+		{"44,700", 44700, nil},
+		{"４４７００", 44700, nil},
+		{"４４，７００", 44700, nil},
+		{"33%", 33, nil},
+		{"３３％", 33, nil},
+		{" 2.51 ", 2.51, nil},
+		{"1,234.5", 1234.5, nil},
+		{"-3", -3, nil},
+		{"0.331", 0.331, nil},
+		{"１２．５", 12.5, nil},
+		{"", 0, ErrEmpty},
+		{"   ", 0, ErrEmpty},
+		{"abc", 0, ErrNotNumber},
+		{"12家", 0, ErrNotNumber},
+		{"NaN", 0, ErrNotFinite},
+		{"Inf", 0, ErrNotFinite},
+		{"-Inf", 0, ErrNotFinite},
+		{"1e999", 0, ErrNotFinite},
+		{"0x1p3", 0, ErrNotNumber},
+		{"1-2", 0, ErrNotNumber},
+		{"1_000", 0, ErrNotNumber},
+		{"%", 0, ErrNotNumber},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseNumber(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseNumber(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if err == nil && got != tt.want {
+				t.Errorf("ParseNumber(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	tests := []struct {
+		in   string
+		want kpi.Period
+		ok   bool
+	}{
+		{"2021", kpi.Period{Year: 2021}, true},
+		{"2021年", kpi.Period{Year: 2021}, true},
+		{"2021年度", kpi.Period{Year: 2021}, true},
+		{"２０２１", kpi.Period{Year: 2021}, true},
+		{"2021Q3", kpi.Period{Year: 2021, Quarter: 3}, true},
+		{"2021-Q3", kpi.Period{Year: 2021, Quarter: 3}, true},
+		{"2021-q1", kpi.Period{Year: 2021, Quarter: 1}, true},
+		{"2021年第三季度", kpi.Period{Year: 2021, Quarter: 3}, true},
+		{"2021年第3季度", kpi.Period{Year: 2021, Quarter: 3}, true},
+		{"2021年三季度", kpi.Period{Year: 2021, Quarter: 3}, true},
+		{"2021年Q4", kpi.Period{Year: 2021, Quarter: 4}, true},
+		{"2021-06", kpi.Period{Year: 2021, Month: 6}, true},
+		{"2021-6", kpi.Period{Year: 2021, Month: 6}, true},
+		{"2021/06", kpi.Period{Year: 2021, Month: 6}, true},
+		{"2021.06", kpi.Period{Year: 2021, Month: 6}, true},
+		{"2021年6月", kpi.Period{Year: 2021, Month: 6}, true},
+		{"2021年十二月", kpi.Period{Year: 2021, Month: 12}, true},
+		{"202106", kpi.Period{Year: 2021, Month: 6}, true},
+		{" 2021 ", kpi.Period{Year: 2021}, true},
+		{"", kpi.Period{}, false},
+		{"21", kpi.Period{}, false},
+		{"2021-Q5", kpi.Period{}, false},
+		{"2021-13", kpi.Period{}, false},
+		{"2021-00", kpi.Period{}, false},
+		{"2021年第五季度", kpi.Period{}, false},
+		{"去年", kpi.Period{}, false},
+		{"-2021", kpi.Period{}, false},
+		{"2021-Q3-01", kpi.Period{}, false},
+		{"1800", kpi.Period{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParsePeriod(tt.in)
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParsePeriod(%q) error = %v, want ok=%v", tt.in, err, tt.ok)
+			}
+			if tt.ok && got != tt.want {
+				t.Errorf("ParsePeriod(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+			if !tt.ok && !errors.Is(err, kpi.ErrInvalid) {
+				t.Errorf("ParsePeriod(%q) error %v does not wrap kpi.ErrInvalid", tt.in, err)
+			}
+		})
+	}
+}
+
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"44,700", "４４７００", "33%", " 2.51 ", "NaN", "1e999", "-0", "１２．５", "%", ",,,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, _, err := parseNumber(s)
+		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Fatalf("parseNumber(%q) = %v with no error", s, v)
+		}
+	})
+}
+
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"2021", "2021年", "2021Q3", "2021-Q3", "2021年第三季度", "2021-06", "2021年6月", "202106", "2021年十二月", "２０２１"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePeriod(s)
+		if err != nil {
+			return
+		}
+		if !p.Valid() {
+			t.Fatalf("ParsePeriod(%q) = %+v, not a valid period", s, p)
+		}
+		// The canonical form parses back to the same period.
+		q, err := ParsePeriod(p.String())
+		if err != nil || q != p {
+			t.Fatalf("ParsePeriod(%q) = %v; its canonical form %q parses to %v, %v", s, p, p.String(), q, err)
+		}
+	})
+}
