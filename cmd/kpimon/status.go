@@ -131,13 +131,32 @@ func fetchStates(ctx context.Context, server string) ([]kpi.State, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
 	}
+	// The API's evaluation is flat (report_due, overdue beside the status).
 	var body struct {
-		Indicators []kpi.State `json:"indicators"`
+		AsOf       time.Time `json:"as_of"`
+		Indicators []struct {
+			Indicator  kpi.Indicator `json:"indicator"`
+			Evaluation struct {
+				kpi.Evaluation
+				ReportDue *time.Time `json:"report_due"`
+				Overdue   bool       `json:"overdue"`
+			} `json:"evaluation"`
+		} `json:"indicators"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", req.URL, err)
 	}
-	return body.Indicators, nil
+	states := make([]kpi.State, 0, len(body.Indicators))
+	for _, in := range body.Indicators {
+		ev := in.Evaluation.Evaluation
+		ev.AsOf = body.AsOf
+		ev.Report.Overdue = in.Evaluation.Overdue
+		if in.Evaluation.ReportDue != nil {
+			ev.Report.Due = *in.Evaluation.ReportDue
+		}
+		states = append(states, kpi.State{Indicator: in.Indicator, Evaluation: ev})
+	}
+	return states, nil
 }
 
 func printStatus(w io.Writer, states []kpi.State, origin string) {
@@ -169,7 +188,7 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 		if ev.Report.Overdue {
 			due = "逾期未报 overdue since " + ev.Report.Due.In(kpi.China).Format("2006-01-02")
 		}
-		t.add("  "+ind.ID, ind.Name, targetText(ind, ev), actual, period, gap, string(ev.Status), ev.Status.Chinese(), strings.Join(ind.LeadUnits, "、"), due)
+		t.add("  "+ind.ID, clip(ind.Name, 36), targetText(ind, ev), actual, period, gap, string(ev.Status), ev.Status.Chinese(), strings.Join(ind.LeadUnits, "、"), due)
 	}
 	fmt.Fprintf(w, "as of %s · %s\n\n", asOfText(states), origin)
 	t.header = []string{"ID", "指标 indicator", "目标 target", "实际 actual", "报告期", "差距 gap", "status", "状态", "责任单位", "报送 report"}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs serve in this process on a free port and returns its URL
+// and a stop function that waits for a clean shutdown.
+func startServe(t *testing.T, c serveConfig) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	c.listen = "127.0.0.1:0"
+	c.onListen = func(a net.Addr) { addrc <- a }
+	if c.logLevel == "" {
+		c.logLevel = "warn"
+	}
+	if c.inboxSchedule == "" {
+		c.inboxSchedule = "@every 1m"
+	}
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: &logs}, c)
+	}()
+	var url string
+	select {
+	case a := <-addrc:
+		url = "http://" + a.String()
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve returned before listening: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not listen within 30s")
+	}
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop within 30s of cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return url, stop
+}
+
+func TestServeAndStatus(t *testing.T) {
+	data := t.TempDir()
+	// A token first, with the server stopped, as an operator would.
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"kpimon", "token", "create", "--data", data, "--name", "tjj", "--all"}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	token := lines[len(lines)-1]
+
+	url, stop := startServe(t, serveConfig{data: data, asOf: "2022-03-01"})
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %s, want 200", path, resp.Status)
+		}
+	}
+	body := `[{"indicator":"high_tech_enterprises","period":"2020","value":20},{"indicator":"high_tech_enterprises","period":"2021","value":22}]`
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/observations", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST observations = %s", resp.Status)
+	}
+
+	// While the server holds the data dir, status asks the server.
+	statusJSON := func(args ...string) map[string]string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		err := run(context.Background(), append([]string{"kpimon", "status", "--data", data, "-o", "json"}, args...), func(string) string { return "" }, strings.NewReader(""), &out, &errs)
+		if err != nil {
+			t.Fatalf("status %v: %v\n%s", args, err, errs.String())
+		}
+		var states []struct {
+			Indicator  struct{ ID string }
+			Evaluation struct{ Status string }
+		}
+		if err := json.Unmarshal(out.Bytes(), &states); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, s := range states {
+			got[s.Indicator.ID] = s.Evaluation.Status
+		}
+		return got
+	}
+	// 2020 → 2021: +2 of the 10 needed, at a third of the way (baseline 2020
+	// end, deadline 2022 end): pace 0.2/0.5 = 0.4 → off track.
+	if got := statusJSON("--server", url)["high_tech_enterprises"]; got != "off_track" {
+		t.Errorf("status via the server: high_tech_enterprises = %q, want off_track", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve after cancel: %v", err)
+	}
+	// Stopped: status reads the store itself, as of any day.
+	if got := statusJSON("--as-of", "2022-03-01")["high_tech_enterprises"]; got != "off_track" {
+		t.Errorf("status from the store: high_tech_enterprises = %q, want off_track", got)
+	}
+	if got := statusJSON("--as-of", "2021-06-30")["high_tech_enterprises"]; got != "insufficient_data" {
+		t.Errorf("status as of 2021-06-30 (only the 2020 figure counts): %q, want insufficient_data", got)
+	}
+}
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad as-of", []string{"serve", "--as-of", "2021/06/30"}, "--as-of"},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, "--log-level"},
+		{"bad inbox schedule", []string{"serve", "--inbox", "x", "--inbox-schedule", "every day"}, "schedule"},
+		{"missing targets dir", []string{"serve", "--targets", "/nonexistent/targets"}, "/nonexistent/targets"},
+		{"stray argument", []string{"serve", "now"}, "no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"kpimon"}, tt.args...)
+			args = append(args[:2], append([]string{"--data", t.TempDir()}, args[2:]...)...)
+			err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run %v = %v, want an error mentioning %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
