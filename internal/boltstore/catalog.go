@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +29,10 @@ const (
 type planRecord struct {
 	Plan    kpi.Plan `json:"plan"`
 	Removed bool     `json:"removed,omitempty"`
+	// Order is the plan's indicator ids in catalog (document) order, so
+	// Catalog lists them as the targets file does. It is not part of the
+	// plan's definition: a new order alone is stored without an audit entry.
+	Order []string `json:"order,omitempty"`
 }
 
 // SyncCatalog makes the stored catalog equal to cat in one transaction and
@@ -61,6 +67,11 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 
 		plans := tx.Bucket(bucketPlans)
 		inCat := make(map[string]bool, len(cat.Plans))
+		order := map[string][]string{}
+		for _, ind := range cat.Indicators {
+			order[ind.Plan] = append(order[ind.Plan], ind.ID)
+		}
+		reordered := false
 		for _, p := range cat.Plans {
 			inCat[p.ID] = true
 			var old planRecord
@@ -78,11 +89,17 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				c = kpi.CatalogChange{Action: "plan.add", Detail: "restored: " + p.Title}
 			case !reflect.DeepEqual(old.Plan, p):
 				c = kpi.CatalogChange{Action: "plan.change", Detail: fieldChanges(old.Plan, p)}
+			case !slices.Equal(old.Order, order[p.ID]):
+				if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID]}); err != nil {
+					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
+				}
+				reordered = true
+				continue
 			default:
 				continue
 			}
 			c.Ref = kpi.Ref{Plan: p.ID}
-			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p}); err != nil {
+			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID]}); err != nil {
 				return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
 			}
 			if err := record(c); err != nil {
@@ -195,7 +212,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				return false, err
 			}
 		}
-		return len(changes) > 0, nil
+		return len(changes) > 0 || reordered, nil
 	}, s.catalog.committed)
 	if err != nil {
 		return nil, err
@@ -318,8 +335,8 @@ func formatField(v reflect.Value) string {
 // formatNumber writes a figure as people write it: 28, 2.51, 1000000.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// Catalog returns the current plans (by id) and indicators (by plan, task
-// and id), removed ones left out. The slices are the caller's; the unit
+// Catalog returns the current plans (by id) and indicators (by plan, task,
+// then targets-file order), removed ones left out. The slices are the caller's; the unit
 // lists and baselines within are shared and must not be modified. Results
 // are cached until the catalog changes (see cache.go); reading them afresh
 // is one scan of two buckets.
@@ -341,9 +358,11 @@ func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
 func (s *Store) readCatalog(ctx context.Context) (kpi.Catalog, uint64, error) {
 	var cat kpi.Catalog
 	var txID uint64
+	var position map[kpi.Ref]int
 	err := s.view(ctx, "catalog", func(tx *bolt.Tx) error {
 		txID = uint64(tx.ID())
 		cat = kpi.Catalog{}
+		position = map[kpi.Ref]int{}
 		err := tx.Bucket(bucketPlans).ForEach(func(k, v []byte) error {
 			var r planRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -351,6 +370,9 @@ func (s *Store) readCatalog(ctx context.Context) (kpi.Catalog, uint64, error) {
 			}
 			if !r.Removed {
 				cat.Plans = append(cat.Plans, r.Plan)
+				for i, id := range r.Order {
+					position[kpi.Ref{Plan: r.Plan.ID, ID: id}] = i
+				}
 			}
 			return nil
 		})
@@ -393,16 +415,7 @@ func (s *Store) readCatalog(ctx context.Context) (kpi.Catalog, uint64, error) {
 	if err != nil {
 		return kpi.Catalog{}, 0, fmt.Errorf("catalog: %w", err)
 	}
-	sort.SliceStable(cat.Indicators, func(i, j int) bool {
-		a, b := &cat.Indicators[i], &cat.Indicators[j]
-		if a.Plan != b.Plan {
-			return a.Plan < b.Plan
-		}
-		if a.Task != b.Task {
-			return a.Task < b.Task
-		}
-		return a.ID < b.ID
-	})
+	sortIndicators(cat.Indicators, position)
 	return cat, txID, nil
 }
 
@@ -458,4 +471,41 @@ func (s *Store) IndicatorVersions(ctx context.Context, ref kpi.Ref) ([]kpi.Indic
 		return nil, notFound(ref)
 	}
 	return out, nil
+}
+
+// sortIndicators orders indicators by plan, task, then their position in
+// the catalog as last loaded (the targets file's order), then id.
+func sortIndicators(inds []kpi.Indicator, position map[kpi.Ref]int) {
+	pos := make([]int, len(inds))
+	for i := range inds {
+		p, ok := position[inds[i].Ref()]
+		if !ok {
+			p = math.MaxInt
+		}
+		pos[i] = p
+	}
+	sort.Stable(byCatalogOrder{inds, pos})
+}
+
+type byCatalogOrder struct {
+	inds []kpi.Indicator
+	pos  []int
+}
+
+func (b byCatalogOrder) Len() int { return len(b.inds) }
+func (b byCatalogOrder) Swap(i, j int) {
+	b.inds[i], b.inds[j] = b.inds[j], b.inds[i]
+	b.pos[i], b.pos[j] = b.pos[j], b.pos[i]
+}
+func (b byCatalogOrder) Less(i, j int) bool {
+	x, y := &b.inds[i], &b.inds[j]
+	switch {
+	case x.Plan != y.Plan:
+		return x.Plan < y.Plan
+	case x.Task != y.Task:
+		return x.Task < y.Task
+	case b.pos[i] != b.pos[j]:
+		return b.pos[i] < b.pos[j]
+	}
+	return x.ID < y.ID
 }

@@ -272,3 +272,45 @@ func fill(t *testing.T, v reflect.Value, n int) {
 		t.Fatalf("fill: no rule for %s", v.Type())
 	}
 }
+
+func TestCatalogKeepsFileOrder(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, t.TempDir(), Options{})
+	ids := func() []string {
+		t.Helper()
+		cat, err := s.Catalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ind := range cat.Indicators {
+			got = append(got, ind.ID)
+		}
+		return got
+	}
+	cat := kpi.Catalog{Plans: []kpi.Plan{testPlan("p")}, Indicators: []kpi.Indicator{
+		testIndicator("p", "zeta", 1), testIndicator("p", "alpha", 2), testIndicator("p", "mid", 3),
+	}}
+	if _, err := s.SyncCatalog(ctx, cat, kpi.Actor{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"zeta", "alpha", "mid"}, ids()); diff != "" {
+		t.Errorf("order after load (-want +got):\n%s", diff)
+	}
+	audited, _ := s.Audit(ctx, kpi.AuditFilter{})
+	// Reordered only: the new order shows, and nothing is audited.
+	cat.Indicators[0], cat.Indicators[2] = cat.Indicators[2], cat.Indicators[0]
+	changes, err := s.SyncCatalog(ctx, cat, kpi.Actor{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 0 {
+		t.Errorf("reordering reported changes %v, want none", changes)
+	}
+	if diff := cmp.Diff([]string{"mid", "alpha", "zeta"}, ids()); diff != "" {
+		t.Errorf("order after reordering (-want +got):\n%s", diff)
+	}
+	if after, _ := s.Audit(ctx, kpi.AuditFilter{}); len(after) != len(audited) {
+		t.Errorf("reordering wrote %d audit entries, want none", len(after)-len(audited))
+	}
+}

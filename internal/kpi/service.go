@@ -200,7 +200,7 @@ type Store interface {
 	// observations stay). Every change is audited under actor.
 	SyncCatalog(ctx context.Context, cat Catalog, actor Actor) ([]CatalogChange, error)
 	// Catalog returns the current plans and indicators (removed ones left
-	// out), indicators ordered by plan, task and id.
+	// out), indicators ordered by plan, task, then the order of the targets file.
 	Catalog(ctx context.Context) (Catalog, error)
 	// Indicator returns one current indicator; ENOTFOUND if none.
 	Indicator(ctx context.Context, ref Ref) (Indicator, error)

@@ -52,7 +52,8 @@ func figureOf(t testing.TB, plan, id, p string, v float64) kpi.Observation {
 	return kpi.Observation{Plan: plan, Indicator: id, Period: period(t, p), Value: v}
 }
 
-// testCatalog holds two plans; the store orders indicators by plan, task, id.
+// testCatalog holds two plans; the store orders indicators by plan, task,
+// then their order in the catalog.
 func testCatalog(t testing.TB) kpi.Catalog {
 	ind := func(plan, id string, task int, change func(*kpi.Indicator)) kpi.Indicator {
 		i := indicator(change)
@@ -124,8 +125,8 @@ func TestStates(t *testing.T) {
 	}
 	want := []row{
 		{kpi.Ref{Plan: "hy", ID: "patents"}, "衡阳市", kpi.StatusInsufficientData, 2}, // 2022 has not ended
-		{kpi.Ref{Plan: "yf", ID: "alliance"}, "雁峰区创新型区", kpi.StatusNoData, 0},
 		{kpi.Ref{Plan: "yf", ID: "high_tech"}, "雁峰区创新型区", kpi.StatusAchieved, 3},
+		{kpi.Ref{Plan: "yf", ID: "alliance"}, "雁峰区创新型区", kpi.StatusNoData, 0},
 		{kpi.Ref{Plan: "yf", ID: "energy"}, "雁峰区创新型区", kpi.StatusLagging, 1},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
