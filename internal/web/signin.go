@@ -65,6 +65,7 @@ func (s *server) handleSignIn() http.Handler {
 				return
 			}
 			s.logger.Warn("web: sign-in refused", "remote", remoteHost(r))
+			s.audit(r, "anonymous", "access.denied", "web sign-in with an unknown or revoked token")
 			s.renderSignIn(w, r, http.StatusUnauthorized, next,
 				"令牌无效或已被吊销。请检查是否完整复制了令牌（以 kpm_ 开头）；如果令牌遗失，请向系统管理员申请新的令牌。")
 			return

@@ -142,6 +142,15 @@ func TestSignIn(t *testing.T) {
 				if session != nil {
 					t.Errorf("refused sign-in set a session cookie: %v", session)
 				}
+				if tt.wantStatus == http.StatusUnauthorized {
+					entries, err := f.store.Audit(context.Background(), kpi.AuditFilter{Limit: 1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(entries) != 1 || entries[0].Action != "access.denied" {
+						t.Errorf("newest audit entry %+v, want the refused sign-in as access.denied", entries)
+					}
+				}
 				return
 			}
 			if got := p.header.Get("Location"); got != "/" {
