@@ -24,9 +24,9 @@ var ErrInvalid = errors.New("invalid")
 
 // Error is a domain error with a stable code and a message for people.
 type Error struct {
-	Code     string
-	Message  string    // says what is wrong, where, and how to fix it
-	Problems []Problem // every problem found, for EINVALID
+	Code     string    `json:"code"`
+	Message  string    `json:"message"`            // says what is wrong, where, and how to fix it
+	Problems []Problem `json:"problems,omitempty"` // every problem found, for EINVALID
 }
 
 func (e *Error) Error() string {

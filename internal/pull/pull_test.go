@@ -1,6 +1,7 @@
 package pull_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
@@ -370,5 +374,57 @@ sources:
 				t.Errorf("problem fields %q, want %q", got, tt.wantFields)
 			}
 		})
+	}
+}
+
+// TestInboxGBKAndTemplate drops what offices really send into the inbox: a
+// CSV saved by Excel on Chinese Windows (GBK) and the XLSX template filled in.
+func TestInboxGBKAndTemplate(t *testing.T) {
+	ing, st := newIngester(t)
+	dir := t.TempDir()
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String("指标名称,报告期,实际值,备注\n高新技术企业数,2020年,21,统计公报\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeOld(t, filepath.Join(dir, "2020年报.csv"), gbk)
+	var tmpl bytes.Buffer
+	if err := ingest.WriteTemplate(&tmpl, testCatalog); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.SetCellValue(ingest.TemplateSheet, "H2", "2021年")
+	x.SetCellValue(ingest.TemplateSheet, "I2", 26)
+	var filled bytes.Buffer
+	if _, err := x.WriteTo(&filled); err != nil {
+		t.Fatal(err)
+	}
+	writeOld(t, filepath.Join(dir, "2021模板.xlsx"), filled.String())
+
+	src, err := pull.InboxSource(dir, "@every 1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.RunNow(context.Background(), "inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Ingested) != 2 || len(rep.Rejected) != 0 {
+		failed, _ := os.ReadDir(filepath.Join(dir, pull.FailedDir))
+		for _, e := range failed {
+			b, _ := os.ReadFile(filepath.Join(dir, pull.FailedDir, e.Name()))
+			t.Logf("%s: %s", e.Name(), b)
+		}
+		t.Fatalf("run %+v, want both files ingested", rep)
+	}
+	obs := observations(t, st)
+	if len(obs) != 2 || obs[0].Value != 21 || obs[0].Note != "统计公报" || obs[1].Value != 26 || obs[1].File != "2021模板.xlsx" {
+		t.Errorf("stored %+v, want 2020 = 21 (note 统计公报) from the GBK CSV and 2021 = 26 from the template", obs)
 	}
 }
