@@ -1,22 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // The kill tests show that one submission is one bbolt transaction: a
@@ -28,20 +27,6 @@ const (
 	killIndicators = 4000
 	killYears      = 10 // 2013..2022
 )
-
-// buildKpimon builds the binary once per test binary run.
-var buildKpimon = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "kpimon-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "kpimon")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
 
 // writeBigCatalog writes a plan of killIndicators indicators reported yearly
 // from 2013 to 2022.
@@ -70,95 +55,14 @@ func bigCSV() []byte {
 	return b.Bytes()
 }
 
-// server is a kpimon serve process.
-type server struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *lineWatcher
-}
-
-func startServer(t *testing.T, bin string, args ...string) *server {
+// startServer runs 'kpimon serve' on a free port and waits until it is ready.
+func startServer(t *testing.T, bin string, args ...string) (*testkit.Proc, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr}, args...)...)
-	w := newLineWatcher()
-	cmd.Stderr = w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, url: "http://" + addr, stderr: w}
-	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kpimon serve not ready after 60s; log:\n%s", w.text())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (s *server) kill(t *testing.T) {
-	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	s.cmd.Wait()
-}
-
-// lineWatcher collects a process's log and tells when a line contains a string.
-type lineWatcher struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	ch  chan string
-}
-
-func newLineWatcher() *lineWatcher { return &lineWatcher{ch: make(chan string, 1024)} }
-
-func (w *lineWatcher) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	w.buf.Write(p)
-	w.mu.Unlock()
-	sc := bufio.NewScanner(bytes.NewReader(p))
-	for sc.Scan() {
-		select {
-		case w.ch <- sc.Text():
-		default:
-		}
-	}
-	return len(p), nil
-}
-
-func (w *lineWatcher) text() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-func (w *lineWatcher) waitFor(t *testing.T, s string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case line := <-w.ch:
-			if strings.Contains(line, s) {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no log line containing %q within %v; log:\n%s", s, timeout, w.text())
-		}
-	}
+	addr := testkit.FreeAddr(t)
+	p := testkit.Start(t, "kpimon", bin, append([]string{"serve", "--listen", addr}, args...)...)
+	url := "http://" + addr
+	testkit.WaitHTTP(t, context.Background(), p, url+"/readyz")
+	return p, url
 }
 
 // storedFigures counts the figures in the store with the server stopped,
@@ -186,10 +90,7 @@ func TestKillDuringInboxIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test builds and runs the server; skipped with -short")
 	}
-	bin, err := buildKpimon()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testkit.Kpimon(t)
 	csv := bigCSV()
 	const all = killIndicators * killYears
 	// Kill at different moments after the ingest starts, so runs land both
@@ -198,16 +99,21 @@ func TestKillDuringInboxIngest(t *testing.T) {
 		t.Run(delay.String(), func(t *testing.T) {
 			data, targets, inbox := t.TempDir(), t.TempDir(), t.TempDir()
 			writeBigCatalog(t, targets)
-			s := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
+			s, _ := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
 			path := filepath.Join(inbox, "big.csv")
 			if err := os.WriteFile(path, csv, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			old := time.Now().Add(-time.Minute) // settled: ready to read
 			os.Chtimes(path, old, old)
-			s.stderr.waitFor(t, "ingesting inbox file", 30*time.Second)
+			testkit.WaitFor(t, context.Background(), s, "the inbox ingest to begin", func() error {
+				if !strings.Contains(s.Output(), "ingesting inbox file") {
+					return errors.New("no 'ingesting inbox file' log line yet")
+				}
+				return nil
+			})
 			time.Sleep(delay) // the point is to kill at different moments
-			s.kill(t)
+			s.Kill()
 
 			n := storedFigures(t, bin, data, targets)
 			_, statErr := os.Stat(path)
@@ -221,18 +127,14 @@ func TestKillDuringInboxIngest(t *testing.T) {
 			t.Logf("killed %v after the ingest began: %d figures stored, file still in inbox: %v", delay, n, inInbox)
 
 			// After restart the inbox finishes the job.
-			s2 := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if _, err := os.Stat(path); os.IsNotExist(err) {
-					break
+			s2, _ := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
+			testkit.WaitFor(t, context.Background(), s2, "big.csv to leave the inbox after restart", func() error {
+				if _, err := os.Stat(path); err == nil {
+					return errors.New("big.csv still in the inbox")
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("big.csv still in the inbox 60s after restart; log:\n%s", s2.stderr.text())
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			s2.kill(t)
+				return nil
+			})
+			s2.Kill()
 			if n := storedFigures(t, bin, data, targets); n != all {
 				t.Errorf("after restart stored %d figures, want %d", n, all)
 			}
@@ -244,23 +146,15 @@ func TestKillDuringUpload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test builds and runs the server; skipped with -short")
 	}
-	bin, err := buildKpimon()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testkit.Kpimon(t)
 	data, targets := t.TempDir(), t.TempDir()
 	writeBigCatalog(t, targets)
-	tokenOut, err := exec.Command(bin, "token", "create", "--data", data, "--targets", targets, "--name", "tjj", "--all").Output()
-	if err != nil {
-		t.Fatalf("token create: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(tokenOut)), "\n")
-	token := lines[len(lines)-1]
-	s := startServer(t, bin, "--data", data, "--targets", targets)
+	token := testkit.CreateToken(t, bin, data, targets, "tjj")
+	s, url := startServer(t, bin, "--data", data, "--targets", targets)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/api/v1/uploads?name=big.csv", bytes.NewReader(bigCSV()))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/api/v1/uploads?name=big.csv", bytes.NewReader(bigCSV()))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "text/csv")
 	done := make(chan error, 1)
@@ -273,7 +167,7 @@ func TestKillDuringUpload(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // mid-request, while the server parses
-	s.kill(t)
+	s.Kill()
 	<-done
 	n := storedFigures(t, bin, data, targets)
 	if n != 0 && n != killIndicators*killYears {

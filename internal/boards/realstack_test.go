@@ -7,22 +7,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // The test below is the boards' real test: kpimon built from this tree
@@ -97,44 +96,23 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 
-	// KPIMON_TEST_BIN names a kpimon binary built already (CI builds it
-	// once); otherwise the test builds this tree's.
-	kpimonBin := os.Getenv("KPIMON_TEST_BIN")
-	if kpimonBin == "" {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			skipUnlessCI(t, "go not in PATH: cannot build kpimon")
-		}
-		kpimonBin = filepath.Join(dir, "kpimon")
-		build := exec.CommandContext(ctx, goBin, "build", "-o", kpimonBin, "./cmd/kpimon")
-		build.Dir = repoRoot
-		build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build kpimon: %v\n%s", err, out)
-		}
-	}
-
+	// KPIMON_TEST_BIN names a kpimon binary built already; otherwise the
+	// test builds this tree's.
+	kpimonBin := testkit.Kpimon(t)
 	data := filepath.Join(dir, "data")
-	tokenOut, err := exec.CommandContext(ctx, kpimonBin, "token", "create", "--data", data, "--name", "boards-test", "--all").Output()
-	if err != nil {
-		t.Fatalf("kpimon token create: %v\n%s", err, stderrOf(err))
-	}
-	secret := lastLine(string(tokenOut))
-	if secret == "" {
-		t.Fatalf("kpimon token create printed no secret:\n%s", tokenOut)
-	}
+	secret := testkit.CreateToken(t, kpimonBin, data, "", "boards-test")
 
 	targets, err := filepath.Abs("testdata/targets")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kpimonAddr := freeAddr(t)
+	kpimonAddr := testkit.FreeAddr(t)
 	// As of mid-2026 the sample's statuses stay what they are, whenever the
 	// test runs: 2025's figures were due at the end of March 2026.
-	kpimon := start(t, ctx, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
+	kpimon := testkit.Start(t, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
 		"--as-of", "2026-06-30", "--log-level", "warn")
 	kpimonURL := "http://" + kpimonAddr
-	waitFor(t, ctx, kpimon, "kpimon ready", func() error { return getOK(ctx, kpimonURL+"/readyz") })
+	testkit.WaitFor(t, ctx, kpimon, "kpimon ready", func() error { return testkit.GetOK(ctx, kpimonURL+"/readyz") })
 
 	if status, body := postRows(t, ctx, kpimonURL, secret, sampleRows); status != http.StatusOK && status != http.StatusCreated {
 		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
@@ -143,7 +121,7 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 		t.Logf("POST of an unknown indicator answered %d (expected a rejection):\n%s", status, body)
 	}
 
-	promAddr := freeAddr(t)
+	promAddr := testkit.FreeAddr(t)
 	promConfig := filepath.Join(dir, "prometheus.yml")
 	writeFile(t, promConfig, fmt.Sprintf(`global:
   scrape_interval: 1s
@@ -153,13 +131,13 @@ scrape_configs:
     static_configs:
       - targets: [%q]
 `, kpimonAddr))
-	prometheus := start(t, ctx, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prometheus"),
+	prometheus := testkit.Start(t, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prometheus"),
 		"--web.listen-address="+promAddr, "--log.level=warn")
 	prom := &promClient{base: "http://" + promAddr}
-	waitFor(t, ctx, prometheus, "prometheus ready", func() error { return getOK(ctx, prom.base+"/-/ready") })
+	testkit.WaitFor(t, ctx, prometheus, "prometheus ready", func() error { return testkit.GetOK(ctx, prom.base+"/-/ready") })
 	// Three scrapes: increase() over a range needs two samples, and the
 	// last one proves the target stays up.
-	waitFor(t, ctx, prometheus, "three scrapes of kpimon", func() error {
+	testkit.WaitFor(t, ctx, prometheus, "three scrapes of kpimon", func() error {
 		res, err := prom.query(ctx, `count_over_time(up{job="kpimon"}[10m]) >= 3 and up{job="kpimon"} == 1`)
 		if err != nil {
 			return err
@@ -518,123 +496,9 @@ func postRows(t *testing.T, ctx context.Context, base, secret string, rows []map
 	return resp.StatusCode, string(b)
 }
 
-// proc is a program the test started.
-type proc struct {
-	name string
-	out  *lockedBuffer
-	done chan struct{} // closed when the program has exited
-	err  error         // its exit error, once done is closed
-}
-
-// start runs a program until the test ends; its output is shown if the
-// test fails.
-func start(t *testing.T, ctx context.Context, name, bin string, args ...string) *proc {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	p := &proc{name: name, out: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.out.String())
-		}
-	})
-	return p
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls check until it succeeds, ctx ends or p exits.
-func waitFor(t *testing.T, ctx context.Context, p *proc, what string, check func() error) {
-	t.Helper()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), err)
-		case <-p.done:
-			t.Fatalf("waiting for %s: %s exited: %v", what, p.name, p.err)
-		case <-tick.C:
-		}
-	}
-}
-
-func getOK(ctx context.Context, u string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
-	}
-	return nil
-}
-
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func lastLine(s string) string {
-	lines := slices.DeleteFunc(strings.Split(strings.TrimSpace(s), "\n"), func(l string) bool { return strings.TrimSpace(l) == "" })
-	if len(lines) == 0 {
-		return ""
-	}
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-func stderrOf(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(ee.Stderr)
-	}
-	return ""
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // The test catalog: one plan, evaluated as of 2020-02-01 (so no 2019 figure
@@ -89,43 +91,34 @@ func TestAlertReachesLeadUnit(t *testing.T) {
 	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("starts kpimon, Prometheus and Alertmanager: not in -short mode (CI runs it)")
 	}
-	prometheusBin := lookPath(t, "prometheus", "prometheus")
-	alertmanagerBin := lookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
-	goBin := lookPath(t, "golang-go", "go")
-	promtool := lookPath(t, "prometheus (promtool)", "promtool")
-	root := repoRoot(t)
+	prometheusBin := testkit.LookPath(t, "prometheus", "prometheus")
+	alertmanagerBin := testkit.LookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	promtool := testkit.LookPath(t, "prometheus (promtool)", "promtool")
+	root := testkit.RepoRoot(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
 
-	kpimonBin := filepath.Join(dir, "kpimon")
-	build := exec.CommandContext(ctx, goBin, "build", "-o", kpimonBin, "./cmd/kpimon")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/kpimon: %v\n%s", err, out)
-	}
+	kpimonBin := testkit.Kpimon(t)
 
 	hooks := newWebhooks()
 	hookSrv := httptest.NewServer(hooks)
 	defer hookSrv.Close()
 
-	kpimonAddr, promAddr, amAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	kpimonAddr, promAddr, amAddr := testkit.FreeAddr(t), testkit.FreeAddr(t), testkit.FreeAddr(t)
 
 	// kpimon with the test catalog and a token allowed to submit anything.
 	targets := filepath.Join(dir, "targets")
 	data := filepath.Join(dir, "data")
 	writeFile(t, filepath.Join(targets, "e2e.yaml"), testCatalog)
-	out := run(t, dir, kpimonBin, "token", "create", "--data", data, "--targets", targets, "--name", "e2e", "--all")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	secret := strings.TrimSpace(lines[len(lines)-1])
-	start(t, dir, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets, "--as-of", asOf)
+	secret := testkit.CreateToken(t, kpimonBin, data, targets, "e2e")
+	kpimon := testkit.Start(t, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets, "--as-of", asOf)
 
 	// Alertmanager with the shipped routes; every webhook goes to hookSrv,
 	// at a path naming its receiver.
 	amConfig := filepath.Join(dir, "alertmanager.yml")
 	writeYAML(t, amConfig, testAlertmanagerConfig(t, filepath.Join(root, "alertmanager", "alertmanager.yml"), hookSrv.URL))
-	start(t, dir, "alertmanager", alertmanagerBin,
+	alertmanager := testkit.Start(t, "alertmanager", alertmanagerBin,
 		"--config.file="+amConfig, "--storage.path="+filepath.Join(dir, "am-data"),
 		"--web.listen-address="+amAddr, "--cluster.listen-address=")
 
@@ -134,13 +127,13 @@ func TestAlertReachesLeadUnit(t *testing.T) {
 	writeYAML(t, rules, testRules(t, filepath.Join(root, "prometheus", "rules", "kpimon.rules.yml")))
 	promConfig := filepath.Join(dir, "prometheus.yml")
 	writeYAML(t, promConfig, testPrometheusConfig(t, filepath.Join(root, "prometheus", "prometheus.yml"), rules, kpimonAddr, amAddr))
-	start(t, dir, "prometheus", prometheusBin,
+	prometheus := testkit.Start(t, "prometheus", prometheusBin,
 		"--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prom-data"),
 		"--web.listen-address="+promAddr)
 
-	waitHTTP(t, ctx, "http://"+kpimonAddr+"/readyz")
-	waitHTTP(t, ctx, "http://"+amAddr+"/-/ready")
-	waitHTTP(t, ctx, "http://"+promAddr+"/-/ready")
+	testkit.WaitHTTP(t, ctx, kpimon, "http://"+kpimonAddr+"/readyz")
+	testkit.WaitHTTP(t, ctx, alertmanager, "http://"+amAddr+"/-/ready")
+	testkit.WaitHTTP(t, ctx, prometheus, "http://"+promAddr+"/-/ready")
 	// The indicators are scraped and evaluated before anything is submitted.
 	waitFor(t, ctx, "Prometheus to scrape kpimon's indicators", func() (bool, string) {
 		res := promQuery(t, ctx, promAddr, `kpi_status{status="no_data"} == 1`)
@@ -474,93 +467,14 @@ func promQuery(t *testing.T, ctx context.Context, addr, query string) []map[stri
 
 // start runs a long-lived process until the test ends, its output in
 // dir/name.log, shown when the test fails.
-func start(t *testing.T, dir, name, bin string, args ...string) {
-	t.Helper()
-	logPath := filepath.Join(dir, name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logFile.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("%s log (last 4 KiB):\n%s", name, tail(b, 4096))
-		}
-	})
-}
-
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
-}
-
-// freeAddr returns a loopback address with a port free at the time of the
-// call (the binaries take their port as a flag).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// waitTimeout bounds each wait: every step takes a few seconds (1s scrape
-// and evaluation intervals, `for: 1s`, 1s group wait) or a kpimon start.
-const waitTimeout = 90 * time.Second
-
-// waitFor polls cond every 200ms until it holds, or fails the test after
-// waitTimeout or when ctx ends.
+// waitFor polls cond until it holds (see testkit.WaitFor).
 func waitFor(t *testing.T, ctx context.Context, what string, cond func() (bool, string)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
-	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	var last string
-	for {
-		ok, state := cond()
-		if ok {
-			return
+	testkit.WaitFor(t, ctx, nil, what, func() error {
+		if ok, state := cond(); !ok {
+			return errors.New(state)
 		}
-		last = state
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s: %s", what, last)
-		case <-tick.C:
-		}
-	}
-}
-
-func waitHTTP(t *testing.T, ctx context.Context, u string) {
-	t.Helper()
-	waitFor(t, ctx, u+" to answer 200", func() (bool, string) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return false, err.Error()
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, resp.Status
+		return nil
 	})
 }
 

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/yanfeng/kpimon/internal/catalog"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // TestPrometheusFiles checks the shipped Prometheus configuration and rules
 // and runs the rules' unit tests.
 func TestPrometheusFiles(t *testing.T) {
-	promtool := lookPath(t, "prometheus (promtool)", "promtool")
-	root := repoRoot(t)
+	promtool := testkit.LookPath(t, "prometheus (promtool)", "promtool")
+	root := testkit.RepoRoot(t)
 	tests := []struct {
 		name string
 		args []string
@@ -34,15 +35,15 @@ func TestPrometheusFiles(t *testing.T) {
 }
 
 func TestAlertmanagerConfig(t *testing.T) {
-	amtool := lookPath(t, "prometheus-alertmanager (amtool)", "amtool")
-	run(t, repoRoot(t), amtool, "check-config", "alertmanager/alertmanager.yml")
+	amtool := testkit.LookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+	run(t, testkit.RepoRoot(t), amtool, "check-config", "alertmanager/alertmanager.yml")
 }
 
 // TestAlertmanagerRoutes checks that every lead unit of the embedded
 // catalog has a receiver of its own, and where other alerts go.
 func TestAlertmanagerRoutes(t *testing.T) {
-	amtool := lookPath(t, "prometheus-alertmanager (amtool)", "amtool")
-	config := filepath.Join(repoRoot(t), "alertmanager", "alertmanager.yml")
+	amtool := testkit.LookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+	config := filepath.Join(testkit.RepoRoot(t), "alertmanager", "alertmanager.yml")
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatalf("load the embedded catalog: %v", err)

@@ -1,0 +1,245 @@
+// Package testkit starts the real programs kpimon's tests run against —
+// kpimon itself, Prometheus, Alertmanager — on loopback ports, and waits
+// for them without fixed sleeps. Only tests import it.
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// LookPath returns the first of names found on PATH. Without any the test
+// skips, or fails when CI is set (CI installs them: see .ci/run).
+func LookPath(t testing.TB, pkg string, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%v not found on PATH and CI is set: install the Debian package %s", names, pkg)
+	}
+	t.Skipf("%v not found on PATH: install the Debian package %s to run this test", names, pkg)
+	return ""
+}
+
+// RepoRoot returns the module root, where prometheus/ and alertmanager/ live.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// Kpimon returns a kpimon binary built from this tree, once per test
+// binary; KPIMON_TEST_BIN names one built already.
+func Kpimon(t testing.TB) string {
+	t.Helper()
+	if bin := os.Getenv("KPIMON_TEST_BIN"); bin != "" {
+		return bin
+	}
+	goBin := LookPath(t, "golang-go", "go")
+	root := RepoRoot(t)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kpimon-test-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = filepath.Join(dir, "kpimon")
+		cmd := exec.Command(goBin, "build", "-o", built, "./cmd/kpimon")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/kpimon: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+// FreeAddr returns a loopback address whose port was free a moment ago
+// (the programs take their port as a flag).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// CreateToken runs 'kpimon token create' on a data dir and returns the
+// secret it prints alone on its last line.
+func CreateToken(t testing.TB, bin, data, targets, name string) string {
+	t.Helper()
+	args := []string{"token", "create", "--data", data, "--name", name, "--all"}
+	if targets != "" {
+		args = append(args, "--targets", targets)
+	}
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("kpimon token create: %v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	secret := strings.TrimSpace(lines[len(lines)-1])
+	if secret == "" {
+		t.Fatalf("kpimon token create printed no secret:\n%s", out)
+	}
+	return secret
+}
+
+// Proc is a program a test started; it runs until the test ends.
+type Proc struct {
+	Name string
+	cmd  *exec.Cmd
+	out  lockedBuffer
+	done chan struct{} // closed when the program has exited
+	err  error         // its exit error, once done is closed
+}
+
+// Start runs bin until the test ends (interrupt, then kill after 10 s);
+// its output is shown when the test fails.
+func Start(t testing.TB, name, bin string, args ...string) *Proc {
+	t.Helper()
+	p := &Proc{Name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("%s output (last 4 KiB):\n%s", name, tail(p.Output(), 4096))
+		}
+	})
+	return p
+}
+
+// Output is everything the program wrote so far.
+func (p *Proc) Output() string { return p.out.String() }
+
+// Kill sends SIGKILL and waits for the program to go.
+func (p *Proc) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// WaitTimeout bounds each wait.
+const WaitTimeout = 90 * time.Second
+
+// WaitFor polls check every 100 ms until it returns nil. It fails the test
+// after WaitTimeout, when ctx ends, or when p (if not nil) exits.
+func WaitFor(t testing.TB, ctx context.Context, p *Proc, what string, check func() error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, WaitTimeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var exited <-chan struct{}
+	if p != nil {
+		exited = p.done
+	}
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v (last: %v)", what, ctx.Err(), err)
+		case <-exited:
+			t.Fatalf("waiting for %s: %s exited: %v (last: %v)", what, p.Name, p.err, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// GetOK returns nil when GET u answers 200.
+func GetOK(ctx context.Context, u string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return nil
+}
+
+// WaitHTTP waits until GET u answers 200.
+func WaitHTTP(t testing.TB, ctx context.Context, p *Proc, u string) {
+	t.Helper()
+	WaitFor(t, ctx, p, u+" to answer 200", func() error { return GetOK(ctx, u) })
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
