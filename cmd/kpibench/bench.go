@@ -141,8 +141,8 @@ func (b *bench) size(ctx context.Context, n int, pg *pushgateway) (sizeResult, e
 	r.evaluate = time.Since(start)
 
 	logger := slog.New(slog.DiscardHandler)
-	reg := metrics.NewRegistry(metrics.NewCollector(states, metrics.Options{Logger: logger}))
-	srv := httptest.NewServer(metrics.Handler(reg, logger))
+	collector := metrics.NewCollector(states, metrics.Options{Logger: logger})
+	srv := httptest.NewServer(metrics.NewHandler(collector, metrics.NewRegistry(collector), logger))
 	var body []byte
 	var times []time.Duration
 	for range max(1, b.cfg.scrapes) {

@@ -134,7 +134,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "source", catalogOrigin(c.targets))
 
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
-	reg := metrics.NewRegistry(metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version}))
+	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version})
+	reg := metrics.NewRegistry(collector)
 	ing, err := ingest.New(ingest.Options{Store: store, Logger: logger, Registerer: reg})
 	if err != nil {
 		return err
@@ -161,7 +162,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	var ready atomic.Bool
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template,
-		Metrics: metrics.Handler(reg, logger), UI: ui, Logger: logger,
+		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
 		Ready: func() error {
 			if !ready.Load() {
 				return errors.New("starting")

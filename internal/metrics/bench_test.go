@@ -34,31 +34,62 @@ func largeFixture(n int) ([]kpi.Indicator, []kpi.Observation) {
 	return inds, obs
 }
 
-// BenchmarkScrape measures a full /metrics request: evaluation (cached by
-// kpi.States between writes), metric construction, gathering and text
-// encoding, plain and gzip-compressed as Prometheus asks for it.
+// BenchmarkScrape measures a full warm /metrics request, plain and
+// gzip-compressed as Prometheus asks for it: through NewHandler (the kpi
+// families pre-rendered once per change, what kpimon serves) and through
+// the generic Handler (client_golang gathers and encodes every series per
+// request).
 func BenchmarkScrape(b *testing.B) {
 	inds, obs := largeFixture(benchIndicators)
 	store := openStore(b, inds, obs)
-	h := Handler(NewRegistry(newTestCollector(store)), nil)
-	for _, encoding := range []string{"identity", "gzip"} {
-		b.Run(encoding, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-			req.Header.Set("Accept", "text/plain")
-			req.Header.Set("Accept-Encoding", encoding)
-			b.ReportAllocs()
-			var w countingWriter
-			for b.Loop() {
-				w = countingWriter{header: http.Header{}}
-				h.ServeHTTP(&w, req)
-				if w.code != http.StatusOK {
-					b.Fatalf("scrape status %d", w.code)
-				}
-			}
-			b.ReportMetric(float64(w.n), "bytes/scrape")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
-		})
+	cached := newTestCollector(store)
+	handlers := map[string]http.Handler{
+		"cached":   NewHandler(cached, NewRegistry(cached), nil),
+		"registry": Handler(NewRegistry(newTestCollector(store)), nil),
 	}
+	for _, name := range []string{"cached", "registry"} {
+		for _, encoding := range []string{"identity", "gzip"} {
+			b.Run(name+"/"+encoding, func(b *testing.B) {
+				h := handlers[name]
+				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+				req.Header.Set("Accept", "text/plain")
+				req.Header.Set("Accept-Encoding", encoding)
+				b.ReportAllocs()
+				var w countingWriter
+				for b.Loop() {
+					w = countingWriter{header: http.Header{}}
+					h.ServeHTTP(&w, req)
+					if w.code != http.StatusOK {
+						b.Fatalf("scrape status %d", w.code)
+					}
+				}
+				b.ReportMetric(float64(w.n), "bytes/scrape")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
+			})
+		}
+	}
+}
+
+// BenchmarkRender measures what NewHandler pays once per change of the
+// states: rendering and compressing every indicator's families.
+func BenchmarkRender(b *testing.B) {
+	inds, obs := largeFixture(benchIndicators)
+	store := openStore(b, inds, obs)
+	c := newTestCollector(store)
+	states, err := c.states.States(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var r *rendered
+	for b.Loop() {
+		if r, err = c.render(states); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(r.plain), "bytes")
+	b.ReportMetric(float64(len(r.gz)), "gzip-bytes")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
 }
 
 // countingWriter is a ResponseWriter that counts the body and keeps none.

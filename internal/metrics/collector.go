@@ -60,11 +60,13 @@ type Collector struct {
 	deadline, lastObservation, reportDue, overdue      *prometheus.Desc
 	evaluationTime, buildInfo                          *prometheus.Desc
 
-	// statusOrder is kpi.Statuses in label order, statusLabels the label
-	// pair of each: shared by every scrape, read-only.
-	statusOrder  []kpi.Status
-	statusLabels []*dto.LabelPair
-	order        atomic.Pointer[stateOrder]
+	// statusOrder is kpi.Statuses in label order: read-only.
+	statusOrder []kpi.Status
+	// families are the per-indicator families but kpi_indicator_info, by
+	// name: what Collect and the pre-rendered exposition both walk.
+	families []family
+	meta     map[*prometheus.Desc]descMeta // read-only after NewCollector
+	order    atomic.Pointer[stateOrder]
 }
 
 // NewCollector returns a collector reading states at every scrape.
@@ -75,21 +77,20 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 	}
 	ref := []string{"plan", "indicator"}
 	with := func(extra ...string) []string { return append(append([]string{}, ref...), extra...) }
+	meta := map[*prometheus.Desc]descMeta{}
 	desc := func(name, help string, labels []string) *prometheus.Desc {
-		return prometheus.NewDesc(name, help, labels, nil)
+		d := prometheus.NewDesc(name, help, labels, nil)
+		meta[d] = descMeta{name: name, help: help}
+		return d
 	}
 	statusOrder := slices.Clone(kpi.Statuses)
 	slices.Sort(statusOrder)
-	statusLabels := make([]*dto.LabelPair, len(statusOrder))
-	for i, st := range statusOrder {
-		statusLabels[i] = labelPair("status", string(st))
-	}
-	return &Collector{
-		statusOrder:  statusOrder,
-		statusLabels: statusLabels,
-		states:       states,
-		logger:       logger,
-		version:      opts.BuildVersion,
+	c := &Collector{
+		statusOrder: statusOrder,
+		states:      states,
+		logger:      logger,
+		version:     opts.BuildVersion,
+		meta:        meta,
 
 		info: desc("kpi_indicator_info",
 			"Indicator definition, always 1: Chinese and English name, task number, lead units joined with 、, unit, kind and deadline year. 指标信息。",
@@ -146,6 +147,8 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 			"kpimon build, always 1 (go_build_info carries the Go version).",
 			[]string{"version"}),
 	}
+	c.families = c.newFamilies()
+	return c
 }
 
 // Describe sends every descriptor the collector may emit.
@@ -233,81 +236,26 @@ type stateOrder struct {
 	info  []int32    // by kpi_indicator_info's label values
 }
 
-// collectState sends the series of one indicator. Values that cannot be
-// computed are left out rather than exported as NaN or 0.
+// collectState sends the series of one indicator, family by family (each
+// family's samples in label order).
 func (c *Collector) collectState(ch chan<- prometheus.Metric, st *kpi.State, b *seriesBuffer) {
 	ind := &st.Indicator
-	ev := &st.Evaluation
 	b.reset(ind.Plan, ind.ID)
-
-	units := ind.LeadUnits
-	if !slices.IsSorted(units) {
-		units = slices.Sorted(slices.Values(units))
+	for _, f := range c.families {
+		f.samples(st, func(extra string, v float64) {
+			switch {
+			case f.extra == "":
+				b.add(f.desc, v, b.ref)
+			case f.extraAfterPlan:
+				b.add(f.desc, v, b.with3(labelPair(f.extra, extra)))
+			default:
+				b.add(f.desc, v, b.with(f.extra, extra))
+			}
+		})
 	}
-	for _, u := range units {
-		b.add(c.leadUnit, 1, b.with("lead_unit", u))
-	}
-
-	if targetKnown(ind, ev) {
-		b.add(c.target, ev.Target, b.ref)
-	}
-	if ev.Baseline != nil {
-		b.add(c.baseline, ev.Baseline.Value, b.ref)
-	}
-	b.addOptional(c.actual, ev.Actual)
-	c.collectPeriods(st, b)
-	b.addOptional(c.expected, ev.Expected)
-	b.addOptional(c.projected, ev.Projected)
-	b.addOptional(c.gap, ev.Gap)
-	b.addOptional(c.progressRatio, ev.ProgressRatio)
-	b.addOptional(c.paceRatio, ev.PaceRatio)
-	for i, s := range c.statusOrder {
-		v := 0.0
-		if s == ev.Status {
-			v = 1
-		}
-		b.add(c.status, v, b.with3(c.statusLabels[i]))
-	}
-
-	if !ev.Deadline.IsZero() {
-		b.add(c.deadline, unixSeconds(ev.Deadline), b.ref)
-	}
-	if ev.LastSubmittedAt != nil {
-		b.add(c.lastObservation, unixSeconds(*ev.LastSubmittedAt), b.ref)
-	}
-	if !ev.Report.Due.IsZero() {
-		b.add(c.reportDue, unixSeconds(ev.Report.Due), b.ref)
-	}
-	overdue := 0.0
-	if ev.Report.Overdue {
-		overdue = 1
-	}
-	b.add(c.overdue, overdue, b.ref)
-
 	for i := range b.series {
 		ch <- &b.series[i]
 	}
-}
-
-// collectPeriods adds kpi_actual_by_period for every period that had ended
-// by the evaluation instant (as of an earlier date, later periods were not
-// yet known), in label order.
-func (c *Collector) collectPeriods(st *kpi.State, b *seriesBuffer) {
-	start := len(b.series)
-	for _, o := range st.Latest {
-		if o.Period.Valid() && !o.Period.End().After(st.Evaluation.AsOf) {
-			b.add(c.actualByPeriod, o.Value, b.with("period", o.Period.String()))
-		}
-	}
-	added := b.series[start:]
-	if !slices.IsSortedFunc(added, byPeriodLabel) {
-		slices.SortFunc(added, byPeriodLabel)
-	}
-}
-
-// byPeriodLabel orders kpi_actual_by_period series (indicator, period, plan).
-func byPeriodLabel(a, b series) int {
-	return strings.Compare(a.labels[1].GetValue(), b.labels[1].GetValue())
 }
 
 // infoLabels returns kpi_indicator_info's label pairs, sorted by name.

@@ -106,13 +106,19 @@ func testObservations() []kpi.Observation {
 // fixture catalog and figures.
 func openStore(t testing.TB, inds []kpi.Indicator, obs []kpi.Observation) *boltstore.Store {
 	t.Helper()
+	return openStorePlans(t, []kpi.Plan{testPlan}, inds, obs)
+}
+
+// openStorePlans is openStore with plans of one's own.
+func openStorePlans(t testing.TB, plans []kpi.Plan, inds []kpi.Indicator, obs []kpi.Observation) *boltstore.Store {
+	t.Helper()
 	ctx := context.Background()
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: func() time.Time { return submittedAt }})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if _, err := store.SyncCatalog(ctx, kpi.Catalog{Plans: []kpi.Plan{testPlan}, Indicators: inds}, kpi.Actor{Name: "test"}); err != nil {
+	if _, err := store.SyncCatalog(ctx, kpi.Catalog{Plans: plans, Indicators: inds}, kpi.Actor{Name: "test"}); err != nil {
 		t.Fatalf("sync catalog: %v", err)
 	}
 	if len(obs) > 0 {

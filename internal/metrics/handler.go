@@ -1,13 +1,20 @@
 package metrics
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
 // Limits of the /metrics handler. Two Prometheus servers scraping every
@@ -48,4 +55,149 @@ func Handler(reg *prometheus.Registry, logger *slog.Logger) http.Handler {
 		Timeout:             scrapeTimeout,
 		Registry:            reg,
 	}))
+}
+
+// textContentType is the text exposition format 0.0.4, which every
+// Prometheus version accepts whatever it asks for first.
+const textContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+// NewHandler serves c's indicator families pre-rendered, followed by the
+// rest of reg (Go, process and build info, kpi_ingest_*, the handler's own
+// metrics) gathered per request. It is the /metrics handler for catalogs
+// of any size: a national catalog (180,000 indicators, 4.5 million series)
+// takes client_golang some 15 s to gather and encode, while its rendering
+// only changes when the StateService hands out new states (after a write,
+// or as the clock crosses a day), so it is rendered and gzip-compressed
+// once per change and then served as stored bytes.
+//
+// NewHandler takes c off reg (so gathering reg does not evaluate it a second
+// time): afterwards c's families are served by this handler only.
+//
+// A store error is logged, counted in promhttp_metric_handler_errors_total
+// {cause="gathering"} (an alert rule watches it) and the rest of the
+// metrics are still served, without any indicator series.
+func NewHandler(c *Collector, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	reg.Unregister(c)
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "promhttp_metric_handler_errors_total",
+		Help: "Total number of internal errors encountered by the promhttp metric handler.",
+	}, []string{"cause"})
+	if err := reg.Register(errs); err != nil {
+		are, ok := err.(prometheus.AlreadyRegisteredError)
+		if !ok {
+			panic(fmt.Sprintf("metrics: register the handler's error counter: %v", err))
+		}
+		errs = are.ExistingCollector.(*prometheus.CounterVec)
+	}
+	errs.WithLabelValues("gathering")
+	errs.WithLabelValues("encoding")
+	h := &cachedHandler{
+		c: c, reg: reg, logger: logger, errs: errs,
+		cache:    newRenderCache(c),
+		inFlight: make(chan struct{}, maxScrapesInFlight),
+	}
+	return promhttp.InstrumentMetricHandler(reg, h)
+}
+
+type cachedHandler struct {
+	c        *Collector
+	reg      *prometheus.Registry
+	logger   *slog.Logger
+	errs     *prometheus.CounterVec
+	cache    *renderCache
+	inFlight chan struct{}
+}
+
+func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	select {
+	case h.inFlight <- struct{}{}:
+		defer func() { <-h.inFlight }()
+	default:
+		http.Error(w, fmt.Sprintf("%d scrapes already in flight, try again later", maxScrapesInFlight), http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), scrapeTimeout)
+	defer cancel()
+
+	// The indicator families: cached, or rendered once for everyone.
+	var kpiText *rendered
+	states, err := h.c.states.States(ctx)
+	if err == nil {
+		kpiText, err = h.cache.get(ctx, states)
+	}
+	if err != nil {
+		h.logger.Error("metrics: evaluate indicators for a scrape", "err", err)
+		h.errs.WithLabelValues("gathering").Inc()
+	}
+
+	// The live part, small: gathered and encoded per request.
+	var live bytes.Buffer
+	if kpiText != nil {
+		writeHeader(&live, h.c.meta[h.c.evaluationTime].name, h.c.meta[h.c.evaluationTime].help)
+		live.WriteString(h.c.meta[h.c.evaluationTime].name)
+		live.WriteByte(' ')
+		live.Write(appendFloat(nil, unixSeconds(h.c.states.Now())))
+		live.WriteByte('\n')
+	}
+	bi := h.c.meta[h.c.buildInfo]
+	writeHeader(&live, bi.name, bi.help)
+	live.WriteString(bi.name + `{version="` + escapeLabel(h.c.version) + "\"} 1\n")
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		h.logger.Error("metrics: gather process metrics", "err", err)
+		h.errs.WithLabelValues("gathering").Inc()
+	}
+	enc := expfmt.NewEncoder(&live, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			h.logger.Error("metrics: encode", "family", mf.GetName(), "err", err)
+			h.errs.WithLabelValues("encoding").Inc()
+		}
+	}
+
+	w.Header().Set("Content-Type", textContentType)
+	if acceptsGzip(req.Header.Get("Accept-Encoding")) {
+		// Two gzip members: the cached one and the live one. A gzip
+		// stream may hold several (RFC 1952 §2.2); Go's reader, and so
+		// Prometheus, reads them as one text.
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		if kpiText != nil {
+			w.Write(kpiText.gz)
+		}
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		zw.Write(live.Bytes())
+		err = zw.Close()
+	} else {
+		if kpiText != nil {
+			err = kpiText.writePlain(w)
+		}
+		if err == nil {
+			_, err = w.Write(live.Bytes())
+		}
+	}
+	if err != nil {
+		h.logger.Debug("metrics: write scrape response", "err", err)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		params = strings.ReplaceAll(params, " ", "")
+		if q, ok := strings.CutPrefix(params, "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -1,0 +1,259 @@
+package metrics
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// rendered is the text exposition (format 0.0.4) of the per-indicator kpi_*
+// families of one states slice, kept gzip-compressed: a national catalog
+// renders to some 380 MB of text but 14 MB of gzip. Prometheus asks for
+// gzip; a plain client gets it decompressed on the fly.
+type rendered struct {
+	first  *kpi.State // identifies the states slice (and keeps it from reuse)
+	n      int
+	gz     []byte
+	plain  int           // bytes of text
+	series int           // samples
+	took   time.Duration // rendering and compression
+}
+
+func (r *rendered) matches(states []kpi.State) bool {
+	if r == nil || r.n != len(states) {
+		return false
+	}
+	if len(states) == 0 {
+		return true
+	}
+	return r.first == &states[0]
+}
+
+// writePlain writes the decompressed text to w.
+func (r *rendered) writePlain(w io.Writer) error {
+	if len(r.gz) == 0 {
+		return nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.gz))
+	if err != nil {
+		return fmt.Errorf("decompress the cached exposition: %w", err)
+	}
+	_, err = io.Copy(w, zr)
+	return err
+}
+
+// renderCache holds the last rendering. Whoever finds it stale renders
+// while the others wait for the result (one rendering at a time, however
+// many scrapers), then everyone reads it until the states change.
+type renderCache struct {
+	c    *Collector
+	last chan *rendered // holds one value; receiving it is holding the lock
+}
+
+func newRenderCache(c *Collector) *renderCache {
+	rc := &renderCache{c: c, last: make(chan *rendered, 1)}
+	rc.last <- nil
+	return rc
+}
+
+// get returns the rendering of states, rendering it if the cached one is of
+// another slice.
+func (rc *renderCache) get(ctx context.Context, states []kpi.State) (*rendered, error) {
+	var r *rendered
+	select {
+	case r = <-rc.last:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the exposition being rendered: %w", ctx.Err())
+	}
+	defer func() { rc.last <- r }()
+	if r.matches(states) {
+		return r, nil
+	}
+	start := time.Now()
+	next, err := rc.c.render(states)
+	if err != nil {
+		return nil, err
+	}
+	next.took = time.Since(start)
+	rc.c.logger.Debug("metrics: exposition rendered", "indicators", len(states), "series", next.series,
+		"bytes", next.plain, "gzip_bytes", len(next.gz), "took", next.took)
+	r = next
+	return r, nil
+}
+
+// render writes the per-indicator families of states in the text format,
+// exactly as client_golang's registry and expfmt would (same families,
+// labels, values, HELP and TYPE; families by name, series by label values
+// within the collector's send order), gzip-compressed at BestSpeed.
+func (c *Collector) render(states []kpi.State) (*rendered, error) {
+	r := &rendered{n: len(states)}
+	if len(states) == 0 {
+		return r, nil
+	}
+	r.first = &states[0]
+	order := c.labelOrder(states)
+
+	var gz bytes.Buffer
+	gz.Grow(len(states) * 80) // about 1/25 of the text
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	cw := &byteCounter{w: zw}
+	w := bufio.NewWriterSize(cw, 256<<10)
+
+	// Quoted, escaped label values, computed once per indicator.
+	ids := make([]string, len(states))
+	plans := make([]string, len(states))
+	for i := range states {
+		ids[i] = escapeLabel(states[i].Indicator.ID)
+		plans[i] = escapeLabel(states[i].Indicator.Plan)
+	}
+	var num []byte
+	line := func(name string, i int32, extraName, extra string, afterPlan bool, v float64) {
+		w.WriteString(name)
+		w.WriteString(`{indicator="`)
+		w.WriteString(ids[i])
+		w.WriteByte('"')
+		if extraName != "" && !afterPlan {
+			writeLabel(w, extraName, extra)
+		}
+		w.WriteString(`,plan="`)
+		w.WriteString(plans[i])
+		w.WriteByte('"')
+		if extraName != "" && afterPlan {
+			writeLabel(w, extraName, extra)
+		}
+		w.WriteString("} ")
+		num = appendFloat(num[:0], v)
+		w.Write(num)
+		w.WriteByte('\n')
+		r.series++
+	}
+
+	infoDone := false
+	for _, f := range c.families {
+		if !infoDone && f.name > c.meta[c.info].name {
+			c.renderInfo(w, states, order.info, &r.series)
+			infoDone = true
+		}
+		headed := false
+		for _, i := range order.index {
+			f.samples(&states[i], func(extra string, v float64) {
+				if !headed {
+					writeHeader(w, f.name, f.help)
+					headed = true
+				}
+				line(f.name, i, f.extra, extra, f.extraAfterPlan, v)
+			})
+		}
+	}
+	if !infoDone {
+		c.renderInfo(w, states, order.info, &r.series)
+	}
+	if err := w.Flush(); err != nil {
+		return nil, fmt.Errorf("render exposition: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("render exposition: %w", err)
+	}
+	r.plain = cw.n
+	r.gz = bytes.Clone(gz.Bytes()) // drop the spare capacity
+	return r, nil
+}
+
+// renderInfo writes kpi_indicator_info, whose label set is its own.
+func (c *Collector) renderInfo(w *bufio.Writer, states []kpi.State, order []int32, series *int) {
+	m := c.meta[c.info]
+	writeHeader(w, m.name, m.help)
+	for _, i := range order {
+		w.WriteString(m.name)
+		sep := byte('{')
+		for _, lp := range infoLabels(&states[i].Indicator) {
+			w.WriteByte(sep)
+			sep = ','
+			w.WriteString(lp.GetName())
+			w.WriteString(`="`)
+			w.WriteString(escapeLabel(lp.GetValue()))
+			w.WriteByte('"')
+		}
+		w.WriteString("} 1\n")
+		*series++
+	}
+}
+
+func writeHeader(w interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
+}, name, help string) {
+	w.WriteString("# HELP ")
+	w.WriteString(name)
+	w.WriteByte(' ')
+	w.WriteString(helpEscaper.Replace(help))
+	w.WriteString("\n# TYPE ")
+	w.WriteString(name)
+	w.WriteString(" gauge\n")
+}
+
+// writeLabel writes `,name="value"`.
+func writeLabel(w *bufio.Writer, name, value string) {
+	w.WriteString(`,`)
+	w.WriteString(name)
+	w.WriteString(`="`)
+	w.WriteString(escapeLabel(value))
+	w.WriteByte('"')
+}
+
+// The escapes of expfmt's text format.
+var (
+	helpEscaper  = strings.NewReplacer("\\", `\\`, "\n", `\n`)
+	labelEscaper = strings.NewReplacer("\\", `\\`, "\n", `\n`, "\"", `\"`)
+)
+
+func escapeLabel(s string) string {
+	if !strings.ContainsAny(s, "\\\n\"") {
+		return s
+	}
+	return labelEscaper.Replace(s)
+}
+
+// appendFloat formats v as expfmt's text format does.
+func appendFloat(b []byte, v float64) []byte {
+	switch {
+	case v == 1:
+		return append(b, '1')
+	case v == 0:
+		return append(b, '0')
+	case v == -1:
+		return append(b, "-1"...)
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case math.IsInf(v, +1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// byteCounter counts the bytes written through it.
+type byteCounter struct {
+	w io.Writer
+	n int
+}
+
+func (cw *byteCounter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n += n
+	return n, err
+}
