@@ -35,10 +35,12 @@ type bench struct {
 type sizeResult struct {
 	indicators, observations, series int
 	load, write, evaluate, restart   time.Duration
+	scrapeCold                       time.Duration // first scrape: renders the kpi families
 	scrape                           time.Duration // warm, median
-	scrapeBytes                      int
+	scrapeWire                       time.Duration // warm, median, gzip bytes not decompressed
+	scrapeBytes, scrapeGzipBytes     int
 	rssMiB                           float64 // resident after the scrape
-	pgPush, pgScrape                 time.Duration
+	pgPush, pgScrape, pgScrapeWire   time.Duration
 	pgBytes                          int
 	pgRSSMiB                         float64
 }
@@ -143,25 +145,54 @@ func (b *bench) size(ctx context.Context, n int, pg *pushgateway) (sizeResult, e
 	logger := slog.New(slog.DiscardHandler)
 	collector := metrics.NewCollector(states, metrics.Options{Logger: logger})
 	srv := httptest.NewServer(metrics.NewHandler(collector, metrics.NewRegistry(collector), logger))
-	var body []byte
-	var times []time.Duration
-	for range max(1, b.cfg.scrapes) {
-		start = time.Now()
-		body, err = get(ctx, srv.URL)
+	// The first scrape renders the kpi families; the next are warm. Each
+	// reads the whole body as Prometheus does: gzip on the wire,
+	// decompressed by the client (Go's transport).
+	var times, wire []time.Duration
+	for range 1 + max(1, b.cfg.scrapes) {
+		d, n, err := scrape(ctx, srv.URL, true, io.Discard)
 		if err != nil {
 			srv.Close()
 			store.Close()
 			return r, err
 		}
-		times = append(times, time.Since(start))
+		times = append(times, d)
+		r.scrapeBytes = n
+		d, n, err = scrape(ctx, srv.URL, false, io.Discard)
+		if err != nil {
+			srv.Close()
+			store.Close()
+			return r, err
+		}
+		wire = append(wire, d)
+		r.scrapeGzipBytes = n
 	}
+	r.scrapeCold = times[0]
+	r.scrape = median(times[1:])
+	r.scrapeWire = median(wire[1:])
+	// The kpi_* series, to a file: what Pushgateway is fed instead.
+	kpiFile := filepath.Join(dir, "kpi.prom")
+	f, err := os.Create(kpiFile)
+	if err != nil {
+		srv.Close()
+		store.Close()
+		return r, err
+	}
+	kw := &kpiFilter{w: bufio.NewWriterSize(f, 1<<20)}
+	_, _, err = scrape(ctx, srv.URL, true, kw)
+	if err == nil {
+		err = kw.w.Flush()
+	}
+	f.Close()
 	srv.Close()
-	r.scrape = median(times)
-	r.scrapeBytes = len(body)
-	kpiText := kpiSeries(body)
-	r.series = bytes.Count(kpiText, []byte("\n")) - bytes.Count(kpiText, []byte("\n#"))
+	if err != nil {
+		store.Close()
+		return r, err
+	}
+	r.series = kw.series
 	r.rssMiB = rssMiB()
-	b.logf("size %d: evaluate %v, scrape %v, %d bytes, %d kpi series, RSS %.0f MiB", n, r.evaluate, r.scrape, r.scrapeBytes, r.series, r.rssMiB)
+	b.logf("size %d: evaluate %v, first scrape %v, warm scrape %v (wire %v), %d bytes (%d gzip), %d kpi series, RSS %.0f MiB",
+		n, r.evaluate, r.scrapeCold, r.scrape, r.scrapeWire, r.scrapeBytes, r.scrapeGzipBytes, r.series, r.rssMiB)
 
 	if err := store.Close(); err != nil {
 		return r, err
@@ -179,22 +210,31 @@ func (b *bench) size(ctx context.Context, n int, pg *pushgateway) (sizeResult, e
 	store.Close()
 
 	if pg != nil {
-		r.pgPush, err = pg.push(ctx, "kpimon", kpiText)
+		f, err := os.Open(kpiFile)
 		if err != nil {
 			return r, err
 		}
-		times = times[:0]
-		var pgBody []byte
+		r.pgPush, err = pg.push(ctx, "kpimon", f)
+		f.Close()
+		if err != nil {
+			return r, err
+		}
+		times, wire = times[:0], wire[:0]
 		for range max(1, b.cfg.scrapes) {
-			start = time.Now()
-			pgBody, err = get(ctx, pg.url+"/metrics")
+			d, n, err := scrape(ctx, pg.url+"/metrics", true, io.Discard)
 			if err != nil {
 				return r, err
 			}
-			times = append(times, time.Since(start))
+			times = append(times, d)
+			r.pgBytes = n
+			d, _, err = scrape(ctx, pg.url+"/metrics", false, io.Discard)
+			if err != nil {
+				return r, err
+			}
+			wire = append(wire, d)
 		}
 		r.pgScrape = median(times)
-		r.pgBytes = len(pgBody)
+		r.pgScrapeWire = median(wire)
 		r.pgRSSMiB = pg.rssMiB()
 		if err := pg.delete(ctx, "kpimon"); err != nil {
 			return r, err
@@ -265,7 +305,7 @@ func (b *bench) ingest(ctx context.Context, format string, rows int, pg *pushgat
 			}
 		}
 		r.pgPushBytes = text.Len()
-		r.pgPush, err = pg.push(ctx, "ingest", text.Bytes())
+		r.pgPush, err = pg.push(ctx, "ingest", &text)
 		if err != nil {
 			return r, err
 		}
@@ -277,43 +317,77 @@ func (b *bench) ingest(ctx context.Context, format string, rows int, pg *pushgat
 	return r, nil
 }
 
-// kpiSeries keeps the kpi_* families of an exposition: what Pushgateway
-// would be fed instead of kpimon.
-func kpiSeries(body []byte) []byte {
-	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if bytes.HasPrefix(line, []byte("kpi_")) || bytes.HasPrefix(line, []byte("# HELP kpi_")) || bytes.HasPrefix(line, []byte("# TYPE kpi_")) {
-			if bytes.HasPrefix(line, []byte("kpi_ingest")) || bytes.Contains(line, []byte(" kpi_ingest")) {
-				continue
-			}
-			out.Write(line)
-			out.WriteByte('\n')
-		}
-	}
-	return out.Bytes()
+// kpiFilter keeps the kpi_* families of an exposition but kpi_ingest_*:
+// what Pushgateway would be fed instead of kpimon. It counts the samples.
+type kpiFilter struct {
+	w       *bufio.Writer
+	partial []byte // an unfinished line
+	series  int
 }
 
-func get(ctx context.Context, url string) ([]byte, error) {
+func (k *kpiFilter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			k.partial = append(k.partial, p...)
+			break
+		}
+		line := p[:i+1]
+		if len(k.partial) > 0 {
+			line = append(k.partial, line...)
+			k.partial = k.partial[:0]
+		}
+		p = p[i+1:]
+		if keepLine(line) {
+			if line[0] != '#' {
+				k.series++
+			}
+			if _, err := k.w.Write(line); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func keepLine(line []byte) bool {
+	name := line
+	if rest, ok := bytes.CutPrefix(line, []byte("# HELP ")); ok {
+		name = rest
+	} else if rest, ok := bytes.CutPrefix(line, []byte("# TYPE ")); ok {
+		name = rest
+	}
+	return bytes.HasPrefix(name, []byte("kpi_")) && !bytes.HasPrefix(name, []byte("kpi_ingest"))
+}
+
+// scrape GETs url and copies the body to w, returning how long the whole
+// response took and its size. With decompress, it asks for gzip the way Go's
+// transport does and reads the decompressed text (as Prometheus does);
+// without, it reads the compressed bytes off the wire.
+func scrape(ctx context.Context, url string, decompress bool, w io.Writer) (time.Duration, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
+	if !decompress {
+		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport leaves the body compressed
+	}
+	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s: %.200s", url, resp.Status, body)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return 0, 0, fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
 	}
-	return body, nil
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return 0, 0, fmt.Errorf("GET %s: read body: %w", url, err)
+	}
+	return time.Since(start), int(n), nil
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -56,8 +55,8 @@ func startPushgateway(ctx context.Context, path, dir string) (*pushgateway, erro
 
 // push replaces the job's group with the exposition text and returns how
 // long Pushgateway took to accept it.
-func (pg *pushgateway) push(ctx context.Context, job string, text []byte) (time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, pg.url+"/metrics/job/"+job, bytes.NewReader(text))
+func (pg *pushgateway) push(ctx context.Context, job string, text io.Reader) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, pg.url+"/metrics/job/"+job, text)
 	if err != nil {
 		return 0, err
 	}
