@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
@@ -271,4 +272,52 @@ func TestAcceptsGzip(t *testing.T) {
 func readGolden() (string, error) {
 	b, err := os.ReadFile(filepath.Join("testdata", "collector.prom"))
 	return string(b), err
+}
+
+// TestParallelGzip checks that the members compressed apart read back as
+// the text written, in order, whatever the write sizes.
+func TestParallelGzip(t *testing.T) {
+	tests := []struct {
+		name  string
+		size  int
+		write int
+	}{
+		{name: "empty", size: 0, write: 1},
+		{name: "under one block", size: 1000, write: 7},
+		{name: "exactly one block", size: gzipBlock, write: 4096},
+		{name: "several blocks, odd writes", size: 3*gzipBlock + 12345, write: 99991},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := make([]byte, tt.size)
+			for i := range want {
+				want[i] = byte('a' + (i*7+i/13)%26)
+			}
+			p := newParallelGzip(2)
+			for rest := want; len(rest) > 0; {
+				k := min(tt.write, len(rest))
+				if _, err := p.Write(rest[:k]); err != nil {
+					t.Fatal(err)
+				}
+				rest = rest[k:]
+			}
+			gz, err := p.Close()
+			if err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			var got []byte
+			if len(gz) > 0 {
+				zr, err := gzip.NewReader(bytes.NewReader(gz))
+				if err != nil {
+					t.Fatalf("gzip reader: %v", err)
+				}
+				if got, err = io.ReadAll(zr); err != nil {
+					t.Fatalf("read: %v", err)
+				}
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("decompressed %d bytes differ from the %d written", len(got), len(want))
+			}
+		})
+	}
 }
