@@ -47,9 +47,17 @@ func Indicator() Dashboard {
 	overdue.FieldConfig.Defaults.Mappings = overdueMapping()
 	overdue.Options["colorMode"] = "background"
 
+	// The latest actual is shown with its period, the last submission with
+	// its source (both are labels of the series).
+	latest := figure("最新实际值", "最近一期报送的实际值（新增类指标为规划期内累计值），下方为单位和报告期。Latest actual, its unit and period.", 4, 0,
+		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", m("kpi_actual"), m("kpi_indicator_info")), "{{unit}} · 报告期 {{period}}"))
+	lastSubmission := valueStat("最近报送时间", "最近一次报送（计入评估的那一期数据）的时间，下方为其来源（api、upload、web、inbox、pull:名称、cli）。Last submission and its source.",
+		"dateTimeAsIsoNoDateIfToday", at(12, 4, 4, 4), instantSeries("A", m("kpi_last_observation_timestamp_seconds")+" * 1000", "来源 {{source}}"))
+	lastSubmission.Options["textMode"] = "value_and_name"
+
 	panels := []Panel{
 		status,
-		figure("最新实际值", "最近一期报送的实际值（新增类指标为规划期内累计值），单位见名称。Latest actual, in the indicator's unit.", 4, 0, withUnit("kpi_actual")),
+		latest,
 		figure("目标值", "截止年份应达到的目标值（压缩类为基期值按比例压缩后的值）。Target at the deadline.", 8, 0, withUnit("kpi_target")),
 		figure("当前应达值", "按基期值到目标值的直线路径，今天应达到的值 (expected now)。", 12, 0, withUnit("kpi_expected")),
 		figure("差距", "距目标还差多少，单位同指标；已达标为 0 (gap to target)。", 16, 0, withUnit("kpi_gap")),
@@ -57,7 +65,7 @@ func Indicator() Dashboard {
 		progress,
 		pace,
 		date("截止日期", "目标的截止时间（截止年份年末）。Deadline.", 8, 4, "kpi_deadline_timestamp_seconds"),
-		date("最近报送时间", "最近一次报送（计入评估的那一期数据）的时间。Last submission.", 12, 4, "kpi_last_observation_timestamp_seconds"),
+		lastSubmission,
 		date("下期报送期限", "下一期数据应报送的日期（报告期末加报送天数）。When the next figure is due.", 16, 4, "kpi_report_due_timestamp_seconds"),
 		overdue,
 		infoTable(at(0, 8, 24, 4), m("kpi_indicator_info")),

@@ -3,6 +3,7 @@ package metrics
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -61,7 +62,11 @@ func (c *Collector) newFamilies() []family {
 				yield("", b.Value)
 			}
 		}},
-		{desc: c.actual, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Actual })},
+		{desc: c.actual, extra: "period", samples: func(st *kpi.State, yield func(string, float64)) {
+			if ev := &st.Evaluation; ev.Actual != nil && ev.Period != nil {
+				yield(ev.Period.String(), *ev.Actual)
+			}
+		}},
 		{desc: c.actualByPeriod, extra: "period", samples: periodSamples},
 		{desc: c.expected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Expected })},
 		{desc: c.projected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Projected })},
@@ -82,9 +87,9 @@ func (c *Collector) newFamilies() []family {
 				yield("", unixSeconds(d))
 			}
 		}},
-		{desc: c.lastObservation, samples: func(st *kpi.State, yield func(string, float64)) {
+		{desc: c.lastObservation, extra: "source", samples: func(st *kpi.State, yield func(string, float64)) {
 			if t := st.Evaluation.LastSubmittedAt; t != nil {
-				yield("", unixSeconds(*t))
+				yield(lastSource(st, *t), unixSeconds(*t))
 			}
 		}},
 		{desc: c.reportDue, samples: func(st *kpi.State, yield func(string, float64)) {
@@ -131,4 +136,15 @@ func periodSamples(st *kpi.State, yield func(string, float64)) {
 	for _, s := range got {
 		yield(s.period, s.v)
 	}
+}
+
+// lastSource is the source of the figure submitted at t: the newest counted
+// one. Boards show it beside the submission time.
+func lastSource(st *kpi.State, t time.Time) string {
+	for i := len(st.Latest) - 1; i >= 0; i-- {
+		if o := &st.Latest[i]; o.SubmittedAt.Equal(t) {
+			return o.Source
+		}
+	}
+	return ""
 }
