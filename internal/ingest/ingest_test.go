@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/xuri/excelize/v2"
@@ -139,6 +140,13 @@ func TestTemplateRoundTrip(t *testing.T) {
 	}
 	if len(rows) != len(catalog.Indicators)+1 {
 		t.Fatalf("template has %d rows, want a header and %d indicators", len(rows), len(catalog.Indicators))
+	}
+	wantHeader := []string{"计划", "指标编号", "指标名称", "单位", "目标值", "截止年份", "责任单位", "报告期", "实际值", "备注"}
+	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
+		t.Errorf("template header (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{ingest.TemplateSheet, "说明"}, x.GetSheetList()); diff != "" {
+		t.Errorf("template sheets (-want +got):\n%s", diff)
 	}
 	// Fill two rows the way a submitter does: period and value only.
 	for i, r := range rows[1:] {

@@ -28,9 +28,14 @@ const (
 type row struct {
 	kpi.Row
 	name string // 指标名称 column, used when the id column is empty
-	// columns names the column each field came from: a letter for XLSX,
-	// the header for CSV, the field name for JSON.
-	colIndicator, colName, colPeriod, colValue, colUnit, colPlan string
+	col  *columns
+}
+
+// columns names the column each field comes from: a letter for XLSX, the
+// header for CSV, the field name for JSON. One per file, shared by its
+// rows, which keeps a million-row submission small.
+type columns struct {
+	indicator, name, period, value, unit, plan string
 }
 
 // field is what a column means.
@@ -65,6 +70,7 @@ const acceptedHeaders = "指标编号 或 指标名称, 报告期, 实际值 (�
 type header struct {
 	fields []field
 	labels []string // column label per position for problems
+	cols   *columns
 }
 
 func parseHeader(cells []string, xlsx bool) (header, bool) {
@@ -84,17 +90,37 @@ func parseHeader(cells []string, xlsx bool) (header, bool) {
 			h.labels[i] = strings.TrimSpace(c)
 		}
 	}
+	h.cols = &columns{}
+	for i, f := range h.fields {
+		switch f {
+		case fieldIndicator:
+			h.cols.indicator = h.labels[i]
+		case fieldName:
+			h.cols.name = h.labels[i]
+		case fieldPeriod:
+			h.cols.period = h.labels[i]
+		case fieldValue:
+			h.cols.value = h.labels[i]
+		case fieldUnit:
+			h.cols.unit = h.labels[i]
+		case fieldPlan:
+			h.cols.plan = h.labels[i]
+		}
+	}
 	ok := (seen[fieldIndicator] || seen[fieldName]) && seen[fieldPeriod] && seen[fieldValue]
 	return h, ok
 }
 
 // row turns cells into a row; it reports false for a row with no figure in it.
 func (h header) row(cells []string, line int, sheet string) (row, bool) {
-	r := row{Row: kpi.Row{Line: line, Sheet: sheet}}
+	r := row{Row: kpi.Row{Line: line, Sheet: sheet}, col: h.cols}
 	any := false
 	for i, c := range cells {
 		if i >= len(h.fields) {
 			break
+		}
+		if h.fields[i] == fieldNone {
+			continue
 		}
 		c = strings.TrimSpace(c)
 		if c == "" {
@@ -102,34 +128,21 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 		}
 		switch h.fields[i] {
 		case fieldIndicator:
-			r.Indicator, r.colIndicator = c, h.labels[i]
+			r.Indicator = c
 		case fieldName:
-			r.name, r.colName = c, h.labels[i]
+			r.name = c
 		case fieldPlan:
-			r.Plan, r.colPlan = c, h.labels[i]
+			r.Plan = c
 		case fieldPeriod:
-			r.Period, r.colPeriod = c, h.labels[i]
+			r.Period = c
 		case fieldValue:
-			r.Value, r.colValue = c, h.labels[i]
+			r.Value = c
 		case fieldUnit:
-			r.Unit, r.colUnit = c, h.labels[i]
+			r.Unit = c
 		case fieldNote:
 			r.Note = c
-		default:
-			continue
 		}
 		any = true
-	}
-	// Label columns even where the cell was empty, so problems can say where.
-	for i, f := range h.fields {
-		switch {
-		case f == fieldPeriod && r.colPeriod == "":
-			r.colPeriod = h.labels[i]
-		case f == fieldValue && r.colValue == "":
-			r.colValue = h.labels[i]
-		case f == fieldIndicator && r.colIndicator == "":
-			r.colIndicator = h.labels[i]
-		}
 	}
 	// A row with neither period nor value is not a figure: the template
 	// lists every indicator and a unit fills in only its own rows.
@@ -213,7 +226,8 @@ func parseCSV(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
 	var (
 		h     header
 		found bool
-		rows  []row
+		// Sized by the line count, so a million rows are not copied as the slice grows.
+		rows = make([]row, 0, min(bytes.Count(text, []byte{'\n'})+1, maxRows))
 	)
 	for {
 		rec, err := cr.Read()
@@ -339,10 +353,11 @@ func parseJSON(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
 // jsonRows labels decoded rows: Row is the element's position (1-based),
 // columns are the field names.
 func jsonRows(in []kpi.Row) []row {
+	cols := &columns{indicator: "indicator", name: "name", period: "period", value: "value", unit: "unit", plan: "plan"}
 	rows := make([]row, len(in))
 	for i, r := range in {
 		r.Line = i + 1
-		rows[i] = row{Row: r, colIndicator: "indicator", colPeriod: "period", colValue: "value", colUnit: "unit", colPlan: "plan"}
+		rows[i] = row{Row: r, col: cols}
 	}
 	return rows
 }

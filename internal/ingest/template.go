@@ -121,7 +121,7 @@ var instructions = []string{
 }
 
 func writeInstructions(f *excelize.File) error {
-	const sheet = "填报说明"
+	const sheet = "说明"
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 		}
 		k := key{ind.Ref(), period}
 		if first, dup := seen[k]; dup {
-			bad(r.colPeriod, "period", r.Period, "每个指标每个报告期一行 / one row per indicator and period",
+			bad(r.col.period, "period", r.Period, "每个指标每个报告期一行 / one row per indicator and period",
 				fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同 / duplicate of row %d (same indicator and period)", first, first))
 			continue
 		}
@@ -91,14 +91,14 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg string), suggested *int) (*kpi.Indicator, string, bool) {
 	if r.Plan != "" {
 		if _, ok := ix.plans[r.Plan]; !ok {
-			bad(r.colPlan, "plan", r.Plan, "one of "+ix.planIDs(), "未知计划 / unknown plan")
-			return nil, r.colPlan, false
+			bad(r.col.plan, "plan", r.Plan, "one of "+ix.planIDs(), "未知计划 / unknown plan")
+			return nil, r.col.plan, false
 		}
 	}
-	text, column := r.Indicator, r.colIndicator
+	text, column := r.Indicator, r.col.indicator
 	cands := ix.byID[text]
 	if text == "" {
-		text, column = r.name, r.colName
+		text, column = r.name, r.col.name
 	}
 	if len(cands) == 0 {
 		cands = ix.byName[strings.TrimSpace(text)]
@@ -157,26 +157,26 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		freq = kpi.Annual
 	}
 	if r.Period == "" {
-		bad(r.colPeriod, "period", "", want[freq], "缺少报告期 / missing period")
+		bad(r.col.period, "period", "", want[freq], "缺少报告期 / missing period")
 		return kpi.Period{}, false
 	}
 	p, err := ParsePeriod(r.Period)
 	if err != nil {
-		bad(r.colPeriod, "period", r.Period, want[freq], "报告期无法识别 / period not understood")
+		bad(r.col.period, "period", r.Period, want[freq], "报告期无法识别 / period not understood")
 		return kpi.Period{}, false
 	}
 	if p.Frequency() != freq {
-		bad(r.colPeriod, "period", r.Period, want[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
+		bad(r.col.period, "period", r.Period, want[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
 		return kpi.Period{}, false
 	}
 	last := max(plan.EndYear, ind.Deadline)
 	if plan.StartYear != 0 && (p.Year < plan.StartYear || p.Year > last) {
-		bad(r.colPeriod, "period", r.Period, fmt.Sprintf("%d–%d", plan.StartYear, last),
+		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d–%d", plan.StartYear, last),
 			fmt.Sprintf("报告期不在计划期内（%d–%d年）/ period outside the plan (%d–%d)", plan.StartYear, last, plan.StartYear, last))
 		return kpi.Period{}, false
 	}
 	if !now.IsZero() && p.Start().After(now) {
-		bad(r.colPeriod, "period", r.Period, "已开始的报告期 / a period that has begun",
+		bad(r.col.period, "period", r.Period, "已开始的报告期 / a period that has begun",
 			"报告期尚未开始 / the period has not begun yet")
 		return kpi.Period{}, false
 	}
@@ -191,7 +191,7 @@ var milestoneWords = map[string]float64{"完成": 1, "已完成": 1, "是": 1, "
 func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expected, msg string)) (float64, bool) {
 	expected := "数值 / a number"
 	if r.Unit != "" && normalise(r.Unit) != ind.Unit {
-		bad(r.colUnit, "unit", r.Unit, ind.Unit, fmt.Sprintf("单位与指标不符，应为“%s” / unit differs from the indicator's (%s)", ind.Unit, ind.Unit))
+		bad(r.col.unit, "unit", r.Unit, ind.Unit, fmt.Sprintf("单位与指标不符，应为“%s” / unit differs from the indicator's (%s)", ind.Unit, ind.Unit))
 		return 0, false
 	}
 	if ind.Kind == kpi.KindMilestone {
@@ -203,30 +203,30 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	v, pct, err := parseNumber(r.Value)
 	switch {
 	case err == ErrEmpty:
-		bad(r.colValue, "value", "", expected, "缺少实际值 / missing value")
+		bad(r.col.value, "value", "", expected, "缺少实际值 / missing value")
 		return 0, false
 	case err == ErrNotFinite:
-		bad(r.colValue, "value", r.Value, expected, "数值无效（NaN 或无穷大）/ not a finite number")
+		bad(r.col.value, "value", r.Value, expected, "数值无效（NaN 或无穷大）/ not a finite number")
 		return 0, false
 	case err != nil:
-		bad(r.colValue, "value", r.Value, expected, "不是数字 / not a number")
+		bad(r.col.value, "value", r.Value, expected, "不是数字 / not a number")
 		return 0, false
 	case pct && ind.Unit != "%":
-		bad(r.colValue, "value", r.Value, "以“"+ind.Unit+"”计的数值 / a number in "+ind.Unit, "该指标不是百分比 / this indicator is not a percentage")
+		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值 / a number in "+ind.Unit, "该指标不是百分比 / this indicator is not a percentage")
 		return 0, false
 	}
 	switch {
 	case ind.Kind == kpi.KindMilestone && v != 0 && v != 1:
-		bad(r.colValue, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
+		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
 		return 0, false
 	case ind.Unit == "%" && (v < 0 || v > 100):
-		bad(r.colValue, "value", r.Value, "0–100（百分点，33 表示 33%）/ 0–100 percent points", "百分比超出 0–100 / percent outside 0–100")
+		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）/ 0–100 percent points", "百分比超出 0–100 / percent outside 0–100")
 		return 0, false
 	case ind.IsCount() && v < 0:
-		bad(r.colValue, "value", r.Value, "非负整数 / a whole number ≥ 0", "数量不能为负 / a count cannot be negative")
+		bad(r.col.value, "value", r.Value, "非负整数 / a whole number ≥ 0", "数量不能为负 / a count cannot be negative")
 		return 0, false
 	case ind.IsCount() && v != math.Trunc(v):
-		bad(r.colValue, "value", r.Value, "整数 / a whole number", "数量应为整数 / a count must be whole")
+		bad(r.col.value, "value", r.Value, "整数 / a whole number", "数量应为整数 / a count must be whole")
 		return 0, false
 	}
 	return v, true
