@@ -301,6 +301,7 @@ func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
 		found bool
 		line  int
 	)
+	rows = make([]row, 0, xlsxRowsHint(f, sheet, len(u.Body), maxRows))
 	for it.Next() {
 		line++
 		cells, err := it.Columns()
@@ -328,6 +329,26 @@ func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
 		return nil, []kpi.Problem{fileProblem(u, sheet, "工作表为空 / the sheet is empty: expected a header row ("+acceptedHeaders+") and figures")}
 	}
 	return rows, nil
+}
+
+// xlsxRowsHint guesses a sheet's row count from its dimension element,
+// read without loading the sheet, so a million rows are not copied as the
+// slice grows. The guess is bounded by the file's size, so a small file
+// claiming a huge range cannot make it allocate much.
+func xlsxRowsHint(f *excelize.File, sheet string, size, maxRows int) int {
+	ref, err := f.GetSheetDimension(sheet)
+	if err != nil {
+		return 0
+	}
+	_, last, ok := strings.Cut(ref, ":")
+	if !ok {
+		return 0
+	}
+	_, rows, err := excelize.CellNameToCoordinates(last)
+	if err != nil || rows < 0 {
+		return 0
+	}
+	return min(rows, maxRows, size/8)
 }
 
 func parseJSON(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
