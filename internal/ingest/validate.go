@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -16,18 +17,30 @@ type index struct {
 	plans  map[string]kpi.Plan
 	byID   map[string][]*kpi.Indicator
 	byName map[string][]*kpi.Indicator
-	cat    kpi.Catalog
+	// byPlan lists each plan's indicators and distinct every (id, name)
+	// pair once: many plans (one per region) share the same indicators,
+	// and suggestions need each only once.
+	byPlan   map[string][]*kpi.Indicator
+	distinct []*kpi.Indicator
 }
 
 func newIndex(cat kpi.Catalog) *index {
-	ix := &index{plans: map[string]kpi.Plan{}, byID: map[string][]*kpi.Indicator{}, byName: map[string][]*kpi.Indicator{}, cat: cat}
+	ix := &index{plans: map[string]kpi.Plan{}, byID: map[string][]*kpi.Indicator{}, byName: map[string][]*kpi.Indicator{},
+		byPlan: map[string][]*kpi.Indicator{}}
 	for _, p := range cat.Plans {
 		ix.plans[p.ID] = p
 	}
+	type idName struct{ id, name string }
+	seen := map[idName]bool{}
 	for i := range cat.Indicators {
 		ind := &cat.Indicators[i]
 		ix.byID[ind.ID] = append(ix.byID[ind.ID], ind)
 		ix.byName[strings.TrimSpace(ind.Name)] = append(ix.byName[strings.TrimSpace(ind.Name)], ind)
+		ix.byPlan[ind.Plan] = append(ix.byPlan[ind.Plan], ind)
+		if k := (idName{ind.ID, ind.Name}); !seen[k] {
+			seen[k] = true
+			ix.distinct = append(ix.distinct, ind)
+		}
 	}
 	return ix
 }
@@ -245,35 +258,51 @@ func (ix *index) suggest(text, plan string) string {
 		label string
 		dist  int
 	}
+	pool := ix.distinct
+	if plan != "" {
+		pool = ix.byPlan[plan]
+	}
+	n := utf8.RuneCountInString(text)
+	limit := max(3, n/2) // farther than this is no suggestion
 	var best []cand
-	seen := map[string]bool{}
-	for i := range ix.cat.Indicators {
-		ind := &ix.cat.Indicators[i]
-		if plan != "" && ind.Plan != plan {
-			continue
-		}
-		label := ind.ID + " " + ind.Name
-		if seen[label] {
-			continue
-		}
-		seen[label] = true
-		d := min(distance(text, ind.ID), distance(text, ind.Name))
+	for _, ind := range pool {
+		d := limit + 1
 		if strings.Contains(ind.Name, text) || strings.Contains(text, ind.Name) {
-			d = min(d, 1)
+			d = 1
 		}
-		best = append(best, cand{label, d})
+		for _, s := range []string{ind.ID, ind.Name} {
+			// The distance is at least the difference in length: skip
+			// what cannot beat the worst kept candidate.
+			worst := limit
+			if len(best) == 3 {
+				worst = best[2].dist
+			}
+			if abs(utf8.RuneCountInString(s)-n) > min(worst, d) {
+				continue
+			}
+			d = min(d, distance(text, s))
+		}
+		if d > limit {
+			continue
+		}
+		best = append(best, cand{ind.ID + " " + ind.Name, d})
 		sort.SliceStable(best, func(a, b int) bool { return best[a].dist < best[b].dist })
 		if len(best) > 3 {
 			best = best[:3]
 		}
 	}
-	var out []string
-	for _, c := range best {
-		if c.dist <= max(3, len([]rune(text))/2) {
-			out = append(out, c.label)
-		}
+	out := make([]string, len(best))
+	for i, c := range best {
+		out[i] = c.label
 	}
 	return strings.Join(out, "、")
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // distance is the Levenshtein distance over runes.
