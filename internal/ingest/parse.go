@@ -156,9 +156,16 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 // its name, then its first bytes.
 func detectFormat(u kpi.Upload) string {
 	ct := strings.ToLower(u.ContentType)
+	zip := bytes.HasPrefix(u.Body, []byte("PK\x03\x04"))
 	switch {
-	case strings.Contains(ct, "spreadsheetml"), strings.Contains(ct, "ms-excel"):
+	case strings.Contains(ct, "spreadsheetml"):
 		return FormatXLSX
+	case strings.Contains(ct, "ms-excel"):
+		// Browsers on Windows with Excel installed send this for CSV files too.
+		if zip {
+			return FormatXLSX
+		}
+		return FormatCSV
 	case strings.Contains(ct, "json"):
 		return FormatJSON
 	case strings.Contains(ct, "csv"):
@@ -174,7 +181,7 @@ func detectFormat(u kpi.Upload) string {
 	}
 	b := bytes.TrimLeft(bytes.TrimPrefix(u.Body, utf8BOM), " \t\r\n")
 	switch {
-	case bytes.HasPrefix(u.Body, []byte("PK\x03\x04")):
+	case zip:
 		return FormatXLSX
 	case bytes.HasPrefix(b, []byte("[")), bytes.HasPrefix(b, []byte("{")):
 		return FormatJSON

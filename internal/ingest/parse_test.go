@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 func TestXLSXRowsHint(t *testing.T) {
@@ -40,6 +42,33 @@ func TestXLSXRowsHint(t *testing.T) {
 			got, want := xlsxRowsHint(f, "Sheet1", buf.Len(), tt.maxRows), tt.want(buf.Len())
 			if got != want {
 				t.Errorf("xlsxRowsHint(%q) = %d, want %d", tt.dimension, got, want)
+			}
+		})
+	}
+}
+
+func TestDetectFormat(t *testing.T) {
+	zip := []byte("PK\x03\x04rest")
+	tests := []struct {
+		name string
+		up   kpi.Upload
+		want string
+	}{
+		{"xlsx content type", kpi.Upload{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Body: zip}, FormatXLSX},
+		{"ms-excel content type on a zip", kpi.Upload{ContentType: "application/vnd.ms-excel", Body: zip}, FormatXLSX},
+		{"ms-excel content type on a CSV (Windows browsers)", kpi.Upload{ContentType: "application/vnd.ms-excel", Name: "a.csv", Body: []byte("indicator,period,value\n")}, FormatCSV},
+		{"json content type", kpi.Upload{ContentType: "application/json; charset=utf-8", Body: []byte("[]")}, FormatJSON},
+		{"csv content type", kpi.Upload{ContentType: "text/csv", Body: []byte("[")}, FormatCSV},
+		{"extension when the type says nothing", kpi.Upload{ContentType: "application/octet-stream", Name: "2021.XLSX", Body: []byte("x")}, FormatXLSX},
+		{"json extension", kpi.Upload{Name: "a.json", Body: []byte("x")}, FormatJSON},
+		{"sniff a zip", kpi.Upload{Name: "upload", Body: zip}, FormatXLSX},
+		{"sniff a JSON array after a BOM and spaces", kpi.Upload{Body: []byte("\xEF\xBB\xBF \n[{}]")}, FormatJSON},
+		{"anything else is CSV", kpi.Upload{Body: []byte("指标编号,报告期,实际值\n")}, FormatCSV},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := detectFormat(tt.up); got != tt.want {
+				t.Errorf("detectFormat(%q, %q) = %s, want %s", tt.up.ContentType, tt.up.Name, got, tt.want)
 			}
 		})
 	}
