@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -71,7 +72,13 @@ type header struct {
 	fields []field
 	labels []string // column label per position for problems
 	cols   *columns
+	// dates says how to read a date serial in the period column (XLSX
+	// only): nil for CSV.
+	dates *dateSystem
 }
+
+// dateSystem is a workbook's date epoch.
+type dateSystem struct{ date1904 bool }
 
 func parseHeader(cells []string, xlsx bool) (header, bool) {
 	h := header{fields: make([]field, len(cells)), labels: make([]string, len(cells))}
@@ -134,7 +141,7 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 		case fieldPlan:
 			r.Plan = c
 		case fieldPeriod:
-			r.Period = c
+			r.Period = h.dates.period(c)
 		case fieldValue:
 			r.Value = c
 		case fieldUnit:
@@ -150,6 +157,23 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 		return r, false
 	}
 	return r, any
+}
+
+// period turns a date serial into its month: Excel stores a month typed
+// as 2021-06 or 2021年6月 as a date, and shows some date formats (the
+// Chinese built-in ones) only as the serial. Anything else is kept.
+func (d *dateSystem) period(c string) string {
+	// 32874 is 1990-01-01 and 73051 2100-01-01: serials of plausible
+	// periods, and no year or yyyymm a person types.
+	if d == nil || len(c) != 5 || !isDigits(c) || c < "32874" || c > "73051" {
+		return c
+	}
+	serial, _ := strconv.Atoi(c)
+	t, err := excelize.ExcelDateToTime(float64(serial), d.date1904)
+	if err != nil {
+		return c
+	}
+	return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month()))
 }
 
 // detectFormat decides a submission's format from its content type, then
@@ -319,7 +343,12 @@ func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
 			if blank(cells) {
 				continue
 			}
-			if h, found = parseHeader(cells, true); !found {
+			if h, found = parseHeader(cells, true); found {
+				h.dates = &dateSystem{}
+				if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+					h.dates.date1904 = *props.Date1904
+				}
+			} else {
 				return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Value: strings.Join(cells, ","), Expected: acceptedHeaders,
 					Message: "缺少必需的表头 / missing required header columns"}}
 			}

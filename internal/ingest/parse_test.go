@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -69,6 +70,54 @@ func TestDetectFormat(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := detectFormat(tt.up); got != tt.want {
 				t.Errorf("detectFormat(%q, %q) = %s, want %s", tt.up.ContentType, tt.up.Name, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestXLSXDatesAndFormats reads cells the way Excel stores what people
+// type: a month becomes a date (shown by some formats only as its serial),
+// 33% becomes 0.33 formatted as a percentage.
+func TestXLSXDatesAndFormats(t *testing.T) {
+	june := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	yyyymm, percent := "yyyy-mm", "0%"
+	tests := []struct {
+		name       string
+		period     any
+		periodFmt  excelize.Style
+		value      any
+		valueFmt   excelize.Style
+		wantPeriod string
+		wantValue  string
+	}{
+		{"text as typed", "2021年6月", excelize.Style{}, "44,700", excelize.Style{}, "2021年6月", "44,700"},
+		{"date in a custom month format", june, excelize.Style{CustomNumFmt: &yyyymm}, 44700, excelize.Style{}, "2021-06", "44700"},
+		{"date in a Chinese built-in format (serial)", june, excelize.Style{NumFmt: 57}, 44700, excelize.Style{}, "2021-06", "44700"},
+		{"percent-formatted fraction", "2021", excelize.Style{}, 0.33, excelize.Style{CustomNumFmt: &percent}, "2021", "33%"},
+		{"a year as a number is not a date", 2021, excelize.Style{}, 1, excelize.Style{}, "2021", "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := excelize.NewFile()
+			x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
+			x.SetSheetRow("Sheet1", "A2", &[]any{"m", tt.period, tt.value})
+			for cell, style := range map[string]excelize.Style{"B2": tt.periodFmt, "C2": tt.valueFmt} {
+				id, err := x.NewStyle(&style)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x.SetCellStyle("Sheet1", cell, cell, id)
+			}
+			var buf bytes.Buffer
+			if _, err := x.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			rows, problems := parseXLSX(kpi.Upload{Name: "d.xlsx", Body: buf.Bytes()}, 10)
+			if len(problems) > 0 || len(rows) != 1 {
+				t.Fatalf("parseXLSX = %d rows, problems %v; want one row", len(rows), problems)
+			}
+			if got := rows[0]; got.Period != tt.wantPeriod || got.Value != tt.wantValue {
+				t.Errorf("row period %q value %q, want %q and %q", got.Period, got.Value, tt.wantPeriod, tt.wantValue)
 			}
 		})
 	}

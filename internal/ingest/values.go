@@ -99,7 +99,9 @@ func isASCII(s string) bool {
 }
 
 // ParsePeriod reads a period as people type it: 2021, 2021年, 2021Q3,
-// 2021-Q3, 2021年第三季度, 2021年3季度, 2021-06, 2021/06, 2021.06, 2021年6月, 202106.
+// 2021-Q3, 2021年第三季度, 2021年3季度, 2021-06, 2021/06, 2021.06, 2021年6月,
+// 202106. A full date (2021/6/1, 2021-06-30, 2021年6月1日) and Excel's
+// Jun-21 count as their month: spreadsheets turn a typed month into a date.
 func ParsePeriod(s string) (kpi.Period, error) {
 	if len(s) == 4 { // fast path: a year
 		if y, err := strconv.Atoi(s); err == nil && y >= 1900 && y <= 2200 {
@@ -108,6 +110,9 @@ func ParsePeriod(s string) (kpi.Period, error) {
 	}
 	t := strings.ReplaceAll(normalise(s), " ", "")
 	bad := fmt.Errorf("报告期 %q 无法识别 / period %q not understood: write 2021, 2021-Q3 or 2021-06: %w", s, s, kpi.ErrInvalid)
+	if p, ok := englishMonth(t); ok { // Jun-21, what English Excel shows for a typed month
+		return p, nil
+	}
 	if len(t) < 4 {
 		return kpi.Period{}, bad
 	}
@@ -129,6 +134,9 @@ func ParsePeriod(s string) (kpi.Period, error) {
 		rest = "-" + rest
 	}
 	rest = strings.TrimLeft(rest, "-/.")
+	if month, ok := stripDay(rest); ok { // a full date counts as its month
+		rest = month
+	}
 	switch {
 	case strings.HasPrefix(rest, "Q") || strings.HasPrefix(rest, "q"):
 		p.Quarter, err = smallNumber(rest[1:])
@@ -150,6 +158,47 @@ func ParsePeriod(s string) (kpi.Period, error) {
 		return kpi.Period{}, bad
 	}
 	return p, nil
+}
+
+// stripDay returns the month part of "6-1", "06/01", "6.1" or "6月1日".
+func stripDay(rest string) (string, bool) {
+	if r, ok := strings.CutSuffix(rest, "日"); ok {
+		if month, day, ok := strings.Cut(r, "月"); ok && validDay(day) {
+			return month + "月", true
+		}
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "-/."); i > 0 && i <= 2 && isDigits(rest[:i]) && validDay(rest[i+1:]) {
+		return rest[:i], true
+	}
+	return "", false
+}
+
+func validDay(s string) bool {
+	if len(s) > 2 || !isDigits(s) {
+		return false
+	}
+	d, _ := strconv.Atoi(s)
+	return d >= 1 && d <= 31
+}
+
+var englishMonths = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// englishMonth reads "Jun-21" or "Jun-2021".
+func englishMonth(t string) (kpi.Period, bool) {
+	if len(t) != 6 && len(t) != 8 || t[3] != '-' {
+		return kpi.Period{}, false
+	}
+	m, ok := englishMonths[strings.ToLower(t[:3])]
+	if !ok || !isDigits(t[4:]) {
+		return kpi.Period{}, false
+	}
+	y, _ := strconv.Atoi(t[4:])
+	if len(t) == 6 {
+		y += 2000
+	}
+	p := kpi.Period{Year: y, Month: m}
+	return p, p.Valid()
 }
 
 var chineseNumerals = map[string]int{
