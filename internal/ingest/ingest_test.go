@@ -148,6 +148,11 @@ func TestTemplateRoundTrip(t *testing.T) {
 	if diff := cmp.Diff([]string{ingest.TemplateSheet, "说明"}, x.GetSheetList()); diff != "" {
 		t.Errorf("template sheets (-want +got):\n%s", diff)
 	}
+	if style, err := x.GetCellStyle(ingest.TemplateSheet, "H2"); err != nil {
+		t.Fatal(err)
+	} else if s, err := x.GetStyle(style); err != nil || s.NumFmt != 49 {
+		t.Errorf("报告期 cell number format = %v (%v), want 49 (text), so Excel keeps 2021-06 as typed", s, err)
+	}
 	// Fill two rows the way a submitter does: period and value only.
 	for i, r := range rows[1:] {
 		switch r[1] {

@@ -52,6 +52,16 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 	if err != nil {
 		return err
 	}
+	// The period column is text, so Excel keeps 2021-06 as typed instead
+	// of turning it into a date.
+	periodStyle, err := f.NewStyle(&excelize.Style{
+		NumFmt: 49, // @ (text)
+		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border: []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+	})
+	if err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter(TemplateSheet)
 	if err != nil {
 		return err
@@ -75,7 +85,7 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, []any{
 			ind.Plan, ind.ID, ind.Name, ind.Unit, targetCell(ind), ind.Deadline, strings.Join(ind.LeadUnits, "、"),
-			excelize.Cell{StyleID: inputStyle}, excelize.Cell{StyleID: inputStyle}, excelize.Cell{StyleID: inputStyle},
+			excelize.Cell{StyleID: periodStyle}, excelize.Cell{StyleID: inputStyle}, excelize.Cell{StyleID: inputStyle},
 		}); err != nil {
 			return err
 		}
