@@ -123,7 +123,7 @@ func FuzzParseNumber(f *testing.F) {
 }
 
 func FuzzParsePeriod(f *testing.F) {
-	for _, s := range []string{"2021", "2021年", "2021Q3", "2021-Q3", "2021年第三季度", "2021-06", "2021年6月", "202106", "2021年十二月", "２０２１"} {
+	for _, s := range []string{"2021", "2021年", "2021Q3", "2021-Q3", "2021年第三季度", "2021-06", "2021年6月", "202106", "2021年十二月", "２０２１", "2021/6/1", "Jun-21"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
