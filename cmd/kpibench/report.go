@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -53,6 +54,17 @@ func (b *bench) report(sizes []sizeResult, ingests []ingestResult, withPG bool) 
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "Peak resident memory of the kpibench process (kpimon's store, states and renderings, plus the generated catalogs and files): %.0f MiB.\n", peakRSSMiB())
+}
+
+// peakRSSMiB returns this process's peak resident memory (children, such as
+// Pushgateway, not counted).
+func peakRSSMiB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
 }
 
 func ms(d time.Duration) string {
