@@ -136,6 +136,11 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
 	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version})
 	reg := metrics.NewRegistry(collector)
+	// Render /metrics after each write or new day rather than in the first
+	// scrape that follows (seconds at national size).
+	prerenderCtx, stopPrerender := context.WithCancel(ctx)
+	defer stopPrerender()
+	go collector.Prerender(prerenderCtx, 5*time.Second)
 	ing, err := ingest.New(ingest.Options{Store: store, Logger: logger, Registerer: reg})
 	if err != nil {
 		return err

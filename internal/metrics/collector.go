@@ -66,6 +66,7 @@ type Collector struct {
 	// name: what Collect and the pre-rendered exposition both walk.
 	families []family
 	meta     map[*prometheus.Desc]descMeta // read-only after NewCollector
+	cache    *renderCache                  // NewHandler's pre-rendered exposition
 	order    atomic.Pointer[stateOrder]
 }
 
@@ -148,6 +149,7 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 			[]string{"version"}),
 	}
 	c.families = c.newFamilies()
+	c.cache = newRenderCache(c)
 	return c
 }
 

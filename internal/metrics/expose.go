@@ -91,6 +91,43 @@ func (rc *renderCache) get(ctx context.Context, states []kpi.State) (*rendered, 
 	return r, nil
 }
 
+// Prerender keeps NewHandler's exposition current between scrapes: every
+// interval it asks the StateService for the states (cheap while nothing
+// changed) and renders them if they are new, so the first scrape after a
+// write or a new day finds the work done instead of paying for evaluation
+// and rendering (seconds at national size). Optional; run it in its own
+// goroutine. It returns when ctx ends.
+func (c *Collector) Prerender(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		states, err := c.states.States(ctx)
+		if err == nil {
+			_, err = c.cache.get(ctx, states)
+		}
+		if err != nil && ctx.Err() == nil {
+			c.logger.Warn("metrics: render the exposition ahead of scrapes", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// peek returns the last rendering without waiting, nil if none or while one
+// is being made.
+func (rc *renderCache) peek() *rendered {
+	select {
+	case r := <-rc.last:
+		rc.last <- r
+		return r
+	default:
+		return nil
+	}
+}
+
 // render writes the per-indicator families of states in the text format,
 // exactly as client_golang's registry and expfmt would (same families,
 // labels, values, HELP and TYPE; families by name, series by label values

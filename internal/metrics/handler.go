@@ -96,7 +96,7 @@ func NewHandler(c *Collector, reg *prometheus.Registry, logger *slog.Logger) htt
 	errs.WithLabelValues("encoding")
 	h := &cachedHandler{
 		c: c, reg: reg, logger: logger, errs: errs,
-		cache:    newRenderCache(c),
+		cache:    c.cache,
 		inFlight: make(chan struct{}, maxScrapesInFlight),
 	}
 	return promhttp.InstrumentMetricHandler(reg, h)

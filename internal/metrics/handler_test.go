@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -320,4 +321,41 @@ func TestParallelGzip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPrerender checks that Prerender renders a write's figures without a
+// scrape asking for them.
+func TestPrerender(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		c.Prerender(ctx, 5*time.Millisecond)
+		close(done)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	sub := kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
+		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "platform", Period: kpi.YearPeriod(2020), Value: 1}}}
+	if _, err := store.AddObservations(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	want := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
+	var text string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if r := c.cache.peek(); r != nil {
+			var b strings.Builder
+			if err := r.writePlain(&b); err != nil {
+				t.Fatal(err)
+			}
+			if text = b.String(); strings.Contains(text, want) {
+				return
+			}
+		}
+	}
+	t.Errorf("no rendering holds %s after the write; last rendering:\n%s", want, grepLines(text, "kpi_actual_by_period"))
 }
