@@ -1,7 +1,12 @@
 // Package metrics exports kpimon's indicator states to Prometheus: a custom
-// collector that reads every indicator's evaluation at scrape time and emits
-// immutable gauge samples (const metrics, made lighter: see series), the
-// registry it lives on, and the /metrics handler.
+// collector that reads every indicator's evaluation and emits immutable
+// gauge samples (const metrics, made lighter: see series), the registry it
+// lives on, and the /metrics handler. NewHandler, the handler kpimon
+// serves, renders the collector's families in the text format once per
+// change of the states and serves the stored gzip (a national catalog is
+// 5.6 million series; see BENCHMARKS.md); Collector.Prerender does that
+// rendering ahead of scrapes. Handler is client_golang's generic handler,
+// which gathers and encodes every series per scrape.
 //
 // Every indicator series carries the labels plan and indicator. Descriptive
 // labels (Chinese name, unit, kind …) live only on kpi_indicator_info, and
