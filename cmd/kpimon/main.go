@@ -49,6 +49,7 @@ func commands() []command {
 		{"ingest", "ingest CSV, XLSX or JSON files of actual figures once", cmdIngest},
 		{"template", "write the XLSX template submitters fill in", cmdTemplate},
 		{"token", "create, list or revoke access tokens", cmdToken},
+		{"backup", "write a consistent copy of the store", cmdBackup},
 		{"version", "print the version", cmdVersion},
 		{"help", "show help for kpimon or a subcommand", nil},
 	}

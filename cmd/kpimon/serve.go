@@ -166,7 +166,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}
 	var ready atomic.Bool
 	handler := httpapi.NewServer(httpapi.Deps{
-		Store: store, States: states, Ingester: ing, Template: template,
+		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
 		Ready: func() error {
 			if !ready.Load() {

@@ -129,6 +129,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		States:       kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return testNow }}),
 		Ingester:     ing,
 		Template:     ing.WriteTemplate,
+		Backup:       st.Backup,
 		Metrics:      promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		UI:           o.ui,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),

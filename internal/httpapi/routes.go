@@ -17,6 +17,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /api/v1/indicators/{id}", handleIndicatorGet(d))
 	mux.Handle("GET /api/v1/audit", handleAuditList(d))
 	mux.Handle("GET /api/v1/template.xlsx", handleTemplate(d))
+	mux.Handle("GET /api/v1/backup", auth(handleBackup(d)))
 
 	// A known API path with the wrong method gets a JSON 405, any other
 	// API path a JSON 404, rather than the web page.
@@ -26,6 +27,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("/api/v1/indicators/{id}", handleMethodNotAllowed(d.Logger, http.MethodGet))
 	mux.Handle("/api/v1/audit", handleMethodNotAllowed(d.Logger, http.MethodGet))
 	mux.Handle("/api/v1/template.xlsx", handleMethodNotAllowed(d.Logger, http.MethodGet))
+	mux.Handle("/api/v1/backup", handleMethodNotAllowed(d.Logger, http.MethodGet))
 	mux.Handle("/api/", handleAPINotFound(d.Logger))
 
 	mux.Handle("/", orNotFound(d.UI))

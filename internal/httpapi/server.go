@@ -40,7 +40,9 @@ type Deps struct {
 	Ingester kpi.Ingester
 	// Template writes the XLSX template submitters fill in.
 	Template func(ctx context.Context, w io.Writer) error
-	Metrics  http.Handler
+	// Backup writes a consistent copy of the store (GET /api/v1/backup).
+	Backup  func(ctx context.Context, w io.Writer) (int64, error)
+	Metrics http.Handler
 	// UI serves every path no API route claims (the submitters' web page).
 	UI     http.Handler
 	Logger *slog.Logger
