@@ -59,6 +59,20 @@ func observations(t *testing.T, st kpi.Store) []kpi.Observation {
 	return obs
 }
 
+// inboxScheduler returns a scheduler with one inbox source on dir.
+func inboxScheduler(t *testing.T, ing *ingest.Ingester, dir, schedule string) *pull.Scheduler {
+	t.Helper()
+	src, err := pull.InboxSource(dir, schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 const goodCSV = "indicator,period,value\nhigh_tech_enterprises,2021,25\n"
 
 func writeOld(t *testing.T, path, content string) {
@@ -88,14 +102,7 @@ func listDir(t *testing.T, dir string) []string {
 func TestInbox(t *testing.T) {
 	ing, st := newIngester(t)
 	dir := t.TempDir()
-	src, err := pull.InboxSource(dir, "@every 1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := inboxScheduler(t, ing, dir, "@every 1h")
 	writeOld(t, filepath.Join(dir, "good.csv"), goodCSV)
 	writeOld(t, filepath.Join(dir, "bad.csv"), "indicator,period,value\nno_such_indicator,2021,abc\n")
 	writeOld(t, filepath.Join(dir, "copying.csv.part"), goodCSV)
@@ -274,14 +281,7 @@ func TestHTTPTimeout(t *testing.T) {
 func TestSchedulerRunsOnSchedule(t *testing.T) {
 	ing, st := newIngester(t)
 	dir := t.TempDir()
-	src, err := pull.InboxSource(dir, "@every 1s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := inboxScheduler(t, ing, dir, "@every 1s")
 	writeOld(t, filepath.Join(dir, "good.csv"), goodCSV)
 	s.Start()
 	var stored atomic.Bool
@@ -403,14 +403,7 @@ func TestInboxGBKAndTemplate(t *testing.T) {
 	}
 	writeOld(t, filepath.Join(dir, "2021模板.xlsx"), filled.String())
 
-	src, err := pull.InboxSource(dir, "@every 1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := inboxScheduler(t, ing, dir, "@every 1h")
 	rep, err := s.RunNow(context.Background(), "inbox")
 	if err != nil {
 		t.Fatal(err)
