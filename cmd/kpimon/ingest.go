@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"time"
 
@@ -32,7 +31,11 @@ runs, upload through its API or web page instead.`,
 		fs.Usage()
 		return errUsage
 	}
-	actor := kpi.Actor{Name: operatorName(e, *as), All: true, Remote: "cli"}
+	actor := operatorActor(e)
+	actor.All = true
+	if *as != "" {
+		actor.Name = *as
+	}
 	store, err := openStore(*data, time.Second, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
 		return fmt.Errorf("%w\nwhile the server runs, upload with its token instead:\n  curl -H \"Authorization: Bearer $TOKEN\" --data-binary @FILE -H 'Content-Type: text/csv' http://127.0.0.1:9464/api/v1/uploads", err)
@@ -83,18 +86,4 @@ runs, upload through its API or web page instead.`,
 		return errExit{code: 1}
 	}
 	return nil
-}
-
-// operatorName is who a CLI write is recorded as.
-func operatorName(e *env, as string) string {
-	if as != "" {
-		return as
-	}
-	if u := e.getenv("USER"); u != "" {
-		return u
-	}
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return "operator"
 }

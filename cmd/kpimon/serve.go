@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
@@ -139,8 +137,16 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	// Render /metrics after each write or new day rather than in the first
 	// scrape that follows (seconds at national size).
 	prerenderCtx, stopPrerender := context.WithCancel(ctx)
-	defer stopPrerender()
-	go collector.Prerender(prerenderCtx, 5*time.Second)
+	prerendered := make(chan struct{})
+	go func() {
+		defer close(prerendered)
+		collector.Prerender(prerenderCtx, 5*time.Second)
+	}()
+	// Stopped and waited for before the store closes (defers run in reverse).
+	defer func() {
+		stopPrerender()
+		<-prerendered
+	}()
 	ing, err := ingest.New(ingest.Options{Store: store, Logger: logger, Registerer: reg})
 	if err != nil {
 		return err
@@ -164,18 +170,12 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	var ready atomic.Bool
+	// Everything is loaded before the listener opens, so whoever can reach
+	// /readyz finds the server ready (Deps.Ready nil).
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
-		Ready: func() error {
-			if !ready.Load() {
-				return errors.New("starting")
-			}
-			return nil
-		},
 	})
-	ready.Store(true)
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the
 	// deferred scheduler stop waits for running jobs, then the store closes.
