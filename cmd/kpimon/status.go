@@ -70,7 +70,7 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 		if err != nil {
 			return nil, "", err
 		}
-		return evaluateCatalog(cat, nil, now()), fmt.Sprintf("no data yet (no store at %s)", dbPath), nil
+		return evaluateCatalog(cat, now()), fmt.Sprintf("no data yet (no store at %s)", dbPath), nil
 	}
 	store, err := openStore(data, 200*time.Millisecond, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
@@ -91,26 +91,24 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 	if err != nil {
 		return nil, "", err
 	}
-	if len(states) == 0 { // a store that never ran serve: show the catalog
+	if len(states) == 0 {
+		// A store that never ran serve (token create made it) holds no
+		// catalog, so it cannot hold figures either: show the catalog.
 		cat, err := loadCatalog(targets)
 		if err != nil {
 			return nil, "", err
 		}
-		latest, err := store.Latest(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		return evaluateCatalog(cat, latest, now()), "store " + dbPath + " (catalog not loaded yet)", nil
+		return evaluateCatalog(cat, now()), "store " + dbPath + " (catalog not loaded yet)", nil
 	}
 	return states, "store " + dbPath, nil
 }
 
-func evaluateCatalog(cat kpi.Catalog, latest map[kpi.Ref][]kpi.Observation, now time.Time) []kpi.State {
+// evaluateCatalog evaluates a catalog nobody has reported on yet.
+func evaluateCatalog(cat kpi.Catalog, now time.Time) []kpi.State {
 	var states []kpi.State
 	for _, ind := range cat.Indicators {
 		plan, _ := cat.Plan(ind.Plan)
-		obs := latest[ind.Ref()]
-		states = append(states, kpi.State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: kpi.Evaluate(plan, ind, obs, now)})
+		states = append(states, kpi.State{Plan: plan, Indicator: ind, Evaluation: kpi.Evaluate(plan, ind, nil, now)})
 	}
 	return states
 }

@@ -164,22 +164,21 @@ func (ix *index) planIDs() string {
 }
 
 func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time.Time, bad func(column, fld, value, expected, msg string)) (kpi.Period, bool) {
-	want := map[kpi.Frequency]string{kpi.Annual: "年度，如 2021 / a year like 2021", kpi.Quarterly: "季度，如 2021-Q3 / a quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06 / a month like 2021-06"}
 	freq := ind.Frequency
 	if freq == "" {
 		freq = kpi.Annual
 	}
 	if r.Period == "" {
-		bad(r.col.period, "period", "", want[freq], "缺少报告期 / missing period")
+		bad(r.col.period, "period", "", periodForms[freq], "缺少报告期 / missing period")
 		return kpi.Period{}, false
 	}
 	p, err := ParsePeriod(r.Period)
 	if err != nil {
-		bad(r.col.period, "period", r.Period, want[freq], "报告期无法识别 / period not understood")
+		bad(r.col.period, "period", r.Period, periodForms[freq], "报告期无法识别 / period not understood")
 		return kpi.Period{}, false
 	}
 	if p.Frequency() != freq {
-		bad(r.col.period, "period", r.Period, want[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
+		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
 		return kpi.Period{}, false
 	}
 	last := max(plan.EndYear, ind.Deadline)
@@ -195,6 +194,9 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 	}
 	return p, true
 }
+
+// periodForms says, per frequency, what a period should look like.
+var periodForms = map[kpi.Frequency]string{kpi.Annual: "年度，如 2021 / a year like 2021", kpi.Quarterly: "季度，如 2021-Q3 / a quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06 / a month like 2021-06"}
 
 var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季度", kpi.Monthly: "月度"}
 
