@@ -153,7 +153,9 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}
 	template := ing.WriteTemplate
 
-	sched, err := pull.New(pull.Options{Ingester: ing, Sources: sources, Logger: logger, StateDir: filepath.Join(c.data, "pull")})
+	// The ingester also counts runs that fail before it sees a file (a URL
+	// that does not answer), so KpiIngestFailing fires for them too.
+	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger, StateDir: filepath.Join(c.data, "pull")})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +152,37 @@ func TestServeRejectsBadConfig(t *testing.T) {
 				t.Errorf("run %v = %v, want an error mentioning %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeCountsFailingPulls: a source whose URL fails shows in the ingest
+// metrics (what KpiIngestFailing watches), though no file reached the ingester.
+func TestServeCountsFailingPulls(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	sources := filepath.Join(t.TempDir(), "sources.yml")
+	if err := os.WriteFile(sources, []byte("sources:\n  - name: tjj\n    type: http\n    location: "+down.URL+"/kpi.csv\n    schedule: \"@every 1s\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := startServe(t, serveConfig{data: t.TempDir(), sources: sources})
+	defer stop()
+	const want = `kpi_ingest_runs_total{result="error",source="pull:tjj"}`
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in /metrics 30s after start", want)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
