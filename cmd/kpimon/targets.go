@@ -33,23 +33,11 @@ Run 'kpimon targets <subcommand> -h' for its flags.
 `
 
 func cmdTargets(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, targetsUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, targetsUsage)
-		return errHelp
-	case "list":
-		return targetsList(ctx, e, args[1:])
-	case "validate":
-		return targetsValidate(ctx, e, args[1:])
-	case "diff":
-		return targetsDiff(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "kpimon targets: unknown subcommand %q\n\n%s", args[0], targetsUsage)
-	return errUsage
+	return dispatch(ctx, e, "targets", targetsUsage, args, map[string]subcommand{
+		"list":     targetsList,
+		"validate": targetsValidate,
+		"diff":     targetsDiff,
+	})
 }
 
 func targetsList(_ context.Context, e *env, args []string) error {

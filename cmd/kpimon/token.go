@@ -40,23 +40,11 @@ Examples:
 const serverRunningHelp = "the kpimon server is running on this data dir; stop it (Ctrl-C / systemctl stop kpimon), run the token command, start it again (tokens have no HTTP API, on purpose)"
 
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, tokenUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, tokenUsage)
-		return errHelp
-	case "create":
-		return cmdTokenCreate(ctx, e, args[1:])
-	case "list":
-		return cmdTokenList(ctx, e, args[1:])
-	case "revoke":
-		return cmdTokenRevoke(ctx, e, args[1:])
-	}
-	fmt.Fprintf(e.stderr, "kpimon token: unknown command %q\n\n%s", args[0], tokenUsage)
-	return errUsage
+	return dispatch(ctx, e, "token", tokenUsage, args, map[string]subcommand{
+		"create": cmdTokenCreate,
+		"list":   cmdTokenList,
+		"revoke": cmdTokenRevoke,
+	})
 }
 
 // stringList is a repeatable string flag.
