@@ -284,7 +284,7 @@ func storeExists(data string) bool {
 // openTokenStore opens the store; when the server holds it, the error says
 // to stop the server first.
 func openTokenStore(data string) (*boltstore.Store, error) {
-	store, err := boltstore.Open(storePath(data), boltstore.Options{Timeout: time.Second})
+	store, err := openStore(data, time.Second, nil)
 	if err != nil {
 		if kpi.ErrorCode(err) == kpi.EUNAVAILABLE && strings.Contains(err.Error(), "in use") {
 			return nil, fmt.Errorf("%w\n%s", err, serverRunningHelp)
