@@ -233,6 +233,16 @@ func (p *parser) list(n *yaml.Node, field, indicator, what string) []*yaml.Node 
 	return n.Content
 }
 
+// nonEmptyList is list for a field that needs at least one item (one of
+// many); emptyMsg says what an empty list means.
+func (p *parser) nonEmptyList(n *yaml.Node, field, one, many, emptyMsg string) []*yaml.Node {
+	items := p.list(n, field, "", many)
+	if len(items) == 0 && resolve(n).Kind == yaml.SequenceNode {
+		p.add(n, field, "", "", "at least one "+one, emptyMsg)
+	}
+	return items
+}
+
 // defaults are the plan-wide values indicators inherit.
 type defaults struct {
 	frequency kpi.Frequency
@@ -316,10 +326,7 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 	if v == nil {
 		return pf
 	}
-	tasks := p.list(v, "tasks", "", "tasks")
-	if v != nil && len(tasks) == 0 && resolve(v).Kind == yaml.SequenceNode {
-		p.add(v, "tasks", "", "", "at least one task", "计划没有任务 the plan has no task")
-	}
+	tasks := p.nonEmptyList(v, "tasks", "task", "tasks", "计划没有任务 the plan has no task")
 	ic := &indicatorChecks{
 		plan: pl, yearsOK: yearsOK, defaults: d,
 		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{}, workLineLine: map[string]int{},
@@ -373,10 +380,7 @@ func (p *parser) task(n *yaml.Node, ic *indicatorChecks) []kpi.Indicator {
 		p.add(n, "work_lines", "", "", "a list of work lines (工作要点)", "缺少工作要点 missing work_lines")
 		return nil
 	}
-	lines := p.list(v, "work_lines", "", "work lines")
-	if len(lines) == 0 && resolve(v).Kind == yaml.SequenceNode {
-		p.add(v, "work_lines", "", "", "at least one work line", "任务没有工作要点 the task has no work line")
-	}
+	lines := p.nonEmptyList(v, "work_lines", "work line", "work lines", "任务没有工作要点 the task has no work line")
 	var out []kpi.Indicator
 	for _, wl := range lines {
 		out = append(out, p.workLine(wl, number, title, ic)...)
@@ -421,10 +425,7 @@ func (p *parser) workLine(n *yaml.Node, task int, taskTitle string, ic *indicato
 		p.add(n, "indicators", "", "", "a list of indicators", "工作要点没有指标 the work line has no indicator: every line is tracked")
 		return nil
 	}
-	items := p.list(v, "indicators", "", "indicators")
-	if len(items) == 0 && resolve(v).Kind == yaml.SequenceNode {
-		p.add(v, "indicators", "", "", "at least one indicator", "工作要点没有指标 the work line has no indicator: every line is tracked")
-	}
+	items := p.nonEmptyList(v, "indicators", "indicator", "indicators", "工作要点没有指标 the work line has no indicator: every line is tracked")
 	var out []kpi.Indicator
 	for _, item := range items {
 		ind, ok := p.indicator(item, ic)
