@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // composeFile is the part of docker-compose.yml the tests check.
@@ -59,10 +61,7 @@ func readCompose(t *testing.T) composeFile {
 
 // TestComposeConfig validates the file with Debian's docker-compose.
 func TestComposeConfig(t *testing.T) {
-	bin, err := exec.LookPath("docker-compose")
-	if err != nil {
-		skipUnlessCI(t, "docker-compose not installed (apt-get install docker-compose)")
-	}
+	bin := testkit.LookPath(t, "docker-compose", "docker-compose")
 	// An empty env file, so an operator's .env in the checkout does not
 	// change what the test sees.
 	envFile := filepath.Join(t.TempDir(), "empty.env")
@@ -230,16 +229,6 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf(".dockerignore excludes %q, which the build needs", line)
 		}
 	}
-}
-
-// skipUnlessCI skips the test, unless CI is set: there a missing tool is a
-// failure, not a reason to skip.
-func skipUnlessCI(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s; CI is set, so this is a failure", reason)
-	}
-	t.Skip(reason)
 }
 
 // TestStackWiring checks the services find each other: every address in

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -85,10 +84,7 @@ func boardValues(d Dashboard, selection string) map[string]string {
 }
 
 func TestBoardsAgainstRealPrometheus(t *testing.T) {
-	promBin, err := exec.LookPath("prometheus")
-	if err != nil {
-		skipUnlessCI(t, "prometheus not installed (apt-get install prometheus): the board queries cannot run against a real Prometheus")
-	}
+	promBin := testkit.LookPath(t, "prometheus", "prometheus")
 	if testing.Short() {
 		t.Skip("-short: skipping the real kpimon and Prometheus")
 	}
