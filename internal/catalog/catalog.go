@@ -59,17 +59,11 @@ func LoadFiles(paths ...string) (kpi.Catalog, error) {
 			return kpi.Catalog{}, fmt.Errorf("read targets: %w", err)
 		}
 		if st.IsDir() {
-			names, err := yamlNames(os.DirFS(p))
+			dirFiles, err := readYAMLFiles(os.DirFS(p), p)
 			if err != nil {
-				return kpi.Catalog{}, fmt.Errorf("read targets dir %s: %w", p, err)
+				return kpi.Catalog{}, err
 			}
-			for _, n := range names {
-				b, err := os.ReadFile(filepath.Join(p, n))
-				if err != nil {
-					return kpi.Catalog{}, fmt.Errorf("read targets: %w", err)
-				}
-				files = append(files, sourceFile{name: filepath.Join(p, n), data: b})
-			}
+			files = append(files, dirFiles...)
 			continue
 		}
 		b, err := os.ReadFile(p)
@@ -109,31 +103,46 @@ func yamlNames(fsys fs.FS) ([]string, error) {
 }
 
 func loadFS(fsys fs.FS, prefix string) (kpi.Catalog, error) {
-	where := prefix
-	if where == "" {
-		where = "the given file system"
+	files, err := readYAMLFiles(fsys, prefix)
+	if err != nil {
+		return kpi.Catalog{}, err
 	}
+	if len(files) == 0 {
+		return kpi.Catalog{}, &kpi.Error{Code: kpi.EINVALID, Message: fmt.Sprintf(
+			"no targets files in %s (目录中没有指标文件): add one .yaml file per plan (see targets/README.md)", where(prefix))}
+	}
+	return build(files)
+}
+
+// readYAMLFiles reads the *.yaml and *.yml files at the top of fsys, in
+// name order; prefix (the directory, or "") goes before their names as
+// problems show them.
+func readYAMLFiles(fsys fs.FS, prefix string) ([]sourceFile, error) {
 	names, err := yamlNames(fsys)
 	if err != nil {
-		return kpi.Catalog{}, fmt.Errorf("read targets dir %s: %w", where, err)
-	}
-	if len(names) == 0 {
-		return kpi.Catalog{}, &kpi.Error{Code: kpi.EINVALID, Message: fmt.Sprintf(
-			"no targets files in %s (目录中没有指标文件): add one .yaml file per plan (see targets/README.md)", where)}
+		return nil, fmt.Errorf("read targets dir %s: %w", where(prefix), err)
 	}
 	files := make([]sourceFile, 0, len(names))
 	for _, n := range names {
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return kpi.Catalog{}, fmt.Errorf("read targets file %s: %w", n, err)
-		}
 		shown := n
 		if prefix != "" {
 			shown = filepath.Join(prefix, n)
 		}
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("read targets file %s: %w", shown, err)
+		}
 		files = append(files, sourceFile{name: shown, data: b})
 	}
-	return build(files)
+	return files, nil
+}
+
+// where names the directory prefix in messages.
+func where(prefix string) string {
+	if prefix == "" {
+		return "the given file system"
+	}
+	return prefix
 }
 
 // build parses every file and merges them, checking plan ids across files.
