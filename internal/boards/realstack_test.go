@@ -114,7 +114,7 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
 	}
 	if status, body := postRows(t, ctx, kpimonURL, secret, badRows); status < 400 {
-		t.Logf("POST of an unknown indicator answered %d (expected a rejection):\n%s", status, body)
+		t.Errorf("POST of an unknown indicator: status %d, want a 4xx rejection (the reporting board shows it):\n%s", status, body)
 	}
 
 	promAddr := testkit.FreeAddr(t)
