@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -27,8 +26,8 @@ dir, take the backup from the server instead, with a token created --all:
 		fs.Usage()
 		return errUsage
 	}
-	if _, err := os.Stat(filepath.Join(*data, "kpimon.db")); err != nil {
-		return fmt.Errorf("no store to back up at %s: %w", filepath.Join(*data, "kpimon.db"), err)
+	if !storeExists(*data) {
+		return fmt.Errorf("no store to back up at %s: check --data", storePath(*data))
 	}
 	store, err := openStore(*data, time.Second, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {

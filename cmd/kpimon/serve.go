@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -84,8 +86,18 @@ func loadCatalog(dir string) (kpi.Catalog, error) {
 	return catalog.LoadDir(dir)
 }
 
+// storePath is the store's file in a data dir.
+func storePath(dataDir string) string { return filepath.Join(dataDir, "kpimon.db") }
+
+// storeExists reports whether a data dir holds a store yet. Any error but
+// "not there" counts as there, so opening it reports that error.
+func storeExists(dataDir string) bool {
+	_, err := os.Stat(storePath(dataDir))
+	return !errors.Is(err, os.ErrNotExist)
+}
+
 func openStore(dataDir string, timeout time.Duration, logger *slog.Logger) (*boltstore.Store, error) {
-	return boltstore.Open(filepath.Join(dataDir, "kpimon.db"), boltstore.Options{Timeout: timeout, Logger: logger})
+	return boltstore.Open(storePath(dataDir), boltstore.Options{Timeout: timeout, Logger: logger})
 }
 
 func serve(ctx context.Context, e *env, c serveConfig) error {

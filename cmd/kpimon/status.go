@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +61,8 @@ server's API instead.`,
 // loadStates evaluates from the store when the data dir is free, from the
 // catalog alone when there is no store yet, and asks the server otherwise.
 func loadStates(ctx context.Context, data, targets, server, asOf string, now func() time.Time) ([]kpi.State, string, error) {
-	dbPath := filepath.Join(data, "kpimon.db")
-	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+	dbPath := storePath(data)
+	if !storeExists(data) {
 		cat, err := loadCatalog(targets)
 		if err != nil {
 			return nil, "", err

@@ -71,3 +71,21 @@ func displayWidth(s string) int {
 	}
 	return n
 }
+
+// clip shortens s to at most cols terminal columns, marking the cut with "…".
+func clip(s string, cols int) string {
+	if displayWidth(s) <= cols {
+		return s
+	}
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		rw := displayWidth(string(r))
+		if w+rw > cols-1 {
+			break
+		}
+		b.WriteRune(r)
+		w += rw
+	}
+	return b.String() + "…"
+}

@@ -112,24 +112,6 @@ func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
 // nameColumns is the widest a name is shown in the table; JSON has it whole.
 const nameColumns = 44
 
-// clip shortens s to at most cols terminal columns, marking the cut with "…".
-func clip(s string, cols int) string {
-	if displayWidth(s) <= cols {
-		return s
-	}
-	var b strings.Builder
-	w := 0
-	for _, r := range s {
-		rw := displayWidth(string(r))
-		if w+rw > cols-1 {
-			break
-		}
-		b.WriteRune(r)
-		w += rw
-	}
-	return b.String() + "…"
-}
-
 func targetCell(ind kpi.Indicator) string {
 	switch ind.Kind {
 	case kpi.KindIncrease:

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -272,13 +270,6 @@ refused (401). Its name stays taken, so the audit log stays unambiguous.`,
 	}
 	fmt.Fprintf(e.stdout, "Revoked token %q. 令牌已吊销。\n", *name)
 	return nil
-}
-
-func storePath(data string) string { return filepath.Join(data, "kpimon.db") }
-
-func storeExists(data string) bool {
-	_, err := os.Stat(storePath(data))
-	return err == nil
 }
 
 // openTokenStore opens the store; when the server holds it, the error says
