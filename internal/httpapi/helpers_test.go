@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // testNow is the evaluation clock of every test: mid-2022.
@@ -96,28 +95,11 @@ type fixtureOptions struct {
 // the real evaluation, with the test catalog and tokens loaded.
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.SyncCatalog(ctx, testCatalog(o.secondPlan), kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
-		t.Fatalf("sync catalog: %v", err)
-	}
-	operator := kpi.Actor{Name: "operator", Remote: "cli"}
-	for _, tok := range []kpi.Token{
+	st := testkit.Store(t, testCatalog(o.secondPlan), []kpi.Token{
 		{Name: "tjj", Hash: kpi.HashToken(testSecrets["tjj"]), All: true, CreatedAt: testNow},
 		{Name: "kgxj", Hash: kpi.HashToken(testSecrets["kgxj"]), Units: []string{"区科工信局"}, CreatedAt: testNow},
 		{Name: "revoked", Hash: kpi.HashToken(testSecrets["revoked"]), All: true, CreatedAt: testNow},
-	} {
-		if err := st.CreateToken(ctx, tok, operator); err != nil {
-			t.Fatalf("create token %s: %v", tok.Name, err)
-		}
-	}
-	if err := st.RevokeToken(ctx, "revoked", operator); err != nil {
-		t.Fatalf("revoke token: %v", err)
-	}
+	}, "revoked")
 	ing, err := ingest.New(ingest.Options{Store: st})
 	if err != nil {
 		t.Fatalf("new ingester: %v", err)

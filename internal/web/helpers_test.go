@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 	"github.com/yanfeng/kpimon/internal/web"
 )
 
@@ -59,12 +59,6 @@ type fixtureOptions struct {
 // catalog, the real ingester and the real evaluation.
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatalf("load default catalog: %v", err)
@@ -74,24 +68,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		ind.ID = fmt.Sprintf("%s_copy%04d", ind.ID, i)
 		cat.Indicators = append(cat.Indicators, ind)
 	}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: "test"}); err != nil {
-		t.Fatalf("sync catalog: %v", err)
-	}
-	// The store's order (plan, task, id) is the order pages list them in.
-	if cat, err = st.Catalog(ctx); err != nil {
-		t.Fatalf("read catalog: %v", err)
-	}
-	operator := kpi.Actor{Name: "operator", Remote: "cli"}
-	for _, tok := range []kpi.Token{
+	st := testkit.Store(t, cat, []kpi.Token{
 		{Name: unitName, Hash: kpi.HashToken(testSecrets[unitName]), Units: []string{unitScience}, CreatedAt: testNow},
 		{Name: "revoked", Hash: kpi.HashToken(testSecrets["revoked"]), All: true, CreatedAt: testNow},
-	} {
-		if err := st.CreateToken(ctx, tok, operator); err != nil {
-			t.Fatalf("create token %s: %v", tok.Name, err)
-		}
-	}
-	if err := st.RevokeToken(ctx, "revoked", operator); err != nil {
-		t.Fatalf("revoke token: %v", err)
+	}, "revoked")
+	// The store's order (plan, task, id) is the order pages list them in.
+	if cat, err = st.Catalog(context.Background()); err != nil {
+		t.Fatalf("read catalog: %v", err)
 	}
 	ing, err := ingest.New(ingest.Options{Store: st})
 	if err != nil {
