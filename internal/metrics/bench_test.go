@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -37,7 +38,7 @@ func largeFixture(n int) ([]kpi.Indicator, []kpi.Observation) {
 // BenchmarkScrape measures a full warm /metrics request, plain and
 // gzip-compressed as Prometheus asks for it: through NewHandler (the kpi
 // families pre-rendered once per change, what kpimon serves) and through
-// the generic Handler (client_golang gathers and encodes every series per
+// promhttp.HandlerFor (client_golang gathers and encodes every series per
 // request).
 func BenchmarkScrape(b *testing.B) {
 	inds, obs := largeFixture(benchIndicators)
@@ -45,7 +46,7 @@ func BenchmarkScrape(b *testing.B) {
 	cached := newTestCollector(store)
 	handlers := map[string]http.Handler{
 		"cached":   NewHandler(cached, NewRegistry(cached), nil),
-		"registry": Handler(NewRegistry(newTestCollector(store)), nil),
+		"registry": promhttp.HandlerFor(NewRegistry(newTestCollector(store)), promhttp.HandlerOpts{}),
 	}
 	for _, name := range []string{"cached", "registry"} {
 		for _, encoding := range []string{"identity", "gzip"} {

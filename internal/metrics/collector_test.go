@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -304,77 +300,11 @@ func TestCollectorStoreError(t *testing.T) {
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	reg := NewRegistry(c)
-	srv := httptest.NewServer(Handler(reg, nil))
-	defer srv.Close()
-
-	t.Run("gather fails", func(t *testing.T) {
-		if _, err := reg.Gather(); err == nil {
-			t.Error("Gather() with a closed store: err = nil, want an error")
-		}
-	})
-	t.Run("scrape serves the process metrics without indicator series", func(t *testing.T) {
-		body := scrape(t, srv.URL)
-		if strings.Contains(body, "kpi_indicator_info") {
-			t.Errorf("scrape with a closed store holds kpi_indicator_info:\n%s", body)
-		}
-		if !strings.Contains(body, "go_goroutines") {
-			t.Errorf("scrape with a closed store lacks go_goroutines: the process metrics must still be served")
-		}
-	})
-	t.Run("the failure is counted", func(t *testing.T) {
-		body := scrape(t, srv.URL)
-		if !strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} `) ||
-			strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 0`) {
-			t.Errorf("promhttp_metric_handler_errors_total{cause=\"gathering\"} not above 0 after a failed scrape:\n%s", grepLines(body, "promhttp_metric_handler_errors_total"))
-		}
-	})
-}
-
-// TestPromtoolCheckMetrics runs promtool's linter on a full scrape.
-func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool := lookPath(t, "promtool")
-	store := openStore(t, testIndicators(), testObservations())
-	srv := httptest.NewServer(Handler(NewRegistry(newTestCollector(store)), nil))
-	defer srv.Close()
-	body := scrape(t, srv.URL)
-
-	cmd := exec.Command(promtool, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	// What a scrape then serves (process metrics, no indicator series, the
+	// failure counted) is TestHandlerStoreError's.
+	if _, err := NewRegistry(c).Gather(); err == nil {
+		t.Error("Gather() with a closed store: err = nil, want an error")
 	}
-}
-
-func scrape(t testing.TB, url string) string {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("read scrape: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("scrape status = %d, want 200:\n%s", resp.StatusCode, b)
-	}
-	return string(b)
-}
-
-// lookPath finds a binary; without it the test skips, unless CI is set.
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found and CI is set: install it (Debian package %s)", name, name)
-		}
-		t.Skipf("%s not found: install the Debian package to run this test", name)
-	}
-	return p
 }
 
 // grepLines returns the lines of s starting with prefix.

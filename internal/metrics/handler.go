@@ -40,23 +40,6 @@ func NewRegistry(c *Collector) *prometheus.Registry {
 	return reg
 }
 
-// Handler serves reg's metrics. A collector error is logged and the rest of
-// the metrics are still served (promhttp_metric_handler_errors_total counts
-// it, and an alert rule watches that counter); the handler's own metrics
-// are registered on reg.
-func Handler(reg *prometheus.Registry, logger *slog.Logger) http.Handler {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: maxScrapesInFlight,
-		Timeout:             scrapeTimeout,
-		Registry:            reg,
-	}))
-}
-
 // textContentType is the text exposition format 0.0.4, which every
 // Prometheus version accepts whatever it asks for first.
 const textContentType = "text/plain; version=0.0.4; charset=utf-8"

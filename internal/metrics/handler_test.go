@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // get scrapes url asking for the given Accept-Encoding and returns the
@@ -233,7 +234,7 @@ func TestHandlerStoreError(t *testing.T) {
 }
 
 func TestHandlerPromtoolCheckMetrics(t *testing.T) {
-	promtool := lookPath(t, "promtool")
+	promtool := testkit.LookPath(t, "promtool", "promtool")
 	store := openStore(t, testIndicators(), testObservations())
 	c := newTestCollector(store)
 	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
