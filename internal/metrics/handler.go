@@ -79,7 +79,6 @@ func NewHandler(c *Collector, reg *prometheus.Registry, logger *slog.Logger) htt
 	errs.WithLabelValues("encoding")
 	h := &cachedHandler{
 		c: c, reg: reg, logger: logger, errs: errs,
-		cache:    c.cache,
 		inFlight: make(chan struct{}, maxScrapesInFlight),
 	}
 	return promhttp.InstrumentMetricHandler(reg, h)
@@ -90,7 +89,6 @@ type cachedHandler struct {
 	reg      *prometheus.Registry
 	logger   *slog.Logger
 	errs     *prometheus.CounterVec
-	cache    *renderCache
 	inFlight chan struct{}
 }
 
@@ -109,7 +107,7 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var kpiText *rendered
 	states, err := h.c.states.States(ctx)
 	if err == nil {
-		kpiText, err = h.cache.get(ctx, states)
+		kpiText, err = h.c.cache.get(ctx, states)
 	}
 	if err != nil {
 		h.logger.Error("metrics: evaluate indicators for a scrape", "err", err)

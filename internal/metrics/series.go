@@ -49,12 +49,6 @@ func (b *seriesBuffer) add(d *prometheus.Desc, v float64, labels []*dto.LabelPai
 	b.series = append(b.series, series{desc: d, labels: labels, value: v})
 }
 
-func (b *seriesBuffer) addOptional(d *prometheus.Desc, v *float64) {
-	if v != nil {
-		b.add(d, *v, b.ref)
-	}
-}
-
 // with returns indicator, name=value, plan: the label order of a family
 // whose extra label sorts between indicator and plan (lead_unit, period).
 func (b *seriesBuffer) with(name, value string) []*dto.LabelPair {
