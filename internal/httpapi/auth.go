@@ -25,29 +25,36 @@ const (
 
 // Authenticate returns the actor a token secret stands for. A missing,
 // unknown or revoked secret is an EUNAUTHORIZED error, and is recorded in
-// the audit log as access.denied from remote. Shared by the API and the
-// web page.
+// the audit log as access.denied from remote.
 func Authenticate(ctx context.Context, store kpi.Store, secret, remote string) (kpi.Actor, error) {
-	return authenticate(ctx, store, secret, remote, "")
+	tok, err := AuthenticateToken(ctx, store, secret, remote, "")
+	if err != nil {
+		return kpi.Actor{}, err
+	}
+	return tok.Actor(remote), nil
 }
 
-// authenticate is Authenticate with what was asked for, for the audit log.
-func authenticate(ctx context.Context, store kpi.Store, secret, remote, request string) (kpi.Actor, error) {
+// AuthenticateToken is Authenticate returning the token itself, its Hash
+// set, for callers that keep it (the web page's sessions). request, if not
+// empty, says in the audit entry what was asked for.
+func AuthenticateToken(ctx context.Context, store kpi.Store, secret, remote, request string) (kpi.Token, error) {
 	secret = strings.TrimSpace(secret)
 	var denied *kpi.Error
 	if secret == "" {
 		denied = kpi.Errorf(kpi.EUNAUTHORIZED,
 			"缺少访问令牌 / missing access token: send the header 'Authorization: Bearer <token>' (the operator creates tokens with 'kpimon token create')")
 	} else {
-		tok, err := store.TokenByHash(ctx, kpi.HashToken(secret))
+		hash := kpi.HashToken(secret)
+		tok, err := store.TokenByHash(ctx, hash)
 		switch code := kpi.ErrorCode(err); code {
 		case "":
-			return tok.Actor(remote), nil
+			tok.Hash = hash
+			return tok, nil
 		case kpi.EUNAUTHORIZED, kpi.ENOTFOUND:
 			denied = kpi.Errorf(kpi.EUNAUTHORIZED,
 				"访问令牌无效或已吊销 / unknown or revoked access token: check the token, or ask the operator for a new one ('kpimon token list')")
 		default:
-			return kpi.Actor{}, fmt.Errorf("look up access token: %w", err)
+			return kpi.Token{}, fmt.Errorf("look up access token: %w", err)
 		}
 	}
 	detail := denied.Message
@@ -57,9 +64,9 @@ func authenticate(ctx context.Context, store kpi.Store, secret, remote, request 
 	entry := kpi.AuditEntry{At: time.Now(), Actor: "anonymous", Remote: remote, Action: ActionAccessDenied, Detail: detail}
 	if err := store.AppendAudit(ctx, entry); err != nil {
 		// The refusal stands; the failed audit travels with it to be logged.
-		return kpi.Actor{}, errors.Join(denied, fmt.Errorf("audit refused access: %w", err))
+		return kpi.Token{}, errors.Join(denied, fmt.Errorf("audit refused access: %w", err))
 	}
-	return kpi.Actor{}, denied
+	return kpi.Token{}, denied
 }
 
 // bearerSecret returns the token of a request: the Bearer credential of
@@ -93,7 +100,8 @@ func actorFrom(ctx context.Context) (kpi.Actor, bool) {
 func requireToken(store kpi.Store, logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			actor, err := authenticate(r.Context(), store, bearerSecret(r), remoteHost(r), r.Method+" "+r.URL.Path)
+			remote := remoteHost(r)
+			tok, err := AuthenticateToken(r.Context(), store, bearerSecret(r), remote, r.Method+" "+r.URL.Path)
 			if err != nil {
 				if kpi.ErrorCode(err) == kpi.EUNAUTHORIZED {
 					logger.WarnContext(r.Context(), "access denied", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
@@ -101,7 +109,7 @@ func requireToken(store kpi.Store, logger *slog.Logger) func(http.Handler) http.
 				writeError(w, r, logger, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, tok.Actor(remote))))
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -56,16 +57,15 @@ func (s *server) handleSignIn() http.Handler {
 			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入本单位的访问令牌（以 kpm_ 开头）。")
 			return
 		}
-		hash := kpi.HashToken(secret)
-		tok, err := s.store.TokenByHash(r.Context(), hash)
+		// The shared API check: refusals are audited as access.denied there.
+		tok, err := httpapi.AuthenticateToken(r.Context(), s.store, secret, remoteHost(r), "web sign-in")
 		if err != nil {
 			if kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
 				s.logger.Error("web: look up token", "err", err)
 				s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "核对令牌时系统出错，请稍后再试。")
 				return
 			}
-			s.logger.Warn("web: sign-in refused", "remote", remoteHost(r))
-			s.audit(r, "anonymous", "access.denied", "web sign-in with an unknown or revoked token")
+			s.logger.Warn("web: sign-in refused", "remote", remoteHost(r), "err", err)
 			s.renderSignIn(w, r, http.StatusUnauthorized, next,
 				"令牌无效或已被吊销。请检查是否完整复制了令牌（以 kpm_ 开头）；如果令牌遗失，请向系统管理员申请新的令牌。")
 			return
@@ -74,7 +74,6 @@ func (s *server) handleSignIn() http.Handler {
 		if old, err := r.Cookie(sessionCookie); err == nil {
 			s.sessions.delete(old.Value)
 		}
-		tok.Hash = hash // the session finds the token again by it
 		sess, err := s.sessions.create(tok)
 		if err != nil {
 			s.logger.Error("web: create session", "err", err)
