@@ -203,13 +203,6 @@ func periodWord(p kpi.Period) string {
 	return fmt.Sprintf("%d年", p.Year)
 }
 
-func formatDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(kpi.China).Format("2006-01-02")
-}
-
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
