@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,23 +14,9 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
-)
 
-// chromiumPath finds Debian's chromium. Without it the browser tests skip,
-// except in CI, where they must run.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" {
-		t.Fatalf("chromium not found on PATH, and CI=%s requires the browser tests: install Debian's chromium and fonts-wqy-microhei", ci)
-	}
-	t.Skip("chromium not found on PATH: browser tests skipped (install Debian's chromium and fonts-wqy-microhei to run them)")
-	return ""
-}
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
 
 // browserSession is one headless Chromium tab on the fixture's server.
 type browserSession struct {
@@ -188,7 +173,7 @@ func (b *browserSession) noHorizontalScroll(what string) {
 // bad one, enter a figure by hand, look at the list on desktop and phone,
 // sign out. Each step leaves a screenshot.
 func TestBrowserSubmitFlow(t *testing.T) {
-	path := chromiumPath(t) // before any work, so a skip is quick
+	path := testkit.LookPath(t, "chromium", "chromium", "chromium-browser") // before any work, so a skip is quick
 	f := newFixture(t, fixtureOptions{})
 	b := newBrowser(t, f, path)
 	base := f.server.URL
