@@ -35,10 +35,6 @@ type overviewFilter struct {
 	Status string
 }
 
-func (f overviewFilter) active() bool {
-	return f.Plan != "" || f.Task != "" || f.Unit != "" || f.Status != ""
-}
-
 // option is one choice of a select.
 type option struct {
 	Value    string
