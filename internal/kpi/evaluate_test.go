@@ -604,43 +604,27 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-func TestEvaluateAtDeadlineBoundary(t *testing.T) {
+// TestEvaluateInstantBoundaries checks that a deadline and a figure's period
+// take effect at the exact instant their period ends.
+func TestEvaluateInstantBoundaries(t *testing.T) {
 	ind := indicator(func(ind *kpi.Indicator) { ind.Baseline = baseline(t, "2018", 10) })
-	obs := figs(t, "2021", 25)
 	deadline := kpi.DeadlineEnd(2022)
+	periodEnd := period(t, "2020").End()
 	tests := []struct {
 		name string
+		obs  []kpi.Observation
 		now  time.Time
 		want kpi.Status
 	}{
-		{"a nanosecond before the deadline ends", deadline.Add(-time.Nanosecond), kpi.StatusOnTrack},
-		{"the instant the deadline year ends", deadline, kpi.StatusMissed},
+		{"a nanosecond before the deadline ends", figs(t, "2021", 25), deadline.Add(-time.Nanosecond), kpi.StatusOnTrack},
+		{"the instant the deadline year ends", figs(t, "2021", 25), deadline, kpi.StatusMissed},
+		{"a nanosecond before the figure's period ends", figs(t, "2020", 30), periodEnd.Add(-time.Nanosecond), kpi.StatusNoData},
+		{"the instant the figure's period ends", figs(t, "2020", 30), periodEnd, kpi.StatusAchieved},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := kpi.Evaluate(plan2019, ind, obs, tt.now).Status; got != tt.want {
+			if got := kpi.Evaluate(plan2019, ind, tt.obs, tt.now).Status; got != tt.want {
 				t.Errorf("Evaluate(..., %v).Status = %s, want %s", tt.now, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestEvaluateFigureCountsFromItsPeriodEnd(t *testing.T) {
-	ind := indicator(func(ind *kpi.Indicator) { ind.Baseline = baseline(t, "2018", 10) })
-	obs := figs(t, "2020", 30)
-	end := period(t, "2020").End()
-	tests := []struct {
-		name       string
-		now        time.Time
-		wantStatus kpi.Status
-	}{
-		{"a nanosecond before the period ends", end.Add(-time.Nanosecond), kpi.StatusNoData},
-		{"the instant the period ends", end, kpi.StatusAchieved},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := kpi.Evaluate(plan2019, ind, obs, tt.now).Status; got != tt.wantStatus {
-				t.Errorf("Evaluate(..., %v).Status = %s, want %s", tt.now, got, tt.wantStatus)
 			}
 		})
 	}
