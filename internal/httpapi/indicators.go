@@ -31,6 +31,11 @@ type evaluationJSON struct {
 	ReportPeriod    *kpi.Period   `json:"report_period"` // the period whose figure is awaited next
 	ReportDue       *time.Time    `json:"report_due"`    // null when no more reports are due
 	Overdue         bool          `json:"overdue"`
+	// Required growth (需年均增长/需年均下降) and the change per year so far:
+	// ratios per year when change_is_relative, else units per year.
+	RequiredAnnualChange *float64 `json:"required_annual_change"`
+	AchievedAnnualChange *float64 `json:"achieved_annual_change"`
+	ChangeIsRelative     bool     `json:"change_is_relative"`
 }
 
 func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
@@ -40,6 +45,8 @@ func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
 		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
 		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
 		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue,
+		RequiredAnnualChange: finite(e.RequiredAnnualChange), AchievedAnnualChange: finite(e.AchievedAnnualChange),
+		ChangeIsRelative: e.ChangeIsRelative,
 	}
 	if !e.Report.Due.IsZero() {
 		due := e.Report.Due

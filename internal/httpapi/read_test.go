@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -30,6 +31,7 @@ type indicatorList struct {
 var evaluationFields = []string{
 	"status", "status_zh", "target", "actual", "period", "expected", "gap", "progress_ratio",
 	"pace_ratio", "projected", "deadline", "overdue", "report_due",
+	"required_annual_change", "achieved_annual_change", "change_is_relative",
 }
 
 func checkEvaluationFields(t *testing.T, ev map[string]any) {
@@ -154,6 +156,19 @@ func TestIndicatorDetail(t *testing.T) {
 		}
 		if got, want := d.Evaluation["period"], "2021"; got != want {
 			t.Errorf("evaluation period = %v, want %v", got, want)
+		}
+		// 41200 at the end of 2021, 44700 due by the end of 2022: +8.5 % in
+		// one year still required; 36000 → 41200 in 2021 was +14.4 %.
+		for _, c := range []struct {
+			field string
+			want  float64
+		}{{"required_annual_change", 44700.0/41200 - 1}, {"achieved_annual_change", 41200.0/36000 - 1}} {
+			if got, ok := d.Evaluation[c.field].(float64); !ok || math.Abs(got-c.want) > 1e-9 {
+				t.Errorf("evaluation %s = %v, want %v", c.field, d.Evaluation[c.field], c.want)
+			}
+		}
+		if d.Evaluation["change_is_relative"] != true {
+			t.Errorf("evaluation change_is_relative = %v, want true", d.Evaluation["change_is_relative"])
 		}
 	})
 	t.Run("by Chinese name", func(t *testing.T) {

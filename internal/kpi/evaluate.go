@@ -97,6 +97,7 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 	if !(ind.Kind == KindMilestone && ev.Status == StatusAchieved) {
 		ev.Report = reportDuty(plan, ind, lastReported, now)
 	}
+	ev.setAnnualChanges(ind)
 	return ev
 }
 

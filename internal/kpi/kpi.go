@@ -222,6 +222,15 @@ type Evaluation struct {
 	// LastSubmittedAt is when the newest counted figure was submitted.
 	LastSubmittedAt *time.Time `json:"last_submitted_at"`
 	Report          ReportDuty `json:"report"`
+	// RequiredAnnualChange is the average change per year from the latest
+	// figure that reaches the target by the deadline (需年均增长, negative:
+	// 需年均下降); nil when achieved, past the deadline or not computable.
+	// AchievedAnnualChange is the change per year from the baseline to the
+	// latest figure. Both are ratios per year (0.12 = +12 %/年) when
+	// ChangeIsRelative, else in the indicator's unit per year (AnnualChanges).
+	RequiredAnnualChange *float64 `json:"required_annual_change"`
+	AchievedAnnualChange *float64 `json:"achieved_annual_change"`
+	ChangeIsRelative     bool     `json:"change_is_relative"`
 }
 
 // ReportDuty is the unit's duty to report a figure, separate from the status.
