@@ -213,7 +213,10 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			}
 		}
 		return len(changes) > 0 || reordered, nil
-	}, s.catalog.committed)
+	}, func(txID uint64) {
+		s.catalog.committed(txID)
+		s.evaluatedChanged(txID)
+	})
 	if err != nil {
 		return nil, err
 	}

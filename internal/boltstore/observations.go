@@ -113,7 +113,10 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: o, Result: result})
 		}
 		return res.Added+res.Revised > 0, nil
-	}, func(txID uint64) { s.latest.committed(txID, res.Outcomes) })
+	}, func(txID uint64) {
+		s.latest.committed(txID, res.Outcomes)
+		s.evaluatedChanged(txID)
+	})
 	if err != nil {
 		return kpi.SubmissionResult{}, err
 	}

@@ -119,7 +119,12 @@ type Store struct {
 	pidPath string
 	now     func() time.Time
 	logger  *slog.Logger
-	gen     atomic.Uint64
+	// gen is the transaction id of the last commit that changed figures
+	// or the catalog (Generation); changed is closed and replaced at each
+	// such commit (Changed).
+	gen       atomic.Uint64
+	changedMu sync.Mutex
+	changed   chan struct{}
 	// latestRefs is how many indicators the last Latest read: the size
 	// hint for the next one's map.
 	latestRefs atomic.Int64
@@ -160,6 +165,7 @@ func Open(path string, opts Options) (*Store, error) {
 		pidPath: filepath.Join(dir, PIDFile),
 		now:     opts.Now,
 		logger:  opts.Logger,
+		changed: make(chan struct{}),
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: opts.Timeout,
@@ -276,9 +282,36 @@ func (s *Store) Close() error {
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Generation increases with every committed write. It starts from the
+// Generation increases with every committed write that changes what is
+// evaluated: figures or the catalog. Audit entries, tokens and any other
+// bookkeeping leave it alone, so derived views (kpi.States, the /metrics
+// rendering, ingest's index) are not rebuilt for them. It starts from the
 // file's last transaction id, so it differs between runs on the same file.
 func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// Changed returns a channel that is closed when the next write changing
+// Generation commits. Take it before reading the store, so no change slips
+// between the read and the wait:
+//
+//	ch := store.Changed()
+//	... read, derive ...
+//	<-ch // something changed since
+func (s *Store) Changed() <-chan struct{} {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	return s.changed
+}
+
+// evaluatedChanged records that commit txID changed figures or the catalog:
+// it advances Generation and wakes Changed's waiters. Called after the
+// commit, under writeMu, so generations only grow.
+func (s *Store) evaluatedChanged(txID uint64) {
+	s.gen.Store(txID)
+	s.changedMu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.changedMu.Unlock()
+}
 
 // Backup writes a consistent copy of the whole database to w while reads
 // and writes go on (a bbolt hot backup: one read transaction's snapshot,
@@ -302,9 +335,10 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 
 // update runs fn in a write transaction. fn reports whether it wrote
 // anything: if not, the transaction is rolled back, so a write that changes
-// nothing costs no fsync and leaves Generation alone. After a commit,
-// committed (if not nil) runs with the transaction's id, still serialised
-// with other writes.
+// nothing costs no fsync. After a commit, committed (if not nil) runs with
+// the transaction's id, still serialised with other writes; a write that
+// changes figures or the catalog calls evaluatedChanged there (update alone
+// leaves Generation alone: audit, token and account writes do not count).
 func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (bool, error), committed func(txID uint64)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -330,7 +364,6 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (b
 	if committed != nil {
 		committed(id)
 	}
-	s.gen.Store(id) // writes are serialised: ids only grow
 	return nil
 }
 

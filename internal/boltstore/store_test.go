@@ -174,17 +174,39 @@ func TestGeneration(t *testing.T) {
 			_, err := s.AddObservations(ctx, kpi.Submission{Observations: []kpi.Observation{{Plan: "x", Indicator: "y", Period: kpi.YearPeriod(2021)}}})
 			return err
 		}, kpi.EINVALID, false},
-		{"audit entry", func() error { return s.AppendAudit(ctx, kpi.AuditEntry{Action: "access.denied"}) }, "", true},
+		// Bookkeeping commits, but changes nothing evaluated: no new
+		// States, no /metrics rendering for an unauthenticated request.
+		{"audit entry", func() error { return s.AppendAudit(ctx, kpi.AuditEntry{Action: "access.denied"}) }, "", false},
+		{"create token", func() error {
+			return s.CreateToken(ctx, kpi.Token{Name: "tjj", Hash: kpi.HashToken("kpm_gen")}, operator)
+		}, "", false},
+		{"revoke token", func() error { return s.RevokeToken(ctx, "tjj", operator) }, "", false},
+		{"changed catalog", func() error {
+			cat := testCatalog()
+			cat.Indicators[0].Target++
+			_, err := s.SyncCatalog(ctx, cat, operator)
+			return err
+		}, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.Generation()
+			changed := s.Changed()
 			if err := tt.write(); kpi.ErrorCode(err) != tt.wantCode {
 				t.Fatalf("write: error %v, want code %q", err, tt.wantCode)
 			}
 			after := s.Generation()
 			if got := after > before; got != tt.changes {
 				t.Errorf("Generation %d → %d: increased = %v, want %v", before, after, got, tt.changes)
+			}
+			notified := false
+			select {
+			case <-changed:
+				notified = true
+			default:
+			}
+			if notified != tt.changes {
+				t.Errorf("Changed() closed = %v, want %v", notified, tt.changes)
 			}
 			if after < before {
 				t.Errorf("Generation went back from %d to %d", before, after)

@@ -22,11 +22,22 @@ type index struct {
 	// and suggestions need each only once.
 	byPlan   map[string][]*kpi.Indicator
 	distinct []*kpi.Indicator
+	// inPlan finds an indicator of a named plan by id or by name in one
+	// lookup: a province's catalog repeats every id in each of its 3,000
+	// plans, so narrowing byID's list by plan would cost a pass over
+	// 3,000 indicators per row.
+	inPlan map[planKey]*kpi.Indicator
+}
+
+// planKey is an indicator id, or a trimmed Chinese name, within a plan.
+type planKey struct {
+	plan, key string
+	name      bool
 }
 
 func newIndex(cat kpi.Catalog) *index {
 	ix := &index{plans: map[string]kpi.Plan{}, byID: map[string][]*kpi.Indicator{}, byName: map[string][]*kpi.Indicator{},
-		byPlan: map[string][]*kpi.Indicator{}}
+		byPlan: map[string][]*kpi.Indicator{}, inPlan: make(map[planKey]*kpi.Indicator, 2*len(cat.Indicators))}
 	for _, p := range cat.Plans {
 		ix.plans[p.ID] = p
 	}
@@ -37,6 +48,10 @@ func newIndex(cat kpi.Catalog) *index {
 		ix.byID[ind.ID] = append(ix.byID[ind.ID], ind)
 		ix.byName[strings.TrimSpace(ind.Name)] = append(ix.byName[strings.TrimSpace(ind.Name)], ind)
 		ix.byPlan[ind.Plan] = append(ix.byPlan[ind.Plan], ind)
+		ix.inPlan[planKey{plan: ind.Plan, key: ind.ID}] = ind
+		if name := (planKey{plan: ind.Plan, key: strings.TrimSpace(ind.Name), name: true}); ix.inPlan[name] == nil {
+			ix.inPlan[name] = ind
+		}
 		if k := (idName{ind.ID, ind.Name}); !seen[k] {
 			seen[k] = true
 			ix.distinct = append(ix.distinct, ind)
@@ -109,24 +124,20 @@ func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg stri
 		}
 	}
 	text, column := r.Indicator, r.col.indicator
-	cands := ix.byID[text]
 	if text == "" {
 		text, column = r.name, r.col.name
 	}
-	if len(cands) == 0 {
-		cands = ix.byName[strings.TrimSpace(text)]
-	}
-	if len(cands) == 0 && r.Indicator != "" && r.name != "" { // id wrong, name right
-		cands = ix.byName[strings.TrimSpace(r.name)]
-	}
+	var cands []*kpi.Indicator
 	if r.Plan != "" {
-		var inPlan []*kpi.Indicator
-		for _, c := range cands {
-			if c.Plan == r.Plan {
-				inPlan = append(inPlan, c)
-			}
+		cands = ix.lookupInPlan(r)
+	} else {
+		cands = ix.byID[r.Indicator]
+		if len(cands) == 0 {
+			cands = ix.byName[strings.TrimSpace(text)]
 		}
-		cands = inPlan
+		if len(cands) == 0 && r.Indicator != "" && r.name != "" { // id wrong, name right
+			cands = ix.byName[strings.TrimSpace(r.name)]
+		}
 	}
 	switch {
 	case text == "":
@@ -143,15 +154,43 @@ func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg stri
 		bad(column, "indicator", text, "目录中的指标编号或完整中文名称 / an id or exact Chinese name from the catalog", msg)
 		return nil, column, false
 	case len(cands) > 1:
+		// A province shares ids between thousands of plans: name a few.
+		const namedPlans = 5
 		var plans []string
-		for _, c := range cands {
+		for _, c := range cands[:min(len(cands), namedPlans)] {
 			plans = append(plans, c.Plan)
+		}
+		if len(cands) > namedPlans {
+			plans = append(plans, fmt.Sprintf("… (%d plans in all)", len(cands)))
 		}
 		bad(column, "indicator", text, "加一列“计划” / add a plan column: "+strings.Join(plans, ", "),
 			"指标在多个计划中出现，请注明计划 / the indicator is in several plans: say which")
 		return nil, column, false
 	}
 	return cands[0], column, true
+}
+
+// lookupInPlan finds the indicator of the row's plan by id, else by exact
+// name, else (id wrong, name right) by the name column: the same order of
+// preference as without a plan, in one map lookup each.
+func (ix *index) lookupInPlan(r *row) []*kpi.Indicator {
+	keys := [...]planKey{
+		{plan: r.Plan, key: r.Indicator},
+		{plan: r.Plan, key: strings.TrimSpace(r.Indicator), name: true},
+		{plan: r.Plan, key: strings.TrimSpace(r.name), name: true},
+	}
+	if r.Indicator == "" {
+		keys[0], keys[1] = keys[2], keys[2]
+	}
+	for _, k := range keys {
+		if k.key == "" {
+			continue
+		}
+		if ind := ix.inPlan[k]; ind != nil {
+			return []*kpi.Indicator{ind}
+		}
+	}
+	return nil
 }
 
 func (ix *index) planIDs() string {

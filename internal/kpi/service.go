@@ -233,8 +233,9 @@ type Store interface {
 	// RevokeToken revokes a token by name; ENOTFOUND if none.
 	RevokeToken(ctx context.Context, name string, actor Actor) error
 
-	// Generation increases with every committed write, so readers can cache
-	// what they derive from the store.
+	// Generation increases with every committed write that changes figures
+	// or the catalog (not audit, token or account writes), so readers can
+	// cache what they evaluate from the store.
 	Generation() uint64
 	Close() error
 }
