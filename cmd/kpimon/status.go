@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
@@ -41,13 +43,9 @@ server's API instead.`,
 		return err
 	}
 	if *task != 0 {
-		kept := states[:0]
-		for _, s := range states {
-			if s.Indicator.Task == *task {
-				kept = append(kept, s)
-			}
+		if states, err = onlyTask(states, *task); err != nil {
+			return err
 		}
-		states = kept
 	}
 	if *output == "json" {
 		enc := json.NewEncoder(e.stdout)
@@ -56,6 +54,31 @@ server's API instead.`,
 	}
 	printStatus(e.stdout, states, origin)
 	return nil
+}
+
+// onlyTask keeps the states of one task; a task no indicator belongs to is
+// an error naming the tasks there are, not an empty table.
+func onlyTask(states []kpi.State, task int) ([]kpi.State, error) {
+	filter := kpi.StateFilter{Task: task}
+	var kept []kpi.State
+	var tasks []int
+	for _, s := range states {
+		if filter.Match(s) {
+			kept = append(kept, s)
+		}
+		if !slices.Contains(tasks, s.Indicator.Task) {
+			tasks = append(tasks, s.Indicator.Task)
+		}
+	}
+	if len(kept) == 0 {
+		slices.Sort(tasks)
+		words := make([]string, len(tasks))
+		for i, t := range tasks {
+			words[i] = strconv.Itoa(t)
+		}
+		return nil, fmt.Errorf("--task %d: no indicator belongs to task %d; the tasks are %s", task, task, strings.Join(words, ", "))
+	}
+	return kept, nil
 }
 
 // loadStates evaluates from the store when the data dir is free, from the
@@ -168,22 +191,20 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 			}
 			t.add(fmt.Sprintf("任务%d %s", ind.Task, ind.TaskTitle))
 		}
-		actual, period := "—", ""
-		if ev.Actual != nil {
-			actual = formatNumber(*ev.Actual)
-		}
+		actual, period := present.OptValue(ind, ev.Actual), ""
 		if ev.Period != nil {
 			period = ev.Period.String()
 		}
 		gap := ""
 		if ev.Gap != nil {
-			gap = formatNumber(*ev.Gap)
+			gap = present.Number(ind, *ev.Gap)
 		}
 		due := ""
 		if ev.Report.Overdue {
-			due = "逾期未报 overdue since " + ev.Report.Due.In(kpi.China).Format("2006-01-02")
+			due = "逾期未报 overdue, due " + present.DueDate(ev.Report.Due)
 		}
-		t.add("  "+ind.ID, clip(ind.Name, 36), targetText(ind, ev), actual, period, gap, string(ev.Status), ev.Status.Chinese(), strings.Join(ind.LeadUnits, "、"), due)
+		target := present.Target(ind, ev) + " (" + strconv.Itoa(ind.Deadline) + ")"
+		t.add("  "+ind.ID, clip(ind.Name, 36), target, actual, period, gap, string(ev.Status), present.Status(ev.Status), strings.Join(ind.LeadUnits, "、"), due)
 	}
 	fmt.Fprintf(w, "as of %s · %s\n\n", asOfText(states), origin)
 	t.header = []string{"ID", "指标 indicator", "目标 target", "实际 actual", "报告期", "差距 gap", "status", "状态", "责任单位", "报送 report"}
@@ -192,7 +213,7 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 	var parts []string
 	for _, st := range kpi.Statuses {
 		if counts[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st.Chinese(), counts[st]))
+			parts = append(parts, fmt.Sprintf("%s %d", present.Status(st), counts[st]))
 		}
 	}
 	fmt.Fprintf(w, "%d indicators: %s\n", len(states), strings.Join(parts, " · "))
@@ -202,25 +223,5 @@ func asOfText(states []kpi.State) string {
 	if len(states) == 0 || states[0].Evaluation.AsOf.IsZero() {
 		return "now"
 	}
-	return states[0].Evaluation.AsOf.In(kpi.China).Format("2006-01-02 15:04")
-}
-
-func targetText(ind kpi.Indicator, ev kpi.Evaluation) string {
-	switch ind.Kind {
-	case kpi.KindAtLeast:
-		return "≥" + formatNumber(ind.Target) + ind.Unit + " (" + strconv.Itoa(ind.Deadline) + ")"
-	case kpi.KindAtMost:
-		return "≤" + formatNumber(ind.Target) + ind.Unit + " (" + strconv.Itoa(ind.Deadline) + ")"
-	case kpi.KindIncrease:
-		return "逐年增长 (" + strconv.Itoa(ind.Deadline) + ")"
-	case kpi.KindReduceBy:
-		return "压缩" + formatNumber(ind.Target) + "% (" + strconv.Itoa(ind.Deadline) + ")"
-	case kpi.KindMilestone:
-		return "完成 (" + strconv.Itoa(ind.Deadline) + ")"
-	}
-	return formatNumber(ev.Target)
-}
-
-func formatNumber(v float64) string {
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return present.Time(states[0].Evaluation.AsOf)
 }

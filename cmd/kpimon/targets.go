@@ -11,6 +11,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 const targetsUsage = `Usage: kpimon targets <list|validate|diff> [flags]
@@ -87,7 +88,7 @@ percent to cut; percent units are in percent points (33 means 33%).`,
 
 // writeTargetsTable prints the catalog grouped by plan and task.
 func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
-	t := &table{header: []string{"编号 id", "名称 name", "类型 kind", "目标 target", "单位 unit", "时限 deadline", "计量 measure", "责任单位 lead units"}}
+	t := &table{header: []string{"编号 id", "名称 name", "类型 kind", "目标 target", "时限 deadline", "计量 measure", "责任单位 lead units"}}
 	plan, task := "", 0
 	for _, ind := range cat.Indicators {
 		if ind.Plan != plan {
@@ -102,7 +103,7 @@ func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
 			t.add(fmt.Sprintf("任务 task %d %s", ind.Task, ind.TaskTitle))
 			task = ind.Task
 		}
-		t.add("  "+ind.ID, clip(ind.Name, nameColumns), string(ind.Kind), targetCell(ind), ind.Unit,
+		t.add("  "+ind.ID, clip(ind.Name, nameColumns), string(ind.Kind), present.Target(ind, kpi.Evaluation{}),
 			strconv.Itoa(ind.Deadline), string(ind.Measure), strings.Join(ind.LeadUnits, "、"))
 	}
 	t.write(w)
@@ -111,16 +112,6 @@ func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
 
 // nameColumns is the widest a name is shown in the table; JSON has it whole.
 const nameColumns = 44
-
-func targetCell(ind kpi.Indicator) string {
-	switch ind.Kind {
-	case kpi.KindIncrease:
-		return "-"
-	case kpi.KindReduceBy:
-		return "-" + strconv.FormatFloat(ind.Target, 'f', -1, 64) + "%"
-	}
-	return strconv.FormatFloat(ind.Target, 'f', -1, 64)
-}
 
 func targetsValidate(_ context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "targets validate", "targets validate FILE|DIR…", `

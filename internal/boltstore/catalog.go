@@ -9,20 +9,13 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
-)
-
-// Catalog change actions beyond those kpi.CatalogChange lists.
-const (
-	// ActionPlanRemove: a stored plan is absent from the loaded catalog. The
-	// plan is kept (hidden from Catalog) and its indicators are removed.
-	ActionPlanRemove = "plan.remove"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // planRecord is a stored plan.
@@ -84,11 +77,11 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			var c kpi.CatalogChange
 			switch {
 			case v == nil:
-				c = kpi.CatalogChange{Action: "plan.add", Detail: p.Title}
+				c = kpi.CatalogChange{Action: kpi.ActionPlanAdd, Detail: present.DescribePlan(p)}
 			case old.Removed:
-				c = kpi.CatalogChange{Action: "plan.add", Detail: "restored: " + p.Title}
+				c = kpi.CatalogChange{Action: kpi.ActionPlanAdd, Detail: "restored: " + present.DescribePlan(p)}
 			case !reflect.DeepEqual(old.Plan, p):
-				c = kpi.CatalogChange{Action: "plan.change", Detail: fieldChanges(old.Plan, p)}
+				c = kpi.CatalogChange{Action: kpi.ActionPlanChange, Detail: present.PlanChanges(old.Plan, p)}
 			case !slices.Equal(old.Order, order[p.ID]):
 				if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID]}); err != nil {
 					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
@@ -128,7 +121,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			if err := putJSON(plans, []byte(r.Plan.ID), r); err != nil {
 				return false, fmt.Errorf("sync catalog: plan %s: %w", r.Plan.ID, err)
 			}
-			c := kpi.CatalogChange{Ref: kpi.Ref{Plan: r.Plan.ID}, Action: ActionPlanRemove, Detail: r.Plan.Title}
+			c := kpi.CatalogChange{Ref: kpi.Ref{Plan: r.Plan.ID}, Action: kpi.ActionPlanRemove, Detail: present.DescribePlan(r.Plan)}
 			if err := record(c); err != nil {
 				return false, err
 			}
@@ -145,15 +138,15 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			}
 			return versions.Put(appendUint32(append(bytes.Clone(key), sep), v.Version), enc)
 		}
-		present := make(map[string]bool, len(cat.Indicators))
+		inCatalog := make(map[string]bool, len(cat.Indicators))
 		for i := range cat.Indicators {
 			ind := cat.Indicators[i]
 			key := appendRefKey(nil, ind.Plan, ind.ID)
-			present[string(key)] = true
+			inCatalog[string(key)] = true
 			next := kpi.IndicatorVersion{Version: 1, At: now, Indicator: ind}
 			var c kpi.CatalogChange
 			if v := inds.Get(key); v == nil {
-				c = kpi.CatalogChange{Action: "target.add", Detail: describeIndicator(ind)}
+				c = kpi.CatalogChange{Action: kpi.ActionTargetAdd, Detail: present.Describe(ind)}
 			} else {
 				version, removed, stored, err := versionHead(v)
 				if err != nil {
@@ -162,14 +155,14 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				next.Version = version + 1
 				switch {
 				case removed:
-					c = kpi.CatalogChange{Action: "target.add", Detail: "restored: " + describeIndicator(ind)}
+					c = kpi.CatalogChange{Action: kpi.ActionTargetAdd, Detail: "restored: " + present.Describe(ind)}
 				case !bytes.Equal(stored, encodeIndicator(&ind)):
 					// The encoding is canonical: equal bytes, equal definitions.
 					old, err := decodeVersion(v, nil)
 					if err != nil {
 						return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
 					}
-					c = kpi.CatalogChange{Action: "target.change", Detail: fieldChanges(old.Indicator, ind)}
+					c = kpi.CatalogChange{Action: kpi.ActionTargetChange, Detail: present.IndicatorChanges(old.Indicator, ind)}
 				default:
 					continue
 				}
@@ -185,7 +178,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 		// Collect first: bbolt cursors must not walk a bucket being written.
 		var removed []kpi.IndicatorVersion
 		err = inds.ForEach(func(k, v []byte) error {
-			if present[string(k)] {
+			if inCatalog[string(k)] {
 				return nil
 			}
 			if _, gone, _, err := versionHead(v); err != nil || gone {
@@ -207,7 +200,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 			if err := put(appendRefKey(nil, ind.Plan, ind.ID), next); err != nil {
 				return false, fmt.Errorf("sync catalog: remove %s/%s: %w", ind.Plan, ind.ID, err)
 			}
-			c := kpi.CatalogChange{Ref: ind.Ref(), Action: "target.remove", Detail: "no longer in the catalog; figures kept"}
+			c := kpi.CatalogChange{Ref: ind.Ref(), Action: kpi.ActionTargetRemove, Detail: present.Describe(ind)}
 			if err := record(c); err != nil {
 				return false, err
 			}
@@ -269,74 +262,6 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	}
 	return b.Put(key, enc)
 }
-
-// describeIndicator says what a new indicator asks for, e.g.
-// "高新技术企业数: at_least 30 家 by 2022".
-func describeIndicator(ind kpi.Indicator) string {
-	s := fmt.Sprintf("%s: %s %s", ind.Name, ind.Kind, formatNumber(ind.Target))
-	if ind.Unit != "" {
-		s += " " + ind.Unit
-	}
-	return s + " by " + strconv.Itoa(ind.Deadline)
-}
-
-// fieldChanges lists the fields that differ between two values of the same
-// struct type by their JSON names, e.g. "target 30 → 35; deadline 2022 → 2023".
-// Long texts are only named ("source_text changed").
-func fieldChanges(old, cur any) string {
-	ov, cv := reflect.ValueOf(old), reflect.ValueOf(cur)
-	t := ov.Type()
-	var parts []string
-	for i := range t.NumField() {
-		a, b := ov.Field(i), cv.Field(i)
-		if reflect.DeepEqual(a.Interface(), b.Interface()) {
-			continue
-		}
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "" {
-			name = t.Field(i).Name
-		}
-		as, bs := formatField(a), formatField(b)
-		if as == bs { // nil and empty slices, say
-			continue
-		}
-		if utf8.RuneCountInString(as) > 40 || utf8.RuneCountInString(bs) > 40 {
-			parts = append(parts, name+" changed")
-			continue
-		}
-		parts = append(parts, name+" "+as+" → "+bs)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func formatField(v reflect.Value) string {
-	switch v.Kind() {
-	case reflect.Float32, reflect.Float64:
-		return formatNumber(v.Float())
-	case reflect.Slice:
-		ss := make([]string, v.Len())
-		for i := range ss {
-			ss[i] = fmt.Sprint(v.Index(i).Interface())
-		}
-		return "[" + strings.Join(ss, "、") + "]"
-	case reflect.Pointer:
-		if v.IsNil() {
-			return "none"
-		}
-		if b, ok := v.Interface().(*kpi.Baseline); ok {
-			return b.Period.String() + ": " + formatNumber(b.Value)
-		}
-		return formatField(v.Elem())
-	case reflect.String:
-		if v.Len() == 0 {
-			return `""`
-		}
-	}
-	return fmt.Sprint(v.Interface())
-}
-
-// formatNumber writes a figure as people write it: 28, 2.51, 1000000.
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // Catalog returns the current plans (by id) and indicators (by plan, task,
 // then targets-file order), removed ones left out. The slices are the caller's; the unit

@@ -8,7 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 func TestSyncCatalog(t *testing.T) {
@@ -44,9 +46,9 @@ func TestSyncCatalog(t *testing.T) {
 			name: "first load adds",
 			cat:  base,
 			want: []kpi.CatalogChange{
-				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: "plan.add", Detail: base.Plans[0].Title},
-				{Ref: hte, Action: "target.add", Detail: "高新技术企业数: at_least 30 家 by 2022"},
-				{Ref: rd, Action: "target.add", Detail: "高新技术企业数: at_least 2.51 家 by 2022"},
+				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: "plan.add", Detail: present.DescribePlan(base.Plans[0])},
+				{Ref: hte, Action: "target.add", Detail: "高新技术企业数：≥30家，2022年"},
+				{Ref: rd, Action: "target.add", Detail: "高新技术企业数：≥2.51家，2022年"},
 			},
 			wantCurrent: []kpi.Ref{hte, rd},
 		},
@@ -65,31 +67,31 @@ func TestSyncCatalog(t *testing.T) {
 		{
 			name:        "indicator left out is removed",
 			cat:         withoutRD,
-			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.remove", Detail: "no longer in the catalog; figures kept"}},
+			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.remove", Detail: "高新技术企业数：≥2.51家，2022年"}},
 			wantCurrent: []kpi.Ref{hte},
 		},
 		{
 			name:        "removed indicator comes back",
 			cat:         changed,
-			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.add", Detail: "restored: 高新技术企业数: at_least 2.51 家 by 2022"}},
+			want:        []kpi.CatalogChange{{Ref: rd, Action: "target.add", Detail: "restored: 高新技术企业数：≥2.51家，2022年"}},
 			wantCurrent: []kpi.Ref{hte, rd},
 		},
 		{
 			name: "plan left out is hidden with its indicators",
 			cat:  otherPlan,
 			want: []kpi.CatalogChange{
-				{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.add", Detail: otherPlan.Plans[0].Title},
-				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: ActionPlanRemove, Detail: base.Plans[0].Title},
-				{Ref: kpi.Ref{Plan: "zhuhui", ID: "high_tech_enterprises"}, Action: "target.add", Detail: "高新技术企业数: at_least 20 家 by 2022"},
-				{Ref: hte, Action: "target.remove", Detail: "no longer in the catalog; figures kept"},
-				{Ref: rd, Action: "target.remove", Detail: "no longer in the catalog; figures kept"},
+				{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.add", Detail: present.DescribePlan(otherPlan.Plans[0])},
+				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: kpi.ActionPlanRemove, Detail: present.DescribePlan(base.Plans[0])},
+				{Ref: kpi.Ref{Plan: "zhuhui", ID: "high_tech_enterprises"}, Action: "target.add", Detail: "高新技术企业数：≥20家，2022年"},
+				{Ref: hte, Action: "target.remove", Detail: "高新技术企业数：≥35家，2023年"},
+				{Ref: rd, Action: "target.remove", Detail: "高新技术企业数：≥2.51家，2022年"},
 			},
 			wantCurrent: []kpi.Ref{{Plan: "zhuhui", ID: "high_tech_enterprises"}},
 		},
 		{
 			name:        "plan change",
 			cat:         retitled,
-			want:        []kpi.CatalogChange{{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.change", Detail: "title 衡阳市雁峰区创建省级创新型县（市、区）工作方案 → 珠晖区方案"}},
+			want:        []kpi.CatalogChange{{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.change", Detail: "title “衡阳市雁峰区创建省级创新型县（市、区）工作方案” → “珠晖区方案”"}},
 			wantCurrent: []kpi.Ref{{Plan: "zhuhui", ID: "high_tech_enterprises"}},
 		},
 	}
@@ -312,5 +314,33 @@ func TestCatalogKeepsFileOrder(t *testing.T) {
 	}
 	if after, _ := s.Audit(ctx, kpi.AuditFilter{}); len(after) != len(audited) {
 		t.Errorf("reordering wrote %d audit entries, want none", len(after)-len(audited))
+	}
+}
+
+// TestSyncCatalogWordsChangesAsDiff: the audit log and `kpimon targets diff`
+// (catalog.Diff) word the same change the same way. The store once diffed by
+// reflection with a wording of its own.
+func TestSyncCatalogWordsChangesAsDiff(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, t.TempDir(), Options{Now: newClock().now})
+	old := testCatalog()
+	mustSync(t, s, old)
+	cur := testCatalog()
+	cur.Plans[0].EndYear++
+	cur.Indicators[0].Target = 35
+	cur.Indicators[0].LeadUnits = append(cur.Indicators[0].LeadUnits, "区统计局")
+	cur.Indicators[0].Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2019), Value: 12.5}
+	cur.Indicators[0].SourceText = "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十甲乙"
+	cur.Indicators = cur.Indicators[:1]
+	want := catalog.Diff(old, cur)
+	if len(want) != 3 {
+		t.Fatalf("catalog.Diff gave %d changes, want 3 (plan, indicator, removal): %v", len(want), want)
+	}
+	got, err := s.SyncCatalog(ctx, cur, kpi.Actor{Name: "catalog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SyncCatalog and catalog.Diff word the change differently (-diff +store):\n%s", diff)
 	}
 }

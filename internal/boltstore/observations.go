@@ -61,7 +61,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			o.Source, o.File, o.SubmittedBy, o.SubmittedAt = sub.Source, sub.File, sub.Actor.Name, at
 			o.Revision = 1
 			key = appendObsKey(key[:0], o.Plan, o.Indicator, o.Period)
-			action := "observation.add"
+			action := kpi.ActionObservationAdd
 			detail = appendPeriodText(detail[:0], o.Period)
 			detail = append(detail, ": "...)
 			if cur := latest.Get(key); cur != nil {
@@ -84,7 +84,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
 				}
 				o.Revision = rev + 1
-				action = "observation.revise"
+				action = kpi.ActionObservationRevise
 				detail = strconv.AppendFloat(detail, old, 'f', -1, 64)
 				detail = append(detail, " → "...)
 			}

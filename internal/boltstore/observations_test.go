@@ -142,7 +142,7 @@ func TestAddObservations(t *testing.T) {
 			"observation.revise 2021: 25 → 28 (api)",
 			"observation.add 2020: 12 (file x.xlsx)",
 			"observation.add 2021: 25 (file x.xlsx)",
-			"target.add 高新技术企业数: at_least 30 家 by 2022",
+			"target.add 高新技术企业数：≥30家，2022年",
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Audit by object (-want +got):\n%s", diff)

@@ -58,7 +58,7 @@ func (s *Store) CreateToken(ctx context.Context, t kpi.Token, actor kpi.Actor) e
 		}
 		err := newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{
 			At: now, Actor: actor.Name, Remote: actor.Remote,
-			Action: "token.create", Object: t.Name, Detail: detail,
+			Action: kpi.ActionTokenCreate, Object: t.Name, Detail: detail,
 		})
 		return err == nil, err
 	}, nil)
@@ -132,7 +132,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string, actor kpi.Actor) e
 			return false, fmt.Errorf("revoke token %q: %w", name, err)
 		}
 		err := newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{
-			At: now, Actor: actor.Name, Remote: actor.Remote, Action: "token.revoke", Object: name,
+			At: now, Actor: actor.Name, Remote: actor.Remote, Action: kpi.ActionTokenRevoke, Object: name,
 		})
 		return err == nil, err
 	}, nil)

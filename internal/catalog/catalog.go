@@ -25,10 +25,10 @@ import (
 
 // knownUnits are the units a targets file may use. A unit outside the list
 // is far more often a typo (件数, ％) than a new unit; add new ones here.
-var knownUnits = []string{
-	"家", "个", "件", "项", "人", "名", "次", "家次", "份", "%",
-	"元", "万元", "亿元", "吨标准煤/万元", "工作日", "天",
-}
+// The counts come from kpi.CountUnits, so a count unit is whole everywhere.
+var knownUnits = append(kpi.CountUnits(),
+	"%", "元", "万元", "亿元", "吨标准煤/万元", "工作日", "天",
+)
 
 // KnownUnits returns the units a targets file may use.
 func KnownUnits() []string { return slices.Clone(knownUnits) }

@@ -16,7 +16,7 @@ func handleBackup(d Deps) http.Handler {
 		actor, _ := actorFrom(r.Context())
 		if !actor.All {
 			err := kpi.Errorf(kpi.EFORBIDDEN, "令牌 %s 无权备份，需要 --all 令牌 / token %s may not take a backup: it needs a token created with --all", actor.Name, actor.Name)
-			d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote, Action: ActionAccessDenied, Detail: "backup: " + err.Message})
+			d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote, Action: kpi.ActionAccessDenied, Detail: "backup: " + err.Message})
 			writeError(w, r, d.Logger, err)
 			return
 		}
@@ -36,7 +36,7 @@ func handleBackup(d Deps) http.Handler {
 			return
 		}
 		if err := d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote,
-			Action: "backup", Detail: fmt.Sprintf("%s, %d bytes", name, n)}); err != nil {
+			Action: kpi.ActionBackup, Detail: fmt.Sprintf("%s, %d bytes", name, n)}); err != nil {
 			d.Logger.ErrorContext(r.Context(), "audit backup", "err", err)
 		}
 	})

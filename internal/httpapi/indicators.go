@@ -87,46 +87,26 @@ type indicatorList struct {
 	Indicators []indicatorSummary `json:"indicators"`
 }
 
-// indicatorFilter is the query of GET /api/v1/indicators.
-type indicatorFilter struct {
-	plan, unit string
-	task       int // 0: any
-	status     kpi.Status
-}
-
-func parseIndicatorFilter(r *http.Request) (indicatorFilter, error) {
+// parseIndicatorFilter reads the query of GET /api/v1/indicators.
+func parseIndicatorFilter(r *http.Request) (kpi.StateFilter, error) {
 	q := r.URL.Query()
-	f := indicatorFilter{plan: q.Get("plan"), unit: strings.TrimSpace(q.Get("unit")), status: kpi.Status(q.Get("status"))}
+	f := kpi.StateFilter{Plan: q.Get("plan"), Unit: strings.TrimSpace(q.Get("unit")), Status: kpi.Status(q.Get("status"))}
 	if s := q.Get("task"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return f, kpi.Errorf(kpi.EINVALID, "参数 task=%q 无效 / task=%q is not a task number: use 1, 2, …", s, s)
 		}
-		f.task = n
+		f.Task = n
 	}
-	if f.status != "" && !slices.Contains(kpi.Statuses, f.status) {
+	if f.Status != "" && !slices.Contains(kpi.Statuses, f.Status) {
 		names := make([]string, len(kpi.Statuses))
 		for i, s := range kpi.Statuses {
 			names[i] = string(s)
 		}
 		return f, kpi.Errorf(kpi.EINVALID, "参数 status=%q 无效 / status=%q is unknown: use one of %s",
-			f.status, f.status, strings.Join(names, ", "))
+			f.Status, f.Status, strings.Join(names, ", "))
 	}
 	return f, nil
-}
-
-func (f indicatorFilter) match(s kpi.State) bool {
-	switch {
-	case f.plan != "" && s.Indicator.Plan != f.plan:
-		return false
-	case f.task != 0 && s.Indicator.Task != f.task:
-		return false
-	case f.unit != "" && !s.Indicator.HasUnit(f.unit):
-		return false
-	case f.status != "" && s.Evaluation.Status != f.status:
-		return false
-	}
-	return true
 }
 
 // handleIndicatorsList lists every indicator with its evaluation.
@@ -144,7 +124,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 		}
 		list := indicatorList{AsOf: d.States.Now(), Indicators: []indicatorSummary{}}
 		for _, s := range states {
-			if f.match(s) {
+			if f.Match(s) {
 				list.Indicators = append(list.Indicators, indicatorSummary{
 					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Evaluation),
 				})

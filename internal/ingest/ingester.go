@@ -132,9 +132,9 @@ func name(u kpi.Upload) string {
 func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, rows int, err *kpi.Error) error {
 	ing.m.result(u.Source, "rejected", start, ing.now())
 	ing.m.rows.WithLabelValues(u.Source, "rejected").Add(float64(rows))
-	action := "submission.reject"
+	action := kpi.ActionSubmissionReject
 	if err.Code == kpi.EFORBIDDEN {
-		action = "access.denied"
+		action = kpi.ActionAccessDenied
 	}
 	detail := fmt.Sprintf("%d problem(s)", len(err.Problems))
 	if len(err.Problems) > 0 {

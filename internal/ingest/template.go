@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // TemplateSheet is the name of the template's data sheet.
@@ -84,7 +85,7 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 	for i, ind := range cat.Indicators {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, []any{
-			ind.Plan, ind.ID, ind.Name, ind.Unit, targetCell(ind), ind.Deadline, strings.Join(ind.LeadUnits, "、"),
+			ind.Plan, ind.ID, ind.Name, ind.Unit, present.Target(ind, kpi.Evaluation{}), ind.Deadline, strings.Join(ind.LeadUnits, "、"),
 			excelize.Cell{StyleID: periodStyle}, excelize.Cell{StyleID: inputStyle}, excelize.Cell{StyleID: inputStyle},
 		}); err != nil {
 			return err
@@ -98,20 +99,6 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 	}
 	_, err = f.WriteTo(w)
 	return err
-}
-
-func targetCell(ind kpi.Indicator) any {
-	switch ind.Kind {
-	case kpi.KindIncrease:
-		return "逐年增长"
-	case kpi.KindReduceBy:
-		return "压缩" + strconv.FormatFloat(ind.Target, 'f', -1, 64) + "%"
-	case kpi.KindMilestone:
-		return "完成(1)"
-	case kpi.KindAtMost:
-		return "≤" + strconv.FormatFloat(ind.Target, 'f', -1, 64)
-	}
-	return ind.Target
 }
 
 var instructions = []string{

@@ -139,12 +139,23 @@ func (ind Indicator) HasUnit(unit string) bool {
 // IsPercent reports whether the indicator is measured in percent points.
 func (ind Indicator) IsPercent() bool { return ind.Unit == "%" }
 
-// IsCount reports whether the indicator counts whole things (家, 个, 件, 人, 项 …),
-// so a fractional or negative figure is a mistake.
-func (ind Indicator) IsCount() bool {
-	switch ind.Unit {
-	case "家", "个", "件", "人", "项", "家次", "名", "次":
-		return true
+// countUnits are the units that count whole things: the one list the
+// catalog's known units, the ingest checks and the presentation share.
+var countUnits = [...]string{"家", "个", "件", "项", "人", "名", "次", "家次", "份"}
+
+// CountUnits returns the units that count whole things (a copy).
+func CountUnits() []string { return append([]string(nil), countUnits[:]...) }
+
+// IsCount reports whether the indicator counts whole things (one of
+// CountUnits), so a fractional or negative figure is a mistake.
+func (ind Indicator) IsCount() bool { return IsCountUnit(ind.Unit) }
+
+// IsCountUnit reports whether unit is one of CountUnits.
+func IsCountUnit(unit string) bool {
+	for _, u := range countUnits {
+		if u == unit {
+			return true
+		}
 	}
 	return false
 }
@@ -271,7 +282,7 @@ type AuditEntry struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
 	Remote string    `json:"remote,omitempty"`
-	Action string    `json:"action"`           // observation.add, observation.revise, submission.reject, target.add, target.change, target.remove, token.create, token.revoke, access.denied …
+	Action string    `json:"action"`           // one of the Action* constants of audit.go
 	Object string    `json:"object,omitempty"` // plan/indicator, token name, file
 	Detail string    `json:"detail,omitempty"`
 }

@@ -126,7 +126,7 @@ func (c Catalog) Plan(id string) (Plan, bool) {
 // CatalogChange is one difference found when a catalog is loaded over the stored one.
 type CatalogChange struct {
 	Ref    Ref    `json:"ref"`
-	Action string `json:"action"` // plan.add, plan.change, target.add, target.change, target.remove
+	Action string `json:"action"` // one of the Action* constants of audit.go
 	Detail string `json:"detail"` // e.g. "target 30 → 35"
 }
 

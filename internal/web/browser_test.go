@@ -283,7 +283,7 @@ func TestBrowserSubmitFlow(t *testing.T) {
 		if got := upload(t, "高新技术企业-2021.xlsx", goodWorkbook(t, f, template, true)); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}
-		b.wantText("#receipt", "报送成功", "高新技术企业-2021.xlsx", f.own.Name, "2021", goodValue+" "+f.own.Unit, "新增")
+		b.wantText("#receipt", "报送成功", "高新技术企业-2021.xlsx", f.own.Name, "2021", goodValue+f.own.Unit, "新增")
 		b.screenshot("upload-receipt")
 	})
 
@@ -307,13 +307,13 @@ func TestBrowserSubmitFlow(t *testing.T) {
 		if got := b.submit("save entry", "entry-submit"); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}
-		b.wantText("#receipt", "报送成功", f.own.Name, "2020", "21 "+f.own.Unit, "新增")
+		b.wantText("#receipt", "报送成功", f.own.Name, "2020", "21"+f.own.Unit, "新增")
 		b.screenshot("entry-receipt")
 	})
 
 	step("overview shows the new figure", func(t *testing.T) {
 		b.do("open /", chromedp.Navigate(base+"/"))
-		b.wantText(fmt.Sprintf(`tr[data-ref=%q]`, ownRef), f.own.Name, goodValue+" "+f.own.Unit, "2021")
+		b.wantText(fmt.Sprintf(`tr[data-ref=%q]`, ownRef), f.own.Name, goodValue+f.own.Unit, "2021")
 		row := b.text(fmt.Sprintf(`tr[data-ref=%q]`, ownRef))
 		if strings.Contains(row, "未报送") {
 			t.Errorf("row still says 未报送 after figures were stored:\n%s", row)

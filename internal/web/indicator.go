@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // indicatorPage is one indicator: its definition, evaluation, the counted
@@ -98,7 +99,7 @@ func (s *server) handleIndicator() http.Handler {
 				"读取报送记录时出错，请稍后刷新。")
 			return
 		}
-		s.render(w, r, http.StatusOK, "indicator", newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, formatTime(s.states.Now())))
+		s.render(w, r, http.StatusOK, "indicator", newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Time(s.states.Now())))
 	})
 }
 
@@ -118,7 +119,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		CoUnits:      strings.Join(ind.CoUnits, "、"),
 		Unit:         ind.Unit,
 		Kind:         kindWord(ind.Kind),
-		Target:       targetText(ind, ev),
+		Target:       present.Target(ind, ev),
 		Deadline:     ind.Deadline,
 		DeadlineNote: ind.DeadlineNote,
 		Baseline:     "—",
@@ -128,37 +129,37 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		SourceText:   ind.SourceText,
 
 		AsOf:        asOf,
-		StatusWord:  statusWord(ev.Status),
+		StatusWord:  present.Status(ev.Status),
 		StatusClass: statusClass(ev.Status),
 		Actual:      "—",
-		Expected:    optNumber(ind, ev.Expected),
-		Gap:         optNumber(ind, ev.Gap),
-		Progress:    formatRatio(ev.ProgressRatio),
-		Pace:        formatRatio(ev.PaceRatio),
-		Projected:   optNumber(ind, ev.Projected),
+		Expected:    present.OptValue(ind, ev.Expected),
+		Gap:         present.OptValue(ind, ev.Gap),
+		Progress:    present.Ratio(ev.ProgressRatio),
+		Pace:        present.Ratio(ev.PaceRatio),
+		Projected:   present.OptValue(ind, ev.Projected),
 		Overdue:     ev.Report.Overdue,
 		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
 		SubmitURL:   submitURL(ind.Ref()),
 	}
 	switch {
 	case ev.Baseline != nil:
-		p.Baseline = figure(ind, ev.Baseline.Value) + "（" + ev.Baseline.Period.String() + "）"
+		p.Baseline = present.Reported(ind, ev.Baseline.Value) + "（" + ev.Baseline.Period.String() + "）"
 	case ind.Baseline != nil:
-		p.Baseline = figure(ind, ind.Baseline.Value) + "（" + ind.Baseline.Period.String() + "）"
+		p.Baseline = present.Reported(ind, ind.Baseline.Value) + "（" + ind.Baseline.Period.String() + "）"
 	case ind.BaselineRule == kpi.BaselineFirstObservation:
 		p.Baseline = "以首次报送的数据为基期 first figure reported"
 	}
 	if ev.Actual != nil {
-		p.Actual = figure(ind, *ev.Actual)
+		p.Actual = present.Value(ind, *ev.Actual)
 	}
 	if ev.Period != nil {
 		p.ActualPeriod = ev.Period.String()
 	}
 	if ev.LastSubmittedAt != nil {
-		p.LastSubmitted = formatTime(*ev.LastSubmittedAt)
+		p.LastSubmitted = present.Time(*ev.LastSubmittedAt)
 	}
 	if !ev.Report.Due.IsZero() {
-		p.Due = formatDueDate(ev.Report.Due)
+		p.Due = present.DueDate(ev.Report.Due)
 		if ev.Report.Period != nil {
 			p.DuePeriod = ev.Report.Period.String()
 		}
@@ -170,14 +171,14 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 	// Newest period first: that is what people come to see.
 	for _, o := range slices.Backward(st.Latest) {
 		p.History = append(p.History, historyRow{
-			Period: o.Period.String(), PeriodWord: periodWord(o.Period), Value: figure(ind, o.Value),
-			Revision: o.Revision, By: o.SubmittedBy, At: formatTime(o.SubmittedAt),
+			Period: o.Period.String(), PeriodWord: present.Period(o.Period), Value: present.Reported(ind, o.Value),
+			Revision: o.Revision, By: o.SubmittedBy, At: present.Time(o.SubmittedAt),
 		})
 	}
 	for _, o := range slices.Backward(obs) {
 		p.Revisions = append(p.Revisions, revisionRow{
-			Period: o.Period.String(), Revision: o.Revision, Value: figure(ind, o.Value),
-			By: o.SubmittedBy, At: formatTime(o.SubmittedAt), Source: sourceWord(o.Source),
+			Period: o.Period.String(), Revision: o.Revision, Value: present.Reported(ind, o.Value),
+			By: o.SubmittedBy, At: present.Time(o.SubmittedAt), Source: sourceWord(o.Source),
 			File: o.File, Note: o.Note, Counted: counted[o.Period.String()] == o.Revision,
 		})
 	}

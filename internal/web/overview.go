@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // overviewPage is 指标一览: every indicator, filtered by task, unit and status.
@@ -84,14 +85,15 @@ func (s *server) handleOverview() http.Handler {
 		f := overviewFilter{Plan: q.Get("plan"), Task: q.Get("task"), Unit: q.Get("unit"), Status: q.Get("status")}
 		p := overviewPage{
 			base:   s.base(v, "指标一览 Indicators", "overview"),
-			AsOf:   formatTime(s.states.Now()),
+			AsOf:   present.Time(s.states.Now()),
 			Filter: f,
 			Total:  len(states),
 		}
 		p.Plans, p.Tasks, p.Units, p.Statuses = filterOptions(states, f)
 		counts := make(map[kpi.Status]int)
+		match := f.stateFilter()
 		for _, st := range states {
-			if !f.matches(st) {
+			if !match.Match(st) {
 				continue
 			}
 			counts[st.Evaluation.Status]++
@@ -102,28 +104,24 @@ func (s *server) handleOverview() http.Handler {
 		}
 		for _, status := range kpi.Statuses {
 			if n := counts[status]; n > 0 {
-				p.Counts = append(p.Counts, statusCount{Word: statusWord(status), Class: statusClass(status), Count: n})
+				p.Counts = append(p.Counts, statusCount{Word: present.Status(status), Class: statusClass(status), Count: n})
 			}
 		}
 		s.render(w, r, http.StatusOK, "overview", p)
 	})
 }
 
-func (f overviewFilter) matches(st kpi.State) bool {
-	ind := st.Indicator
-	if f.Plan != "" && ind.Plan != f.Plan {
-		return false
+// stateFilter is the form's filter as the API filters: a task that is not
+// a number matches no indicator.
+func (f overviewFilter) stateFilter() kpi.StateFilter {
+	sf := kpi.StateFilter{Plan: f.Plan, Unit: f.Unit, Status: kpi.Status(f.Status)}
+	if f.Task != "" {
+		sf.Task = -1
+		if n, err := strconv.Atoi(f.Task); err == nil && n > 0 {
+			sf.Task = n
+		}
 	}
-	if f.Task != "" && strconv.Itoa(ind.Task) != f.Task {
-		return false
-	}
-	if f.Unit != "" && !ind.HasUnit(f.Unit) {
-		return false
-	}
-	if f.Status != "" && string(st.Evaluation.Status) != f.Status {
-		return false
-	}
-	return true
+	return sf
 }
 
 // filterOptions lists the choices of the filter form from the indicators
@@ -169,7 +167,7 @@ func filterOptions(states []kpi.State, f overviewFilter) (plans, tasks, units, s
 		return x - y
 	})
 	for _, status := range kpi.Statuses {
-		statuses = append(statuses, option{Value: string(status), Label: statusWord(status), Selected: f.Status == string(status)})
+		statuses = append(statuses, option{Value: string(status), Label: present.Status(status), Selected: f.Status == string(status)})
 	}
 	return plans, tasks, units, statuses
 }
@@ -184,23 +182,23 @@ func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 		Task:        ind.Task,
 		TaskTitle:   ind.TaskTitle,
 		LeadUnits:   strings.Join(ind.LeadUnits, "、"),
-		Target:      targetText(ind, ev),
+		Target:      present.Target(ind, ev),
 		Deadline:    ind.Deadline,
 		Actual:      "—",
-		StatusWord:  statusWord(ev.Status),
+		StatusWord:  present.Status(ev.Status),
 		StatusClass: statusClass(ev.Status),
 		Overdue:     ev.Report.Overdue,
 		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
 		SubmitURL:   submitURL(ind.Ref()),
 	}
 	if ev.Actual != nil {
-		row.Actual = figure(ind, *ev.Actual)
+		row.Actual = present.Value(ind, *ev.Actual)
 	}
 	if ev.Period != nil {
 		row.ActualPeriod = ev.Period.String()
 	}
 	if !ev.Report.Due.IsZero() {
-		row.Due = formatDueDate(ev.Report.Due)
+		row.Due = present.DueDate(ev.Report.Due)
 		if ev.Report.Period != nil {
 			row.DuePeriod = ev.Report.Period.String()
 		}

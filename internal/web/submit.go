@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // submitPage is 报送数据: the template, the upload form, the form for one
@@ -309,11 +310,11 @@ func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *rece
 		obs := o.Observation
 		row := receiptRow{
 			URL: indicatorURL(obs.Ref()), Name: obs.Indicator, Period: obs.Period.String(),
-			Value: formatNumber(obs.Value), Result: resultWord(o.Result), ResultCode: o.Result, Revision: obs.Revision,
+			Value: present.Plain(obs.Value), Result: resultWord(o.Result), ResultCode: o.Result, Revision: obs.Revision,
 		}
 		if ind, ok := byRef[obs.Ref()]; ok {
 			row.Name = ind.Name
-			row.Value = figure(ind, obs.Value)
+			row.Value = present.Reported(ind, obs.Value)
 		}
 		rc.Rows = append(rc.Rows, row)
 	}

@@ -3,14 +3,12 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // pageNames are the templates in templates/, each combined with layout.html.
@@ -78,68 +76,9 @@ func statusClass(st kpi.Status) string {
 	return "st-" + strings.ReplaceAll(string(st), "_", "-")
 }
 
-func statusWord(st kpi.Status) string {
-	if w := st.Chinese(); w != "" {
-		return w
-	}
-	return string(st)
-}
-
-// formatNumber prints a figure without float noise: at most four decimals,
-// trailing zeros dropped.
-func formatNumber(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	r := math.Round(v*1e4) / 1e4
-	if r == 0 {
-		r = 0 // no "-0"
-	}
-	return strconv.FormatFloat(r, 'f', -1, 64)
-}
-
-// withUnit prints a figure with its unit: "33%", "30 家".
-func withUnit(v float64, unit string) string {
-	n := formatNumber(v)
-	switch unit {
-	case "":
-		return n
-	case "%":
-		return n + "%"
-	}
-	return n + " " + unit
-}
-
-// figure prints an indicator's value: milestones as done or not.
-func figure(ind kpi.Indicator, v float64) string {
-	if ind.Kind == kpi.KindMilestone {
-		if v >= 1 {
-			return "已完成"
-		}
-		return "未完成"
-	}
-	return withUnit(v, ind.Unit)
-}
-
-// targetText says what the indicator must reach, in the table's words.
-func targetText(ind kpi.Indicator, ev kpi.Evaluation) string {
-	switch ind.Kind {
-	case kpi.KindAtLeast:
-		return "≥ " + withUnit(ind.Target, ind.Unit)
-	case kpi.KindAtMost:
-		return "≤ " + withUnit(ind.Target, ind.Unit)
-	case kpi.KindIncrease:
-		return "逐期增长"
-	case kpi.KindReduceBy:
-		s := "较基期压缩 " + formatNumber(ind.Target) + "% 以上"
-		if ev.Baseline != nil {
-			s += "（≤ " + withUnit(ev.Target, ind.Unit) + "）"
-		}
-		return s
-	case kpi.KindMilestone:
-		return "完成"
-	}
-	return withUnit(ind.Target, ind.Unit)
+// formatBytes prints a size limit in MB.
+func formatBytes(n int64) string {
+	return present.Plain(float64(n)/(1<<20)) + " MB"
 }
 
 func kindWord(k kpi.Kind) string {
@@ -192,60 +131,8 @@ func resultWord(result string) string {
 	return result
 }
 
-// periodWord prints a period the Chinese way beside its canonical form.
-func periodWord(p kpi.Period) string {
-	switch {
-	case p.Quarter != 0:
-		return fmt.Sprintf("%d年第%d季度", p.Year, p.Quarter)
-	case p.Month != 0:
-		return fmt.Sprintf("%d年%d月", p.Year, p.Month)
-	}
-	return fmt.Sprintf("%d年", p.Year)
-}
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(kpi.China).Format("2006-01-02 15:04")
-}
-
-// formatRatio prints a ratio as a percentage with one decimal.
-func formatRatio(p *float64) string {
-	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
-		return "—"
-	}
-	return strconv.FormatFloat(math.Round(*p*1000)/10, 'f', -1, 64) + "%"
-}
-
-func formatBytes(n int64) string {
-	return formatNumber(float64(n)/(1<<20)) + " MB"
-}
-
-// optNumber prints a derived figure of the indicator (expected, gap,
-// projected) to two decimals, "—" when absent: more would be false precision.
-func optNumber(ind kpi.Indicator, p *float64) string {
-	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
-		return "—"
-	}
-	return withUnit(math.Round(*p*100)/100, ind.Unit)
-}
-
 func indicatorURL(ref kpi.Ref) string {
 	return "/indicators/" + url.PathEscape(ref.Plan) + "/" + url.PathEscape(ref.ID)
-}
-
-// formatDueDate prints the last day a figure may be handed in: a duty due at
-// midnight is due by the end of the day before.
-func formatDueDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	t = t.In(kpi.China)
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		t = t.Add(-time.Nanosecond)
-	}
-	return t.Format("2006-01-02")
 }
 
 // submitURL opens the entry form with the indicator chosen.

@@ -580,7 +580,7 @@ func TestIndicatorPage(t *testing.T) {
 		want       []string
 	}{
 		{"history and revisions", "/indicators/" + ref, http.StatusOK, []string{
-			f.own.Name, f.own.SourceText, "26 " + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "网页 web", unitName,
+			f.own.Name, f.own.SourceText, "26" + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "网页 web", unitName,
 		}},
 		{"unknown indicator", "/indicators/" + f.own.Plan + "/no_such", http.StatusNotFound, []string{"没有这个指标"}},
 		{"unknown plan", "/indicators/no-plan/" + f.own.ID, http.StatusNotFound, []string{"没有这个指标"}},

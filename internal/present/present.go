@@ -1,0 +1,216 @@
+// Package present says kpimon's facts the one way people read them: a
+// figure in its indicator's precision, a value with its unit, a target in
+// words, a China-time date, a period and a status word. The web page, the
+// command line, the XLSX template, the catalog change log and the report
+// all call it, so two places cannot word one fact differently.
+//
+// Precision rule: a count (kpi.IsCount: 家, 个, 件, 份 …) is whole; any
+// other figure is shown with as many decimals as the catalog writes its
+// target with, at least 1 and at most 4 (target 0.345 → 0.345, 2.51 →
+// 2.51, 30 万元 → 30.0). Milestones show 1 or 0.
+//
+// It imports internal/kpi and the standard library only.
+package present
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// Missing is what a figure that cannot be shown (absent, NaN, ±Inf) prints as.
+const Missing = "—"
+
+// maxDecimals bounds the decimals any figure is shown with.
+const maxDecimals = 4
+
+// Decimals returns how many decimals ind's figures are shown with.
+func Decimals(ind kpi.Indicator) int {
+	if ind.IsCount() || ind.Kind == kpi.KindMilestone {
+		return 0
+	}
+	d := decimalsOf(ind.Target)
+	if ind.Baseline != nil {
+		d = max(d, decimalsOf(ind.Baseline.Value))
+	}
+	return min(max(d, 1), maxDecimals)
+}
+
+// decimalsOf is how many decimals v is written with: 0.345 → 3, 30 → 0.
+func decimalsOf(v float64) int {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
+}
+
+// Number prints v in ind's precision, without unit: "652.8", "2.51", "30".
+func Number(ind kpi.Indicator, v float64) string {
+	return Fixed(v, Decimals(ind))
+}
+
+// Fixed prints v with exactly decimals decimals, "—" when v is not finite,
+// never "-0".
+func Fixed(v float64, decimals int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return Missing
+	}
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// Plain prints a number the way a person writes it where no indicator gives
+// a precision (a target in a change log, a setting): at most four decimals,
+// trailing zeros dropped: 28, 2.51, 0.021.
+func Plain(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return Missing
+	}
+	r := math.Round(v*1e4) / 1e4
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// Value prints v with ind's unit as Chinese text writes it: "652.8件",
+// "2.51%", "0.345吨标准煤/万元"; a milestone as 已完成 or 未完成.
+func Value(ind kpi.Indicator, v float64) string {
+	if ind.Kind == kpi.KindMilestone {
+		if v >= 1 {
+			return "已完成"
+		}
+		return "未完成"
+	}
+	n := Number(ind, v)
+	if n == Missing {
+		return n
+	}
+	return n + ind.Unit
+}
+
+// OptValue is Value for an optional figure: "—" when p is nil.
+func OptValue(ind kpi.Indicator, p *float64) string {
+	if p == nil {
+		return Missing
+	}
+	if ind.Kind == kpi.KindMilestone {
+		return Number(ind, *p)
+	}
+	return Value(ind, *p)
+}
+
+// withUnit prints a target figure with the unit as the catalog writes it.
+func withUnit(ind kpi.Indicator, v float64) string { return Plain(v) + ind.Unit }
+
+// Target says what ind must reach, in words: "≥30家",
+// "≤0.345吨标准煤/万元", "逐年增长", "较基期压缩10%以上（≤90项）", "完成".
+// ev supplies the effective target of a reduce_by line once the baseline is
+// known.
+func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
+	switch ind.Kind {
+	case kpi.KindAtLeast:
+		return "≥" + withUnit(ind, ind.Target)
+	case kpi.KindAtMost:
+		return "≤" + withUnit(ind, ind.Target)
+	case kpi.KindIncrease:
+		return "逐年增长"
+	case kpi.KindReduceBy:
+		s := "较基期压缩" + Plain(ind.Target) + "%以上"
+		if ev.Baseline != nil {
+			s += "（≤" + Value(ind, ev.Target) + "）"
+		}
+		return s
+	case kpi.KindMilestone:
+		return "完成"
+	}
+	return withUnit(ind, ind.Target)
+}
+
+// Date prints t's day in China time: "2021年3月31日"; "" for the zero time.
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(kpi.China)
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// DueDate prints the last day a figure may be handed in: a duty due at
+// midnight China time is due by the end of the day before.
+func DueDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	c := t.In(kpi.China)
+	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 && c.Nanosecond() == 0 {
+		c = c.Add(-time.Nanosecond)
+	}
+	return Date(c)
+}
+
+// Time prints an instant in China time to the minute: "2021-03-31 14:05".
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(kpi.China).Format("2006-01-02 15:04")
+}
+
+// Period prints p in words: "2021年", "2021年第三季度", "2021年6月".
+func Period(p kpi.Period) string {
+	switch {
+	case p.Quarter >= 1 && p.Quarter <= 4:
+		return fmt.Sprintf("%d年第%s季度", p.Year, quarterWords[p.Quarter-1])
+	case p.Quarter != 0:
+		return fmt.Sprintf("%d年第%d季度", p.Year, p.Quarter)
+	case p.Month != 0:
+		return fmt.Sprintf("%d年%d月", p.Year, p.Month)
+	}
+	return fmt.Sprintf("%d年", p.Year)
+}
+
+var quarterWords = [4]string{"一", "二", "三", "四"}
+
+// Status is the word shown to people for s: 已达标, 进度滞后 …; the code
+// itself for a status without a word.
+func Status(s kpi.Status) string {
+	if w := s.Chinese(); w != "" {
+		return w
+	}
+	return string(s)
+}
+
+// Ratio prints a ratio as a percentage with one decimal: 1.555 → "155.5%";
+// "—" when absent.
+func Ratio(p *float64) string {
+	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
+		return Missing
+	}
+	return strconv.FormatFloat(math.Round(*p*1000)/10, 'f', -1, 64) + "%"
+}
+
+// Reported prints a figure as it was handed in, with ind's unit: in ind's
+// precision, or with the decimals the figure itself carries (at most four)
+// when it has more, so a receipt never hides what was stored: "652.83件".
+func Reported(ind kpi.Indicator, v float64) string {
+	if ind.Kind == kpi.KindMilestone {
+		return Value(ind, v)
+	}
+	n := Fixed(v, max(Decimals(ind), min(decimalsOf(math.Round(v*1e4)/1e4), maxDecimals)))
+	if n == Missing {
+		return n
+	}
+	return n + ind.Unit
+}

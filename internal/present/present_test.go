@@ -1,0 +1,170 @@
+package present
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func ptr(v float64) *float64 { return &v }
+
+func TestNumber(t *testing.T) {
+	energy := kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}
+	share := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}
+	money := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "万元"}
+	firms := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}
+	copies := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 3, Unit: "份"}
+	fine := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.123456, Unit: "%"}
+	tests := []struct {
+		name string
+		ind  kpi.Indicator
+		v    float64
+		want string
+	}{
+		// kpimon status printed these two raw before present existed.
+		{"float noise in a one-decimal figure", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 8.5, Unit: "%"}, 8.399999999999999, "8.4"},
+		{"float noise in a gap", energy, 0.020999999999999963, "0.021"},
+		{"target decimals", energy, 0.3, "0.300"},
+		{"two decimals", share, 2.514, "2.51"},
+		{"at least one decimal", money, 652.83, "652.8"},
+		{"counts are whole", firms, 27.72534, "28"},
+		{"份 is a count", copies, 2.6, "3"},
+		{"at most four decimals", fine, 0.1234567, "0.1235"},
+		{"negative zero", share, -0.0001, "0.00"},
+		{"negative", share, -3.5, "-3.50"},
+		{"NaN", share, math.NaN(), "—"},
+		{"infinity", share, math.Inf(1), "—"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Number(tt.ind, tt.v); got != tt.want {
+				t.Errorf("Number(%v, %v) = %q, want %q", tt.ind.Target, tt.v, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValue(t *testing.T) {
+	tests := []struct {
+		name string
+		ind  kpi.Indicator
+		v    float64
+		want string
+	}{
+		{"count", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "件"}, 652, "652件"},
+		{"percent", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.5, Unit: "%"}, 2.51, "2.5%"},
+		{"compound unit", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}, 0.345, "0.345吨标准煤/万元"},
+		{"milestone done", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, 1, "已完成"},
+		{"milestone not done", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, 0, "未完成"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Value(tt.ind, tt.v); got != tt.want {
+				t.Errorf("Value(%v) = %q, want %q", tt.v, got, tt.want)
+			}
+		})
+	}
+	if got := OptValue(kpi.Indicator{Unit: "家"}, nil); got != "—" {
+		t.Errorf("OptValue(nil) = %q, want —", got)
+	}
+	if got := OptValue(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27.7)); got != "28家" {
+		t.Errorf("OptValue(27.7) = %q, want 28家", got)
+	}
+}
+
+func TestReported(t *testing.T) {
+	ind := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "万元"}
+	tests := []struct {
+		v    float64
+		want string
+	}{
+		{652.83, "652.83万元"},
+		{652, "652.0万元"},
+		{0.1 + 0.2, "0.3万元"},
+		{1.234567, "1.2346万元"},
+	}
+	for _, tt := range tests {
+		if got := Reported(ind, tt.v); got != tt.want {
+			t.Errorf("Reported(%v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestTarget(t *testing.T) {
+	baseline := &kpi.Baseline{Period: kpi.YearPeriod(2019), Value: 100}
+	tests := []struct {
+		name string
+		ind  kpi.Indicator
+		ev   kpi.Evaluation
+		want string
+	}{
+		{"at least in a count", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, kpi.Evaluation{}, "≥30家"},
+		{"at least in percent", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, kpi.Evaluation{}, "≥33%"},
+		{"at most", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}, kpi.Evaluation{}, "≤0.345吨标准煤/万元"},
+		{"increase", kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}, kpi.Evaluation{}, "逐年增长"},
+		{"reduce by without baseline", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "项"}, kpi.Evaluation{}, "较基期压缩10%以上"},
+		{"reduce by with baseline", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "项"}, kpi.Evaluation{Target: 90, Baseline: baseline}, "较基期压缩10%以上（≤90项）"},
+		{"milestone", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, kpi.Evaluation{}, "完成"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Target(tt.ind, tt.ev); got != tt.want {
+				t.Errorf("Target(%v) = %q, want %q", tt.ind.Kind, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDates(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"date", Date(time.Date(2021, 3, 31, 12, 0, 0, 0, kpi.China)), "2021年3月31日"},
+		{"date in UTC shown in China time", Date(time.Date(2021, 3, 31, 17, 0, 0, 0, time.UTC)), "2021年4月1日"},
+		{"zero date", Date(time.Time{}), ""},
+		{"midnight is due by the day before", DueDate(time.Date(2022, 3, 2, 0, 0, 0, 0, kpi.China)), "2022年3月1日"},
+		{"due during the day", DueDate(time.Date(2022, 3, 2, 17, 0, 0, 0, kpi.China)), "2022年3月2日"},
+		{"due in UTC, shown in China time", DueDate(time.Date(2022, 3, 1, 16, 0, 0, 0, time.UTC)), "2022年3月1日"},
+		{"zero due date", DueDate(time.Time{}), ""},
+		{"time", Time(time.Date(2021, 3, 31, 6, 5, 0, 0, time.UTC)), "2021-03-31 14:05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWords(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"year", Period(kpi.YearPeriod(2021)), "2021年"},
+		{"quarter", Period(kpi.Period{Year: 2021, Quarter: 3}), "2021年第三季度"},
+		{"month", Period(kpi.Period{Year: 2021, Month: 6}), "2021年6月"},
+		{"status", Status(kpi.StatusLagging), "进度滞后"},
+		{"unknown status", Status("odd"), "odd"},
+		{"ratio to one decimal", Ratio(ptr(1.555556)), "155.6%"},
+		{"whole ratio", Ratio(ptr(0.95)), "95%"},
+		{"absent ratio", Ratio(nil), "—"},
+		{"plain", Plain(0.1 + 0.2), "0.3"},
+		{"plain four places", Plain(0.331234), "0.3312"},
+		{"plain negative zero", Plain(-0.00001), "0"},
+		{"plain large", Plain(44700), "44700"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
