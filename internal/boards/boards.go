@@ -59,12 +59,13 @@ func Marshal(d Dashboard) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// WriteDir writes every board into dir, one file each.
+// WriteDir writes every board into dir, one file each: All() and the
+// province's ProvinceBoards().
 func WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create board dir: %w", err)
 	}
-	for _, d := range All() {
+	for _, d := range append(All(), ProvinceBoards()...) {
 		b, err := Marshal(d)
 		if err != nil {
 			return err

@@ -35,7 +35,7 @@ func TestCommittedBoardsMatchCode(t *testing.T) {
 		}
 	}
 	want := map[string]bool{}
-	for _, d := range All() {
+	for _, d := range append(All(), ProvinceBoards()...) {
 		want[FileName(d)] = true
 		t.Run(d.UID, func(t *testing.T) {
 			generated, err := Marshal(d)
@@ -172,7 +172,7 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 		})
 	}
 	slices.Sort(uids)
-	if diff := cmp.Diff([]string{UIDIndicator, UIDOverview, UIDReporting, UIDUnit}, uids); diff != "" {
+	if diff := cmp.Diff([]string{UIDIndicator, UIDOverview, UIDProvince, UIDReporting, UIDUnit}, uids); diff != "" {
 		t.Errorf("board uids (-want +got):\n%s", diff)
 	}
 }

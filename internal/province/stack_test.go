@@ -1,0 +1,275 @@
+package province
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// The helpers below start the province's real components: kpimon, a
+// district Prometheus remote-writing with external labels, and
+// VictoriaMetrics, and talk to their HTTP APIs.
+
+// district is one district of the test province.
+type district struct {
+	region, level string
+	targets       string // a targets dir; "" serves the embedded seed plan
+	asOf          string
+	rows          []map[string]string
+
+	kpimonAddr string
+	kpimon     *testkit.Proc
+	prom       *testkit.Proc
+	promAddr   string
+}
+
+// vmOptions are the flags a test's VictoriaMetrics runs with.
+type vmOptions struct {
+	dataDir, addr string
+}
+
+// startVM starts VictoriaMetrics and waits until it answers. Query results
+// include samples up to a second old (the default hides the last 30 s).
+func startVM(t testing.TB, ctx context.Context, bin string, o vmOptions) *testkit.Proc {
+	t.Helper()
+	p := testkit.Start(t, "victoria-metrics", bin,
+		"-storageDataPath="+o.dataDir, "-httpListenAddr="+o.addr, "-retentionPeriod=100y",
+		"-search.latencyOffset=1s", "-search.disableCache", "-loggerLevel=WARN")
+	testkit.WaitHTTP(t, ctx, p, "http://"+o.addr+"/health")
+	return p
+}
+
+// startKpimon starts the district's kpimon and submits its figures.
+func startKpimon(t testing.TB, ctx context.Context, bin, dir string, d *district) {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	secret := testkit.CreateToken(t, bin, data, d.targets, "province-test")
+	d.kpimonAddr = testkit.FreeAddr(t)
+	args := []string{"serve", "--listen", d.kpimonAddr, "--data", data, "--as-of", d.asOf, "--log-level", "warn"}
+	if d.targets != "" {
+		args = append(args, "--targets", d.targets)
+	}
+	d.kpimon = testkit.Start(t, "kpimon "+d.region, bin, args...)
+	base := "http://" + d.kpimonAddr
+	testkit.WaitHTTP(t, ctx, d.kpimon, base+"/readyz")
+	if len(d.rows) == 0 {
+		return
+	}
+	if status, body := postRows(ctx, base, secret, d.rows); status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("%s: POST figures: status %d:\n%s", d.region, status, body)
+	}
+}
+
+// promConfig is a district Prometheus' configuration as docs/province.md
+// describes it: the district's external labels, one kpimon target, and
+// remote_write into the central store. Intervals are short for the test.
+func promConfig(d *district, interval, vmAddr string) string {
+	return fmt.Sprintf(`global:
+  scrape_interval: %[1]s
+  scrape_timeout: %[1]s
+  evaluation_interval: %[1]s
+  external_labels:
+    region: %[2]q
+    level: %[3]q
+remote_write:
+  - url: http://%[4]s/api/v1/write
+    queue_config:
+      batch_send_deadline: 500ms
+      min_backoff: 50ms
+      max_backoff: 500ms
+scrape_configs:
+  - job_name: kpimon
+    static_configs:
+      - targets: [%[5]q]
+`, interval, d.region, d.level, vmAddr, d.kpimonAddr)
+}
+
+// startProm starts the district's Prometheus.
+func startProm(t testing.TB, ctx context.Context, bin, dir string, d *district, interval, vmAddr string) {
+	t.Helper()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(promConfig(d, interval, vmAddr)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.promAddr = testkit.FreeAddr(t)
+	d.prom = testkit.Start(t, "prometheus "+d.region, bin, "--config.file="+cfg,
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+d.promAddr, "--log.level=warn")
+	testkit.WaitHTTP(t, ctx, d.prom, "http://"+d.promAddr+"/-/ready")
+}
+
+func postRows(ctx context.Context, base, secret string, rows []map[string]string) (int, string) {
+	body, err := json.Marshal(rows)
+	if err != nil {
+		return 0, err.Error()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/observations", bytes.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	return resp.StatusCode, string(b)
+}
+
+// sample is one series of an instant query's answer.
+type sample struct {
+	Metric map[string]string
+	Value  float64
+}
+
+// promAPI talks to the Prometheus HTTP API that Prometheus and
+// VictoriaMetrics both serve.
+type promAPI struct{ base string }
+
+func (c promAPI) get(ctx context.Context, path string, params url.Values, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+params.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	var env struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("%s: status %d, body %.300q: %w", path, resp.StatusCode, body, err)
+	}
+	if env.Status != "success" {
+		return fmt.Errorf("%s: %s", path, env.Error)
+	}
+	return json.Unmarshal(env.Data, out)
+}
+
+// query evaluates expr at now; a scalar answer is one sample without labels.
+func (c promAPI) query(ctx context.Context, expr string) ([]sample, error) {
+	var data struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := c.get(ctx, "/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+		return nil, err
+	}
+	if data.ResultType == "scalar" {
+		var pair [2]any
+		if err := json.Unmarshal(data.Result, &pair); err != nil {
+			return nil, err
+		}
+		v, err := parseValue(pair[1])
+		return []sample{{Metric: map[string]string{}, Value: v}}, err
+	}
+	var vec []struct {
+		Metric map[string]string `json:"metric"`
+		Value  [2]any            `json:"value"`
+	}
+	if err := json.Unmarshal(data.Result, &vec); err != nil {
+		return nil, fmt.Errorf("result type %s: %w", data.ResultType, err)
+	}
+	out := make([]sample, 0, len(vec))
+	for _, s := range vec {
+		v, err := parseValue(s.Value[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sample{Metric: s.Metric, Value: v})
+	}
+	return out, nil
+}
+
+func parseValue(v any) (float64, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, fmt.Errorf("sample value %v is not a string", v)
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// labelValues is what Grafana's label_values(selector, label) offers.
+func (c promAPI) labelValues(ctx context.Context, selector, label string) ([]string, error) {
+	var values []string
+	params := url.Values{"match[]": {selector}, "start": {strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)}}
+	err := c.get(ctx, "/api/v1/label/"+label+"/values", params, &values)
+	return values, err
+}
+
+// exportedSample is one raw sample of VictoriaMetrics' /api/v1/export.
+type exportedSample struct {
+	series string
+	ts     int64
+	value  float64
+}
+
+// export returns every raw sample of the series matching selector with a
+// timestamp in [start, end], as VictoriaMetrics stores them.
+func (c promAPI) export(ctx context.Context, selector string, start, end time.Time) (map[exportedSample]bool, error) {
+	params := url.Values{"match[]": {selector}, "start": {strconv.FormatInt(start.Unix(), 10)}, "end": {strconv.FormatInt(end.Unix(), 10)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/export?"+params.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("export: %s: %s", resp.Status, b)
+	}
+	out := map[exportedSample]bool{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var line struct {
+			Metric     map[string]string `json:"metric"`
+			Values     []float64         `json:"values"`
+			Timestamps []int64           `json:"timestamps"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			return nil, fmt.Errorf("export line %.200q: %w", sc.Bytes(), err)
+		}
+		key := seriesKey(line.Metric)
+		for i, ts := range line.Timestamps {
+			out[exportedSample{series: key, ts: ts, value: line.Values[i]}] = true
+		}
+	}
+	return out, sc.Err()
+}
+
+// seriesKey is a series' labels in one string, sorted by name.
+func seriesKey(m map[string]string) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, k+"="+strconv.Quote(v))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ",")
+}
