@@ -146,13 +146,14 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
 	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version})
 	reg := metrics.NewRegistry(collector)
-	// Render /metrics after each write or new day rather than in the first
-	// scrape that follows (seconds at national size).
+	// Render /metrics in the background as soon as a write changing figures
+	// or targets commits, or a new day starts; scrapes are served the last
+	// complete rendering meanwhile (seconds of work at national size).
 	prerenderCtx, stopPrerender := context.WithCancel(ctx)
 	prerendered := make(chan struct{})
 	go func() {
 		defer close(prerendered)
-		collector.Prerender(prerenderCtx, 5*time.Second)
+		collector.Prerender(prerenderCtx, metrics.PrerenderOptions{Changed: store.Changed, Interval: 5 * time.Second})
 	}()
 	// Stopped and waited for before the store closes (defers run in reverse).
 	defer func() {

@@ -88,8 +88,8 @@ func BenchmarkRender(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(r.plain), "bytes")
-	b.ReportMetric(float64(len(r.gz)), "gzip-bytes")
+	b.ReportMetric(float64(r.text.n), "bytes")
+	b.ReportMetric(float64(len(r.text.data)), "compressed-bytes")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
 }
 

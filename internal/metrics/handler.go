@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"log/slog"
@@ -40,18 +39,16 @@ func NewRegistry(c *Collector) *prometheus.Registry {
 	return reg
 }
 
-// textContentType is the text exposition format 0.0.4, which every
-// Prometheus version accepts whatever it asks for first.
-const textContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-// NewHandler serves c's indicator families pre-rendered, followed by the
+// NewHandler serves c's indicator families pre-rendered (Prerender keeps
+// the rendering current in the background; see prerender.go), followed by the
 // rest of reg (Go, process and build info, kpi_ingest_*, the handler's own
 // metrics) gathered per request. It is the /metrics handler for catalogs
 // of any size: a national catalog (180,000 indicators, 4.5 million series)
 // takes client_golang some 15 s to gather and encode, while its rendering
 // only changes when the StateService hands out new states (after a write,
-// or as the clock crosses a day), so it is rendered and gzip-compressed
-// once per change and then served as stored bytes.
+// or as the clock crosses a day), so it is rendered and compressed once
+// per change and then served as stored bytes, in one gzip member with the
+// live part (deflate.go).
 //
 // NewHandler takes c off reg (so gathering reg does not evaluate it a second
 // time): afterwards c's families are served by this handler only.
@@ -103,18 +100,15 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	ctx, cancel := context.WithTimeout(req.Context(), scrapeTimeout)
 	defer cancel()
 
-	// The indicator families: cached, or rendered once for everyone.
-	var kpiText *rendered
-	states, err := h.c.states.States(ctx)
-	if err == nil {
-		kpiText, err = h.c.cache.get(ctx, states)
-	}
+	// The indicator families: the last complete rendering.
+	kpiText, err := h.c.cache.forScrape(ctx)
 	if err != nil {
 		h.logger.Error("metrics: evaluate indicators for a scrape", "err", err)
 		h.errs.WithLabelValues("gathering").Inc()
 	}
 
 	// The live part, small: gathered and encoded per request.
+	format := negotiate(req.Header)
 	var live bytes.Buffer
 	if kpiText != nil {
 		writeHeader(&live, h.c.meta[h.c.evaluationTime].name, h.c.meta[h.c.evaluationTime].help)
@@ -131,27 +125,29 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		h.logger.Error("metrics: gather process metrics", "err", err)
 		h.errs.WithLabelValues("gathering").Inc()
 	}
-	enc := expfmt.NewEncoder(&live, expfmt.NewFormat(expfmt.TypeTextPlain))
+	enc := expfmt.NewEncoder(&live, format)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
 			h.logger.Error("metrics: encode", "family", mf.GetName(), "err", err)
 			h.errs.WithLabelValues("encoding").Inc()
 		}
 	}
+	if closer, ok := enc.(expfmt.Closer); ok {
+		if err := closer.Close(); err != nil { // OpenMetrics' # EOF
+			h.logger.Error("metrics: end the exposition", "err", err)
+			h.errs.WithLabelValues("encoding").Inc()
+		}
+	}
 
-	w.Header().Set("Content-Type", textContentType)
+	var stored deflated
+	if kpiText != nil {
+		stored = kpiText.text
+	}
+	w.Header().Set("Content-Type", string(format))
 	if acceptsGzip(req.Header.Get("Accept-Encoding")) {
-		// Two gzip members: the cached one and the live one. A gzip
-		// stream may hold several (RFC 1952 §2.2); Go's reader, and so
-		// Prometheus, reads them as one text.
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Add("Vary", "Accept-Encoding")
-		if kpiText != nil {
-			w.Write(kpiText.gz)
-		}
-		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		zw.Write(live.Bytes())
-		err = zw.Close()
+		err = writeGzip(w, stored, live.Bytes())
 	} else {
 		if kpiText != nil {
 			err = kpiText.writePlain(w)
@@ -163,6 +159,18 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		h.logger.Debug("metrics: write scrape response", "err", err)
 	}
+}
+
+// negotiate picks the exposition format from the Accept header: OpenMetrics
+// 1.0.0 when the client prefers it (Prometheus does), else the text format
+// 0.0.4. The stored kpi_* families read the same in both (gauges, whose
+// HELP holds no quote); OpenMetrics ends with # EOF, so a cut body is
+// noticed. Protocol buffers are not offered: the stored rendering is text.
+func negotiate(h http.Header) expfmt.Format {
+	if f := expfmt.NegotiateIncludingOpenMetrics(h); f.FormatType() == expfmt.TypeOpenMetrics {
+		return expfmt.NewFormat(expfmt.TypeOpenMetrics)
+	}
+	return expfmt.NewFormat(expfmt.TypeTextPlain)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip.

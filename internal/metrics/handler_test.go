@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
@@ -276,87 +279,318 @@ func readGolden() (string, error) {
 	return string(b), err
 }
 
-// TestParallelGzip checks that the members compressed apart read back as
-// the text written, in order, whatever the write sizes.
-func TestParallelGzip(t *testing.T) {
+// TestParallelDeflate checks that the blocks compressed apart, framed as
+// one gzip member, read back as the text written, in order, whatever the
+// write sizes: both by Go's reader and as a single member (a reader that
+// stops after the first member, as libcurl's does, gets everything).
+func TestParallelDeflate(t *testing.T) {
 	tests := []struct {
 		name  string
 		size  int
 		write int
+		tail  string
 	}{
 		{name: "empty", size: 0, write: 1},
-		{name: "under one block", size: 1000, write: 7},
-		{name: "exactly one block", size: gzipBlock, write: 4096},
-		{name: "several blocks, odd writes", size: 3*gzipBlock + 12345, write: 99991},
+		{name: "empty with tail", size: 0, write: 1, tail: "live 1\n"},
+		{name: "under one block", size: 1000, write: 7, tail: "live 1\n"},
+		{name: "exactly one block", size: deflateBlock, write: 4096},
+		{name: "several blocks, odd writes", size: 3*deflateBlock + 12345, write: 99991, tail: "go_goroutines 7\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := make([]byte, tt.size)
-			for i := range want {
-				want[i] = byte('a' + (i*7+i/13)%26)
+			text := make([]byte, tt.size)
+			for i := range text {
+				text[i] = byte('a' + (i*7+i/13)%26)
 			}
-			p := newParallelGzip(2)
-			for rest := want; len(rest) > 0; {
+			p := newParallelDeflate(2, 0)
+			for rest := text; len(rest) > 0; {
 				k := min(tt.write, len(rest))
 				if _, err := p.Write(rest[:k]); err != nil {
 					t.Fatal(err)
 				}
 				rest = rest[k:]
 			}
-			gz, err := p.Close()
+			stored, err := p.Close()
 			if err != nil {
 				t.Fatalf("Close: %v", err)
 			}
-			var got []byte
-			if len(gz) > 0 {
-				zr, err := gzip.NewReader(bytes.NewReader(gz))
-				if err != nil {
-					t.Fatalf("gzip reader: %v", err)
-				}
-				if got, err = io.ReadAll(zr); err != nil {
-					t.Fatalf("read: %v", err)
-				}
+			var gz bytes.Buffer
+			if err := writeGzip(&gz, stored, []byte(tt.tail)); err != nil {
+				t.Fatal(err)
+			}
+			want := append(slices.Clone(text), tt.tail...)
+			zr, err := gzip.NewReader(&gz)
+			if err != nil {
+				t.Fatalf("gzip reader: %v", err)
+			}
+			zr.Multistream(false) // one member must hold it all
+			got, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatalf("read (checks CRC-32 and length): %v", err)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("decompressed %d bytes differ from the %d written", len(got), len(want))
+			}
+			if rest, _ := io.ReadAll(&gz); len(rest) != 0 {
+				t.Errorf("%d bytes after the first gzip member, want none", len(rest))
+			}
+			var plain bytes.Buffer
+			if err := (&rendered{text: stored}).writePlain(&plain); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(plain.Bytes(), text) {
+				t.Errorf("writePlain: %d bytes differ from the %d written", plain.Len(), len(text))
 			}
 		})
 	}
 }
 
-// TestPrerender checks that Prerender renders a write's figures without a
-// scrape asking for them.
-func TestPrerender(t *testing.T) {
-	store := openStore(t, testIndicators(), testObservations())
-	c := newTestCollector(store)
+func TestCRC32Combine(t *testing.T) {
+	text := []byte("kpi_target{indicator=\"platform\",plan=\"test-plan\"} 30\n")
+	for cut := range len(text) + 1 {
+		a, b := text[:cut], text[cut:]
+		got := crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), int64(len(b)))
+		if want := crc32.ChecksumIEEE(text); got != want {
+			t.Errorf("crc32Combine at %d = %08x, want %08x", cut, got, want)
+		}
+	}
+}
+
+// startPrerender runs c.Prerender on store's change notifications until
+// the test ends.
+func startPrerender(t *testing.T, c *Collector, store *boltstore.Store) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		c.Prerender(ctx, 5*time.Millisecond)
+		c.Prerender(ctx, PrerenderOptions{Changed: store.Changed, Interval: time.Hour})
 		close(done)
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		<-done
-	}()
+	})
+}
 
-	sub := kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
-		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "platform", Period: kpi.YearPeriod(2020), Value: 1}}}
-	if _, err := store.AddObservations(ctx, sub); err != nil {
+// waitFor polls scrapes of url until one holds want.
+func waitFor(t *testing.T, url, want string) {
+	t.Helper()
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if body, _ = get(t, url, "gzip"); strings.Contains(body, want) {
+			return
+		}
+	}
+	t.Fatalf("no scrape holds %s; last one:\n%s", want, grepLines(body, "kpi_actual_by_period"))
+}
+
+// TestPrerender checks that Prerender renders a write's figures as soon as
+// the write commits, without a scrape asking for them.
+func TestPrerender(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	startPrerender(t, c, store)
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	get(t, srv.URL, "gzip")
+
+	if _, err := store.AddObservations(context.Background(), platformFigure(1)); err != nil {
 		t.Fatal(err)
 	}
 	want := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
-	var text string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if r := c.cache.peek(); r != nil {
+		if r := c.cache.cur.Load(); r != nil {
 			var b strings.Builder
 			if err := r.writePlain(&b); err != nil {
 				t.Fatal(err)
 			}
-			if text = b.String(); strings.Contains(text, want) {
+			if strings.Contains(b.String(), want) {
 				return
 			}
 		}
 	}
-	t.Errorf("no rendering holds %s after the write; last rendering:\n%s", want, grepLines(text, "kpi_actual_by_period"))
+	t.Errorf("no rendering holds %s after the write (the Interval is an hour: only the store's notification can start it)", want)
+}
+
+func platformFigure(v float64) kpi.Submission {
+	return kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
+		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "platform", Period: kpi.YearPeriod(2020), Value: v}}}
+}
+
+// gatedStates is the real kpi.States whose evaluations wait while held:
+// it holds a rendering in progress.
+type gatedStates struct {
+	kpi.StateService
+	held    atomic.Bool
+	release chan struct{}
+	waiting atomic.Int32
+}
+
+func (g *gatedStates) States(ctx context.Context) ([]kpi.State, error) {
+	if g.held.Load() {
+		g.waiting.Add(1)
+		defer g.waiting.Add(-1)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.StateService.States(ctx)
+}
+
+// TestScrapeServedWhileRendering holds a rendering after a write and
+// checks that a scrape meanwhile is answered at once with the previous
+// body, and that the new figure shows once the rendering completes.
+func TestScrapeServedWhileRendering(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	gated := &gatedStates{StateService: kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return asOf }}), release: make(chan struct{})}
+	c := NewCollector(gated, Options{BuildVersion: "test"})
+	startPrerender(t, c, store)
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	before, _ := get(t, srv.URL, "gzip")
+	newFigure := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
+	if strings.Contains(before, newFigure) {
+		t.Fatalf("the fixture already holds %s", newFigure)
+	}
+
+	gated.held.Store(true)
+	if _, err := store.AddObservations(context.Background(), platformFigure(1)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); gated.waiting.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the write started no rendering")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scrape while a rendering is held: %v (it waited for the rendering)", err)
+	}
+	during, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(kpiBlocks(before), kpiBlocks(string(during))); diff != "" {
+		t.Errorf("scrape during the rendering is not the previous body (-before +during):\n%s", diff)
+	}
+	gated.held.Store(false)
+	close(gated.release)
+	waitFor(t, srv.URL, newFigure)
+}
+
+// TestAuditWriteRendersNothing checks that writes changing no figure or
+// target (an audit entry as an unauthenticated request leaves, a token,
+// an unchanged resubmission) start no rendering, while a new figure does.
+func TestAuditWriteRendersNothing(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	startPrerender(t, c, store)
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	get(t, srv.URL, "gzip")
+	first := c.cache.cur.Load()
+	renders := c.cache.renders.Load()
+
+	if err := store.AppendAudit(ctx, kpi.AuditEntry{Action: "access.denied", Actor: "anonymous", Detail: "no token"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateToken(ctx, kpi.Token{Name: "tjj", Hash: kpi.HashToken("kpm_x")}, kpi.Actor{Name: "op"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.AddObservations(ctx, kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
+		Observations: testObservations()}); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 { // scrapes wake the loop too: still nothing to render
+		get(t, srv.URL, "gzip")
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := c.cache.renders.Load(); got != renders || c.cache.cur.Load() != first {
+		t.Errorf("renderings after audit, token and unchanged writes: %d → %d, want none", renders, got)
+	}
+
+	if _, err := store.AddObservations(ctx, platformFigure(1)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, srv.URL, `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`)
+	if got := c.cache.renders.Load(); got != renders+1 {
+		t.Errorf("renderings after one new figure: %d → %d, want one", renders, got)
+	}
+}
+
+// TestHandlerOpenMetrics checks the format Prometheus asks for: OpenMetrics
+// when preferred, ending in # EOF, and the text format otherwise.
+func TestHandlerOpenMetrics(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	for _, tt := range []struct{ accept, wantType string }{
+		// Prometheus 2.42's scrape Accept header.
+		{"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+			"application/openmetrics-text; version=1.0.0; charset=utf-8"},
+		{"text/plain;version=0.0.4", "text/plain; version=0.0.4; charset=utf-8"},
+		{"", "text/plain; version=0.0.4; charset=utf-8"},
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "text/plain; version=0.0.4; charset=utf-8"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Accept", tt.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Type"); got != tt.wantType {
+			t.Errorf("Accept %q: Content-Type %q, want %q", tt.accept, got, tt.wantType)
+		}
+		om := strings.HasPrefix(tt.wantType, "application/openmetrics-text")
+		if got := strings.HasSuffix(string(body), "# EOF\n"); got != om {
+			t.Errorf("Accept %q: body ends with # EOF = %v, want %v", tt.accept, got, om)
+		}
+		if !strings.Contains(string(body), `kpi_target{indicator="platform",plan="test-plan"}`) {
+			t.Errorf("Accept %q: body lacks kpi_target of platform", tt.accept)
+		}
+	}
+	for _, f := range c.families {
+		if strings.Contains(f.help, `"`) {
+			t.Errorf("%s: HELP holds a double quote, which OpenMetrics escapes and the text format does not: the stored rendering serves both", f.name)
+		}
+	}
+}
+
+// TestHandlerCurl reads a scrape with libcurl (curl --compressed), which
+// stops after the first gzip member: it must get the whole body, as Go's
+// client does. The rendering is compressed in 64 KiB blocks here, so the
+// body spans many.
+func TestHandlerCurl(t *testing.T) {
+	curl := testkit.LookPath(t, "curl", "curl")
+	inds, obs := largeFixture(500)
+	store := openStore(t, inds, obs)
+	c := newTestCollector(store)
+	c.cache.blockSize = 64 << 10
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	want, _ := get(t, srv.URL, "identity")
+	if r := c.cache.cur.Load(); r == nil || r.text.n < 4*int64(c.cache.blockSize) {
+		t.Fatalf("the rendering is not several blocks long")
+	}
+	out, err := exec.Command(curl, "--silent", "--show-error", "--fail", "--compressed", srv.URL).Output()
+	if err != nil {
+		t.Fatalf("curl --compressed: %v", err)
+	}
+	if diff := cmp.Diff(kpiBlocks(want), kpiBlocks(string(out))); diff != "" {
+		t.Errorf("curl --compressed read %d bytes, the plain body is %d; kpi families differ (-plain +curl):\n%s", len(out), len(want), diff)
+	}
+	headers, err := exec.Command(curl, "--silent", "--compressed", "--head", srv.URL).Output()
+	if err != nil || !strings.Contains(strings.ToLower(string(headers)), "content-encoding: gzip") {
+		t.Errorf("curl --compressed was not answered with gzip: %v\n%s", err, headers)
+	}
 }
