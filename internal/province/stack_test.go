@@ -75,8 +75,9 @@ func startKpimon(t testing.TB, ctx context.Context, bin, dir string, d *district
 }
 
 // promConfig is a district Prometheus' configuration as docs/province.md
-// describes it: the district's external labels, one kpimon target, and
-// remote_write into the central store. Intervals are short for the test.
+// and province/prometheus/*.yml have it: the district's external labels,
+// one kpimon target, and remote_write of kpimon's series into the central
+// store. Intervals are short for the test.
 func promConfig(d *district, interval, vmAddr string) string {
 	return fmt.Sprintf(`global:
   scrape_interval: %[1]s
@@ -87,6 +88,10 @@ func promConfig(d *district, interval, vmAddr string) string {
     level: %[3]q
 remote_write:
   - url: http://%[4]s/api/v1/write
+    write_relabel_configs:
+      - source_labels: [job]
+        regex: kpimon
+        action: keep
     queue_config:
       batch_send_deadline: 500ms
       min_backoff: 50ms
