@@ -6,349 +6,449 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/yanfeng/kpimon/internal/boltstore"
-	"github.com/yanfeng/kpimon/internal/ingest"
-	"github.com/yanfeng/kpimon/internal/kpi"
-	"github.com/yanfeng/kpimon/internal/metrics"
 )
 
 type bench struct {
 	cfg config
 	out io.Writer
 	log io.Writer
+	y   years
 }
 
-// sizeResult is one row of the scrape table.
-type sizeResult struct {
-	indicators, observations, series int
-	load, write, evaluate, restart   time.Duration
-	scrapeCold                       time.Duration // first scrape: renders the kpi families
-	scrape                           time.Duration // warm, median
-	scrapeWire                       time.Duration // warm, median, gzip bytes not decompressed
-	scrapeBytes, scrapeGzipBytes     int
-	rssMiB                           float64 // resident after the scrape
-	pgPush, pgScrape, pgScrapeWire   time.Duration
-	pgBytes                          int
-	pgRSSMiB                         float64
+// stackResult is one size of the whole stack: kpimon serving a generated
+// catalog, Prometheus scraping it with the alert rules loaded.
+type stackResult struct {
+	indicators, plans, figures int
+
+	catalogLoad, ingest time.Duration // kpimon ingest: the first run loads the targets
+	ingestPeakMiB       float64
+	serveStart          time.Duration // kpimon serve until /readyz
+
+	scrape, scrapeWire   time.Duration // warm, median, read by kpibench
+	textBytes, gzipBytes int
+	kpiSeries            int
+
+	kpimon memory // kernel-reported, after Prometheus' scrapes and the write
+
+	prom          bool
+	promScrapes   int
+	headSeries    float64
+	promMem       memory
+	scrapeLast    float64 // scrape_duration_seconds, s
+	scrapeMax     float64
+	ruleEval      float64 // sum of prometheus_rule_group_last_duration_seconds, s
+	samplesScrape float64 // scrape_samples_scraped
+
+	fresh          time.Duration // write answered → visible in a scrape
+	freshScrapeMax time.Duration // slowest scrape meanwhile
+	freshScrapes   int
+
+	pg                    bool
+	pgPush, pgScrape      time.Duration
+	pgMem                 memory
+	pgScrapeKpimonCompare time.Duration
 }
 
 // ingestResult is one row of the ingest table.
 type ingestResult struct {
-	format      string
-	rows        int
-	fileBytes   int
-	dur         time.Duration
-	allocMiB    float64
-	rssMiB      float64
-	pgPush      time.Duration
-	pgPushBytes int
+	format    string
+	rows      int
+	plans     int
+	fileBytes int64
+	dur       time.Duration
+	peakMiB   float64
+	summary   string
 }
-
-var benchActor = kpi.Actor{Name: "kpibench", All: true, Remote: "bench"}
 
 func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
 func (b *bench) all(ctx context.Context) error {
-	var pg *pushgateway
-	if b.cfg.pushgateway != "" {
-		path, err := exec.LookPath(b.cfg.pushgateway)
-		if err != nil {
-			b.logf("pushgateway %q not found: comparison skipped (apt-get install prometheus-pushgateway)", b.cfg.pushgateway)
-		} else {
-			pg, err = startPushgateway(ctx, path, b.cfg.dir)
-			if err != nil {
-				return err
-			}
-			defer pg.stop()
-		}
-	}
-	var sizes []sizeResult
+	var stacks []stackResult
 	for _, n := range b.cfg.sizes {
-		r, err := b.size(ctx, n, pg)
+		r, err := b.stack(ctx, n)
 		if err != nil {
-			return fmt.Errorf("size %d: %w", n, err)
+			return fmt.Errorf("%d indicators: %w", n, err)
 		}
-		sizes = append(sizes, r)
+		stacks = append(stacks, r)
 	}
 	var ingests []ingestResult
-	if b.cfg.ingestRows > 0 {
-		r, err := b.ingest(ctx, "csv", b.cfg.ingestRows, pg)
+	for _, f := range []struct {
+		format string
+		rows   int
+	}{{"csv", b.cfg.ingestRows}, {"xlsx", b.cfg.xlsxRows}} {
+		if f.rows <= 0 {
+			continue
+		}
+		r, err := b.ingest(ctx, f.format, f.rows)
 		if err != nil {
-			return fmt.Errorf("ingest csv: %w", err)
+			return fmt.Errorf("ingest %s: %w", f.format, err)
 		}
 		ingests = append(ingests, r)
 	}
-	if b.cfg.xlsxRows > 0 {
-		r, err := b.ingest(ctx, "xlsx", b.cfg.xlsxRows, pg)
-		if err != nil {
-			return fmt.Errorf("ingest xlsx: %w", err)
-		}
-		ingests = append(ingests, r)
-	}
-	b.report(sizes, ingests, pg != nil)
+	b.report(stacks, ingests)
 	return nil
 }
 
-func (b *bench) size(ctx context.Context, n int, pg *pushgateway) (sizeResult, error) {
-	r := sizeResult{indicators: n}
-	dir := filepath.Join(b.cfg.dir, fmt.Sprintf("size-%d", n))
-	store, err := boltstore.Open(filepath.Join(dir, "kpimon.db"), boltstore.Options{})
+// stack measures the whole stack at n indicators.
+func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
+	r := stackResult{indicators: n}
+	dir := filepath.Join(b.cfg.dir, fmt.Sprintf("stack-%d", n))
+	if !b.cfg.keep {
+		defer os.RemoveAll(dir)
+	}
+	cat := generateCatalog(n, b.y)
+	r.plans = len(cat.Plans)
+	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir}
+	if err := writeTargets(k.targets, cat); err != nil {
+		return r, err
+	}
+	b.logf("%d indicators: targets written to %s (%d plans)", n, k.targets, r.plans)
+
+	// The first ingest loads the catalog into the new store; the second
+	// stores every figure.
+	one := filepath.Join(dir, "one.csv")
+	if err := os.WriteFile(one, fmt.Appendf(nil, "plan,indicator,period,value\nregion-0000,indicator_00,%d,10\n", b.y.first), 0o644); err != nil {
+		return r, err
+	}
+	var err error
+	if _, r.catalogLoad, _, err = k.run(ctx, "ingest", one); err != nil {
+		return r, err
+	}
+	r.figures = n * b.y.periods
+	figures := filepath.Join(dir, "figures.csv")
+	if _, err := writeCSVFile(figures, cat, r.figures, b.y); err != nil {
+		return r, err
+	}
+	if _, r.ingest, r.ingestPeakMiB, err = k.run(ctx, "ingest", figures); err != nil {
+		return r, err
+	}
+	os.Remove(figures)
+	b.logf("%d indicators: catalog loaded in %v, %d figures ingested in %v (peak RSS %.0f MiB)", n, r.catalogLoad, r.figures, r.ingest, r.ingestPeakMiB)
+	out, _, _, err := k.run(ctx, "token", "create", "--name", "kpibench", "--all")
 	if err != nil {
 		return r, err
 	}
-	cat := generateCatalog(n, b.cfg.periods)
-	start := time.Now()
-	if _, err := store.SyncCatalog(ctx, cat, benchActor); err != nil {
-		store.Close()
+	secret := lastLine(out)
+
+	srv, start, err := k.serve(ctx)
+	if err != nil {
 		return r, err
 	}
-	r.load = time.Since(start)
-	b.logf("size %d: catalog loaded in %v", n, r.load)
+	defer srv.stop()
+	r.serveStart = start
+	b.logf("%d indicators: kpimon serve ready after %v", n, r.serveStart)
 
-	obs := observations(cat, b.cfg.periods)
-	r.observations = len(obs)
-	start = time.Now()
-	for chunk := range slices.Chunk(obs, 250000) {
-		if _, err := store.AddObservations(ctx, kpi.Submission{Actor: benchActor, Source: "bench", At: time.Now(), Observations: chunk}); err != nil {
-			store.Close()
-			return r, err
-		}
-	}
-	r.write = time.Since(start)
-	obs = nil
-	b.logf("size %d: %d observations written in %v", n, r.observations, r.write)
-
-	now := func() time.Time { return kpi.YearPeriod(firstYear + b.cfg.periods - 2).End().Add(24 * time.Hour) }
-	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
-	start = time.Now()
-	if _, err := states.States(ctx); err != nil {
-		store.Close()
-		return r, err
-	}
-	r.evaluate = time.Since(start)
-
-	logger := slog.New(slog.DiscardHandler)
-	collector := metrics.NewCollector(states, metrics.Options{Logger: logger})
-	srv := httptest.NewServer(metrics.NewHandler(collector, metrics.NewRegistry(collector), logger))
-	// The first scrape renders the kpi families; the next are warm. Each
-	// reads the whole body as Prometheus does: gzip on the wire,
-	// decompressed by the client (Go's transport).
 	var times, wire []time.Duration
-	for range 1 + max(1, b.cfg.scrapes) {
-		d, n, err := scrape(ctx, srv.URL, true, io.Discard)
+	for range max(1, b.cfg.scrapes) {
+		lines := &seriesCounter{}
+		d, nb, err := scrape(ctx, srv.url+"/metrics", true, lines)
 		if err != nil {
-			srv.Close()
-			store.Close()
 			return r, err
 		}
-		times = append(times, d)
-		r.scrapeBytes = n
-		d, n, err = scrape(ctx, srv.URL, false, io.Discard)
+		times, r.textBytes, r.kpiSeries = append(times, d), nb, lines.kpi
+		d, nb, err = scrape(ctx, srv.url+"/metrics", false, io.Discard)
 		if err != nil {
-			srv.Close()
-			store.Close()
 			return r, err
 		}
-		wire = append(wire, d)
-		r.scrapeGzipBytes = n
+		wire, r.gzipBytes = append(wire, d), nb
 	}
-	r.scrapeCold = times[0]
-	r.scrape = median(times[1:])
-	r.scrapeWire = median(wire[1:])
-	// The kpi_* series, to a file: what Pushgateway is fed instead.
+	r.scrape, r.scrapeWire = median(times), median(wire)
+	b.logf("%d indicators: scrape %v (wire %v), %d bytes (%d gzip), %d kpi series (%.1f per indicator)",
+		n, r.scrape, r.scrapeWire, r.textBytes, r.gzipBytes, r.kpiSeries, float64(r.kpiSeries)/float64(n))
+
+	var prom *prometheus
+	if b.cfg.prometheus != "" {
+		bin, err := exec.LookPath(b.cfg.prometheus)
+		if err != nil {
+			b.logf("prometheus %q not found: the Prometheus columns stay empty (apt-get install prometheus)", b.cfg.prometheus)
+		} else {
+			prom, err = startPrometheus(ctx, bin, filepath.Join(dir, "prometheus"), strings.TrimPrefix(srv.url, "http://"), b.cfg.rules, b.cfg.interval)
+			if err != nil {
+				return r, err
+			}
+			defer prom.stop()
+			if err := b.measurePrometheus(ctx, prom, &r); err != nil {
+				return r, err
+			}
+		}
+	}
+
+	if err := b.freshness(ctx, srv, secret, &r); err != nil {
+		return r, err
+	}
+	r.kpimon = srv.memory()
+	b.logf("%d indicators: one-figure write visible after %v (slowest scrape meanwhile %v); kpimon VmRSS %.0f MiB, VmHWM %.0f MiB",
+		n, r.fresh, r.freshScrapeMax, r.kpimon.rss, r.kpimon.hwm)
+	if prom != nil {
+		prom.stop()
+	}
+
+	if b.cfg.pushgateway != "" {
+		if err := b.comparePushgateway(ctx, srv, dir, &r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// measurePrometheus waits for cfg.promScrapes scrapes of kpimon and reads
+// what Prometheus holds and took.
+func (b *bench) measurePrometheus(ctx context.Context, prom *prometheus, r *stackResult) error {
+	r.prom = true
+	limit := time.Now().Add(time.Duration(b.cfg.promScrapes+2)*b.cfg.interval*3 + 5*time.Minute)
+	for {
+		got, _, err := prom.one(ctx, `count_over_time(scrape_duration_seconds{job="kpimon"}[1h]) and on() up{job="kpimon"} == 1`)
+		if err != nil {
+			return err
+		}
+		if int(got) >= b.cfg.promScrapes {
+			// One more evaluation of the rules on the full head.
+			if _, err := prom.self(ctx, "prometheus_rule_group_last_duration_seconds"); err == nil {
+				break
+			}
+		}
+		if time.Now().After(limit) {
+			up, _, _ := prom.one(ctx, `up{job="kpimon"}`)
+			return fmt.Errorf("prometheus made %.0f successful scrapes of kpimon (up=%v), want %d", got, up, b.cfg.promScrapes)
+		}
+		time.Sleep(time.Second)
+	}
+	time.Sleep(b.cfg.interval) // one more rule evaluation over the full head
+	var err error
+	r.promScrapes = b.cfg.promScrapes
+	if r.headSeries, err = prom.self(ctx, "prometheus_tsdb_head_series"); err != nil {
+		return err
+	}
+	if r.ruleEval, err = prom.self(ctx, "prometheus_rule_group_last_duration_seconds"); err != nil {
+		return err
+	}
+	if r.scrapeLast, _, err = prom.one(ctx, `scrape_duration_seconds{job="kpimon"}`); err != nil {
+		return err
+	}
+	if r.scrapeMax, _, err = prom.one(ctx, `max_over_time(scrape_duration_seconds{job="kpimon"}[1h])`); err != nil {
+		return err
+	}
+	if r.samplesScrape, _, err = prom.one(ctx, `scrape_samples_scraped{job="kpimon"}`); err != nil {
+		return err
+	}
+	r.promMem = prom.memory()
+	b.logf("%d indicators: Prometheus head %.0f series, VmRSS %.0f MiB (VmHWM %.0f), %.1f KB per indicator; scrape %.2f s (max %.2f s); rules %.3f s",
+		r.indicators, r.headSeries, r.promMem.rss, r.promMem.hwm, r.promMem.rss*1024/float64(r.indicators), r.scrapeLast, r.scrapeMax, r.ruleEval)
+	return nil
+}
+
+// freshness writes one figure through the API and scrapes until it shows,
+// recording how long it took after the write was answered and the slowest
+// scrape meanwhile.
+func (b *bench) freshness(ctx context.Context, srv *server, secret string, r *stackResult) error {
+	const v = "12345" // indicator_00 counts 家: a whole number
+	body := fmt.Sprintf("plan,indicator,period,value\nregion-0000,indicator_00,%d,%s\n", b.y.last(), v)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/api/v1/uploads?name=one.csv", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("upload one figure: %s: %s", resp.Status, answer)
+	}
+	written := time.Now()
+	want := regexp.MustCompile(`^kpi_[a-z_]+\{indicator="indicator_00",(period="` + strconv.Itoa(b.y.last()) + `",)?plan="region-0000"\} ` + regexp.QuoteMeta(v) + `$`)
+	for time.Since(written) < 5*time.Minute {
+		f := &lineFinder{re: want}
+		d, _, err := scrape(ctx, srv.url+"/metrics", true, f)
+		if err != nil {
+			return err
+		}
+		r.freshScrapes++
+		r.freshScrapeMax = max(r.freshScrapeMax, d)
+		if f.found {
+			r.fresh = time.Since(written)
+			return nil
+		}
+	}
+	return fmt.Errorf("the figure written through the API did not show in /metrics within 5 minutes")
+}
+
+// comparePushgateway feeds Pushgateway the kpi_* lines kpimon serves and
+// scrapes both.
+func (b *bench) comparePushgateway(ctx context.Context, srv *server, dir string, r *stackResult) error {
+	bin, err := exec.LookPath(b.cfg.pushgateway)
+	if err != nil {
+		b.logf("pushgateway %q not found: comparison skipped (apt-get install prometheus-pushgateway)", b.cfg.pushgateway)
+		return nil
+	}
+	pg, err := startPushgateway(ctx, bin, dir)
+	if err != nil {
+		return err
+	}
+	defer pg.stop()
 	kpiFile := filepath.Join(dir, "kpi.prom")
 	f, err := os.Create(kpiFile)
 	if err != nil {
-		srv.Close()
-		store.Close()
-		return r, err
+		return err
 	}
 	kw := &kpiFilter{w: bufio.NewWriterSize(f, 1<<20)}
-	_, _, err = scrape(ctx, srv.URL, true, kw)
+	_, _, err = scrape(ctx, srv.url+"/metrics", true, kw)
 	if err == nil {
 		err = kw.w.Flush()
 	}
 	f.Close()
-	srv.Close()
 	if err != nil {
-		store.Close()
-		return r, err
+		return err
 	}
-	r.series = kw.series
-	r.rssMiB = rssMiB()
-	b.logf("size %d: evaluate %v, first scrape %v, warm scrape %v (wire %v), %d bytes (%d gzip), %d kpi series, RSS %.0f MiB",
-		n, r.evaluate, r.scrapeCold, r.scrape, r.scrapeWire, r.scrapeBytes, r.scrapeGzipBytes, r.series, r.rssMiB)
+	f, err = os.Open(kpiFile)
+	if err != nil {
+		return err
+	}
+	r.pgPush, err = pg.push(ctx, "kpimon", f)
+	f.Close()
+	os.Remove(kpiFile)
+	if err != nil {
+		return err
+	}
+	var pgTimes, kTimes []time.Duration
+	for range max(1, b.cfg.scrapes) {
+		d, _, err := scrape(ctx, pg.url+"/metrics", true, io.Discard)
+		if err != nil {
+			return err
+		}
+		pgTimes = append(pgTimes, d)
+		d, _, err = scrape(ctx, srv.url+"/metrics", true, io.Discard)
+		if err != nil {
+			return err
+		}
+		kTimes = append(kTimes, d)
+	}
+	r.pg, r.pgScrape, r.pgScrapeKpimonCompare, r.pgMem = true, median(pgTimes), median(kTimes), pg.memory()
+	b.logf("%d indicators: Pushgateway push %v, scrape %v (kpimon %v), VmRSS %.0f MiB", r.indicators, r.pgPush, r.pgScrape, r.pgScrapeKpimonCompare, r.pgMem.rss)
+	return nil
+}
 
-	if err := store.Close(); err != nil {
+// ingest times `kpimon ingest` of rows figures of a province catalog
+// (cfg.ingestPlans plans of 60 indicators sharing ids) from one file.
+func (b *bench) ingest(ctx context.Context, format string, rows int) (ingestResult, error) {
+	r := ingestResult{format: format, rows: rows, plans: b.cfg.ingestPlans}
+	dir := filepath.Join(b.cfg.dir, "ingest-"+format)
+	if !b.cfg.keep {
+		defer os.RemoveAll(dir)
+	}
+	cat := generateCatalog(b.cfg.ingestPlans*indicatorsPerRegion, b.y)
+	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir}
+	if err := writeTargets(k.targets, cat); err != nil {
 		return r, err
 	}
-	start = time.Now()
-	store, err = boltstore.Open(filepath.Join(dir, "kpimon.db"), boltstore.Options{})
+	one := filepath.Join(dir, "one.csv")
+	if err := os.WriteFile(one, fmt.Appendf(nil, "plan,indicator,period,value\nregion-0000,indicator_00,%d,10\n", b.y.first), 0o644); err != nil {
+		return r, err
+	}
+	if _, took, _, err := k.run(ctx, "ingest", one); err != nil {
+		return r, err
+	} else {
+		b.logf("ingest %s: catalog of %d plans loaded in %v", format, b.cfg.ingestPlans, took)
+	}
+	file := filepath.Join(dir, "figures."+format)
+	var err error
+	if format == "xlsx" {
+		r.fileBytes, err = writeXLSXFile(file, cat, rows, b.y)
+	} else {
+		r.fileBytes, err = writeCSVFile(file, cat, rows, b.y)
+	}
 	if err != nil {
 		return r, err
 	}
-	if _, err := kpi.NewStates(store, kpi.StatesOptions{Now: now}).States(ctx); err != nil {
-		store.Close()
+	b.logf("ingest %s: %d rows, %d bytes generated", format, rows, r.fileBytes)
+	out, took, peak, err := k.run(ctx, "ingest", file)
+	if err != nil {
 		return r, err
 	}
-	r.restart = time.Since(start)
-	store.Close()
-
-	if pg != nil {
-		f, err := os.Open(kpiFile)
-		if err != nil {
-			return r, err
-		}
-		r.pgPush, err = pg.push(ctx, "kpimon", f)
-		f.Close()
-		if err != nil {
-			return r, err
-		}
-		times, wire = times[:0], wire[:0]
-		for range max(1, b.cfg.scrapes) {
-			d, n, err := scrape(ctx, pg.url+"/metrics", true, io.Discard)
-			if err != nil {
-				return r, err
-			}
-			times = append(times, d)
-			r.pgBytes = n
-			d, _, err = scrape(ctx, pg.url+"/metrics", false, io.Discard)
-			if err != nil {
-				return r, err
-			}
-			wire = append(wire, d)
-		}
-		r.pgScrape = median(times)
-		r.pgScrapeWire = median(wire)
-		r.pgRSSMiB = pg.rssMiB()
-		if err := pg.delete(ctx, "kpimon"); err != nil {
-			return r, err
-		}
-		b.logf("size %d: pushgateway push %v, scrape %v, %d bytes, RSS %.0f MiB", n, r.pgPush, r.pgScrape, r.pgBytes, r.pgRSSMiB)
-	}
-	os.RemoveAll(dir)
+	r.dur, r.peakMiB, r.summary = took, peak, strings.ReplaceAll(lastLine(out), file, filepath.Base(file))
+	b.logf("ingest %s: %d rows in %v (%.0f rows/s), peak RSS %.0f MiB: %s", format, rows, r.dur, float64(rows)/r.dur.Seconds(), r.peakMiB, r.summary)
 	return r, nil
 }
 
-func (b *bench) ingest(ctx context.Context, format string, rows int, pg *pushgateway) (ingestResult, error) {
-	r := ingestResult{format: format, rows: rows}
-	periods := b.cfg.periods
-	cat := generateCatalog((rows+periods-1)/periods, periods)
-	dir := filepath.Join(b.cfg.dir, "ingest-"+format)
-	store, err := boltstore.Open(filepath.Join(dir, "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		return r, err
-	}
-	defer os.RemoveAll(dir)
-	defer store.Close()
-	if _, err := store.SyncCatalog(ctx, cat, benchActor); err != nil {
-		return r, err
-	}
-	var file bytes.Buffer
-	contentType := "text/csv"
-	if format == "xlsx" {
-		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = writeXLSX(&file, cat, rows, periods)
-	} else {
-		err = writeCSV(&file, cat, rows, periods)
-	}
-	if err != nil {
-		return r, err
-	}
-	r.fileBytes = file.Len()
-	b.logf("ingest %s: %d rows, %d bytes generated", format, rows, r.fileBytes)
-	ing, err := ingest.New(ingest.Options{Store: store, MaxRows: rows + 1})
-	if err != nil {
-		return r, err
-	}
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	res, err := ing.Ingest(ctx, kpi.Upload{Name: "bench." + format, ContentType: contentType, Body: file.Bytes(), Actor: benchActor, Source: "bench"})
-	r.dur = time.Since(start)
-	if err != nil {
-		return r, err
-	}
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	r.allocMiB = float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)
-	r.rssMiB = rssMiB()
-	if res.Added != rows {
-		return r, fmt.Errorf("ingested %d observations, want %d", res.Added, rows)
-	}
-	b.logf("ingest %s: %d rows in %v (%.0f rows/s), %.0f MiB allocated", format, rows, r.dur, float64(rows)/r.dur.Seconds(), r.allocMiB)
-	if pg != nil && format == "csv" {
-		// The same figures as Prometheus series, pushed in one request.
-		var text bytes.Buffer
-		text.WriteString("# TYPE kpi_observation gauge\n")
-		n := 0
-		for i, ind := range cat.Indicators {
-			for k := 0; k < periods && n < rows; k++ {
-				fmt.Fprintf(&text, "kpi_observation{plan=%q,indicator=%q,period=\"%d\"} %s\n", ind.Plan, ind.ID, firstYear+k, strconv.FormatFloat(value(ind, i, k), 'f', -1, 64))
-				n++
-			}
+// seriesCounter counts the kpi_* samples (not kpi_ingest_*) of an exposition.
+type seriesCounter struct {
+	partial []byte
+	kpi     int
+}
+
+func (c *seriesCounter) Write(p []byte) (int, error) {
+	return eachLine(&c.partial, p, func(line []byte) {
+		if bytes.HasPrefix(line, []byte("kpi_")) && !bytes.HasPrefix(line, []byte("kpi_ingest")) {
+			c.kpi++
 		}
-		r.pgPushBytes = text.Len()
-		r.pgPush, err = pg.push(ctx, "ingest", &text)
-		if err != nil {
-			return r, err
+	}), nil
+}
+
+// lineFinder reports whether a line of the exposition matches re.
+type lineFinder struct {
+	partial []byte
+	re      *regexp.Regexp
+	found   bool
+}
+
+func (f *lineFinder) Write(p []byte) (int, error) {
+	return eachLine(&f.partial, p, func(line []byte) {
+		if !f.found && bytes.HasPrefix(line, []byte("kpi_")) && f.re.Match(bytes.TrimSuffix(line, []byte("\n"))) {
+			f.found = true
 		}
-		if err := pg.delete(ctx, "ingest"); err != nil {
-			return r, err
-		}
-		b.logf("ingest: pushgateway took %v for the same %d series", r.pgPush, rows)
-	}
-	return r, nil
+	}), nil
 }
 
 // kpiFilter keeps the kpi_* families of an exposition but kpi_ingest_*:
-// what Pushgateway would be fed instead of kpimon. It counts the samples.
+// what Pushgateway would be fed instead of kpimon.
 type kpiFilter struct {
 	w       *bufio.Writer
-	partial []byte // an unfinished line
-	series  int
+	partial []byte
+	err     error
 }
 
 func (k *kpiFilter) Write(p []byte) (int, error) {
+	n := eachLine(&k.partial, p, func(line []byte) {
+		if keepLine(line) && k.err == nil {
+			_, k.err = k.w.Write(line)
+		}
+	})
+	return n, k.err
+}
+
+// eachLine calls fn with every complete line of p (with its newline),
+// carrying an unfinished one over in partial.
+func eachLine(partial *[]byte, p []byte, fn func(line []byte)) int {
 	n := len(p)
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			k.partial = append(k.partial, p...)
+			*partial = append(*partial, p...)
 			break
 		}
 		line := p[:i+1]
-		if len(k.partial) > 0 {
-			line = append(k.partial, line...)
-			k.partial = k.partial[:0]
+		if len(*partial) > 0 {
+			line = append(*partial, line...)
+			*partial = (*partial)[:0]
 		}
 		p = p[i+1:]
-		if keepLine(line) {
-			if line[0] != '#' {
-				k.series++
-			}
-			if _, err := k.w.Write(line); err != nil {
-				return 0, err
-			}
-		}
+		fn(line)
 	}
-	return n, nil
+	return n
 }
 
 func keepLine(line []byte) bool {
@@ -396,25 +496,7 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// rssMiB returns this process's resident memory after a GC that hands
-// freed memory back, so it measures what stays live.
-func rssMiB() float64 {
-	runtime.GC()
-	debug.FreeOSMemory()
-	return procRSSMiB("self")
-}
-
-// procRSSMiB reads VmRSS of /proc/<pid>/status.
-func procRSSMiB(pid string) float64 {
-	b, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

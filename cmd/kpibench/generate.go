@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -12,24 +15,30 @@ import (
 )
 
 // indicatorsPerRegion is the size of one generated plan, as in the issue:
-// 3,000 regions × 60 indicators = 180,000.
+// 3,000 regions × 60 indicators = 180,000. Every plan uses the same ids
+// and names, as districts of one province do.
 const indicatorsPerRegion = 60
 
-// firstYear is the first reported year; plans run to firstYear+periods-1.
-const firstYear = 2013
+// years are the reported periods of a generated catalog: the last periods
+// annual figures that have ended, up to last year, in plans running two
+// more years, so indicators are in progress today.
+type years struct{ first, periods int }
+
+func (y years) last() int     { return y.first + y.periods - 1 }
+func (y years) deadline() int { return y.last() + 3 }
 
 // generateCatalog returns n indicators in plans of 60, one plan a region,
 // with the mix of kinds the seed plan has.
-func generateCatalog(n, periods int) kpi.Catalog {
+func generateCatalog(n int, y years) kpi.Catalog {
 	var cat kpi.Catalog
 	units := []string{"区科工信局", "区发改局", "区商务局", "区市场监管局", "区财政局", "区统计局"}
-	for i := 0; i < n; i++ {
+	for i := range n {
 		region := i / indicatorsPerRegion
 		plan := fmt.Sprintf("region-%04d", region)
 		if i%indicatorsPerRegion == 0 {
 			cat.Plans = append(cat.Plans, kpi.Plan{
 				ID: plan, Title: fmt.Sprintf("第%d区创新型区建设", region), Region: plan,
-				Source: "kpibench", StartYear: firstYear, EndYear: firstYear + periods - 1,
+				Source: "kpibench", StartYear: y.first, EndYear: y.deadline(),
 			})
 		}
 		j := i % indicatorsPerRegion
@@ -38,7 +47,7 @@ func generateCatalog(n, periods int) kpi.Catalog {
 			Name: fmt.Sprintf("指标%02d", j), NameEN: fmt.Sprintf("Indicator %02d", j),
 			Task: j%6 + 1, TaskTitle: fmt.Sprintf("任务%d", j%6+1),
 			LeadUnits: []string{units[j%len(units)]}, CoUnits: []string{"各镇、街道"},
-			Unit: "家", Kind: kpi.KindAtLeast, Target: 100, Deadline: firstYear + periods - 1,
+			Unit: "家", Kind: kpi.KindAtLeast, Target: 100, Deadline: y.deadline(),
 			Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
 			SourceText: "到期末，指标达到目标。",
 		}
@@ -53,6 +62,46 @@ func generateCatalog(n, periods int) kpi.Catalog {
 		cat.Indicators = append(cat.Indicators, ind)
 	}
 	return cat
+}
+
+// writeTargets writes cat as a targets directory, one YAML file per plan
+// (targets/README.md), so `kpimon serve --targets dir` serves it.
+func writeTargets(dir string, cat kpi.Catalog) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	byPlan := map[string][]kpi.Indicator{}
+	for _, ind := range cat.Indicators {
+		byPlan[ind.Plan] = append(byPlan[ind.Plan], ind)
+	}
+	for _, p := range cat.Plans {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "id: %s\ntitle: %s\nregion: %s\nsource: %s\nstart_year: %d\nend_year: %d\n",
+			p.ID, p.Title, p.Region, p.Source, p.StartYear, p.EndYear)
+		b.WriteString("defaults:\n  frequency: annual\n  due_days: 90\n  measure: level\ntasks:\n")
+		inds := byPlan[p.ID]
+		for task := 1; task <= 6; task++ {
+			fmt.Fprintf(&b, "  - task: %d\n    title: 任务%d\n    work_lines:\n", task, task)
+			for _, ind := range inds {
+				if ind.Task != task {
+					continue
+				}
+				fmt.Fprintf(&b, "      - text: %s的工作要点。\n        lead_units: [%s]\n        co_units: [%s]\n        indicators:\n",
+					ind.Name, ind.LeadUnits[0], ind.CoUnits[0])
+				fmt.Fprintf(&b, "          - id: %s\n            name: %s\n            name_en: %s\n            kind: %s\n",
+					ind.ID, ind.Name, ind.NameEN, ind.Kind)
+				if ind.Kind != kpi.KindIncrease {
+					fmt.Fprintf(&b, "            target: %s\n", strconv.FormatFloat(ind.Target, 'f', -1, 64))
+				}
+				fmt.Fprintf(&b, "            unit: %s\n            deadline: %d\n            source_text: %s\n",
+					ind.Unit, ind.Deadline, ind.SourceText)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, p.ID+".yaml"), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // value is the figure of indicator index i in period k: a path that puts
@@ -70,72 +119,86 @@ func value(ind kpi.Indicator, i, k int) float64 {
 	return float64(10 + k*(5+i%9))
 }
 
-// observations returns every indicator's figures for the periods.
-func observations(cat kpi.Catalog, periods int) []kpi.Observation {
-	obs := make([]kpi.Observation, 0, len(cat.Indicators)*periods)
-	for i, ind := range cat.Indicators {
-		for k := 0; k < periods; k++ {
-			obs = append(obs, kpi.Observation{
-				Plan: ind.Plan, Indicator: ind.ID, Period: kpi.YearPeriod(firstYear + k), Value: value(ind, i, k),
-			})
-		}
+// writeCSVFile writes rows figures (every indicator's periods in turn) as
+// a submission CSV naming the plan of each row.
+func writeCSVFile(path string, cat kpi.Catalog, rows int, y years) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
 	}
-	return obs
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := writeCSV(w, cat, rows, y); err != nil {
+		return 0, err
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), f.Close()
 }
 
-// writeCSV writes rows observations as a submission CSV.
-func writeCSV(w io.Writer, cat kpi.Catalog, rows, periods int) error {
-	var b bytes.Buffer
-	b.WriteString("plan,indicator,period,value,note\n")
+func writeCSV(w io.Writer, cat kpi.Catalog, rows int, y years) error {
+	var b []byte
+	b = append(b, "plan,indicator,period,value,note\n"...)
 	n := 0
 	for i, ind := range cat.Indicators {
-		for k := 0; k < periods && n < rows; k++ {
-			b.WriteString(ind.Plan)
-			b.WriteByte(',')
-			b.WriteString(ind.ID)
-			b.WriteByte(',')
-			b.WriteString(strconv.Itoa(firstYear + k))
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatFloat(value(ind, i, k), 'f', -1, 64))
-			b.WriteString(",\n")
+		for k := 0; k < y.periods && n < rows; k++ {
+			b = append(b, ind.Plan...)
+			b = append(b, ',')
+			b = append(b, ind.ID...)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(y.first+k), 10)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, value(ind, i, k), 'f', -1, 64)
+			b = append(b, ",\n"...)
 			n++
-			if b.Len() > 1<<20 {
-				if _, err := w.Write(b.Bytes()); err != nil {
+			if len(b) > 1<<20 {
+				if _, err := w.Write(b); err != nil {
 					return err
 				}
-				b.Reset()
+				b = b[:0]
 			}
 		}
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(b)
 	return err
 }
 
-// writeXLSX writes rows observations as a submission XLSX with the Chinese
+// writeXLSXFile writes rows figures as a submission XLSX with the Chinese
 // headers, through excelize's stream writer.
-func writeXLSX(w io.Writer, cat kpi.Catalog, rows, periods int) error {
+func writeXLSXFile(path string, cat kpi.Catalog, rows int, y years) (int64, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := sw.SetRow("A1", []any{"计划", "指标编号", "报告期", "实际值", "备注"}); err != nil {
-		return err
+		return 0, err
 	}
 	n := 0
 	for i, ind := range cat.Indicators {
-		for k := 0; k < periods && n < rows; k++ {
+		for k := 0; k < y.periods && n < rows; k++ {
 			cell, _ := excelize.CoordinatesToCellName(1, n+2)
-			if err := sw.SetRow(cell, []any{ind.Plan, ind.ID, strconv.Itoa(firstYear + k), value(ind, i, k)}); err != nil {
-				return err
+			if err := sw.SetRow(cell, []any{ind.Plan, ind.ID, strconv.Itoa(y.first + k), value(ind, i, k)}); err != nil {
+				return 0, err
 			}
 			n++
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		return err
+		return 0, err
 	}
-	_, err = f.WriteTo(w)
-	return err
+	if err := f.SaveAs(path); err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
 }

@@ -4,53 +4,42 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
 )
 
 // pushgateway is a Debian prometheus-pushgateway process on loopback: what
-// a user would run otherwise to get such figures into Prometheus.
+// a user would run otherwise to get such figures into Prometheus. It keeps
+// nothing on disk (--persistence.file=""), so no earlier run's series are
+// loaded.
 type pushgateway struct {
 	cmd *exec.Cmd
 	url string
 }
 
 func startPushgateway(ctx context.Context, path, dir string) (*pushgateway, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	logf, err := os.Create(filepath.Join(dir, "pushgateway.log"))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, path, "--web.listen-address="+addr)
+	cmd := exec.CommandContext(ctx, path, "--web.listen-address="+addr, "--persistence.file=")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start pushgateway: %w", err)
 	}
 	pg := &pushgateway{cmd: cmd, url: "http://" + addr}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(pg.url + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return pg, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			pg.stop()
-			return nil, fmt.Errorf("pushgateway at %s not ready after 30s (log: %s)", addr, logf.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := waitReady(ctx, pg.url+"/-/ready", 30*time.Second); err != nil {
+		pg.stop()
+		return nil, fmt.Errorf("pushgateway (log %s): %w", logf.Name(), err)
 	}
+	return pg, nil
 }
 
 // push replaces the job's group with the exposition text and returns how
@@ -74,20 +63,7 @@ func (pg *pushgateway) push(ctx context.Context, job string, text io.Reader) (ti
 	return time.Since(start), nil
 }
 
-func (pg *pushgateway) delete(ctx context.Context, job string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, pg.url+"/metrics/job/"+job, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	return nil
-}
-
-func (pg *pushgateway) rssMiB() float64 { return procRSSMiB(strconv.Itoa(pg.cmd.Process.Pid)) }
+func (pg *pushgateway) memory() memory { return procMemory(pg.cmd.Process.Pid) }
 
 func (pg *pushgateway) stop() {
 	pg.cmd.Process.Kill()

@@ -3,68 +3,61 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"time"
 )
 
 // report prints the measured tables in Markdown, as BENCHMARKS.md shows them.
-func (b *bench) report(sizes []sizeResult, ingests []ingestResult, withPG bool) {
+func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 	w := b.out
-	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %d periods per indicator.\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), b.cfg.periods)
-
-	fmt.Fprintln(w, "### Scrape, evaluation, catalog load and restart by size")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Scrapes read the whole body as Prometheus does (gzip on the wire, decompressed by Go's HTTP client); *wire* is the same scrape reading the gzip bytes without decompressing them. The first scrape after a change renders the kpi families; warm scrapes are medians.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| indicators | observations | kpi series | load catalog | write figures | evaluate all | first scrape (renders) | scrape (warm) | µs/indicator | scrape (warm, wire) | text bytes | gzip bytes | bytes/series | restart | RSS MiB |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, r := range sizes {
-		fmt.Fprintf(w, "| %d | %d | %d | %s | %s | %s | %s | %s | %.2f | %s | %d | %d | %.0f | %s | %.0f |\n",
-			r.indicators, r.observations, r.series, ms(r.load), ms(r.write), ms(r.evaluate), ms(r.scrapeCold), ms(r.scrape),
-			float64(r.scrape.Microseconds())/float64(r.indicators), ms(r.scrapeWire), r.scrapeBytes, r.scrapeGzipBytes,
-			perSeries(r.scrapeBytes, r.series), ms(r.restart), r.rssMiB)
-	}
-	fmt.Fprintln(w)
-	if withPG {
-		fmt.Fprintln(w, "### Side by side with Pushgateway (same kpi_* series)")
+	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %d annual periods per indicator (%d–%d), plans of %d indicators.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
+		b.cfg.periods, b.y.first, b.y.last(), indicatorsPerRegion)
+	if len(stacks) > 0 {
+		fmt.Fprintln(w, "### The whole stack: kpimon serve and Prometheus")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| indicators | kpi series | kpimon scrape | Pushgateway scrape | kpimon / Pushgateway | kpimon wire | Pushgateway wire | wire ratio | Pushgateway µs/series | Pushgateway push | Pushgateway text bytes | Pushgateway RSS MiB |")
+		fmt.Fprintf(w, "Prometheus scrapes kpimon every %v (timeout the same) with `%s` loaded; figures are read after %d successful scrapes. Memory is kernel-reported (VmRSS / VmHWM).\n\n", b.cfg.interval, "prometheus/rules", b.cfg.promScrapes)
+		fmt.Fprintln(w, "| indicators | kpi series | series/indicator | Prometheus head series | Prometheus VmRSS MiB (HWM) | Prometheus RSS/indicator KB | marginal KB/indicator | scrape_duration_seconds last (max) | rule evaluation s | kpimon VmRSS MiB (HWM) | write → visible | slowest scrape meanwhile |")
 		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, r := range sizes {
-			fmt.Fprintf(w, "| %d | %d | %s | %s | %.2f | %s | %s | %.2f | %.2f | %s | %d | %.0f |\n",
-				r.indicators, r.series, ms(r.scrape), ms(r.pgScrape), ratio(r.scrape, r.pgScrape),
-				ms(r.scrapeWire), ms(r.pgScrapeWire), ratio(r.scrapeWire, r.pgScrapeWire),
-				float64(r.pgScrape.Microseconds())/float64(max(1, r.series)), ms(r.pgPush), r.pgBytes, r.pgRSSMiB)
+		for i, r := range stacks {
+			marginal := "—"
+			if i > 0 && r.prom && stacks[i-1].prom && r.indicators > stacks[i-1].indicators {
+				p := stacks[i-1]
+				marginal = fmt.Sprintf("%.1f", (r.promMem.rss-p.promMem.rss)*1024/float64(r.indicators-p.indicators))
+			}
+			prom := "| — | — | — | " + marginal + " | — | —"
+			if r.prom {
+				prom = fmt.Sprintf("| %.0f | %.0f (%.0f) | %.1f | %s | %.2f (%.2f) | %.3f", r.headSeries, r.promMem.rss, r.promMem.hwm,
+					r.promMem.rss*1024/float64(r.indicators), marginal, r.scrapeLast, r.scrapeMax, r.ruleEval)
+			}
+			fmt.Fprintf(w, "| %d | %d | %.1f %s | %.0f (%.0f) | %s | %s |\n",
+				r.indicators, r.kpiSeries, float64(r.kpiSeries)/float64(r.indicators), prom,
+				r.kpimon.rss, r.kpimon.hwm, ms(r.fresh), ms(r.freshScrapeMax))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| indicators | plans | figures | catalog load (kpimon ingest, first run) | figures ingest | ingest peak RSS MiB | serve start → ready | scrape (kpibench, decompressed) | scrape (wire) | text bytes | gzip bytes | Pushgateway push | Pushgateway scrape | kpimon / Pushgateway | Pushgateway VmRSS MiB |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, r := range stacks {
+			pg := "— | — | — | —"
+			if r.pg {
+				pg = fmt.Sprintf("%s | %s | %.2f | %.0f", ms(r.pgPush), ms(r.pgScrape), ratio(r.pgScrapeKpimonCompare, r.pgScrape), r.pgMem.rss)
+			}
+			fmt.Fprintf(w, "| %d | %d | %d | %s | %s | %.0f | %s | %s | %s | %d | %d | %s |\n",
+				r.indicators, r.plans, r.figures, ms(r.catalogLoad), ms(r.ingest), r.ingestPeakMiB, ms(r.serveStart),
+				ms(r.scrape), ms(r.scrapeWire), r.textBytes, r.gzipBytes, pg)
 		}
 		fmt.Fprintln(w)
 	}
 	if len(ingests) > 0 {
-		fmt.Fprintln(w, "### Ingest through the real pipeline (parse, validate, one bbolt transaction)")
+		fmt.Fprintln(w, "### `kpimon ingest` of one large file (parse, validate, one bbolt transaction)")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| format | observations | file bytes | time | rows/s | allocated MiB | RSS after MiB | Pushgateway push, same series | kpimon / Pushgateway |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| format | rows | catalog | file bytes | time | rows/s | peak RSS MiB (kernel) | kpimon says |")
+		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---|")
 		for _, r := range ingests {
-			pg, rat := "—", "—"
-			if r.pgPush > 0 {
-				pg, rat = ms(r.pgPush), fmt.Sprintf("%.2f", ratio(r.dur, r.pgPush))
-			}
-			fmt.Fprintf(w, "| %s | %d | %d | %s | %.0f | %.0f | %.0f | %s | %s |\n",
-				r.format, r.rows, r.fileBytes, ms(r.dur), float64(r.rows)/r.dur.Seconds(), r.allocMiB, r.rssMiB, pg, rat)
+			fmt.Fprintf(w, "| %s | %d | %d plans × %d indicators, ids shared | %d | %s | %.0f | %.0f | %s |\n",
+				r.format, r.rows, r.plans, indicatorsPerRegion, r.fileBytes, ms(r.dur), float64(r.rows)/r.dur.Seconds(), r.peakMiB, r.summary)
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Peak resident memory of the kpibench process (kpimon's store, states and renderings, plus the generated catalogs and files): %.0f MiB.\n", peakRSSMiB())
-}
-
-// peakRSSMiB returns this process's peak resident memory (children, such as
-// Pushgateway, not counted).
-func peakRSSMiB() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
 }
 
 func ms(d time.Duration) string {
@@ -79,11 +72,4 @@ func ratio(a, b time.Duration) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
-}
-
-func perSeries(bytes, series int) float64 {
-	if series == 0 {
-		return 0
-	}
-	return float64(bytes) / float64(series)
 }

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// memory is what the kernel reports of a process: resident now (VmRSS) and
+// at its peak (VmHWM), in MiB. Nothing is asked to give memory back first.
+type memory struct{ rss, hwm float64 }
+
+// procMemory reads /proc/<pid>/status.
+func procMemory(pid int) memory {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return memory{}
+	}
+	var m memory
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			m.rss = kb / 1024
+		case "VmHWM:":
+			m.hwm = kb / 1024
+		}
+	}
+	return m
+}
+
+// peakMiB is the peak resident memory of a process that has exited: the
+// kernel's maxrss, which is its VmHWM when it ended.
+func peakMiB(ps *os.ProcessState) float64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
+	return 0
+}
+
+// freeAddr returns a free loopback address.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// kpimonCmd runs the kpimon binary with a data dir and targets dir given
+// through the environment (KPIMON_DATA, KPIMON_TARGETS), as an operator
+// would, so flag renames do not matter.
+type kpimonCmd struct {
+	bin, data, targets string
+	logDir             string
+}
+
+func (k kpimonCmd) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, k.bin, args...)
+	cmd.Env = append(os.Environ(), append([]string{"KPIMON_DATA=" + k.data, "KPIMON_TARGETS=" + k.targets}, extraEnv...)...)
+	return cmd
+}
+
+// run runs a one-shot kpimon command and returns its stdout, how long it
+// took and its peak resident memory.
+func (k kpimonCmd) run(ctx context.Context, args ...string) (string, time.Duration, float64, error) {
+	cmd := k.command(ctx, nil, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		return out.String(), took, 0, fmt.Errorf("kpimon %s: %w\n%.2000s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.String(), took, peakMiB(cmd.ProcessState), nil
+}
+
+// server is a running `kpimon serve`.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// serve starts `kpimon serve` on a free port and waits until it is ready.
+func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	logf, err := os.Create(filepath.Join(k.logDir, "kpimon.log"))
+	if err != nil {
+		return nil, 0, err
+	}
+	cmd := k.command(ctx, []string{"KPIMON_LISTEN=" + addr}, "serve")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, fmt.Errorf("start kpimon serve: %w", err)
+	}
+	s := &server{cmd: cmd, url: "http://" + addr}
+	if err := waitReady(ctx, s.url+"/readyz", 10*time.Minute); err != nil {
+		s.stop()
+		return nil, 0, fmt.Errorf("kpimon serve (log %s): %w", logf.Name(), err)
+	}
+	return s, time.Since(start), nil
+}
+
+func (s *server) memory() memory { return procMemory(s.cmd.Process.Pid) }
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// waitReady polls url until it answers 200.
+func waitReady(ctx context.Context, url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after %v", url, limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
