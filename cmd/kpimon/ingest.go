@@ -75,6 +75,9 @@ runs, upload through its API or web page instead.`,
 			for _, p := range ke.Problems {
 				fmt.Fprintf(e.stdout, "    %s\n", p.String())
 			}
+			if more := ke.MoreText(); more != "" {
+				fmt.Fprintf(e.stdout, "    %s\n", more)
+			}
 		case err != nil:
 			return err
 		default:

@@ -2,33 +2,19 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// observationsRequest is the body of POST /api/v1/observations: either an
-// array of rows or an object {"rows": [...]}.
-type observationsRequest struct {
-	Rows []kpi.Row `json:"rows"`
-}
-
-func (o *observationsRequest) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		return json.Unmarshal(t, &o.Rows)
-	}
-	type plain observationsRequest // without this method
-	return json.Unmarshal(b, (*plain)(o))
-}
-
 // handleObservationsPost stores figures sent as JSON rows.
 func handleObservationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
-		req, err := decode[observationsRequest](r)
-		if err == nil && len(req.Rows) == 0 {
+		rows, err := decodeRows(r)
+		if err == nil && len(rows) == 0 {
 			err = kpi.Errorf(kpi.EINVALID,
 				`没有数据行 / no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
 		}
@@ -36,12 +22,12 @@ func handleObservationsPost(d Deps) http.Handler {
 			refuse(w, r, d, actor, "", err)
 			return
 		}
-		for i := range req.Rows {
-			if req.Rows[i].Line == 0 {
-				req.Rows[i].Line = i + 1 // problems then name the row as the submitter counts them
+		for i := range rows {
+			if rows[i].Line == 0 {
+				rows[i].Line = i + 1 // problems then name the row as the submitter counts them
 			}
 		}
-		res, err := d.Ingester.IngestRows(r.Context(), req.Rows, kpi.Upload{Source: "api", Actor: actor})
+		res, err := d.Ingester.IngestRows(r.Context(), rows, kpi.Upload{Source: "api", Actor: actor})
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -50,13 +36,34 @@ func handleObservationsPost(d Deps) http.Handler {
 	})
 }
 
+// decodeRows reads the body of POST /api/v1/observations: an array of rows
+// or an object {"rows": [...]}, decoded one row at a time so that the
+// number of rows is bounded before they are all in memory.
+func decodeRows(r *http.Request) ([]kpi.Row, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, kpi.Errorf(kpi.EINVALID, "请求体为空 / the request body is empty: send JSON")
+	}
+	rows, err := kpi.DecodeRows(bytes.NewReader(body), kpi.DefaultMaxRows)
+	switch {
+	case errors.Is(err, kpi.ErrTooManyRows):
+		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d / more than %d rows: split the submission", kpi.DefaultMaxRows, kpi.DefaultMaxRows)
+	case err != nil:
+		return nil, jsonError(body, err)
+	}
+	return rows, nil
+}
+
 // refuse answers a write that never reached the ingester (unreadable,
 // empty, too large) and records it in the audit log like the ingester's
 // own refusals.
 func refuse(w http.ResponseWriter, r *http.Request, d Deps, actor kpi.Actor, file string, err error) {
 	if code := kpi.ErrorCode(err); code == kpi.EINVALID || code == codeTooLarge {
 		entry := kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote,
-			Action: ActionSubmissionReject, Object: file, Detail: r.Method + " " + r.URL.Path + ": " + err.Error()}
+			Action: ActionSubmissionReject, Object: kpi.Excerpt(file), Detail: kpi.ExcerptN(r.Method+" "+r.URL.Path+": "+err.Error(), 400)}
 		if aerr := d.Store.AppendAudit(r.Context(), entry); aerr != nil {
 			d.Logger.ErrorContext(r.Context(), "audit a refused submission", "path", r.URL.Path, "err", aerr)
 		}

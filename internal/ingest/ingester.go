@@ -19,7 +19,7 @@ import (
 )
 
 // DefaultMaxRows bounds one submission.
-const DefaultMaxRows = 2_000_000
+const DefaultMaxRows = kpi.DefaultMaxRows
 
 // Options configures an Ingester.
 type Options struct {
@@ -29,15 +29,27 @@ type Options struct {
 	// Registerer, when set, gets the kpi_ingest_* metrics.
 	Registerer prometheus.Registerer
 	MaxRows    int // default DefaultMaxRows
+	// MaxUnzippedBytes bounds what an XLSX unzips to; default DefaultMaxUnzippedBytes.
+	MaxUnzippedBytes int64
+	// MaxCellBytes bounds one cell or field; default DefaultMaxCellBytes.
+	MaxCellBytes int
+	// MaxProblems bounds the problems a refusal lists (the rest are
+	// counted by kind); default kpi.DefaultMaxProblems.
+	MaxProblems int
+	// MaxOutcomes bounds the figures a receipt lists one by one (the rest
+	// are counted per plan); default kpi.DefaultMaxOutcomes.
+	MaxOutcomes int
 }
 
 // Ingester implements kpi.Ingester on a kpi.Store. Safe for concurrent use.
 type Ingester struct {
-	store   kpi.Store
-	now     func() time.Time
-	log     *slog.Logger
-	maxRows int
-	m       *ingestMetrics
+	store  kpi.Store
+	now    func() time.Time
+	log    *slog.Logger
+	limits limits
+	// maxProblems and maxOutcomes bound what a refusal and a receipt echo.
+	maxProblems, maxOutcomes int
+	m                        *ingestMetrics
 
 	mu    sync.Mutex
 	ix    *index
@@ -57,23 +69,22 @@ func New(opts Options) (*Ingester, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.MaxRows <= 0 {
-		opts.MaxRows = DefaultMaxRows
-	}
 	m, err := newIngestMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	return &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, maxRows: opts.MaxRows, m: m}, nil
+	l := limits{maxRows: opts.MaxRows, maxUnzippedBytes: opts.MaxUnzippedBytes, maxCellBytes: opts.MaxCellBytes}.withDefaults()
+	return &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, limits: l,
+		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m}, nil
 }
 
 // Ingest parses and stores a file.
 func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionResult, error) {
 	start := ing.now()
-	rows, problems := parse(u, ing.maxRows)
+	rows, problems := parse(u, ing.limits)
 	if len(problems) > 0 {
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, &kpi.Error{Code: kpi.EINVALID,
-			Message: fmt.Sprintf("文件 %s 无法读取，未写入任何数据 / %s could not be read; nothing was written", u.Name, u.Name), Problems: problems})
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, ing.problemsError(kpi.EINVALID,
+			fmt.Sprintf("文件 %s 无法读取，未写入任何数据 / %s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
 	}
 	return ing.store1(ctx, rows, u, start)
 }
@@ -81,11 +92,16 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 // IngestRows stores rows already decoded (the JSON API).
 func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload) (kpi.SubmissionResult, error) {
 	start := ing.now()
-	if len(in) > ing.maxRows {
+	if len(in) > ing.limits.maxRows {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), &kpi.Error{Code: kpi.EINVALID,
-			Message: "行数过多 / too many rows", Problems: []kpi.Problem{tooMany(u, ing.maxRows)}})
+			Message: "行数过多 / too many rows", Problems: []kpi.Problem{tooMany(u, ing.limits.maxRows)}})
 	}
-	return ing.store1(ctx, jsonRows(in), u, start)
+	rows := jsonRows(in)
+	if problems := longFields(rows, u, ing.limits); len(problems) > 0 {
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), ing.problemsError(kpi.EINVALID,
+			"字段过长，未写入任何数据 / a field is too long; nothing was written", problems...))
+	}
+	return ing.store1(ctx, rows, u, start)
 }
 
 func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start time.Time) (kpi.SubmissionResult, error) {
@@ -94,17 +110,20 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 		ing.m.result(u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
-	obs, invalid, forbidden := ix.check(rows, u, ing.now())
+	obs, invalid, forbidden := ix.check(rows, u, ing.now(), ing.maxProblems)
 	switch {
-	case len(invalid) > 0:
-		problems := append(invalid, forbidden...)
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), &kpi.Error{Code: kpi.EINVALID,
-			Message: fmt.Sprintf("%s 有 %d 处问题，整份未写入，请修改后重新提交 / %s has %d problem(s); nothing was written: fix them and submit again",
-				name(u), len(problems), name(u), len(problems)), Problems: problems})
-	case len(forbidden) > 0:
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), &kpi.Error{Code: kpi.EFORBIDDEN,
+	case invalid.Len() > 0:
+		for _, p := range forbidden.Problems() {
+			invalid.Add(p)
+		}
+		n := kpi.Thousands(invalid.Len() + forbidden.Len() - len(forbidden.Problems()))
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), invalid.Fill(&kpi.Error{Code: kpi.EINVALID,
+			Message: fmt.Sprintf("%s 有 %s 处问题，整份未写入，请修改后重新提交 / %s has %s problem(s); nothing was written: fix them and submit again",
+				name(u), n, name(u), n)}))
+	case forbidden.Len() > 0:
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), forbidden.Fill(&kpi.Error{Code: kpi.EFORBIDDEN,
 			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入 / %s names indicators %s may not submit for; nothing was written",
-				name(u), unitsText(u.Actor), name(u), u.Actor.Name), Problems: forbidden})
+				name(u), unitsText(u.Actor), name(u), u.Actor.Name)}))
 	}
 	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
 	if err != nil {
@@ -118,12 +137,12 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 	ing.m.rows.WithLabelValues(u.Source, "unchanged").Add(float64(res.Unchanged))
 	ing.log.Info("submission stored", "source", u.Source, "file", u.Name, "actor", u.Actor.Name,
 		"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged, "took", ing.now().Sub(start))
-	return res, nil
+	return res.Summary(ing.maxOutcomes), nil
 }
 
 func name(u kpi.Upload) string {
 	if u.Name != "" {
-		return u.Name
+		return kpi.Excerpt(u.Name)
 	}
 	return "提交 submission"
 }
@@ -136,16 +155,26 @@ func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, 
 	if err.Code == kpi.EFORBIDDEN {
 		action = kpi.ActionAccessDenied
 	}
-	detail := fmt.Sprintf("%d problem(s)", len(err.Problems))
+	detail := fmt.Sprintf("%d problem(s)", len(err.Problems)+err.More)
 	if len(err.Problems) > 0 {
-		detail += "; first: " + err.Problems[0].String()
+		detail += "; first: " + kpi.ExcerptN(err.Problems[0].String(), 400)
 	}
 	if aerr := ing.store.AppendAudit(ctx, kpi.AuditEntry{At: ing.now(), Actor: u.Actor.Name, Remote: u.Actor.Remote,
-		Action: action, Object: u.Name, Detail: detail}); aerr != nil {
+		Action: action, Object: kpi.Excerpt(u.Name), Detail: detail}); aerr != nil {
 		ing.log.Error("audit a refused submission", "source", u.Source, "err", aerr)
 	}
-	ing.log.Warn("submission refused", "source", u.Source, "file", u.Name, "actor", u.Actor.Name, "code", err.Code, "problems", len(err.Problems))
+	ing.log.Warn("submission refused", "source", u.Source, "file", kpi.Excerpt(u.Name), "actor", u.Actor.Name, "code", err.Code, "problems", len(err.Problems))
 	return err
+}
+
+// problemsError returns an error of the code listing problems within the
+// echo bounds.
+func (ing *Ingester) problemsError(code, msg string, problems ...kpi.Problem) *kpi.Error {
+	l := kpi.ProblemList{Max: ing.maxProblems}
+	for _, p := range problems {
+		l.Add(p)
+	}
+	return l.Fill(&kpi.Error{Code: code, Message: msg})
 }
 
 // RecordFailure counts a run that failed before the ingester saw a file

@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +35,7 @@ type row struct {
 // header for CSV, the field name for JSON. One per file, shared by its
 // rows, which keeps a million-row submission small.
 type columns struct {
-	indicator, name, period, value, unit, plan string
+	indicator, name, period, value, unit, plan, note string
 }
 
 // field is what a column means.
@@ -112,6 +111,8 @@ func parseHeader(cells []string, xlsx bool) (header, bool) {
 			h.cols.unit = h.labels[i]
 		case fieldPlan:
 			h.cols.plan = h.labels[i]
+		case fieldNote:
+			h.cols.note = h.labels[i]
 		}
 	}
 	ok := (seen[fieldIndicator] || seen[fieldName]) && seen[fieldPeriod] && seen[fieldValue]
@@ -221,14 +222,15 @@ func fileProblem(u kpi.Upload, sheet, msg string) kpi.Problem {
 }
 
 // parse turns a submission into rows, or whole-file problems.
-func parse(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
+func parse(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+	l = l.withDefaults()
 	switch detectFormat(u) {
 	case FormatXLSX:
-		return parseXLSX(u, maxRows)
+		return parseXLSX(u, l)
 	case FormatJSON:
-		return parseJSON(u, maxRows)
+		return parseJSON(u, l)
 	}
-	return parseCSV(u, maxRows)
+	return parseCSV(u, l)
 }
 
 // decodeText returns the body as UTF-8: UTF-8 with or without BOM as it is,
@@ -242,7 +244,9 @@ func decodeText(b []byte) ([]byte, error) {
 	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 }
 
-func parseCSV(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
+func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+	l = l.withDefaults()
+	maxRows := l.maxRows
 	text, err := decodeText(u.Body)
 	if err != nil {
 		return nil, []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV / cannot decode the file: save it as CSV in UTF-8 or GBK")}
@@ -268,6 +272,9 @@ func parseCSV(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
 		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误 / malformed CSV: " + err.Error()}}
+		}
+		if p, ok := longCell(u, "", line, rec, l); !ok {
+			return nil, []kpi.Problem{p}
 		}
 		if !found {
 			if blank(rec) {
@@ -305,8 +312,14 @@ func blank(cells []string) bool {
 	return true
 }
 
-func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
-	f, err := excelize.OpenReader(bytes.NewReader(u.Body))
+func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
+	l = l.withDefaults()
+	maxRows := l.maxRows
+	if err := checkXLSX(u.Body, l); err != nil {
+		return nil, []kpi.Problem{fileProblem(u, "", err.Error()+"：请删去无关的工作表、行或内容后重新提交 / remove unrelated sheets, rows or content and submit again")}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(u.Body), excelize.Options{
+		UnzipSizeLimit: l.maxUnzippedBytes, UnzipXMLSizeLimit: min(excelizeStreamAbove, l.maxUnzippedBytes)})
 	if err != nil {
 		return nil, []kpi.Problem{fileProblem(u, "", "不是有效的 XLSX 文件 / not a valid XLSX file: save it from Excel or WPS as .xlsx")}
 	}
@@ -338,6 +351,9 @@ func parseXLSX(u kpi.Upload, maxRows int) (rows []row, problems []kpi.Problem) {
 		cells, err := it.Columns()
 		if err != nil {
 			return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行 / cannot read the row: " + err.Error()}}
+		}
+		if p, ok := longCell(u, sheet, line, cells, l); !ok {
+			return nil, []kpi.Problem{p}
 		}
 		if !found {
 			if blank(cells) {
@@ -387,34 +403,36 @@ func xlsxRowsHint(f *excelize.File, sheet string, size, maxRows int) int {
 	return min(rows, maxRows, size/8)
 }
 
-func parseJSON(u kpi.Upload, maxRows int) ([]row, []kpi.Problem) {
-	body := bytes.TrimSpace(bytes.TrimPrefix(u.Body, utf8BOM))
-	var in []kpi.Row
-	if bytes.HasPrefix(body, []byte("{")) {
-		var wrapped struct {
-			Rows []kpi.Row `json:"rows"`
-		}
-		if err := json.Unmarshal(body, &wrapped); err != nil {
-			return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: "+err.Error())}
-		}
-		in = wrapped.Rows
-	} else if err := json.Unmarshal(body, &in); err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: want an array of {indicator, period, value}: "+err.Error())}
+func parseJSON(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+	l = l.withDefaults()
+	cols := jsonColumns()
+	var rows []row
+	err := kpi.EachRow(bytes.NewReader(bytes.TrimPrefix(u.Body, utf8BOM)), l.maxRows, func(r kpi.Row) {
+		r.Line = len(rows) + 1
+		rows = append(rows, row{Row: r, col: cols})
+	})
+	switch {
+	case errors.Is(err, kpi.ErrTooManyRows):
+		return nil, []kpi.Problem{tooMany(u, l.maxRows)}
+	case err != nil:
+		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: want an array of {indicator, period, value} or {\"rows\": [...]}: "+err.Error())}
 	}
-	if len(in) > maxRows {
-		return nil, []kpi.Problem{tooMany(u, maxRows)}
-	}
-	return jsonRows(in), nil
+	return rows, nil
 }
 
 // jsonRows labels decoded rows: Row is the element's position (1-based),
 // columns are the field names.
 func jsonRows(in []kpi.Row) []row {
-	cols := &columns{indicator: "indicator", name: "name", period: "period", value: "value", unit: "unit", plan: "plan"}
+	cols := jsonColumns()
 	rows := make([]row, len(in))
 	for i, r := range in {
 		r.Line = i + 1
 		rows[i] = row{Row: r, col: cols}
 	}
 	return rows
+}
+
+// jsonColumns names the fields of JSON rows as their columns.
+func jsonColumns() *columns {
+	return &columns{indicator: "indicator", name: "name", period: "period", value: "value", unit: "unit", plan: "plan", note: "note"}
 }

@@ -112,7 +112,7 @@ func TestXLSXDatesAndFormats(t *testing.T) {
 			if _, err := x.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			rows, problems := parseXLSX(kpi.Upload{Name: "d.xlsx", Body: buf.Bytes()}, 10)
+			rows, problems := parseXLSX(kpi.Upload{Name: "d.xlsx", Body: buf.Bytes()}, limits{maxRows: 10})
 			if len(problems) > 0 || len(rows) != 1 {
 				t.Fatalf("parseXLSX = %d rows, problems %v; want one row", len(rows), problems)
 			}

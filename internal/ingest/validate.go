@@ -67,7 +67,8 @@ const maxSuggestedRows = 20
 // check validates rows as a whole. It returns the observations when there
 // is no problem; otherwise the problems (invalid) and the refusals
 // (indicators outside the actor's units).
-func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Observation, invalid, forbidden []kpi.Problem) {
+func (ix *index) check(rows []row, u kpi.Upload, now time.Time, maxProblems int) (obs []kpi.Observation, invalid, forbidden *kpi.ProblemList) {
+	invalid, forbidden = &kpi.ProblemList{Max: maxProblems}, &kpi.ProblemList{Max: maxProblems}
 	obs = make([]kpi.Observation, 0, len(rows))
 	type key struct {
 		ref kpi.Ref
@@ -78,7 +79,7 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 	for i := range rows {
 		r := &rows[i]
 		bad := func(column, fld, value, expected, msg string) {
-			invalid = append(invalid, kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
+			invalid.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
 				Indicator: r.Indicator, Value: value, Expected: expected, Message: msg})
 		}
 		ind, column, ok := ix.resolve(r, bad, &suggested)
@@ -86,7 +87,7 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 			continue
 		}
 		if !u.Actor.MaySubmitFor(*ind) {
-			forbidden = append(forbidden, kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
+			forbidden.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
 				Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
 				Expected: "本单位负责或配合的指标 / an indicator of " + unitsText(u.Actor),
 				Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位 / %s may not submit for %s: its units are %s",
@@ -96,7 +97,8 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 		plan := ix.plans[ind.Plan]
 		period, pok := ix.checkPeriod(r, ind, plan, now, bad)
 		value, vok := checkValue(r, ind, bad)
-		if !pok || !vok {
+		nok := checkNote(r, bad)
+		if !pok || !vok || !nok {
 			continue
 		}
 		k := key{ind.Ref(), period}
@@ -109,7 +111,7 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time) (obs []kpi.Obser
 		obs = append(obs, kpi.Observation{Plan: ind.Plan, Indicator: ind.ID, Period: period, Value: value, Note: r.Note})
 	}
 	if len(rows) == 0 {
-		invalid = append(invalid, kpi.Problem{File: u.Name, Message: "没有任何数据行 / no figures in the submission: fill in 报告期 and 实际值"})
+		invalid.Add(kpi.Problem{File: u.Name, Message: "没有任何数据行 / no figures in the submission: fill in 报告期 and 实际值"})
 	}
 	return obs, invalid, forbidden
 }
@@ -259,6 +261,9 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case err == ErrEmpty:
 		bad(r.col.value, "value", "", expected, "缺少实际值 / missing value")
 		return 0, false
+	case err == ErrComma:
+		bad(r.col.value, "value", r.Value, expected, commaAdvice(r.Value))
+		return 0, false
 	case err == ErrNotFinite:
 		bad(r.col.value, "value", r.Value, expected, "数值无效（NaN 或无穷大）/ not a finite number")
 		return 0, false
@@ -282,8 +287,28 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case ind.IsCount() && v != math.Trunc(v):
 		bad(r.col.value, "value", r.Value, "整数 / a whole number", "数量应为整数 / a count must be whole")
 		return 0, false
+	case math.Abs(v) > maxPlausible:
+		bad(r.col.value, "value", r.Value, fmt.Sprintf("绝对值不超过 %g / at most %g in size", maxPlausible, maxPlausible),
+			"数值超出合理范围，请检查单位和位数 / implausibly large: check the unit and the digits")
+		return 0, false
 	}
 	return v, true
+}
+
+// maxPlausible bounds any figure: no indicator of a district plan comes
+// near 10^15 in its unit, and 1e308 is a typo or an attack.
+const maxPlausible = 1e15
+
+// MaxNoteRunes bounds a figure's note (备注).
+const MaxNoteRunes = 500
+
+func checkNote(r *row, bad func(column, fld, value, expected, msg string)) bool {
+	if n := utf8.RuneCountInString(r.Note); n > MaxNoteRunes {
+		bad(r.col.note, "note", r.Note, fmt.Sprintf("不超过 %d 字 / at most %d characters", MaxNoteRunes, MaxNoteRunes),
+			fmt.Sprintf("备注过长（%d 字）/ the note is too long (%d characters)", n, n))
+		return false
+	}
+	return true
 }
 
 func unitsText(a kpi.Actor) string {

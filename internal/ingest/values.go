@@ -18,11 +18,18 @@ var (
 	ErrEmpty     = errors.New("empty")
 	ErrNotNumber = errors.New("not a number")
 	ErrNotFinite = errors.New("not a finite number")
+	// ErrComma is a comma that is not a thousands separator: "1,5",
+	// "2,5%", "1.234,56", "12,34". It may be a decimal comma, so the
+	// number is refused rather than guessed.
+	ErrComma = errors.New("ambiguous comma")
 )
 
 // ParseNumber reads a number as people type it: "44,700", full-width
 // "４４７００", "33%", " 2.51 ". A trailing % is dropped (percent values are
-// kept in percent points).
+// kept in percent points). A comma is a thousands separator only in the
+// integer part, after one to three digits, and followed by exactly three
+// digits each time ("1,234,567.5"); any other comma is ErrComma, since
+// "1,5" is 1.5 to much of the world and 15 to strconv.
 func ParseNumber(s string) (float64, error) {
 	v, _, err := parseNumber(s)
 	return v, err
@@ -44,8 +51,13 @@ func parseNumber(s string) (v float64, percent bool, err error) {
 		percent = true
 		t = strings.TrimSpace(strings.TrimSuffix(t, "%"))
 	}
-	t = strings.ReplaceAll(t, ",", "")
 	t = strings.ReplaceAll(t, " ", "")
+	if strings.Contains(t, ",") {
+		if !thousandsGrouped(t) {
+			return 0, percent, ErrComma
+		}
+		t = strings.ReplaceAll(t, ",", "")
+	}
 	if t == "" || strings.ContainsAny(t, "xXpP_") { // no hex floats or Go digit separators
 		return 0, percent, ErrNotNumber
 	}
@@ -61,6 +73,51 @@ func parseNumber(s string) (v float64, percent bool, err error) {
 		return 0, percent, ErrNotFinite
 	}
 	return v, percent, nil
+}
+
+// thousandsGrouped reports whether every comma of t separates thousands:
+// t's integer part (after an optional sign, before a point or exponent) is
+// one to three digits, then groups of a comma and three digits, and no
+// comma comes after it.
+func thousandsGrouped(t string) bool {
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		t = t[1:]
+	}
+	end := strings.IndexAny(t, ".eE")
+	if end < 0 {
+		end = len(t)
+	}
+	if strings.Contains(t[end:], ",") {
+		return false
+	}
+	groups := strings.Split(t[:end], ",")
+	for i, g := range groups {
+		switch {
+		case !isDigits(g):
+			return false
+		case i == 0 && len(g) > 3:
+			return false
+		case i > 0 && len(g) != 3:
+			return false
+		}
+	}
+	return true
+}
+
+// commaAdvice tells a submitter how to write a number whose comma is
+// ambiguous: "1,5" → 1.5 (or 15), "1.234,56" → 1234.56.
+func commaAdvice(value string) string {
+	t := strings.ReplaceAll(normalise(value), " ", "")
+	t = strings.TrimSuffix(t, "%")
+	asDecimal := strings.ReplaceAll(t, ".", "")
+	if i := strings.LastIndex(asDecimal, ","); i >= 0 {
+		asDecimal = strings.ReplaceAll(asDecimal[:i], ",", "") + "." + asDecimal[i+1:]
+	}
+	asWhole := strings.ReplaceAll(t, ",", "")
+	asDecimal, asWhole = kpi.ExcerptN(asDecimal, 40), kpi.ExcerptN(asWhole, 40)
+	return fmt.Sprintf("数值中的逗号有歧义：小数请用小数点（如 %s），千位分隔只用于每三位数字之前（如 1,500），也可以不写逗号（如 %s）/ "+
+		"the comma is ambiguous: write decimals with a point (%s); a thousands comma must be followed by exactly three digits (1,500), or leave it out (%s)",
+		asDecimal, asWhole, asDecimal, asWhole)
 }
 
 // plainDecimal reports whether s is digits with an optional sign, point and

@@ -3,6 +3,9 @@ package ingest
 import (
 	"errors"
 	"math"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -110,14 +113,103 @@ func TestParsePeriod(t *testing.T) {
 	}
 }
 
+// Reference forms of a number written in ASCII: plain digits with an
+// optional point and exponent, or the integer part grouped by thousands
+// commas. A trailing % and spaces are allowed around either.
+var (
+	refPlain   = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+	refGrouped = regexp.MustCompile(`^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?([eE][+-]?[0-9]+)?$`)
+)
+
+// referenceNumber says what ParseNumber should make of an ASCII string:
+// its value, or the error it must return.
+func referenceNumber(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	t = strings.TrimSpace(strings.TrimSuffix(t, "%"))
+	t = strings.ReplaceAll(t, " ", "")
+	if t == "" {
+		if strings.TrimSpace(s) == "" {
+			return 0, ErrEmpty
+		}
+		return 0, ErrNotNumber
+	}
+	switch {
+	case refPlain.MatchString(t):
+	case refGrouped.MatchString(t):
+		t = strings.ReplaceAll(t, ",", "")
+	case strings.Contains(t, ",") && refPlain.MatchString(strings.ReplaceAll(t, ",", "")):
+		return 0, ErrComma // a number but for its commas: refused as ambiguous
+	default:
+		return 0, ErrNotNumber
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, ErrNotFinite
+	}
+	return v, nil
+}
+
+func TestParseNumberCommas(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr error
+	}{
+		{"1,500", 1500, nil},
+		{"1,234,567.5", 1234567.5, nil},
+		{"-12,345", -12345, nil},
+		{"２，５００", 2500, nil},
+		{"1,5", 0, ErrComma},
+		{"2,5%", 0, ErrComma},
+		{"1.234,56", 0, ErrComma},
+		{"12,34", 0, ErrComma},
+		{"1,2345", 0, ErrComma},
+		{"1234,567", 0, ErrComma},
+		{"1,234,5", 0, ErrComma},
+		{",500", 0, ErrComma},
+		{"1,500.5,5", 0, ErrComma},
+		{"１，５", 0, ErrComma},
+		{"1,,500", 0, ErrComma},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseNumber(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseNumber(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if err == nil && got != tt.want {
+				t.Errorf("ParseNumber(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParseNumber checks ParseNumber against referenceNumber on ASCII
+// input (comma forms included), and on any input that it never returns a
+// non-finite number without an error.
 func FuzzParseNumber(f *testing.F) {
-	for _, s := range []string{"44,700", "４４７００", "33%", " 2.51 ", "NaN", "1e999", "-0", "１２．５", "%", ",,,"} {
+	for _, s := range []string{"44,700", "４４７００", "33%", " 2.51 ", "NaN", "1e999", "-0", "１２．５", "%", ",,,",
+		"1,5", "2,5%", "1.234,56", "1,234,567.89", "12,34", "+1,000", "-1,000e3", "1 000", ".5", "5.", "1,000.", "0x10", "1_000"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, _, err := parseNumber(s)
 		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
 			t.Fatalf("parseNumber(%q) = %v with no error", s, v)
+		}
+		if !isASCII(s) || strings.ContainsAny(s, "\t\n\v\f\r") {
+			return // full-width forms fold to these; the table tests cover them
+		}
+		want, wantErr := referenceNumber(s)
+		switch {
+		case wantErr == nil && err != nil:
+			t.Fatalf("parseNumber(%q) error %v, reference reads %v", s, err, want)
+		case wantErr == nil && v != want:
+			t.Fatalf("parseNumber(%q) = %v, reference reads %v", s, v, want)
+		case wantErr != nil && err == nil:
+			t.Fatalf("parseNumber(%q) = %v, reference refuses it (%v)", s, v, wantErr)
+		case errors.Is(wantErr, ErrComma) && !errors.Is(err, ErrComma):
+			t.Fatalf("parseNumber(%q) error %v, want ErrComma", s, err)
 		}
 	})
 }

@@ -26,7 +26,11 @@ var ErrInvalid = errors.New("invalid")
 type Error struct {
 	Code     string    `json:"code"`
 	Message  string    `json:"message"`            // says what is wrong, where, and how to fix it
-	Problems []Problem `json:"problems,omitempty"` // every problem found, for EINVALID
+	Problems []Problem `json:"problems,omitempty"` // the problems found, for EINVALID: at most a bounded number
+	// More counts the problems found but not listed; Kinds counts every
+	// problem found by kind (Problem.Kind) when there was more than one.
+	More  int            `json:"more,omitempty"`
+	Kinds map[string]int `json:"kinds,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -38,6 +42,10 @@ func (e *Error) Error() string {
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p.String())
+	}
+	if more := e.MoreText(); more != "" {
+		b.WriteString("\n  ")
+		b.WriteString(more)
 	}
 	return b.String()
 }
@@ -166,6 +174,18 @@ type SubmissionResult struct {
 	Revised   int       `json:"revised"`
 	Unchanged int       `json:"unchanged"`
 	Outcomes  []Outcome `json:"outcomes"`
+	// ByPlan counts the figures per plan and result; MoreOutcomes counts
+	// the figures not listed in Outcomes (see Summary).
+	ByPlan       []PlanResult `json:"by_plan,omitempty"`
+	MoreOutcomes int          `json:"more_outcomes,omitempty"`
+}
+
+// PlanResult counts one plan's figures of a submission by result.
+type PlanResult struct {
+	Plan      string `json:"plan"`
+	Added     int    `json:"added"`
+	Revised   int    `json:"revised"`
+	Unchanged int    `json:"unchanged"`
 }
 
 // Token is an access token as stored: only its hash is kept.

@@ -144,6 +144,12 @@ func receiptText(name string, res kpi.SubmissionResult) string {
 		ob := o.Observation
 		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, o.Result)
 	}
+	if res.MoreOutcomes > 0 {
+		fmt.Fprintf(&b, "… 另有 %d 条未列出 / and %d more not listed; by plan:\n", res.MoreOutcomes, res.MoreOutcomes)
+		for _, p := range res.ByPlan {
+			fmt.Fprintf(&b, "%s\t新增 added %d · 修订 revised %d · 未变 unchanged %d\n", p.Plan, p.Added, p.Revised, p.Unchanged)
+		}
+	}
 	return b.String()
 }
 
@@ -156,6 +162,9 @@ func errorText(name string, ke *kpi.Error) string {
 	fmt.Fprintf(&b, "%s\n\n", ke.Message)
 	for _, p := range ke.Problems {
 		fmt.Fprintf(&b, "- %s\n", p.String())
+	}
+	if more := ke.MoreText(); more != "" {
+		fmt.Fprintf(&b, "- %s\n", more)
 	}
 	b.WriteString("\n请修改后重新放入收件箱。Fix the file and drop it into the inbox again.\n")
 	return b.String()

@@ -45,6 +45,9 @@ type entryForm struct {
 type receipt struct {
 	Added, Revised, Unchanged int
 	Rows                      []receiptRow
+	// ByPlan and More are shown when the receipt lists only the first figures.
+	ByPlan []kpi.PlanResult
+	More   int
 }
 
 type receiptRow struct {
@@ -62,6 +65,9 @@ type refusal struct {
 	Heading  string
 	Message  string
 	Problems []problemRow
+	// Total counts every problem found; More the ones not listed, by kind.
+	Total    int
+	MoreText string
 }
 
 type problemRow struct {
@@ -260,7 +266,8 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	switch {
 	case errors.As(err, &kerr) && kerr.Code == kpi.EINVALID:
 		status = http.StatusUnprocessableEntity
-		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message}
+		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message,
+			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
 				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
@@ -269,7 +276,8 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
 		status = http.StatusForbidden
-		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message}
+		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message,
+			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
 				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
@@ -305,7 +313,10 @@ func newProblemRow(pr kpi.Problem, byID map[string]kpi.Indicator) problemRow {
 }
 
 func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *receipt {
-	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged}
+	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged, More: res.MoreOutcomes}
+	if res.MoreOutcomes > 0 {
+		rc.ByPlan = res.ByPlan
+	}
 	for _, o := range res.Outcomes {
 		obs := o.Observation
 		row := receiptRow{

@@ -1,0 +1,146 @@
+package kpi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Echo bounds: how much of what a submitter sent comes back to them, goes
+// into the audit log or into a log line. A refused million-row file must
+// not turn into a million-problem answer.
+const (
+	// DefaultMaxProblems is how many problems an answer lists; the rest
+	// are counted per kind.
+	DefaultMaxProblems = 100
+	// MaxExcerptRunes is how much of a bad value is quoted.
+	MaxExcerptRunes = 80
+	// DefaultMaxOutcomes is how many figures a receipt lists one by one;
+	// a larger submission's receipt is counted per plan and result.
+	DefaultMaxOutcomes = 100
+)
+
+// Excerpt returns s cut to at most MaxExcerptRunes runes, with "…（共 N 字节）"
+// telling how long it was when it was cut.
+func Excerpt(s string) string {
+	return ExcerptN(s, MaxExcerptRunes)
+}
+
+// ExcerptN is Excerpt with another length.
+func ExcerptN(s string, runes int) string {
+	if len(s) <= runes { // bytes ≥ runes: short enough whatever it holds
+		return s
+	}
+	i, n := 0, 0
+	for i < len(s) && n < runes {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	if i >= len(s) {
+		return s
+	}
+	return fmt.Sprintf("%s…（共 %d 字节 / %d bytes in all）", s[:i], len(s), len(s))
+}
+
+// ProblemList collects problems up to a bound, and counts the rest by
+// kind (Problem.Kind), so memory and echoes stay small whatever the input.
+// The zero value keeps DefaultMaxProblems.
+type ProblemList struct {
+	Max      int // problems kept; DefaultMaxProblems when 0
+	problems []Problem
+	total    int
+	kinds    map[string]int
+}
+
+// Add records p, its value cut to an excerpt.
+func (l *ProblemList) Add(p Problem) {
+	limit := l.Max
+	if limit <= 0 {
+		limit = DefaultMaxProblems
+	}
+	l.total++
+	if l.kinds == nil {
+		l.kinds = map[string]int{}
+	}
+	l.kinds[p.Kind()]++
+	if len(l.problems) < limit {
+		// Every field that may hold the submitter's text is cut.
+		for _, f := range []*string{&p.File, &p.Sheet, &p.Column, &p.Indicator, &p.Value} {
+			*f = Excerpt(*f)
+		}
+		l.problems = append(l.problems, p)
+	}
+}
+
+// Len is the number of problems added, kept or not.
+func (l *ProblemList) Len() int { return l.total }
+
+// Problems returns the kept problems.
+func (l *ProblemList) Problems() []Problem { return l.problems }
+
+// Fill sets e's problems to the kept ones and, when some were left out,
+// how many and of which kinds.
+func (l *ProblemList) Fill(e *Error) *Error {
+	e.Problems = l.problems
+	e.More = l.total - len(l.problems)
+	e.Kinds = nil
+	if l.total > 1 {
+		e.Kinds = l.kinds
+	}
+	return e
+}
+
+// Kind names what a problem is about, for counting problems that are not
+// listed: the field (value, period, indicator, unit, plan, note), or
+// "file" for a problem with the whole file.
+func (p Problem) Kind() string {
+	if p.Field != "" {
+		return p.Field
+	}
+	return "file"
+}
+
+// MoreText says how many problems were left out and of which kinds:
+// "另有 999,990 处问题未列出（value 999,000、period 990）/ and 999,990 more (value 999,000, period 990)".
+// Empty when none were left out.
+func (e *Error) MoreText() string {
+	if e.More <= 0 {
+		return ""
+	}
+	kinds := make([]string, 0, len(e.Kinds))
+	for k := range e.Kinds {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if e.Kinds[kinds[i]] != e.Kinds[kinds[j]] {
+			return e.Kinds[kinds[i]] > e.Kinds[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = k + " " + Thousands(e.Kinds[k])
+	}
+	return fmt.Sprintf("另有 %s 处问题未列出（全部按类别：%s）/ and %s more not listed (all problems by kind: %s)",
+		Thousands(e.More), strings.Join(parts, "、"), Thousands(e.More), strings.Join(parts, ", "))
+}
+
+// Thousands writes n with comma thousands separators: 999,990.
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

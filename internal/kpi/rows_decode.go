@@ -1,0 +1,106 @@
+package kpi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrTooManyRows is DecodeRows' refusal of more rows than allowed.
+var ErrTooManyRows = errors.New("too many rows")
+
+// DefaultMaxRows bounds one submission when no other limit is given.
+const DefaultMaxRows = 2_000_000
+
+// DecodeRows reads JSON rows (see EachRow) into a slice.
+func DecodeRows(r io.Reader, maxRows int) ([]Row, error) {
+	var rows []Row
+	err := EachRow(r, maxRows, func(row Row) { rows = append(rows, row) })
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// EachRow reads JSON rows — an array [{indicator, period, value}, …] or
+// an object {"rows": [...]} — one element at a time, so a body of a
+// million empty objects is refused (ErrTooManyRows) at maxRows + 1 instead of
+// decoded whole first.
+func EachRow(r io.Reader, maxRows int, each func(Row)) error {
+	if maxRows <= 0 {
+		maxRows = DefaultMaxRows
+	}
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("read JSON: %w", err)
+	}
+	switch tok {
+	case json.Delim('['):
+	case json.Delim('{'):
+		if err := findRows(dec); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("want an array of rows or an object with \"rows\", found %s", tokenKind(tok))
+	}
+	n := 0
+	for dec.More() {
+		if n == maxRows {
+			return fmt.Errorf("more than %d rows: %w", maxRows, ErrTooManyRows)
+		}
+		var row Row
+		if err := dec.Decode(&row); err != nil {
+			return fmt.Errorf("row %d: %w", n+1, err)
+		}
+		n++
+		each(row)
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return fmt.Errorf("read JSON: %w", err)
+	}
+	return nil
+}
+
+// findRows advances dec to the array of the object's "rows" field,
+// skipping other fields.
+func findRows(dec *json.Decoder) error {
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("read JSON: %w", err)
+		}
+		if key == "rows" {
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("read JSON: %w", err)
+			}
+			if tok != json.Delim('[') {
+				return fmt.Errorf(`"rows" must be an array, found %s`, tokenKind(tok))
+			}
+			return nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("read JSON: %w", err)
+		}
+	}
+	return fmt.Errorf(`the object has no "rows" array`)
+}
+
+// tokenKind names a JSON token without quoting it: a submitter's string
+// may be megabytes long.
+func tokenKind(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		return string(t)
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "true or false"
+	}
+	return "null"
+}
