@@ -204,10 +204,14 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 			due = "逾期未报 overdue, due " + present.DueDate(ev.Report.Due)
 		}
 		target := present.Target(ind, ev) + " (" + strconv.Itoa(ind.Deadline) + ")"
-		t.add("  "+ind.ID, clip(ind.Name, 36), target, actual, period, gap, string(ev.Status), present.Status(ev.Status), strings.Join(ind.LeadUnits, "、"), due)
+		required := ""
+		if ev.RequiredAnnualChange != nil {
+			required = present.RequiredChange(ind, ev)
+		}
+		t.add("  "+ind.ID, clip(ind.Name, 36), target, actual, period, gap, required, string(ev.Status), present.Status(ev.Status), strings.Join(ind.LeadUnits, "、"), due)
 	}
 	fmt.Fprintf(w, "as of %s · %s\n\n", asOfText(states), origin)
-	t.header = []string{"ID", "指标 indicator", "目标 target", "实际 actual", "报告期", "差距 gap", "status", "状态", "责任单位", "报送 report"}
+	t.header = []string{"ID", "指标 indicator", "目标 target", "实际 actual", "报告期", "差距 gap", "需年均 required", "status", "状态", "责任单位", "报送 report"}
 	t.write(w)
 	fmt.Fprintln(w)
 	var parts []string

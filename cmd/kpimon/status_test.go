@@ -54,3 +54,21 @@ func TestStatusUnknownTask(t *testing.T) {
 		t.Errorf("status --task 6 shows other tasks or not task 6:\n%s", out.String())
 	}
 }
+
+// TestStatusRequiredGrowth: the table says the growth a year still needed.
+func TestStatusRequiredGrowth(t *testing.T) {
+	actual, required, fall := 16.0, 7.0, -0.042
+	hte := kpi.Indicator{ID: "hte", Plan: "p", Name: "高新技术企业", Task: 1, Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2022}
+	energy := kpi.Indicator{ID: "energy", Plan: "p", Name: "万元GDP能耗", Task: 1, Unit: "吨标准煤/万元", Kind: kpi.KindAtMost, Target: 0.331, Deadline: 2022}
+	states := []kpi.State{
+		{Indicator: hte, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &required}},
+		{Indicator: energy, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &fall, ChangeIsRelative: true}},
+	}
+	var out bytes.Buffer
+	printStatus(&out, states, "test")
+	for _, want := range []string{"需年均 required", "需年均增加7家", "需年均下降4.2%"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
+	"github.com/yanfeng/kpimon/internal/report"
 )
 
 // indicatorPage is one indicator: its definition, evaluation, the counted
@@ -44,6 +46,9 @@ type indicatorPage struct {
 	Progress      string
 	Pace          string
 	Projected     string
+	Required      string // 需年均增加7家, "—"
+	AchievedRate  string // 年均增加4家 (from the baseline to the latest figure), "—"
+	Chart         template.HTML
 	LastSubmitted string
 	DuePeriod     string
 	Due           string
@@ -99,7 +104,9 @@ func (s *server) handleIndicator() http.Handler {
 				"读取报送记录时出错，请稍后刷新。")
 			return
 		}
-		s.render(w, r, http.StatusOK, "indicator", newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Time(s.states.Now())))
+		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Time(s.states.Now()))
+		page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
+		s.render(w, r, http.StatusOK, "indicator", page)
 	})
 }
 
@@ -128,18 +135,20 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		Measure:      measureWord(ind.Measure),
 		SourceText:   ind.SourceText,
 
-		AsOf:        asOf,
-		StatusWord:  present.Status(ev.Status),
-		StatusClass: statusClass(ev.Status),
-		Actual:      "—",
-		Expected:    present.OptValue(ind, ev.Expected),
-		Gap:         present.OptValue(ind, ev.Gap),
-		Progress:    present.Ratio(ev.ProgressRatio),
-		Pace:        present.Ratio(ev.PaceRatio),
-		Projected:   present.OptValue(ind, ev.Projected),
-		Overdue:     ev.Report.Overdue,
-		MaySubmit:   v != nil && v.token.Actor("").MaySubmitFor(ind),
-		SubmitURL:   submitURL(ind.Ref()),
+		AsOf:         asOf,
+		StatusWord:   present.Status(ev.Status),
+		StatusClass:  statusClass(ev.Status),
+		Actual:       "—",
+		Expected:     present.OptValue(ind, ev.Expected),
+		Gap:          present.OptValue(ind, ev.Gap),
+		Progress:     present.Ratio(ev.ProgressRatio),
+		Pace:         present.Ratio(ev.PaceRatio),
+		Projected:    present.OptValue(ind, ev.Projected),
+		Required:     present.RequiredChange(ind, ev),
+		AchievedRate: present.AchievedChange(ind, ev),
+		Overdue:      ev.Report.Overdue,
+		MaySubmit:    v != nil && v.token.Actor("").MaySubmitFor(ind),
+		SubmitURL:    submitURL(ind.Ref()),
 	}
 	switch {
 	case ev.Baseline != nil:

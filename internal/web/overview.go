@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
+	"github.com/yanfeng/kpimon/internal/report"
 )
 
 // overviewPage is 指标一览: every indicator, filtered by task, unit and status.
@@ -22,7 +24,8 @@ type overviewPage struct {
 	Counts   []statusCount
 	Rows     []indicatorRow
 	Total    int
-	Matched  int // indicators the filter matches; Rows may hold fewer
+	Matched  int           // indicators the filter matches; Rows may hold fewer
+	Chart    template.HTML // status counts per task
 }
 
 // maxOverviewRows bounds the table: a national catalog has far more
@@ -92,10 +95,12 @@ func (s *server) handleOverview() http.Handler {
 		p.Plans, p.Tasks, p.Units, p.Statuses = filterOptions(states, f)
 		counts := make(map[kpi.Status]int)
 		match := f.stateFilter()
+		var matched []kpi.State
 		for _, st := range states {
 			if !match.Match(st) {
 				continue
 			}
+			matched = append(matched, st)
 			counts[st.Evaluation.Status]++
 			p.Matched++
 			if len(p.Rows) < maxOverviewRows {
@@ -106,6 +111,9 @@ func (s *server) handleOverview() http.Handler {
 			if n := counts[status]; n > 0 {
 				p.Counts = append(p.Counts, statusCount{Word: present.Status(status), Class: statusClass(status), Count: n})
 			}
+		}
+		if len(matched) > 0 {
+			p.Chart = template.HTML(report.TaskStatusChart(matched, s.lights).String()) // chart escapes its text
 		}
 		s.render(w, r, http.StatusOK, "overview", p)
 	})

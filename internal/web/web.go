@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/report"
 )
 
 //go:embed templates/*.html
@@ -49,6 +50,9 @@ type Options struct {
 	MaxUploadBytes int64
 	// SessionTTL is how long a session lives without use; 8 hours when zero.
 	SessionTTL time.Duration
+	// Lights colours the charts by status as the circular does; nil:
+	// report.DefaultLights.
+	Lights report.Lights
 }
 
 const (
@@ -67,6 +71,7 @@ type server struct {
 	maxUpload int64
 	sessions  *sessionStore
 	secure    bool
+	lights    report.Lights
 	pages     map[string]*template.Template
 }
 
@@ -85,6 +90,7 @@ func New(opts Options) (http.Handler, error) {
 		now:       opts.Now,
 		maxUpload: opts.MaxUploadBytes,
 		secure:    opts.SecureCookies,
+		lights:    opts.Lights,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -582,6 +582,13 @@ func TestIndicatorPage(t *testing.T) {
 		{"history and revisions", "/indicators/" + ref, http.StatusOK, []string{
 			f.own.Name, f.own.SourceText, "26" + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "网页 web", unitName,
 		}},
+		// 20 at the end of 2020, 26 at the end of 2021, 30 due by the end
+		// of 2022: 4 a year still needed, 6 a year so far; the chart is
+		// inline SVG with the figures, the path and the target.
+		{"required growth and chart", "/indicators/" + ref, http.StatusOK, []string{
+			`<dd id="required">需年均增加4家</dd>`, `<dd id="achieved-rate">年均增加6家</dd>`,
+			`<svg xmlns="http://www.w3.org/2000/svg"`, ">实际值</text>", ">目标≥30家</text>", ">按时序应达</text>", ">2021年</text>",
+		}},
 		{"unknown indicator", "/indicators/" + f.own.Plan + "/no_such", http.StatusNotFound, []string{"没有这个指标"}},
 		{"unknown plan", "/indicators/no-plan/" + f.own.ID, http.StatusNotFound, []string{"没有这个指标"}},
 		{"unknown page", "/nowhere", http.StatusNotFound, []string{"页面不存在"}},

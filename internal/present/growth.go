@@ -1,0 +1,50 @@
+package present
+
+import (
+	"math"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// RequiredChange says the average change per year still required to reach
+// the target by the deadline (kpi.AnnualChanges): "需年均增长8.5%",
+// "需年均下降4.2%", "需年均增加7家", "需年均减少1.5万元"; "—" when none is
+// required or it cannot be computed. A count still required is rounded up:
+// 6.5 more enterprises a year means 7.
+func RequiredChange(ind kpi.Indicator, ev kpi.Evaluation) string {
+	s := annualChange(ind, ev.RequiredAnnualChange, ev.ChangeIsRelative, true)
+	if s == Missing {
+		return s
+	}
+	return "需" + s
+}
+
+// AchievedChange says the average change per year from the baseline to the
+// latest figure: "年均增长10.0%", "年均增加6家"; "—" when unknown.
+func AchievedChange(ind kpi.Indicator, ev kpi.Evaluation) string {
+	return annualChange(ind, ev.AchievedAnnualChange, ev.ChangeIsRelative, false)
+}
+
+// annualChange words a change per year, "—" when there is none.
+func annualChange(ind kpi.Indicator, change *float64, relative, roundUp bool) string {
+	if change == nil || math.IsNaN(*change) || math.IsInf(*change, 0) {
+		return Missing
+	}
+	v := *change
+	if relative {
+		word := "年均增长"
+		if v < 0 {
+			word = "年均下降"
+		}
+		return word + Fixed(math.Abs(v)*100, 1) + "%"
+	}
+	word := "年均增加"
+	if v < 0 {
+		word = "年均减少"
+	}
+	a := math.Abs(v)
+	if roundUp && ind.IsCount() {
+		a = math.Ceil(a - 1e-9)
+	}
+	return word + Number(ind, a) + ind.Unit
+}

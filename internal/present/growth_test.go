@@ -1,0 +1,37 @@
+package present_test
+
+import (
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
+
+func TestAnnualChangeWords(t *testing.T) {
+	count := kpi.Indicator{Unit: "家", Kind: kpi.KindAtLeast, Target: 30}
+	money := kpi.Indicator{Unit: "万元", Kind: kpi.KindReduceBy, Target: 10}
+	share := kpi.Indicator{Unit: "%", Kind: kpi.KindAtLeast, Target: 2.51}
+	p := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name               string
+		ind                kpi.Indicator
+		ev                 kpi.Evaluation
+		required, achieved string
+	}{
+		{"relative growth", share, kpi.Evaluation{RequiredAnnualChange: p(0.08495), AchievedAnnualChange: p(0.1), ChangeIsRelative: true}, "需年均增长8.5%", "年均增长10.0%"},
+		{"relative fall", share, kpi.Evaluation{RequiredAnnualChange: p(-0.0424), AchievedAnnualChange: p(-0.0296), ChangeIsRelative: true}, "需年均下降4.2%", "年均下降3.0%"},
+		{"count rounded up when required", count, kpi.Evaluation{RequiredAnnualChange: p(6.5), AchievedAnnualChange: p(6.5)}, "需年均增加7家", "年均增加6家"},
+		{"absolute fall", money, kpi.Evaluation{RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-1.5)}, "需年均减少1.3万元", "年均减少1.5万元"},
+		{"none", count, kpi.Evaluation{}, "—", "—"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := present.RequiredChange(tt.ind, tt.ev); got != tt.required {
+				t.Errorf("RequiredChange = %q, want %q", got, tt.required)
+			}
+			if got := present.AchievedChange(tt.ind, tt.ev); got != tt.achieved {
+				t.Errorf("AchievedChange = %q, want %q", got, tt.achieved)
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/yanfeng/kpimon/internal/chart"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
+
+// Colours of the lines that are not a light.
+const (
+	targetColor   = "#1565c0"
+	expectedColor = "#607d8b"
+)
+
+// IndicatorChart draws an indicator's reported figures (cumulative ones
+// summed since the plan's start, as they are judged) against its target,
+// the straight path from baseline to target and the projection to the
+// deadline. The figures are drawn in the colour of the indicator's light.
+func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
+	ind, ev := st.Indicator, st.Evaluation
+	if lights == nil {
+		lights = DefaultLights()
+	}
+	color := lights.Of(ev.Status).Color()
+	tD := kpi.YearFraction(ev.Deadline)
+	x0 := tD - 4
+	if st.Plan.StartYear != 0 {
+		x0 = float64(st.Plan.StartYear)
+	}
+
+	var actual []chart.Point
+	sum := 0.0
+	for _, o := range st.Latest {
+		end := o.Period.End()
+		if end.After(ev.AsOf) || end.After(ev.Deadline) {
+			continue
+		}
+		v := o.Value
+		if ind.Measure == kpi.MeasureCumulative {
+			if st.Plan.StartYear != 0 && o.Period.Start().Year() < st.Plan.StartYear {
+				continue
+			}
+			sum += v
+			v = sum
+		}
+		actual = append(actual, chart.Point{X: kpi.YearFraction(end), Y: v})
+	}
+	if len(actual) > 0 && actual[0].X < x0 {
+		x0 = actual[0].X
+	}
+
+	c := chart.TimeChart{
+		Title:  ind.Name + "：实际值与目标",
+		X0:     x0 - 0.15,
+		X1:     tD + 0.15,
+		Format: func(v float64) string { return present.Number(ind, v) },
+	}
+	if ind.IsCount() || ind.Kind == kpi.KindMilestone {
+		c.MinStep = 1
+	}
+	numeric := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy
+	if b := ev.Baseline; numeric && b != nil && (ind.Kind != kpi.KindReduceBy || ev.Target != 0) {
+		t0 := kpi.YearFraction(b.Period.End())
+		if t0 < c.X0 {
+			c.X0 = t0 - 0.15
+		}
+		c.Series = append(c.Series, chart.Series{
+			Name: "按时序应达", Points: []chart.Point{{X: t0, Y: b.Value}, {X: tD, Y: ev.Target}},
+			Color: expectedColor, Dash: []float64{4, 4},
+		})
+	}
+	if ev.Projected != nil && len(actual) > 0 && actual[len(actual)-1].X < tD && ind.Kind != kpi.KindMilestone {
+		last := actual[len(actual)-1]
+		c.Series = append(c.Series, chart.Series{
+			Name:   "预测（" + present.Value(ind, *ev.Projected) + "）",
+			Points: []chart.Point{last, {X: tD, Y: *ev.Projected}},
+			Color:  color, Dash: []float64{2, 4},
+		})
+	}
+	c.Series = append(c.Series, chart.Series{Name: "实际值", Points: actual, Color: color, Markers: true})
+	if numeric || ind.Kind == kpi.KindMilestone {
+		c.Rules = append(c.Rules, chart.Rule{Y: ev.Target, Name: "目标" + present.Target(ind, ev), Color: targetColor})
+	}
+	return c.Layout()
+}
+
+// TaskStatusChart draws, per task, how many indicators have each status,
+// in the colours of their lights.
+func TaskStatusChart(states []kpi.State, lights Lights) chart.Scene {
+	if lights == nil {
+		lights = DefaultLights()
+	}
+	c := chart.BarChart{Title: "各任务指标状态"}
+	index := map[kpi.Status]int{}
+	for i, st := range kpi.Statuses {
+		index[st] = i
+		c.Segments = append(c.Segments, segment(st, lights))
+	}
+	for _, st := range states {
+		ind := st.Indicator
+		label := fmt.Sprintf("任务%d %s", ind.Task, ind.TaskTitle)
+		if n := len(c.Rows); n == 0 || c.Rows[n-1].Label != label {
+			c.Rows = append(c.Rows, chart.BarRow{Label: label, Values: make([]float64, len(kpi.Statuses))})
+		}
+		c.Rows[len(c.Rows)-1].Values[index[st.Evaluation.Status]]++
+	}
+	return c.Layout()
+}
+
+func segment(st kpi.Status, lights Lights) chart.Segment {
+	seg := chart.Segment{Name: present.Status(st), Color: lights.statusColor(st)}
+	if lights.Of(st) == Yellow || seg.Color != lights.Of(st).Color() {
+		seg.Ink = "#222222" // dark on a light fill
+	}
+	return seg
+}
+
+// statusChart draws the circular's count of indicators per status.
+func statusChart(s Summary, lights Lights) chart.Scene {
+	c := chart.BarChart{Title: "指标状态分布", HideLegend: true}
+	for i, sc := range s.Statuses {
+		c.Segments = append(c.Segments, segment(sc.Status, lights))
+		values := make([]float64, len(s.Statuses))
+		values[i] = float64(sc.Count)
+		c.Rows = append(c.Rows, chart.BarRow{Label: sc.Word, Values: values})
+	}
+	return c.Layout()
+}
+
+// taskChart draws each indicator of a task: its progress from baseline to
+// target against the progress due by now.
+func taskChart(t Task, lights Lights) chart.Scene {
+	c := chart.ProgressChart{
+		Title: t.Heading() + "：完成进度", TargetName: "目标", ExpectedName: "按时序应达进度",
+		ProgressName: "完成进度", ProgressColor: Green.Color(),
+	}
+	for _, r := range t.Rows {
+		ev := r.State.Evaluation
+		row := chart.ProgressRow{Label: r.Name, Value: ev.ProgressRatio, Color: r.Light.Color(), Text: r.Completion}
+		if ev.ProgressRatio == nil {
+			row.Text = r.StatusWord
+		}
+		if b := ev.Baseline; ev.Expected != nil && b != nil && ev.Target != b.Value {
+			e := (*ev.Expected - b.Value) / (ev.Target - b.Value)
+			row.Expected = &e
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	return c.Layout()
+}

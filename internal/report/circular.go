@@ -1,0 +1,385 @@
+// Package report makes the progress circular (进展情况通报) of a plan as it
+// stood on a date: a cover summary with counts by status and light, what
+// changed since a previous circular, a table per task, the units ranked,
+// the lagging indicators named, and charts — and writes it as print-ready
+// HTML, XLSX or PDF. Every number, date, target and status word is said by
+// internal/present, as on the web page and in the CLI.
+//
+// It also draws the charts of kpimon's own web pages (IndicatorChart,
+// TaskStatusChart), so a page and a circular show one picture.
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/chart"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
+
+// Options says which circular to make.
+type Options struct {
+	// AsOf is the instant the circular reports at.
+	AsOf time.Time
+	// Previous, when not zero, is the as-of instant of the previous
+	// circular: the cover then lists what changed since.
+	Previous time.Time
+	// Unit, when set, limits the circular to the indicators the unit leads
+	// or cooperates on.
+	Unit string
+	// Lights maps statuses to lights; nil: DefaultLights.
+	Lights Lights
+}
+
+// Circular is one progress circular, ready to render.
+type Circular struct {
+	Plan     kpi.Plan
+	Title    string // 衡阳市雁峰区…责任分工表指标进展情况通报
+	AsOf     time.Time
+	AsOfText string // 截至2021年6月30日
+	Unit     string
+	Previous time.Time
+	Lights   Lights
+	// Made is when the circular was made, for its footer.
+	Made time.Time
+
+	Summary   Summary
+	Changes   *Changes // nil without a previous date
+	Tasks     []Task
+	Units     []UnitRank
+	Attention []AttentionGroup
+
+	StatusChart chart.Scene // indicators per status
+}
+
+// Summary is the cover's count.
+type Summary struct {
+	Total     int
+	Statuses  []StatusCount // every status with at least one indicator, in kpi.Statuses order
+	Lights    []LightCount  // every light, in LightOrder
+	Good      int           // achieved or on track
+	GoodShare float64       // Good / Total
+	Overdue   int           // indicators whose report is overdue
+}
+
+// StatusCount is how many indicators have a status.
+type StatusCount struct {
+	Status kpi.Status
+	Word   string
+	Light  Light
+	Count  int
+}
+
+// LightCount is how many indicators show a light.
+type LightCount struct {
+	Light Light
+	Word  string
+	Count int
+}
+
+// Task is one 主要任务 with its indicators.
+type Task struct {
+	Number int
+	Title  string
+	Rows   []Row
+	Chart  chart.Scene // each indicator's progress against the time elapsed
+}
+
+// Heading is the task's heading: "任务1 推动企业技术创新".
+func (t Task) Heading() string { return fmt.Sprintf("任务%d %s", t.Number, t.Title) }
+
+// Row is one indicator of the circular: the state and its words.
+type Row struct {
+	State kpi.State
+	Light Light
+
+	Name       string
+	LeadUnits  string
+	Target     string // ≥30家
+	Deadline   string // 2022年
+	Actual     string // 16家, "—"
+	Period     string // 2020年, ""
+	Completion string // progress from baseline to target, 53.3%
+	Pace       string // pace ratio, 66.7%
+	Required   string // 需年均增加7家, "—"
+	Achieved   string // 年均增加4家, "—"
+	Gap        string
+	LightWord  string
+	StatusWord string
+	Overdue    string // the owed period and due date when overdue, else ""
+}
+
+// UnitRank is one lead unit's line in the ranking.
+type UnitRank struct {
+	Rank      int
+	Unit      string
+	Total     int
+	Good      int
+	GoodShare float64
+	Lagging   int // lagging, off track or deteriorating
+	Missed    int
+	Overdue   int // reports owed past their due date
+}
+
+// AttentionGroup is one sentence of the paragraph naming the indicators
+// that need attention: all those of one status.
+type AttentionGroup struct {
+	Status kpi.Status
+	Word   string
+	Rows   []Row
+}
+
+// Sentence is the group as a circular words it.
+func (g AttentionGroup) Sentence() string {
+	var items []string
+	for _, r := range g.Rows {
+		items = append(items, r.Mention())
+	}
+	return fmt.Sprintf("%s的指标%d项：%s。", g.Word, len(g.Rows), strings.Join(items, "；"))
+}
+
+// Mention names the indicator with what it must still do, as the lagging
+// paragraph does: "高新技术企业（区科工信局，2020年16家，目标≥30家，差距14家，需年均增加7家）".
+func (r Row) Mention() string {
+	parts := []string{r.LeadUnits}
+	if r.Period != "" {
+		parts = append(parts, r.Period+r.Actual)
+	}
+	parts = append(parts, "目标"+r.Target+"（"+r.Deadline+"）")
+	if r.Gap != present.Missing && r.Gap != "" {
+		parts = append(parts, "差距"+r.Gap)
+	}
+	if r.Required != present.Missing {
+		parts = append(parts, r.Required)
+	}
+	return r.Name + "（" + strings.Join(parts, "，") + "）"
+}
+
+// Changes is what changed since the previous circular.
+type Changes struct {
+	Previous     time.Time
+	PreviousText string // 2020年6月30日
+	NewFigures   []Row  // a newer period's figure came in
+	Up, Down     []StatusChange
+}
+
+// StatusChange is an indicator whose status moved.
+type StatusChange struct {
+	Row      Row
+	From     kpi.Status
+	FromWord string
+}
+
+// Build makes the circular of plan from the states of its indicators at
+// opts.AsOf and, when opts.Previous is set, at opts.Previous. States of
+// other plans are left out.
+func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
+	lights := opts.Lights
+	if lights == nil {
+		lights = DefaultLights()
+	}
+	c := Circular{
+		Plan: plan, Title: plan.Title + "指标进展情况通报", AsOf: opts.AsOf,
+		AsOfText: "截至" + present.Date(opts.AsOf), Unit: opts.Unit, Previous: opts.Previous, Lights: lights,
+	}
+	var rows []Row
+	for _, st := range states {
+		if st.Indicator.Plan != plan.ID || (opts.Unit != "" && !st.Indicator.HasUnit(opts.Unit)) {
+			continue
+		}
+		rows = append(rows, newRow(st, lights))
+	}
+	c.Summary = summarize(rows, lights)
+	c.StatusChart = statusChart(c.Summary, lights)
+
+	for _, r := range rows {
+		ind := r.State.Indicator
+		if n := len(c.Tasks); n == 0 || c.Tasks[n-1].Number != ind.Task {
+			c.Tasks = append(c.Tasks, Task{Number: ind.Task, Title: ind.TaskTitle})
+		}
+		t := &c.Tasks[len(c.Tasks)-1]
+		t.Rows = append(t.Rows, r)
+	}
+	for i := range c.Tasks {
+		c.Tasks[i].Chart = taskChart(c.Tasks[i], lights)
+	}
+	c.Units = rankUnits(rows)
+	c.Attention = attention(rows)
+	if !opts.Previous.IsZero() {
+		c.Changes = changes(rows, previous, lights, opts.Previous)
+	}
+	return c
+}
+
+func newRow(st kpi.State, lights Lights) Row {
+	ind, ev := st.Indicator, st.Evaluation
+	r := Row{
+		State:      st,
+		Light:      lights.Of(ev.Status),
+		Name:       ind.Name,
+		LeadUnits:  strings.Join(ind.LeadUnits, "、"),
+		Target:     present.Target(ind, ev),
+		Deadline:   fmt.Sprintf("%d年", ind.Deadline),
+		Actual:     present.OptValue(ind, ev.Actual),
+		Completion: present.Ratio(ev.ProgressRatio),
+		Pace:       present.Ratio(ev.PaceRatio),
+		Required:   present.RequiredChange(ind, ev),
+		Achieved:   present.AchievedChange(ind, ev),
+		Gap:        present.OptValue(ind, ev.Gap),
+		StatusWord: present.Status(ev.Status),
+	}
+	if ind.Kind == kpi.KindMilestone && ev.Actual != nil {
+		r.Actual = present.Value(ind, *ev.Actual)
+	}
+	r.LightWord = r.Light.Word()
+	if ev.Period != nil {
+		r.Period = present.Period(*ev.Period)
+	}
+	if ev.Report.Overdue && ev.Report.Period != nil {
+		r.Overdue = present.Period(*ev.Report.Period) + "数据应于" + present.DueDate(ev.Report.Due) + "前报送"
+	}
+	return r
+}
+
+func good(s kpi.Status) bool { return s == kpi.StatusAchieved || s == kpi.StatusOnTrack }
+
+func summarize(rows []Row, lights Lights) Summary {
+	s := Summary{Total: len(rows)}
+	byStatus := map[kpi.Status]int{}
+	byLight := map[Light]int{}
+	for _, r := range rows {
+		st := r.State.Evaluation.Status
+		byStatus[st]++
+		byLight[r.Light]++
+		if good(st) {
+			s.Good++
+		}
+		if r.State.Evaluation.Report.Overdue {
+			s.Overdue++
+		}
+	}
+	for _, st := range kpi.Statuses {
+		if n := byStatus[st]; n > 0 {
+			s.Statuses = append(s.Statuses, StatusCount{Status: st, Word: present.Status(st), Light: lights.Of(st), Count: n})
+		}
+	}
+	for _, l := range LightOrder {
+		s.Lights = append(s.Lights, LightCount{Light: l, Word: l.Word(), Count: byLight[l]})
+	}
+	if s.Total > 0 {
+		s.GoodShare = float64(s.Good) / float64(s.Total)
+	}
+	return s
+}
+
+// rankUnits ranks the lead units by the share of their indicators achieved
+// or on track; ties by fewer missed, fewer lagging, then name. An
+// indicator led by two units counts for both.
+func rankUnits(rows []Row) []UnitRank {
+	byUnit := map[string]*UnitRank{}
+	var order []string
+	for _, r := range rows {
+		ev := r.State.Evaluation
+		for _, u := range r.State.Indicator.LeadUnits {
+			ur := byUnit[u]
+			if ur == nil {
+				ur = &UnitRank{Unit: u}
+				byUnit[u] = ur
+				order = append(order, u)
+			}
+			ur.Total++
+			switch ev.Status {
+			case kpi.StatusAchieved, kpi.StatusOnTrack:
+				ur.Good++
+			case kpi.StatusLagging, kpi.StatusOffTrack, kpi.StatusDeteriorating:
+				ur.Lagging++
+			case kpi.StatusMissed:
+				ur.Missed++
+			}
+			if ev.Report.Overdue {
+				ur.Overdue++
+			}
+		}
+	}
+	var ranks []UnitRank
+	for _, u := range order {
+		ur := *byUnit[u]
+		ur.GoodShare = float64(ur.Good) / float64(ur.Total)
+		ranks = append(ranks, ur)
+	}
+	slices.SortStableFunc(ranks, func(a, b UnitRank) int {
+		return cmp.Or(
+			cmp.Compare(b.GoodShare, a.GoodShare),
+			cmp.Compare(a.Missed, b.Missed),
+			cmp.Compare(a.Lagging, b.Lagging),
+			cmp.Compare(a.Overdue, b.Overdue),
+			strings.Compare(a.Unit, b.Unit),
+		)
+	})
+	for i := range ranks {
+		ranks[i].Rank = i + 1
+		if i > 0 && ranks[i].GoodShare == ranks[i-1].GoodShare && ranks[i].Missed == ranks[i-1].Missed &&
+			ranks[i].Lagging == ranks[i-1].Lagging && ranks[i].Overdue == ranks[i-1].Overdue {
+			ranks[i].Rank = ranks[i-1].Rank // tied: same place
+		}
+	}
+	return ranks
+}
+
+// attentionStatuses are the statuses the circular names, worst first.
+var attentionStatuses = []kpi.Status{kpi.StatusMissed, kpi.StatusDeteriorating, kpi.StatusOffTrack, kpi.StatusLagging}
+
+func attention(rows []Row) []AttentionGroup {
+	var groups []AttentionGroup
+	for _, st := range attentionStatuses {
+		g := AttentionGroup{Status: st, Word: present.Status(st)}
+		for _, r := range rows {
+			if r.State.Evaluation.Status == st {
+				g.Rows = append(g.Rows, r)
+			}
+		}
+		if len(g.Rows) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return groups
+}
+
+// statusRank orders statuses from worst to best, for up and down.
+var statusRank = map[kpi.Status]int{
+	kpi.StatusNoData: 0, kpi.StatusMissed: 0, kpi.StatusDeteriorating: 1, kpi.StatusOffTrack: 2,
+	kpi.StatusLagging: 3, kpi.StatusInsufficientData: 3, kpi.StatusInProgress: 4, kpi.StatusOnTrack: 5, kpi.StatusAchieved: 6,
+}
+
+func changes(rows []Row, previous []kpi.State, lights Lights, at time.Time) *Changes {
+	ch := &Changes{Previous: at, PreviousText: present.Date(at)}
+	before := make(map[kpi.Ref]kpi.Evaluation, len(previous))
+	for _, st := range previous {
+		before[st.Indicator.Ref()] = st.Evaluation
+	}
+	for _, r := range rows {
+		ev := r.State.Evaluation
+		prev, ok := before[r.State.Indicator.Ref()]
+		if !ok {
+			continue
+		}
+		if ev.Period != nil && (prev.Period == nil || *prev.Period != *ev.Period) {
+			ch.NewFigures = append(ch.NewFigures, r)
+		}
+		if prev.Status == ev.Status {
+			continue
+		}
+		sc := StatusChange{Row: r, From: prev.Status, FromWord: present.Status(prev.Status)}
+		switch from, to := statusRank[prev.Status], statusRank[ev.Status]; {
+		case to > from:
+			ch.Up = append(ch.Up, sc)
+		case to < from:
+			ch.Down = append(ch.Down, sc)
+		}
+	}
+	return ch
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// Load evaluates the store's indicators at opts.AsOf (and opts.Previous)
+// and builds the circular of the plan with id planID; planID may be empty
+// when the store holds one plan. An unknown plan or unit is ENOTFOUND.
+func Load(ctx context.Context, store kpi.Store, planID string, opts Options) (Circular, error) {
+	cat, err := store.Catalog(ctx)
+	if err != nil {
+		return Circular{}, fmt.Errorf("report: read catalog: %w", err)
+	}
+	plan, err := choosePlan(cat, planID)
+	if err != nil {
+		return Circular{}, err
+	}
+	if opts.Unit != "" && !planHasUnit(cat, plan.ID, opts.Unit) {
+		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标 (no indicator of plan %s names unit %q)", plan.ID, truncate(opts.Unit, 40), plan.ID, truncate(opts.Unit, 40))
+	}
+	states, err := statesAt(ctx, store, opts.AsOf)
+	if err != nil {
+		return Circular{}, err
+	}
+	var previous []kpi.State
+	if !opts.Previous.IsZero() {
+		if !opts.Previous.Before(opts.AsOf) {
+			return Circular{}, kpi.Errorf(kpi.EINVALID, "上期通报日期须早于本期 (previous %s is not before as-of %s)",
+				opts.Previous.Format(time.DateOnly), opts.AsOf.Format(time.DateOnly))
+		}
+		if previous, err = statesAt(ctx, store, opts.Previous); err != nil {
+			return Circular{}, err
+		}
+	}
+	return Build(plan, states, previous, opts), nil
+}
+
+func statesAt(ctx context.Context, store kpi.Store, at time.Time) ([]kpi.State, error) {
+	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return at }}).States(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: evaluate at %s: %w", at.Format(time.RFC3339), err)
+	}
+	return states, nil
+}
+
+func choosePlan(cat kpi.Catalog, id string) (kpi.Plan, error) {
+	if id != "" {
+		if p, ok := cat.Plan(id); ok {
+			return p, nil
+		}
+		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "没有规划 %s (no plan %q; plans: %s)", truncate(id, 40), truncate(id, 40), planIDs(cat))
+	}
+	switch len(cat.Plans) {
+	case 1:
+		return cat.Plans[0], nil
+	case 0:
+		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "尚未载入任何规划 (no plan loaded)")
+	}
+	return kpi.Plan{}, kpi.Errorf(kpi.EINVALID, "请指定规划 (several plans: name one with plan=…: %s)", planIDs(cat))
+}
+
+func planIDs(cat kpi.Catalog) string {
+	var ids []string
+	for _, p := range cat.Plans {
+		ids = append(ids, p.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func planHasUnit(cat kpi.Catalog, plan, unit string) bool {
+	for _, ind := range cat.Indicators {
+		if ind.Plan == plan && ind.HasUnit(unit) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseAsOf reads a date such as 2021-06-30 as the last second of that day
+// in China time: the circular of 2021-06-30 includes what was known that day.
+func ParseAsOf(s string) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
+	if err != nil {
+		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30 (want a date like 2021-06-30)", truncate(s, 40))
+	}
+	return d.AddDate(0, 0, 1).Add(-time.Second), nil
+}
+
+// truncate bounds text echoed back in an error to n runes.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
