@@ -250,12 +250,7 @@ func (c BarChart) Layout() Scene {
 	}
 	barH, gap := 24.0, 10.0
 	for _, r := range c.Rows {
-		label := r.Label
-		for TextWidth(label, fontSize) > labelWidth && len([]rune(label)) > 2 {
-			rs := []rune(label)
-			label = string(rs[:len(rs)-2]) + "…"
-		}
-		s.text(8, y+barH/2+fontSize*0.35, fontSize, AnchorStart, textColor, label)
+		s.text(8, y+barH/2+fontSize*0.35, fontSize, AnchorStart, textColor, Clip(r.Label, labelWidth, fontSize))
 		x := left
 		total := 0.0
 		for i, v := range r.Values {
@@ -323,12 +318,7 @@ func (c ProgressChart) Layout() Scene {
 	barH, gap := 16.0, 8.0
 	firstY := y
 	for _, r := range c.Rows {
-		label := r.Label
-		for TextWidth(label, smallFont) > labelWidth && len([]rune(label)) > 2 {
-			rs := []rune(label)
-			label = string(rs[:len(rs)-2]) + "…"
-		}
-		s.text(8, y+barH/2+smallFont*0.35, smallFont, AnchorStart, textColor, label)
+		s.text(8, y+barH/2+smallFont*0.35, smallFont, AnchorStart, textColor, Clip(r.Label, labelWidth, smallFont))
 		s.add(Shape{Kind: KindRect, Points: []Point{{left, y}, {right, y + barH}}, Fill: "#f2f2f2"})
 		end := left
 		if r.Value != nil {
@@ -350,4 +340,13 @@ func (c ProgressChart) Layout() Scene {
 	s.text(left, y+smallFont, smallFont, AnchorMiddle, textColor, "0")
 	s.Height = y + smallFont + 8
 	return s
+}
+
+// Clip shortens text with "…" until it fits width at size.
+func Clip(text string, width, size float64) string {
+	for TextWidth(text, size) > width && len([]rune(text)) > 2 {
+		rs := []rune(text)
+		text = string(rs[:len(rs)-2]) + "…"
+	}
+	return text
 }
