@@ -12,31 +12,38 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-func cmdIngest(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "ingest", "ingest [flags] FILE…", `
+func addIngestCommand(c *cli) {
+	cmd := c.command("ingest", "ingest CSV, XLSX or JSON files of actual figures once", `
 Ingest files of actual figures once (CSV in UTF-8 or GBK, XLSX, JSON), each
 as one submission: a file with any problem is rejected whole and nothing of
 it is written. Prints a receipt per file, or every problem with sheet, row
 and column. Needs the data dir, so the server must be stopped; while it
 runs, upload through its API or web page instead.`,
-		"kpimon ingest --data /var/lib/kpimon 2021年报.xlsx 2022-Q1.csv")
-	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` holding the store (KPIMON_DATA)")
-	targets := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` loaded when the store holds no catalog yet (KPIMON_TARGETS)")
-	sheet := fs.String("sheet", "", "XLSX `sheet` to read (default: the first)")
-	as := fs.String("as", "", "`name` recorded as the submitter (default: $USER)")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
-	}
+		"kpimon ingest --storage.path /var/lib/kpimon 2021年报.xlsx 2022-Q1.csv")
+	var o ingestOptions
+	data := c.storageFlag(cmd)
+	targets := c.targetsFlag(cmd, "Targets dir loaded when the store holds no catalog yet")
+	cmd.Flag("sheet", "XLSX sheet to read (default: the first).").PlaceHolder("SHEET").StringVar(&o.sheet)
+	cmd.Flag("as", "Name recorded as the submitter (default: $USER).").PlaceHolder("NAME").StringVar(&o.as)
+	files := cmd.Arg("file", "Files to ingest.").Required().Strings()
+	c.action(cmd, func(ctx context.Context) error {
+		o.data, o.targets, o.files = *data, *targets, *files
+		return ingestFiles(ctx, c.e, o)
+	})
+}
+
+type ingestOptions struct {
+	data, targets, sheet, as string
+	files                    []string
+}
+
+func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 	actor := operatorActor(e)
 	actor.All = true
-	if *as != "" {
-		actor.Name = *as
+	if o.as != "" {
+		actor.Name = o.as
 	}
-	store, err := openStore(*data, time.Second, nil)
+	store, err := openStore(o.data, time.Second, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
 		return fmt.Errorf("%w\nwhile the server runs, upload with its token instead:\n  curl -H \"Authorization: Bearer $TOKEN\" --data-binary @FILE -H 'Content-Type: text/csv' http://127.0.0.1:9464/api/v1/uploads", err)
 	}
@@ -49,10 +56,10 @@ runs, upload through its API or web page instead.`,
 		return err
 	}
 	if len(cat.Indicators) == 0 {
-		if cat, err = loadCatalog(*targets); err != nil {
+		if cat, err = loadCatalog(o.targets); err != nil {
 			return fmt.Errorf("load catalog: %w", err)
 		}
-		if _, err := store.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: catalogOrigin(*targets)}); err != nil {
+		if _, err := store.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: catalogOrigin(o.targets)}); err != nil {
 			return fmt.Errorf("load catalog into the store: %w", err)
 		}
 	}
@@ -61,12 +68,12 @@ runs, upload through its API or web page instead.`,
 		return err
 	}
 	rejected := 0
-	for _, path := range fs.Args() {
+	for _, path := range o.files {
 		body, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		res, err := ing.Ingest(ctx, kpi.Upload{Name: filepath.Base(path), Sheet: *sheet, Body: body, Actor: actor, Source: "cli"})
+		res, err := ing.Ingest(ctx, kpi.Upload{Name: filepath.Base(path), Sheet: o.sheet, Body: body, Actor: actor, Source: "cli"})
 		var ke *kpi.Error
 		switch {
 		case errors.As(err, &ke) && (ke.Code == kpi.EINVALID || ke.Code == kpi.EFORBIDDEN):
@@ -85,7 +92,7 @@ runs, upload through its API or web page instead.`,
 		}
 	}
 	if rejected > 0 {
-		fmt.Fprintf(e.stdout, "%d of %d file(s) rejected; nothing of them was written. Fix the problems and run again.\n", rejected, fs.NArg())
+		fmt.Fprintf(e.stdout, "%d of %d file(s) rejected; nothing of them was written. Fix the problems and run again.\n", rejected, len(o.files))
 		return errExit{code: 1}
 	}
 	return nil

@@ -11,6 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/httpapi"
@@ -23,46 +28,67 @@ import (
 
 // serveConfig is everything serve reads from flags and KPIMON_* variables.
 type serveConfig struct {
-	data, listen, targets, asOf   string
+	data, targets, asOf           string
+	listen, webConfig             string
 	sources, inbox, inboxSchedule string
-	webConfig, logLevel           string
+	log                           promslog.Config
 	secureCookies                 bool
 	onListen                      func(net.Addr) // tests learn the bound port
 }
 
-func cmdServe(ctx context.Context, e *env, args []string) error {
-	var c serveConfig
-	fs := newFlagSet(e, "serve", "serve [flags]", `
+// defaultListen is where serve listens, and where status looks for it,
+// unless KPIMON_LISTEN or --web.listen-address say otherwise.
+const defaultListen = "127.0.0.1:9464"
+
+func addServeCommand(c *cli) {
+	var cfg serveConfig
+	cmd := c.command("serve", "run the server: store, scheduler, API, web page, /metrics", `
 Run kpimon: load the plan catalog into the store, serve the API, the
 submitters' web page and /metrics, and pull figures on schedule.
 Without flags it runs on the embedded catalog with its data in ./data.
-Every flag can also be set as a KPIMON_* environment variable.`,
-		"kpimon serve --data /var/lib/kpimon --listen 0.0.0.0:9464 --inbox /srv/tjj-inbox")
-	fs.StringVar(&c.data, "data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` holding the store (KPIMON_DATA)")
-	fs.StringVar(&c.listen, "listen", envOr(e, "KPIMON_LISTEN", "127.0.0.1:9464"), "`address` to listen on (KPIMON_LISTEN)")
-	fs.StringVar(&c.targets, "targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` replacing the embedded catalog (KPIMON_TARGETS)")
-	fs.StringVar(&c.asOf, "as-of", envOr(e, "KPIMON_AS_OF", ""), "evaluate as at the end of this `date` (2021-06-30) instead of now (KPIMON_AS_OF)")
-	fs.StringVar(&c.sources, "sources", envOr(e, "KPIMON_SOURCES", ""), "YAML `file` declaring scheduled pulls (KPIMON_SOURCES)")
-	fs.StringVar(&c.inbox, "inbox", envOr(e, "KPIMON_INBOX", ""), "inbox `dir` whose files are ingested on schedule (KPIMON_INBOX)")
-	fs.StringVar(&c.inboxSchedule, "inbox-schedule", envOr(e, "KPIMON_INBOX_SCHEDULE", "@every 1m"), "cron `spec` for the inbox (KPIMON_INBOX_SCHEDULE)")
-	fs.StringVar(&c.webConfig, "web-config", envOr(e, "KPIMON_WEB_CONFIG", ""), "exporter-toolkit web config `file` for TLS and basic auth (KPIMON_WEB_CONFIG)")
-	fs.StringVar(&c.logLevel, "log-level", envOr(e, "KPIMON_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error (KPIMON_LOG_LEVEL)")
-	fs.BoolVar(&c.secureCookies, "secure-cookies", envOr(e, "KPIMON_SECURE_COOKIES", "") == "true", "mark web session cookies Secure (behind TLS) (KPIMON_SECURE_COOKIES)")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
+Every setting can also be given as the KPIMON_* environment variable its
+help names; the flag wins. The earlier flag names (--data, --listen,
+--targets, --sources, --inbox, --inbox-schedule, --web-config, --log-level,
+--secure-cookies) still work.`,
+		"kpimon serve --storage.path /var/lib/kpimon --web.listen-address 0.0.0.0:9464 --inbox.path /srv/tjj-inbox")
+	data := c.storageFlag(cmd)
+	targets := c.targetsFlag(cmd, "Targets dir replacing the embedded catalog")
+	asOf := c.env(cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30) instead of now."), "KPIMON_AS_OF", "").PlaceHolder("DATE").String()
+	webFlags := kingpinflag.AddFlags(cmd, defaultListen)
+	c.env(cmd.GetFlag("web.listen-address"), "KPIMON_LISTEN", defaultListen)
+	c.env(cmd.GetFlag("web.config.file"), "KPIMON_WEB_CONFIG", "")
+	if f := cmd.GetFlag("web.systemd-socket"); f != nil {
+		f.Hidden() // not supported: kpimon listens on one address
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve takes no arguments, got %q: see 'kpimon help serve'", fs.Args())
-	}
-	return serve(ctx, e, c)
+	sources := c.env(cmd.Flag("pull.config.file", "YAML file declaring scheduled pulls (alias --sources)."), "KPIMON_SOURCES", "").PlaceHolder("FILE").String()
+	inbox := c.env(cmd.Flag("inbox.path", "Inbox dir whose files are ingested on schedule (alias --inbox)."), "KPIMON_INBOX", "").PlaceHolder("DIR").String()
+	inboxSchedule := c.env(cmd.Flag("inbox.schedule", "Cron spec for the inbox (alias --inbox-schedule)."), "KPIMON_INBOX_SCHEDULE", "@every 1m").PlaceHolder("SPEC").String()
+	secureCookies := c.env(cmd.Flag("web.secure-cookies", "Mark web session cookies Secure: set it when kpimon is served over TLS; KPIMON_SECURE_COOKIES=1 or true (alias --secure-cookies)."), "KPIMON_SECURE_COOKIES", "").Bool()
+	addLogFlags(c, cmd, &cfg.log)
+	c.action(cmd, func(ctx context.Context) error {
+		if len(*webFlags.WebListenAddresses) != 1 {
+			return fmt.Errorf("--web.listen-address given %d times: kpimon listens on one address", len(*webFlags.WebListenAddresses))
+		}
+		if *webFlags.WebSystemdSocket {
+			return errors.New("--web.systemd-socket: kpimon does not support systemd socket activation; use --web.listen-address")
+		}
+		cfg.listen, cfg.webConfig = (*webFlags.WebListenAddresses)[0], *webFlags.WebConfigFile
+		cfg.data, cfg.targets, cfg.asOf = *data, *targets, *asOf
+		cfg.sources, cfg.inbox, cfg.inboxSchedule = *sources, *inbox, *inboxSchedule
+		cfg.secureCookies = *secureCookies
+		return c.serve(ctx, c.e, cfg)
+	})
 }
 
-func newLogger(e *env, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l})), nil
+// addLogFlags adds promslog's --log.level and --log.format (logfmt or
+// json) to cmd, with KPIMON_LOG_LEVEL and KPIMON_LOG_FORMAT.
+func addLogFlags(c *cli, cmd *kingpin.CmdClause, cfg *promslog.Config) {
+	cfg.Level = promslog.NewLevel()
+	c.env(cmd.Flag(promslogflag.LevelFlagName, promslogflag.LevelFlagHelp+" (alias --log-level)"), "KPIMON_LOG_LEVEL", "info").
+		HintOptions(promslog.LevelFlagOptions...).SetValue(namedValue{"--log.level (--log-level)", cfg.Level})
+	cfg.Format = promslog.NewFormat()
+	c.env(cmd.Flag(promslogflag.FormatFlagName, promslogflag.FormatFlagHelp), "KPIMON_LOG_FORMAT", "logfmt").
+		HintOptions(promslog.FormatFlagOptions...).SetValue(namedValue{"--log.format", cfg.Format})
 }
 
 // clockFor returns the evaluation clock: the real one, or the end of the
@@ -101,10 +127,9 @@ func openStore(dataDir string, timeout time.Duration, logger *slog.Logger) (*bol
 }
 
 func serve(ctx context.Context, e *env, c serveConfig) error {
-	logger, err := newLogger(e, c.logLevel)
-	if err != nil {
-		return err
-	}
+	logCfg := c.log
+	logCfg.Writer = e.stderr
+	logger := promslog.New(&logCfg)
 	now, err := clockFor(c.asOf)
 	if err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/promslog"
 )
 
 // startServe runs serve in this process on a free port and returns its URL
@@ -23,8 +25,11 @@ func startServe(t *testing.T, c serveConfig) (string, func() error) {
 	addrc := make(chan net.Addr, 1)
 	c.listen = "127.0.0.1:0"
 	c.onListen = func(a net.Addr) { addrc <- a }
-	if c.logLevel == "" {
-		c.logLevel = "warn"
+	if c.log.Level == nil {
+		c.log.Level = promslog.NewLevel()
+		if err := c.log.Level.Set("warn"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if c.inboxSchedule == "" {
 		c.inboxSchedule = "@every 1m"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,39 +16,67 @@ import (
 	"github.com/yanfeng/kpimon/internal/present"
 )
 
-func cmdStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "status", "status [flags]", `
+func addStatusCommand(c *cli) {
+	cmd := c.command("status", "print every indicator with target, actual, gap and status", `
 Print every indicator with its target, latest actual, gap and status,
 grouped by task. Works whether or not the server runs: with the data dir
 free it reads the store itself; while 'kpimon serve' holds it, it asks the
-server's API instead.`,
+server's API instead (found at --server, KPIMON_SERVER, or else where
+KPIMON_LISTEN says serve listens).`,
 		"kpimon status --as-of 2021-12-31 --task 1")
-	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` (KPIMON_DATA)")
-	targets := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` to use when the store holds no catalog yet (KPIMON_TARGETS)")
-	asOf := fs.String("as-of", "", "evaluate as at the end of this `date` (2021-06-30); local store only")
-	server := fs.String("server", envOr(e, "KPIMON_SERVER", "http://127.0.0.1:9464"), "server `URL` asked while it holds the data dir (KPIMON_SERVER)")
-	output := fs.String("o", "table", "output `format`: table or json")
-	task := fs.Int("task", 0, "only this task `number`")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
+	var o statusOptions
+	data := c.storageFlag(cmd)
+	targets := c.targetsFlag(cmd, "Targets dir to use when the store holds no catalog yet")
+	cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30).").PlaceHolder("DATE").StringVar(&o.asOf)
+	server := c.env(cmd.Flag("server", "Server URL asked while it holds the data dir (default: http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
+	output := outputFlag(cmd, "table", "json")
+	cmd.Flag("task", "Only this task number.").PlaceHolder("N").IntVar(&o.task)
+	c.action(cmd, func(ctx context.Context) error {
+		o.data, o.targets, o.server, o.output = *data, *targets, *server, *output
+		if o.server == "" {
+			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
+		}
+		return status(ctx, c.e, o)
+	})
+}
+
+type statusOptions struct {
+	data, targets, asOf, server, output string
+	task                                int
+}
+
+// serverURL is where status finds a server listening on listen (serve's
+// --web.listen-address, KPIMON_LISTEN): a wildcard host is asked on loopback.
+func serverURL(listen string) string {
+	if listen == "" {
+		listen = defaultListen
 	}
-	if *output != "table" && *output != "json" {
-		return fmt.Errorf("-o %q: want table or json", *output)
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
 	}
-	now, err := clockFor(*asOf)
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func status(ctx context.Context, e *env, o statusOptions) error {
+	now, err := clockFor(o.asOf)
 	if err != nil {
 		return err
 	}
-	states, origin, err := loadStates(ctx, *data, *targets, *server, *asOf, now)
+	states, origin, err := loadStates(ctx, o.data, o.targets, o.server, o.asOf, now)
 	if err != nil {
 		return err
 	}
-	if *task != 0 {
-		if states, err = onlyTask(states, *task); err != nil {
+	if o.task != 0 {
+		if states, err = onlyTask(states, o.task); err != nil {
 			return err
 		}
 	}
-	if *output == "json" {
+	if o.output == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(states)

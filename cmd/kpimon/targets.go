@@ -14,66 +14,61 @@ import (
 	"github.com/yanfeng/kpimon/internal/present"
 )
 
-const targetsUsage = `Usage: kpimon targets <list|validate|diff> [flags]
-
+func addTargetsCommand(c *cli) {
+	cmd := c.command("targets", "list, validate or diff targets files (plans)", `
 Targets files hold the plans: one YAML file per plan (see targets/README.md).
-Without --targets, kpimon uses the catalog embedded in the binary.
-
-Subcommands:
-  list       print every indicator of the catalog (table or JSON)
-  validate   check targets files; print every problem with file, line and field
-  diff       show what changed between two catalogs (files or directories)
-
-Examples:
-  kpimon targets list
-  kpimon targets list -o json --targets ./targets
+Without --targets.path, kpimon uses the catalog embedded in the binary.`, `kpimon targets list
+  kpimon targets list -o json --targets.path ./targets
   kpimon targets validate targets/*.yaml
-  kpimon targets diff old/ targets/
+  kpimon targets diff old/ targets/`)
 
-Run 'kpimon targets <subcommand> -h' for its flags.
-`
+	list := subcommand(cmd, "list", "print every indicator of the catalog (table or JSON)", `
+Print every indicator of the catalog: the embedded one, or the targets files
+of --targets.path (a directory or a file). The table groups indicators by
+plan and task in document order; JSON is an array with one object per
+indicator (id, plan, name, name_en, task, task_title, work_line, kind,
+target, unit, deadline, deadline_note, baseline, baseline_rule, measure,
+frequency, due_days, lead_units, co_units, source_text). For reduce_by,
+target is the percent to cut; percent units are in percent points (33
+means 33%).`,
+		"kpimon targets list -o json | jq '.[] | select(.deadline == 2020) | .id'")
+	listOutput := outputFlag(list, "table", "json")
+	listDir := c.targetsFlag(list, "Targets dir or file instead of the embedded catalog")
+	c.action(list, func(context.Context) error { return targetsList(c.e, *listOutput, *listDir) })
 
-func cmdTargets(ctx context.Context, e *env, args []string) error {
-	return dispatch(ctx, e, "targets", targetsUsage, args, map[string]subcommand{
-		"list":     targetsList,
-		"validate": targetsValidate,
-		"diff":     targetsDiff,
-	})
+	validate := subcommand(cmd, "validate", "check targets files; print every problem with file, line and field", `
+Check targets files as kpimon would load them, together (so plan ids must
+differ across files). Prints every problem as file:line: field: message and
+exits 1 when there is any; prints "ok: N plans, M indicators" otherwise.`,
+		"kpimon targets validate targets/*.yaml")
+	validateFiles := validate.Arg("file", "Targets files or directories; name one or more.").Required().Strings()
+	c.action(validate, func(context.Context) error { return targetsValidate(c.e, *validateFiles) })
+
+	diff := subcommand(cmd, "diff", "show what changed between two catalogs (files or directories)", `
+Show what changed from the catalog OLD to the catalog NEW; each is a targets
+file or a directory of them. Prints one line per change: plan.add,
+plan.change, plan.remove, target.add, target.change or target.remove, the
+plan/indicator, and what changed (e.g. "target 30 → 35; deadline 2022 → 2023").
+Exits 0 whether or not anything changed; 1 when either side has problems.`,
+		"kpimon targets diff old/yanfeng-innovation.yaml targets/yanfeng-innovation.yaml")
+	diffOutput := outputFlag(diff, "text", "json")
+	oldPath := diff.Arg("old", "The catalog before: OLD and NEW are both needed.").Required().String()
+	newPath := diff.Arg("new", "The catalog after: OLD and NEW are both needed.").Required().String()
+	c.action(diff, func(context.Context) error { return targetsDiff(c.e, *diffOutput, *oldPath, *newPath) })
 }
 
-func targetsList(_ context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "targets list", "targets list [-o table|json] [--targets DIR]", `
-Print every indicator of the catalog: the embedded one, or the targets files
-of --targets (a directory or a file). The table groups indicators by plan and
-task in document order; JSON is an array with one object per indicator
-(id, plan, name, name_en, task, task_title, work_line, kind, target, unit,
-deadline, deadline_note, baseline, baseline_rule, measure, frequency,
-due_days, lead_units, co_units, source_text). For reduce_by, target is the
-percent to cut; percent units are in percent points (33 means 33%).`,
-		"kpimon targets list -o json | jq '.[] | select(.deadline == 2020) | .id'")
-	output := fs.String("o", "table", "output `format`: table or json")
-	dir := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` or file instead of the embedded catalog (KPIMON_TARGETS)")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "kpimon targets list: unexpected argument %q (use --targets DIR)\n", fs.Arg(0))
-		return errUsage
-	}
-	if *output != "table" && *output != "json" {
-		return fmt.Errorf("-o %q: want table or json", *output)
-	}
+func targetsList(e *env, output, dir string) error {
 	var cat kpi.Catalog
 	var err error
-	if *dir == "" {
+	if dir == "" {
 		cat, err = catalog.Default()
 	} else {
-		cat, err = catalog.LoadFiles(*dir)
+		cat, err = catalog.LoadFiles(dir)
 	}
 	if err != nil {
 		return reportCatalogError(e, err)
 	}
-	if *output == "json" {
+	if output == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetEscapeHTML(false) // keep R&D readable
 		enc.SetIndent("", "  ")
@@ -113,21 +108,8 @@ func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
 // nameColumns is the widest a name is shown in the table; JSON has it whole.
 const nameColumns = 44
 
-func targetsValidate(_ context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "targets validate", "targets validate FILE|DIR…", `
-Check targets files as kpimon would load them, together (so plan ids must
-differ across files). Prints every problem as file:line: field: message and
-exits 1 when there is any; prints "ok: N plans, M indicators" otherwise.`,
-		"kpimon targets validate targets/*.yaml")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(e.stderr, "kpimon targets validate: name one or more targets files or directories")
-		fs.Usage()
-		return errUsage
-	}
-	cat, err := catalog.LoadFiles(fs.Args()...)
+func targetsValidate(e *env, files []string) error {
+	cat, err := catalog.LoadFiles(files...)
 	if err != nil {
 		return reportCatalogError(e, err)
 	}
@@ -135,28 +117,9 @@ exits 1 when there is any; prints "ok: N plans, M indicators" otherwise.`,
 	return nil
 }
 
-func targetsDiff(_ context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "targets diff", "targets diff [-o text|json] OLD NEW", `
-Show what changed from the catalog OLD to the catalog NEW; each is a targets
-file or a directory of them. Prints one line per change: plan.add,
-plan.change, plan.remove, target.add, target.change or target.remove, the
-plan/indicator, and what changed (e.g. "target 30 → 35; deadline 2022 → 2023").
-Exits 0 whether or not anything changed; 1 when either side has problems.`,
-		"kpimon targets diff old/yanfeng-innovation.yaml targets/yanfeng-innovation.yaml")
-	output := fs.String("o", "text", "output `format`: text or json")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		fmt.Fprintln(e.stderr, "kpimon targets diff: want two arguments, OLD and NEW")
-		fs.Usage()
-		return errUsage
-	}
-	if *output != "text" && *output != "json" {
-		return fmt.Errorf("-o %q: want text or json", *output)
-	}
+func targetsDiff(e *env, output, oldPath, newPath string) error {
 	var cats [2]kpi.Catalog
-	for i, p := range fs.Args() {
+	for i, p := range []string{oldPath, newPath} {
 		c, err := catalog.LoadFiles(p)
 		if err != nil {
 			return reportCatalogError(e, err)
@@ -164,7 +127,7 @@ Exits 0 whether or not anything changed; 1 when either side has problems.`,
 		cats[i] = c
 	}
 	changes := catalog.Diff(cats[0], cats[1])
-	if *output == "json" {
+	if output == "json" {
 		if changes == nil {
 			changes = []kpi.CatalogChange{}
 		}

@@ -285,7 +285,7 @@ func TestTargetsUsage(t *testing.T) {
 		{"diff help", []string{"diff", "-h"}, nil, 0, "Usage: kpimon targets diff", ""},
 		{"validate without files", []string{"validate"}, errUsage, 2, "", "name one or more"},
 		{"diff with one side", []string{"diff", "a.yaml"}, errUsage, 2, "", "OLD and NEW"},
-		{"bad output format", []string{"list", "-o", "xml"}, nil, 1, "", ""},
+		{"bad output format", []string{"list", "-o", "xml"}, errUsage, 2, "", "table,json"},
 		{"missing file", []string{"validate", "no-such-file.yaml"}, nil, 1, "", ""},
 	}
 	for _, tt := range tests {

@@ -9,29 +9,30 @@ import (
 	"github.com/yanfeng/kpimon/internal/ingest"
 )
 
-func cmdTemplate(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "template", "template [-o FILE] [--targets DIR]", `
+func addTemplateCommand(c *cli) {
+	cmd := c.command("template", "write the XLSX template submitters fill in", `
 Write the XLSX template submitters fill in: every indicator with its id,
 Chinese name, unit, target, deadline and lead units, and empty 报告期 and
 实际值 columns. Filled in, it is ingested as it is. Needs no store.`,
 		"kpimon template -o 指标报送模板.xlsx")
-	out := fs.String("o", "kpimon-template.xlsx", "output `file`, or - for stdout")
-	targets := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` instead of the embedded catalog (KPIMON_TARGETS)")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	cat, err := loadCatalog(*targets)
+	out := cmd.Flag("output", "Output file, or - for stdout.").Short('o').Default("kpimon-template.xlsx").PlaceHolder("FILE").String()
+	targets := c.targetsFlag(cmd, "Targets dir instead of the embedded catalog")
+	c.action(cmd, func(ctx context.Context) error { return writeTemplate(c.e, *out, *targets) })
+}
+
+func writeTemplate(e *env, out, targets string) error {
+	cat, err := loadCatalog(targets)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
-	if *out == "-" {
+	if out == "-" {
 		w := bufio.NewWriter(e.stdout)
 		if err := ingest.WriteTemplate(w, cat); err != nil {
 			return err
 		}
 		return w.Flush()
 	}
-	f, err := os.Create(*out)
+	f, err := os.Create(out)
 	if err != nil {
 		return err
 	}
@@ -42,6 +43,6 @@ Chinese name, unit, target, deadline and lead units, and empty 报告期 and
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "wrote %s: %d indicators\n", *out, len(cat.Indicators))
+	fmt.Fprintf(e.stderr, "wrote %s: %d indicators\n", out, len(cat.Indicators))
 	return nil
 }

@@ -14,71 +14,72 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// tokenUsage is shown for 'kpimon token' without a subcommand.
-const tokenUsage = `Usage: kpimon token <create|list|revoke> [flags]
-
-Manage the access tokens that submitters send as 'Authorization: Bearer <token>'.
-Only a token's hash is stored; its secret is printed once, when it is created.
-These commands open the data dir directly, so run them while 'kpimon serve'
-is stopped (there is deliberately no API for tokens).
-
-Commands:
-  create   create a token for some units, or for all of them
-  list     list tokens: name, units, created, revoked
-  revoke   revoke a token by name
-
-Examples:
-  kpimon token create --name tjj --all                 # the statistics bureau
-  kpimon token create --name kgxj --unit 区科工信局
-  kpimon token list
-  kpimon token revoke --name kgxj
-`
-
 // serverRunningHelp explains what to do when the server holds the data dir.
 const serverRunningHelp = "the kpimon server is running on this data dir; stop it (Ctrl-C / systemctl stop kpimon), run the token command, start it again (tokens have no HTTP API, on purpose)"
 
-func cmdToken(ctx context.Context, e *env, args []string) error {
-	return dispatch(ctx, e, "token", tokenUsage, args, map[string]subcommand{
-		"create": cmdTokenCreate,
-		"list":   cmdTokenList,
-		"revoke": cmdTokenRevoke,
-	})
-}
+func addTokenCommand(c *cli) {
+	cmd := c.command("token", "create, list or revoke access tokens", `
+Manage the access tokens that submitters send as 'Authorization: Bearer <token>'.
+Only a token's hash is stored; its secret is printed once, when it is created.
+These commands open the data dir directly, so run them while 'kpimon serve'
+is stopped (there is deliberately no API for tokens).`, `kpimon token create --name tjj --all                 # the statistics bureau
+  kpimon token create --name kgxj --unit 区科工信局
+  kpimon token list
+  kpimon token revoke --name kgxj`)
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string { return strings.Join(*l, ",") }
-func (l *stringList) Set(s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return errors.New("empty unit")
-	}
-	*l = append(*l, s)
-	return nil
-}
-
-func cmdTokenCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "token create", "token create --name NAME (--unit UNIT … | --all) [flags]", `
+	create := subcommand(cmd, "create", "create a token for some units, or for all of them", `
 Create an access token and print its secret, alone on the last line of
 stdout. The secret is shown only this once: only its hash is stored.
 A token with --unit may submit figures only for indicators where one of
 its units is a lead (责任单位) or cooperating unit (配合单位); --all may
-submit for every indicator (the statistics bureau, 区统计局).`,
-		"kpimon token create --data /var/lib/kpimon --name kgxj --unit 区科工信局")
-	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` holding the store (KPIMON_DATA)")
-	targets := fs.String("targets", envOr(e, "KPIMON_TARGETS", ""), "targets `dir` to check units against when the store holds no catalog yet (KPIMON_TARGETS)")
-	name := fs.String("name", "", "token `name`, e.g. the unit's short name (required)")
-	var units stringList
-	fs.Var(&units, "unit", "`unit` the token may submit for, as the catalog names it (repeatable)")
-	all := fs.Bool("all", false, "the token may submit for every indicator")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
+submit for every indicator (the statistics bureau, 区统计局). A unit that
+no indicator names is refused (it would be refused everywhere) unless
+--force says it is meant.`,
+		"kpimon token create --storage.path /var/lib/kpimon --name kgxj --unit 区科工信局")
+	var o tokenCreateOptions
+	createData := c.storageFlag(create)
+	createTargets := c.targetsFlag(create, "Targets dir to check units against when the store holds no catalog yet")
+	create.Flag("name", "Token name, e.g. the unit's short name (required).").PlaceHolder("NAME").StringVar(&o.name)
+	create.Flag("unit", "Unit the token may submit for, as the catalog names it (repeatable).").PlaceHolder("UNIT").StringsVar(&o.units)
+	create.Flag("all", "The token may submit for every indicator.").BoolVar(&o.all)
+	create.Flag("force", "Create the token even for a unit no indicator names.").BoolVar(&o.force)
+	c.action(create, func(ctx context.Context) error {
+		o.data, o.targets = *createData, *createTargets
+		return tokenCreate(ctx, c.e, o)
+	})
+
+	list := subcommand(cmd, "list", "list tokens: name, units, created, revoked", `
+List every access token with its units, when it was created and when it
+was revoked. Secrets are never shown: only their hashes are stored.`,
+		"kpimon token list --storage.path /var/lib/kpimon")
+	listData := c.storageFlag(list)
+	listOutput := outputFlag(list, "table", "json")
+	c.action(list, func(ctx context.Context) error { return tokenList(ctx, c.e, *listData, *listOutput) })
+
+	revoke := subcommand(cmd, "revoke", "revoke a token by name", `
+Revoke an access token by name: from the next start of the server it is
+refused (401). Its name stays taken, so the audit log stays unambiguous.`,
+		"kpimon token revoke --storage.path /var/lib/kpimon --name kgxj")
+	revokeData := c.storageFlag(revoke)
+	revokeName := revoke.Flag("name", "Name of the token to revoke (required).").PlaceHolder("NAME").String()
+	c.action(revoke, func(ctx context.Context) error { return tokenRevoke(ctx, c.e, *revokeData, *revokeName) })
+}
+
+type tokenCreateOptions struct {
+	data, targets, name string
+	units               []string
+	all, force          bool
+}
+
+func tokenCreate(ctx context.Context, e *env, o tokenCreateOptions) error {
+	for i, u := range o.units {
+		if o.units[i] = strings.TrimSpace(u); o.units[i] == "" {
+			return errors.New("token create: --unit is empty: name a unit as the catalog does, e.g. --unit 区科工信局")
+		}
 	}
+	name, units, all := &o.name, o.units, &o.all
 	*name = strings.TrimSpace(*name)
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("token create takes no arguments, got %q: give units with --unit, see 'kpimon help token'", fs.Args())
 	case *name == "":
 		return errors.New("token create: --name is missing: name the token after its holder, e.g. --name tjj")
 	case strings.ContainsFunc(*name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
@@ -89,13 +90,13 @@ submit for every indicator (the statistics bureau, 区统计局).`,
 		return errors.New("token create: say what the token may submit for: --unit UNIT (repeatable) or --all")
 	}
 
-	store, err := openTokenStore(*data)
+	store, err := openTokenStore(o.data)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	if len(units) > 0 {
-		if err := warnUnknownUnits(ctx, e, store, *targets, units); err != nil {
+		if err := checkUnits(ctx, e, store, o.targets, units, o.force); err != nil {
 			return err
 		}
 	}
@@ -118,9 +119,10 @@ submit for every indicator (the statistics bureau, 区统计局).`,
 	return nil
 }
 
-// warnUnknownUnits warns about units that lead or co-operate on no
-// indicator of the catalog: such a token would be refused everywhere.
-func warnUnknownUnits(ctx context.Context, e *env, store kpi.Store, targets string, units []string) error {
+// checkUnits refuses units that lead or co-operate on no indicator of the
+// catalog, since such a token would be refused everywhere; with force it
+// only warns.
+func checkUnits(ctx context.Context, e *env, store kpi.Store, targets string, units []string, force bool) error {
 	cat, err := store.Catalog(ctx)
 	if err != nil {
 		return fmt.Errorf("token create: read the catalog: %w", err)
@@ -131,17 +133,22 @@ func warnUnknownUnits(ctx context.Context, e *env, store kpi.Store, targets stri
 		}
 	}
 	known := catalogUnits(cat)
+	var unknown []string
 	for _, u := range units {
 		if slices.Contains(known, u) {
 			continue
 		}
-		fmt.Fprintf(e.stderr, "warning: unit %q is not a lead or cooperating unit of any indicator; the token will be refused for every indicator.\n", u)
+		unknown = append(unknown, u)
+		fmt.Fprintf(e.stderr, "unit %q is not a lead or cooperating unit of any indicator; a token for it would be refused for every indicator.\n", u)
 		fmt.Fprintf(e.stderr, "警告：单位“%s”不是任何指标的责任单位或配合单位。", u)
 		if similar := similarUnits(known, u); len(similar) > 0 {
 			fmt.Fprintf(e.stderr, " Did you mean 是否指: %s?\n", strings.Join(similar, "、"))
 		} else {
 			fmt.Fprintf(e.stderr, " Known units 已知单位: %s\n", strings.Join(known, "、"))
 		}
+	}
+	if len(unknown) > 0 && !force {
+		return fmt.Errorf("token create: unknown unit(s) %s: name units as the catalog does, or add --force to create the token anyway", strings.Join(unknown, "、"))
 	}
 	return nil
 }
@@ -169,25 +176,10 @@ func similarUnits(known []string, u string) []string {
 	return out
 }
 
-func cmdTokenList(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "token list", "token list [flags]", `
-List every access token with its units, when it was created and when it
-was revoked. Secrets are never shown: only their hashes are stored.`,
-		"kpimon token list --data /var/lib/kpimon")
-	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` holding the store (KPIMON_DATA)")
-	output := fs.String("o", "table", "output `format`: table or json")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if *output != "table" && *output != "json" {
-		return fmt.Errorf("token list: -o %q: want table or json", *output)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("token list takes no arguments, got %q", fs.Args())
-	}
+func tokenList(ctx context.Context, e *env, data, output string) error {
 	var tokens []kpi.Token
-	if storeExists(*data) {
-		store, err := openTokenStore(*data)
+	if storeExists(data) {
+		store, err := openTokenStore(data)
 		if err != nil {
 			return err
 		}
@@ -197,7 +189,7 @@ was revoked. Secrets are never shown: only their hashes are stored.`,
 			return fmt.Errorf("token list: %w", err)
 		}
 	}
-	if *output == "json" {
+	if output == "json" {
 		if tokens == nil {
 			tokens = []kpi.Token{}
 		}
@@ -229,26 +221,14 @@ func printTokens(w io.Writer, tokens []kpi.Token) {
 	t.write(w)
 }
 
-func cmdTokenRevoke(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "token revoke", "token revoke --name NAME [flags]", `
-Revoke an access token by name: from the next start of the server it is
-refused (401). Its name stays taken, so the audit log stays unambiguous.`,
-		"kpimon token revoke --data /var/lib/kpimon --name kgxj")
-	data := fs.String("data", envOr(e, "KPIMON_DATA", "./data"), "data `dir` holding the store (KPIMON_DATA)")
-	name := fs.String("name", "", "`name` of the token to revoke (required)")
-	if err := parseFlags(e, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("token revoke takes no arguments, got %q: give the token with --name", fs.Args())
-	}
-	if *name == "" {
+func tokenRevoke(ctx context.Context, e *env, data, name string) error {
+	if name == "" {
 		return errors.New("token revoke: --name is missing: 'kpimon token list' shows the names")
 	}
-	if !storeExists(*data) {
-		return fmt.Errorf("token revoke: no store at %s: there are no tokens in this data dir (wrong --data?)", storePath(*data))
+	if !storeExists(data) {
+		return fmt.Errorf("token revoke: no store at %s: there are no tokens in this data dir (wrong --data?)", storePath(data))
 	}
-	store, err := openTokenStore(*data)
+	store, err := openTokenStore(data)
 	if err != nil {
 		return err
 	}
@@ -257,18 +237,18 @@ refused (401). Its name stays taken, so the audit log stays unambiguous.`,
 	if err != nil {
 		return fmt.Errorf("token revoke: %w", err)
 	}
-	i := slices.IndexFunc(tokens, func(t kpi.Token) bool { return t.Name == *name })
+	i := slices.IndexFunc(tokens, func(t kpi.Token) bool { return t.Name == name })
 	if i < 0 {
-		return fmt.Errorf("token revoke: no token named %q in %s: 'kpimon token list' shows the names", *name, *data)
+		return fmt.Errorf("token revoke: no token named %q in %s: 'kpimon token list' shows the names", name, data)
 	}
 	if at := tokens[i].RevokedAt; at != nil {
-		fmt.Fprintf(e.stdout, "Token %q was already revoked on %s.\n", *name, at.In(kpi.China).Format("2006-01-02 15:04"))
+		fmt.Fprintf(e.stdout, "Token %q was already revoked on %s.\n", name, at.In(kpi.China).Format("2006-01-02 15:04"))
 		return nil
 	}
-	if err := store.RevokeToken(ctx, *name, operatorActor(e)); err != nil {
+	if err := store.RevokeToken(ctx, name, operatorActor(e)); err != nil {
 		return fmt.Errorf("token revoke: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "Revoked token %q. 令牌已吊销。\n", *name)
+	fmt.Fprintf(e.stdout, "Revoked token %q. 令牌已吊销。\n", name)
 	return nil
 }
 

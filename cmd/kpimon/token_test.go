@@ -126,17 +126,34 @@ func countAuditBy(entries []kpi.AuditEntry, action, actor string) int {
 	return n
 }
 
-func TestTokenCreateUnknownUnitWarns(t *testing.T) {
+// TestTokenCreateUnknownUnit: a token for a unit no indicator names would be
+// refused everywhere; it used to be created with a warning, now it is
+// refused unless --force.
+func TestTokenCreateUnknownUnit(t *testing.T) {
 	data := t.TempDir()
 	stdout, stderr, err := runKpimon(t, nil, "token", "create", "--data", data, "--name", "x", "--unit", "统计局")
-	if err != nil {
-		t.Fatalf("token create: %v", err)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("token create --unit 统计局 = %v, want a refusal (exit 1) naming --force", err)
 	}
 	if !strings.Contains(stderr, `"统计局"`) || !strings.Contains(stderr, "区统计局") {
 		t.Errorf("stderr = %q, want a warning about 统计局 that suggests 区统计局", stderr)
 	}
+	if strings.Contains(stdout, kpi.TokenPrefix) {
+		t.Errorf("stdout = %q, want no secret after a refusal", stdout)
+	}
+	if tokens, _ := readTokens(t, data); len(tokens) != 0 {
+		t.Errorf("tokens = %+v, want none after a refusal", tokens)
+	}
+
+	stdout, stderr, err = runKpimon(t, nil, "token", "create", "--data", data, "--name", "x", "--unit", "区不存在局", "--force")
+	if err != nil {
+		t.Fatalf("token create --force: %v", err)
+	}
+	if !strings.Contains(stderr, `"区不存在局"`) {
+		t.Errorf("stderr = %q, want a warning about 区不存在局 even with --force", stderr)
+	}
 	if !strings.HasPrefix(lastLine(stdout), kpi.TokenPrefix) {
-		t.Errorf("last line = %q, want the secret: an unknown unit only warns", lastLine(stdout))
+		t.Errorf("last line = %q, want the secret: --force creates the token", lastLine(stdout))
 	}
 	tokens, audit := readTokens(t, data)
 	if len(tokens) != 1 || tokens[0].Name != "x" {

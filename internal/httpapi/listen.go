@@ -56,7 +56,7 @@ func ListenAndServe(ctx context.Context, o ServeOptions) error {
 		var err error
 		l, err = net.Listen("tcp", o.Addr)
 		if err != nil {
-			return fmt.Errorf("listen on %s: %w (is another kpimon running? choose another address with --listen)", o.Addr, err)
+			return fmt.Errorf("listen on %s: %w (is another kpimon running? choose another address with --web.listen-address, alias --listen)", o.Addr, err)
 		}
 	}
 	defer l.Close()
