@@ -12,7 +12,7 @@ import (
 	_ "time/tzdata" // Asia/Shanghai must load on machines without zoneinfo
 
 	"github.com/robfig/cron/v3"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
