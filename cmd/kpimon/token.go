@@ -122,7 +122,7 @@ func tokenCreate(ctx context.Context, e *env, o tokenCreateOptions) error {
 // checkUnits refuses units that lead or co-operate on no indicator of the
 // catalog, since such a token would be refused everywhere; with force it
 // only warns.
-func checkUnits(ctx context.Context, e *env, store kpi.Store, targets string, units []string, force bool) error {
+func checkUnits(ctx context.Context, e *env, store kpi.CatalogReader, targets string, units []string, force bool) error {
 	cat, err := store.Catalog(ctx)
 	if err != nil {
 		return fmt.Errorf("token create: read the catalog: %w", err)

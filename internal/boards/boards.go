@@ -77,33 +77,6 @@ func WriteDir(dir string) error {
 	return nil
 }
 
-// ExportedMetrics lists the metric names kpimon exports (DESIGN.md) that a
-// board may query. A histogram's series are named by MetricFamily.
-func ExportedMetrics() []string {
-	return []string{
-		"kpi_indicator_info",
-		"kpi_indicator_lead_unit",
-		"kpi_target",
-		"kpi_baseline",
-		"kpi_actual",
-		"kpi_actual_by_period",
-		"kpi_expected",
-		"kpi_projected",
-		"kpi_gap",
-		"kpi_progress_ratio",
-		"kpi_pace_ratio",
-		"kpi_status",
-		"kpi_deadline_timestamp_seconds",
-		"kpi_last_observation_timestamp_seconds",
-		"kpi_report_due_timestamp_seconds",
-		"kpi_report_overdue",
-		"kpi_ingest_runs_total",
-		"kpi_ingest_rows_total",
-		"kpi_ingest_last_success_timestamp_seconds",
-		"kpi_ingest_last_failure_timestamp_seconds",
-		"kpi_ingest_duration_seconds",
-	}
-}
 
 // statusColors colours each status word: green for good, orange and red for
 // behind, purple for missed, grey for nothing to judge.

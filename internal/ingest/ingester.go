@@ -21,9 +21,19 @@ import (
 // DefaultMaxRows bounds one submission.
 const DefaultMaxRows = kpi.DefaultMaxRows
 
+// Store is what an Ingester needs of the store: the catalog to check rows
+// against, a place for figures, the audit log for refusals, and the
+// generation its index of the catalog is keyed by.
+type Store interface {
+	Catalog(ctx context.Context) (kpi.Catalog, error)
+	AddObservations(ctx context.Context, sub kpi.Submission) (kpi.SubmissionResult, error)
+	AppendAudit(ctx context.Context, e kpi.AuditEntry) error
+	kpi.Generations
+}
+
 // Options configures an Ingester.
 type Options struct {
-	Store  kpi.Store
+	Store  Store
 	Now    func() time.Time // default time.Now: stamps submissions, bounds periods
 	Logger *slog.Logger
 	// Registerer, when set, gets the kpi_ingest_* metrics.
@@ -41,9 +51,9 @@ type Options struct {
 	MaxOutcomes int
 }
 
-// Ingester implements kpi.Ingester on a kpi.Store. Safe for concurrent use.
+// Ingester implements kpi.Ingester on a Store. Safe for concurrent use.
 type Ingester struct {
-	store  kpi.Store
+	store  Store
 	now    func() time.Time
 	log    *slog.Logger
 	limits limits

@@ -212,13 +212,21 @@ type AuditFilter struct {
 
 // Store keeps plans, indicators, observations, tokens and the audit log.
 // It is safe for concurrent use: reads run beside one writer and see a
-// consistent snapshot; writes are serialised.
+// consistent snapshot; writes are serialised. boltstore implements it;
+// each consumer asks only for the small interface it uses (CatalogReader,
+// ObservationStore, AuditLog, TokenStore …), so its tests and its reader
+// see what it touches.
 type Store interface {
-	// SyncCatalog makes the stored catalog equal to cat in one transaction:
-	// new indicators are added, a changed definition becomes a new version,
-	// indicators no longer present are marked removed (their versions and
-	// observations stay). Every change is audited under actor.
-	SyncCatalog(ctx context.Context, cat Catalog, actor Actor) ([]CatalogChange, error)
+	CatalogStore
+	ObservationStore
+	AuditLog
+	TokenStore
+	Generations
+	Close() error
+}
+
+// CatalogReader reads the stored catalog.
+type CatalogReader interface {
 	// Catalog returns the current plans and indicators (removed ones left
 	// out), indicators ordered by plan, task, then the order of the targets file.
 	Catalog(ctx context.Context) (Catalog, error)
@@ -226,24 +234,48 @@ type Store interface {
 	Indicator(ctx context.Context, ref Ref) (Indicator, error)
 	// IndicatorVersions returns every stored version, oldest first.
 	IndicatorVersions(ctx context.Context, ref Ref) ([]IndicatorVersion, error)
+}
 
-	// AddObservations stores a submission in one transaction. A figure
-	// equal to the newest revision of its period changes nothing; a
-	// different one becomes a new revision. Audited under sub.Actor.
-	AddObservations(ctx context.Context, sub Submission) (SubmissionResult, error)
+// CatalogStore reads and replaces the stored catalog.
+type CatalogStore interface {
+	CatalogReader
+	// SyncCatalog makes the stored catalog equal to cat in one transaction:
+	// new indicators are added, a changed definition becomes a new version,
+	// indicators no longer present are marked removed (their versions and
+	// observations stay). Every change is audited under actor.
+	SyncCatalog(ctx context.Context, cat Catalog, actor Actor) ([]CatalogChange, error)
+}
+
+// ObservationReader reads reported figures.
+type ObservationReader interface {
 	// Observations returns every revision for the indicator, ordered by
 	// period, then revision.
 	Observations(ctx context.Context, ref Ref) ([]Observation, error)
 	// Latest returns, for every indicator with figures, the newest revision
 	// of each period, ordered by period.
 	Latest(ctx context.Context) (map[Ref][]Observation, error)
+}
 
+// ObservationStore reads and adds reported figures.
+type ObservationStore interface {
+	ObservationReader
+	// AddObservations stores a submission in one transaction. A figure
+	// equal to the newest revision of its period changes nothing; a
+	// different one becomes a new revision. Audited under sub.Actor.
+	AddObservations(ctx context.Context, sub Submission) (SubmissionResult, error)
+}
+
+// AuditLog records and lists audit entries.
+type AuditLog interface {
 	// AppendAudit records an entry that is not a side effect of another
 	// write (a refused request, say).
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// Audit returns entries, newest first.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
 
+// TokenStore keeps access tokens.
+type TokenStore interface {
 	// CreateToken stores a new token; ECONFLICT if the name is taken.
 	CreateToken(ctx context.Context, t Token, actor Actor) error
 	// Tokens lists tokens, revoked ones included.
@@ -252,12 +284,21 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	// RevokeToken revokes a token by name; ENOTFOUND if none.
 	RevokeToken(ctx context.Context, name string, actor Actor) error
+}
 
+// Generations says when what the store evaluates from has changed.
+type Generations interface {
 	// Generation increases with every committed write that changes figures
 	// or the catalog (not audit, token or account writes), so readers can
 	// cache what they evaluate from the store.
 	Generation() uint64
-	Close() error
+}
+
+// StateSource is what States evaluates from.
+type StateSource interface {
+	Catalog(ctx context.Context) (Catalog, error)
+	ObservationReader
+	Generations
 }
 
 // Upload is a file or body handed in for ingest.

@@ -30,7 +30,7 @@ type StatesOptions struct {
 // The slices and pointers returned are shared between callers and must not
 // be modified.
 type States struct {
-	store    Store
+	store    StateSource
 	now      func() time.Time
 	snapshot atomic.Pointer[statesSnapshot]
 	// computing holds one token: whoever holds it may evaluate. A channel
@@ -53,7 +53,7 @@ type statesSnapshot struct {
 }
 
 // NewStates returns a StateService evaluating the indicators of store.
-func NewStates(store Store, opts StatesOptions) *States {
+func NewStates(store StateSource, opts StatesOptions) *States {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
