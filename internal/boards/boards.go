@@ -77,7 +77,6 @@ func WriteDir(dir string) error {
 	return nil
 }
 
-
 // statusColors colours each status word: green for good, orange and red for
 // behind, purple for missed, grey for nothing to judge.
 func statusColors() map[kpi.Status]string {
