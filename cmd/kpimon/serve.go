@@ -16,6 +16,7 @@ import (
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/httpapi"
@@ -206,7 +207,16 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		}
 	}()
 
-	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger, SecureCookies: c.secureCookies})
+	// One authenticator for the API and the web page: both count the same
+	// failures per client. Its folded refusal counts are written at exit.
+	auth := access.New(access.Options{Store: store, Now: time.Now, Logger: logger})
+	defer func() {
+		if err := auth.Flush(context.Background()); err != nil {
+			logger.Error("audit folded refusals", "err", err)
+		}
+	}()
+	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
+		SecureCookies: c.secureCookies, Access: auth, Now: time.Now})
 	if err != nil {
 		return err
 	}
@@ -215,6 +225,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
+		Access: auth, Now: time.Now,
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

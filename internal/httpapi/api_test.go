@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -64,6 +64,7 @@ func TestWritesNeedAToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			f.clock.Advance(time.Minute) // refusals of one client and minute fold into one entry
 			before := countAction(f.auditEntries(), "access.denied")
 			resp := f.do(http.MethodPost, tt.path, "", strings.NewReader(body), append([]string{"Content-Type", "application/json"}, tt.header...)...)
 			wantError(t, resp, http.StatusUnauthorized, kpi.EUNAUTHORIZED)
@@ -94,29 +95,6 @@ func countAction(entries []kpi.AuditEntry, action string) int {
 		}
 	}
 	return n
-}
-
-func TestAuthenticate(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
-	ctx := context.Background()
-	t.Run("valid", func(t *testing.T) {
-		got, err := httpapi.Authenticate(ctx, f.store, testSecrets["kgxj"], "10.0.0.7")
-		if err != nil {
-			t.Fatalf("Authenticate: %v", err)
-		}
-		want := kpi.Actor{Name: "kgxj", Units: []string{"区科工信局"}, Remote: "10.0.0.7"}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("Authenticate actor (-want +got):\n%s", diff)
-		}
-	})
-	for _, secret := range []string{"", "kpm_nope", testSecrets["revoked"]} {
-		t.Run("refused "+secret, func(t *testing.T) {
-			_, err := httpapi.Authenticate(ctx, f.store, secret, "10.0.0.7")
-			if got, want := kpi.ErrorCode(err), kpi.EUNAUTHORIZED; got != want {
-				t.Errorf("Authenticate(%q) code = %q, want %q (err %v)", secret, got, want, err)
-			}
-		})
-	}
 }
 
 // receipt is the JSON of a stored submission.
@@ -355,4 +333,24 @@ func TestUploads(t *testing.T) {
 		resp := f.do(http.MethodPost, "/api/v1/uploads", testSecrets["tjj"], strings.NewReader(body), "Content-Type", multipartContentType)
 		wantError(t, resp, http.StatusBadRequest, kpi.EINVALID)
 	})
+}
+
+// TestRefusedTokensRateLimited: before, the API checked (and audited with
+// an fsync) 362 guessed tokens a second from one client.
+func TestRefusedTokensRateLimited(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	body := `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`
+	for range 6 {
+		wantError(t, f.postJSON("/api/v1/observations", "kpm_guess", body), http.StatusUnauthorized, kpi.EUNAUTHORIZED)
+	}
+	resp := f.postJSON("/api/v1/observations", testSecrets["kgxj"], body)
+	wantError(t, resp, http.StatusTooManyRequests, "too_many_requests")
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
+	}
+	if got := countAction(f.auditEntries(), "access.denied"); got != 1 {
+		t.Errorf("access.denied entries = %d, want 1 (one per client and minute)", got)
+	}
+	f.clock.Advance(2 * time.Second)
+	wantStatus(t, f.postJSON("/api/v1/observations", testSecrets["kgxj"], body), http.StatusCreated)
 }

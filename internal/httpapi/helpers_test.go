@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,6 +82,25 @@ type fixture struct {
 	store  kpi.Store
 	server *httptest.Server
 	deps   httpapi.Deps
+	clock  *testClock
+}
+
+// testClock is the wall clock of a fixture: audit entries, rate limits.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 type fixtureOptions struct {
@@ -104,6 +124,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatalf("new ingester: %v", err)
 	}
+	clock := &testClock{now: testNow}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kpi_test_up", Help: "Test gauge."}, func() float64 { return 1 }))
 	d := httpapi.Deps{
@@ -117,10 +138,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ready:        o.ready,
 		MaxBodyBytes: o.maxBody,
+		Now:          clock.Now,
 	}
 	srv := httptest.NewServer(httpapi.NewServer(d))
 	t.Cleanup(srv.Close)
-	return &fixture{t: t, store: st, server: srv, deps: d}
+	return &fixture{t: t, store: st, server: srv, deps: d, clock: clock}
 }
 
 // do sends a request with an optional bearer token; header pairs follow.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -62,8 +61,8 @@ func decodeRows(r *http.Request) ([]kpi.Row, error) {
 // own refusals.
 func refuse(w http.ResponseWriter, r *http.Request, d Deps, actor kpi.Actor, file string, err error) {
 	if code := kpi.ErrorCode(err); code == kpi.EINVALID || code == codeTooLarge {
-		entry := kpi.AuditEntry{At: time.Now(), Actor: actor.Name, Remote: actor.Remote,
-			Action: ActionSubmissionReject, Object: kpi.Excerpt(file), Detail: kpi.ExcerptN(r.Method+" "+r.URL.Path+": "+err.Error(), 400)}
+		entry := kpi.AuditEntry{At: d.Now(), Actor: actor.Name, Remote: actor.Remote,
+			Action: kpi.ActionSubmissionReject, Object: kpi.Excerpt(file), Detail: kpi.ExcerptN(r.Method+" "+r.URL.Path+": "+err.Error(), 400)}
 		if aerr := d.Store.AppendAudit(r.Context(), entry); aerr != nil {
 			d.Logger.ErrorContext(r.Context(), "audit a refused submission", "path", r.URL.Path, "err", aerr)
 		}

@@ -219,7 +219,7 @@ func TestAudit(t *testing.T) {
 	wantStatus(t, f.postJSON("/api/v1/observations", "kpm_wrong", `[]`), http.StatusUnauthorized)
 
 	t.Run("newest first, writes and refusals", func(t *testing.T) {
-		resp := f.do(http.MethodGet, "/api/v1/audit", "", nil)
+		resp := f.do(http.MethodGet, "/api/v1/audit", testSecrets["tjj"], nil)
 		wantStatus(t, resp, http.StatusOK)
 		list := decodeBody[auditList](t, resp)
 		if len(list.Entries) < 2 {
@@ -230,6 +230,9 @@ func TestAudit(t *testing.T) {
 		}
 		if !strings.Contains(list.Entries[0].Remote, "127.0.0.1") {
 			t.Errorf("refusal remote = %q, want the client's address", list.Entries[0].Remote)
+		}
+		if !strings.Contains(list.Entries[0].Detail, "POST /api/v1/observations") {
+			t.Errorf("refusal detail = %q, want the request", list.Entries[0].Detail)
 		}
 		var wrote bool
 		for _, e := range list.Entries {
@@ -242,13 +245,13 @@ func TestAudit(t *testing.T) {
 		}
 	})
 	t.Run("limit", func(t *testing.T) {
-		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?limit=1", "", nil))
+		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?limit=1", testSecrets["tjj"], nil))
 		if list.Count != 1 || len(list.Entries) != 1 {
 			t.Errorf("count, entries = %d, %d, want 1, 1", list.Count, len(list.Entries))
 		}
 	})
 	t.Run("object", func(t *testing.T) {
-		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?object="+url.QueryEscape(planA+"/high_tech_enterprises"), "", nil))
+		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?object="+url.QueryEscape(planA+"/high_tech_enterprises"), testSecrets["tjj"], nil))
 		if len(list.Entries) == 0 {
 			t.Fatalf("no entries for the object")
 		}
@@ -259,15 +262,27 @@ func TestAudit(t *testing.T) {
 		}
 	})
 	t.Run("since the future", func(t *testing.T) {
-		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?since=2200-01-01", "", nil))
+		list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit?since=2200-01-01", testSecrets["tjj"], nil))
 		if len(list.Entries) != 0 {
 			t.Errorf("entries since 2200 = %v, want none", list.Entries)
 		}
 	})
 	for _, q := range []string{"?since=yesterday", "?limit=0", "?limit=many"} {
 		t.Run("bad query "+q, func(t *testing.T) {
-			wantError(t, f.do(http.MethodGet, "/api/v1/audit"+q, "", nil), http.StatusBadRequest, kpi.EINVALID)
+			wantError(t, f.do(http.MethodGet, "/api/v1/audit"+q, testSecrets["tjj"], nil), http.StatusBadRequest, kpi.EINVALID)
 		})
+	}
+}
+
+// TestAuditNeedsAllToken: before, GET /api/v1/audit answered anyone with
+// token names, units, client addresses and sign-ins.
+func TestAuditNeedsAllToken(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	wantError(t, f.do(http.MethodGet, "/api/v1/audit", "", nil), http.StatusUnauthorized, kpi.EUNAUTHORIZED)
+	wantError(t, f.do(http.MethodGet, "/api/v1/audit", testSecrets["kgxj"], nil), http.StatusForbidden, kpi.EFORBIDDEN)
+	list := decodeBody[auditList](t, f.do(http.MethodGet, "/api/v1/audit", testSecrets["tjj"], nil))
+	if got := countAction(list.Entries, "access.denied"); got != 2 {
+		t.Errorf("access.denied entries = %d, want 2 (the anonymous and the unit's refusal)", got)
 	}
 }
 

@@ -10,14 +10,14 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /-/ready", handleReadyz(d.Ready))
 	mux.Handle("GET /metrics", orNotFound(d.Metrics))
 
-	auth := requireToken(d.Store, d.Logger)
+	auth := requireToken(d.Access, d.Logger)
 	mux.Handle("POST /api/v1/observations", auth(handleObservationsPost(d)))
 	mux.Handle("POST /api/v1/uploads", auth(handleUploadsPost(d)))
 	mux.Handle("GET /api/v1/indicators", handleIndicatorsList(d))
 	mux.Handle("GET /api/v1/indicators/{id}", handleIndicatorGet(d))
-	mux.Handle("GET /api/v1/audit", handleAuditList(d))
+	mux.Handle("GET /api/v1/audit", auth(requireAll(d, "the audit log")(handleAuditList(d))))
 	mux.Handle("GET /api/v1/template.xlsx", handleTemplate(d))
-	mux.Handle("GET /api/v1/backup", auth(handleBackup(d)))
+	mux.Handle("GET /api/v1/backup", auth(requireAll(d, "backup")(handleBackup(d))))
 
 	// A known API path with the wrong method gets a JSON 405, any other
 	// API path a JSON 404, rather than the web page.

@@ -9,13 +9,14 @@
 //	POST /api/v1/uploads              a CSV, XLSX or JSON file: raw body (?name=, ?sheet=) or multipart field "file"
 //	GET  /api/v1/indicators           every indicator with its evaluation (?plan= ?task= ?unit= ?status=)
 //	GET  /api/v1/indicators/{id}      one indicator: target, figures with revisions, versions, evaluation (?plan=)
-//	GET  /api/v1/audit                the audit log, newest first (?object= ?since= ?limit=)
+//	GET  /api/v1/audit                the audit log, newest first (?object= ?since= ?limit=); needs an --all token
 //	GET  /api/v1/template.xlsx        the XLSX template submitters fill in
 //	everything else                   the web page
 //
 // Writes need a token, sent as "Authorization: Bearer <token>" or, when a
 // web config file's basic auth takes the Authorization header, as
-// "X-Kpimon-Token: <token>". Reads are open. Errors are JSON:
+// "X-Kpimon-Token: <token>". Reads of indicators are open; the audit log and
+// backups need a token for every indicator (--all). Errors are JSON:
 // {"error": {"code": "invalid", "message": "...", "problems": [...]}}.
 package httpapi
 
@@ -24,7 +25,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -49,6 +52,12 @@ type Deps struct {
 	// Ready reports whether the server can take traffic; nil means ready.
 	Ready        func() error
 	MaxBodyBytes int64
+	// Access checks tokens and slows down failing clients; one on Store
+	// with Now when nil. Share it with the web page so both count the
+	// same failures.
+	Access *access.Authenticator
+	// Now is the wall clock of audit entries; time.Now when nil.
+	Now func() time.Time
 }
 
 // NewServer returns the whole HTTP handler: routes wrapped in panic
@@ -56,6 +65,12 @@ type Deps struct {
 func NewServer(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Access == nil {
+		d.Access = access.New(access.Options{Store: d.Store, Now: d.Now, Logger: d.Logger})
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = DefaultMaxBodyBytes

@@ -50,6 +50,8 @@ type fixture struct {
 
 type fixtureOptions struct {
 	secureCookies bool
+	// tls serves the page over HTTPS.
+	tls bool
 	maxUpload     int64
 	// extra indicators, copies of the first one led by 区科工信局
 	extraIndicators int
@@ -92,7 +94,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if o.tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	f := &fixture{t: t, store: st, server: srv, cat: cat}
 	actor := kpi.Actor{Units: []string{unitScience}}

@@ -151,25 +151,32 @@ func tokensEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-func (s *server) setSessionCookie(w http.ResponseWriter, sess session) {
+// secureCookies reports whether cookies are marked Secure: always when the
+// request came over TLS (a --web-config with TLS), and whenever the
+// operator says the page is behind TLS (--secure-cookies, for a proxy).
+func (s *server) secureCookies(r *http.Request) bool {
+	return s.secure || r.TLS != nil
+}
+
+func (s *server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess session) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    sess.id,
 		Path:     "/",
 		HttpOnly: true,
-		Secure:   s.secure,
+		Secure:   s.secureCookies(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }
 
-func (s *server) clearCookie(w http.ResponseWriter, name string) {
+func (s *server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     name,
 		Value:    "",
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   s.secure,
+		Secure:   s.secureCookies(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }
@@ -190,7 +197,7 @@ func (s *server) signinCSRF(w http.ResponseWriter, r *http.Request) (string, err
 		Path:     "/signin",
 		MaxAge:   3600,
 		HttpOnly: true,
-		Secure:   s.secure,
+		Secure:   s.secureCookies(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	return tok, nil

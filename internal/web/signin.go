@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
-	"github.com/yanfeng/kpimon/internal/httpapi"
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -58,7 +60,14 @@ func (s *server) handleSignIn() http.Handler {
 			return
 		}
 		// The shared API check: refusals are audited as access.denied there.
-		tok, err := httpapi.AuthenticateToken(r.Context(), s.store, secret, remoteHost(r), "web sign-in")
+		tok, err := s.access.Token(r.Context(), secret, remoteHost(r), "web sign-in")
+		if secs, ok := access.RetryAfter(err); ok {
+			s.logger.Warn("web: sign-in throttled", "remote", remoteHost(r))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.renderSignIn(w, r, http.StatusTooManyRequests, next,
+				fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs))
+			return
+		}
 		if err != nil {
 			if kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
 				s.logger.Error("web: look up token", "err", err)
@@ -80,18 +89,18 @@ func (s *server) handleSignIn() http.Handler {
 			s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "创建会话时系统出错，请稍后再试。")
 			return
 		}
-		s.setSessionCookie(w, sess)
-		s.clearSigninCookie(w)
+		s.setSessionCookie(w, r, sess)
+		s.clearSigninCookie(w, r)
 		s.logger.Info("web: signed in", "token", tok.Name, "remote", remoteHost(r))
-		s.audit(r, tok.Name, "web.signin", "")
+		s.audit(r, tok.Name, kpi.ActionWebSignin, "")
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	})
 }
 
-func (s *server) clearSigninCookie(w http.ResponseWriter) {
+func (s *server) clearSigninCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: signinCookie, Value: "", Path: "/signin", MaxAge: -1,
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode,
 	})
 }
 
@@ -99,16 +108,16 @@ func (s *server) handleSignOut() http.Handler {
 	signOut := s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
 		s.sessions.delete(v.session.id)
-		s.clearCookie(w, sessionCookie)
+		s.clearCookie(w, r, sessionCookie)
 		s.logger.Info("web: signed out", "token", v.token.Name, "remote", remoteHost(r))
-		s.audit(r, v.token.Name, "web.signout", "")
+		s.audit(r, v.token.Name, kpi.ActionWebSignout, "")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Without a live session (it expired, or the token was revoked)
 		// there is nothing to end: just drop the stale cookie.
 		if s.currentViewer(r) == nil {
-			s.clearCookie(w, sessionCookie)
+			s.clearCookie(w, r, sessionCookie)
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}

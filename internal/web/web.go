@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
 )
@@ -40,8 +41,9 @@ type Options struct {
 	// Template writes the XLSX submission template.
 	Template func(ctx context.Context, w io.Writer) error
 	Logger   *slog.Logger
-	// SecureCookies marks the session cookie Secure: set it when the page
-	// is served over TLS (directly or behind a proxy).
+	// SecureCookies marks cookies Secure even on plain HTTP requests: set
+	// it behind a TLS-terminating proxy. Requests that come over TLS get
+	// Secure cookies anyway.
 	SecureCookies bool
 	// Now is the wall clock for sessions; time.Now when nil. The evaluation
 	// clock is the StateService's.
@@ -53,6 +55,9 @@ type Options struct {
 	// Lights colours the charts by status as the circular does; nil:
 	// report.DefaultLights.
 	Lights report.Lights
+	// Access checks sign-ins and slows down guessing; one on Store with
+	// Now when nil. Share the API's so both count the same failures.
+	Access *access.Authenticator
 }
 
 const (
@@ -70,6 +75,7 @@ type server struct {
 	now       func() time.Time
 	maxUpload int64
 	sessions  *sessionStore
+	access    *access.Authenticator
 	secure    bool
 	lights    report.Lights
 	pages     map[string]*template.Template
@@ -106,6 +112,10 @@ func New(opts Options) (http.Handler, error) {
 		ttl = defaultSessionTTL
 	}
 	s.sessions = newSessionStore(ttl, s.now)
+	s.access = opts.Access
+	if s.access == nil {
+		s.access = access.New(access.Options{Store: s.store, Now: s.now, Logger: s.logger})
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

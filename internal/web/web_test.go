@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -186,6 +187,41 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("audit of %s (-want +got):\n%s", unitName, diff)
 			}
 		})
+	}
+}
+
+// TestTLSCookiesSecure: before, under --web-config TLS the session cookie
+// lacked Secure unless --secure-cookies was also given.
+func TestTLSCookiesSecure(t *testing.T) {
+	f := newFixture(t, fixtureOptions{tls: true})
+	c := f.newClient(t)
+	p := c.post("/signin", url.Values{"csrf_token": {c.csrf("/signin", "/signin")}, "token": {testSecrets[unitName]}, "next": {"/"}})
+	wantStatus(t, "POST /signin", p, http.StatusSeeOther)
+	cookies := (&http.Response{Header: p.header}).Cookies()
+	if len(cookies) == 0 {
+		t.Fatal("no cookies set")
+	}
+	for _, ck := range cookies {
+		if !ck.Secure {
+			t.Errorf("cookie %s over TLS is not Secure", ck.Name)
+		}
+	}
+}
+
+// TestSignInThrottled: before, the sign-in form took 331 guesses a second.
+func TestSignInThrottled(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	csrf := c.csrf("/signin", "/signin")
+	for i := range 6 {
+		p := c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {"kpm_guess"}, "next": {"/"}})
+		wantStatus(t, fmt.Sprintf("guess %d", i+1), p, http.StatusUnauthorized)
+	}
+	p := c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {testSecrets[unitName]}, "next": {"/"}})
+	wantStatus(t, "sign-in after 6 guesses", p, http.StatusTooManyRequests)
+	wantText(t, "sign-in after 6 guesses", p, "登录失败次数过多")
+	if got := p.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
 	}
 }
 

@@ -1,0 +1,163 @@
+package access_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/yanfeng/kpimon/internal/access"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+var start = time.Date(2022, 6, 30, 12, 0, 0, 0, kpi.China)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestLimiterBackoff(t *testing.T) {
+	c := &clock{now: start}
+	l := access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 3, Base: time.Second, Max: 10 * time.Second, Forget: time.Hour})
+	var waits []time.Duration
+	for range 8 {
+		waits = append(waits, l.Fail("a"))
+	}
+	want := []time.Duration{0, 0, 0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("waits after each failure (-want +got):\n%s", diff)
+	}
+	if got := l.Wait("a"); got != 10*time.Second {
+		t.Errorf("Wait = %v, want 10s", got)
+	}
+	if got := l.Wait("b"); got != 0 {
+		t.Errorf("another key waits %v, want 0", got)
+	}
+	c.Advance(4 * time.Second)
+	if got := l.Wait("a"); got != 6*time.Second {
+		t.Errorf("Wait 4 s later = %v, want 6s", got)
+	}
+	c.Advance(time.Hour)
+	if got := l.Fail("a"); got != 0 {
+		t.Errorf("first failure an hour later waits %v, want 0 (forgotten)", got)
+	}
+	l.Succeed("a")
+	if got := l.Wait("a"); got != 0 {
+		t.Errorf("Wait after success = %v, want 0", got)
+	}
+}
+
+func TestLimiterBoundedKeys(t *testing.T) {
+	c := &clock{now: start}
+	l := access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 1, MaxKeys: 10})
+	for i := range 1000 {
+		l.Fail(string(rune('a' + i%26)) + strings.Repeat("x", i))
+		l.Fail(string(rune('a' + i%26)) + strings.Repeat("x", i))
+	}
+	// The newest key is still limited; memory did not grow past MaxKeys
+	// (checked indirectly: old keys were dropped and wait no more).
+	if got := l.Wait("a"); got != 0 {
+		t.Errorf("the oldest key waits %v, want 0 (dropped)", got)
+	}
+	last := string(rune('a'+999%26)) + strings.Repeat("x", 999)
+	if got := l.Wait(last); got == 0 {
+		t.Errorf("the newest key does not wait")
+	}
+}
+
+// TestRefusedTokensThrottledAndFolded: before, every refused token was
+// checked and written to the audit log with an fsync (331 tries/s), with no
+// limit. Now a client past its free failures is refused without a lookup,
+// and its refusals of one minute make one entry and one count.
+func TestRefusedTokensThrottledAndFolded(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{now: start}
+	st := testkit.Store(t, kpi.Catalog{}, []kpi.Token{{Name: "tjj", Hash: kpi.HashToken("kpm_good"), All: true, CreatedAt: start}})
+	a := access.New(access.Options{Store: st, Now: c.Now,
+		Limiter: access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 5, Base: time.Second, Max: time.Minute})})
+
+	codes := map[string]int{}
+	for range 100 {
+		_, err := a.Token(ctx, "kpm_guess", "203.0.113.9", "POST /api/v1/observations")
+		codes[kpi.ErrorCode(err)]++
+		if secs, ok := access.RetryAfter(err); ok && secs != 1 {
+			t.Fatalf("Retry-After = %d, want 1 (the sixth failure waits 1 s)", secs)
+		}
+	}
+	if want := map[string]int{kpi.EUNAUTHORIZED: 6, access.CodeTooManyRequests: 94}; !cmp.Equal(want, codes) {
+		t.Errorf("codes of 100 guesses = %v, want %v", codes, want)
+	}
+	// Another client is not slowed down by the first.
+	if tok, err := a.Token(ctx, "kpm_good", "198.51.100.1", ""); err != nil || tok.Name != "tjj" {
+		t.Fatalf("good token from another client = %v, %v", tok, err)
+	}
+	entries, _ := st.Audit(ctx, kpi.AuditFilter{})
+	if got := countDenied(entries); got != 1 {
+		t.Fatalf("access.denied entries after 100 refusals in a minute = %d, want 1", got)
+	}
+	c.Advance(time.Minute)
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ = st.Audit(ctx, kpi.AuditFilter{})
+	if got := countDenied(entries); got != 2 {
+		t.Fatalf("access.denied entries after the minute = %d, want 2", got)
+	}
+	if !strings.Contains(entries[0].Detail, "99 more") || entries[0].Remote != "203.0.113.9" {
+		t.Errorf("folded entry = %+v, want 99 more from 203.0.113.9", entries[0])
+	}
+	// Waiting out the backoff lets the client try again.
+	c.Advance(time.Minute)
+	if _, err := a.Token(ctx, "kpm_good", "203.0.113.9", ""); err != nil {
+		t.Errorf("good token after the wait: %v", err)
+	}
+}
+
+func TestTokenRefusals(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{now: start}
+	st := testkit.Store(t, kpi.Catalog{}, []kpi.Token{
+		{Name: "kgxj", Hash: kpi.HashToken("kpm_unit"), Units: []string{"区科工信局"}, CreatedAt: start},
+		{Name: "old", Hash: kpi.HashToken("kpm_old"), Units: []string{"区科工信局"}, CreatedAt: start},
+	}, "old")
+	a := access.New(access.Options{Store: st, Now: c.Now})
+	tok, err := a.Token(ctx, " kpm_unit ", "10.0.0.7", "")
+	if err != nil || tok.Name != "kgxj" || tok.Hash != kpi.HashToken("kpm_unit") {
+		t.Fatalf("Token(valid) = %+v, %v", tok, err)
+	}
+	for _, secret := range []string{"", "kpm_nope", "kpm_old"} {
+		_, err := a.Token(ctx, secret, "10.0.0.7", "")
+		var ke *kpi.Error
+		if !errors.As(err, &ke) || ke.Code != kpi.EUNAUTHORIZED {
+			t.Errorf("Token(%q) = %v, want EUNAUTHORIZED", secret, err)
+		}
+	}
+}
+
+func countDenied(entries []kpi.AuditEntry) int {
+	n := 0
+	for _, e := range entries {
+		if e.Action == kpi.ActionAccessDenied {
+			n++
+		}
+	}
+	return n
+}
