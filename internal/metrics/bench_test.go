@@ -71,8 +71,10 @@ func BenchmarkScrape(b *testing.B) {
 	}
 }
 
-// BenchmarkRender measures what NewHandler pays once per change of the
-// states: rendering and compressing every indicator's families.
+// BenchmarkRender measures what the Prerender loop pays once per change of
+// the states: writing every indicator's families and compressing them
+// (full), or compressing only chunks whose text changed when none did
+// (reuse: what a write of a few figures costs, plus one chunk per family).
 func BenchmarkRender(b *testing.B) {
 	inds, obs := largeFixture(benchIndicators)
 	store := openStore(b, inds, obs)
@@ -81,16 +83,27 @@ func BenchmarkRender(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	var r *rendered
-	for b.Loop() {
-		if r, err = c.render(states); err != nil {
-			b.Fatal(err)
-		}
+	full, err := c.render(states, nil)
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(r.text.n), "bytes")
-	b.ReportMetric(float64(len(r.text.data)), "compressed-bytes")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
+	for _, tt := range []struct {
+		name string
+		prev *rendered
+	}{{"full", nil}, {"reuse", full}} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var r *rendered
+			for b.Loop() {
+				if r, err = c.render(states, tt.prev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.text.n), "bytes")
+			b.ReportMetric(float64(r.reused), "reused-segments")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
+		})
+	}
 }
 
 // countingWriter is a ResponseWriter that counts the body and keeps none.

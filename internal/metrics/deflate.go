@@ -16,27 +16,25 @@ import (
 // gzip too, but libcurl (curl --compressed) and other clients stop after
 // the first member and silently drop the rest.
 //
-// Blocks of the text are compressed in parallel (as pigz does): each ends
-// with a sync flush (an empty stored block) so it stops on a byte boundary
-// without being the final block, and such blocks concatenate into one
-// deflate stream. Each block's CRC-32 is computed beside it and the CRCs
-// are combined (crc32Combine), so the text is never held uncompressed.
+// Segments of the text are compressed apart, in parallel (as pigz does):
+// each ends with a sync flush (an empty stored block) so it stops on a
+// byte boundary without being the final block, and such segments
+// concatenate into one deflate stream. Each segment's CRC-32 is computed
+// beside it and the CRCs are combined (crc32Combine), so the text is never
+// held uncompressed.
 
-// deflated is compressed text that is not yet final, with the CRC-32
-// (IEEE) and length of the text it holds.
+// deflated is the CRC-32 (IEEE) and length of a text.
 type deflated struct {
-	data []byte
-	crc  uint32
-	n    int64
+	crc uint32
+	n   int64
 }
 
-// append joins d and e: e's text follows d's.
-func (d deflated) append(e deflated) deflated {
-	return deflated{
-		data: append(d.data, e.data...),
-		crc:  crc32Combine(d.crc, e.crc, e.n),
-		n:    d.n + e.n,
-	}
+// deflatedSegments is compressed text in sync-flushed segments, not yet
+// final, with the CRC-32 and length of the whole text.
+type deflatedSegments struct {
+	segments []*segment
+	crc      uint32
+	n        int64
 }
 
 // gzipHeader is a gzip member header: deflate, no flags, no time, no extra
@@ -49,12 +47,14 @@ var finalEmptyBlock = []byte{0x01, 0x00, 0x00, 0xff, 0xff}
 
 // writeGzip writes one gzip member holding stored's text followed by tail:
 // stored as it is, tail compressed here.
-func writeGzip(w io.Writer, stored deflated, tail []byte) error {
+func writeGzip(w io.Writer, stored deflatedSegments, tail []byte) error {
 	if _, err := w.Write(gzipHeader); err != nil {
 		return err
 	}
-	if _, err := w.Write(stored.data); err != nil {
-		return err
+	for _, s := range stored.segments {
+		if _, err := w.Write(s.data); err != nil {
+			return err
+		}
 	}
 	fw, err := flate.NewWriter(w, flate.BestSpeed)
 	if err != nil {
@@ -75,106 +75,42 @@ func writeGzip(w io.Writer, stored deflated, tail []byte) error {
 }
 
 // inflate returns a reader of d's text.
-func (d deflated) inflate() io.ReadCloser {
-	return flate.NewReader(io.MultiReader(bytes.NewReader(d.data), bytes.NewReader(finalEmptyBlock)))
-}
-
-// parallelDeflate compresses what is written to it in blocks of
-// deflateBlock bytes, each on its own goroutine (at most workers at a
-// time), and joins them in order. Each block loses the dictionary of the
-// previous one, which costs well under 1% at this block size.
-type parallelDeflate struct {
-	block  int
-	buf    []byte
-	sem    chan struct{}
-	blocks []chan deflateResult
-}
-
-type deflateResult struct {
-	d   deflated
-	err error
-}
-
-const deflateBlock = 4 << 20
-
-// newParallelDeflate compresses blocks of block bytes (deflateBlock if 0)
-// on at most workers goroutines.
-func newParallelDeflate(workers, block int) *parallelDeflate {
-	if block <= 0 {
-		block = deflateBlock
+func (d deflatedSegments) inflate() io.ReadCloser {
+	rs := make([]io.Reader, 0, len(d.segments)+1)
+	for _, s := range d.segments {
+		rs = append(rs, bytes.NewReader(s.data))
 	}
-	return &parallelDeflate{block: block, sem: make(chan struct{}, max(1, workers))}
+	rs = append(rs, bytes.NewReader(finalEmptyBlock))
+	return flate.NewReader(io.MultiReader(rs...))
 }
 
-func (p *parallelDeflate) Write(b []byte) (int, error) {
-	n := len(b)
-	for len(b) > 0 {
-		if p.buf == nil {
-			p.buf = make([]byte, 0, p.block)
-		}
-		k := min(len(b), p.block-len(p.buf))
-		p.buf = append(p.buf, b[:k]...)
-		b = b[k:]
-		if len(p.buf) == p.block {
-			p.flush()
-		}
-	}
-	return n, nil
+// compressor compresses segments at BestSpeed, each ending on a sync
+// flush, reusing one flate writer (making one allocates about 1 MB).
+type compressor struct {
+	fw *flate.Writer
 }
 
-func (p *parallelDeflate) flush() {
-	block := p.buf
-	p.buf = nil
-	done := make(chan deflateResult, 1)
-	p.blocks = append(p.blocks, done)
-	p.sem <- struct{}{}
-	go func() {
-		defer func() { <-p.sem }()
-		d, err := deflateBlockOf(block)
-		done <- deflateResult{d, err}
-	}()
-}
+func newCompressor() *compressor { return &compressor{} }
 
-// deflateBlockOf compresses text at BestSpeed, ending on a sync flush.
-func deflateBlockOf(text []byte) (deflated, error) {
+func (c *compressor) deflate(text []byte) ([]byte, error) {
 	var out bytes.Buffer
-	out.Grow(len(text)/16 + 64)
-	fw, err := flate.NewWriter(&out, flate.BestSpeed)
-	if err == nil {
-		_, err = fw.Write(text)
-	}
-	if err == nil {
-		err = fw.Flush()
-	}
-	if err != nil {
-		return deflated{}, fmt.Errorf("deflate: %w", err)
-	}
-	return deflated{data: out.Bytes(), crc: crc32.ChecksumIEEE(text), n: int64(len(text))}, nil
-}
-
-// Close compresses what is left and returns the joined blocks.
-func (p *parallelDeflate) Close() (deflated, error) {
-	if len(p.buf) > 0 {
-		p.flush()
-	}
-	results := make([]deflateResult, len(p.blocks))
-	size := 0
-	var err error
-	for i, b := range p.blocks {
-		results[i] = <-b
-		size += len(results[i].d.data)
-		if results[i].err != nil && err == nil {
-			err = results[i].err
+	out.Grow(len(text)/8 + 64)
+	if c.fw == nil {
+		fw, err := flate.NewWriter(&out, flate.BestSpeed)
+		if err != nil {
+			return nil, fmt.Errorf("deflate: %w", err)
 		}
+		c.fw = fw
+	} else {
+		c.fw.Reset(&out)
 	}
-	if err != nil {
-		return deflated{}, err
+	if _, err := c.fw.Write(text); err != nil {
+		return nil, fmt.Errorf("deflate: %w", err)
 	}
-	out := deflated{data: make([]byte, 0, size), crc: 0}
-	for _, r := range results {
-		out = out.append(r.d)
+	if err := c.fw.Flush(); err != nil {
+		return nil, fmt.Errorf("deflate: %w", err)
 	}
-	return out, nil
+	return out.Bytes(), nil
 }
 
 // crc32Combine returns the CRC-32 (IEEE) of A followed by B from crcA,

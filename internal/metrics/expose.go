@@ -1,7 +1,10 @@
 package metrics
 
 import (
-	"bufio"
+	"bytes"
+	"hash/crc32"
+	"hash/maphash"
+	"sync"
 	"fmt"
 	"io"
 	"math"
@@ -15,17 +18,46 @@ import (
 
 // rendered is the text exposition (format 0.0.4, which is also valid
 // OpenMetrics for these gauge families) of the per-indicator kpi_* families
-// of one states slice, kept deflate-compressed (deflate.go): a national
-// catalog renders to hundreds of MB of text but a few tens of MB
-// compressed. A scrape frames it as gzip, or inflates it for a client that
-// does not take gzip.
+// of one states slice, kept deflate-compressed in segments (deflate.go): a
+// national catalog renders to hundreds of MB of text but a few tens of MB
+// compressed. A scrape frames the segments as one gzip member, or inflates
+// them for a client that does not take gzip.
+//
+// Each family is cut into chunks of chunkIndicators indicators, one
+// segment each. The next rendering writes every chunk's text again (cheap)
+// but compresses (the expensive part) only the chunks whose text changed:
+// after one figure is written, one chunk per family.
 type rendered struct {
-	first  *kpi.State // identifies the states slice (and keeps it from reuse)
-	n      int
-	text   deflated
-	series int           // samples
-	took   time.Duration // rendering and compression
+	first    *kpi.State // identifies the states slice (and keeps it from reuse)
+	n        int
+	segments []*segment
+	text     deflated // crc and n of the whole text; data unused
+	series   int      // samples
+	took     time.Duration
+	reused   int // segments taken from the previous rendering
+	// hashSeed keys the segments; the next rendering uses the same.
+	hashSeed maphash.Seed
 }
+
+// segment is one compressed chunk of the text, known by its content.
+type segment struct {
+	key  segmentKey
+	data []byte // sync-flushed deflate data
+}
+
+// segmentKey identifies a chunk's text: its length, CRC-32 and a 64-bit
+// hash (a collision of all three is beyond any practical concern).
+type segmentKey struct {
+	n    int
+	crc  uint32
+	hash uint64
+}
+
+// chunkIndicators is the number of indicators per segment: small enough
+// that a write recompresses little, large enough that compression keeps
+// its ratio and the segment list stays short (88 chunks per family at
+// 180,000 indicators).
+const chunkIndicators = 2048
 
 func (r *rendered) matches(states []kpi.State) bool {
 	if r == nil || r.n != len(states) {
@@ -37,12 +69,20 @@ func (r *rendered) matches(states []kpi.State) bool {
 	return r.first == &states[0]
 }
 
+// deflatedText returns the segments as one deflated text (for writeGzip).
+func (r *rendered) deflatedText() deflatedSegments {
+	if r == nil {
+		return deflatedSegments{}
+	}
+	return deflatedSegments{segments: r.segments, crc: r.text.crc, n: r.text.n}
+}
+
 // writePlain writes the decompressed text to w.
 func (r *rendered) writePlain(w io.Writer) error {
 	if r.text.n == 0 {
 		return nil
 	}
-	zr := r.text.inflate()
+	zr := r.deflatedText().inflate()
 	defer zr.Close()
 	if _, err := io.Copy(w, zr); err != nil {
 		return fmt.Errorf("decompress the stored exposition: %w", err)
@@ -53,8 +93,10 @@ func (r *rendered) writePlain(w io.Writer) error {
 // render writes the per-indicator families of states in the text format,
 // exactly as client_golang's registry and expfmt would (same families,
 // labels, values, HELP and TYPE; families by name, series by label values
-// within the collector's send order), deflate-compressed at BestSpeed.
-func (c *Collector) render(states []kpi.State) (*rendered, error) {
+// within the collector's send order), deflate-compressed at BestSpeed in
+// chunks on all cores, reusing prev's compressed chunks whose text is
+// unchanged.
+func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error) {
 	r := &rendered{n: len(states)}
 	if len(states) == 0 {
 		return r, nil
@@ -62,87 +104,184 @@ func (c *Collector) render(states []kpi.State) (*rendered, error) {
 	r.first = &states[0]
 	order := c.labelOrder(states)
 
-	pz := newParallelDeflate(runtime.GOMAXPROCS(0), c.cache.blockSize)
-	w := bufio.NewWriterSize(pz, 256<<10)
-
 	// Quoted, escaped label values, computed once per indicator.
-	ids := make([]string, len(states))
-	plans := make([]string, len(states))
+	lr := &lineRenderer{ids: make([]string, len(states)), plans: make([]string, len(states))}
 	for i := range states {
-		ids[i] = escapeLabel(states[i].Indicator.ID)
-		plans[i] = escapeLabel(states[i].Indicator.Plan)
-	}
-	var num []byte
-	line := func(name string, i int32, extraName, extra string, afterPlan bool, v float64) {
-		w.WriteString(name)
-		w.WriteString(`{indicator="`)
-		w.WriteString(ids[i])
-		w.WriteByte('"')
-		if extraName != "" && !afterPlan {
-			writeLabel(w, extraName, extra)
-		}
-		w.WriteString(`,plan="`)
-		w.WriteString(plans[i])
-		w.WriteByte('"')
-		if extraName != "" && afterPlan {
-			writeLabel(w, extraName, extra)
-		}
-		w.WriteString("} ")
-		num = appendFloat(num[:0], v)
-		w.Write(num)
-		w.WriteByte('\n')
-		r.series++
+		lr.ids[i] = escapeLabel(states[i].Indicator.ID)
+		lr.plans[i] = escapeLabel(states[i].Indicator.Plan)
 	}
 
-	infoDone := false
-	for _, f := range c.families {
-		if !infoDone && f.name > c.meta[c.info].name {
-			c.renderInfo(w, states, order.info, &r.series)
-			infoDone = true
+	// The families in output order, kpi_indicator_info (own label set and
+	// order) in its place by name; each cut into chunks.
+	type part struct {
+		f     *family // nil: kpi_indicator_info
+		order []int32
+		name  string
+		help  string
+	}
+	var parts []part
+	info := c.meta[c.info]
+	infoPart := part{order: order.info, name: info.name, help: info.help}
+	for i := range c.families {
+		f := &c.families[i]
+		if infoPart.name != "" && f.name > infoPart.name {
+			parts = append(parts, infoPart)
+			infoPart.name = ""
 		}
-		headed := false
-		for _, i := range order.index {
-			f.samples(&states[i], func(extra string, v float64) {
-				if !headed {
-					writeHeader(w, f.name, f.help)
-					headed = true
+		parts = append(parts, part{f: f, order: order.index, name: f.name, help: f.help})
+	}
+	if infoPart.name != "" {
+		parts = append(parts, infoPart)
+	}
+	type job struct{ part, lo, hi int }
+	var jobs []job
+	firstJob := make([]int, len(parts)+1)
+	for p := range parts {
+		firstJob[p] = len(jobs)
+		for lo := 0; lo < len(states); lo += chunkIndicators {
+			jobs = append(jobs, job{p, lo, min(lo+chunkIndicators, len(states))})
+		}
+	}
+	firstJob[len(parts)] = len(jobs)
+
+	var reuse map[segmentKey]*segment
+	if prev != nil {
+		reuse = make(map[segmentKey]*segment, len(prev.segments))
+		for _, s := range prev.segments {
+			reuse[s.key] = s
+		}
+	}
+	type result struct {
+		seg     *segment
+		samples int
+		reused  bool
+		err     error
+	}
+	results := make([]result, len(jobs))
+	seed := maphash.MakeSeed()
+	if prev != nil {
+		seed = prev.hashSeed
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			var text bytes.Buffer
+			comp := newCompressor()
+			for j := range next {
+				jb := jobs[j]
+				pt := parts[jb.part]
+				text.Reset()
+				samples := 0
+				for _, i := range pt.order[jb.lo:jb.hi] {
+					if pt.f == nil {
+						writeInfo(&text, pt.name, &states[i].Indicator)
+						samples++
+						continue
+					}
+					f := pt.f
+					f.samples(&states[i], func(extra string, v float64) {
+						lr.line(&text, f, i, extra, v)
+						samples++
+					})
 				}
-				line(f.name, i, f.extra, extra, f.extraAfterPlan, v)
-			})
+				key := segmentKey{n: text.Len(), crc: crc32.ChecksumIEEE(text.Bytes()), hash: maphash.Bytes(seed, text.Bytes())}
+				if s, ok := reuse[key]; ok {
+					results[j] = result{seg: s, samples: samples, reused: true}
+					continue
+				}
+				data, err := comp.deflate(text.Bytes())
+				results[j] = result{seg: &segment{key: key, data: data}, samples: samples, err: err}
+			}
+		})
+	}
+	for j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+
+	comp := newCompressor()
+	var header bytes.Buffer
+	for p, pt := range parts {
+		samples := 0
+		for _, res := range results[firstJob[p]:firstJob[p+1]] {
+			if res.err != nil {
+				return nil, fmt.Errorf("render exposition: %w", res.err)
+			}
+			samples += res.samples
 		}
+		if samples == 0 {
+			continue // no family without samples, as the registry does
+		}
+		header.Reset()
+		writeHeader(&header, pt.name, pt.help)
+		data, err := comp.deflate(header.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("render exposition: %w", err)
+		}
+		r.add(&segment{key: segmentKey{n: header.Len(), crc: crc32.ChecksumIEEE(header.Bytes())}, data: data})
+		for _, res := range results[firstJob[p]:firstJob[p+1]] {
+			if res.seg.key.n == 0 {
+				continue
+			}
+			r.add(res.seg)
+			if res.reused {
+				r.reused++
+			}
+		}
+		r.series += samples
 	}
-	if !infoDone {
-		c.renderInfo(w, states, order.info, &r.series)
-	}
-	if err := w.Flush(); err != nil {
-		return nil, fmt.Errorf("render exposition: %w", err)
-	}
-	text, err := pz.Close()
-	if err != nil {
-		return nil, fmt.Errorf("render exposition: %w", err)
-	}
-	r.text = text
+	r.hashSeed = seed
 	return r, nil
 }
 
-// renderInfo writes kpi_indicator_info, whose label set is its own.
-func (c *Collector) renderInfo(w *bufio.Writer, states []kpi.State, order []int32, series *int) {
-	m := c.meta[c.info]
-	writeHeader(w, m.name, m.help)
-	for _, i := range order {
-		w.WriteString(m.name)
-		sep := byte('{')
-		for _, lp := range infoLabels(&states[i].Indicator) {
-			w.WriteByte(sep)
-			sep = ','
-			w.WriteString(lp.GetName())
-			w.WriteString(`="`)
-			w.WriteString(escapeLabel(lp.GetValue()))
-			w.WriteByte('"')
-		}
-		w.WriteString("} 1\n")
-		*series++
+// add appends s to the rendering's text.
+func (r *rendered) add(s *segment) {
+	r.segments = append(r.segments, s)
+	r.text.crc = crc32Combine(r.text.crc, s.key.crc, int64(s.key.n))
+	r.text.n += int64(s.key.n)
+}
+
+// lineRenderer writes the sample lines of the per-indicator families.
+type lineRenderer struct {
+	ids, plans []string // escaped label values by state index
+}
+
+// line writes one sample: name{indicator="…"[,extra="…"],plan="…"[,extra="…"]} v.
+func (lr *lineRenderer) line(w *bytes.Buffer, f *family, i int32, extra string, v float64) {
+	w.WriteString(f.name)
+	w.WriteString(`{indicator="`)
+	w.WriteString(lr.ids[i])
+	w.WriteByte('"')
+	if f.extra != "" && !f.extraAfterPlan {
+		writeLabel(w, f.extra, extra)
 	}
+	w.WriteString(`,plan="`)
+	w.WriteString(lr.plans[i])
+	w.WriteByte('"')
+	if f.extra != "" && f.extraAfterPlan {
+		writeLabel(w, f.extra, extra)
+	}
+	w.WriteString("} ")
+	w.Write(appendFloat(w.AvailableBuffer(), v))
+	w.WriteByte('\n')
+}
+
+// writeInfo writes the kpi_indicator_info sample of ind, whose label set
+// is its own.
+func writeInfo(w *bytes.Buffer, name string, ind *kpi.Indicator) {
+	w.WriteString(name)
+	sep := byte('{')
+	for _, lp := range infoLabels(ind) {
+		w.WriteByte(sep)
+		sep = ','
+		w.WriteString(lp.GetName())
+		w.WriteString(`="`)
+		w.WriteString(escapeLabel(lp.GetValue()))
+		w.WriteByte('"')
+	}
+	w.WriteString("} 1\n")
 }
 
 func writeHeader(w interface {
@@ -160,7 +299,7 @@ func writeHeader(w interface {
 }
 
 // writeLabel writes `,name="value"`.
-func writeLabel(w *bufio.Writer, name, value string) {
+func writeLabel(w *bytes.Buffer, name, value string) {
 	w.WriteString(`,`)
 	w.WriteString(name)
 	w.WriteString(`="`)

@@ -139,10 +139,7 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 
-	var stored deflated
-	if kpiText != nil {
-		stored = kpiText.text
-	}
+	stored := kpiText.deflatedText()
 	w.Header().Set("Content-Type", string(format))
 	if acceptsGzip(req.Header.Get("Accept-Encoding")) {
 		w.Header().Set("Content-Encoding", "gzip")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -279,40 +280,39 @@ func readGolden() (string, error) {
 	return string(b), err
 }
 
-// TestParallelDeflate checks that the blocks compressed apart, framed as
-// one gzip member, read back as the text written, in order, whatever the
-// write sizes: both by Go's reader and as a single member (a reader that
-// stops after the first member, as libcurl's does, gets everything).
-func TestParallelDeflate(t *testing.T) {
+// TestGzipOfSegments checks that segments compressed apart, framed as one
+// gzip member with a tail, read back as the text written, in order: by
+// Go's reader and as a single member (a reader that stops after the first
+// member, as libcurl's does, gets everything).
+func TestGzipOfSegments(t *testing.T) {
 	tests := []struct {
-		name  string
-		size  int
-		write int
-		tail  string
+		name     string
+		segments []int // text bytes of each
+		tail     string
 	}{
-		{name: "empty", size: 0, write: 1},
-		{name: "empty with tail", size: 0, write: 1, tail: "live 1\n"},
-		{name: "under one block", size: 1000, write: 7, tail: "live 1\n"},
-		{name: "exactly one block", size: deflateBlock, write: 4096},
-		{name: "several blocks, odd writes", size: 3*deflateBlock + 12345, write: 99991, tail: "go_goroutines 7\n"},
+		{name: "nothing"},
+		{name: "tail only", tail: "live 1\n"},
+		{name: "one segment", segments: []int{1000}, tail: "live 1\n"},
+		{name: "several, one empty", segments: []int{70000, 0, 1 << 20, 3}, tail: "go_goroutines 7\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text := make([]byte, tt.size)
-			for i := range text {
-				text[i] = byte('a' + (i*7+i/13)%26)
-			}
-			p := newParallelDeflate(2, 0)
-			for rest := text; len(rest) > 0; {
-				k := min(tt.write, len(rest))
-				if _, err := p.Write(rest[:k]); err != nil {
+			var stored deflatedSegments
+			var text []byte
+			comp := newCompressor()
+			for k, size := range tt.segments {
+				seg := make([]byte, size)
+				for i := range seg {
+					seg[i] = byte('a' + (i*7+i/13+k)%26)
+				}
+				data, err := comp.deflate(seg)
+				if err != nil {
 					t.Fatal(err)
 				}
-				rest = rest[k:]
-			}
-			stored, err := p.Close()
-			if err != nil {
-				t.Fatalf("Close: %v", err)
+				stored.segments = append(stored.segments, &segment{data: data})
+				stored.crc = crc32Combine(stored.crc, crc32.ChecksumIEEE(seg), int64(len(seg)))
+				stored.n += int64(len(seg))
+				text = append(text, seg...)
 			}
 			var gz bytes.Buffer
 			if err := writeGzip(&gz, stored, []byte(tt.tail)); err != nil {
@@ -334,12 +334,9 @@ func TestParallelDeflate(t *testing.T) {
 			if rest, _ := io.ReadAll(&gz); len(rest) != 0 {
 				t.Errorf("%d bytes after the first gzip member, want none", len(rest))
 			}
-			var plain bytes.Buffer
-			if err := (&rendered{text: stored}).writePlain(&plain); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(plain.Bytes(), text) {
-				t.Errorf("writePlain: %d bytes differ from the %d written", plain.Len(), len(text))
+			plain, err := io.ReadAll(stored.inflate())
+			if err != nil || !bytes.Equal(plain, text) {
+				t.Errorf("inflate: %d bytes (err %v), want the %d written", len(plain), err, len(text))
 			}
 		})
 	}
@@ -568,19 +565,17 @@ func TestHandlerOpenMetrics(t *testing.T) {
 
 // TestHandlerCurl reads a scrape with libcurl (curl --compressed), which
 // stops after the first gzip member: it must get the whole body, as Go's
-// client does. The rendering is compressed in 64 KiB blocks here, so the
-// body spans many.
+// client does. The body is many segments compressed apart.
 func TestHandlerCurl(t *testing.T) {
 	curl := testkit.LookPath(t, "curl", "curl")
-	inds, obs := largeFixture(500)
+	inds, obs := largeFixture(2*chunkIndicators + 100)
 	store := openStore(t, inds, obs)
 	c := newTestCollector(store)
-	c.cache.blockSize = 64 << 10
 	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
 	defer srv.Close()
 	want, _ := get(t, srv.URL, "identity")
-	if r := c.cache.cur.Load(); r == nil || r.text.n < 4*int64(c.cache.blockSize) {
-		t.Fatalf("the rendering is not several blocks long")
+	if r := c.cache.cur.Load(); r == nil || len(r.segments) < 10 {
+		t.Fatalf("the rendering is not many segments long")
 	}
 	out, err := exec.Command(curl, "--silent", "--show-error", "--fail", "--compressed", srv.URL).Output()
 	if err != nil {
@@ -592,5 +587,71 @@ func TestHandlerCurl(t *testing.T) {
 	headers, err := exec.Command(curl, "--silent", "--compressed", "--head", srv.URL).Output()
 	if err != nil || !strings.Contains(strings.ToLower(string(headers)), "content-encoding: gzip") {
 		t.Errorf("curl --compressed was not answered with gzip: %v\n%s", err, headers)
+	}
+}
+
+// TestRenderReusesUnchangedChunks checks the incremental rendering: after
+// one figure is written, the next rendering recompresses only the chunks
+// holding that indicator, and reads exactly as a rendering from scratch
+// and as the registry's exposition.
+func TestRenderReusesUnchangedChunks(t *testing.T) {
+	ctx := context.Background()
+	inds, obs := largeFixture(2*chunkIndicators + 100)
+	store := openStore(t, inds, obs)
+	c := newTestCollector(store)
+	states, err := c.states.States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.render(states, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
+		Observations: []kpi.Observation{{Plan: inds[7].Plan, Indicator: inds[7].ID, Period: kpi.YearPeriod(2021), Value: 99}}}
+	if _, err := store.AddObservations(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if states, err = c.states.States(ctx); err != nil {
+		t.Fatal(err)
+	}
+	incremental, err := c.render(states, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch, err := c.render(states, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(r *rendered) string {
+		var b strings.Builder
+		if err := r.writePlain(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	got, want := text(incremental), text(scratch)
+	if got != want {
+		t.Errorf("incremental rendering differs from one from scratch (-scratch +incremental):\n%s", cmp.Diff(kpiBlocks(want), kpiBlocks(got)))
+	}
+	if !strings.Contains(got, fmt.Sprintf(`kpi_actual{indicator=%q,period="2021",plan="test-plan"} 99`, inds[7].ID)) {
+		t.Errorf("incremental rendering lacks the new figure:\n%s", grepLines(got, "kpi_actual{indicator=\""+inds[7].ID))
+	}
+	registry := slices.DeleteFunc(kpiBlocks(string(exposition(t, c))), func(b string) bool {
+		return strings.HasPrefix(b, "# HELP kpi_evaluation_timestamp_seconds") // served live, not rendered
+	})
+	if diff := cmp.Diff(registry, kpiBlocks(got)); diff != "" {
+		t.Errorf("incremental rendering differs from the registry's exposition (-registry +rendering):\n%s", diff)
+	}
+	// Three chunks per family; the figure changes the first chunk of the
+	// families it appears in (and the evaluation of its indicator).
+	chunks := 0
+	for _, s := range incremental.segments {
+		if s.key.hash != 0 {
+			chunks++
+		}
+	}
+	if incremental.reused == 0 || incremental.reused > chunks-3 || incremental.reused < chunks*2/3 {
+		t.Errorf("incremental rendering reused %d of %d chunks, want all but the few holding %s", incremental.reused, chunks, inds[7].ID)
 	}
 }

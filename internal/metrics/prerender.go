@@ -25,13 +25,10 @@ type renderCache struct {
 	wake  chan struct{}
 	// renders counts the renderings made, for logs and tests.
 	renders atomic.Int64
-	// blockSize is the text compressed per goroutine: deflateBlock, less
-	// in tests that want many blocks from a small catalog.
-	blockSize int
 }
 
 func newRenderCache(c *Collector) *renderCache {
-	return &renderCache{c: c, lock: make(chan struct{}, 1), wake: make(chan struct{}, 1), blockSize: deflateBlock}
+	return &renderCache{c: c, lock: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 }
 
 // forScrape returns the rendering a scrape serves: the last complete one
@@ -65,11 +62,12 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r := rc.cur.Load(); r.matches(states) {
-		return r, nil
+	prev := rc.cur.Load()
+	if prev.matches(states) {
+		return prev, nil
 	}
 	start := time.Now()
-	next, err := rc.c.render(states)
+	next, err := rc.c.render(states, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +75,7 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 	rc.cur.Store(next)
 	rc.renders.Add(1)
 	rc.c.logger.Debug("metrics: exposition rendered", "indicators", len(states), "series", next.series,
-		"bytes", next.text.n, "compressed_bytes", len(next.text.data), "took", next.took)
+		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "took", next.took)
 	return next, nil
 }
 
