@@ -2,15 +2,15 @@ package metrics
 
 import (
 	"bytes"
+	"fmt"
 	"hash/crc32"
 	"hash/maphash"
-	"sync"
-	"fmt"
 	"io"
 	"math"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
