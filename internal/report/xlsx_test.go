@@ -1,0 +1,110 @@
+package report_test
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/yanfeng/kpimon/internal/report"
+)
+
+func TestWriteXLSX(t *testing.T) {
+	c := sampleCircular(t, report.Options{Previous: chinaDay(t, "2020-06-30")})
+	var b bytes.Buffer
+	if err := report.WriteXLSX(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatalf("read the workbook back: %v", err)
+	}
+	defer f.Close()
+	if diff := cmp.Diff([]string{report.SheetSummary, report.SheetChanges, report.SheetAttention, report.SheetUnits, report.SheetDetail}, f.GetSheetList()); diff != "" {
+		t.Errorf("sheets (-want +got):\n%s", diff)
+	}
+
+	rows, err := f.GetRows(report.SheetDetail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHeader := []string{"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态"}
+	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
+		t.Errorf("detail header (-want +got):\n%s", diff)
+	}
+	if len(rows) != 1+79 {
+		t.Errorf("detail rows = %d, want 79 indicators and the header", len(rows)-1)
+	}
+	// The header row is frozen on every sheet.
+	for _, sheet := range f.GetSheetList() {
+		panes, err := f.GetPanes(sheet)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("sheet %s panes = %+v, %v; want the first row frozen", sheet, panes, err)
+		}
+	}
+
+	// Figures are numbers, not text: the raw cell of 高新技术企业's latest figure is 16.
+	find := func(sheet, name string) int {
+		rows, _ := f.GetRows(sheet)
+		for i, r := range rows {
+			if len(r) > 1 && r[1] == name {
+				return i + 1
+			}
+		}
+		t.Fatalf("sheet %s has no row %s", sheet, name)
+		return 0
+	}
+	n := find(report.SheetDetail, "高新技术企业")
+	numberAt := func(sheet, col string, row int) float64 {
+		t.Helper()
+		ref := col + strconv.Itoa(row)
+		typ, err := f.GetCellType(sheet, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseFloat(raw, 64)
+		if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+			t.Fatalf("%s!%s = %q (type %v), want a number", sheet, ref, raw, typ)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		col  string
+		want float64
+	}{{"E", 30}, {"G", 2022}, {"H", 16}, {"J", 4.0 / 18}, {"L", 7}} {
+		if got := numberAt(report.SheetDetail, c.col, n); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("高新技术企业 column %s = %v, want %v", c.col, got, c.want)
+		}
+	}
+	// Shown as people read them: the share as a percentage, the figure whole.
+	if got, _ := f.GetCellValue(report.SheetDetail, "J"+strconv.Itoa(n)); got != "22.2%" {
+		t.Errorf("completion shown as %q, want 22.2%%", got)
+	}
+	energy := find(report.SheetDetail, "万元GDP综合能耗")
+	if got, _ := f.GetCellValue(report.SheetDetail, "H"+strconv.Itoa(energy)); got != "0.361" {
+		t.Errorf("energy intensity shown as %q, want 0.361", got)
+	}
+	if got := numberAt(report.SheetDetail, "L", energy); math.Abs(got-(math.Sqrt(0.331/0.361)-1)) > 1e-9 {
+		t.Errorf("energy intensity required change = %v, want √(0.331/0.361) − 1", got)
+	}
+
+	summary, _ := f.GetRows(report.SheetSummary)
+	if diff := cmp.Diff([]string{"项目", "数值"}, summary[0]); diff != "" {
+		t.Errorf("summary header (-want +got):\n%s", diff)
+	}
+	units, _ := f.GetRows(report.SheetUnits)
+	if diff := cmp.Diff([]string{"名次", "责任单位", "指标数", "达标或正常推进", "占比", "滞后", "逾期未达标", "逾期未报"}, units[0]); diff != "" {
+		t.Errorf("units header (-want +got):\n%s", diff)
+	}
+	att, _ := f.GetRows(report.SheetAttention)
+	if len(att) != 1+4+2+9+11 {
+		t.Errorf("attention rows = %d, want 26 (missed 4, deteriorating 2, off track 9, lagging 11)", len(att)-1)
+	}
+}
