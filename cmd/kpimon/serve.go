@@ -194,11 +194,11 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 
 	// The ingester also counts runs that fail before it sees a file (a URL
 	// that does not answer), so KpiIngestFailing fires for them too.
-	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger, StateDir: filepath.Join(c.data, "pull")})
+	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger, StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv})
 	if err != nil {
 		return err
 	}
-	sched.Start()
+	sched.Start(ctx)
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -229,7 +229,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the
-	// deferred scheduler stop waits for running jobs, then the store closes.
+	// deferred scheduler stop cancels running pulls (they run under ctx) and
+	// waits for them, then the store closes.
 	err = httpapi.ListenAndServe(ctx, httpapi.ServeOptions{Addr: c.listen, WebConfigFile: c.webConfig, Handler: handler, Logger: logger, OnListen: c.onListen})
 	logger.Info("kpimon stopping")
 	return err

@@ -64,7 +64,8 @@ func LoadConfig(path string) (Config, error) {
 	var problems []kpi.Problem
 	seen := map[string]bool{}
 	for i := range cfg.Sources {
-		s := &cfg.Sources[i]
+		cfg.Sources[i] = cfg.Sources[i].withDefaults()
+		s := cfg.Sources[i]
 		for _, p := range s.check() {
 			p.File = path
 			problems = append(problems, p)
@@ -82,15 +83,30 @@ func LoadConfig(path string) (Config, error) {
 
 // InboxSource returns a dir source named "inbox" watching dir.
 func InboxSource(dir, schedule string) (Source, error) {
-	s := Source{Name: "inbox", Type: TypeDir, Location: dir, Schedule: schedule}
+	s := Source{Name: "inbox", Type: TypeDir, Location: dir, Schedule: schedule}.withDefaults()
 	if ps := s.check(); len(ps) > 0 {
 		return Source{}, &kpi.Error{Code: kpi.EINVALID, Message: "inbox: " + ps[0].String(), Problems: ps}
 	}
 	return s, nil
 }
 
-// check fills defaults and returns what is wrong with the source.
-func (s *Source) check() []kpi.Problem {
+// withDefaults returns the source with its defaults filled in: the time
+// zone, the http timeout, the settle time.
+func (s Source) withDefaults() Source {
+	if s.TimeZone == "" {
+		s.TimeZone = DefaultTimeZone
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = 30 * time.Second
+	}
+	if s.Settle <= 0 {
+		s.Settle = 5 * time.Second
+	}
+	return s
+}
+
+// check returns what is wrong with the source (with its defaults filled).
+func (s Source) check() []kpi.Problem {
 	var ps []kpi.Problem
 	field := func(f, value, expected, msg string) {
 		ps = append(ps, kpi.Problem{Field: "source " + s.Name + ": " + f, Value: value, Expected: expected, Message: msg})
@@ -116,9 +132,6 @@ func (s *Source) check() []kpi.Problem {
 	default:
 		field("format", s.Format, "csv, xlsx or json (or empty to detect)", "unknown format")
 	}
-	if s.TimeZone == "" {
-		s.TimeZone = DefaultTimeZone
-	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
 		field("time_zone", s.TimeZone, "an IANA zone like Asia/Shanghai", "unknown time zone")
 	}
@@ -126,12 +139,6 @@ func (s *Source) check() []kpi.Problem {
 		field("schedule", s.Schedule, `a cron spec like "0 8 * * *" or "@every 10m"`, "missing schedule")
 	} else if _, err := cron.ParseStandard(s.Schedule); err != nil {
 		field("schedule", s.Schedule, `a cron spec like "0 8 * * *" or "@every 10m"`, "invalid schedule: "+err.Error())
-	}
-	if s.Timeout <= 0 {
-		s.Timeout = 30 * time.Second
-	}
-	if s.Settle <= 0 {
-		s.Settle = 5 * time.Second
 	}
 	return ps
 }

@@ -39,7 +39,7 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 		return rep, fmt.Errorf("source %s: %w", src.Name, err)
 	}
 	for k, v := range src.Headers {
-		req.Header.Set(k, os.ExpandEnv(v))
+		req.Header.Set(k, os.Expand(v, j.s.opts.Getenv))
 	}
 	if st.ETag != "" {
 		req.Header.Set("If-None-Match", st.ETag)

@@ -283,7 +283,7 @@ func TestSchedulerRunsOnSchedule(t *testing.T) {
 	dir := t.TempDir()
 	s := inboxScheduler(t, ing, dir, "@every 1s")
 	writeOld(t, filepath.Join(dir, "good.csv"), goodCSV)
-	s.Start()
+	s.Start(context.Background())
 	var stored atomic.Bool
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) && !stored.Load() {

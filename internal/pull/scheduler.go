@@ -27,13 +27,24 @@ type Options struct {
 	// ingester sees them (a URL that does not answer), so the ingest
 	// metrics show them.
 	FailureRecorder interface{ RecordFailure(source string) }
+	// Getenv expands ${VAR} in http headers; serve passes the environment
+	// run was given. Default: no variables (every ${VAR} is empty).
+	Getenv func(string) string
 }
 
-// Scheduler runs every source on its cron schedule.
+// runTimeout bounds one run of a source, however it was started.
+const runTimeout = 30 * time.Minute
+
+// Scheduler runs every source on its cron schedule. Runs happen under the
+// context given to Start: Stop cancels it and waits for them, so the store
+// is never closed beside a running pull.
 type Scheduler struct {
 	opts Options
 	cron *cron.Cron
 	jobs map[string]*job
+
+	ctx    context.Context // the runs' context, from Start
+	cancel context.CancelFunc
 }
 
 // New checks the sources and prepares their jobs; Start runs them.
@@ -46,6 +57,9 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{}
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
 	}
 	if opts.StateDir != "" {
 		if err := os.MkdirAll(opts.StateDir, 0o750); err != nil {
@@ -66,11 +80,13 @@ func New(opts Options) (*Scheduler, error) {
 		),
 		jobs: map[string]*job{},
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, src := range opts.Sources {
+		src = src.withDefaults()
 		if ps := src.check(); len(ps) > 0 {
 			return nil, &kpi.Error{Code: kpi.EINVALID, Message: "source " + src.Name + ": " + ps[0].String(), Problems: ps}
 		}
-		j := &job{src: src, s: s}
+		j := &job{src: src, s: s, busy: make(chan struct{}, 1)}
 		spec := src.Schedule
 		if src.TimeZone != DefaultTimeZone {
 			spec = "CRON_TZ=" + src.TimeZone + " " + spec
@@ -83,28 +99,29 @@ func New(opts Options) (*Scheduler, error) {
 	return s, nil
 }
 
-// Start runs the schedules in the background.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start runs the schedules in the background; runs see ctx (and are
+// cancelled with it, or by Stop).
+func (s *Scheduler) Start(ctx context.Context) {
+	s.cancel()
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.cron.Start()
+}
 
-// Stop stops scheduling and waits for running jobs, or for ctx.
+// Stop stops scheduling, cancels running jobs and waits for them to
+// return, or for ctx.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	done := s.cron.Stop().Done()
+	s.cancel()
 	select {
-	case <-s.cron.Stop().Done():
+	case <-done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("stop scheduler: %w", ctx.Err())
 	}
 }
 
-// RunNow runs one source at once, outside its schedule, and returns what
-// the run did. Used by tests and operators.
-func (s *Scheduler) RunNow(ctx context.Context, name string) (RunReport, error) {
-	j, ok := s.jobs[name]
-	if !ok {
-		return RunReport{}, kpi.Errorf(kpi.ENOTFOUND, "no source named %q", name)
-	}
-	return j.run(ctx)
-}
+// errStillRunning: a run was asked for while the source's last run goes on.
+var errStillRunning = kpi.Errorf(kpi.ECONFLICT, "the source's previous run is still going; skipped")
 
 // RunReport says what one run of a source did.
 type RunReport struct {
@@ -116,15 +133,20 @@ type RunReport struct {
 type job struct {
 	src      Source
 	s        *Scheduler
-	memState httpState // without a StateDir
+	memState httpState     // without a StateDir
+	busy     chan struct{} // held by the running run: one run of a source at a time
 }
 
 // Run is called by cron; errors are logged here, once.
 func (j *job) Run() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel := context.WithTimeout(j.s.ctx, runTimeout)
 	defer cancel()
-	rep, err := j.run(ctx)
+	rep, err := j.runOnce(ctx)
 	log := j.s.opts.Logger.With("source", j.src.Name)
+	if err == errStillRunning {
+		log.Warn("pull skipped: the previous run is still going")
+		return
+	}
 	if err != nil {
 		log.Error("pull failed", "err", err)
 		return
@@ -132,6 +154,18 @@ func (j *job) Run() {
 	if len(rep.Ingested)+len(rep.Rejected) > 0 {
 		log.Info("pull done", "ingested", len(rep.Ingested), "rejected", len(rep.Rejected), "skipped", len(rep.Skipped))
 	}
+}
+
+// runOnce runs the source unless a run of it is going on already (cron's
+// SkipIfStillRunning covers only the scheduled runs).
+func (j *job) runOnce(ctx context.Context) (RunReport, error) {
+	select {
+	case j.busy <- struct{}{}:
+	default:
+		return RunReport{}, errStillRunning
+	}
+	defer func() { <-j.busy }()
+	return j.run(ctx)
 }
 
 func (j *job) run(ctx context.Context) (RunReport, error) {

@@ -1,0 +1,20 @@
+package pull
+
+import (
+	"context"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// RunNow runs one source at once, outside its schedule, and returns what
+// the run did; like a scheduled run it is skipped (ECONFLICT) while the
+// source's previous run goes on. Tests only: kpimon runs sources on schedule.
+func (s *Scheduler) RunNow(ctx context.Context, name string) (RunReport, error) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return RunReport{}, kpi.Errorf(kpi.ENOTFOUND, "no source named %q", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	return j.runOnce(ctx)
+}
