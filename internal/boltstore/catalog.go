@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +27,11 @@ type planRecord struct {
 	// Catalog lists them as the targets file does. It is not part of the
 	// plan's definition: a new order alone is stored without an audit entry.
 	Order []string `json:"order,omitempty"`
+	// LoadedAt is when the plan was first synced into the store (for a
+	// store written before it was kept: its first sync since), the default
+	// start of the report duty (kpi.Plan.DutyStart). Catalog returns it as
+	// kpi.Plan.LoadedAt; it is not part of the plan's definition.
+	LoadedAt time.Time `json:"loaded_at,omitzero"`
 }
 
 // SyncCatalog makes the stored catalog equal to cat in one transaction and
@@ -67,12 +73,17 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 		reordered := false
 		for _, p := range cat.Plans {
 			inCat[p.ID] = true
+			p.LoadedAt = time.Time{} // the store's to set, not the file's
 			var old planRecord
 			v := plans.Get([]byte(p.ID))
 			if v != nil {
 				if err := json.Unmarshal(v, &old); err != nil {
 					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
 				}
+			}
+			loadedAt := old.LoadedAt
+			if loadedAt.IsZero() {
+				loadedAt = now
 			}
 			var c kpi.CatalogChange
 			switch {
@@ -82,8 +93,8 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				c = kpi.CatalogChange{Action: kpi.ActionPlanAdd, Detail: "restored: " + present.DescribePlan(p)}
 			case !reflect.DeepEqual(old.Plan, p):
 				c = kpi.CatalogChange{Action: kpi.ActionPlanChange, Detail: present.PlanChanges(old.Plan, p)}
-			case !slices.Equal(old.Order, order[p.ID]):
-				if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID]}); err != nil {
+			case !slices.Equal(old.Order, order[p.ID]) || old.LoadedAt.IsZero():
+				if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID], LoadedAt: loadedAt}); err != nil {
 					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
 				}
 				reordered = true
@@ -92,7 +103,7 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				continue
 			}
 			c.Ref = kpi.Ref{Plan: p.ID}
-			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID]}); err != nil {
+			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID], LoadedAt: loadedAt}); err != nil {
 				return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
 			}
 			if err := record(c); err != nil {
@@ -297,6 +308,7 @@ func (s *Store) readCatalog(ctx context.Context) (kpi.Catalog, uint64, error) {
 				return fmt.Errorf("plan %s: %w", k, err)
 			}
 			if !r.Removed {
+				r.Plan.LoadedAt = r.LoadedAt
 				cat.Plans = append(cat.Plans, r.Plan)
 				for i, id := range r.Order {
 					position[kpi.Ref{Plan: r.Plan.ID, ID: id}] = i

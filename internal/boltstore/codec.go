@@ -280,7 +280,31 @@ func appendIndicator(e *enc, ind *kpi.Indicator) {
 	e.varint(int64(ind.DueDays))
 	e.str(string(ind.Measure))
 	e.str(ind.SourceText)
+	// Fields added later follow as an extension, written only when one is
+	// set: definitions without them keep the bytes stored before the
+	// extension existed, so an upgrade records no spurious change.
+	baselineSource := ""
+	if ind.Baseline != nil {
+		baselineSource = ind.Baseline.Source
+	}
+	if ind.Tolerance == 0 && !ind.Strict && len(ind.Stages) == 0 && ind.Note == "" && baselineSource == "" {
+		return
+	}
+	e.byte1(indicatorExtension)
+	e.f64(ind.Tolerance)
+	e.bool1(ind.Strict)
+	e.uvarint(uint64(len(ind.Stages)))
+	for _, st := range ind.Stages {
+		appendPeriod(e, st.Period)
+		e.f64(st.Percent)
+		e.str(st.Text)
+	}
+	e.str(ind.Note)
+	e.str(baselineSource)
 }
+
+// indicatorExtension marks the extension of an encoded indicator.
+const indicatorExtension byte = 1
 
 func decodeIndicator(d *dec) kpi.Indicator {
 	var ind kpi.Indicator
@@ -306,6 +330,27 @@ func decodeIndicator(d *dec) kpi.Indicator {
 	ind.DueDays = d.int()
 	ind.Measure = kpi.Measure(d.str())
 	ind.SourceText = d.str()
+	if len(d.b) == 0 || d.err != nil {
+		return ind
+	}
+	if d.byte1() != indicatorExtension {
+		d.fail()
+		return ind
+	}
+	ind.Tolerance = d.f64()
+	ind.Strict = d.bool1()
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
+		ind.Stages = make([]kpi.Stage, n)
+		for i := range ind.Stages {
+			ind.Stages[i] = kpi.Stage{Period: decodePeriod(d), Percent: d.f64(), Text: d.str()}
+		}
+	} else if n > 0 {
+		d.fail()
+	}
+	ind.Note = d.str()
+	if src := d.str(); src != "" && ind.Baseline != nil {
+		ind.Baseline.Source = src
+	}
 	return ind
 }
 

@@ -14,23 +14,27 @@ import (
 // evaluationJSON is an evaluation as the API shows it: flat, with the
 // status in Chinese and the report duty beside it.
 type evaluationJSON struct {
-	AsOf            time.Time     `json:"as_of"`
-	Status          kpi.Status    `json:"status"`
-	StatusZH        string        `json:"status_zh"`
-	Target          float64       `json:"target"`
-	Actual          *float64      `json:"actual"`
-	Period          *kpi.Period   `json:"period"`
-	Baseline        *kpi.Baseline `json:"baseline"`
-	Expected        *float64      `json:"expected"`
-	Gap             *float64      `json:"gap"`
-	ProgressRatio   *float64      `json:"progress_ratio"`
-	PaceRatio       *float64      `json:"pace_ratio"`
-	Projected       *float64      `json:"projected"`
-	Deadline        time.Time     `json:"deadline"`
-	LastSubmittedAt *time.Time    `json:"last_submitted_at"`
-	ReportPeriod    *kpi.Period   `json:"report_period"` // the period whose figure is awaited next
-	ReportDue       *time.Time    `json:"report_due"`    // null when no more reports are due
-	Overdue         bool          `json:"overdue"`
+	AsOf            time.Time          `json:"as_of"`
+	Status          kpi.Status         `json:"status"`
+	StatusZH        string             `json:"status_zh"`
+	Target          *float64           `json:"target"` // null where there is no target value yet
+	Reason          kpi.Reason         `json:"reason,omitempty"`
+	ReasonZH        string             `json:"reason_zh,omitempty"`
+	ReasonPeriods   []kpi.Period       `json:"reason_periods,omitempty"`
+	BaselineOrigin  kpi.BaselineOrigin `json:"baseline_origin,omitempty"`
+	Actual          *float64           `json:"actual"`
+	Period          *kpi.Period        `json:"period"`
+	Baseline        *kpi.Baseline      `json:"baseline"`
+	Expected        *float64           `json:"expected"`
+	Gap             *float64           `json:"gap"`
+	ProgressRatio   *float64           `json:"progress_ratio"`
+	PaceRatio       *float64           `json:"pace_ratio"`
+	Projected       *float64           `json:"projected"`
+	Deadline        time.Time          `json:"deadline"`
+	LastSubmittedAt *time.Time         `json:"last_submitted_at"`
+	ReportPeriod    *kpi.Period        `json:"report_period"` // the period whose figure is awaited next
+	ReportDue       *time.Time         `json:"report_due"`    // null when no more reports are due
+	Overdue         bool               `json:"overdue"`
 	// Required growth (需年均增长/需年均下降) and the change per year so far:
 	// ratios per year when change_is_relative, else units per year.
 	RequiredAnnualChange *float64 `json:"required_annual_change"`
@@ -40,7 +44,8 @@ type evaluationJSON struct {
 
 func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
 	v := evaluationJSON{
-		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finiteOr0(e.Target),
+		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finite(e.Target),
+		Reason: e.Reason, ReasonZH: e.Reason.Chinese(), ReasonPeriods: e.ReasonPeriods, BaselineOrigin: e.BaselineOrigin,
 		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
 		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
 		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
@@ -62,13 +67,6 @@ func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
 func finite(f *float64) *float64 {
 	if f == nil || math.IsNaN(*f) || math.IsInf(*f, 0) {
 		return nil
-	}
-	return f
-}
-
-func finiteOr0(f float64) float64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0
 	}
 	return f
 }

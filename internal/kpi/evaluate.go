@@ -17,48 +17,45 @@ const (
 // target was computed (reduce_by: 200 × (1 − 10/100) is 180.00000000000003).
 const relTolerance = 1e-9
 
+// dutyAfterClose is how long after the deadline year's figure was due the
+// report duty of an indicator whose final figure never came ends: half a
+// year of reminders, then the plan is closed (docs/method.md, "Report duty").
+const dutyAfterClose = 180 * 24 * time.Hour
+
 // Evaluate returns the state of ind at now, from obs: the counted figures of
 // the indicator (the newest revision of each period), in any order. It is a
-// pure function of its arguments and implements the method of DESIGN.md:
+// pure function of its arguments and implements docs/method.md; each rule
+// there has a worked example and a test in evaluate_test.go. In short:
 //
-//   - A figure counts from the end of its period: figures whose period has
-//     not ended by now are ignored. Figures of periods ending after the
-//     deadline year are outside the plan's horizon: a target "by 2022" is
-//     judged by the figures up to 2022 (they still count as reported for the
-//     report duty).
-//   - Where figures of different frequencies overlap (2021 and 2021-Q4), the
-//     longer period's figure counts and the ones inside it are dropped, so a
-//     cumulative sum never counts a quarter twice.
-//   - Times are fractional years (YearFraction) of period ends; the deadline
-//     year ends at DeadlineEnd(ind.Deadline).
-//   - Baseline: the indicator's, else for a cumulative measure 0 at the start
-//     of the plan's start year, else the first figure (with one figure only
-//     the status is then insufficient_data, unless achieved).
-//   - Cumulative measure: the actual is the sum of the figures of periods
-//     starting at or after the plan's start; level: the latest figure.
-//     increase and milestone always compare the figures themselves.
-//   - The status follows the latest figure: a target met early and lost
-//     since is not achieved.
-//   - No figure at all (by now) is no_data, also after the deadline: nobody
-//     reported, which is what the unit must be told.
-//   - missed starts the instant the deadline year ends, as DESIGN.md says,
-//     even though that year's own figure is typically not due for weeks: the
-//     status then follows the latest figure in hand and changes once the
-//     deadline year's figure arrives.
-//   - Evaluation.Target is the target in the indicator's unit: reduce_by's
-//     baseline × (1 − p) (0 until a baseline is known), increase's previous
-//     figure (the bar to clear), a milestone's 1 (done).
-//   - Gap is the shortfall against that target, 0 when met; for a
-//     milestone 1 − the reported fraction.
+//   - A figure counts from the end of its period. Figures of periods ending
+//     after the deadline year are outside the target's horizon (they still
+//     count as reported for the report duty). Where figures of different
+//     frequencies overlap (2021 and 2021-Q4), the longer period's counts.
+//   - Baseline: the indicator's explicit one, else for a cumulative measure
+//     0 at the plan's start, else the first figure, which is a figure of the
+//     plan's base period (现有基础, Plan.BaseYear) where one is reported.
+//     Evaluation.BaselineOrigin says which.
+//   - Deadline grace: the deadline verdict (achieved, or missed) waits for the
+//     deadline year's figure until it is due (deadline year end + DueDays);
+//     until then the status is the pace verdict on the figures in hand.
+//   - A verdict that needs two figures or a baseline and lacks them is
+//     insufficient_data, also after the deadline, with a Reason.
+//   - increase: every period of the plan must rise over the one before (the
+//     base period counts where reported); one fall is deteriorating while the
+//     plan runs and missed at the end.
+//   - reduce_by and multiply: at most baseline × (1 − p), at least
+//     baseline × factor, judged by pace like any target.
+//   - milestone: done, or a completion percent judged by pace against its
+//     stages (a straight line from the plan start where it has none);
+//     continuing: each year done, met only when every year is.
+//   - No figure at all is no_data, also after the deadline.
 //
-// Numbers that cannot be computed (no baseline, a target equal to its
-// baseline, no elapsed time) are nil, never NaN or ±Inf.
+// Numbers that cannot be computed are nil, never NaN or ±Inf.
 func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evaluation {
 	deadline := DeadlineEnd(ind.Deadline)
 	ev := Evaluation{
 		Ref:      ind.Ref(),
 		AsOf:     now,
-		Target:   ind.Target,
 		Deadline: deadline,
 	}
 	counted := countedFigures(obs, now)
@@ -76,29 +73,79 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 		at := obs[newest].SubmittedAt
 		ev.LastSubmittedAt = &at
 	}
-	// The report duty looks at every counted figure, judged or not; read it
-	// before the evaluation sums cumulative figures in place.
-	var lastReported *Period
-	if n := len(counted); n > 0 {
-		p := counted[n-1].period
-		lastReported = &p
-	}
+	// The report duty looks at every counted figure, judged or not; work it
+	// out before the evaluation sums cumulative figures in place.
+	ev.Report = reportDuty(plan, ind, counted, now)
+
+	c := closing{deadline: deadlineSec, now: now.Unix()}
+	c.finalIn = len(judged) > 0 && judged[len(judged)-1].end == deadlineSec
+	finalDue := deadline.AddDate(0, 0, ind.DueDays)
+	c.closed = !now.Before(deadline) && (c.finalIn || now.After(finalDue))
+	c.final = periodAt(deadline.Add(-time.Second), indicatorFrequency(ind))
 
 	switch ind.Kind {
 	case KindIncrease:
-		evaluateIncrease(&ev, ind, judged, now)
+		evaluateIncrease(&ev, plan, ind, judged, c)
 	case KindMilestone:
-		evaluateMilestone(&ev, judged, now)
+		evaluateMilestone(&ev, plan, ind, judged, c, now)
+	case KindContinuing:
+		evaluateContinuing(&ev, plan, ind, judged, c)
 	default:
-		evaluateTarget(&ev, plan, ind, judged, now)
+		evaluateTarget(&ev, plan, ind, judged, c, now)
 	}
-
-	// A milestone done is done: nothing more to report.
-	if !(ind.Kind == KindMilestone && ev.Status == StatusAchieved) {
-		ev.Report = reportDuty(plan, ind, lastReported, now)
+	// A line done is done: nothing more to report.
+	if ind.Kind == KindMilestone && ev.Status == StatusAchieved {
+		ev.Report = ReportDuty{}
 	}
 	ev.setAnnualChanges(ind)
 	return ev
+}
+
+// closing is where an indicator stands with its deadline (Unix seconds).
+type closing struct {
+	deadline int64 // end of the deadline year
+	now      int64
+	final    Period // the deadline year's last period at the indicator's frequency
+	// finalIn: a figure of the deadline year's last period is in.
+	finalIn bool
+	// closed: the deadline verdict is due: the deadline year has ended and
+	// its figure is in or was due and has not come.
+	closed bool
+}
+
+// graceReason notes, while the deadline verdict waits for the final figure,
+// that the status is the pace verdict.
+func (c closing) graceReason(ev *Evaluation) {
+	if !c.closed && c.now >= c.deadline && ev.Reason == "" {
+		ev.Reason = ReasonAwaitingFinal
+		ev.ReasonPeriods = []Period{c.final}
+	}
+}
+
+// missedReason says why a closed indicator is missed when its final figure
+// never came.
+func (c closing) missedReason(ev *Evaluation) {
+	if !c.finalIn && ev.Reason == "" {
+		ev.Reason = ReasonFinalOverdue
+		ev.ReasonPeriods = []Period{c.final}
+	}
+}
+
+// indicatorFrequency is the indicator's frequency, annual when unset.
+func indicatorFrequency(ind Indicator) Frequency {
+	if ind.Frequency.Valid() {
+		return ind.Frequency
+	}
+	return Annual
+}
+
+// planStartSec is the instant the plan starts (Unix seconds), 0 when the
+// plan has no start year.
+func planStartSec(plan Plan) int64 {
+	if plan.StartYear == 0 {
+		return 0
+	}
+	return chinaMidnight(plan.StartYear, 1)
 }
 
 // figure is one counted observation with its period's bounds worked out.
@@ -246,12 +293,14 @@ func dropContained(figs []figure) []figure {
 }
 
 // evaluateTarget evaluates the kinds with a numeric target: at_least,
-// at_most and reduce_by (which is at_most against baseline × (1 − p)).
-func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now time.Time) {
+// at_most, reduce_by (at most baseline × (1 − p)) and multiply (at least
+// baseline × factor).
+func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c closing, now time.Time) {
 	better := 1.0 // the sign of a change for the better
 	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
 		better = -1
 	}
+	relative := ind.Kind == KindReduceBy || ind.Kind == KindMultiply
 
 	// series is the indicator's value at each period end.
 	series := figs
@@ -264,39 +313,40 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 	case ind.Baseline != nil:
 		b := *ind.Baseline
 		base = &b
+		ev.BaselineOrigin = BaselineFromIndicator
 	case ind.Measure == MeasureCumulative:
 		// Nothing added yet at the start of the plan.
-		freq := ind.Frequency
-		if !freq.Valid() {
-			freq = Annual
-		}
 		start := plan.StartYear
 		if start == 0 && len(series) > 0 {
 			start = series[0].period.Year
 		}
 		if start != 0 {
-			base = &Baseline{Period: FirstOfYear(start, freq).Prev(), Value: 0}
+			base = &Baseline{Period: FirstOfYear(start, indicatorFrequency(ind)).Prev(), Value: 0}
+			ev.BaselineOrigin = BaselineFromPlanStart
 		}
 	case len(series) > 0:
 		base = &Baseline{Period: series[0].period, Value: series[0].value}
+		ev.BaselineOrigin = firstFigureOrigin(plan, series[0])
 	}
 	ev.Baseline = base
 
 	target := ind.Target
-	if ind.Kind == KindReduceBy {
-		target = 0 // unknown until there is a baseline
-		if base != nil {
-			target = base.Value * (1 - ind.Target/100)
-		}
+	switch {
+	case relative && base == nil:
+		target = math.NaN() // unknown until there is a baseline
+	case ind.Kind == KindReduceBy:
+		target = base.Value * (1 - ind.Target/100)
+	case ind.Kind == KindMultiply:
+		target = base.Value * ind.Target
 	}
-	ev.Target = target
-	if math.IsNaN(target) || math.IsInf(target, 0) {
-		// Only a broken targets file gets here; say nothing rather than
-		// something wrong.
-		ev.Target = 0
-		ev.Status = StatusInsufficientData
-		if len(series) == 0 {
-			ev.Status = StatusNoData
+	ev.Target = finite(target)
+	if ev.Target == nil {
+		ev.Status = StatusNoData
+		if len(series) > 0 {
+			// Only a broken targets file gets here (no baseline rule for a
+			// relative target); say nothing rather than something wrong.
+			ev.Status = StatusInsufficientData
+			ev.Reason = ReasonNeedBaseline
 		}
 		return
 	}
@@ -322,11 +372,11 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 	period := latest.period
 	ev.Actual = finite(actual)
 	ev.Period = &period
-	achieved := better*(actual-target) >= -tolerance(target)
+	achieved := meets(ind, better, actual, target)
 	if achieved {
 		ev.Gap = finite(0)
 	} else {
-		ev.Gap = finite(better * (target - actual))
+		ev.Gap = finite(math.Max(0, better*(target-actual)) + strictStep(ind))
 	}
 
 	t := yearsAt(latest.end)
@@ -346,24 +396,66 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, now
 		ev.Projected = project(base.Value, t0, actual, t, tD)
 	}
 
+	// A target relative to a baseline taken from the figures cannot be
+	// judged on that same figure: a cut from 200 to 200 is no cut.
+	onlyBaseline := relative && ev.BaselineOrigin != BaselineFromIndicator && elapsed != nil && *elapsed <= 0
 	switch {
+	case onlyBaseline:
+		ev.Status = StatusInsufficientData
+		ev.Reason = ReasonNeedBaseline
 	case achieved:
 		ev.Status = StatusAchieved
-	case !now.Before(ev.Deadline):
+	case c.closed:
 		ev.Status = StatusMissed
+		c.missedReason(ev)
 	case elapsed == nil || *elapsed <= 0:
 		// The latest figure is the baseline itself (or older): no movement
 		// to judge yet.
 		ev.Status = StatusInsufficientData
+		ev.Reason = ReasonNeedTwoFigures
 	case !targetAhead:
 		// The baseline already met the target and the latest figure has
 		// fallen short of it.
 		ev.Status = StatusDeteriorating
 	case ev.PaceRatio == nil:
 		ev.Status = StatusInsufficientData
+		ev.Reason = ReasonNeedTwoFigures
 	default:
 		ev.Status = paceStatus(*ev.PaceRatio)
 	}
+	c.graceReason(ev)
+}
+
+// firstFigureOrigin says whether the first figure, taken as the baseline,
+// is of the plan's base period (before the plan starts) or inside the plan.
+func firstFigureOrigin(plan Plan, first figure) BaselineOrigin {
+	if start := planStartSec(plan); start != 0 && first.end <= start {
+		return BaselineFromBasePeriod
+	}
+	return BaselineFromFirstFigure
+}
+
+// meets reports whether actual meets target for an indicator whose better
+// direction is better (+1: higher is better): equality meets unless the
+// target is strict; a tolerance (左右) widens the bar by its percent.
+func meets(ind Indicator, better, actual, target float64) bool {
+	if ind.Strict {
+		return better*(actual-target) > tolerance(target)
+	}
+	slack := tolerance(target)
+	if ind.Tolerance > 0 {
+		slack = math.Max(slack, math.Abs(target)*ind.Tolerance/100)
+	}
+	return better*(actual-target) >= -slack
+}
+
+// strictStep is what a figure short of a strict target lacks beyond the
+// target itself: one for a count (突破40家 needs 41), nothing otherwise.
+func strictStep(ind Indicator) float64 {
+	if ind.Strict && ind.IsCount() {
+		return 1
+	}
+	return 0
 }
 
 // planStart is the instant a cumulative measure sums from (Unix seconds):
@@ -396,99 +488,6 @@ func runningTotals(figs []figure, start int64) []figure {
 	return out
 }
 
-// evaluateIncrease evaluates "each period above the one before". The latest
-// figure is compared with the newest earlier figure of the same frequency
-// (or, without one, an earlier given baseline). Before the deadline: above
-// is on_track, equal lagging, below deteriorating. After the deadline the
-// judgment freezes on the last step up to the deadline: achieved when it
-// rose, missed otherwise — the plan's words (持续增长) ask for growth at the
-// end of the plan, and a stricter "every step rose" would let one dip years
-// ago decide a target met in every year since.
-func evaluateIncrease(ev *Evaluation, ind Indicator, figs []figure, now time.Time) {
-	switch {
-	case ind.Baseline != nil:
-		b := *ind.Baseline
-		ev.Baseline = &b
-	case len(figs) > 0:
-		ev.Baseline = &Baseline{Period: figs[0].period, Value: figs[0].value}
-	}
-	if len(figs) == 0 {
-		ev.Status = StatusNoData
-		return
-	}
-	latest := figs[len(figs)-1]
-	ev.Actual = finite(latest.value)
-	ev.Period = &latest.period
-
-	var previous *float64
-	for i := len(figs) - 2; i >= 0; i-- {
-		if figs[i].period.Frequency() == latest.period.Frequency() {
-			previous = finite(figs[i].value)
-			break
-		}
-	}
-	if previous == nil && ind.Baseline != nil && ind.Baseline.Period.End().Unix() < latest.end {
-		previous = finite(ind.Baseline.Value)
-	}
-	if ev.Baseline != nil {
-		ev.Projected = project(ev.Baseline.Value, YearFraction(ev.Baseline.Period.End()), latest.value, yearsAt(latest.end), YearFraction(ev.Deadline))
-	}
-
-	deadlinePassed := !now.Before(ev.Deadline)
-	if previous == nil {
-		ev.Status = StatusInsufficientData
-		if deadlinePassed {
-			ev.Status = StatusMissed
-		}
-		return
-	}
-	// The bar the latest figure must clear is the one before it.
-	ev.Target = *previous
-	ev.Gap = finite(math.Max(0, *previous-latest.value))
-	rose := latest.value > *previous
-	switch {
-	case deadlinePassed && rose:
-		ev.Status = StatusAchieved
-	case deadlinePassed:
-		ev.Status = StatusMissed
-	case rose:
-		ev.Status = StatusOnTrack
-	case latest.value < *previous:
-		ev.Status = StatusDeteriorating
-	default:
-		ev.Status = StatusLagging
-	}
-}
-
-// evaluateMilestone evaluates a qualitative line reported as 1 (done) or 0:
-// achieved when the latest figure is at least 1, in_progress before the
-// deadline, missed after it. Progress is the reported fraction done.
-func evaluateMilestone(ev *Evaluation, figs []figure, now time.Time) {
-	ev.Target = 1
-	if len(figs) == 0 {
-		ev.Status = StatusNoData
-		return
-	}
-	latest := figs[len(figs)-1]
-	ev.Actual = finite(latest.value)
-	ev.Period = &latest.period
-	ev.ProgressRatio = finite(clamp(latest.value, 0, 1))
-	done := latest.value >= 1-tolerance(1)
-	if done {
-		ev.Gap = finite(0)
-	} else {
-		ev.Gap = finite(1 - latest.value)
-	}
-	switch {
-	case done:
-		ev.Status = StatusAchieved
-	case !now.Before(ev.Deadline):
-		ev.Status = StatusMissed
-	default:
-		ev.Status = StatusInProgress
-	}
-}
-
 // paceStatus maps a pace ratio to a status.
 func paceStatus(pace float64) Status {
 	switch {
@@ -515,47 +514,6 @@ func project(from, t0, to, t, tD float64) *float64 {
 		return finite(to * math.Pow(to/from, (tD-t)/(t-t0)))
 	}
 	return finite(to + (to-from)*(tD-t)/(t-t0))
-}
-
-// reportDuty works out the unit's duty to report. The plan's periods run at
-// the indicator's frequency (annual when unset; a milestone without a
-// frequency has no periodic duty) from the first period of the plan's start
-// year (without one: the period after the baseline, else the deadline year's
-// first) to the last period of the deadline year. The figure awaited is that
-// of the period after the latest one reported: an older gap is forgiven once
-// a later figure is in. It is due its period's end plus DueDays days and
-// overdue after that. When the last period has been reported nothing more is
-// due: Period nil, Due zero.
-func reportDuty(plan Plan, ind Indicator, lastReported *Period, now time.Time) ReportDuty {
-	freq := ind.Frequency
-	if !freq.Valid() {
-		if ind.Kind == KindMilestone {
-			return ReportDuty{}
-		}
-		freq = Annual
-	}
-	var first Period
-	switch {
-	case plan.StartYear != 0:
-		first = FirstOfYear(plan.StartYear, freq)
-	case ind.Baseline != nil && ind.Baseline.Period.Valid():
-		first = periodAt(ind.Baseline.Period.End(), freq)
-	default:
-		first = FirstOfYear(ind.Deadline, freq)
-	}
-	last := FirstOfYear(ind.Deadline+1, freq).Prev()
-
-	awaited := first
-	if lastReported != nil {
-		if next := periodAt(lastReported.End(), freq); next.End().After(awaited.End()) {
-			awaited = next
-		}
-	}
-	if awaited.End().After(last.End()) {
-		return ReportDuty{}
-	}
-	due := awaited.End().AddDate(0, 0, ind.DueDays)
-	return ReportDuty{Period: &awaited, Due: due, Overdue: now.After(due)}
 }
 
 // periodAt returns the period of frequency freq that holds the instant t.

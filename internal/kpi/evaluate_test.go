@@ -17,7 +17,8 @@ import (
 // where none can be computed.
 type outcome struct {
 	Status    kpi.Status
-	Target    float64
+	Reason    string // "reason 2021,2022", "" for none
+	Target    *float64
 	Actual    *float64
 	Period    string // period of the latest actual, "" for none
 	Baseline  string // "2018=10", "" for none
@@ -35,6 +36,16 @@ func outcomeOf(ev kpi.Evaluation) outcome {
 	}
 	if ev.Period != nil {
 		o.Period = ev.Period.String()
+	}
+	if ev.Reason != "" {
+		o.Reason = string(ev.Reason)
+		for i, p := range ev.ReasonPeriods {
+			sep := ","
+			if i == 0 {
+				sep = " "
+			}
+			o.Reason += sep + p.String()
+		}
 	}
 	if ev.Baseline != nil {
 		o.Baseline = ev.Baseline.Period.String() + "=" + formatFloat(ev.Baseline.Value)
@@ -207,136 +218,142 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "at_least on track",
 			ind:  hte, obs: figs(t, "2019", 15, "2020", 20), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(20), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(20), Period: "2020", Baseline: "2018=10",
 				Gap: num(10), Progress: num(0.5), Pace: num(1), Expected: num(20), Projected: num(40)},
 		},
 		{
 			name: "at_least pace 0.95 is on track",
 			ind:  hte, obs: figs(t, "2020", 19.5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(19.5), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(19.5), Period: "2020", Baseline: "2018=10",
 				Gap: num(10.5), Progress: num(0.475), Pace: num(0.95), Expected: num(20), Projected: num(19.5 * 1.95)},
 		},
 		{
 			name: "at_least pace 0.6 is lagging",
 			ind:  hte, obs: figs(t, "2020", 16), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 30, Actual: num(16), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusLagging, Target: num(30), Actual: num(16), Period: "2020", Baseline: "2018=10",
 				Gap: num(14), Progress: num(0.3), Pace: num(0.6), Expected: num(20), Projected: num(16 * 1.6)},
 		},
 		{
 			name: "at_least off track",
 			ind:  hte, obs: figs(t, "2020", 12), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOffTrack, Target: 30, Actual: num(12), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOffTrack, Target: num(30), Actual: num(12), Period: "2020", Baseline: "2018=10",
 				Gap: num(18), Progress: num(0.1), Pace: num(0.2), Expected: num(20), Projected: num(12 * 1.2)},
 		},
 		{
 			name: "at_least no change is off track",
 			ind:  hte, obs: figs(t, "2020", 10), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOffTrack, Target: 30, Actual: num(10), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOffTrack, Target: num(30), Actual: num(10), Period: "2020", Baseline: "2018=10",
 				Gap: num(20), Progress: num(0), Pace: num(0), Expected: num(20), Projected: num(10)},
 		},
 		{
 			name: "at_least below the baseline is deteriorating",
 			ind:  hte, obs: figs(t, "2020", 8), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 30, Actual: num(8), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusDeteriorating, Target: num(30), Actual: num(8), Period: "2020", Baseline: "2018=10",
 				Gap: num(22), Progress: num(-0.1), Pace: num(-0.2), Expected: num(20), Projected: num(8 * 0.8)},
 		},
 		{
 			name: "equality meets the target",
 			ind:  hte, obs: figs(t, "2020", 30), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 30, Actual: num(30), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(30), Actual: num(30), Period: "2020", Baseline: "2018=10",
 				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(20), Projected: num(90)},
 		},
 		{
 			name: "a target met early and then lost follows the latest figure",
 			ind:  hte, obs: figs(t, "2019", 31, "2020", 25), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(25), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(25), Period: "2020", Baseline: "2018=10",
 				Gap: num(5), Progress: num(0.75), Pace: num(1.5), Expected: num(20), Projected: num(62.5)},
 		},
 		{
 			name: "deadline passed and not achieved is missed",
 			ind:  hte, obs: figs(t, "2021", 20, "2022", 28), now: "2023-03-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 30, Actual: num(28), Period: "2022", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusMissed, Target: num(30), Actual: num(28), Period: "2022", Baseline: "2018=10",
 				Gap: num(2), Progress: num(0.9), Pace: num(0.9), Expected: num(30), Projected: num(28)},
 		},
 		{
 			name: "deadline passed and achieved",
 			ind:  hte, obs: figs(t, "2021", 20, "2022", 30), now: "2023-03-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 30, Actual: num(30), Period: "2022", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(30), Actual: num(30), Period: "2022", Baseline: "2018=10",
 				Gap: num(0), Progress: num(1), Pace: num(1), Expected: num(30), Projected: num(30)},
 		},
 		{
-			name: "missed from the instant the deadline year ends",
+			name: "deadline grace: the pace verdict stays until the final figure is due",
 			ind:  hte, obs: figs(t, "2021", 25), now: "2023-01-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 30, Actual: num(25), Period: "2021", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Reason: "awaiting_final 2022", Target: num(30), Actual: num(25), Period: "2021", Baseline: "2018=10",
+				Gap: num(5), Progress: num(0.75), Pace: num(1), Expected: num(30), Projected: num(25 * math.Cbrt(2.5))},
+		},
+		{
+			name: "deadline grace ends when the final figure is overdue: missed",
+			ind:  hte, obs: figs(t, "2021", 25), now: "2023-04-02",
+			want: outcome{Status: kpi.StatusMissed, Reason: "final_overdue 2022", Target: num(30), Actual: num(25), Period: "2021", Baseline: "2018=10",
 				Gap: num(5), Progress: num(0.75), Pace: num(1), Expected: num(30), Projected: num(25 * math.Cbrt(2.5))},
 		},
 		{
 			name: "figures of periods after the deadline year are not judged",
 			ind:  hte, obs: figs(t, "2022", 28, "2023", 31), now: "2024-06-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 30, Actual: num(28), Period: "2022", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusMissed, Target: num(30), Actual: num(28), Period: "2022", Baseline: "2018=10",
 				Gap: num(2), Progress: num(0.9), Pace: num(0.9), Expected: num(30), Projected: num(28)},
 		},
 		{
 			name: "figures in the future are ignored",
 			ind:  hte, obs: figs(t, "2020", 20, "2021", 40), now: "2021-06-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(20), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(20), Period: "2020", Baseline: "2018=10",
 				Gap: num(10), Progress: num(0.5), Pace: num(1), Expected: num(10 + 20*(june2021-2019)/4), Projected: num(40)},
 		},
 		{
 			name: "only figures in the future is no_data",
 			ind:  hte, obs: figs(t, "2020", 30), now: "2020-06-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 30, Baseline: "2018=10", Expected: num(10 + 20*(june2020-2019)/4)},
+			want: outcome{Status: kpi.StatusNoData, Target: num(30), Baseline: "2018=10", Expected: num(10 + 20*(june2020-2019)/4)},
 		},
 		{
 			name: "no_data",
 			ind:  hte, now: "2021-01-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 30, Baseline: "2018=10", Expected: num(20)},
+			want: outcome{Status: kpi.StatusNoData, Target: num(30), Baseline: "2018=10", Expected: num(20)},
 		},
 		{
 			name: "no_data after the deadline",
 			ind:  hte, now: "2024-01-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 30, Baseline: "2018=10", Expected: num(30)},
+			want: outcome{Status: kpi.StatusNoData, Target: num(30), Baseline: "2018=10", Expected: num(30)},
 		},
 		{
 			name: "no baseline and a single figure is insufficient_data",
 			ind:  noBase, obs: figs(t, "2019", 12), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusInsufficientData, Target: 30, Actual: num(12), Period: "2019", Baseline: "2019=12",
+			want: outcome{Status: kpi.StatusInsufficientData, Reason: "need_two_figures", Target: num(30), Actual: num(12), Period: "2019", Baseline: "2019=12",
 				Gap: num(18), Progress: num(0), Expected: num(18)},
 		},
 		{
 			name: "no baseline and a single figure meeting the target is achieved",
 			ind:  noBase, obs: figs(t, "2019", 35), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 30, Actual: num(35), Period: "2019", Baseline: "2019=35",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(30), Actual: num(35), Period: "2019", Baseline: "2019=35",
 				Gap: num(0), Expected: num(35 - 5.0/3)},
 		},
 		{
 			name: "no baseline and a single figure after the deadline is missed",
 			ind:  noBase, obs: figs(t, "2019", 12), now: "2023-06-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 30, Actual: num(12), Period: "2019", Baseline: "2019=12",
+			want: outcome{Status: kpi.StatusMissed, Reason: "final_overdue 2022", Target: num(30), Actual: num(12), Period: "2019", Baseline: "2019=12",
 				Gap: num(18), Progress: num(0), Expected: num(30)},
 		},
 		{
 			name: "no baseline: the first figure serves",
 			ind:  noBase, obs: figs(t, "2019", 10, "2020", 20), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(20), Period: "2020", Baseline: "2019=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(20), Period: "2020", Baseline: "2019=10",
 				Gap: num(10), Progress: num(0.5), Pace: num(1.5), Expected: num(10 + 20.0/3), Projected: num(80)},
 		},
 		{
 			name: "target equal to the baseline and fallen below it is deteriorating",
 			ind:  indicator(withBaseline(baseline(t, "2018", 30), 30)), obs: figs(t, "2020", 29), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 30, Actual: num(29), Period: "2020", Baseline: "2018=30",
+			want: outcome{Status: kpi.StatusDeteriorating, Target: num(30), Actual: num(29), Period: "2020", Baseline: "2018=30",
 				Gap: num(1), Expected: num(30), Projected: num(29 * 29.0 / 30)},
 		},
 		{
 			name: "target equal to the baseline and held is achieved",
 			ind:  indicator(withBaseline(baseline(t, "2018", 30), 30)), obs: figs(t, "2020", 30), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 30, Actual: num(30), Period: "2020", Baseline: "2018=30",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(30), Actual: num(30), Period: "2020", Baseline: "2018=30",
 				Gap: num(0), Expected: num(30), Projected: num(30)},
 		},
 		{
 			name: "baseline above the target and fallen below it is deteriorating",
 			ind:  indicator(withBaseline(baseline(t, "2018", 35), 30)), obs: figs(t, "2020", 28), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 30, Actual: num(28), Period: "2020", Baseline: "2018=35",
+			want: outcome{Status: kpi.StatusDeteriorating, Target: num(30), Actual: num(28), Period: "2020", Baseline: "2018=35",
 				Gap: num(2), Expected: num(32.5), Projected: num(28 * 0.8)},
 		},
 
@@ -344,49 +361,49 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "at_most on track",
 			ind:  energy, obs: figs(t, "2020", 0.36), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 0.331, Actual: num(0.36), Period: "2020", Baseline: "2018=0.4",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(0.331), Actual: num(0.36), Period: "2020", Baseline: "2018=0.4",
 				Gap: num(0.029), Progress: num(0.04 / 0.069), Pace: num(0.08 / 0.069), Expected: num(0.3655), Projected: num(0.36 * 0.9)},
 		},
 		{
 			name: "at_most lagging",
 			ind:  energy, obs: figs(t, "2020", 0.37), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 0.331, Actual: num(0.37), Period: "2020", Baseline: "2018=0.4",
+			want: outcome{Status: kpi.StatusLagging, Target: num(0.331), Actual: num(0.37), Period: "2020", Baseline: "2018=0.4",
 				Gap: num(0.039), Progress: num(0.03 / 0.069), Pace: num(0.06 / 0.069), Expected: num(0.3655), Projected: num(0.37 * 0.37 / 0.4)},
 		},
 		{
 			name: "at_most equality meets the target",
 			ind:  energy, obs: figs(t, "2020", 0.331), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 0.331, Actual: num(0.331), Period: "2020", Baseline: "2018=0.4",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(0.331), Actual: num(0.331), Period: "2020", Baseline: "2018=0.4",
 				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(0.3655), Projected: num(0.331 * 0.331 / 0.4)},
 		},
 		{
 			name: "at_most above the baseline is deteriorating",
 			ind:  energy, obs: figs(t, "2020", 0.42), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 0.331, Actual: num(0.42), Period: "2020", Baseline: "2018=0.4",
+			want: outcome{Status: kpi.StatusDeteriorating, Target: num(0.331), Actual: num(0.42), Period: "2020", Baseline: "2018=0.4",
 				Gap: num(0.089), Progress: num(-0.02 / 0.069), Pace: num(-0.04 / 0.069), Expected: num(0.3655), Projected: num(0.42 * 1.05)},
 		},
 		{
 			name: "at_most towards a zero target",
 			ind:  accidents, obs: figs(t, "2020", 2), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 0, Actual: num(2), Period: "2020", Baseline: "2018=4",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(0), Actual: num(2), Period: "2020", Baseline: "2018=4",
 				Gap: num(2), Progress: num(0.5), Pace: num(1), Expected: num(2), Projected: num(1)},
 		},
 		{
 			name: "zero meets a zero target and projects linearly",
 			ind:  accidents, obs: figs(t, "2020", 0), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 0, Actual: num(0), Period: "2020", Baseline: "2018=4",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(0), Actual: num(0), Period: "2020", Baseline: "2018=4",
 				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(2), Projected: num(-4)},
 		},
 		{
 			name: "negative baseline towards a positive target",
 			ind:  growth, obs: figs(t, "2020", 0.5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 3, Actual: num(0.5), Period: "2020", Baseline: "2018=-2",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(3), Actual: num(0.5), Period: "2020", Baseline: "2018=-2",
 				Gap: num(2.5), Progress: num(0.5), Pace: num(1), Expected: num(0.5), Projected: num(3)},
 		},
 		{
 			name: "negative actual below a negative baseline",
 			ind:  growth, obs: figs(t, "2020", -3), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 3, Actual: num(-3), Period: "2020", Baseline: "2018=-2",
+			want: outcome{Status: kpi.StatusDeteriorating, Target: num(3), Actual: num(-3), Period: "2020", Baseline: "2018=-2",
 				Gap: num(6), Progress: num(-0.2), Pace: num(-0.4), Expected: num(0.5), Projected: num(-4)},
 		},
 
@@ -394,7 +411,7 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "quarterly periods",
 			ind:  quarterly, obs: figs(t, "2021-Q1", 10, "2021-Q2", 12), now: "2021-07-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 20, Actual: num(12), Period: "2021-Q2", Baseline: "2021-Q1=10",
+			want: outcome{Status: kpi.StatusLagging, Target: num(20), Actual: num(12), Period: "2021-Q2", Baseline: "2021-Q1=10",
 				Gap: num(8), Progress: num(0.2), Pace: num(0.2 / ((q2End2021 - q1End2021) / (2022 - q1End2021))),
 				Expected:  num(10 + 10*(q2End2021-q1End2021)/(2022-q1End2021)),
 				Projected: num(12 * math.Pow(1.2, (2022-q2End2021)/(q2End2021-q1End2021)))},
@@ -402,7 +419,7 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "monthly periods",
 			ind:  monthly, obs: figs(t, "2021-02", 110, "2021-01", 100), now: "2021-03-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 200, Actual: num(110), Period: "2021-02", Baseline: "2021-01=100",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(200), Actual: num(110), Period: "2021-02", Baseline: "2021-01=100",
 				Gap: num(90), Progress: num(0.1), Pace: num(0.1 / ((feb2021End - jan2021End) / (2022 - jan2021End))),
 				Expected:  num(100 + 100*(feb2021End-jan2021End)/(2022-jan2021End)),
 				Projected: num(110 * math.Pow(1.1, (2022-feb2021End)/(feb2021End-jan2021End)))},
@@ -412,32 +429,32 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "cumulative sums since the plan start",
 			plan: plan2019, ind: added, obs: figs(t, "2018", 100, "2019", 10, "2020", 12), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 40, Actual: num(22), Period: "2020", Baseline: "2018=0",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(40), Actual: num(22), Period: "2020", Baseline: "2018=0",
 				Gap: num(18), Progress: num(0.55), Pace: num(1.1), Expected: num(20), Projected: num(44)},
 		},
 		{
 			name: "cumulative single figure",
 			plan: plan2019, ind: added, obs: figs(t, "2019", 5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOffTrack, Target: 40, Actual: num(5), Period: "2019", Baseline: "2018=0",
+			want: outcome{Status: kpi.StatusOffTrack, Target: num(40), Actual: num(5), Period: "2019", Baseline: "2018=0",
 				Gap: num(35), Progress: num(0.125), Pace: num(0.5), Expected: num(20), Projected: num(20)},
 		},
 		{
 			name: "cumulative reaching the target is achieved",
 			plan: plan2019, ind: added, obs: figs(t, "2019", 25, "2020", 15), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 40, Actual: num(40), Period: "2020", Baseline: "2018=0",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(40), Actual: num(40), Period: "2020", Baseline: "2018=0",
 				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(20), Projected: num(80)},
 		},
 		{
 			name: "cumulative quarterly",
 			plan: plan2019, ind: addedQuarterly,
 			obs: figs(t, "2018-Q4", 50, "2019-Q1", 3, "2019-Q2", 4, "2019-Q3", 5, "2019-Q4", 6), now: "2020-01-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 40, Actual: num(18), Period: "2019-Q4", Baseline: "2018-Q4=0",
+			want: outcome{Status: kpi.StatusLagging, Target: num(40), Actual: num(18), Period: "2019-Q4", Baseline: "2018-Q4=0",
 				Gap: num(22), Progress: num(0.45), Pace: num(0.9), Expected: num(20), Projected: num(36)},
 		},
 		{
 			name: "cumulative: an annual figure replaces the quarters inside it",
 			plan: plan2019, ind: added, obs: figs(t, "2019-Q1", 3, "2019", 10, "2020-Q1", 4), now: "2020-06-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 40, Actual: num(14), Period: "2020-Q1", Baseline: "2018=0",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(40), Actual: num(14), Period: "2020-Q1", Baseline: "2018=0",
 				Gap: num(26), Progress: num(0.35), Pace: num(0.35 / ((q1End2020 - 2019) / 4)),
 				Expected: num(40 * (june2020 - 2019) / 4), Projected: num(14 + 14*(2023-q1End2020)/(q1End2020-2019))},
 		},
@@ -446,129 +463,135 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "reduce_by equality meets the effective target",
 			ind:  cut, obs: figs(t, "2020", 180), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 180, Actual: num(180), Period: "2020", Baseline: "2018=200",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(180), Actual: num(180), Period: "2020", Baseline: "2018=200",
 				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(190), Projected: num(162)},
 		},
 		{
 			name: "reduce_by on track",
 			ind:  cut, obs: figs(t, "2020", 190), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 180, Actual: num(190), Period: "2020", Baseline: "2018=200",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(180), Actual: num(190), Period: "2020", Baseline: "2018=200",
 				Gap: num(10), Progress: num(0.5), Pace: num(1), Expected: num(190), Projected: num(180.5)},
 		},
 		{
 			name: "reduce_by from the first figure",
 			ind:  cutFromFirst, obs: figs(t, "2019", 200, "2020", 195), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 180, Actual: num(195), Period: "2020", Baseline: "2019=200",
+			want: outcome{Status: kpi.StatusLagging, Target: num(180), Actual: num(195), Period: "2020", Baseline: "2019=200",
 				Gap: num(15), Progress: num(0.25), Pace: num(0.75), Expected: num(200 - 20.0/3), Projected: num(195 * 0.975 * 0.975)},
 		},
 		{
 			name: "reduce_by single figure",
 			ind:  cutFromFirst, obs: figs(t, "2019", 200), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusInsufficientData, Target: 180, Actual: num(200), Period: "2019", Baseline: "2019=200",
+			want: outcome{Status: kpi.StatusInsufficientData, Reason: "need_baseline", Target: num(180), Actual: num(200), Period: "2019", Baseline: "2019=200",
 				Gap: num(20), Progress: num(0), Expected: num(200 - 20.0/3)},
 		},
 		{
 			name: "reduce_by without baseline or data",
 			ind:  cutFromFirst, now: "2021-01-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 0},
+			want: outcome{Status: kpi.StatusNoData},
 		},
 
 		// increase: each period above the one before.
 		{
 			name: "increase rose is on_track",
 			ind:  increase, obs: figs(t, "2019", 5, "2020", 6), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 5, Actual: num(6), Period: "2020", Baseline: "2019=5",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(5), Actual: num(6), Period: "2020", Baseline: "2019=5",
 				Gap: num(0), Projected: num(6 * 1.2 * 1.2)},
 		},
 		{
 			name: "increase equal is lagging",
 			ind:  increase, obs: figs(t, "2019", 5, "2020", 5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusLagging, Target: 5, Actual: num(5), Period: "2020", Baseline: "2019=5",
+			want: outcome{Status: kpi.StatusLagging, Reason: "flat 2020", Target: num(5), Actual: num(5), Period: "2020", Baseline: "2019=5",
 				Gap: num(0), Projected: num(5)},
 		},
 		{
 			name: "increase fell is deteriorating",
 			ind:  increase, obs: figs(t, "2019", 5, "2020", 4), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusDeteriorating, Target: 5, Actual: num(4), Period: "2020", Baseline: "2019=5",
+			want: outcome{Status: kpi.StatusDeteriorating, Reason: "fell 2020", Target: num(5), Actual: num(4), Period: "2020", Baseline: "2019=5",
 				Gap: num(1), Projected: num(4 * 0.8 * 0.8)},
 		},
 		{
 			name: "increase single figure is insufficient_data",
 			ind:  increase, obs: figs(t, "2019", 5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusInsufficientData, Target: 0, Actual: num(5), Period: "2019", Baseline: "2019=5"},
+			want: outcome{Status: kpi.StatusInsufficientData, Reason: "need_two_figures", Actual: num(5), Period: "2019", Baseline: "2019=5"},
 		},
 		{
 			name: "increase compares a single figure with the given baseline",
 			ind:  increaseFrom4, obs: figs(t, "2019", 5), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 4, Actual: num(5), Period: "2019", Baseline: "2018=4",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(4), Actual: num(5), Period: "2019", Baseline: "2018=4",
 				Gap: num(0), Projected: num(5 * math.Pow(1.25, 3))},
 		},
 		{
 			name: "increase compares periods of the same frequency",
 			ind:  increase, obs: figs(t, "2020", 20, "2021-Q1", 6, "2021-Q2", 7), now: "2021-07-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 6, Actual: num(7), Period: "2021-Q2", Baseline: "2020=20",
-				Gap: num(0), Projected: num(7 * math.Pow(7.0/20, (2023-q2End2021)/(q2End2021-2021)))},
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(6), Actual: num(7), Period: "2021-Q2", Baseline: "2021-Q1=6",
+				Gap: num(0), Projected: num(7 * math.Pow(7.0/6, (2023-q2End2021)/(q2End2021-q1End2021)))},
 		},
 		{
-			name: "increase after the deadline: the last step rose is achieved",
+			name: "increase after the deadline: a fall during the plan is missed although the last step rose",
 			ind:  increase, obs: figs(t, "2020", 7, "2021", 5, "2022", 6), now: "2023-06-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 5, Actual: num(6), Period: "2022", Baseline: "2020=7",
+			want: outcome{Status: kpi.StatusMissed, Reason: "fell 2021", Target: num(5), Actual: num(6), Period: "2022", Baseline: "2020=7",
+				Gap: num(0), Projected: num(6)},
+		},
+		{
+			name: "increase after the deadline: every step rose is achieved",
+			ind:  increase, obs: figs(t, "2020", 4, "2021", 5, "2022", 6), now: "2023-06-01",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(5), Actual: num(6), Period: "2022", Baseline: "2020=4",
 				Gap: num(0), Projected: num(6)},
 		},
 		{
 			name: "increase after the deadline: the last step fell is missed",
 			ind:  increase, obs: figs(t, "2021", 6, "2022", 5), now: "2023-06-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 6, Actual: num(5), Period: "2022", Baseline: "2021=6",
+			want: outcome{Status: kpi.StatusMissed, Reason: "fell 2022", Target: num(6), Actual: num(5), Period: "2022", Baseline: "2021=6",
 				Gap: num(1), Projected: num(5)},
 		},
 		{
-			name: "increase after the deadline with a single figure is missed",
+			name: "increase after the deadline with a single figure is insufficient_data",
 			ind:  increase, obs: figs(t, "2022", 5), now: "2023-06-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 0, Actual: num(5), Period: "2022", Baseline: "2022=5", Projected: num(5)},
+			want: outcome{Status: kpi.StatusInsufficientData, Reason: "need_two_figures", Actual: num(5), Period: "2022", Baseline: "2022=5", Projected: num(5)},
 		},
 		{
 			name: "increase no_data",
 			ind:  increase, now: "2021-06-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 0},
+			want: outcome{Status: kpi.StatusNoData},
 		},
 
 		// milestone: done (1) or not (0).
 		{
 			name: "milestone no_data",
 			ind:  milestone, now: "2020-03-01",
-			want: outcome{Status: kpi.StatusNoData, Target: 1},
+			want: outcome{Status: kpi.StatusNoData, Target: num(1)},
 		},
 		{
 			name: "milestone not done before the deadline is in_progress",
 			ind:  milestone, obs: figs(t, "2019", 0), now: "2020-03-01",
-			want: outcome{Status: kpi.StatusInProgress, Target: 1, Actual: num(0), Period: "2019", Gap: num(1), Progress: num(0)},
+			want: outcome{Status: kpi.StatusInProgress, Target: num(1), Actual: num(0), Period: "2019", Gap: num(1), Progress: num(0)},
 		},
 		{
 			name: "milestone done is achieved",
 			ind:  milestone, obs: figs(t, "2019", 0, "2020", 1), now: "2021-02-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: 1, Actual: num(1), Period: "2020", Gap: num(0), Progress: num(1)},
+			want: outcome{Status: kpi.StatusAchieved, Target: num(1), Actual: num(1), Period: "2020", Gap: num(0), Progress: num(1)},
 		},
 		{
 			name: "milestone not done after the deadline is missed",
 			ind:  milestone, obs: figs(t, "2020", 0), now: "2021-02-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 1, Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
+			want: outcome{Status: kpi.StatusMissed, Target: num(1), Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
 		},
 		{
 			name: "milestone done then undone follows the latest figure",
 			ind:  milestone2021, obs: figs(t, "2019", 1, "2020", 0), now: "2021-01-01",
-			want: outcome{Status: kpi.StatusInProgress, Target: 1, Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
+			want: outcome{Status: kpi.StatusInProgress, Target: num(1), Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
 		},
 		{
 			name: "milestone done after the deadline year is missed",
 			ind:  milestone, obs: figs(t, "2020", 0, "2021", 1), now: "2022-03-01",
-			want: outcome{Status: kpi.StatusMissed, Target: 1, Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
+			want: outcome{Status: kpi.StatusMissed, Target: num(1), Actual: num(0), Period: "2020", Gap: num(1), Progress: num(0)},
 		},
 
 		// Input the store should never give, handled anyway.
 		{
 			name: "non-finite figures are ignored",
 			ind:  hte, obs: figs(t, "2019", math.NaN(), "2020", 20, "2021-Q1", math.Inf(1)), now: "2021-06-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(20), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(20), Period: "2020", Baseline: "2018=10",
 				Gap: num(10), Progress: num(0.5), Pace: num(1), Expected: num(10 + 20*(june2021-2019)/4), Projected: num(40)},
 		},
 		{
@@ -580,7 +603,7 @@ func TestEvaluate(t *testing.T) {
 				return o
 			}()),
 			now: "2021-01-01",
-			want: outcome{Status: kpi.StatusOnTrack, Target: 30, Actual: num(20), Period: "2020", Baseline: "2018=10",
+			want: outcome{Status: kpi.StatusOnTrack, Target: num(30), Actual: num(20), Period: "2020", Baseline: "2018=10",
 				Gap: num(10), Progress: num(0.5), Pace: num(1), Expected: num(20), Projected: num(40)},
 		},
 	}
@@ -609,6 +632,7 @@ func TestEvaluate(t *testing.T) {
 func TestEvaluateInstantBoundaries(t *testing.T) {
 	ind := indicator(func(ind *kpi.Indicator) { ind.Baseline = baseline(t, "2018", 10) })
 	deadline := kpi.DeadlineEnd(2022)
+	finalDue := deadline.AddDate(0, 0, ind.DueDays)
 	periodEnd := period(t, "2020").End()
 	tests := []struct {
 		name string
@@ -617,7 +641,10 @@ func TestEvaluateInstantBoundaries(t *testing.T) {
 		want kpi.Status
 	}{
 		{"a nanosecond before the deadline ends", figs(t, "2021", 25), deadline.Add(-time.Nanosecond), kpi.StatusOnTrack},
-		{"the instant the deadline year ends", figs(t, "2021", 25), deadline, kpi.StatusMissed},
+		{"the instant the deadline year ends: the pace verdict stays", figs(t, "2021", 25), deadline, kpi.StatusOnTrack},
+		{"the instant the final figure is due", figs(t, "2021", 25), finalDue, kpi.StatusOnTrack},
+		{"a nanosecond after the final figure is due", figs(t, "2021", 25), finalDue.Add(time.Nanosecond), kpi.StatusMissed},
+		{"the instant the final figure's period ends, it decides", figs(t, "2021", 25, "2022", 29), deadline, kpi.StatusMissed},
 		{"a nanosecond before the figure's period ends", figs(t, "2020", 30), periodEnd.Add(-time.Nanosecond), kpi.StatusNoData},
 		{"the instant the figure's period ends", figs(t, "2020", 30), periodEnd, kpi.StatusAchieved},
 	}
@@ -702,8 +729,16 @@ func TestEvaluateReportDuty(t *testing.T) {
 	noFrequency := indicator(func(ind *kpi.Indicator) { ind.Frequency = "" })
 	milestone := indicator(func(ind *kpi.Indicator) { ind.Kind = kpi.KindMilestone; ind.Frequency = ""; ind.Target = 1 })
 	milestoneAnnual := indicator(func(ind *kpi.Indicator) { ind.Kind = kpi.KindMilestone; ind.Target = 1 })
+	staged := indicator(func(ind *kpi.Indicator) {
+		ind.Kind, ind.Unit, ind.Target = kpi.KindMilestone, "%", 100
+		ind.Stages = []kpi.Stage{{Period: period(t, "2020"), Percent: 30}, {Period: period(t, "2021"), Percent: 60}}
+	})
 	noStart := kpi.Plan{ID: "yf"}
 	withBaseline := indicator(func(ind *kpi.Indicator) { ind.Baseline = baseline(t, "2020", 5) })
+	// from is the seed plan with reporting duty starting on a day;
+	// loaded, the plan first loaded into the store that day.
+	from := func(d string) kpi.Plan { p := plan2019; p.ReportingFrom = day(t, d); return p }
+	loaded := func(d string) kpi.Plan { p := plan2019; p.LoadedAt = day(t, d).Add(15 * time.Hour); return p }
 
 	// 2020 is a leap year: 90 days after 2020-01-01 is 2020-03-31; after 2021-01-01, 2021-04-01.
 	dueOf := map[string]string{"2019": "2020-03-31", "2020": "2021-04-01", "2021": "2022-04-01", "2022": "2023-04-01"}
@@ -747,9 +782,40 @@ func TestEvaluateReportDuty(t *testing.T) {
 			want: duty{"2020", dueOf["2020"], true},
 		},
 		{
-			name: "an older gap is forgiven once a later figure is in",
+			name: "an older gap is not forgiven: the oldest owed period is named",
 			ind:  annual, obs: figs(t, "2020", 1), now: day(t, "2021-05-01"),
-			want: duty{"2021", dueOf["2021"], false},
+			want: duty{"2019", dueOf["2019"], true},
+		},
+		{
+			name: "history imported with 2021 missing names 2021",
+			plan: loaded("2022-01-01"), ind: annual, obs: figs(t, "2019", 1, "2020", 2), now: day(t, "2022-06-30"),
+			want: duty{"2021", dueOf["2021"], true},
+		},
+		{
+			name: "a fresh plan owes nothing due before it was loaded",
+			plan: loaded("2023-06-30"), ind: annual, now: day(t, "2023-07-01"),
+			want: duty{},
+		},
+		{
+			name: "a fresh plan owes the periods due after it was loaded",
+			plan: loaded("2021-06-30"), ind: annual, now: day(t, "2022-06-30"),
+			want: duty{"2021", dueOf["2021"], true},
+		},
+		{
+			name: "a figure due on the instant the duty starts is history",
+			plan: from("2022-04-01"), ind: annual, now: day(t, "2022-06-30"),
+			want: duty{"2022", dueOf["2022"], false},
+		},
+		{
+			name: "a figure due the day after the duty starts is owed",
+			plan: from("2022-03-31"), ind: annual, now: day(t, "2022-06-30"),
+			want: duty{"2021", dueOf["2021"], true},
+		},
+		{
+			name: "the plan's reporting_from wins over the day it was loaded",
+			plan: func() kpi.Plan { p := loaded("2023-06-30"); p.ReportingFrom = day(t, "2020-01-01"); return p }(),
+			ind:  annual, obs: figs(t, "2019", 1), now: day(t, "2021-06-30"),
+			want: duty{"2020", dueOf["2020"], true},
 		},
 		{
 			name: "a figure before its period ends does not count as reported yet",
@@ -757,9 +823,19 @@ func TestEvaluateReportDuty(t *testing.T) {
 			want: duty{"2020", dueOf["2020"], false},
 		},
 		{
-			name: "the last period of the deadline year unreported stays overdue",
-			ind:  annual, obs: figs(t, "2021", 1), now: day(t, "2026-01-01"),
+			name: "the last period of the deadline year unreported stays overdue for half a year",
+			ind:  annual, obs: figs(t, "2019", 1, "2020", 1, "2021", 1), now: day(t, "2023-09-27"),
 			want: duty{"2022", dueOf["2022"], true},
+		},
+		{
+			name: "the duty ends half a year after the last figure was due",
+			ind:  annual, obs: figs(t, "2019", 1, "2020", 1, "2021", 1), now: day(t, "2023-09-29"),
+			want: duty{},
+		},
+		{
+			name: "the last period reported ends the duty, older gaps too",
+			ind:  annual, obs: figs(t, "2019", 1, "2022", 1), now: day(t, "2023-05-01"),
+			want: duty{},
 		},
 		{
 			name: "every period reported: nothing more is due",
@@ -773,22 +849,22 @@ func TestEvaluateReportDuty(t *testing.T) {
 		},
 		{
 			name: "quarterly overdue",
-			ind:  quarterly, obs: figs(t, "2021-Q1", 1), now: day(t, "2021-07-17"),
+			plan: from("2021-02-01"), ind: quarterly, obs: figs(t, "2021-Q1", 1), now: day(t, "2021-07-17"),
 			want: duty{"2021-Q2", "2021-07-16", true},
 		},
 		{
 			name: "quarterly not yet due",
-			ind:  quarterly, obs: figs(t, "2021-Q1", 1), now: day(t, "2021-07-16"),
+			plan: from("2021-02-01"), ind: quarterly, obs: figs(t, "2021-Q1", 1), now: day(t, "2021-07-16"),
 			want: duty{"2021-Q2", "2021-07-16", false},
 		},
 		{
 			name: "monthly",
-			ind:  monthly, obs: figs(t, "2021-11", 1), now: day(t, "2022-01-05"),
+			plan: from("2021-12-01"), ind: monthly, obs: figs(t, "2021-11", 1), now: day(t, "2022-01-05"),
 			want: duty{"2021-12", "2022-01-11", false},
 		},
 		{
 			name: "an annual figure covers the quarters of its year",
-			ind:  quarterly, obs: figs(t, "2020", 1), now: day(t, "2021-03-01"),
+			plan: from("2021-01-01"), ind: quarterly, obs: figs(t, "2020", 1), now: day(t, "2021-03-01"),
 			want: duty{"2021-Q1", "2021-04-16", false},
 		},
 		{
@@ -797,14 +873,29 @@ func TestEvaluateReportDuty(t *testing.T) {
 			want: duty{"2019", dueOf["2019"], false},
 		},
 		{
-			name: "a milestone without a frequency has no periodic duty",
+			name: "a milestone owes a report at its deadline only",
 			ind:  milestone, now: day(t, "2021-06-01"),
-			want: duty{},
+			want: duty{"2022", dueOf["2022"], false},
 		},
 		{
-			name: "a milestone with a frequency reports until done",
+			name: "a milestone with a frequency is not nagged every year",
 			ind:  milestoneAnnual, obs: figs(t, "2019", 0), now: day(t, "2021-06-01"),
+			want: duty{"2022", dueOf["2022"], false},
+		},
+		{
+			name: "a milestone's unreported stage is owed",
+			ind:  staged, now: day(t, "2021-06-01"),
 			want: duty{"2020", dueOf["2020"], true},
+		},
+		{
+			name: "a milestone's later stage is owed once the earlier is in",
+			ind:  staged, obs: figs(t, "2020", 30), now: day(t, "2022-06-01"),
+			want: duty{"2021", dueOf["2021"], true},
+		},
+		{
+			name: "a milestone report after a stage stands for it",
+			ind:  staged, obs: figs(t, "2021", 50), now: day(t, "2022-06-01"),
+			want: duty{"2022", dueOf["2022"], false},
 		},
 		{
 			name: "a milestone done has nothing more to report",
@@ -869,14 +960,11 @@ func FuzzEvaluate(f *testing.F) {
 		}
 		for name, p := range map[string]*float64{
 			"Actual": ev.Actual, "Expected": ev.Expected, "Gap": ev.Gap, "ProgressRatio": ev.ProgressRatio,
-			"PaceRatio": ev.PaceRatio, "Projected": ev.Projected,
+			"PaceRatio": ev.PaceRatio, "Projected": ev.Projected, "Target": ev.Target,
 		} {
 			if p != nil && (math.IsNaN(*p) || math.IsInf(*p, 0)) {
 				t.Errorf("Evaluate(...).%s = %v, want a finite number or nil", name, *p)
 			}
-		}
-		if math.IsNaN(ev.Target) || math.IsInf(ev.Target, 0) {
-			t.Errorf("Evaluate(...).Target = %v, want finite", ev.Target)
 		}
 		if ev.Gap != nil && *ev.Gap < 0 {
 			t.Errorf("Evaluate(...).Gap = %v, want ≥ 0", *ev.Gap)

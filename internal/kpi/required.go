@@ -24,10 +24,10 @@ func AnnualChanges(ind Indicator, ev Evaluation) (required, achieved *float64, r
 	if ev.Actual == nil || ev.Period == nil {
 		return nil, nil, false
 	}
-	if ind.Kind == KindMilestone || ind.Kind == KindIncrease {
+	if ind.Kind == KindMilestone || ind.Kind == KindContinuing || ind.Kind == KindIncrease || ev.Target == nil {
 		return nil, nil, false
 	}
-	actual, target := *ev.Actual, ev.Target
+	actual, target := *ev.Actual, *ev.Target
 	t := YearFraction(ev.Period.End())
 	tD := YearFraction(ev.Deadline)
 

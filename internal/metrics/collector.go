@@ -280,19 +280,6 @@ func infoLabels(ind *kpi.Indicator) []*dto.LabelPair {
 	}
 }
 
-// targetKnown reports whether ev.Target holds a target: a reduce_by target
-// needs a baseline, and an increase indicator's bar (the previous figure)
-// needs two figures, which is when its gap is known.
-func targetKnown(ind *kpi.Indicator, ev *kpi.Evaluation) bool {
-	switch ind.Kind {
-	case kpi.KindReduceBy:
-		return ev.Baseline != nil
-	case kpi.KindIncrease:
-		return ev.Gap != nil
-	}
-	return true
-}
-
 func unixSeconds(t time.Time) float64 {
 	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }

@@ -53,8 +53,8 @@ func (c *Collector) newFamilies() []family {
 			}
 		}},
 		{desc: c.target, samples: func(st *kpi.State, yield func(string, float64)) {
-			if targetKnown(&st.Indicator, &st.Evaluation) {
-				yield("", st.Evaluation.Target)
+			if t := st.Evaluation.Target; t != nil {
+				yield("", *t)
 			}
 		}},
 		{desc: c.baseline, samples: func(st *kpi.State, yield func(string, float64)) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -33,6 +34,9 @@ func PlanChanges(o, n kpi.Plan) string {
 		textField("source", o.Source, n.Source),
 		{name: "start_year", old: strconv.Itoa(o.StartYear), new: strconv.Itoa(n.StartYear)},
 		{name: "end_year", old: strconv.Itoa(o.EndYear), new: strconv.Itoa(n.EndYear)},
+		{name: "base_year", old: strconv.Itoa(o.BaseYear), new: strconv.Itoa(n.BaseYear)},
+		{name: "reporting_from", old: dayString(o.ReportingFrom), new: dayString(n.ReportingFrom)},
+		// loaded_at: the store's record of the first load, not a definition.
 		// id: a plan with another id is another plan, never a change.
 	})
 }
@@ -45,11 +49,14 @@ func IndicatorChanges(o, n kpi.Indicator) string {
 		textField("name_en", o.NameEN, n.NameEN),
 		{name: "kind", old: string(o.Kind), new: string(n.Kind)},
 		{name: "target", old: Plain(o.Target), new: Plain(n.Target)},
+		{name: "tolerance", old: Plain(o.Tolerance), new: Plain(n.Tolerance)},
+		{name: "strict", old: strconv.FormatBool(o.Strict), new: strconv.FormatBool(n.Strict)},
 		{name: "unit", old: o.Unit, new: n.Unit},
 		{name: "deadline", old: strconv.Itoa(o.Deadline), new: strconv.Itoa(n.Deadline)},
 		textField("deadline_note", o.DeadlineNote, n.DeadlineNote),
 		{name: "baseline", old: baselineString(o.Baseline), new: baselineString(n.Baseline)},
 		{name: "baseline_rule", old: ruleString(o.BaselineRule), new: ruleString(n.BaselineRule)},
+		{name: "stages", old: stagesString(o.Stages), new: stagesString(n.Stages)},
 		{name: "measure", old: string(o.Measure), new: string(n.Measure)},
 		{name: "frequency", old: string(o.Frequency), new: string(n.Frequency)},
 		{name: "due_days", old: strconv.Itoa(o.DueDays), new: strconv.Itoa(n.DueDays)},
@@ -58,6 +65,7 @@ func IndicatorChanges(o, n kpi.Indicator) string {
 		textField("work_line", o.WorkLine, n.WorkLine),
 		{name: "lead_units", old: unitList(o.LeadUnits), new: unitList(n.LeadUnits)},
 		{name: "co_units", old: unitList(o.CoUnits), new: unitList(n.CoUnits)},
+		textField("note", o.Note, n.Note),
 		textField("source_text", o.SourceText, n.SourceText),
 		// id and plan: another ref is another indicator, never a change.
 	})
@@ -113,7 +121,29 @@ func baselineString(b *kpi.Baseline) string {
 	if b == nil {
 		return "none"
 	}
-	return b.Period.String() + ": " + Plain(b.Value)
+	s := b.Period.String() + ": " + Plain(b.Value)
+	if b.Source != "" {
+		s += " (" + b.Source + ")"
+	}
+	return s
+}
+
+func stagesString(stages []kpi.Stage) string {
+	if len(stages) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(stages))
+	for i, st := range stages {
+		parts[i] = st.Period.String() + " " + Plain(st.Percent) + "%"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func dayString(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.In(kpi.China).Format("2006-01-02")
 }
 
 func ruleString(r kpi.BaselineRule) string {

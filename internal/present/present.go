@@ -30,7 +30,7 @@ const maxDecimals = 4
 
 // Decimals returns how many decimals ind's figures are shown with.
 func Decimals(ind kpi.Indicator) int {
-	if ind.IsCount() || ind.Kind == kpi.KindMilestone {
+	if ind.IsCount() || ind.Kind == kpi.KindMilestone || ind.Kind == kpi.KindContinuing {
 		return 0
 	}
 	d := decimalsOf(ind.Target)
@@ -85,9 +85,10 @@ func Plain(v float64) string {
 }
 
 // Value prints v with ind's unit as Chinese text writes it: "652.8件",
-// "2.51%", "0.345吨标准煤/万元"; a milestone as 已完成 or 未完成.
+// "2.51%", "0.345吨标准煤/万元"; a done-or-not milestone, and a continuing
+// line's year, as 已完成 or 未完成; a milestone in percent as "60%".
 func Value(ind kpi.Indicator, v float64) string {
-	if ind.Kind == kpi.KindMilestone {
+	if doneOrNot(ind) {
 		if v >= 1 {
 			return "已完成"
 		}
@@ -105,37 +106,98 @@ func OptValue(ind kpi.Indicator, p *float64) string {
 	if p == nil {
 		return Missing
 	}
-	if ind.Kind == kpi.KindMilestone {
+	if doneOrNot(ind) {
 		return Number(ind, *p)
 	}
 	return Value(ind, *p)
 }
 
+// doneOrNot reports whether ind's figures are 1 (done) or 0: a milestone not
+// reported in percent, and a continuing line.
+func doneOrNot(ind kpi.Indicator) bool {
+	return ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%"
+}
+
 // withUnit prints a target figure with the unit as the catalog writes it.
 func withUnit(ind kpi.Indicator, v float64) string { return Plain(v) + ind.Unit }
 
-// Target says what ind must reach, in words: "≥30家",
-// "≤0.345吨标准煤/万元", "逐年增长", "较基期压缩10%以上（≤90项）", "完成".
-// ev supplies the effective target of a reduce_by line once the baseline is
-// known.
+// Target says what ind must reach, in words: "≥30家", ">40家" (突破, strict),
+// "40家左右（≥38家）" (tolerance), "≤0.345吨标准煤/万元", "逐年增长",
+// "较基期压缩10%以上（≤90项）", "较基期倍增（≥2400万元）", "完成", "每年完成".
+// ev supplies the effective target of a reduce_by or multiply line once the
+// baseline is known.
 func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
 	switch ind.Kind {
-	case kpi.KindAtLeast:
-		return "≥" + withUnit(ind, ind.Target)
-	case kpi.KindAtMost:
-		return "≤" + withUnit(ind, ind.Target)
+	case kpi.KindAtLeast, kpi.KindAtMost:
+		return compared(ind, ind.Target, withUnit)
 	case kpi.KindIncrease:
 		return "逐年增长"
 	case kpi.KindReduceBy:
 		s := "较基期压缩" + Plain(ind.Target) + "%以上"
-		if ev.Baseline != nil {
-			s += "（≤" + Value(ind, ev.Target) + "）"
+		if ev.Target != nil {
+			s += "（" + compared(ind, *ev.Target, Value) + "）"
+		}
+		return s
+	case kpi.KindMultiply:
+		s := "较基期增长到" + Plain(ind.Target) + "倍"
+		if ind.Target == 2 {
+			s = "较基期倍增"
+		}
+		if ev.Target != nil {
+			s += "（" + compared(ind, *ev.Target, Value) + "）"
 		}
 		return s
 	case kpi.KindMilestone:
 		return "完成"
+	case kpi.KindContinuing:
+		return "每年完成"
 	}
 	return withUnit(ind, ind.Target)
+}
+
+// compared says a target compared with a number: ≥, ≤, > or < for a strict
+// one, and with a tolerance "40家左右（≥38家）". show prints the number:
+// withUnit for a target as the catalog writes it, Value for one computed
+// from a baseline (in the indicator's precision).
+func compared(ind kpi.Indicator, target float64, show func(kpi.Indicator, float64) string) string {
+	atMost := ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy
+	sign := "≥"
+	switch {
+	case atMost && ind.Strict:
+		sign = "<"
+	case atMost:
+		sign = "≤"
+	case ind.Strict:
+		sign = ">"
+	}
+	if ind.Tolerance > 0 {
+		bar := target * (1 - ind.Tolerance/100)
+		if atMost {
+			bar = target * (1 + ind.Tolerance/100)
+		}
+		return show(ind, target) + "左右（" + sign + Value(ind, bar) + "）"
+	}
+	return sign + show(ind, target)
+}
+
+// Reason says why an evaluation has its status where the status alone does
+// not ("有年度较上一年度下降：2021年"); "" when there is no reason to give.
+func Reason(ev kpi.Evaluation) string {
+	if ev.Reason == "" {
+		return ""
+	}
+	s := ev.Reason.Chinese()
+	if s == "" {
+		s = string(ev.Reason)
+	}
+	if len(ev.ReasonPeriods) == 0 {
+		return s
+	}
+	periods := make([]string, len(ev.ReasonPeriods))
+	for i, p := range ev.ReasonPeriods {
+		periods[i] = Period(p)
+	}
+	return s + "：" + strings.Join(periods, "、")
 }
 
 // Date prints t's day in China time: "2021年3月31日"; "" for the zero time.

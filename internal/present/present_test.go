@@ -92,6 +92,27 @@ func TestReported(t *testing.T) {
 	}
 }
 
+func num(v float64) *float64 { return &v }
+
+func TestReason(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   kpi.Evaluation
+		want string
+	}{
+		{"none", kpi.Evaluation{}, ""},
+		{"without periods", kpi.Evaluation{Reason: kpi.ReasonNeedTwoFigures}, kpi.ReasonNeedTwoFigures.Chinese()},
+		{"with periods", kpi.Evaluation{Reason: kpi.ReasonFell, ReasonPeriods: []kpi.Period{kpi.YearPeriod(2021), {Year: 2022, Quarter: 1}}}, "有年度较上一年度下降：2021年、2022年第一季度"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Reason(tt.ev); got != tt.want {
+				t.Errorf("Reason(%v) = %q, want %q", tt.ev.Reason, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestTarget(t *testing.T) {
 	baseline := &kpi.Baseline{Period: kpi.YearPeriod(2019), Value: 100}
 	tests := []struct {
@@ -105,8 +126,15 @@ func TestTarget(t *testing.T) {
 		{"at most", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}, kpi.Evaluation{}, "≤0.345吨标准煤/万元"},
 		{"increase", kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}, kpi.Evaluation{}, "逐年增长"},
 		{"reduce by without baseline", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "项"}, kpi.Evaluation{}, "较基期压缩10%以上"},
-		{"reduce by with baseline", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "项"}, kpi.Evaluation{Target: 90, Baseline: baseline}, "较基期压缩10%以上（≤90项）"},
+		{"reduce by with baseline", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "项"}, kpi.Evaluation{Target: num(90), Baseline: baseline}, "较基期压缩10%以上（≤90项）"},
+		{"reduce by in the indicator's precision", kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "万元", Baseline: &kpi.Baseline{Value: 123.4}}, kpi.Evaluation{Target: num(111.06), Baseline: baseline}, "较基期压缩10%以上（≤111.1万元）"},
+		{"strict at least (突破)", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 40, Unit: "家", Strict: true}, kpi.Evaluation{}, ">40家"},
+		{"tolerance (左右)", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 40, Unit: "家", Tolerance: 5}, kpi.Evaluation{}, "40家左右（≥38家）"},
+		{"multiply without baseline", kpi.Indicator{Kind: kpi.KindMultiply, Target: 2, Unit: "万元"}, kpi.Evaluation{}, "较基期倍增"},
+		{"multiply with baseline", kpi.Indicator{Kind: kpi.KindMultiply, Target: 2, Unit: "万元", Baseline: &kpi.Baseline{Value: 1200.5}}, kpi.Evaluation{Target: num(2401)}, "较基期倍增（≥2401.0万元）"},
+		{"multiply by three", kpi.Indicator{Kind: kpi.KindMultiply, Target: 3, Unit: "万元"}, kpi.Evaluation{}, "较基期增长到3倍"},
 		{"milestone", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, kpi.Evaluation{}, "完成"},
+		{"continuing", kpi.Indicator{Kind: kpi.KindContinuing, Target: 1, Unit: "项"}, kpi.Evaluation{}, "每年完成"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
