@@ -25,9 +25,10 @@ import (
 
 // knownUnits are the units a targets file may use. A unit outside the list
 // is far more often a typo (件数, ％) than a new unit; add new ones here.
-// The counts come from kpi.CountUnits, so a count unit is whole everywhere.
+// The count units come from kpi.CountUnits (figures in them are whole); a
+// unit with "/" is a ratio (kpi.Indicator.IsRatio) and takes decimals.
 var knownUnits = append(kpi.CountUnits(),
-	"%", "元", "万元", "亿元", "吨标准煤/万元", "工作日", "天",
+	"%", "元", "万元", "亿元", "吨标准煤/万元", "件/万人", "人/万人", "工作日", "天",
 )
 
 // KnownUnits returns the units a targets file may use.

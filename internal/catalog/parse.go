@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // The file's fields, in the order README documents them. The YAML is walked
@@ -22,15 +24,16 @@ import (
 // problem too (what yaml.v3's KnownFields does, but without stopping at the
 // first one).
 var (
-	planFields      = []string{"id", "title", "title_en", "region", "source", "start_year", "end_year", "defaults", "tasks"}
+	planFields      = []string{"id", "title", "title_en", "region", "source", "start_year", "end_year", "base_year", "reporting_from", "defaults", "tasks"}
 	defaultsFields  = []string{"frequency", "due_days", "measure"}
 	taskFields      = []string{"task", "title", "work_lines"}
 	workLineFields  = []string{"id", "text", "lead_units", "co_units", "indicators"}
 	indicatorFields = []string{
-		"id", "name", "name_en", "kind", "target", "unit", "deadline", "deadline_note",
-		"baseline", "baseline_rule", "frequency", "due_days", "measure", "note", "source_text",
+		"id", "name", "name_en", "kind", "target", "tolerance", "strict", "unit", "deadline", "deadline_note",
+		"baseline", "baseline_rule", "stages", "frequency", "due_days", "measure", "note", "source_text",
 	}
-	baselineFields = []string{"period", "value"}
+	baselineFields = []string{"period", "value", "source"}
+	stageFields    = []string{"period", "percent", "text"}
 )
 
 var (
@@ -201,6 +204,18 @@ func (p *parser) number(n *yaml.Node, field, indicator string) (float64, bool) {
 	return 0, false
 }
 
+// date reads a day such as 2023-06-30, as midnight China time.
+func (p *parser) date(n *yaml.Node, field string) time.Time {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode {
+		if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(n.Value), kpi.China); err == nil && d.Year() >= 1900 && d.Year() <= 2200 {
+			return d
+		}
+	}
+	p.add(n, field, "", shortValue(n), "a day such as 2023-06-30", "日期无效 must be a day (YYYY-MM-DD)")
+	return time.Time{}
+}
+
 // units reads a list of unit names; null reads as an empty list.
 func (p *parser) units(n *yaml.Node, field string) []string {
 	n = resolve(n)
@@ -306,6 +321,19 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 	if yearsOK && pl.EndYear < pl.StartYear {
 		p.add(f["end_year"], "end_year", "", strconv.Itoa(pl.EndYear), fmt.Sprintf("a year from start_year %d on", pl.StartYear), "结束年份早于开始年份 end_year is before start_year")
 		yearsOK = false
+	}
+	if v, ok := f["base_year"]; ok && !isNull(v) {
+		y, ok := p.integer(v, "base_year", "", "a year before start_year, such as 2018")
+		switch {
+		case !ok:
+		case yearsOK && (y >= pl.StartYear || y < pl.StartYear-10):
+			p.add(v, "base_year", "", strconv.Itoa(y), fmt.Sprintf("a year before start_year %d (at most 10 years before)", pl.StartYear), "基期年份无效 base_year must lie before start_year")
+		default:
+			pl.BaseYear = y
+		}
+	}
+	if v, ok := f["reporting_from"]; ok && !isNull(v) {
+		pl.ReportingFrom = p.date(v, "reporting_from")
 	}
 
 	d := defaults{frequency: builtinFrequency, dueDays: builtinDueDays, measure: builtinMeasure}
@@ -516,7 +544,7 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 	}
 	ind.NameEN, _ = str("name_en")
 	ind.DeadlineNote, _ = str("deadline_note")
-	str("note") // for readers of the file only
+	ind.Note, _ = str("note")
 	ind.SourceText, _ = str("source_text")
 	if ind.SourceText == "" {
 		missing("source_text", "the sentence of the document the indicator comes from, verbatim", "缺少原文 missing source_text")
@@ -524,11 +552,11 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 
 	kindNode, hasKind := f["kind"]
 	if !hasKind {
-		missing("kind", "at_least, at_most, increase, reduce_by or milestone", "缺少指标类型 missing kind")
+		missing("kind", kindList, "缺少指标类型 missing kind")
 	} else {
 		ind.Kind = kpi.Kind(p.text(kindNode, "kind", id))
 		if !ind.Kind.Valid() {
-			p.add(kindNode, "kind", id, string(ind.Kind), "at_least, at_most, increase, reduce_by or milestone", "未知的指标类型 unknown kind")
+			p.add(kindNode, "kind", id, string(ind.Kind), kindList, "未知的指标类型 unknown kind")
 		}
 	}
 
@@ -541,6 +569,7 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 	}
 
 	p.target(f, n, &ind)
+	p.targetForm(f, &ind)
 
 	if v, ok := f["deadline"]; !ok {
 		missing("deadline", fmt.Sprintf("the deadline year, %d to %d", ic.plan.StartYear, ic.plan.EndYear), "缺少完成时限 missing deadline")
@@ -567,6 +596,9 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 		baselineGiven = true
 		ind.Baseline = p.baseline(v, id, ind.Deadline)
 	}
+	if v, ok := f["stages"]; ok && !isNull(v) {
+		ind.Stages = p.stages(v, &ind, ic)
+	}
 	if v, ok := f["baseline_rule"]; ok {
 		ind.BaselineRule = kpi.BaselineRule(p.text(v, "baseline_rule", id))
 		switch {
@@ -576,9 +608,9 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 			p.add(v, "baseline_rule", id, string(ind.BaselineRule), "either baseline or baseline_rule, not both", "基数重复 both baseline and baseline_rule are set")
 		}
 	}
-	if ind.Kind == kpi.KindReduceBy && !baselineGiven && ind.BaselineRule == "" {
-		p.add(kindNode, "baseline", id, "", "baseline: {period: \"2019\", value: …} or baseline_rule: first_observation",
-			"reduce_by 需要基数 reduce_by needs a baseline to cut from")
+	if (ind.Kind == kpi.KindReduceBy || ind.Kind == kpi.KindMultiply) && !baselineGiven && ind.BaselineRule == "" {
+		p.add(kindNode, "baseline", id, "", "baseline: {period: \"2018\", value: …, source: …} or baseline_rule: first_observation",
+			fmt.Sprintf("%s 需要基数 %s needs a baseline to start from", ind.Kind, ind.Kind))
 	}
 	return ind, true
 }
@@ -597,11 +629,18 @@ func (p *parser) target(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicato
 				"increase 不设目标值 an increase indicator takes no target")
 		}
 		return
-	case kpi.KindMilestone:
-		ind.Target = 1
+	case kpi.KindMilestone, kpi.KindContinuing:
+		// A milestone in percent (completion percent) is 100 % done; any
+		// other milestone, and a continuing line's year, is 1 (done).
+		full := 1.0
+		if ind.Kind == kpi.KindMilestone && ind.Unit == "%" {
+			full = 100
+		}
+		ind.Target = full
 		if has {
-			if t, ok := p.number(v, "target", id); ok && t != 1 {
-				p.add(v, "target", id, shortValue(v), "1 (done), or leave target out", "里程碑目标应为1 a milestone's target is 1")
+			if t, ok := p.number(v, "target", id); ok && t != full {
+				p.add(v, "target", id, shortValue(v), fmt.Sprintf("%s (done), or leave target out", present.Plain(full)),
+					fmt.Sprintf("里程碑目标应为%s a milestone's target is %s", present.Plain(full), present.Plain(full)))
 			}
 		}
 		return
@@ -620,7 +659,9 @@ func (p *parser) target(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicato
 	switch {
 	case ind.Kind == kpi.KindReduceBy && (t <= 0 || t >= 100):
 		p.add(v, "target", id, shortValue(v), "the percent to cut, above 0 and below 100 (10 means 10%)", "压缩比例无效 reduce_by percent out of range")
-	case ind.Kind != kpi.KindReduceBy && ind.Unit == "%" && (t < 0 || t > 100):
+	case ind.Kind == kpi.KindMultiply && (t <= 1 || t > 100):
+		p.add(v, "target", id, shortValue(v), "the factor to reach, above 1 (2 means 倍增, doubling)", "倍数无效 multiply factor out of range")
+	case ind.Kind != kpi.KindReduceBy && ind.Kind != kpi.KindMultiply && ind.Unit == "%" && (t < 0 || t > 100):
 		p.add(v, "target", id, shortValue(v), "percent points from 0 to 100 (33 means 33%)", "百分比超出范围 percent target out of range")
 	case t < 0:
 		p.add(v, "target", id, shortValue(v), "a target of 0 or more", "目标值为负 negative target")
@@ -659,8 +700,112 @@ func (p *parser) baseline(n *yaml.Node, id string, deadline int) *kpi.Baseline {
 	} else {
 		ok = false
 	}
+	if v, has := f["source"]; has {
+		b.Source = p.text(v, "baseline.source", id)
+	}
 	if !ok {
 		return nil
 	}
 	return b
+}
+
+// kindList names every kind, for problems.
+var kindList = func() string {
+	names := make([]string, len(kpi.Kinds))
+	for i, k := range kpi.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}()
+
+// targetForm reads tolerance (左右) and strict (突破), which only a target
+// compared with a number can carry, and not both at once.
+func (p *parser) targetForm(f map[string]*yaml.Node, ind *kpi.Indicator) {
+	id := ind.ID
+	comparable := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindMultiply || ind.Kind == kpi.KindReduceBy
+	if v, ok := f["tolerance"]; ok && !isNull(v) {
+		if t, ok := p.number(v, "tolerance", id); ok {
+			switch {
+			case !comparable:
+				p.add(v, "tolerance", id, shortValue(v), "no tolerance for "+string(ind.Kind), "该类型不设容差 this kind takes no tolerance")
+			case t <= 0 || t >= 50:
+				p.add(v, "tolerance", id, shortValue(v), "a percent of the target above 0 and below 50 (5 for 左右)", "容差无效 tolerance out of range")
+			default:
+				ind.Tolerance = t
+			}
+		}
+	}
+	if v, ok := f["strict"]; ok && !isNull(v) {
+		n := resolve(v)
+		switch {
+		case n.Kind != yaml.ScalarNode || n.Tag != "!!bool":
+			p.add(v, "strict", id, shortValue(v), "true or false", "应为 true 或 false must be true or false")
+		case n.Value == "true" || n.Value == "True" || n.Value == "TRUE":
+			switch {
+			case !comparable:
+				p.add(v, "strict", id, n.Value, "strict only for at_least, at_most, reduce_by or multiply", "该类型不设严格比较 this kind cannot be strict")
+			case ind.Tolerance > 0:
+				p.add(v, "strict", id, n.Value, "either tolerance or strict, not both", "容差与严格比较不能并用 tolerance and strict together")
+			default:
+				ind.Strict = true
+			}
+		}
+	}
+}
+
+// stages reads a milestone's dated stages: periods in order within the
+// plan before the deadline year's end, percents rising within 0..100.
+func (p *parser) stages(n *yaml.Node, ind *kpi.Indicator, ic *indicatorChecks) []kpi.Stage {
+	id := ind.ID
+	if ind.Kind != kpi.KindMilestone {
+		p.add(n, "stages", id, shortValue(n), "stages only for a milestone", "只有里程碑可设阶段 only a milestone has stages")
+		return nil
+	}
+	items := p.list(n, "stages", id, "stages ({period, percent, text})")
+	var out []kpi.Stage
+	for _, item := range items {
+		f := p.fields(item, "stage", id, stageFields)
+		if f == nil {
+			continue
+		}
+		var st kpi.Stage
+		ok := true
+		if v, has := f["period"]; !has {
+			p.add(item, "stages.period", id, "", `a period such as "2021" or "2021-Q2"`, "缺少阶段期 missing stage period")
+			ok = false
+		} else {
+			s := p.text(v, "stages.period", id)
+			per, err := kpi.ParsePeriod(s)
+			switch {
+			case err != nil:
+				p.add(v, "stages.period", id, s, `a period such as "2021" or "2021-Q2"`, "阶段期无效 bad stage period")
+				ok = false
+			case ic.yearsOK && (per.Year < ic.plan.StartYear || (ind.Deadline != 0 && per.Year > ind.Deadline)):
+				p.add(v, "stages.period", id, s, fmt.Sprintf("a period from %d to the deadline %d", ic.plan.StartYear, ind.Deadline), "阶段期超出计划期 stage outside the plan")
+				ok = false
+			case len(out) > 0 && !out[len(out)-1].Period.Before(per):
+				p.add(v, "stages.period", id, s, "stages in time order", "阶段顺序错误 stages out of order")
+				ok = false
+			}
+			st.Period = per
+		}
+		if v, has := f["percent"]; !has {
+			p.add(item, "stages.percent", id, "", "the percent done by then, 0 to 100", "缺少阶段进度 missing stage percent")
+			ok = false
+		} else if x, good := p.number(v, "stages.percent", id); !good {
+			ok = false
+		} else if x <= 0 || x > 100 || (len(out) > 0 && x < out[len(out)-1].Percent) {
+			p.add(v, "stages.percent", id, shortValue(v), "a percent above 0, at most 100, not below the stage before", "阶段进度无效 stage percent out of range")
+			ok = false
+		} else {
+			st.Percent = x
+		}
+		if v, has := f["text"]; has {
+			st.Text = p.text(v, "stages.text", id)
+		}
+		if ok {
+			out = append(out, st)
+		}
+	}
+	return out
 }

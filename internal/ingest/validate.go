@@ -222,10 +222,12 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
 		return kpi.Period{}, false
 	}
-	last := max(plan.EndYear, ind.Deadline)
-	if plan.StartYear != 0 && (p.Year < plan.StartYear || p.Year > last) {
-		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d–%d", plan.StartYear, last),
-			fmt.Sprintf("报告期不在计划期内（%d–%d年）/ period outside the plan (%d–%d)", plan.StartYear, last, plan.StartYear, last))
+	// The plan's base years (base_year, 现有基础) are accepted too: their
+	// figures are baselines (docs/method.md, "Baselines").
+	last, first := max(plan.EndYear, ind.Deadline), plan.FirstYear()
+	if plan.StartYear != 0 && (p.Year < first || p.Year > last) {
+		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d–%d", first, last),
+			fmt.Sprintf("报告期不在计划期内（%d–%d年）/ period outside the plan (%d–%d)", first, last, first, last))
 		return kpi.Period{}, false
 	}
 	if !now.IsZero() && p.Start().After(now) {
@@ -275,7 +277,7 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 		return 0, false
 	}
 	switch {
-	case ind.Kind == kpi.KindMilestone && v != 0 && v != 1:
+	case (ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%") && v != 0 && v != 1:
 		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
 		return 0, false
 	case ind.Unit == "%" && (v < 0 || v > 100):
