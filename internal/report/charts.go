@@ -60,14 +60,14 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 	if ind.IsCount() || ind.Kind == kpi.KindMilestone {
 		c.MinStep = 1
 	}
-	numeric := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy
-	if b := ev.Baseline; numeric && b != nil && (ind.Kind != kpi.KindReduceBy || ev.Target != 0) {
+	numeric := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy || ind.Kind == kpi.KindMultiply
+	if b := ev.Baseline; numeric && b != nil && ev.Target != nil {
 		t0 := kpi.YearFraction(b.Period.End())
 		if t0 < c.X0 {
 			c.X0 = t0 - 0.15
 		}
 		c.Series = append(c.Series, chart.Series{
-			Name: "按时序应达", Points: []chart.Point{{X: t0, Y: b.Value}, {X: tD, Y: ev.Target}},
+			Name: "按时序应达", Points: []chart.Point{{X: t0, Y: b.Value}, {X: tD, Y: *ev.Target}},
 			Color: expectedColor, Dash: []float64{4, 4},
 		})
 	}
@@ -80,8 +80,8 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 		})
 	}
 	c.Series = append(c.Series, chart.Series{Name: "实际值", Points: actual, Color: color, Markers: true})
-	if numeric || ind.Kind == kpi.KindMilestone {
-		c.Rules = append(c.Rules, chart.Rule{Y: ev.Target, Name: "目标" + present.Target(ind, ev), Color: targetColor})
+	if t := ev.Target; t != nil && (numeric || ind.Kind == kpi.KindMilestone) {
+		c.Rules = append(c.Rules, chart.Rule{Y: *t, Name: "目标" + present.Target(ind, ev), Color: targetColor})
 	}
 	return c.Layout()
 }
@@ -142,8 +142,8 @@ func taskChart(t Task, lights Lights) chart.Scene {
 		if ev.ProgressRatio == nil {
 			row.Text = r.StatusWord
 		}
-		if b := ev.Baseline; ev.Expected != nil && b != nil && ev.Target != b.Value {
-			e := (*ev.Expected - b.Value) / (ev.Target - b.Value)
+		if b := ev.Baseline; ev.Expected != nil && b != nil && ev.Target != nil && *ev.Target != b.Value {
+			e := (*ev.Expected - b.Value) / (*ev.Target - b.Value)
 			row.Expected = &e
 		}
 		c.Rows = append(c.Rows, row)
