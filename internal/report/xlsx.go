@@ -221,8 +221,8 @@ func (x *workbook) detail(c Circular) {
 		for _, r := range t.Rows {
 			ind, ev := r.State.Indicator, r.State.Evaluation
 			target := cell{}
-			if ind.Kind != kpi.KindIncrease && (ind.Kind != kpi.KindReduceBy || ev.Baseline != nil) {
-				target = number(ev.Target, figureFormat(ind))
+			if ind.Kind != kpi.KindIncrease {
+				target = optNumber(ev.Target, figureFormat(ind))
 			}
 			x.add(text(t.Heading()), text(r.Name), text(r.LeadUnits), text(r.Target), target, text(ind.Unit),
 				number(float64(ind.Deadline), "0"), optNumber(ev.Actual, figureFormat(ind)), text(r.Period),
