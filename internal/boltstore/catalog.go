@@ -216,7 +216,14 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 				return false, err
 			}
 		}
-		return len(changes) > 0 || reordered, nil
+		changed := len(changes) > 0 || reordered
+		if changed {
+			// Before the commit, so whoever reads the new catalog sees
+			// the new CatalogGeneration (a failed commit only costs a
+			// full evaluation).
+			s.catalogGen.Store(uint64(tx.ID()))
+		}
+		return changed, nil
 	}, func(txID uint64) {
 		s.catalog.committed(txID)
 		s.evaluatedChanged(txID)

@@ -122,9 +122,10 @@ type Store struct {
 	// gen is the transaction id of the last commit that changed figures
 	// or the catalog (Generation); changed is closed and replaced at each
 	// such commit (Changed).
-	gen       atomic.Uint64
-	changedMu sync.Mutex
-	changed   chan struct{}
+	gen        atomic.Uint64
+	catalogGen atomic.Uint64 // CatalogGeneration
+	changedMu  sync.Mutex
+	changed    chan struct{}
 	// latestRefs is how many indicators the last Latest read: the size
 	// hint for the next one's map.
 	latestRefs atomic.Int64
@@ -139,7 +140,10 @@ type Store struct {
 	closeErr  error
 }
 
-var _ kpi.Store = (*Store)(nil)
+var (
+	_ kpi.Store              = (*Store)(nil)
+	_ kpi.CatalogGenerations = (*Store)(nil)
+)
 
 // Open opens (creating it if needed) the store at path, typically
 // <datadir>/kpimon.db; the directory is created too. If another process
@@ -200,6 +204,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if err := db.View(func(tx *bolt.Tx) error {
 		s.gen.Store(uint64(tx.ID()))
+		s.catalogGen.Store(uint64(tx.ID()))
 		return nil
 	}); err != nil {
 		s.Close()
@@ -288,6 +293,11 @@ func (s *Store) Path() string { return s.path }
 // rendering, ingest's index) are not rebuilt for them. It starts from the
 // file's last transaction id, so it differs between runs on the same file.
 func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// CatalogGeneration increases with every committed change of the catalog
+// (kpi.CatalogGenerations): kpi.States then re-evaluates after a figure
+// write only the indicators whose figures changed.
+func (s *Store) CatalogGeneration() uint64 { return s.catalogGen.Load() }
 
 // Changed returns a channel that is closed when the next write changing
 // Generation commits. Take it before reading the store, so no change slips

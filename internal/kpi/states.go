@@ -21,6 +21,10 @@ type StatesOptions struct {
 // Prometheus servers, and a national deployment carries 180,000 indicators:
 // work that only changes on a write or a new day is not redone per scrape.
 //
+// After a write of figures, a store that implements CatalogGenerations
+// has only the indicators whose figures changed evaluated again (one
+// figure: one evaluation, not 180,000).
+//
 // Every status, period end, deadline and report due date falls on a
 // midnight China time, so a cached state is exact for statuses and duties;
 // only AsOf and Expected (which move continuously) may be up to a day old.
@@ -50,6 +54,19 @@ type statesSnapshot struct {
 	key    statesKey
 	states []State
 	index  map[Ref]int
+	// catalog is the source's CatalogGeneration when the snapshot was
+	// read (0 if the source has none).
+	catalog uint64
+}
+
+// CatalogGenerations is implemented by a StateSource that can tell catalog
+// changes from figure changes. CatalogGeneration increases with every
+// committed change of the catalog (not of figures). With it, States
+// re-evaluates after a figure write only the indicators whose figures
+// changed: the others keep their evaluation of the same day, as a cached
+// snapshot does.
+type CatalogGenerations interface {
+	CatalogGeneration() uint64
 }
 
 // NewStates returns a StateService evaluating the indicators of store.
@@ -138,6 +155,13 @@ func chinaDay(t time.Time) int64 {
 }
 
 func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, error) {
+	// Read before the catalog, like the generation: a catalog write landing
+	// meanwhile makes the next evaluation a full one.
+	var catalogGen uint64
+	cg, incremental := s.store.(CatalogGenerations)
+	if incremental {
+		catalogGen = cg.CatalogGeneration()
+	}
 	cat, err := s.store.Catalog(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate indicators: read catalog: %w", err)
@@ -151,19 +175,47 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 		plans[p.ID] = p
 	}
 	snap := &statesSnapshot{
-		key:    key,
-		states: make([]State, 0, len(cat.Indicators)),
-		index:  make(map[Ref]int, len(cat.Indicators)),
+		key:     key,
+		states:  make([]State, 0, len(cat.Indicators)),
+		catalog: catalogGen,
 	}
-	for _, ind := range cat.Indicators {
+	// The previous snapshot's evaluations still hold for indicators whose
+	// figures did not change, when the catalog and the day are the same:
+	// the store hands out the same figure slice until that indicator's
+	// figures change (it replaces slices, never modifies them).
+	var prev []State
+	if last := s.snapshot.Load(); incremental && last != nil && last.catalog == catalogGen &&
+		last.key.day == key.day && len(last.states) == len(cat.Indicators) {
+		prev = last.states
+		snap.index = last.index // same catalog, same order
+	}
+	if snap.index == nil {
+		snap.index = make(map[Ref]int, len(cat.Indicators))
+	}
+	for i, ind := range cat.Indicators {
+		ref := ind.Ref()
+		obs := latest[ref]
+		if prev != nil && prev[i].Indicator.Ref() == ref && sameFigures(prev[i].Latest, obs) {
+			snap.states = append(snap.states, prev[i])
+			continue
+		}
 		plan, ok := plans[ind.Plan]
 		if !ok {
 			plan = Plan{ID: ind.Plan}
 		}
-		ref := ind.Ref()
-		obs := latest[ref]
-		snap.index[ref] = len(snap.states)
+		if prev == nil { // else the shared index already says i
+			snap.index[ref] = i
+		}
 		snap.states = append(snap.states, State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: Evaluate(plan, ind, obs, now)})
 	}
 	return snap, nil
+}
+
+// sameFigures reports whether a and b are the same slice of the store's
+// figures (not merely equal ones).
+func sameFigures(a, b []Observation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0]
 }

@@ -413,3 +413,66 @@ func TestStatesStoreError(t *testing.T) {
 		t.Errorf("State() on a closed store: nil error, want an error")
 	}
 }
+
+// TestStatesIncremental checks that after a figure write only the
+// indicators whose figures changed are evaluated again (the others keep
+// their evaluation of the same day, told by its AsOf), and that a catalog
+// change or a new day evaluates everything.
+func TestStatesIncremental(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	syncCatalog(t, s, testCatalog(t))
+	submit(t, s, figureOf(t, "yf", "high_tech", "2020", 12), figureOf(t, "yf", "energy", "2020", 0.39))
+	morning := time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China)
+	clk := &clock{t: morning}
+	states := kpi.NewStates(s, kpi.StatesOptions{Now: clk.Now})
+	get := func() map[string]kpi.State {
+		t.Helper()
+		got, err := states.States(ctx)
+		if err != nil {
+			t.Fatalf("States: %v", err)
+		}
+		m := map[string]kpi.State{}
+		for _, st := range got {
+			m[st.Indicator.ID] = st
+		}
+		return m
+	}
+	get()
+
+	noon := morning.Add(3 * time.Hour)
+	clk.Set(noon)
+	submit(t, s, figureOf(t, "yf", "high_tech", "2020", 30))
+	got := get()
+	if st := got["high_tech"]; !st.Evaluation.AsOf.Equal(noon) || st.Evaluation.Status != kpi.StatusAchieved {
+		t.Errorf("after its figure changed: high_tech evaluated as of %v with status %s, want %v and %s", st.Evaluation.AsOf, st.Evaluation.Status, noon, kpi.StatusAchieved)
+	}
+	for _, id := range []string{"energy", "alliance", "patents"} {
+		if asOf := got[id].Evaluation.AsOf; !asOf.Equal(morning) {
+			t.Errorf("after another indicator's figure changed: %s evaluated as of %v, want its morning evaluation kept", id, asOf)
+		}
+	}
+
+	evening := noon.Add(3 * time.Hour)
+	clk.Set(evening)
+	cat := testCatalog(t)
+	cat.Indicators[1].Target = 0.35 // energy
+	syncCatalog(t, s, cat)
+	got = get()
+	for id, st := range got {
+		if !st.Evaluation.AsOf.Equal(evening) {
+			t.Errorf("after a catalog change: %s evaluated as of %v, want %v", id, st.Evaluation.AsOf, evening)
+		}
+	}
+	if tg := got["energy"].Indicator.Target; tg != 0.35 {
+		t.Errorf("after a catalog change: energy's indicator has target %v, want 0.35", tg)
+	}
+
+	tomorrow := time.Date(2021, 6, 2, 0, 0, 1, 0, kpi.China)
+	clk.Set(tomorrow)
+	for id, st := range get() {
+		if !st.Evaluation.AsOf.Equal(tomorrow) {
+			t.Errorf("on a new day: %s evaluated as of %v, want %v", id, st.Evaluation.AsOf, tomorrow)
+		}
+	}
+}
