@@ -34,6 +34,7 @@ type serveConfig struct {
 	sources, inbox, inboxSchedule string
 	log                           promslog.Config
 	secureCookies                 bool
+	limits                        serveLimits
 	onListen                      func(net.Addr) // tests learn the bound port
 }
 
@@ -65,6 +66,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	inbox := c.env(cmd.Flag("inbox.path", "Inbox dir whose files are ingested on schedule (alias --inbox)."), "KPIMON_INBOX", "").PlaceHolder("DIR").String()
 	inboxSchedule := c.env(cmd.Flag("inbox.schedule", "Cron spec for the inbox (alias --inbox-schedule)."), "KPIMON_INBOX_SCHEDULE", "@every 1m").PlaceHolder("SPEC").String()
 	secureCookies := c.env(cmd.Flag("web.secure-cookies", "Mark web session cookies Secure: set it when kpimon is served over TLS; KPIMON_SECURE_COOKIES=1 or true (alias --secure-cookies)."), "KPIMON_SECURE_COOKIES", "").Bool()
+	limits := addLimitFlags(c, cmd)
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
 		if len(*webFlags.WebListenAddresses) != 1 {
@@ -77,6 +79,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 		cfg.data, cfg.targets, cfg.asOf = *data, *targets, *asOf
 		cfg.sources, cfg.inbox, cfg.inboxSchedule = *sources, *inbox, *inboxSchedule
 		cfg.secureCookies = *secureCookies
+		cfg.limits = limits()
 		return c.serve(ctx, c.e, cfg)
 	})
 }
@@ -186,7 +189,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		stopPrerender()
 		<-prerendered
 	}()
-	ing, err := ingest.New(ingest.Options{Store: store, Logger: logger, Registerer: reg})
+	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg}))
 	if err != nil {
 		return err
 	}
@@ -194,7 +197,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 
 	// The ingester also counts runs that fail before it sees a file (a URL
 	// that does not answer), so KpiIngestFailing fires for them too.
-	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger, StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv})
+	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger,
+		StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv, MaxFileBytes: c.limits.fileBytes})
 	if err != nil {
 		return err
 	}
@@ -216,7 +220,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		}
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
-		SecureCookies: c.secureCookies, Access: auth, Now: time.Now})
+		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes})
 	if err != nil {
 		return err
 	}
@@ -225,7 +229,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
-		Access: auth, Now: time.Now,
+		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes,
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -40,10 +43,20 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 	now := j.s.opts.Now()
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || ignoredFile(name) {
+		if ignoredFile(name) {
 			continue
 		}
 		path := filepath.Join(dir, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link could point anywhere the server may read; it is moved
+			// aside (the link, not what it points to) and logged once.
+			j.s.opts.Logger.Warn("inbox: symbolic link refused", "source", j.src.Name, "file", name)
+			j.refuse(&rep, path, now, "收件箱不接受符号链接（快捷方式），请放入文件本身 / symbolic links are refused: put the file itself into the inbox")
+			continue
+		}
+		if !e.Type().IsRegular() {
+			continue
+		}
 		info, err := e.Info()
 		if err != nil {
 			continue // removed meanwhile
@@ -52,9 +65,28 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			rep.Skipped = append(rep.Skipped, name) // still being written, perhaps
 			continue
 		}
-		body, err := os.ReadFile(path)
+		if info.Size() > j.s.maxFileBytes() {
+			j.s.opts.Logger.Warn("inbox: file too large", "source", j.src.Name, "file", name, "bytes", info.Size(), "limit", j.s.maxFileBytes())
+			j.refuse(&rep, path, now, fmt.Sprintf("文件有 %d MiB，超过 %d MiB 的上限，请拆分后再放入 / the file is %d MiB, over the limit of %d MiB: split it",
+				info.Size()>>20, j.s.maxFileBytes()>>20, info.Size()>>20, j.s.maxFileBytes()>>20))
+			continue
+		}
+		body, err := j.s.readFile(path, j.s.maxFileBytes())
 		if err != nil {
-			return rep, fmt.Errorf("read inbox file %s: %w", path, err)
+			// One unreadable file must not hold up the rest: it is logged,
+			// counted as a failed run of the source, and moved aside if it
+			// can be (else retried next run).
+			j.s.opts.Logger.Error("inbox: cannot read file", "source", j.src.Name, "file", name, "err", err)
+			if j.s.opts.FailureRecorder != nil {
+				j.s.opts.FailureRecorder.RecordFailure(j.src.sourceLabel())
+			}
+			rep.Unreadable = append(rep.Unreadable, name)
+			if errors.Is(err, errTooLarge) {
+				j.refuse(&rep, path, now, fmt.Sprintf("文件超过 %d MiB 的上限 / the file is over the limit of %d MiB", j.s.maxFileBytes()>>20, j.s.maxFileBytes()>>20))
+			} else {
+				j.moveAside(path, now, "无法读取此文件（权限或磁盘错误），请检查后重新放入 / the file cannot be read (permissions or a disk error): check it and put it in again")
+			}
+			continue
 		}
 		j.s.opts.Logger.Info("ingesting inbox file", "source", j.src.Name, "file", name, "bytes", len(body))
 		res, err := j.s.opts.Ingester.Ingest(ctx, kpi.Upload{
@@ -80,6 +112,45 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// refuse moves a file the ingester never saw to failed/ with the reason.
+func (j *job) refuse(rep *RunReport, path string, now time.Time, reason string) {
+	if j.moveAside(path, now, reason) {
+		rep.Rejected = append(rep.Rejected, filepath.Base(path))
+	}
+}
+
+// moveAside files path under failed/ with reason as its error report, and
+// reports whether it could; a failure is logged and the file stays.
+func (j *job) moveAside(path string, now time.Time, reason string) bool {
+	stamp := now.In(kpi.China).Format("20060102-150405")
+	ke := &kpi.Error{Code: kpi.EINVALID, Message: reason}
+	if err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(filepath.Base(path), ke), ke); err != nil {
+		j.s.opts.Logger.Error("inbox: cannot move file aside; it stays and is tried again next run", "source", j.src.Name, "file", filepath.Base(path), "err", err)
+		return false
+	}
+	return true
+}
+
+// errTooLarge is a file that grew past the limit while it was read.
+var errTooLarge = errors.New("file too large")
+
+// readFileCapped reads at most max bytes of a file; a longer one is errTooLarge.
+func readFileCapped(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("read %s: %w", path, errTooLarge)
+	}
+	return body, nil
 }
 
 // file moves path into sub/ under a stamped name and writes the report
@@ -170,12 +241,16 @@ func errorText(name string, ke *kpi.Error) string {
 	return b.String()
 }
 
+// writeFileAtomic writes data under a temporary name and renames it into
+// place; on any failure (a full disk) the temporary file is removed.
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o640); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

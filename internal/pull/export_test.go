@@ -18,3 +18,9 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (RunReport, error) 
 	defer cancel()
 	return j.runOnce(ctx)
 }
+
+// SetReadFile replaces how s reads inbox files, to simulate one that
+// cannot be read (tests run as root, where permissions do not stop a read).
+func SetReadFile(s *Scheduler, read func(path string, max int64) ([]byte, error)) {
+	s.readFile = read
+}

@@ -16,14 +16,11 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// maxPullBytes bounds what one http pull may download.
-const maxPullBytes = 256 << 20
-
 // httpState is what an http source remembers between runs and restarts.
 type httpState struct {
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
-	SHA256       string `json:"sha256,omitempty"` // of the last body ingested
+	SHA256       string `json:"sha256,omitempty"` // of the last body ingested (or refused)
 }
 
 // runHTTP fetches the URL with a conditional request and ingests the body
@@ -47,7 +44,7 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 	if st.LastModified != "" {
 		req.Header.Set("If-Modified-Since", st.LastModified)
 	}
-	resp, err := j.s.opts.Client.Do(req)
+	resp, err := j.client().Do(req)
 	if err != nil {
 		return rep, fmt.Errorf("source %s: fetch %s: %w", src.Name, src.Location, err)
 	}
@@ -59,15 +56,27 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 	if resp.StatusCode != http.StatusOK {
 		return rep, fmt.Errorf("source %s: fetch %s: HTTP %s", src.Name, src.Location, resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPullBytes+1))
-	if err != nil {
+	next := httpState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	body, sum, err := j.download(resp.Body)
+	next.SHA256 = sum
+	switch {
+	case errors.Is(err, errTooLarge):
+		// Refused without reaching the ingester. Its validators (or the
+		// hash of what was read) are kept, so the same file is not fetched
+		// again (304) or not refused again until it changes.
+		if sum == st.SHA256 {
+			rep.Skipped = append(rep.Skipped, src.Location)
+			return rep, j.saveState(next)
+		}
+		j.s.opts.Logger.Warn("pulled file refused: too large", "source", src.Name, "url", src.Location, "limit", j.s.maxFileBytes())
+		if j.s.opts.FailureRecorder != nil {
+			j.s.opts.FailureRecorder.RecordFailure(src.sourceLabel())
+		}
+		rep.Rejected = append(rep.Rejected, src.Location)
+		return rep, j.saveState(next)
+	case err != nil:
 		return rep, fmt.Errorf("source %s: read %s: %w", src.Name, src.Location, err)
 	}
-	if len(body) > maxPullBytes {
-		return rep, fmt.Errorf("source %s: %s is larger than %d MiB", src.Name, src.Location, maxPullBytes>>20)
-	}
-	sum := sha256.Sum256(body)
-	next := httpState{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), SHA256: hex.EncodeToString(sum[:])}
 	if next.SHA256 == st.SHA256 {
 		rep.Skipped = append(rep.Skipped, src.Location)
 		return rep, j.saveState(next)
@@ -129,4 +138,61 @@ func (j *job) saveState(st httpState) error {
 	}
 	b, _ := json.Marshal(st)
 	return writeFileAtomic(p, b)
+}
+
+// client is the scheduler's HTTP client, except that a redirect to another
+// host does not carry the source's configured headers (an API key for one
+// server must not reach another). Go already drops Authorization and
+// Cookie on such redirects; custom headers it copies.
+func (j *job) client() *http.Client {
+	c := *j.s.opts.Client
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if req.URL.Host != via[0].URL.Host {
+			for k := range j.src.Headers {
+				req.Header.Del(k)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &c
+}
+
+// download streams a body to a temporary file, at most the file limit,
+// hashing it on the way, then reads it back: a body over the limit costs
+// one copy buffer of memory, not the body. It returns errTooLarge (with
+// the hash of the bytes read) for a body over the limit.
+func (j *job) download(r io.Reader) ([]byte, string, error) {
+	max := j.s.maxFileBytes()
+	tmp, err := os.CreateTemp(j.s.opts.StateDir, "pull-*.tmp")
+	if err != nil {
+		return nil, "", fmt.Errorf("temporary file: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, max+1))
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err != nil {
+		return nil, "", err
+	}
+	if n > max {
+		return nil, sum, errTooLarge
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, "", fmt.Errorf("temporary file: %w", err)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(tmp, body); err != nil {
+		return nil, "", fmt.Errorf("temporary file: %w", err)
+	}
+	return body, sum, nil
 }

@@ -30,7 +30,13 @@ type Options struct {
 	// Getenv expands ${VAR} in http headers; serve passes the environment
 	// run was given. Default: no variables (every ${VAR} is empty).
 	Getenv func(string) string
+	// MaxFileBytes bounds one inbox file or pulled body; DefaultMaxFileBytes when 0.
+	MaxFileBytes int64
 }
+
+// DefaultMaxFileBytes bounds an inbox file or a pulled body: room for the
+// million-row files of BENCHMARKS.md.
+const DefaultMaxFileBytes = 64 << 20
 
 // runTimeout bounds one run of a source, however it was started.
 const runTimeout = 30 * time.Minute
@@ -45,6 +51,16 @@ type Scheduler struct {
 
 	ctx    context.Context // the runs' context, from Start
 	cancel context.CancelFunc
+	// readFile reads an inbox file of at most max bytes; tests replace it
+	// to simulate a file that cannot be read.
+	readFile func(path string, max int64) ([]byte, error)
+}
+
+func (s *Scheduler) maxFileBytes() int64 {
+	if s.opts.MaxFileBytes > 0 {
+		return s.opts.MaxFileBytes
+	}
+	return DefaultMaxFileBytes
 }
 
 // New checks the sources and prepares their jobs; Start runs them.
@@ -72,7 +88,8 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	cl := cronLogger{opts.Logger}
 	s := &Scheduler{
-		opts: opts,
+		opts:     opts,
+		readFile: readFileCapped,
 		cron: cron.New(
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 			cron.WithLocation(loc),
@@ -128,6 +145,9 @@ type RunReport struct {
 	Ingested []string // files (or URLs) stored
 	Rejected []string // files refused whole, moved to failed/
 	Skipped  []string // unchanged, or not settled yet
+	// Unreadable files could not be read; they were moved to failed/ when
+	// possible, and the rest of the folder went on.
+	Unreadable []string
 }
 
 type job struct {

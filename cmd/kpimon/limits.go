@@ -1,0 +1,37 @@
+package main
+
+import (
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/yanfeng/kpimon/internal/ingest"
+)
+
+// serveLimits bound what one submission may cost the server. The defaults
+// take the million-row files of BENCHMARKS.md with room to spare.
+type serveLimits struct {
+	uploadBytes   int64 // an API request body or a file on the web page
+	fileBytes     int64 // an inbox file or a pulled body
+	unzippedBytes int64 // what an XLSX unzips to
+	cellBytes     int64 // one cell or field
+	rows          int64 // figures of one submission
+}
+
+// addLimitFlags adds the --limits.* flags to cmd.
+func addLimitFlags(c *cli, cmd *kingpin.CmdClause) func() serveLimits {
+	upload := c.env(cmd.Flag("limits.upload-bytes", "Largest API request body or web page upload, e.g. 32MiB."), "KPIMON_LIMITS_UPLOAD_BYTES", "32MiB").PlaceHolder("SIZE").Bytes()
+	file := c.env(cmd.Flag("limits.file-bytes", "Largest inbox file or pulled file, e.g. 64MiB."), "KPIMON_LIMITS_FILE_BYTES", "64MiB").PlaceHolder("SIZE").Bytes()
+	unzipped := c.env(cmd.Flag("limits.unzipped-bytes", "Most an XLSX may unzip to, all parts together."), "KPIMON_LIMITS_UNZIPPED_BYTES", "512MiB").PlaceHolder("SIZE").Bytes()
+	cell := c.env(cmd.Flag("limits.cell-bytes", "Longest cell, value or field of a submission."), "KPIMON_LIMITS_CELL_BYTES", "128KiB").PlaceHolder("SIZE").Bytes()
+	rows := c.env(cmd.Flag("limits.rows", "Most figures in one submission."), "KPIMON_LIMITS_ROWS", "2000000").PlaceHolder("N").Int64()
+	return func() serveLimits {
+		return serveLimits{uploadBytes: int64(*upload), fileBytes: int64(*file), unzippedBytes: int64(*unzipped), cellBytes: int64(*cell), rows: *rows}
+	}
+}
+
+// ingestOptions applies the limits to the ingester's options.
+func (l serveLimits) ingestOptions(o ingest.Options) ingest.Options {
+	o.MaxRows = int(l.rows)
+	o.MaxUnzippedBytes = l.unzippedBytes
+	o.MaxCellBytes = int(l.cellBytes)
+	return o
+}
