@@ -69,8 +69,8 @@ func TestLimiterBoundedKeys(t *testing.T) {
 	c := &clock{now: start}
 	l := access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 1, MaxKeys: 10})
 	for i := range 1000 {
-		l.Fail(string(rune('a' + i%26)) + strings.Repeat("x", i))
-		l.Fail(string(rune('a' + i%26)) + strings.Repeat("x", i))
+		l.Fail(string(rune('a'+i%26)) + strings.Repeat("x", i))
+		l.Fail(string(rune('a'+i%26)) + strings.Repeat("x", i))
 	}
 	// The newest key is still limited; memory did not grow past MaxKeys
 	// (checked indirectly: old keys were dropped and wait no more).

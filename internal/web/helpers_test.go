@@ -51,8 +51,8 @@ type fixture struct {
 type fixtureOptions struct {
 	secureCookies bool
 	// tls serves the page over HTTPS.
-	tls bool
-	maxUpload     int64
+	tls       bool
+	maxUpload int64
 	// extra indicators, copies of the first one led by 区科工信局
 	extraIndicators int
 }
