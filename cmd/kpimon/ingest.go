@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/ingest"
@@ -45,7 +46,7 @@ func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 	}
 	store, err := openStore(o.data, time.Second, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
-		return fmt.Errorf("%w\nwhile the server runs, upload with its token instead:\n  curl -H \"Authorization: Bearer $TOKEN\" --data-binary @FILE -H 'Content-Type: text/csv' http://127.0.0.1:9464/api/v1/uploads", err)
+		return fmt.Errorf("%w\nwhile the server runs, upload with its token instead:\n%s", err, uploadCommands(o.files, serverURL(e.getenv("KPIMON_LISTEN"))))
 	}
 	if err != nil {
 		return err
@@ -96,4 +97,25 @@ func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 		return errExit{code: 1}
 	}
 	return nil
+}
+
+// uploadCommands is the curl command line that uploads each file to a
+// running server: a multipart form field, so CSV, XLSX and JSON alike go up
+// with their names (the server tells an XLSX by its content).
+func uploadCommands(files []string, server string) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $TOKEN\" -F %s %s/api/v1/uploads\n", shellQuote("file=@"+f), server)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '@' || r == '=' || r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f)
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

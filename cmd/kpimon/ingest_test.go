@@ -128,9 +128,26 @@ func TestIngestWhileServerRuns(t *testing.T) {
 	if err := os.WriteFile(file, []byte("indicator,period,value\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = runKpimon(t, nil, "ingest", "--data", data, file)
-	if kpi.ErrorCode(err) != kpi.EUNAVAILABLE || !strings.Contains(err.Error(), "/api/v1/uploads") {
-		t.Errorf("ingest on a store in use = %v, want EUNAVAILABLE pointing to the upload API", err)
+	book := filepath.Join(t.TempDir(), "年报 2021.xlsx")
+	if err := os.WriteFile(book, []byte("PK\x03\x04"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runKpimon(t, map[string]string{"KPIMON_LISTEN": "0.0.0.0:20464"}, "ingest", "--data", data, file, book)
+	if kpi.ErrorCode(err) != kpi.EUNAVAILABLE {
+		t.Fatalf("ingest on a store in use = %v, want EUNAVAILABLE", err)
+	}
+	// One multipart upload per file, to where serve listens: it used to
+	// suggest --data-binary with Content-Type text/csv even for an XLSX.
+	for _, want := range []string{
+		"-F file=@" + file + " http://127.0.0.1:20464/api/v1/uploads",
+		"-F 'file=@" + book + "' http://127.0.0.1:20464/api/v1/uploads",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("ingest on a store in use says\n%v\nwant it to suggest %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "text/csv") {
+		t.Errorf("ingest suggests a CSV content type:\n%v", err)
 	}
 }
 

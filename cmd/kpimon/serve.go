@@ -101,11 +101,10 @@ func clockFor(asOf string) (func() time.Time, error) {
 	if asOf == "" {
 		return time.Now, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", asOf, kpi.China)
+	end, err := kpi.ParseAsOf(asOf)
 	if err != nil {
 		return nil, fmt.Errorf("--as-of %q: want a date like 2021-06-30", asOf)
 	}
-	end := d.AddDate(0, 0, 1).Add(-time.Second)
 	return func() time.Time { return end }, nil
 }
 
@@ -167,9 +166,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("load catalog into the store: %w", err)
 	}
-	for _, ch := range changes {
-		logger.Info("catalog change", "plan", ch.Ref.Plan, "indicator", ch.Ref.ID, "action", ch.Action, "detail", ch.Detail)
-	}
+	logCatalogChanges(ctx, logger, changes)
 	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "source", catalogOrigin(c.targets))
 
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
@@ -245,4 +242,34 @@ func catalogOrigin(dir string) string {
 		return "embedded"
 	}
 	return strings.TrimSuffix(dir, "/")
+}
+
+// logCatalogChanges logs one line per plan that changed, with counts by
+// action; each change is logged at debug. (A first start logged 80 lines.)
+func logCatalogChanges(ctx context.Context, logger *slog.Logger, changes []kpi.CatalogChange) {
+	var plans []string
+	counts := map[string]map[string]int{}
+	for _, ch := range changes {
+		logger.DebugContext(ctx, "catalog change", "plan", ch.Ref.Plan, "indicator", ch.Ref.ID, "action", ch.Action, "detail", ch.Detail)
+		if counts[ch.Ref.Plan] == nil {
+			counts[ch.Ref.Plan] = map[string]int{}
+			plans = append(plans, ch.Ref.Plan)
+		}
+		counts[ch.Ref.Plan][ch.Action]++
+	}
+	for _, p := range plans {
+		c := counts[p]
+		attrs := []any{"plan", p}
+		if c[kpi.ActionPlanAdd] > 0 {
+			attrs = append(attrs, "plan_added", true)
+		}
+		if c[kpi.ActionPlanRemove] > 0 {
+			attrs = append(attrs, "plan_removed", true)
+		}
+		if c[kpi.ActionPlanChange] > 0 {
+			attrs = append(attrs, "plan_changed", true)
+		}
+		attrs = append(attrs, "targets_added", c[kpi.ActionTargetAdd], "targets_changed", c[kpi.ActionTargetChange], "targets_removed", c[kpi.ActionTargetRemove])
+		logger.InfoContext(ctx, "catalog changes", attrs...)
+	}
 }

@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/promslog"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // startServe runs serve in this process on a free port and returns its URL
@@ -124,6 +128,39 @@ func TestServeAndStatus(t *testing.T) {
 	if got := statusJSON("--server", url)["high_tech_enterprises"]; got != "off_track" {
 		t.Errorf("status via the server: high_tech_enterprises = %q, want off_track", got)
 	}
+	// Without --server it finds the server where KPIMON_LISTEN says serve
+	// listens (it used to try 127.0.0.1:9464 whatever serve was told).
+	{
+		var out, errs bytes.Buffer
+		listen := strings.TrimPrefix(url, "http://")
+		getenv := func(k string) string { return map[string]string{"KPIMON_LISTEN": listen}[k] }
+		if err := run(context.Background(), []string{"kpimon", "status", "--data", data, "-o", "json"}, getenv, strings.NewReader(""), &out, &errs); err != nil {
+			t.Fatalf("status with KPIMON_LISTEN=%s: %v\n%s", listen, err, errs.String())
+		}
+		// -o json from the server fills plan, ref and the report period
+		// (they were empty and null).
+		var states []kpi.State
+		if err := json.Unmarshal(out.Bytes(), &states); err != nil {
+			t.Fatal(err)
+		}
+		if len(states) == 0 {
+			t.Fatal("status -o json via the server returned no indicators")
+		}
+		hte := states[slices.IndexFunc(states, func(s kpi.State) bool { return s.Indicator.ID == "high_tech_enterprises" })]
+		if hte.Plan.ID != hte.Indicator.Plan || hte.Plan.Title == "" || hte.Plan.StartYear == 0 {
+			t.Errorf("plan = %+v, want the indicator's plan %q with its title and years", hte.Plan, hte.Indicator.Plan)
+		}
+		if hte.Evaluation.Ref != hte.Indicator.Ref() {
+			t.Errorf("evaluation.ref = %+v, want %+v", hte.Evaluation.Ref, hte.Indicator.Ref())
+		}
+		if p := hte.Evaluation.Report.Period; p == nil || *p != kpi.YearPeriod(2022) {
+			t.Errorf("report.period = %v, want 2022 (the next figure owed)", p)
+		}
+	}
+	// --as-of while the server runs asks the server for that day.
+	if got := statusJSON("--server", url, "--as-of", "2021-06-30")["high_tech_enterprises"]; got != "insufficient_data" {
+		t.Errorf("status --as-of 2021-06-30 via the server: %q, want insufficient_data", got)
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve after cancel: %v", err)
 	}
@@ -189,5 +226,44 @@ func TestServeCountsFailingPulls(t *testing.T) {
 			t.Fatalf("no %s in /metrics 30s after start", want)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestFirstStartLogsOneLinePerPlan: the first start logged one line per
+// catalog change (80 for the seed); now one per plan at info, each change
+// at debug.
+func TestFirstStartLogsOneLinePerPlan(t *testing.T) {
+	cat, err := loadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(t.TempDir(), time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	changes, err := st.SyncCatalog(context.Background(), cat, kpi.Actor{Name: "catalog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []string{"info", "debug"} {
+		var logs bytes.Buffer
+		cfg := promslog.Config{Level: promslog.NewLevel(), Writer: &logs}
+		if err := cfg.Level.Set(level); err != nil {
+			t.Fatal(err)
+		}
+		logCatalogChanges(context.Background(), promslog.New(&cfg), changes)
+		lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+		wantLines := len(cat.Plans)
+		if level == "debug" {
+			wantLines += len(changes)
+		}
+		if len(lines) != wantLines {
+			t.Errorf("%s: %d log lines, want %d:\n%s", level, len(lines), wantLines, logs.String())
+		}
+		summary := fmt.Sprintf(`msg="catalog changes" plan=%s plan_added=true targets_added=%d targets_changed=0 targets_removed=0`, cat.Plans[0].ID, len(cat.Indicators))
+		if !strings.Contains(logs.String(), summary) {
+			t.Errorf("%s: logs lack %q:\n%s", level, summary, logs.String())
+		}
 	}
 }

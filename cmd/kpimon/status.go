@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,12 +124,10 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 	}
 	store, err := openStore(data, 200*time.Millisecond, nil)
 	if kpi.ErrorCode(err) == kpi.EUNAVAILABLE {
-		if asOf != "" {
-			return nil, "", fmt.Errorf("%w\n--as-of needs the store: stop the server, or start it with 'serve --as-of'", err)
-		}
-		states, rerr := fetchStates(ctx, server)
+		states, rerr := fetchStates(ctx, server, asOf)
 		if rerr != nil {
-			return nil, "", fmt.Errorf("%v\nand asking the server failed: %w", err, rerr)
+			return nil, "", fmt.Errorf("%v\nand asking the server at %s failed: %w\n"+
+				"if kpimon serve listens elsewhere, say where with --server URL or KPIMON_SERVER (or the KPIMON_LISTEN serve uses)", err, server, rerr)
 		}
 		return states, "server " + server, nil
 	}
@@ -162,11 +161,16 @@ func evaluateCatalog(cat kpi.Catalog, now time.Time) []kpi.State {
 	return states
 }
 
-// fetchStates asks a running server for every indicator's state.
-func fetchStates(ctx context.Context, server string) ([]kpi.State, error) {
+// fetchStates asks a running server for every indicator's state, as of the
+// end of the day asOf when it is set.
+func fetchStates(ctx context.Context, server, asOf string) ([]kpi.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(server, "/")+"/api/v1/indicators", nil)
+	u := strings.TrimSuffix(server, "/") + "/api/v1/indicators"
+	if asOf != "" {
+		u += "?as_of=" + url.QueryEscape(asOf)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -180,13 +184,15 @@ func fetchStates(ctx context.Context, server string) ([]kpi.State, error) {
 	}
 	// The API's evaluation is flat (report_due, overdue beside the status).
 	var body struct {
-		AsOf       time.Time `json:"as_of"`
+		AsOf       time.Time  `json:"as_of"`
+		Plans      []kpi.Plan `json:"plans"`
 		Indicators []struct {
 			Indicator  kpi.Indicator `json:"indicator"`
 			Evaluation struct {
 				kpi.Evaluation
-				ReportDue *time.Time `json:"report_due"`
-				Overdue   bool       `json:"overdue"`
+				ReportPeriod *kpi.Period `json:"report_period"`
+				ReportDue    *time.Time  `json:"report_due"`
+				Overdue      bool        `json:"overdue"`
 			} `json:"evaluation"`
 		} `json:"indicators"`
 	}
@@ -196,12 +202,18 @@ func fetchStates(ctx context.Context, server string) ([]kpi.State, error) {
 	states := make([]kpi.State, 0, len(body.Indicators))
 	for _, in := range body.Indicators {
 		ev := in.Evaluation.Evaluation
+		ev.Ref = in.Indicator.Ref()
 		ev.AsOf = body.AsOf
+		ev.Report.Period = in.Evaluation.ReportPeriod
 		ev.Report.Overdue = in.Evaluation.Overdue
 		if in.Evaluation.ReportDue != nil {
 			ev.Report.Due = *in.Evaluation.ReportDue
 		}
-		states = append(states, kpi.State{Indicator: in.Indicator, Evaluation: ev})
+		plan := kpi.Plan{ID: in.Indicator.Plan}
+		if i := slices.IndexFunc(body.Plans, func(p kpi.Plan) bool { return p.ID == plan.ID }); i >= 0 {
+			plan = body.Plans[i]
+		}
+		states = append(states, kpi.State{Plan: plan, Indicator: in.Indicator, Evaluation: ev})
 	}
 	return states, nil
 }

@@ -83,6 +83,7 @@ type indicatorList struct {
 	AsOf       time.Time          `json:"as_of"`
 	Count      int                `json:"count"`
 	Indicators []indicatorSummary `json:"indicators"`
+	Plans      []kpi.Plan         `json:"plans"` // the plans of the indicators listed
 }
 
 // parseIndicatorFilter reads the query of GET /api/v1/indicators.
@@ -115,17 +116,30 @@ func handleIndicatorsList(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		states, err := d.States.States(r.Context())
+		states := d.States
+		if asOf := r.URL.Query().Get("as_of"); asOf != "" {
+			// Evaluated once for this request: the server's clock stays.
+			at, err := kpi.ParseAsOf(asOf)
+			if err != nil {
+				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效 / as_of=%q is not a date: use 2021-06-30", asOf, asOf))
+				return
+			}
+			states = kpi.NewStates(d.Store, kpi.StatesOptions{Now: func() time.Time { return at }})
+		}
+		all, err := states.States(r.Context())
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		list := indicatorList{AsOf: d.States.Now(), Indicators: []indicatorSummary{}}
-		for _, s := range states {
+		list := indicatorList{AsOf: states.Now(), Indicators: []indicatorSummary{}, Plans: []kpi.Plan{}}
+		for _, s := range all {
 			if f.Match(s) {
 				list.Indicators = append(list.Indicators, indicatorSummary{
 					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Evaluation),
 				})
+				if !slices.ContainsFunc(list.Plans, func(p kpi.Plan) bool { return p.ID == s.Plan.ID }) {
+					list.Plans = append(list.Plans, s.Plan)
+				}
 			}
 		}
 		list.Count = len(list.Indicators)

@@ -177,19 +177,20 @@ func (d *dateSystem) period(c string) string {
 	return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month()))
 }
 
-// detectFormat decides a submission's format from its content type, then
-// its name, then its first bytes.
+// detectFormat decides a submission's format: a ZIP body is an XLSX
+// whatever the declared type or name (curl -H 'Content-Type: text/csv' on a
+// workbook, a .csv that is a renamed .xlsx); otherwise the content type,
+// then the name, then the first bytes.
 func detectFormat(u kpi.Upload) string {
+	if bytes.HasPrefix(u.Body, []byte("PK\x03\x04")) {
+		return FormatXLSX
+	}
 	ct := strings.ToLower(u.ContentType)
-	zip := bytes.HasPrefix(u.Body, []byte("PK\x03\x04"))
 	switch {
 	case strings.Contains(ct, "spreadsheetml"):
 		return FormatXLSX
 	case strings.Contains(ct, "ms-excel"):
 		// Browsers on Windows with Excel installed send this for CSV files too.
-		if zip {
-			return FormatXLSX
-		}
 		return FormatCSV
 	case strings.Contains(ct, "json"):
 		return FormatJSON
@@ -205,10 +206,7 @@ func detectFormat(u kpi.Upload) string {
 		return FormatCSV
 	}
 	b := bytes.TrimLeft(bytes.TrimPrefix(u.Body, utf8BOM), " \t\r\n")
-	switch {
-	case zip:
-		return FormatXLSX
-	case bytes.HasPrefix(b, []byte("[")), bytes.HasPrefix(b, []byte("{")):
+	if bytes.HasPrefix(b, []byte("[")) || bytes.HasPrefix(b, []byte("{")) {
 		return FormatJSON
 	}
 	return FormatCSV

@@ -63,6 +63,10 @@ func TestDetectFormat(t *testing.T) {
 		{"extension when the type says nothing", kpi.Upload{ContentType: "application/octet-stream", Name: "2021.XLSX", Body: []byte("x")}, FormatXLSX},
 		{"json extension", kpi.Upload{Name: "a.json", Body: []byte("x")}, FormatJSON},
 		{"sniff a zip", kpi.Upload{Name: "upload", Body: zip}, FormatXLSX},
+		// A workbook sent with curl -H 'Content-Type: text/csv' (as kpimon
+		// ingest once suggested) was read as CSV.
+		{"a zip declared as CSV is an XLSX", kpi.Upload{ContentType: "text/csv", Name: "2021.csv", Body: zip}, FormatXLSX},
+		{"a zip declared as JSON is an XLSX", kpi.Upload{ContentType: "application/json", Body: zip}, FormatXLSX},
 		{"sniff a JSON array after a BOM and spaces", kpi.Upload{Body: []byte("\xEF\xBB\xBF \n[{}]")}, FormatJSON},
 		{"anything else is CSV", kpi.Upload{Body: []byte("指标编号,报告期,实际值\n")}, FormatCSV},
 	}
