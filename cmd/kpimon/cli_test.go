@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -122,6 +123,50 @@ func TestServerURL(t *testing.T) {
 	for _, tt := range tests {
 		if got := serverURL(tt.listen); got != tt.want {
 			t.Errorf("serverURL(%q) = %q, want %q", tt.listen, got, tt.want)
+		}
+	}
+}
+
+// TestReadmeListsEveryServeFlag: the README's settings table names every
+// serve flag with its variable and its alias (it once missed --log-level,
+// --secure-cookies and --inbox-schedule).
+func TestReadmeListsEveryServeFlag(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // flag → its table row
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `--") {
+			name := strings.Trim(strings.Split(line, "|")[1], " `")
+			rows[name] = line
+		}
+	}
+	old := map[string]string{}
+	for o, n := range aliases {
+		old[n] = o
+	}
+	c := newCLI(&env{getenv: func(string) string { return "" }})
+	commands(c)
+	for _, cmd := range c.app.Model().Commands {
+		if cmd.Name != "serve" {
+			continue
+		}
+		for _, f := range cmd.Flags {
+			if f.Hidden || f.Name == "help" {
+				continue
+			}
+			row, ok := rows["--"+f.Name]
+			if !ok {
+				t.Errorf("README's settings table lacks --%s", f.Name)
+				continue
+			}
+			if f.Envar != "" && !strings.Contains(row, "`"+f.Envar+"`") {
+				t.Errorf("README's row for --%s lacks its variable %s: %s", f.Name, f.Envar, row)
+			}
+			if a := old[f.Name]; a != "" && !strings.Contains(row, "`--"+a+"`") {
+				t.Errorf("README's row for --%s lacks its alias --%s: %s", f.Name, a, row)
+			}
 		}
 	}
 }
