@@ -43,6 +43,7 @@ func commands(c *cli) {
 	addTemplateCommand(c)
 	addTokenCommand(c)
 	addBackupCommand(c)
+	addReportCommand(c)
 	addVersionCommand(c)
 }
 

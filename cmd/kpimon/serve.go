@@ -24,6 +24,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/metrics"
 	"github.com/yanfeng/kpimon/internal/pull"
+	"github.com/yanfeng/kpimon/internal/report"
 	"github.com/yanfeng/kpimon/internal/web"
 )
 
@@ -35,6 +36,8 @@ type serveConfig struct {
 	log                           promslog.Config
 	secureCookies                 bool
 	limits                        serveLimits
+	reportLights                  report.Lights  // statuses' lights on charts and /report
+	reportFont                    string         // the PDF circular's font
 	onListen                      func(net.Addr) // tests learn the bound port
 }
 
@@ -67,8 +70,15 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	inboxSchedule := c.env(cmd.Flag("inbox.schedule", "Cron spec for the inbox (alias --inbox-schedule)."), "KPIMON_INBOX_SCHEDULE", "@every 1m").PlaceHolder("SPEC").String()
 	secureCookies := c.env(cmd.Flag("web.secure-cookies", "Mark web session cookies Secure: set it when kpimon is served over TLS; KPIMON_SECURE_COOKIES=1 or true (alias --secure-cookies)."), "KPIMON_SECURE_COOKIES", "").Bool()
 	limits := addLimitFlags(c, cmd)
+	lights := c.env(cmd.Flag("report.lights", "Lights of statuses on charts and in the circular, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
+	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF circular (default: WenQuanYi Micro Hei if installed)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
+		var err error
+		if cfg.reportLights, err = report.ParseLights(*lights); err != nil {
+			return fmt.Errorf("--report.lights: %w", err)
+		}
+		cfg.reportFont = *font
 		if len(*webFlags.WebListenAddresses) != 1 {
 			return fmt.Errorf("--web.listen-address given %d times: kpimon listens on one address", len(*webFlags.WebListenAddresses))
 		}
@@ -217,7 +227,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		}
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
-		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes})
+		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes,
+		Lights: c.reportLights, ReportFont: c.reportFont})
 	if err != nil {
 		return err
 	}

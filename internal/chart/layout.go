@@ -7,11 +7,11 @@ import (
 
 // Sizes of every chart, in scene units (CSS pixels at full size). A chart
 // scales to its container; these keep labels readable on a phone, where
-// 560 units shrink to about 340 pixels.
+// 480 units shrink to about 340 pixels (text of 14 units to 10 px).
 const (
-	chartWidth = 560.0
+	chartWidth = 480.0
 	fontSize   = 15.0
-	smallFont  = 13.0
+	smallFont  = 14.0
 	textColor  = "#222222"
 	gridColor  = "#dddddd"
 	axisColor  = "#888888"

@@ -12,7 +12,7 @@ import (
 // Load evaluates the store's indicators at opts.AsOf (and opts.Previous)
 // and builds the circular of the plan with id planID; planID may be empty
 // when the store holds one plan. An unknown plan or unit is ENOTFOUND.
-func Load(ctx context.Context, store kpi.Store, planID string, opts Options) (Circular, error) {
+func Load(ctx context.Context, store kpi.StateSource, planID string, opts Options) (Circular, error) {
 	cat, err := store.Catalog(ctx)
 	if err != nil {
 		return Circular{}, fmt.Errorf("report: read catalog: %w", err)
@@ -22,7 +22,7 @@ func Load(ctx context.Context, store kpi.Store, planID string, opts Options) (Ci
 		return Circular{}, err
 	}
 	if opts.Unit != "" && !planHasUnit(cat, plan.ID, opts.Unit) {
-		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标 (no indicator of plan %s names unit %q)", plan.ID, truncate(opts.Unit, 40), plan.ID, truncate(opts.Unit, 40))
+		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标 (no indicator of plan %s names unit %q)", plan.ID, kpi.ExcerptN(opts.Unit, 40), plan.ID, kpi.ExcerptN(opts.Unit, 40))
 	}
 	states, err := statesAt(ctx, store, opts.AsOf)
 	if err != nil {
@@ -41,7 +41,7 @@ func Load(ctx context.Context, store kpi.Store, planID string, opts Options) (Ci
 	return Build(plan, states, previous, opts), nil
 }
 
-func statesAt(ctx context.Context, store kpi.Store, at time.Time) ([]kpi.State, error) {
+func statesAt(ctx context.Context, store kpi.StateSource, at time.Time) ([]kpi.State, error) {
 	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return at }}).States(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("report: evaluate at %s: %w", at.Format(time.RFC3339), err)
@@ -54,7 +54,7 @@ func choosePlan(cat kpi.Catalog, id string) (kpi.Plan, error) {
 		if p, ok := cat.Plan(id); ok {
 			return p, nil
 		}
-		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "没有规划 %s (no plan %q; plans: %s)", truncate(id, 40), truncate(id, 40), planIDs(cat))
+		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "没有规划 %s (no plan %q; plans: %s)", kpi.ExcerptN(id, 40), kpi.ExcerptN(id, 40), planIDs(cat))
 	}
 	switch len(cat.Plans) {
 	case 1:
@@ -87,16 +87,7 @@ func planHasUnit(cat kpi.Catalog, plan, unit string) bool {
 func ParseAsOf(s string) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
 	if err != nil {
-		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30 (want a date like 2021-06-30)", truncate(s, 40))
+		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30 (want a date like 2021-06-30)", kpi.ExcerptN(s, 40))
 	}
 	return d.AddDate(0, 0, 1).Add(-time.Second), nil
-}
-
-// truncate bounds text echoed back in an error to n runes.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -13,6 +13,7 @@ func (s *server) routes(static fs.FS) http.Handler {
 	mux.Handle("GET /indicators/{plan}/{id}", s.handleIndicator())
 	mux.Handle("GET /submit", s.requireSignIn(s.handleSubmitPage()))
 	mux.Handle("GET /template.xlsx", s.handleTemplate())
+	mux.Handle("GET /report", s.handleReport())
 	mux.Handle("POST /upload", s.requireSession(s.handleUpload()))
 	mux.Handle("POST /entry", s.requireSession(s.handleEntry()))
 	mux.Handle("GET /signin", s.handleSignInPage())

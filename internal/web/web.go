@@ -55,6 +55,8 @@ type Options struct {
 	// Lights colours the charts by status as the circular does; nil:
 	// report.DefaultLights.
 	Lights report.Lights
+	// ReportFont is the font of /report's PDF; empty: report.FindFont.
+	ReportFont string
 	// Access checks sign-ins and slows down guessing; one on Store with
 	// Now when nil. Share the API's so both count the same failures.
 	Access *access.Authenticator
@@ -78,6 +80,7 @@ type server struct {
 	access    *access.Authenticator
 	secure    bool
 	lights    report.Lights
+	font      string
 	pages     map[string]*template.Template
 }
 
@@ -97,6 +100,7 @@ func New(opts Options) (http.Handler, error) {
 		maxUpload: opts.MaxUploadBytes,
 		secure:    opts.SecureCookies,
 		lights:    opts.Lights,
+		font:      opts.ReportFont,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

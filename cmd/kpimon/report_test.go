@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// TestReportCommand: ingest the sample figures, then write the circular of
+// 2021-06-30 as XLSX and HTML, and one unit's.
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	figures := filepath.Join("..", "..", "internal", "report", "testdata", "figures-2019-2021.csv")
+	if _, stderr, err := runKpimon(t, nil, "ingest", "--storage.path", data, figures); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr)
+	}
+
+	xlsx := filepath.Join(dir, "通报.xlsx")
+	_, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--as-of", "2021-06-30", "--previous", "2020-12-31", "-o", xlsx)
+	if err != nil {
+		t.Fatalf("report -o %s: %v\n%s", xlsx, err, stderr)
+	}
+	if want := "79 indicators, as of 2021年6月30日"; !strings.Contains(stderr, want) {
+		t.Errorf("report says %q, want it to contain %q", stderr, want)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "总体情况,较上期变化,需重点关注指标,责任单位排名,指标明细" {
+		t.Errorf("sheets = %s", got)
+	}
+	rows, _ := f.GetRows("指标明细")
+	if len(rows) != 80 {
+		t.Errorf("detail rows = %d, want 79 and the header", len(rows))
+	}
+	if st, _ := os.Stat(xlsx); st.Mode().Perm() != 0o644 {
+		t.Errorf("%s mode %v, want 0644", xlsx, st.Mode().Perm())
+	}
+
+	html := filepath.Join(dir, "科工信局.html")
+	if _, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--as-of", "2021-06-30", "--unit", "区科工信局", "-o", html); err != nil {
+		t.Fatalf("report --unit: %v\n%s", err, stderr)
+	}
+	body, _ := os.ReadFile(html)
+	if !strings.Contains(string(body), "（截至2021年6月30日 · 区科工信局）") || strings.Contains(string(body), "<td>平安雁峰建设</td>") {
+		t.Errorf("区科工信局's circular lacks its heading or shows another unit's indicator")
+	}
+
+	for _, bad := range [][]string{
+		{"-o", filepath.Join(dir, "通报.txt")},
+		{"--as-of", "2021/06/30", "-o", filepath.Join(dir, "x.pdf")},
+		{"--lights", "no_data=blue", "-o", filepath.Join(dir, "x.pdf")},
+		{"--unit", "区不存在局", "-o", filepath.Join(dir, "x.pdf")},
+	} {
+		if _, _, err := runKpimon(t, nil, append([]string{"report", "--storage.path", data}, bad...)...); err == nil {
+			t.Errorf("report %v succeeded, want an error", bad)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.pdf")); !os.IsNotExist(err) {
+		t.Errorf("a failed report left x.pdf behind (%v)", err)
+	}
+}

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/report"
+)
+
+// maxReportParam bounds a /report query parameter: a plan id, a unit's
+// name, a date.
+const maxReportParam = 200
+
+// handleReport serves the progress circular:
+// GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf.
+// as_of defaults to the server's evaluation day, format to html. The HTML
+// is served under a policy that admits its one stylesheet by hash.
+func (s *server) handleReport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		for _, k := range []string{"plan", "as_of", "previous", "unit", "format"} {
+			if len(q.Get(k)) > maxReportParam {
+				s.renderError(w, r, http.StatusBadRequest, "参数过长", "参数 "+k+" 过长，请检查链接。")
+				return
+			}
+		}
+		opts := report.Options{AsOf: s.states.Now(), Unit: q.Get("unit"), Lights: s.lights}
+		format := report.FormatHTML
+		var err error
+		if v := q.Get("format"); v != "" {
+			format, err = report.ParseFormat(v)
+		}
+		if v := q.Get("as_of"); err == nil && v != "" {
+			opts.AsOf, err = report.ParseAsOf(v)
+		}
+		if v := q.Get("previous"); err == nil && v != "" {
+			opts.Previous, err = report.ParseAsOf(v)
+		}
+		var c report.Circular
+		if err == nil {
+			c, err = report.Load(r.Context(), s.store, q.Get("plan"), opts)
+		}
+		var body bytes.Buffer
+		if err == nil {
+			c.Made = s.now()
+			err = report.Write(&body, c, format, report.PDFOptions{FontFile: s.font})
+		}
+		if err != nil {
+			switch kpi.ErrorCode(err) {
+			case kpi.EINVALID:
+				s.renderError(w, r, http.StatusBadRequest, "无法生成通报", kpi.Excerpt(err.Error()))
+			case kpi.ENOTFOUND:
+				s.renderError(w, r, http.StatusNotFound, "无法生成通报", kpi.Excerpt(err.Error()))
+			default:
+				s.logger.Error("web: report", "format", format, "err", err)
+				s.renderError(w, r, http.StatusInternalServerError, "暂时无法生成通报", "生成通报时出错，请稍后再试。")
+			}
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", format.ContentType())
+		if format == report.FormatHTML {
+			h.Set("Content-Security-Policy", "default-src 'none'; style-src "+report.StyleSource()+"; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		} else {
+			h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(format.FileName(c)))
+		}
+		w.Write(body.Bytes())
+	})
+}

@@ -1,0 +1,92 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/yanfeng/kpimon/internal/ingest"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/report"
+)
+
+// ingestSample stores the circular's sample figures (2019–2021 for 74 of
+// the seed plan's indicators) through the real ingester.
+func (f *fixture) ingestSample(t *testing.T) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("..", "report", "testdata", "figures-2019-2021.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing, err := ingest.New(ingest.Options{Store: f.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ing.Ingest(context.Background(), kpi.Upload{
+		Name: "figures-2019-2021.csv", Body: body, Source: "cli",
+		Actor: kpi.Actor{Name: "operator", All: true, Remote: "cli"},
+	}); err != nil {
+		t.Fatalf("ingest sample figures: %v", err)
+	}
+}
+
+func TestReportEndpoint(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.ingestSample(t)
+	c := f.newClient(t)
+	const q = "/report?as_of=2021-06-30&previous=2020-12-31"
+
+	p := c.get(q)
+	wantStatus(t, q, p, http.StatusOK)
+	wantText(t, q, p, `<h1 id="title">衡阳市雁峰区培育建设省级创新型区责任分工表指标进展情况通报</h1>`, "（截至2021年6月30日）", "较上期（2020年12月31日）变化", "需年均增加7家")
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src "+report.StyleSource()) || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP = %q, want default-src 'none' and the circular's style hash only", csp)
+	}
+
+	p = c.get(q + "&format=xlsx&unit=" + url.QueryEscape("区财政局"))
+	wantStatus(t, "xlsx", p, http.StatusOK)
+	if cd := p.header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || !strings.Contains(cd, url.PathEscape("进展情况通报-2021-06-30-区财政局.xlsx")) {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(p.body)))
+	if err != nil {
+		t.Fatalf("read the XLSX: %v", err)
+	}
+	rows, _ := x.GetRows(report.SheetDetail)
+	x.Close()
+	if len(rows) != 1+11 {
+		t.Errorf("区财政局's detail rows = %d, want 11", len(rows)-1)
+	}
+
+	if _, err := report.FindFont(""); err == nil {
+		p = c.get(q + "&format=pdf")
+		wantStatus(t, "pdf", p, http.StatusOK)
+		if !strings.HasPrefix(p.body, "%PDF-") || p.header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("format=pdf gives %q, %.8q", p.header.Get("Content-Type"), p.body)
+		}
+	}
+
+	for _, bad := range []struct {
+		query  string
+		status int
+		want   string
+	}{
+		{"/report?format=doc", http.StatusBadRequest, "不支持的格式"},
+		{"/report?as_of=yesterday", http.StatusBadRequest, "格式不对"},
+		{"/report?as_of=2021-06-30&previous=2021-07-01", http.StatusBadRequest, "上期通报日期须早于本期"},
+		{"/report?plan=none", http.StatusNotFound, "没有规划"},
+		{"/report?unit=" + url.QueryEscape("区不存在局"), http.StatusNotFound, "区不存在局"},
+		{"/report?unit=" + strings.Repeat("x", 300), http.StatusBadRequest, "参数 unit 过长"},
+	} {
+		p := c.get(bad.query)
+		wantStatus(t, bad.query, p, bad.status)
+		wantText(t, bad.query, p, bad.want)
+	}
+}
