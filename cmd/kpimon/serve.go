@@ -233,11 +233,13 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		return err
 	}
 	// Everything is loaded before the listener opens, so whoever can reach
-	// /readyz finds the server ready (Deps.Ready nil).
+	// /readyz finds the server ready, unless the store cannot write (a full
+	// disk): then it is not ready until a probe write succeeds.
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
 		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes,
+		Ready: func() error { return store.Writable(ctx) },
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

@@ -136,6 +136,8 @@ type Store struct {
 	latest  latestCache
 	catalog catalogCache
 
+	health writeHealth // Writable
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -357,7 +359,7 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (b
 	defer s.writeMu.Unlock()
 	tx, err := s.db.Begin(true)
 	if err != nil {
-		return fmt.Errorf("%s: begin: %w", what, err)
+		return s.writeFailed(what+": begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it only reports ErrTxClosed
 	changed, err := fn(tx)
@@ -369,8 +371,9 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (b
 	}
 	id := uint64(tx.ID())
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: commit: %w", what, err)
+		return s.writeFailed(what+": commit", err)
 	}
+	s.health.set(nil, time.Time{})
 	if committed != nil {
 		committed(id)
 	}

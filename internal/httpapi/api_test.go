@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -353,4 +354,28 @@ func TestRefusedTokensRateLimited(t *testing.T) {
 	}
 	f.clock.Advance(2 * time.Second)
 	wantStatus(t, f.postJSON("/api/v1/observations", testSecrets["kgxj"], body), http.StatusCreated)
+}
+
+// TestFullDisk: before, a write on a full disk answered a bare 500 and
+// /readyz stayed 200. The full disk is a file size limit below the store's
+// data pages, so every write fails as on a disk with no room.
+func TestFullDisk(t *testing.T) {
+	f := newFixture(t, fixtureOptions{readyOnStore: true})
+	wantStatus(t, f.do(http.MethodGet, "/readyz", "", nil), http.StatusOK)
+	testkit.LimitFileSize(t, 8192)
+	resp := f.postJSON("/api/v1/observations", testSecrets["kgxj"], `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}]`)
+	e := wantError(t, resp, http.StatusServiceUnavailable, kpi.EUNAVAILABLE)
+	for _, want := range []string{"磁盘已满", "disk full", "nothing was written"} {
+		if !strings.Contains(e.Error.Message, want) {
+			t.Errorf("message %q does not say %q", e.Error.Message, want)
+		}
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After on 503")
+	}
+	wantError(t, f.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable, kpi.EUNAVAILABLE)
+	obs, err := f.store.Observations(context.Background(), kpi.Ref{Plan: planA, ID: "high_tech_enterprises"})
+	if err != nil || len(obs) != 0 {
+		t.Errorf("observations after the failed write = %v, %v; want none", obs, err)
+	}
 }

@@ -109,6 +109,8 @@ type fixtureOptions struct {
 	ui      http.Handler
 	// secondPlan loads plan B beside plan A.
 	secondPlan bool
+	// readyOnStore makes /readyz ask the store whether it can write, as serve does.
+	readyOnStore bool
 }
 
 // newFixture starts the API over a real bbolt store, the real ingester and
@@ -125,6 +127,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatalf("new ingester: %v", err)
 	}
 	clock := &testClock{now: testNow}
+	if o.readyOnStore {
+		o.ready = func() error { return st.Writable(context.Background()) }
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kpi_test_up", Help: "Test gauge."}, func() float64 { return 1 }))
 	d := httpapi.Deps{

@@ -287,6 +287,13 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):
 		status = http.StatusUnprocessableEntity
 		p.Refusal = &refusal{Heading: "未写入任何数据 Nothing was written", Message: kerr.Message}
+	case errors.As(err, &kerr) && kerr.Code == kpi.EUNAVAILABLE:
+		// A full or failing disk: the store wrote nothing and says so.
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "60")
+		s.logger.Error("web: store submission", "token", v.token.Name, "file", name, "err", err)
+		p.Refusal = &refusal{Heading: "暂时无法保存，未写入任何数据 Cannot store now",
+			Message: "数据存储暂时无法写入（磁盘已满或出错），本次未写入任何数据。请稍后重新提交，并请通知系统管理员。"}
 	default:
 		status = http.StatusInternalServerError
 		s.logger.Error("web: store submission", "token", v.token.Name, "file", name, "err", err)
