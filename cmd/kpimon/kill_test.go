@@ -19,12 +19,15 @@ import (
 )
 
 // The kill tests show that one submission is one bbolt transaction: a
-// server killed with SIGKILL in the middle of ingesting a large file holds,
-// after restart, either the whole file or none of it, and an inbox file
-// that was not committed is still in the inbox.
+// server killed with SIGKILL in the middle of storing a file holds, after
+// restart, either the whole file or none of it, and an inbox file that was
+// not committed is still in the inbox. The binary is built with -tags
+// killpoints, so the server stops at an exact instant of the write
+// (KPIMON_KILLPOINT: just before or just after the commit) and is killed
+// there: no sleeps, one kill point per phase.
 
 const (
-	killIndicators = 4000
+	killIndicators = 200
 	killYears      = 10 // 2013..2022
 )
 
@@ -55,14 +58,27 @@ func bigCSV() []byte {
 	return b.Bytes()
 }
 
-// startServer runs 'kpimon serve' on a free port and waits until it is ready.
-func startServer(t *testing.T, bin string, args ...string) (*testkit.Proc, string) {
+// startServer runs 'kpimon serve' on a free port, with env added to its
+// environment, and waits until it is ready.
+func startServer(t *testing.T, bin string, env []string, args ...string) (*testkit.Proc, string) {
 	t.Helper()
 	addr := testkit.FreeAddr(t)
-	p := testkit.Start(t, "kpimon", bin, append([]string{"serve", "--listen", addr}, args...)...)
+	p := testkit.StartEnv(t, "kpimon", bin, env, append([]string{"serve", "--listen", addr}, args...)...)
 	url := "http://" + addr
 	testkit.WaitHTTP(t, context.Background(), p, url+"/readyz")
 	return p, url
+}
+
+// killAt waits until the server stops at its kill point, then kills it.
+func killAt(t *testing.T, s *testkit.Proc, point string) {
+	t.Helper()
+	testkit.WaitFor(t, context.Background(), s, "the kill point "+point, func() error {
+		if !strings.Contains(s.Output(), "killpoint reached: "+point) {
+			return errors.New("not reached yet")
+		}
+		return nil
+	})
+	s.Kill()
 }
 
 // storedFigures counts the figures in the store with the server stopped,
@@ -86,48 +102,55 @@ func storedFigures(t *testing.T, bin, data, targets string) int {
 	return n
 }
 
+const (
+	beforeCommit = "add observations:before-commit"
+	afterCommit  = "add observations:after-commit"
+)
+
 func TestKillDuringInboxIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test builds and runs the server; skipped with -short")
 	}
-	bin := testkit.Kpimon(t)
+	bin := testkit.KpimonKillpoints(t)
 	csv := bigCSV()
 	const all = killIndicators * killYears
-	// Kill at different moments after the ingest starts, so runs land both
-	// before and after the commit.
-	for _, delay := range []time.Duration{0, 100 * time.Millisecond, 400 * time.Millisecond, 1500 * time.Millisecond} {
-		t.Run(delay.String(), func(t *testing.T) {
+	tests := []struct {
+		point       string
+		wantStored  int  // figures in the store after the kill
+		wantInInbox bool // the file is still in the inbox after the kill
+	}{
+		// Everything written but not committed: nothing stored, the file
+		// waits in the inbox.
+		{beforeCommit, 0, true},
+		// Committed, killed before the file moved to done/: all stored, and
+		// the file is read again after restart, changing nothing.
+		{afterCommit, all, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.point, func(t *testing.T) {
 			data, targets, inbox := t.TempDir(), t.TempDir(), t.TempDir()
 			writeBigCatalog(t, targets)
-			s, _ := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
+			args := []string{"--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s"}
 			path := filepath.Join(inbox, "big.csv")
 			if err := os.WriteFile(path, csv, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			old := time.Now().Add(-time.Minute) // settled: ready to read
-			os.Chtimes(path, old, old)
-			testkit.WaitFor(t, context.Background(), s, "the inbox ingest to begin", func() error {
-				if !strings.Contains(s.Output(), "ingesting inbox file") {
-					return errors.New("no 'ingesting inbox file' log line yet")
-				}
-				return nil
-			})
-			time.Sleep(delay) // the point is to kill at different moments
-			s.Kill()
-
-			n := storedFigures(t, bin, data, targets)
-			_, statErr := os.Stat(path)
-			inInbox := statErr == nil
-			switch {
-			case n == 0 && !inInbox:
-				t.Fatalf("nothing stored and big.csv gone from the inbox: the file was lost")
-			case n != 0 && n != all:
-				t.Fatalf("stored %d figures after SIGKILL, want 0 or all %d", n, all)
+			if err := os.Chtimes(path, old, old); err != nil {
+				t.Fatal(err)
 			}
-			t.Logf("killed %v after the ingest began: %d figures stored, file still in inbox: %v", delay, n, inInbox)
+			s, _ := startServer(t, bin, []string{"KPIMON_KILLPOINT=" + tt.point}, args...)
+			killAt(t, s, tt.point)
+
+			if n := storedFigures(t, bin, data, targets); n != tt.wantStored {
+				t.Errorf("killed at %s: stored %d figures, want %d", tt.point, n, tt.wantStored)
+			}
+			if _, err := os.Stat(path); (err == nil) != tt.wantInInbox {
+				t.Errorf("killed at %s: big.csv in the inbox = %v, want %v", tt.point, err == nil, tt.wantInInbox)
+			}
 
 			// After restart the inbox finishes the job.
-			s2, _ := startServer(t, bin, "--data", data, "--targets", targets, "--inbox", inbox, "--inbox-schedule", "@every 1s")
+			s2, _ := startServer(t, bin, nil, args...)
 			testkit.WaitFor(t, context.Background(), s2, "big.csv to leave the inbox after restart", func() error {
 				if _, err := os.Stat(path); err == nil {
 					return errors.New("big.csv still in the inbox")
@@ -138,6 +161,9 @@ func TestKillDuringInboxIngest(t *testing.T) {
 			if n := storedFigures(t, bin, data, targets); n != all {
 				t.Errorf("after restart stored %d figures, want %d", n, all)
 			}
+			if done, _ := filepath.Glob(filepath.Join(inbox, "done", "*-big.csv")); len(done) != 1 {
+				t.Errorf("after restart done/ holds %q, want big.csv once", done)
+			}
 		})
 	}
 }
@@ -146,15 +172,13 @@ func TestKillDuringUpload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test builds and runs the server; skipped with -short")
 	}
-	bin := testkit.Kpimon(t)
+	bin := testkit.KpimonKillpoints(t)
 	data, targets := t.TempDir(), t.TempDir()
 	writeBigCatalog(t, targets)
 	token := testkit.CreateToken(t, bin, data, targets, "tjj")
-	s, url := startServer(t, bin, "--data", data, "--targets", targets)
+	s, url := startServer(t, bin, []string{"KPIMON_KILLPOINT=" + beforeCommit}, "--data", data, "--targets", targets)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/api/v1/uploads?name=big.csv", bytes.NewReader(bigCSV()))
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/uploads?name=big.csv", bytes.NewReader(bigCSV()))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "text/csv")
 	done := make(chan error, 1)
@@ -163,15 +187,15 @@ func TestKillDuringUpload(t *testing.T) {
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
+			err = fmt.Errorf("the upload was answered %s by a server stopped before its commit", resp.Status)
 		}
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // mid-request, while the server parses
-	s.Kill()
-	<-done
-	n := storedFigures(t, bin, data, targets)
-	if n != 0 && n != killIndicators*killYears {
-		t.Fatalf("stored %d figures after SIGKILL mid-upload, want 0 or all %d", n, killIndicators*killYears)
+	killAt(t, s, beforeCommit)
+	if err := <-done; err == nil {
+		t.Error("the upload succeeded although the server was killed before its commit")
 	}
-	t.Logf("killed mid-upload: %d figures stored", n)
+	if n := storedFigures(t, bin, data, targets); n != 0 {
+		t.Fatalf("stored %d figures after SIGKILL before the commit, want 0", n)
+	}
 }

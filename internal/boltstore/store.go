@@ -370,9 +370,11 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) (b
 		return nil
 	}
 	id := uint64(tx.ID())
+	killPoint(what, "before-commit")
 	if err := tx.Commit(); err != nil {
 		return s.writeFailed(what+": commit", err)
 	}
+	killPoint(what, "after-commit")
 	s.health.set(nil, time.Time{})
 	if committed != nil {
 		committed(id)

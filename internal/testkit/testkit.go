@@ -53,12 +53,6 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	built     string
-	buildErr  error
-)
-
 // Kpimon returns a kpimon binary built from this tree, once per test
 // binary; KPIMON_TEST_BIN names one built already.
 func Kpimon(t testing.TB) string {
@@ -66,26 +60,48 @@ func Kpimon(t testing.TB) string {
 	if bin := os.Getenv("KPIMON_TEST_BIN"); bin != "" {
 		return bin
 	}
+	return kpimonBuild(t, &kpimonBin)
+}
+
+// KpimonKillpoints returns a kpimon binary built with -tags killpoints: the
+// store stops for good at the write instant KPIMON_KILLPOINT names, for a
+// test to kill it there (internal/boltstore/killpoint_killpoints.go).
+func KpimonKillpoints(t testing.TB) string {
+	t.Helper()
+	return kpimonBuild(t, &kpimonKillpointsBin, "-tags", "killpoints")
+}
+
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var kpimonBin, kpimonKillpointsBin build
+
+func kpimonBuild(t testing.TB, b *build, flags ...string) string {
+	t.Helper()
 	goBin := LookPath(t, "golang-go", "go")
 	root := RepoRoot(t)
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "kpimon-test-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		built = filepath.Join(dir, "kpimon")
-		cmd := exec.Command(goBin, "build", "-o", built, "./cmd/kpimon")
+		b.path = filepath.Join(dir, "kpimon")
+		args := append(append([]string{"build"}, flags...), "-o", b.path, "./cmd/kpimon")
+		cmd := exec.Command(goBin, args...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/kpimon: %v\n%s", err, out)
+			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return built
+	return b.path
 }
 
 // FreeAddr returns a loopback address whose port was free a moment ago
@@ -137,7 +153,16 @@ type Proc struct {
 // its output is shown when the test fails.
 func Start(t testing.TB, name, bin string, args ...string) *Proc {
 	t.Helper()
+	return StartEnv(t, name, bin, nil, args...)
+}
+
+// StartEnv is Start with env (KEY=value) added to the test's environment.
+func StartEnv(t testing.TB, name, bin string, env []string, args ...string) *Proc {
+	t.Helper()
 	p := &Proc{Name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
