@@ -80,7 +80,7 @@ func TextWidth(text string, size float64) float64 {
 	w := 0.0
 	for _, r := range text {
 		switch {
-		case r >= 0x2E80:
+		case r >= 0x2E80, r >= 0x2010 && r <= 0x206F: // CJK; quotes and dashes, wide in CJK fonts
 			w += 1
 		case r == ' ' || r == '.' || r == ',' || r == ':' || r == '(' || r == ')':
 			w += 0.3

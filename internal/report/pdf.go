@@ -310,7 +310,17 @@ func (p *pdfWriter) drawRow(cols []column, cells []string, h float64, head bool)
 			align = "C"
 		}
 		pdf.SetXY(x, y+0.8)
-		p.multiCell(c.width, lineHeight*0.85, text, align)
+		if l, ok := lightNamed(text); ok && !head {
+			// A lamp before the light's name, as the HTML shows it.
+			r, g, b := rgb(l.Color())
+			pdf.SetFillColor(r, g, b)
+			pdf.Circle(x+2.2, y+0.8+lineHeight*0.45, 1.3, "F")
+			pdf.SetFillColor(235, 235, 235)
+			pdf.SetXY(x+3.2, y+0.8)
+			p.multiCell(c.width-3.2, lineHeight*0.85, text, align)
+		} else {
+			p.multiCell(c.width, lineHeight*0.85, text, align)
+		}
 		x += c.width
 	}
 	pdf.SetXY(x0, y+h)
@@ -403,3 +413,13 @@ func rgb(hex string) (r, g, b int) {
 
 // latin reports whether r belongs to a Latin word or a number: not wide, not a space.
 func latin(r rune) bool { return r < 0x2E80 && r != ' ' }
+
+// lightNamed returns the light a table cell names (绿灯, 红灯 …).
+func lightNamed(text string) (Light, bool) {
+	for _, l := range LightOrder {
+		if text == l.Word() {
+			return l, true
+		}
+	}
+	return "", false
+}
