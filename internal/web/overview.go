@@ -80,15 +80,15 @@ func (s *server) handleOverview() http.Handler {
 		states, err := s.states.States(r.Context())
 		if err != nil {
 			s.logger.Error("web: evaluate indicators", "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicators",
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标",
 				"读取指标时出错，请稍后刷新。如果一直出错，请联系系统管理员查看 kpimon 日志。")
 			return
 		}
 		q := r.URL.Query()
 		f := overviewFilter{Plan: q.Get("plan"), Task: q.Get("task"), Unit: q.Get("unit"), Status: q.Get("status")}
 		p := overviewPage{
-			base:   s.base(v, "指标一览 Indicators", "overview"),
-			AsOf:   present.Time(s.states.Now()),
+			base:   s.base(v, "指标一览", "overview"),
+			AsOf:   present.Date(s.states.Now()),
 			Filter: f,
 			Total:  len(states),
 		}
@@ -203,12 +203,12 @@ func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 		row.Actual = present.Value(ind, *ev.Actual)
 	}
 	if ev.Period != nil {
-		row.ActualPeriod = ev.Period.String()
+		row.ActualPeriod = present.Period(*ev.Period)
 	}
 	if !ev.Report.Due.IsZero() {
 		row.Due = present.DueDate(ev.Report.Due)
 		if ev.Report.Period != nil {
-			row.DuePeriod = ev.Report.Period.String()
+			row.DuePeriod = present.Period(*ev.Report.Period)
 		}
 	}
 	return row
