@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -61,14 +63,58 @@ func FuzzParseXLSX(f *testing.F) {
 	})
 }
 
+// FuzzParseJSON asserts what the JSON parser accepts: a body it takes is
+// valid JSON (after an optional BOM), an array of rows or an object whose
+// "rows" array holds them, and each row is that element as kpi.Row decodes
+// it, numbered from 1; a body it refuses gets one problem naming the file.
 func FuzzParseJSON(f *testing.F) {
-	for _, s := range []string{`[{"indicator":"a","period":2021,"value":1}]`, `{"rows":[{"name":"名","period":"2021","value":"1"}]}`, `[`, `null`, `[{"value":{}}]`} {
+	for _, s := range []string{
+		`[{"indicator":"a","period":2021,"value":1}]`,
+		`{"rows":[{"name":"名","period":"2021","value":"1"}]}`,
+		`{"meta":{"x":[1]},"rows":[{"indicator":"a","value":"44,700"}],"more":true}`,
+		"\xEF\xBB\xBF[]",
+		`[`, `null`, `[{"value":{}}]`, `[] trailing`, `{"rows":[]} {`, `{"rows":[],`,
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rows, problems := parseJSON(kpi.Upload{Name: "f.json", Body: body}, limits{maxRows: 1000})
 		if len(rows) > 0 && len(problems) > 0 {
 			t.Fatalf("parse returned rows and problems")
+		}
+		if len(problems) > 0 {
+			if len(problems) != 1 || problems[0].File != "f.json" || !strings.Contains(problems[0].Message, "JSON") {
+				t.Fatalf("a refused body gets %+v, want one problem naming f.json and JSON", problems)
+			}
+			return
+		}
+		text := bytes.TrimPrefix(body, utf8BOM)
+		if !json.Valid(text) {
+			t.Fatalf("accepted invalid JSON %q as %d rows", body, len(rows))
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(text, &elems); err != nil {
+			var obj struct{ Rows []json.RawMessage }
+			if err := json.Unmarshal(text, &obj); err != nil {
+				t.Fatalf("accepted %q, which is neither an array nor an object with a rows array: %v", body, err)
+			}
+			elems = obj.Rows
+			if len(elems) != len(rows) && bytes.Count(text, []byte(`"rows"`)) > 1 {
+				return // several "rows" keys: the parser takes the first, encoding/json the last
+			}
+		}
+		if len(elems) != len(rows) {
+			t.Fatalf("accepted %q as %d rows, want %d (one per element)", body, len(rows), len(elems))
+		}
+		for i, el := range elems {
+			var want kpi.Row
+			if err := json.Unmarshal(el, &want); err != nil {
+				t.Fatalf("row %d %s was accepted but does not decode alone: %v", i+1, el, err)
+			}
+			want.Line = i + 1
+			if rows[i].Row != want {
+				t.Fatalf("row %d = %+v, want %+v", i+1, rows[i].Row, want)
+			}
 		}
 	})
 }

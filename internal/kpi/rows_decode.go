@@ -36,12 +36,14 @@ func EachRow(r io.Reader, maxRows int, each func(Row)) error {
 	if err != nil {
 		return fmt.Errorf("read JSON: %w", err)
 	}
+	inObject := false
 	switch tok {
 	case json.Delim('['):
 	case json.Delim('{'):
 		if err := findRows(dec); err != nil {
 			return err
 		}
+		inObject = true
 	default:
 		return fmt.Errorf("want an array of rows or an object with \"rows\", found %s", tokenKind(tok))
 	}
@@ -58,6 +60,37 @@ func EachRow(r io.Reader, maxRows int, each func(Row)) error {
 		each(row)
 	}
 	if _, err := dec.Token(); err != nil { // the closing ]
+		return fmt.Errorf("read JSON: %w", err)
+	}
+	if inObject { // the object's other fields, and its closing }
+		if err := skipFields(dec); err != nil {
+			return err
+		}
+	}
+	// Nothing may follow: "[…] junk" is not JSON, and a body cut short
+	// after the rows ("{"rows":[…],") is not a whole submission.
+	if tok, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return fmt.Errorf("read JSON: %w", err)
+		}
+		return fmt.Errorf("read JSON: %s after the end of the rows", tokenKind(tok))
+	}
+	return nil
+}
+
+// skipFields reads the rest of an object after its "rows" array, up to and
+// including the closing brace.
+func skipFields(dec *json.Decoder) error {
+	for dec.More() {
+		if _, err := dec.Token(); err != nil { // the key
+			return fmt.Errorf("read JSON: %w", err)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("read JSON: %w", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing }
 		return fmt.Errorf("read JSON: %w", err)
 	}
 	return nil
