@@ -228,7 +228,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
 		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes,
-		Lights: c.reportLights, ReportFont: c.reportFont})
+		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor})
 	if err != nil {
 		return err
 	}

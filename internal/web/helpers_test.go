@@ -87,6 +87,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		States:         kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return testNow }}),
 		Ingester:       ing,
 		Template:       ing.WriteTemplate,
+		UnitTemplate:   ing.WriteTemplateFor,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SecureCookies:  o.secureCookies,
 		MaxUploadBytes: o.maxUpload,

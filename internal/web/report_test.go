@@ -90,3 +90,45 @@ func TestReportEndpoint(t *testing.T) {
 		wantText(t, bad.query, p, bad.want)
 	}
 }
+
+// TestUnitTemplate: a signed-in unit downloads a template with only the
+// rows its unit may fill; a visitor gets every indicator.
+func TestUnitTemplate(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	rowsOf := func(c *client) []string {
+		t.Helper()
+		p := c.get("/template.xlsx")
+		wantStatus(t, "GET /template.xlsx", p, http.StatusOK)
+		x, err := excelize.OpenReader(strings.NewReader(p.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		rows, err := x.GetRows(ingest.TemplateSheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range rows[1:] {
+			if len(r) > 1 && r[1] != "" {
+				ids = append(ids, r[1])
+			}
+		}
+		return ids
+	}
+	if got := len(rowsOf(f.newClient(t))); got != len(f.cat.Indicators) {
+		t.Errorf("visitor's template has %d indicators, want all %d", got, len(f.cat.Indicators))
+	}
+	unit := f.newClient(t)
+	unit.signIn(testSecrets[unitName])
+	var want []string
+	for _, ind := range f.cat.Indicators {
+		if ind.HasUnit(unitScience) {
+			want = append(want, ind.ID)
+		}
+	}
+	got := rowsOf(unit)
+	if len(want) == 0 || len(want) == len(f.cat.Indicators) || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s's template rows = %v, want its %d indicators %v", unitScience, got, len(want), want)
+	}
+}

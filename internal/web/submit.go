@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -131,7 +132,13 @@ func (s *server) catalogError(w http.ResponseWriter, r *http.Request, err error)
 func (s *server) handleTemplate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
-		if err := s.template(r.Context(), &buf); err != nil {
+		write := s.template
+		if v := s.currentViewer(r); v != nil && !v.token.All && s.unitTmpl != nil {
+			// A unit's staff get the rows their unit may fill.
+			actor := v.token.Actor("")
+			write = func(ctx context.Context, w io.Writer) error { return s.unitTmpl(ctx, w, actor) }
+		}
+		if err := write(r.Context(), &buf); err != nil {
 			s.logger.Error("web: write template", "err", err)
 			s.renderError(w, r, http.StatusInternalServerError, "模板生成失败 Template failed",
 				"生成报送模板时出错，请稍后再试。")

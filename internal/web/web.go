@@ -40,7 +40,10 @@ type Options struct {
 	Ingester kpi.Ingester
 	// Template writes the XLSX submission template.
 	Template func(ctx context.Context, w io.Writer) error
-	Logger   *slog.Logger
+	// UnitTemplate writes the template with only the indicators actor may
+	// submit for, offered to a signed-in unit; nil: Template for everyone.
+	UnitTemplate func(ctx context.Context, w io.Writer, actor kpi.Actor) error
+	Logger       *slog.Logger
 	// SecureCookies marks cookies Secure even on plain HTTP requests: set
 	// it behind a TLS-terminating proxy. Requests that come over TLS get
 	// Secure cookies anyway.
@@ -73,6 +76,7 @@ type server struct {
 	states    kpi.StateService
 	ingester  kpi.Ingester
 	template  func(ctx context.Context, w io.Writer) error
+	unitTmpl  func(ctx context.Context, w io.Writer, actor kpi.Actor) error
 	logger    *slog.Logger
 	now       func() time.Time
 	maxUpload int64
@@ -100,6 +104,7 @@ func New(opts Options) (http.Handler, error) {
 		maxUpload: opts.MaxUploadBytes,
 		secure:    opts.SecureCookies,
 		lights:    opts.Lights,
+		unitTmpl:  opts.UnitTemplate,
 		font:      opts.ReportFont,
 	}
 	if s.logger == nil {
