@@ -31,6 +31,7 @@ import (
 // serveConfig is everything serve reads from flags and KPIMON_* variables.
 type serveConfig struct {
 	data, targets, asOf           string
+	reportingFrom                 string
 	listen, webConfig             string
 	sources, inbox, inboxSchedule string
 	log                           promslog.Config
@@ -59,6 +60,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	data := c.storageFlag(cmd)
 	targets := c.targetsFlag(cmd, "Targets dir replacing the embedded catalog")
 	asOf := c.env(cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30) instead of now."), "KPIMON_AS_OF", "").PlaceHolder("DATE").String()
+	reportingFrom := c.env(cmd.Flag("reporting.from", "Day reporting duty starts (2023-06-30) for plans whose targets file sets no reporting_from; figures due before it are history to import, not overdue. Default: the day a plan is first loaded into the store."), "KPIMON_REPORTING_FROM", "").PlaceHolder("DATE").String()
 	webFlags := kingpinflag.AddFlags(cmd, defaultListen)
 	c.env(cmd.GetFlag("web.listen-address"), "KPIMON_LISTEN", defaultListen)
 	c.env(cmd.GetFlag("web.config.file"), "KPIMON_WEB_CONFIG", "")
@@ -86,7 +88,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 			return errors.New("--web.systemd-socket: kpimon does not support systemd socket activation; use --web.listen-address")
 		}
 		cfg.listen, cfg.webConfig = (*webFlags.WebListenAddresses)[0], *webFlags.WebConfigFile
-		cfg.data, cfg.targets, cfg.asOf = *data, *targets, *asOf
+		cfg.data, cfg.targets, cfg.asOf, cfg.reportingFrom = *data, *targets, *asOf, *reportingFrom
 		cfg.sources, cfg.inbox, cfg.inboxSchedule = *sources, *inbox, *inboxSchedule
 		cfg.secureCookies = *secureCookies
 		cfg.limits = limits()
@@ -147,6 +149,12 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
+	var reportingFrom time.Time
+	if c.reportingFrom != "" {
+		if reportingFrom, err = time.ParseInLocation("2006-01-02", c.reportingFrom, kpi.China); err != nil {
+			return fmt.Errorf("--reporting.from %q: want a date like 2023-06-30", c.reportingFrom)
+		}
+	}
 	cat, err := loadCatalog(c.targets)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
@@ -179,7 +187,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	logCatalogChanges(ctx, logger, changes)
 	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "source", catalogOrigin(c.targets))
 
-	states := kpi.NewStates(store, kpi.StatesOptions{Now: now})
+	states := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom})
 	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version})
 	reg := metrics.NewRegistry(collector)
 	// Render /metrics in the background as soon as a write changing figures

@@ -147,7 +147,7 @@ func TestTargetsListTable(t *testing.T) {
 	if rows < 50 {
 		t.Errorf("table has %d indicator rows, want at least 50", rows)
 	}
-	for _, want := range []string{"任务 task 6 创新环境建设", "区发改局、区商务局", "1 plans, 79 indicators"} {
+	for _, want := range []string{"任务 task 6 创新环境建设", "区发改局、区商务局", "1 plans, 80 indicators"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q", want)
 		}
@@ -201,7 +201,7 @@ func TestTargetsValidate(t *testing.T) {
 		wantNoLine bool
 	}{
 		{"embedded file ok", []string{"../../targets/yanfeng-innovation.yaml"}, 0,
-			[]string{"ok: 1 plans, 79 indicators"}, false},
+			[]string{"ok: 1 plans, 80 indicators"}, false},
 		{"one problem", []string{filepath.Join(catalogTestdata, "bad", "unknown_kind.yaml")}, 1,
 			[]string{"unknown_kind.yaml:18: kind: 未知的指标类型 unknown kind (indicator high_tech_enterprises; found \"at_lest\"; expected at_least, at_most, increase, reduce_by, multiply, milestone, continuing)"}, false},
 		{"every problem of a file", []string{filepath.Join(catalogTestdata, "multi")}, 1,

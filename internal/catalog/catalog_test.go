@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,9 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// seedPath is the source document, copied into testdata so the package
-// tests run in any checkout; sharedSeed is the original, compared when present.
-const (
-	seedPath   = "testdata/seed.txt"
-	sharedSeed = "../../../shared/seed/000_9da248fc96d903df.txt"
-)
+// seedPath is the source document (附件4), kept in the repository so the
+// faithfulness tests run in every clone.
+const seedPath = "testdata/seed.txt"
 
 func loadDefault(t *testing.T) kpi.Catalog {
 	t.Helper()
@@ -45,19 +41,6 @@ func readSeed(t *testing.T) string {
 	return string(b)
 }
 
-func TestSeedCopyMatchesShared(t *testing.T) {
-	shared, err := os.ReadFile(sharedSeed)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s not present in this checkout; testdata/seed.txt stands in for it", sharedSeed)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readSeed(t); got != string(shared) {
-		t.Errorf("testdata/seed.txt differs from %s: copy it again", sharedSeed)
-	}
-}
-
 func TestDefaultPlan(t *testing.T) {
 	cat := loadDefault(t)
 	want := []kpi.Plan{{
@@ -68,6 +51,7 @@ func TestDefaultPlan(t *testing.T) {
 		Source:    "附件4 衡阳市雁峰区培育建设省级创新型区责任分工表",
 		StartYear: 2019,
 		EndYear:   2022,
+		BaseYear:  2018,
 	}}
 	if diff := cmp.Diff(want, cat.Plans); diff != "" {
 		t.Errorf("Default() plans mismatch (-want +got):\n%s", diff)
@@ -92,6 +76,7 @@ var seedTargets = map[string]targetRow{
 	"new_product_sales_share":              {kpi.KindAtLeast, 29.4, "%", 2022, kpi.MeasureLevel},
 	"high_tech_industry_revenue_share":     {kpi.KindAtLeast, 8, "%", 2022, kpi.MeasureLevel},
 	"power_transmission_output_share_gdp":  {kpi.KindAtLeast, 38.57, "%", 2022, kpi.MeasureLevel},
+	"enterprise_benefit_doubling":          {kpi.KindMultiply, 2, "万元", 2022, kpi.MeasureLevel},
 	"new_engineering_research_centres":     {kpi.KindAtLeast, 1, "个", 2020, kpi.MeasureCumulative},
 	"new_engineering_labs":                 {kpi.KindAtLeast, 1, "个", 2020, kpi.MeasureCumulative},
 	"new_enterprise_tech_centres":          {kpi.KindAtLeast, 2, "个", 2020, kpi.MeasureCumulative},
@@ -109,7 +94,7 @@ var seedTargets = map[string]targetRow{
 	// task 3
 	"patent_applications":                 {kpi.KindIncrease, 0, "件", 2022, kpi.MeasureLevel},
 	"patent_grants":                       {kpi.KindIncrease, 0, "件", 2022, kpi.MeasureLevel},
-	"invention_patents_per_10k":           {kpi.KindAtLeast, 13, "件", 2022, kpi.MeasureLevel},
+	"invention_patents_per_10k":           {kpi.KindAtLeast, 13, "件/万人", 2022, kpi.MeasureLevel},
 	"above_scale_invention_patent_grants": {kpi.KindAtLeast, 100, "件", 2022, kpi.MeasureLevel},
 	"patent_subsidies":                    {kpi.KindIncrease, 0, "万元", 2022, kpi.MeasureLevel},
 	// task 4
@@ -131,7 +116,7 @@ var seedTargets = map[string]targetRow{
 	"education_spending_share_gdp":                 {kpi.KindAtLeast, 2.87, "%", 2020, kpi.MeasureLevel},
 	"rd_spending":                                  {kpi.KindIncrease, 0, "万元", 2022, kpi.MeasureLevel},
 	"rd_spending_share_gdp":                        {kpi.KindAtLeast, 2.51, "%", 2022, kpi.MeasureLevel},
-	"rd_personnel_per_10k_employed":                {kpi.KindAtLeast, 124, "人", 2022, kpi.MeasureLevel},
+	"rd_personnel_per_10k_employed":                {kpi.KindAtLeast, 124, "人/万人", 2022, kpi.MeasureLevel},
 	"above_scale_rd_spending_to_revenue":           {kpi.KindAtLeast, 2.45, "%", 2022, kpi.MeasureLevel},
 	"above_scale_rd_personnel_share":               {kpi.KindAtLeast, 9.9, "%", 2022, kpi.MeasureLevel},
 	"above_scale_firms_with_rd_institutions_share": {kpi.KindAtLeast, 18, "%", 2022, kpi.MeasureLevel},
@@ -149,31 +134,37 @@ var seedTargets = map[string]targetRow{
 	"online_service_coverage":                      {kpi.KindAtLeast, 100, "%", 2022, kpi.MeasureLevel},
 }
 
-// seedMilestones are the qualitative lines, with their task.
+// seedMilestones are the qualitative lines, with their task; continuing
+// lines (reported each year) are in seedContinuing.
 var seedMilestones = map[string]int{
 	"industry_academia_cooperation":    1,
-	"industry_innovation_alliances":    1,
 	"industrial_programmes_12345_1313": 2,
 	"ip_commercialisation_pledge":      3,
 	"ip_administrative_enforcement":    3,
-	"ip_judicial_trials":               3,
 	"tech_market_service_network":      4,
 	"high_level_talent_introduction":   5,
 	"skilled_talent_training":          5,
 	"talent_evaluation_system":         5,
 	"innovation_strategy_decision":     6,
-	"st_funds_on_time":                 6,
 	"fiscal_performance_evaluation":    6,
 	"finance_for_innovation_measures":  6,
 	"sme_credit_guarantee":             6,
 	"capital_market_policy":            6,
 	"tech_finance_funds":               6,
-	"tax_policy_consulting":            6,
-	"innovation_publicity":             6,
 	"business_complaint_channel":       6,
 	"three_concentrations_reform":      6,
 	"e_license_sharing":                6,
-	"safe_yanfeng":                     6,
+}
+
+// seedContinuing are the lines to keep doing (继续加强, 加强…, 确保…按期到位,
+// 贯彻落实 …), reported 1 or 0 for each year, with their task.
+var seedContinuing = map[string]int{
+	"industry_innovation_alliances": 1,
+	"ip_judicial_trials":            3,
+	"st_funds_on_time":              6,
+	"tax_policy_consulting":         6,
+	"innovation_publicity":          6,
+	"safe_yanfeng":                  6,
 }
 
 func TestSeedTargets(t *testing.T) {
@@ -190,28 +181,58 @@ func TestSeedTargets(t *testing.T) {
 			}
 		})
 	}
-	for id, task := range seedMilestones {
-		t.Run(id, func(t *testing.T) {
-			ind, ok := inds[id]
-			if !ok {
-				t.Fatalf("milestone %s missing from the catalog", id)
-			}
-			got := targetRow{ind.Kind, ind.Target, ind.Unit, ind.Deadline, ind.Measure}
-			want := targetRow{kpi.KindMilestone, 1, "项", 2022, kpi.MeasureLevel}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", id, diff)
-			}
-			if ind.Task != task {
-				t.Errorf("%s task = %d, want %d", id, ind.Task, task)
-			}
-		})
+	for kind, lines := range map[kpi.Kind]map[string]int{kpi.KindMilestone: seedMilestones, kpi.KindContinuing: seedContinuing} {
+		for id, task := range lines {
+			t.Run(id, func(t *testing.T) {
+				ind, ok := inds[id]
+				if !ok {
+					t.Fatalf("%s %s missing from the catalog", kind, id)
+				}
+				got := targetRow{ind.Kind, ind.Target, ind.Unit, ind.Deadline, ind.Measure}
+				want := targetRow{kind, 1, "项", 2022, kpi.MeasureLevel}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s mismatch (-want +got):\n%s", id, diff)
+				}
+				if ind.Task != task {
+					t.Errorf("%s task = %d, want %d", id, ind.Task, task)
+				}
+			})
+		}
 	}
-	// Nothing in the catalog escapes the two tables.
+	// Nothing in the catalog escapes the tables.
 	for id := range inds {
 		_, isTarget := seedTargets[id]
 		_, isMilestone := seedMilestones[id]
-		if !isTarget && !isMilestone {
-			t.Errorf("indicator %s is in the catalog but in neither table of this test", id)
+		_, isContinuing := seedContinuing[id]
+		if !isTarget && !isMilestone && !isContinuing {
+			t.Errorf("indicator %s is in the catalog but in none of the tables of this test", id)
+		}
+	}
+}
+
+// TestSeedWording checks the lines whose wording sets how they are judged:
+// 突破 is strict, 左右 has the 5 % tolerance, ratios per 万人 take decimals,
+// and every line read in a way the document leaves open says so in its note.
+func TestSeedWording(t *testing.T) {
+	inds := byID(loadDefault(t))
+	if ind := inds["tech_smes"]; !ind.Strict || ind.Tolerance != 0 {
+		t.Errorf("tech_smes (突破40家): strict %v, tolerance %v; want strict, no tolerance", ind.Strict, ind.Tolerance)
+	}
+	if ind := inds["new_above_scale_enterprises"]; ind.Tolerance != 5 || ind.Strict {
+		t.Errorf("new_above_scale_enterprises (40家左右): tolerance %v, strict %v; want tolerance 5", ind.Tolerance, ind.Strict)
+	}
+	for _, id := range []string{"invention_patents_per_10k", "rd_personnel_per_10k_employed"} {
+		if ind := inds[id]; ind.IsCount() || !ind.IsRatio() {
+			t.Errorf("%s (unit %s): count %v, ratio %v; want a ratio taking decimals", id, ind.Unit, ind.IsCount(), ind.IsRatio())
+		}
+	}
+	if ind := inds["approval_documents_cut"]; !ind.IsCount() {
+		t.Errorf("approval_documents_cut (unit %s) is not a count: 份 is one", ind.Unit)
+	}
+	for _, ind := range inds {
+		openReading := ind.Strict || ind.Tolerance > 0 || ind.IsRatio() && ind.Unit != "吨标准煤/万元"
+		if (openReading || ind.Kind == kpi.KindMultiply || ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindReduceBy) && ind.Note == "" {
+			t.Errorf("%s (%s) is read in a way the document leaves open but has no note", ind.ID, ind.Kind)
 		}
 	}
 }
@@ -281,7 +302,7 @@ func TestDocumentOrderWithinTask(t *testing.T) {
 	want := []string{
 		"high_tech_enterprises", "high_tech_industry_value_added_share", "tech_smes",
 		"new_product_sales_share", "high_tech_industry_revenue_share", "power_transmission_output_share_gdp",
-		"new_engineering_research_centres", "new_engineering_labs", "new_enterprise_tech_centres", "new_innovation_teams",
+		"enterprise_benefit_doubling", "new_engineering_research_centres", "new_engineering_labs", "new_enterprise_tech_centres", "new_innovation_teams",
 		"industry_academia_cooperation", "industry_innovation_alliances",
 	}
 	if diff := cmp.Diff(want, task1); diff != "" {

@@ -12,6 +12,10 @@ type StatesOptions struct {
 	// Now is the clock indicators are evaluated at. Default time.Now; for
 	// --as-of, a func returning the fixed instant.
 	Now func() time.Time
+	// ReportingFrom, when set, is the day reporting duty starts for every
+	// plan that does not set its own reporting_from (serve's
+	// --reporting-from): it replaces the day the plan was first loaded.
+	ReportingFrom time.Time
 }
 
 // States is the StateService over a Store. It evaluates every current
@@ -34,9 +38,10 @@ type StatesOptions struct {
 // The slices and pointers returned are shared between callers and must not
 // be modified.
 type States struct {
-	store    StateSource
-	now      func() time.Time
-	snapshot atomic.Pointer[statesSnapshot]
+	store         StateSource
+	now           func() time.Time
+	reportingFrom time.Time
+	snapshot      atomic.Pointer[statesSnapshot]
 	// computing holds one token: whoever holds it may evaluate. A channel
 	// rather than a mutex, so a caller whose context ends stops waiting.
 	computing chan struct{}
@@ -75,7 +80,7 @@ func NewStates(store StateSource, opts StatesOptions) *States {
 	if now == nil {
 		now = time.Now
 	}
-	return &States{store: store, now: now, computing: make(chan struct{}, 1)}
+	return &States{store: store, now: now, reportingFrom: opts.ReportingFrom, computing: make(chan struct{}, 1)}
 }
 
 // Now returns the instant states are evaluated at.
@@ -172,6 +177,9 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 	}
 	plans := make(map[string]Plan, len(cat.Plans))
 	for _, p := range cat.Plans {
+		if p.ReportingFrom.IsZero() && !s.reportingFrom.IsZero() {
+			p.ReportingFrom = s.reportingFrom
+		}
 		plans[p.ID] = p
 	}
 	snap := &statesSnapshot{

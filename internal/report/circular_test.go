@@ -50,8 +50,8 @@ func TestCircularSummary(t *testing.T) {
 		got[sc.Status] = sc.Count
 	}
 	want := map[kpi.Status]int{
-		kpi.StatusAchieved: 22, kpi.StatusOnTrack: 20, kpi.StatusInProgress: 5, kpi.StatusLagging: 11,
-		kpi.StatusOffTrack: 9, kpi.StatusDeteriorating: 2, kpi.StatusMissed: 4, kpi.StatusInsufficientData: 1, kpi.StatusNoData: 5,
+		kpi.StatusAchieved: 17, kpi.StatusOnTrack: 25, kpi.StatusInProgress: 5, kpi.StatusLagging: 11,
+		kpi.StatusOffTrack: 9, kpi.StatusDeteriorating: 2, kpi.StatusMissed: 4, kpi.StatusInsufficientData: 1, kpi.StatusNoData: 6,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status counts (-want +got):\n%s", diff)
@@ -60,13 +60,13 @@ func TestCircularSummary(t *testing.T) {
 	for _, lc := range c.Summary.Lights {
 		lights[lc.Light] = lc.Count
 	}
-	if diff := cmp.Diff(map[report.Light]int{report.Green: 42, report.Yellow: 16, report.Red: 15, report.None: 6}, lights); diff != "" {
+	if diff := cmp.Diff(map[report.Light]int{report.Green: 42, report.Yellow: 16, report.Red: 15, report.None: 7}, lights); diff != "" {
 		t.Errorf("light counts (-want +got):\n%s", diff)
 	}
-	if c.Summary.Total != 79 || c.Summary.Good != 42 || c.Summary.Overdue != 2 {
-		t.Errorf("total, good, overdue = %d, %d, %d, want 79, 42, 2", c.Summary.Total, c.Summary.Good, c.Summary.Overdue)
+	if c.Summary.Total != 80 || c.Summary.Good != 42 || c.Summary.Overdue != 8 {
+		t.Errorf("total, good, overdue = %d, %d, %d, want 80, 42, 8", c.Summary.Total, c.Summary.Good, c.Summary.Overdue)
 	}
-	if want := "已达标或正常推进的42项，占53.2%"; !strings.Contains(c.Intro(), want) {
+	if want := "已达标或正常推进的42项，占52.5%"; !strings.Contains(c.Intro(), want) {
 		t.Errorf("intro %q lacks %q", c.Intro(), want)
 	}
 	if len(c.Tasks) != 6 {
@@ -172,8 +172,8 @@ func TestLights(t *testing.T) {
 	}
 	c := sampleCircular(t, report.Options{Lights: ls})
 	for _, lc := range c.Summary.Lights {
-		if lc.Light == report.Red && lc.Count != 20 {
-			t.Errorf("red with no_data=red = %d, want 15 + 5", lc.Count)
+		if lc.Light == report.Red && lc.Count != 21 {
+			t.Errorf("red with no_data=red = %d, want 15 + 6", lc.Count)
 		}
 	}
 	if want := "红灯：严重滞后、不进反退、逾期未达标、未报送"; !strings.Contains(c.LightLegend(), want) {

@@ -75,7 +75,7 @@ func TestWritePDF(t *testing.T) {
 	all := strings.ReplaceAll(string(out), "\n", "")
 	for _, want := range []string{
 		"（截至2021年6月30日）",
-		"已达标或正常推进的42项，占53.2%",
+		"已达标或正常推进的42项，占52.5%",
 		"进度滞后的指标11项：",
 		// a lagging indicator named with its required growth
 		"高新技术企业（区科工信局，2020年16家，目标≥30家（2022年），差距14家，需年均增加7家）",

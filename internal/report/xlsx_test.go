@@ -35,8 +35,8 @@ func TestWriteXLSX(t *testing.T) {
 	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
 		t.Errorf("detail header (-want +got):\n%s", diff)
 	}
-	if len(rows) != 1+79 {
-		t.Errorf("detail rows = %d, want 79 indicators and the header", len(rows)-1)
+	if len(rows) != 1+80 {
+		t.Errorf("detail rows = %d, want 80 indicators and the header", len(rows)-1)
 	}
 	// The header row is frozen on every sheet.
 	for _, sheet := range f.GetSheetList() {
