@@ -100,6 +100,10 @@ func writeTargetsTable(w io.Writer, cat kpi.Catalog) {
 		}
 		t.add("  "+ind.ID, clip(ind.Name, nameColumns), string(ind.Kind), present.Target(ind, kpi.Evaluation{}),
 			strconv.Itoa(ind.Deadline), string(ind.Measure), strings.Join(ind.LeadUnits, "、"))
+		if ind.Note != "" {
+			// How the line was read: on its own line, whole.
+			t.add("      说明 note: " + ind.Note)
+		}
 	}
 	t.write(w)
 	fmt.Fprintf(w, "\n%d plans, %d indicators\n", len(cat.Plans), len(cat.Indicators))

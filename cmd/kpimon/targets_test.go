@@ -121,13 +121,20 @@ func TestTargetsListTable(t *testing.T) {
 	// however many Chinese characters come before it.
 	col := -1
 	rows := 0
+	notes := map[string]string{} // indicator id → the note line under its row
+	id := ""
 	for _, l := range lines {
+		if note, ok := strings.CutPrefix(l, "      说明 note: "); ok {
+			notes[id] = note
+			continue
+		}
 		if !strings.HasPrefix(l, "  ") {
 			continue
 		}
 		rows++
+		id = strings.Fields(l)[0]
 		var kindAt int
-		for _, kind := range []string{" at_least ", " at_most ", " increase ", " reduce_by ", " milestone "} {
+		for _, kind := range []string{" at_least ", " at_most ", " increase ", " reduce_by ", " multiply ", " milestone ", " continuing "} {
 			if i := strings.Index(l, kind); i >= 0 {
 				kindAt = displayWidth(l[:i+1])
 				break
@@ -144,8 +151,15 @@ func TestTargetsListTable(t *testing.T) {
 			t.Errorf("kind column at %d, want %d (misaligned): %q", kindAt, col, l)
 		}
 	}
-	if rows < 50 {
-		t.Errorf("table has %d indicator rows, want at least 50", rows)
+	if rows != 80 {
+		t.Errorf("table has %d indicator rows, want 80", rows)
+	}
+	// The note says how a line was read, under its row.
+	if got, want := notes["tech_smes"], "原文“突破40家”即超过40家：40家尚未达标，41家及以上为达标。"; got != want {
+		t.Errorf("note under tech_smes = %q, want %q", got, want)
+	}
+	if _, ok := notes["high_tech_enterprises"]; ok {
+		t.Errorf("high_tech_enterprises has a note line, but no note")
 	}
 	for _, want := range []string{"任务 task 6 创新环境建设", "区发改局、区商务局", "1 plans, 80 indicators"} {
 		if !strings.Contains(stdout, want) {

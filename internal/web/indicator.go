@@ -35,6 +35,8 @@ type indicatorPage struct {
 	DueDays      int
 	Measure      string
 	SourceText   string
+	Note         string // how the line was read and how to report it
+	Reason       string // why the status is what it is, where it needs saying
 
 	AsOf          string
 	StatusWord    string
@@ -134,6 +136,8 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		DueDays:      ind.DueDays,
 		Measure:      measureWord(ind.Measure),
 		SourceText:   ind.SourceText,
+		Note:         ind.Note,
+		Reason:       present.Reason(ev),
 
 		AsOf:         asOf,
 		StatusWord:   present.Status(ev.Status),
@@ -152,11 +156,18 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 	}
 	switch {
 	case ev.Baseline != nil:
-		p.Baseline = present.Reported(ind, ev.Baseline.Value) + "（" + ev.Baseline.Period.String() + "）"
+		p.Baseline = present.Reported(ind, ev.Baseline.Value) + "（" + present.Period(ev.Baseline.Period)
+		if from := ev.BaselineOrigin.Chinese(); from != "" {
+			p.Baseline += "，" + from
+		}
+		if ev.Baseline.Source != "" {
+			p.Baseline += "，来源：" + ev.Baseline.Source
+		}
+		p.Baseline += "）"
 	case ind.Baseline != nil:
 		p.Baseline = present.Reported(ind, ind.Baseline.Value) + "（" + ind.Baseline.Period.String() + "）"
 	case ind.BaselineRule == kpi.BaselineFirstObservation:
-		p.Baseline = "以首次报送的数据为基期 first figure reported"
+		p.Baseline = "以基期（现有基础）数据为基数，未报基期数据的以首次报送的数据为基数"
 	}
 	if ev.Actual != nil {
 		p.Actual = present.Value(ind, *ev.Actual)

@@ -91,8 +91,12 @@ func kindWord(k kpi.Kind) string {
 		return "逐期增长 increase"
 	case kpi.KindReduceBy:
 		return "按比例压缩 reduce by"
+	case kpi.KindMultiply:
+		return "较基期倍增 multiply"
 	case kpi.KindMilestone:
-		return "里程碑（1 完成 / 0 未完成） milestone"
+		return "里程碑（完成 / 未完成，或完成百分比） milestone"
+	case kpi.KindContinuing:
+		return "每年完成（每年报 1 完成 / 0 未完成） continuing"
 	}
 	return string(k)
 }

@@ -625,6 +625,10 @@ func TestIndicatorPage(t *testing.T) {
 			`<dd id="required">需年均增加4家</dd>`, `<dd id="achieved-rate">年均增加6家</dd>`,
 			`<svg xmlns="http://www.w3.org/2000/svg"`, ">实际值</text>", ">目标≥30家</text>", ">按时序应达</text>", ">2021年</text>",
 		}},
+		// The note says how the line was read: 突破 is strict.
+		{"note and strict target", "/indicators/" + f.own.Plan + "/tech_smes", http.StatusOK, []string{
+			`<p class="note" id="note"><span class="label">说明</span> 原文“突破40家”即超过40家：40家尚未达标，41家及以上为达标。</p>`, "&gt;40家",
+		}},
 		{"unknown indicator", "/indicators/" + f.own.Plan + "/no_such", http.StatusNotFound, []string{"没有这个指标"}},
 		{"unknown plan", "/indicators/no-plan/" + f.own.ID, http.StatusNotFound, []string{"没有这个指标"}},
 		{"unknown page", "/nowhere", http.StatusNotFound, []string{"页面不存在"}},
