@@ -398,7 +398,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 
 	// A target relative to a baseline taken from the figures cannot be
 	// judged on that same figure: a cut from 200 to 200 is no cut.
-	onlyBaseline := relative && ev.BaselineOrigin != BaselineFromIndicator && elapsed != nil && *elapsed <= 0
+	onlyBaseline := relative && ev.BaselineOrigin != BaselineFromIndicator && latest.end <= base.Period.End().Unix()
 	switch {
 	case onlyBaseline:
 		ev.Status = StatusInsufficientData
