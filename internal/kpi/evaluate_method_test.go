@@ -152,26 +152,10 @@ func TestEvaluateMethod(t *testing.T) {
 		},
 
 		// 左右 and 突破.
-		{
-			name: "40家左右: 38 meets it", ind: about40, now: "2023-06-30",
-			obs:  figs(t, "2022", 38),
-			want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=38 first_figure"},
-		},
-		{
-			name: "40家左右: 37 does not", ind: about40, now: "2023-06-30",
-			obs:  figs(t, "2022", 37),
-			want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=37 first_figure"},
-		},
-		{
-			name: "突破40家: 40 is not yet met", ind: over40, now: "2023-06-30",
-			obs:  figs(t, "2022", 40),
-			want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=40 first_figure"},
-		},
-		{
-			name: "突破40家: 41 meets it", ind: over40, now: "2023-06-30",
-			obs:  figs(t, "2022", 41),
-			want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=41 first_figure"},
-		},
+		{name: "40家左右: 38 meets it", ind: about40, now: "2023-06-30", obs: figs(t, "2022", 38), want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=38 first_figure"}},
+		{name: "40家左右: 37 does not", ind: about40, now: "2023-06-30", obs: figs(t, "2022", 37), want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=37 first_figure"}},
+		{name: "突破40家: 40 is not yet met", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 40), want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=40 first_figure"}},
+		{name: "突破40家: 41 meets it", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 41), want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=41 first_figure"}},
 
 		// 原地倍增.
 		{
