@@ -30,9 +30,10 @@ type bench struct {
 type stackResult struct {
 	indicators, plans, figures int
 
-	catalogLoad, ingest time.Duration // kpimon ingest: the first run loads the targets
-	ingestPeakMiB       float64
-	serveStart          time.Duration // kpimon serve until /readyz
+	catalogLoad, ingest       time.Duration // kpimon ingest: the first run loads the targets
+	catalogLoadCPU, ingestCPU time.Duration
+	ingestPeakMiB             float64
+	serveStart                time.Duration // kpimon serve until /readyz
 
 	scrape, scrapeWire   time.Duration // warm, median, read by kpibench
 	textBytes, gzipBytes int
@@ -66,7 +67,7 @@ type ingestResult struct {
 	rows      int
 	plans     int
 	fileBytes int64
-	dur       time.Duration
+	dur, cpu  time.Duration
 	peakMiB   float64
 	summary   string
 }
@@ -123,25 +124,27 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 	if err := os.WriteFile(one, fmt.Appendf(nil, "plan,indicator,period,value\nregion-0000,indicator_00,%d,10\n", b.y.first), 0o644); err != nil {
 		return r, err
 	}
-	var err error
-	if _, r.catalogLoad, _, err = k.run(ctx, "ingest", one); err != nil {
+	res, err := k.run(ctx, "ingest", one)
+	if err != nil {
 		return r, err
 	}
+	r.catalogLoad, r.catalogLoadCPU = res.wall, res.cpu
 	r.figures = n * b.y.periods
 	figures := filepath.Join(dir, "figures.csv")
 	if _, err := writeCSVFile(figures, cat, r.figures, b.y); err != nil {
 		return r, err
 	}
-	if _, r.ingest, r.ingestPeakMiB, err = k.run(ctx, "ingest", figures); err != nil {
+	if res, err = k.run(ctx, "ingest", figures); err != nil {
 		return r, err
 	}
+	r.ingest, r.ingestCPU, r.ingestPeakMiB = res.wall, res.cpu, res.peakMiB
 	os.Remove(figures)
-	b.logf("%d indicators: catalog loaded in %v, %d figures ingested in %v (peak RSS %.0f MiB)", n, r.catalogLoad, r.figures, r.ingest, r.ingestPeakMiB)
-	out, _, _, err := k.run(ctx, "token", "create", "--name", "kpibench", "--all")
-	if err != nil {
+	b.logf("%d indicators: catalog loaded in %v (CPU %v), %d figures ingested in %v (CPU %v, peak RSS %.0f MiB)",
+		n, r.catalogLoad, r.catalogLoadCPU, r.figures, r.ingest, r.ingestCPU, r.ingestPeakMiB)
+	if res, err = k.run(ctx, "token", "create", "--name", "kpibench", "--all"); err != nil {
 		return r, err
 	}
-	secret := lastLine(out)
+	secret := lastLine(res.stdout)
 
 	srv, start, err := k.serve(ctx)
 	if err != nil {
@@ -369,13 +372,12 @@ func (b *bench) ingest(ctx context.Context, format string, rows int) (ingestResu
 	if err := os.WriteFile(one, fmt.Appendf(nil, "plan,indicator,period,value\nregion-0000,indicator_00,%d,10\n", b.y.first), 0o644); err != nil {
 		return r, err
 	}
-	if _, took, _, err := k.run(ctx, "ingest", one); err != nil {
+	res, err := k.run(ctx, "ingest", one)
+	if err != nil {
 		return r, err
-	} else {
-		b.logf("ingest %s: catalog of %d plans loaded in %v", format, b.cfg.ingestPlans, took)
 	}
+	b.logf("ingest %s: catalog of %d plans loaded in %v (CPU %v)", format, b.cfg.ingestPlans, res.wall, res.cpu)
 	file := filepath.Join(dir, "figures."+format)
-	var err error
 	if format == "xlsx" {
 		r.fileBytes, err = writeXLSXFile(file, cat, rows, b.y)
 	} else {
@@ -385,12 +387,11 @@ func (b *bench) ingest(ctx context.Context, format string, rows int) (ingestResu
 		return r, err
 	}
 	b.logf("ingest %s: %d rows, %d bytes generated", format, rows, r.fileBytes)
-	out, took, peak, err := k.run(ctx, "ingest", file)
-	if err != nil {
+	if res, err = k.run(ctx, "ingest", file); err != nil {
 		return r, err
 	}
-	r.dur, r.peakMiB, r.summary = took, peak, strings.ReplaceAll(lastLine(out), file, filepath.Base(file))
-	b.logf("ingest %s: %d rows in %v (%.0f rows/s), peak RSS %.0f MiB: %s", format, rows, r.dur, float64(rows)/r.dur.Seconds(), r.peakMiB, r.summary)
+	r.dur, r.cpu, r.peakMiB, r.summary = res.wall, res.cpu, res.peakMiB, strings.ReplaceAll(lastLine(res.stdout), file, filepath.Base(file))
+	b.logf("ingest %s: %d rows in %v (CPU %v), peak RSS %.0f MiB: %s", format, rows, r.dur, r.cpu, r.peakMiB, r.summary)
 	return r, nil
 }
 

@@ -75,19 +75,28 @@ func (k kpimonCmd) command(ctx context.Context, extraEnv []string, args ...strin
 	return cmd
 }
 
-// run runs a one-shot kpimon command and returns its stdout, how long it
-// took and its peak resident memory.
-func (k kpimonCmd) run(ctx context.Context, args ...string) (string, time.Duration, float64, error) {
+// runResult is what a one-shot kpimon command printed and cost.
+type runResult struct {
+	stdout  string
+	wall    time.Duration
+	cpu     time.Duration // user + system: what it costs on a machine others share
+	peakMiB float64
+}
+
+// run runs a one-shot kpimon command.
+func (k kpimonCmd) run(ctx context.Context, args ...string) (runResult, error) {
 	cmd := k.command(ctx, nil, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	err := cmd.Run()
-	took := time.Since(start)
+	r := runResult{stdout: out.String(), wall: time.Since(start)}
 	if err != nil {
-		return out.String(), took, 0, fmt.Errorf("kpimon %s: %w\n%.2000s", strings.Join(args, " "), err, errb.String())
+		return r, fmt.Errorf("kpimon %s: %w\n%.2000s", strings.Join(args, " "), err, errb.String())
 	}
-	return out.String(), took, peakMiB(cmd.ProcessState), nil
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	r.peakMiB = peakMiB(cmd.ProcessState)
+	return r, nil
 }
 
 // server is a running `kpimon serve`.
