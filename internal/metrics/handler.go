@@ -100,7 +100,9 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	ctx, cancel := context.WithTimeout(req.Context(), scrapeTimeout)
 	defer cancel()
 
-	// The indicator families: the last complete rendering.
+	// The indicator families: the last complete rendering. A failure is
+	// counted (an alert rule watches the counter) even while the last good
+	// rendering is still served.
 	kpiText, err := h.c.cache.forScrape(ctx)
 	if err != nil {
 		h.logger.Error("metrics: evaluate indicators for a scrape", "err", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -653,5 +654,47 @@ func TestRenderReusesUnchangedChunks(t *testing.T) {
 	}
 	if incremental.reused == 0 || incremental.reused > chunks-3 || incremental.reused < chunks*2/3 {
 		t.Errorf("incremental rendering reused %d of %d chunks, want all but the few holding %s", incremental.reused, chunks, inds[7].ID)
+	}
+}
+
+// failingStates is the real kpi.States that fails while fail is set.
+type failingStates struct {
+	kpi.StateService
+	fail atomic.Bool
+}
+
+func (f *failingStates) States(ctx context.Context) ([]kpi.State, error) {
+	if f.fail.Load() {
+		return nil, errors.New("store unreadable")
+	}
+	return f.StateService.States(ctx)
+}
+
+// TestPrerenderFailureCounted checks that when the background rendering
+// fails, scrapes still get the last good body and the failure is counted
+// in promhttp_metric_handler_errors_total{cause="gathering"}, which an
+// alert rule watches.
+func TestPrerenderFailureCounted(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	states := &failingStates{StateService: kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return asOf }})}
+	c := NewCollector(states, Options{BuildVersion: "test"})
+	startPrerender(t, c, store)
+	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
+	defer srv.Close()
+	good, _ := get(t, srv.URL, "gzip")
+
+	states.fail.Store(true)
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		body, _ = get(t, srv.URL, "gzip") // each scrape wakes the loop, which fails
+		if !strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 0`) {
+			break
+		}
+	}
+	if strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 0`) {
+		t.Errorf("failed background renderings are not counted:\n%s", grepLines(body, "promhttp_metric_handler_errors_total"))
+	}
+	if diff := cmp.Diff(kpiBlocks(good), kpiBlocks(body)); diff != "" {
+		t.Errorf("while rendering fails, the scrape is not the last good body (-good +got):\n%s", diff)
 	}
 }

@@ -25,6 +25,9 @@ type renderCache struct {
 	wake  chan struct{}
 	// renders counts the renderings made, for logs and tests.
 	renders atomic.Int64
+	// failed holds the error of the loop's last refresh, nil after a good
+	// one: scrapes served the previous rendering still count it.
+	failed atomic.Pointer[error]
 }
 
 func newRenderCache(c *Collector) *renderCache {
@@ -33,13 +36,18 @@ func newRenderCache(c *Collector) *renderCache {
 
 // forScrape returns the rendering a scrape serves: the last complete one
 // while a Prerender loop keeps it current (nudging the loop to check the
-// states), else one of the current states, made now if needed.
+// states), else one of the current states, made now if needed. The error
+// is the loop's last failure, if its last refresh failed (the rendering is
+// then the last good one), or this refresh's.
 func (rc *renderCache) forScrape(ctx context.Context) (*rendered, error) {
 	if rc.loops.Load() > 0 {
 		if r := rc.cur.Load(); r != nil {
 			select {
 			case rc.wake <- struct{}{}:
 			default:
+			}
+			if err := rc.failed.Load(); err != nil {
+				return r, *err
 			}
 			return r, nil
 		}
@@ -115,8 +123,13 @@ func (c *Collector) Prerender(ctx context.Context, opts PrerenderOptions) {
 		if opts.Changed != nil {
 			changed = opts.Changed()
 		}
-		if _, err := rc.refresh(ctx); err != nil && ctx.Err() == nil {
+		_, err := rc.refresh(ctx)
+		switch {
+		case err == nil:
+			rc.failed.Store(nil)
+		case ctx.Err() == nil:
 			c.logger.Warn("metrics: render the exposition ahead of scrapes", "err", err)
+			rc.failed.Store(&err)
 		}
 		select {
 		case <-ctx.Done():
