@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -226,5 +227,63 @@ func BenchmarkDiff(b *testing.B) {
 		if got := Diff(cat, changed); len(got) != 1 {
 			b.Fatalf("Diff: %d changes, want 1", len(got))
 		}
+	}
+}
+
+// TestNewFieldsLoad reads every field the method added: the plan's base
+// year and reporting_from, and an indicator's tolerance, strict, stages,
+// note and baseline source.
+func TestNewFieldsLoad(t *testing.T) {
+	src := `id: p
+title: 计划
+region: 区
+source: 文件
+start_year: 2019
+end_year: 2022
+base_year: 2018
+reporting_from: 2023-06-30
+tasks:
+  - task: 1
+    title: 任务
+    work_lines:
+      - text: 要点
+        lead_units: [区科工信局]
+        indicators:
+          - {id: a, name: 甲, kind: at_least, target: 40, tolerance: 5, unit: 家, deadline: 2022, note: 左右按5%计, source_text: 原文}
+          - {id: b, name: 乙, kind: at_least, target: 40, strict: true, unit: 家, deadline: 2022, source_text: 原文}
+          - {id: c, name: 丙, kind: milestone, unit: "%", deadline: 2022, source_text: 原文, stages: [{period: "2020", percent: 30, text: 方案已起草}, {period: "2021", percent: 60}]}
+          - {id: d, name: 丁, kind: multiply, target: 2, unit: 万元, deadline: 2022, source_text: 原文, baseline: {period: "2018", value: 1000, source: 2018年统计公报}}
+          - {id: e, name: 戊, kind: continuing, unit: 项, deadline: 2022, source_text: 原文}
+`
+	cat, err := LoadFS(fstest.MapFS{"p.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatalf("LoadFS: %v", err)
+	}
+	plan := cat.Plans[0]
+	if plan.BaseYear != 2018 || !plan.ReportingFrom.Equal(time.Date(2023, 6, 30, 0, 0, 0, 0, kpi.China)) {
+		t.Errorf("plan base_year, reporting_from = %d, %v; want 2018, 2023-06-30 China", plan.BaseYear, plan.ReportingFrom)
+	}
+	type row struct {
+		Kind      kpi.Kind
+		Target    float64
+		Tolerance float64
+		Strict    bool
+		Stages    []kpi.Stage
+		Note      string
+		Baseline  *kpi.Baseline
+	}
+	var got []row
+	for _, ind := range cat.Indicators {
+		got = append(got, row{ind.Kind, ind.Target, ind.Tolerance, ind.Strict, ind.Stages, ind.Note, ind.Baseline})
+	}
+	want := []row{
+		{Kind: kpi.KindAtLeast, Target: 40, Tolerance: 5, Note: "左右按5%计"},
+		{Kind: kpi.KindAtLeast, Target: 40, Strict: true},
+		{Kind: kpi.KindMilestone, Target: 100, Stages: []kpi.Stage{{Period: kpi.YearPeriod(2020), Percent: 30, Text: "方案已起草"}, {Period: kpi.YearPeriod(2021), Percent: 60}}},
+		{Kind: kpi.KindMultiply, Target: 2, Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2018), Value: 1000, Source: "2018年统计公报"}},
+		{Kind: kpi.KindContinuing, Target: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("indicators (-want +got):\n%s", diff)
 	}
 }
