@@ -66,3 +66,33 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("a failed report left x.pdf behind (%v)", err)
 	}
 }
+
+// TestReportWhileServerRuns: while serve holds the data dir, report asks
+// the server's /report for the same circular.
+func TestReportWhileServerRuns(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	figures := filepath.Join("..", "..", "internal", "report", "testdata", "figures-2019-2021.csv")
+	if _, stderr, err := runKpimon(t, nil, "ingest", "--storage.path", data, figures); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr)
+	}
+	url, stop := startServe(t, serveConfig{data: data})
+	defer stop()
+	xlsx := filepath.Join(dir, "通报.xlsx")
+	_, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--server", url, "--as-of", "2021-06-30", "--unit", "区财政局", "-o", xlsx)
+	if err != nil {
+		t.Fatalf("report via the server: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "from server "+url) {
+		t.Errorf("report says %q, want it to name the server", stderr)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("指标明细")
+	if len(rows) != 1+11 {
+		t.Errorf("区财政局's circular via the server has %d indicators, want 11", len(rows)-1)
+	}
+}
