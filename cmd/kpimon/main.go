@@ -42,6 +42,7 @@ func commands(c *cli) {
 	addIngestCommand(c)
 	addTemplateCommand(c)
 	addTokenCommand(c)
+	addUserCommand(c)
 	addBackupCommand(c)
 	addReportCommand(c)
 	addVersionCommand(c)

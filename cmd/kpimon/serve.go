@@ -228,7 +228,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 
 	// One authenticator for the API and the web page: both count the same
 	// failures per client. Its folded refusal counts are written at exit.
-	auth := access.New(access.Options{Store: store, Now: time.Now, Logger: logger})
+	auth := access.New(access.Options{Store: store, Accounts: store, Now: time.Now, Logger: logger})
 	defer func() {
 		if err := auth.Flush(context.Background()); err != nil {
 			logger.Error("audit folded refusals", "err", err)

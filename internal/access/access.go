@@ -50,6 +50,8 @@ type Options struct {
 	// Limiter slows down failing clients and accounts; one with the
 	// defaults when nil.
 	Limiter *Limiter
+	// Accounts holds users for password sign-in; nil: tokens only.
+	Accounts kpi.AccountStore
 }
 
 // Authenticator checks credentials. Safe for concurrent use.
@@ -59,6 +61,9 @@ type Authenticator struct {
 	log     *slog.Logger
 	limiter *Limiter
 	denials *denials
+	// accounts holds users; hashSlots bounds concurrent argon2id runs.
+	accounts  kpi.AccountStore
+	hashSlots chan struct{}
 }
 
 // New returns an Authenticator.
@@ -73,7 +78,7 @@ func New(o Options) *Authenticator {
 		o.Limiter = NewLimiter(LimiterOptions{Now: o.Now})
 	}
 	return &Authenticator{store: o.Store, now: o.Now, log: o.Logger, limiter: o.Limiter,
-		denials: &denials{folds: map[foldKey]*fold{}}}
+		denials: &denials{folds: map[foldKey]*fold{}}, accounts: o.Accounts, hashSlots: make(chan struct{}, 2)}
 }
 
 func addrKey(remote string) string { return "addr:" + remote }

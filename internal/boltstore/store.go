@@ -81,10 +81,13 @@ var (
 	bucketAuditObject = []byte("audit_object")
 	bucketTokens      = []byte("tokens")
 	bucketTokenHashes = []byte("token_hashes")
+	bucketUsers       = []byte("users")
+	bucketSessions    = []byte("sessions")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketPlans, bucketIndicators, bucketVersions, bucketLatest,
 		bucketHistory, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
+		bucketUsers, bucketSessions,
 	}
 
 	keySchema = []byte("schema")
@@ -144,6 +147,7 @@ type Store struct {
 
 var (
 	_ kpi.Store              = (*Store)(nil)
+	_ kpi.AccountStore       = (*Store)(nil)
 	_ kpi.CatalogGenerations = (*Store)(nil)
 )
 

@@ -22,6 +22,10 @@ const (
 
 	ActionBackup = "backup" // a hot backup was written over the API
 
+	ActionUserCreate   = "user.create"
+	ActionUserDisable  = "user.disable"
+	ActionUserPassword = "user.password" // a password set by the operator or changed by its user
+
 	ActionWebSignin  = "web.signin"
 	ActionWebSignout = "web.signout"
 )

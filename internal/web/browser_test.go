@@ -190,7 +190,7 @@ func TestBrowserSubmitFlow(t *testing.T) {
 		if got, want := b.location(), "/signin?next=%2Fsubmit"; got != want {
 			t.Errorf("location = %q, want %q", got, want)
 		}
-		b.wantText("main", "登录", "访问令牌")
+		b.wantText("main", "登录", "用户名", "密码")
 		scripts, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.scripts.length`))
 		if err != nil {
 			t.Fatal(err)
@@ -201,26 +201,35 @@ func TestBrowserSubmitFlow(t *testing.T) {
 		b.screenshot("signin")
 	})
 
-	step("wrong token is refused", func(t *testing.T) {
-		b.do("type token", chromedp.SendKeys(chromedp.ID("token"), "kpm_wrong"))
+	step("wrong password is refused", func(t *testing.T) {
+		b.do("type user and password", chromedp.SendKeys(chromedp.ID("user"), unitName), chromedp.SendKeys(chromedp.ID("password"), "not the password"))
 		if got := b.submit("sign in", "signin-submit"); got != http.StatusUnauthorized {
 			t.Errorf("status = %d, want %d", got, http.StatusUnauthorized)
 		}
-		b.wantText("#signin-error", "令牌无效或已被吊销")
+		b.wantText("#signin-error", "用户名或密码不正确")
 		b.screenshot("signin-refused")
 	})
 
-	step("sign in", func(t *testing.T) {
-		b.do("type token", chromedp.SendKeys(chromedp.ID("token"), testSecrets[unitName]))
+	step("sign in with user name and password", func(t *testing.T) {
+		b.do("type user and password", chromedp.SendKeys(chromedp.ID("user"), unitName), chromedp.SendKeys(chromedp.ID("password"), testPassword))
 		if got := b.submit("sign in", "signin-submit"); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}
 		if got, want := b.location(), "/submit"; got != want {
 			t.Errorf("location after sign-in = %q, want %q", got, want)
 		}
-		b.wantText("header", "已登录："+unitName, "退出")
+		b.wantText("header", "已登录："+unitName, "退出", "修改密码")
 		b.wantText("#entry", f.own.Name)
 		b.screenshot("submit")
+	})
+
+	step("the session survives a restart", func(t *testing.T) {
+		f.restart()
+		b.do("open /submit", chromedp.Navigate(base+"/submit"))
+		if got, want := b.location(), "/submit"; got != want {
+			t.Errorf("location after the restart = %q, want %q (signed out)", got, want)
+		}
+		b.wantText("header", "已登录："+unitName)
 	})
 
 	var template []byte

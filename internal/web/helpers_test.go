@@ -13,9 +13,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
@@ -40,10 +43,12 @@ var testSecrets = map[string]string{
 }
 
 type fixture struct {
-	t      *testing.T
-	store  *boltstore.Store
-	server *httptest.Server
-	cat    kpi.Catalog
+	t       *testing.T
+	store   *boltstore.Store
+	server  *httptest.Server
+	o       fixtureOptions
+	handler *handlerHolder
+	cat     kpi.Catalog
 	// own is an indicator 区科工信局 leads; foreign one it may not submit for.
 	own, foreign kpi.Indicator
 }
@@ -55,6 +60,64 @@ type fixtureOptions struct {
 	maxUpload int64
 	// extra indicators, copies of the first one led by 区科工信局
 	extraIndicators int
+}
+
+// testPassword is the password of the user unitName.
+const testPassword = "correct horse battery staple"
+
+// testPasswordHash is testPassword's argon2id hash, computed once: each
+// hash takes a good part of a second.
+var testPasswordHash = sync.OnceValues(func() (string, error) {
+	return access.New(access.Options{}).HashPassword(context.Background(), testPassword)
+})
+
+// handlerHolder serves whichever handler it holds: a restart swaps it.
+type handlerHolder struct{ h atomic.Pointer[http.Handler] }
+
+func (hh *handlerHolder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*hh.h.Load()).ServeHTTP(w, r)
+}
+
+// serve puts a new web page on st behind the fixture's server: nothing of
+// the previous one is kept in memory.
+func (f *fixture) serve(st *boltstore.Store) {
+	f.t.Helper()
+	ing, err := ingest.New(ingest.Options{Store: st})
+	if err != nil {
+		f.t.Fatalf("new ingester: %v", err)
+	}
+	h, err := web.New(web.Options{
+		Store:          st,
+		States:         kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return testNow }}),
+		Ingester:       ing,
+		Template:       ing.WriteTemplate,
+		UnitTemplate:   ing.WriteTemplateFor,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SecureCookies:  f.o.secureCookies,
+		MaxUploadBytes: f.o.maxUpload,
+	})
+	if err != nil {
+		f.t.Fatalf("web.New: %v", err)
+	}
+	f.handler.h.Store(&h)
+}
+
+// restart closes the store and opens it again under a new web page, as a
+// restart of kpimon does; the server keeps its address, so browsers keep
+// their cookies.
+func (f *fixture) restart() {
+	f.t.Helper()
+	path := f.store.Path()
+	if err := f.store.Close(); err != nil {
+		f.t.Fatalf("close store: %v", err)
+	}
+	st, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		f.t.Fatalf("reopen store: %v", err)
+	}
+	f.t.Cleanup(func() { st.Close() })
+	f.store = st
+	f.serve(st)
 }
 
 // newFixture serves the page over a real bbolt store with the embedded
@@ -78,31 +141,26 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if cat, err = st.Catalog(context.Background()); err != nil {
 		t.Fatalf("read catalog: %v", err)
 	}
-	ing, err := ingest.New(ingest.Options{Store: st})
+	// A person of 区科工信局 signs in with a password under the name of
+	// the unit's token (users and tokens have names of their own).
+	hash, err := testPasswordHash()
 	if err != nil {
-		t.Fatalf("new ingester: %v", err)
+		t.Fatal(err)
 	}
-	h, err := web.New(web.Options{
-		Store:          st,
-		States:         kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return testNow }}),
-		Ingester:       ing,
-		Template:       ing.WriteTemplate,
-		UnitTemplate:   ing.WriteTemplateFor,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SecureCookies:  o.secureCookies,
-		MaxUploadBytes: o.maxUpload,
-	})
-	if err != nil {
-		t.Fatalf("web.New: %v", err)
+	if err := st.CreateUser(context.Background(), kpi.User{Name: unitName, Unit: unitScience, PasswordHash: hash, CreatedAt: testNow},
+		kpi.Actor{Name: "operator"}); err != nil {
+		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(h)
+	holder := &handlerHolder{}
+	srv := httptest.NewUnstartedServer(holder)
 	if o.tls {
 		srv.StartTLS()
 	} else {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	f := &fixture{t: t, store: st, server: srv, cat: cat}
+	f := &fixture{t: t, store: st, server: srv, cat: cat, o: o, handler: holder}
+	f.serve(st)
 	actor := kpi.Actor{Units: []string{unitScience}}
 	for _, ind := range cat.Indicators {
 		switch {

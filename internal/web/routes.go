@@ -19,6 +19,8 @@ func (s *server) routes(static fs.FS) http.Handler {
 	mux.Handle("GET /signin", s.handleSignInPage())
 	mux.Handle("POST /signin", s.handleSignIn())
 	mux.Handle("POST /signout", s.handleSignOut())
+	mux.Handle("GET /password", s.requireSignIn(s.handlePasswordPage()))
+	mux.Handle("POST /password", s.requireSession(s.handlePasswordChange()))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.Handle("/", s.handleNotFound())
 

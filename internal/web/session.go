@@ -1,12 +1,13 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -18,38 +19,40 @@ const (
 	// filled before there is a session (a double-submit cookie).
 	signinCookie = "kpimon_signin"
 	csrfField    = "csrf_token"
-	// maxSessions bounds the memory sessions take; the oldest go first.
-	maxSessions = 10000
+	// extendEvery is how often a session in use has its expiry moved on:
+	// at most one store write per session per 10 minutes, not one per page.
+	extendEvery = 10 * time.Minute
 )
 
-// session is one signed-in browser. It keeps the token's hash, not its
-// secret, so each request can check that the token is still unrevoked.
+// session is one signed-in browser: a user's (user set) or a token's. It
+// keeps the token's hash, not its secret, so each request can check that
+// the token is still unrevoked.
 type session struct {
 	id        string
 	csrf      string
+	user      string
 	tokenName string
 	tokenHash string
 	created   time.Time
 	expires   time.Time
 }
 
-// sessionStore keeps sessions in memory: a restart signs everyone out,
-// which is acceptable for a page used a few times a year per unit. It is
-// safe for concurrent use.
+// sessionStore keeps sessions in the store, found by the hash of their
+// cookie, so a restart signs no one out and a stolen copy of the store
+// holds no usable cookie. Sessions expire after ttl without use.
 type sessionStore struct {
-	ttl time.Duration
-	now func() time.Time
-
-	mu       sync.Mutex
-	sessions map[string]*session
+	ttl    time.Duration
+	now    func() time.Time
+	store  kpi.AccountStore
+	logger *slog.Logger
 }
 
-func newSessionStore(ttl time.Duration, now func() time.Time) *sessionStore {
-	return &sessionStore{ttl: ttl, now: now, sessions: make(map[string]*session)}
+func newSessionStore(store kpi.AccountStore, ttl time.Duration, now func() time.Time, logger *slog.Logger) *sessionStore {
+	return &sessionStore{ttl: ttl, now: now, store: store, logger: logger}
 }
 
-// create starts a session for the token.
-func (st *sessionStore) create(tok kpi.Token) (session, error) {
+// create starts a session for a user (user set) or a token.
+func (st *sessionStore) create(ctx context.Context, user string, tok kpi.Token) (session, error) {
 	id, err := randomToken()
 	if err != nil {
 		return session{}, err
@@ -59,78 +62,51 @@ func (st *sessionStore) create(tok kpi.Token) (session, error) {
 		return session{}, err
 	}
 	now := st.now()
-	sess := &session{id: id, csrf: csrf, tokenName: tok.Name, tokenHash: tok.Hash, created: now, expires: now.Add(st.ttl)}
-
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.sweepLocked(now)
-	if len(st.sessions) >= maxSessions {
-		st.dropOldestLocked()
+	if _, err := st.store.SweepSessions(ctx, now); err != nil {
+		st.logger.Warn("web: sweep expired sessions", "err", err)
 	}
-	st.sessions[id] = sess
-	return *sess, nil
+	sess := session{id: id, csrf: csrf, user: user, created: now, expires: now.Add(st.ttl)}
+	if user == "" {
+		sess.tokenName, sess.tokenHash = tok.Name, tok.Hash
+	}
+	if err := st.store.PutSession(ctx, sess.record()); err != nil {
+		return session{}, fmt.Errorf("web: store session: %w", err)
+	}
+	return sess, nil
 }
 
-// get returns the live session with the id and extends its life.
-func (st *sessionStore) get(id string) (session, bool) {
+func (sess session) record() kpi.Session {
+	return kpi.Session{IDHash: kpi.HashToken(sess.id), CSRF: sess.csrf, User: sess.user, TokenName: sess.tokenName,
+		TokenHash: sess.tokenHash, Created: sess.created, Expires: sess.expires}
+}
+
+// get returns the live session with the id and, now and then, extends its life.
+func (st *sessionStore) get(ctx context.Context, id string) (session, bool) {
 	if id == "" {
 		return session{}, false
 	}
 	now := st.now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sess, ok := st.sessions[id]
-	if !ok {
+	rec, err := st.store.Session(ctx, kpi.HashToken(id), now)
+	if err != nil {
+		if kpi.ErrorCode(err) != kpi.ENOTFOUND {
+			st.logger.Error("web: look up session", "err", err)
+		}
 		return session{}, false
 	}
-	if !now.Before(sess.expires) {
-		delete(st.sessions, id)
-		return session{}, false
-	}
-	sess.expires = now.Add(st.ttl)
-	return *sess, true
-}
-
-func (st *sessionStore) delete(id string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.sessions, id)
-}
-
-// deleteToken ends every session of a token (it was revoked).
-func (st *sessionStore) deleteToken(hash string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for id, sess := range st.sessions {
-		if sess.tokenHash == hash {
-			delete(st.sessions, id)
+	sess := session{id: id, csrf: rec.CSRF, user: rec.User, tokenName: rec.TokenName, tokenHash: rec.TokenHash,
+		created: rec.Created, expires: rec.Expires}
+	if sess.expires.Sub(now) < st.ttl-extendEvery {
+		sess.expires = now.Add(st.ttl)
+		if err := st.store.PutSession(ctx, sess.record()); err != nil {
+			st.logger.Warn("web: extend session", "err", err)
 		}
 	}
+	return sess, true
 }
 
-func (st *sessionStore) len() int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return len(st.sessions)
-}
-
-func (st *sessionStore) sweepLocked(now time.Time) {
-	for id, sess := range st.sessions {
-		if !now.Before(sess.expires) {
-			delete(st.sessions, id)
-		}
-	}
-}
-
-func (st *sessionStore) dropOldestLocked() {
-	var oldest *session
-	for _, sess := range st.sessions {
-		if oldest == nil || sess.created.Before(oldest.created) {
-			oldest = sess
-		}
-	}
-	if oldest != nil {
-		delete(st.sessions, oldest.id)
+func (st *sessionStore) delete(ctx context.Context, id string) {
+	if err := st.store.DeleteSession(ctx, kpi.HashToken(id)); err != nil {
+		st.logger.Warn("web: delete session", "err", err)
 	}
 }
 
@@ -203,10 +179,12 @@ func (s *server) signinCSRF(w http.ResponseWriter, r *http.Request) (string, err
 	return tok, nil
 }
 
-// viewer is the signed-in unit as the handlers see it.
+// viewer is the signed-in user or unit as the handlers see it. For a
+// user, token is the user's scope under the user's name, and user is set.
 type viewer struct {
 	session session
 	token   kpi.Token
+	user    *kpi.User
 }
 
 // Actor returns who writes, for the ingester and the audit log.
@@ -214,21 +192,36 @@ func (v *viewer) actor(r *http.Request) kpi.Actor {
 	return v.token.Actor(remoteHost(r))
 }
 
-// currentViewer returns the signed-in unit, or nil. The token is looked up
-// on every request so a revoked token ends its sessions at once.
+// currentViewer returns the signed-in user or unit, or nil. The user or
+// token is looked up on every request, so a disabled user or a revoked
+// token ends its sessions at once.
 func (s *server) currentViewer(r *http.Request) *viewer {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil
 	}
-	sess, ok := s.sessions.get(c.Value)
+	ctx := r.Context()
+	sess, ok := s.sessions.get(ctx, c.Value)
 	if !ok {
 		return nil
 	}
-	tok, err := s.store.TokenByHash(r.Context(), sess.tokenHash)
+	if sess.user != "" {
+		u, err := s.accounts.User(ctx, sess.user)
+		switch {
+		case err == nil && u.DisabledAt == nil:
+			a := u.Actor("")
+			return &viewer{session: sess, token: kpi.Token{Name: u.Name, Units: a.Units, All: a.All}, user: &u}
+		case err == nil || kpi.ErrorCode(err) == kpi.ENOTFOUND:
+			s.sessions.delete(ctx, c.Value)
+		default:
+			s.logger.Error("web: look up session user", "user", sess.user, "err", err)
+		}
+		return nil
+	}
+	tok, err := s.store.TokenByHash(ctx, sess.tokenHash)
 	if err != nil {
 		if kpi.ErrorCode(err) == kpi.EUNAUTHORIZED {
-			s.sessions.deleteToken(sess.tokenHash)
+			s.sessions.delete(ctx, c.Value)
 		} else {
 			s.logger.Error("web: look up session token", "token", sess.tokenName, "err", err)
 		}

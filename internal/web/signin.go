@@ -54,13 +54,31 @@ func (s *server) handleSignIn() http.Handler {
 			return
 		}
 		next := r.PostFormValue("next")
+		userName := strings.TrimSpace(r.PostFormValue("user"))
+		password := r.PostFormValue("password")
 		secret := strings.TrimSpace(r.PostFormValue("token"))
-		if secret == "" {
-			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入本单位的访问令牌（以 kpm_ 开头）。")
+		var (
+			name string // who signed in, for the log and the audit
+			user string // set for a user's session
+			tok  kpi.Token
+			what = "令牌" // what was wrong, in the refusal
+		)
+		switch {
+		case userName != "" || password != "":
+			// People sign in with their user name and password; the shared
+			// check slows down guessing per address and per account.
+			var u kpi.User
+			u, err = s.access.Password(r.Context(), userName, password, remoteHost(r))
+			name, user, what = u.Name, u.Name, "用户名或密码"
+		case secret != "":
+			// A unit's token still signs in (machines' credentials, kept
+			// for units without accounts yet).
+			tok, err = s.access.Token(r.Context(), secret, remoteHost(r), "web sign-in")
+			name = tok.Name
+		default:
+			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入用户名和密码。")
 			return
 		}
-		// The shared API check: refusals are audited as access.denied there.
-		tok, err := s.access.Token(r.Context(), secret, remoteHost(r), "web sign-in")
 		if secs, ok := access.RetryAfter(err); ok {
 			s.logger.Warn("web: sign-in throttled", "remote", remoteHost(r))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -70,31 +88,42 @@ func (s *server) handleSignIn() http.Handler {
 		}
 		if err != nil {
 			if kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
-				s.logger.Error("web: look up token", "err", err)
-				s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "核对令牌时系统出错，请稍后再试。")
+				s.logger.Error("web: check sign-in", "err", err)
+				s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "核对登录信息时系统出错，请稍后再试。")
 				return
 			}
 			s.logger.Warn("web: sign-in refused", "remote", remoteHost(r), "err", err)
-			s.renderSignIn(w, r, http.StatusUnauthorized, next,
-				"令牌无效或已被吊销。请检查是否完整复制了令牌（以 kpm_ 开头）；如果令牌遗失，请向系统管理员申请新的令牌。")
+			msg := "用户名或密码不正确，或账号已停用。忘记密码请联系系统管理员重设。"
+			if what == "令牌" {
+				msg = "令牌无效或已被吊销。请检查是否完整复制了令牌（以 kpm_ 开头）；如果令牌遗失，请向系统管理员申请新的令牌。"
+			}
+			s.renderSignIn(w, r, http.StatusUnauthorized, next, msg)
 			return
 		}
-		// A new session id on every sign-in, so a planted cookie is useless.
-		if old, err := r.Cookie(sessionCookie); err == nil {
-			s.sessions.delete(old.Value)
-		}
-		sess, err := s.sessions.create(tok)
-		if err != nil {
+		if err := s.startSession(w, r, user, tok); err != nil {
 			s.logger.Error("web: create session", "err", err)
 			s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "创建会话时系统出错，请稍后再试。")
 			return
 		}
-		s.setSessionCookie(w, r, sess)
 		s.clearSigninCookie(w, r)
-		s.logger.Info("web: signed in", "token", tok.Name, "remote", remoteHost(r))
-		s.audit(r, tok.Name, kpi.ActionWebSignin, "")
+		s.logger.Info("web: signed in", "who", name, "remote", remoteHost(r))
+		s.audit(r, name, kpi.ActionWebSignin, "")
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	})
+}
+
+// startSession replaces the browser's session (a new id on every sign-in,
+// so a planted cookie is useless) with one for user or tok.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, user string, tok kpi.Token) error {
+	if old, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.delete(r.Context(), old.Value)
+	}
+	sess, err := s.sessions.create(r.Context(), user, tok)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, sess)
+	return nil
 }
 
 func (s *server) clearSigninCookie(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +136,7 @@ func (s *server) clearSigninCookie(w http.ResponseWriter, r *http.Request) {
 func (s *server) handleSignOut() http.Handler {
 	signOut := s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		s.sessions.delete(v.session.id)
+		s.sessions.delete(r.Context(), v.session.id)
 		s.clearCookie(w, r, sessionCookie)
 		s.logger.Info("web: signed out", "token", v.token.Name, "remote", remoteHost(r))
 		s.audit(r, v.token.Name, kpi.ActionWebSignout, "")

@@ -12,7 +12,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each combined with layout.html.
-var pageNames = []string{"overview", "indicator", "submit", "signin", "error"}
+var pageNames = []string{"overview", "indicator", "submit", "signin", "password", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
@@ -42,12 +42,15 @@ type viewerView struct {
 	Name  string
 	Units []string
 	All   bool
+	// User is set for a person signed in with a password (not a token):
+	// the page offers to change it.
+	User bool
 }
 
 func (s *server) base(v *viewer, title, nav string) base {
 	b := base{Title: title, Nav: nav}
 	if v != nil {
-		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All}
+		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All, User: v.user != nil}
 		b.CSRF = v.session.csrf
 	}
 	return b

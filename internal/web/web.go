@@ -63,6 +63,8 @@ type Options struct {
 	// Access checks sign-ins and slows down guessing; one on Store with
 	// Now when nil. Share the API's so both count the same failures.
 	Access *access.Authenticator
+	// Accounts keeps users and sessions; Store when it is one (bbolt is).
+	Accounts kpi.AccountStore
 }
 
 const (
@@ -81,6 +83,7 @@ type server struct {
 	now       func() time.Time
 	maxUpload int64
 	sessions  *sessionStore
+	accounts  kpi.AccountStore
 	access    *access.Authenticator
 	secure    bool
 	lights    report.Lights
@@ -120,10 +123,18 @@ func New(opts Options) (http.Handler, error) {
 	if ttl <= 0 {
 		ttl = defaultSessionTTL
 	}
-	s.sessions = newSessionStore(ttl, s.now)
+	s.accounts = opts.Accounts
+	if s.accounts == nil {
+		as, ok := opts.Store.(kpi.AccountStore)
+		if !ok {
+			return nil, errors.New("web.New: Accounts is required (the store keeps no users or sessions)")
+		}
+		s.accounts = as
+	}
+	s.sessions = newSessionStore(s.accounts, ttl, s.now, s.logger)
 	s.access = opts.Access
 	if s.access == nil {
-		s.access = access.New(access.Options{Store: s.store, Now: s.now, Logger: s.logger})
+		s.access = access.New(access.Options{Store: s.store, Accounts: s.accounts, Now: s.now, Logger: s.logger})
 	}
 	pages, err := parsePages()
 	if err != nil {

@@ -122,7 +122,7 @@ func TestSignIn(t *testing.T) {
 		{"token with spaces around", "  " + testSecrets[unitName] + "\n", false, http.StatusSeeOther, ""},
 		{"unknown token", "kpm_nope", false, http.StatusUnauthorized, "令牌无效或已被吊销"},
 		{"revoked token", testSecrets["revoked"], false, http.StatusUnauthorized, "令牌无效或已被吊销"},
-		{"empty token", "", false, http.StatusBadRequest, "请输入本单位的访问令牌"},
+		{"empty token", "", false, http.StatusBadRequest, "请输入用户名和密码"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

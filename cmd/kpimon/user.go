@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/access"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+func addUserCommand(c *cli) {
+	cmd := c.command("user", "add, list, disable users or set their password", `
+Manage the people who sign in on the web page with a user name and a
+password. Each user belongs to one unit (--unit, as the catalog names it)
+or to the statistics bureau (--bureau: every indicator). Passwords are
+stored as argon2id hashes only; the password is read from the first line
+of standard input (type it, or pipe it in). Users change their own password
+on the web page (修改密码). Machines keep using tokens ('kpimon token').
+Like 'kpimon token', these commands open the data dir directly: run them
+while 'kpimon serve' is stopped.`, `printf '%s\n' 'a long passphrase' | kpimon user add --name zhangsan --unit 区科工信局
+  kpimon user add --name tjj-li --bureau
+  kpimon user list
+  kpimon user passwd --name zhangsan
+  kpimon user disable --name zhangsan`)
+
+	add := subcommand(cmd, "add", "add a user of a unit or of the bureau", `
+Add a user; the password is read from the first line of standard input
+(at least 10 characters).`, "kpimon user add --storage.path /var/lib/kpimon --name zhangsan --unit 区科工信局")
+	addData := c.storageFlag(add)
+	addTargets := c.targetsFlag(add, "Targets dir to check the unit against when the store holds no catalog yet")
+	addName := add.Flag("name", "User name they sign in with (required).").PlaceHolder("NAME").String()
+	addUnit := add.Flag("unit", "The unit the user belongs to, as the catalog names it.").PlaceHolder("UNIT").String()
+	addBureau := add.Flag("bureau", "The user belongs to the statistics bureau: every indicator.").Bool()
+	addForce := add.Flag("force", "Add the user even for a unit no indicator names.").Bool()
+	c.action(add, func(ctx context.Context) error {
+		return userAdd(ctx, c.e, userAddOptions{data: *addData, targets: *addTargets, name: *addName, unit: *addUnit, bureau: *addBureau, force: *addForce})
+	})
+
+	list := subcommand(cmd, "list", "list users: name, unit, created, disabled", `
+List every user with their unit, when they were added and when disabled.`, "kpimon user list --storage.path /var/lib/kpimon")
+	listData := c.storageFlag(list)
+	listOutput := outputFlag(list, "table", "json")
+	c.action(list, func(ctx context.Context) error { return userList(ctx, c.e, *listData, *listOutput) })
+
+	passwd := subcommand(cmd, "passwd", "set a user's password", `
+Set a user's password, read from the first line of standard input. The
+user's web sessions end.`, "kpimon user passwd --storage.path /var/lib/kpimon --name zhangsan")
+	passwdData := c.storageFlag(passwd)
+	passwdName := passwd.Flag("name", "User name (required).").PlaceHolder("NAME").String()
+	c.action(passwd, func(ctx context.Context) error { return userPasswd(ctx, c.e, *passwdData, *passwdName) })
+
+	disable := subcommand(cmd, "disable", "disable a user and end their sessions", `
+Disable a user: they can no longer sign in, and their web sessions end at
+once. The name stays taken, so the audit log stays unambiguous.`, "kpimon user disable --storage.path /var/lib/kpimon --name zhangsan")
+	disableData := c.storageFlag(disable)
+	disableName := disable.Flag("name", "User name (required).").PlaceHolder("NAME").String()
+	c.action(disable, func(ctx context.Context) error { return userDisable(ctx, c.e, *disableData, *disableName) })
+}
+
+type userAddOptions struct {
+	data, targets, name, unit string
+	bureau, force             bool
+}
+
+func userAdd(ctx context.Context, e *env, o userAddOptions) error {
+	o.name, o.unit = strings.TrimSpace(o.name), strings.TrimSpace(o.unit)
+	switch {
+	case o.name == "":
+		return errors.New("user add: --name is missing")
+	case strings.ContainsFunc(o.name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return fmt.Errorf("user add: --name %q has spaces or control characters: use letters, digits, - or _", o.name)
+	case o.bureau == (o.unit != ""):
+		return errors.New("user add: give exactly one of --unit UNIT or --bureau")
+	}
+	pw, err := readPassword(e)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	store, err := openTokenStore(o.data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if o.unit != "" {
+		if err := checkUnits(ctx, e, store, o.targets, []string{o.unit}, o.force); err != nil {
+			return err
+		}
+	}
+	hash, err := access.New(access.Options{Store: store}).HashPassword(ctx, pw)
+	if err != nil {
+		return err
+	}
+	u := kpi.User{Name: o.name, Unit: o.unit, All: o.bureau, PasswordHash: hash, CreatedAt: time.Now()}
+	if err := store.CreateUser(ctx, u, operatorActor(e)); err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Added user %q (%s). 用户已添加。\n", u.Name, userScope(u))
+	return nil
+}
+
+// readPassword reads the password from the first line of standard input.
+func readPassword(e *env) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := access.CheckPasswordRules(pw); err != nil {
+		return "", fmt.Errorf("the password (first line of standard input): %w", err)
+	}
+	return pw, nil
+}
+
+func userScope(u kpi.User) string {
+	if u.All {
+		return "统计局 the bureau: every indicator"
+	}
+	return "单位 unit " + u.Unit
+}
+
+func userList(ctx context.Context, e *env, data, output string) error {
+	var users []kpi.User
+	if storeExists(data) {
+		store, err := openTokenStore(data)
+		if err != nil {
+			return err
+		}
+		users, err = store.Users(ctx)
+		store.Close()
+		if err != nil {
+			return fmt.Errorf("user list: %w", err)
+		}
+	}
+	if output == "json" {
+		if users == nil {
+			users = []kpi.User{}
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(users)
+	}
+	if len(users) == 0 {
+		fmt.Fprintln(e.stdout, "no users yet 尚无用户: add one with 'kpimon user add --name NAME --unit UNIT'")
+		return nil
+	}
+	t := table{header: []string{"NAME 用户名", "UNIT 单位", "CREATED 添加", "DISABLED 停用"}}
+	for _, u := range users {
+		unit := u.Unit
+		if u.All {
+			unit = "统计局 all"
+		}
+		disabled := "—"
+		if u.DisabledAt != nil {
+			disabled = u.DisabledAt.In(kpi.China).Format("2006-01-02 15:04")
+		}
+		t.add(u.Name, unit, u.CreatedAt.In(kpi.China).Format("2006-01-02 15:04"), disabled)
+	}
+	t.write(e.stdout)
+	return nil
+}
+
+func userPasswd(ctx context.Context, e *env, data, name string) error {
+	if name == "" {
+		return errors.New("user passwd: --name is missing: 'kpimon user list' shows the names")
+	}
+	pw, err := readPassword(e)
+	if err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	store, err := openTokenStore(data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	hash, err := access.New(access.Options{Store: store}).HashPassword(ctx, pw)
+	if err != nil {
+		return err
+	}
+	if err := store.SetPassword(ctx, name, hash, operatorActor(e)); err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Set the password of %q; their web sessions ended. 密码已设置。\n", name)
+	return nil
+}
+
+func userDisable(ctx context.Context, e *env, data, name string) error {
+	if name == "" {
+		return errors.New("user disable: --name is missing: 'kpimon user list' shows the names")
+	}
+	store, err := openTokenStore(data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.DisableUser(ctx, name, operatorActor(e)); err != nil {
+		return fmt.Errorf("user disable: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Disabled user %q; their web sessions ended. 用户已停用。\n", name)
+	return nil
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/access"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// runWithStdin runs the program with args after "kpimon" and stdin.
+func runWithStdin(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"kpimon"}, args...), func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestUserCommands(t *testing.T) {
+	data := t.TempDir()
+	if out, err := runWithStdin(t, "a long passphrase\n", "user", "add", "--storage.path", data, "--name", "zhangsan", "--unit", "区科工信局"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	if out, err := runWithStdin(t, "short\n", "user", "add", "--storage.path", data, "--name", "lisi", "--bureau"); err == nil {
+		t.Errorf("user add with a 5-character password succeeded:\n%s", out)
+	}
+	if out, err := runWithStdin(t, "x\n", "user", "add", "--storage.path", data, "--name", "wang", "--bureau", "--unit", "区科工信局"); err == nil {
+		t.Errorf("user add with both --unit and --bureau succeeded:\n%s", out)
+	}
+	if out, err := runWithStdin(t, "another passphrase\n", "user", "passwd", "--storage.path", data, "--name", "zhangsan"); err != nil {
+		t.Fatalf("user passwd: %v\n%s", err, out)
+	}
+	if out, err := runWithStdin(t, "", "user", "disable", "--storage.path", data, "--name", "zhangsan"); err != nil {
+		t.Fatalf("user disable: %v\n%s", err, out)
+	}
+	out, err := runWithStdin(t, "", "user", "list", "--storage.path", data, "--output", "json")
+	if err != nil {
+		t.Fatalf("user list: %v\n%s", err, out)
+	}
+	var users []kpi.User
+	if err := json.Unmarshal([]byte(out), &users); err != nil {
+		t.Fatalf("user list --output json: %v\n%s", err, out)
+	}
+	if len(users) != 1 || users[0].Name != "zhangsan" || users[0].Unit != "区科工信局" || users[0].DisabledAt == nil {
+		t.Errorf("users = %+v, want zhangsan of 区科工信局, disabled", users)
+	}
+	if strings.Contains(out, "argon2") {
+		t.Errorf("user list shows password hashes:\n%s", out)
+	}
+
+	store, err := openTokenStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	u, err := store.User(context.Background(), "zhangsan")
+	if err != nil || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=65536,t=3,p=2$") {
+		t.Fatalf("stored hash %q, %v; want argon2id with the documented parameters", u.PasswordHash, err)
+	}
+	a := access.New(access.Options{Store: store, Accounts: store})
+	if err := a.CheckPassword(context.Background(), u, "another passphrase"); err != nil {
+		t.Errorf("the password set by user passwd does not check: %v", err)
+	}
+}
