@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +16,8 @@ import (
 
 var start = time.Date(2022, 6, 30, 12, 0, 0, 0, kpi.China)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestLimiterBackoff(t *testing.T) {
-	c := &clock{now: start}
+	c := testkit.NewClock(start)
 	l := access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 3, Base: time.Second, Max: 10 * time.Second, Forget: time.Hour})
 	var waits []time.Duration
 	for range 8 {
@@ -66,7 +48,7 @@ func TestLimiterBackoff(t *testing.T) {
 }
 
 func TestLimiterBoundedKeys(t *testing.T) {
-	c := &clock{now: start}
+	c := testkit.NewClock(start)
 	l := access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 1, MaxKeys: 10})
 	for i := range 1000 {
 		l.Fail(string(rune('a'+i%26)) + strings.Repeat("x", i))
@@ -89,7 +71,7 @@ func TestLimiterBoundedKeys(t *testing.T) {
 // and its refusals of one minute make one entry and one count.
 func TestRefusedTokensThrottledAndFolded(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{now: start}
+	c := testkit.NewClock(start)
 	st := testkit.Store(t, kpi.Catalog{}, []kpi.Token{{Name: "tjj", Hash: kpi.HashToken("kpm_good"), All: true, CreatedAt: start}})
 	a := access.New(access.Options{Store: st, Now: c.Now,
 		Limiter: access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 5, Base: time.Second, Max: time.Minute})})
@@ -133,7 +115,7 @@ func TestRefusedTokensThrottledAndFolded(t *testing.T) {
 
 func TestTokenRefusals(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{now: start}
+	c := testkit.NewClock(start)
 	st := testkit.Store(t, kpi.Catalog{}, []kpi.Token{
 		{Name: "kgxj", Hash: kpi.HashToken("kpm_unit"), Units: []string{"区科工信局"}, CreatedAt: start},
 		{Name: "old", Hash: kpi.HashToken("kpm_old"), Units: []string{"区科工信局"}, CreatedAt: start},

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,25 +81,7 @@ type fixture struct {
 	store  kpi.Store
 	server *httptest.Server
 	deps   httpapi.Deps
-	clock  *testClock
-}
-
-// testClock is the wall clock of a fixture: audit entries, rate limits.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock  *testkit.Clock // the wall clock: audit entries, rate limits
 }
 
 type fixtureOptions struct {
@@ -126,7 +107,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatalf("new ingester: %v", err)
 	}
-	clock := &testClock{now: testNow}
+	clock := testkit.NewClock(testNow)
 	if o.readyOnStore {
 		o.ready = func() error { return st.Writable(context.Background()) }
 	}
