@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -50,10 +49,13 @@ type stackResult struct {
 	ruleEval      float64 // sum of prometheus_rule_group_last_duration_seconds, s
 	samplesScrape float64 // scrape_samples_scraped
 
-	fresh            time.Duration // write answered → visible in a scrape
-	freshScrapeMax   time.Duration // slowest probe meanwhile
-	scrapeAfterWrite time.Duration // whole scrape (wire) right after the write
-	freshScrapes     int
+	fresh          time.Duration // write answered → visible in a scrape
+	freshScrapeMax time.Duration // slowest probe meanwhile
+	// The rendering that showed the figure, as kpimon logged it.
+	renderTook                   time.Duration
+	renderReused, renderSegments int
+	scrapeAfterWrite             time.Duration // whole scrape (wire) right after the write
+	freshScrapes                 int
 
 	pg                    bool
 	pgPush, pgScrape      time.Duration
@@ -193,8 +195,8 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 		return r, err
 	}
 	r.kpimon = srv.memory()
-	b.logf("%d indicators: one-figure write visible after %v (slowest probe meanwhile %v; whole scrape right after the write %v, warm %v); kpimon VmRSS %.0f MiB, VmHWM %.0f MiB",
-		n, r.fresh, r.freshScrapeMax, r.scrapeAfterWrite, r.scrapeWire, r.kpimon.rss, r.kpimon.hwm)
+	b.logf("%d indicators: one-figure write visible after %v (rendering %v, %d of %d segments reused; slowest probe meanwhile %v; whole scrape right after the write %v, warm %v); kpimon VmRSS %.0f MiB (anon %.0f, file %.0f), VmHWM %.0f MiB",
+		n, r.fresh, r.renderTook, r.renderReused, r.renderSegments, r.freshScrapeMax, r.scrapeAfterWrite, r.scrapeWire, r.kpimon.rss, r.kpimon.anon, r.kpimon.file, r.kpimon.hwm)
 	if prom != nil {
 		prom.stop()
 	}
@@ -281,7 +283,10 @@ func (b *bench) freshness(ctx context.Context, srv *server, secret string, r *st
 	if r.scrapeAfterWrite, _, err = scrape(ctx, srv.url+"/metrics", false, io.Discard); err != nil {
 		return err
 	}
-	want := regexp.MustCompile(`^kpi_[a-z_]+\{indicator="indicator_00",(period="` + strconv.Itoa(b.y.last()) + `",)?plan="region-0000"\} ` + regexp.QuoteMeta(v) + `$`)
+	// kpi_actual sorts among the first families and region-0000's
+	// indicator_00 first within it: a probe stops at that line, with the
+	// old value or the new.
+	want := regexp.MustCompile(`^kpi_actual\{indicator="indicator_00",period="[^"]*",plan="region-0000"\} `)
 	for time.Since(written) < 5*time.Minute {
 		// The line sorts early (region-0000, indicator_00): reading stops
 		// there, so the probe costs little beside Prometheus.
@@ -292,10 +297,12 @@ func (b *bench) freshness(ctx context.Context, srv *server, secret string, r *st
 		}
 		r.freshScrapes++
 		r.freshScrapeMax = max(r.freshScrapeMax, d)
-		if f.found {
+		if f.found && strings.HasSuffix(strings.TrimSpace(f.line), "} "+v) {
 			r.fresh = time.Since(written)
+			r.renderTook, r.renderReused, r.renderSegments = srv.lastRendering()
 			return nil
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("the figure written through the API did not show in /metrics within 5 minutes")
 }
@@ -414,12 +421,13 @@ type lineFinder struct {
 	partial []byte
 	re      *regexp.Regexp
 	found   bool
+	line    string
 }
 
 func (f *lineFinder) Write(p []byte) (int, error) {
 	n := eachLine(&f.partial, p, func(line []byte) {
-		if !f.found && bytes.HasPrefix(line, []byte("kpi_")) && f.re.Match(bytes.TrimSuffix(line, []byte("\n"))) {
-			f.found = true
+		if !f.found && bytes.HasPrefix(line, []byte("kpi_")) && f.re.Match(line) {
+			f.found, f.line = true, string(line)
 		}
 	})
 	if f.found {

@@ -9,15 +9,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// memory is what the kernel reports of a process: resident now (VmRSS) and
-// at its peak (VmHWM), in MiB. Nothing is asked to give memory back first.
-type memory struct{ rss, hwm float64 }
+// memory is what the kernel reports of a process: resident now (VmRSS, of
+// which anonymous memory RssAnon and mapped files RssFile, such as the
+// bbolt file) and at its peak (VmHWM), in MiB. Nothing is asked to give
+// memory back first.
+type memory struct{ rss, hwm, anon, file float64 }
 
 // procMemory reads /proc/<pid>/status.
 func procMemory(pid int) memory {
@@ -37,6 +40,10 @@ func procMemory(pid int) memory {
 			m.rss = kb / 1024
 		case "VmHWM:":
 			m.hwm = kb / 1024
+		case "RssAnon:":
+			m.anon = kb / 1024
+		case "RssFile:":
+			m.file = kb / 1024
 		}
 	}
 	return m
@@ -103,6 +110,33 @@ func (k kpimonCmd) run(ctx context.Context, args ...string) (runResult, error) {
 type server struct {
 	cmd *exec.Cmd
 	url string
+	log string
+}
+
+var (
+	renderedLine = regexp.MustCompile(`exposition rendered.*\breused=(\d+).*\btook=(\S+)`)
+	segmentsOf   = regexp.MustCompile(`\bsegments=(\d+)`)
+)
+
+// lastRendering reads from kpimon's debug log how long its last rendering
+// took and how many of its segments it reused.
+func (s *server) lastRendering() (took time.Duration, reused, segments int) {
+	b, err := os.ReadFile(s.log)
+	if err != nil {
+		return 0, 0, 0
+	}
+	lines := strings.Split(string(b), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if m := renderedLine.FindStringSubmatch(lines[i]); m != nil {
+			took, _ = time.ParseDuration(m[2])
+			reused, _ = strconv.Atoi(m[1])
+			if n := segmentsOf.FindStringSubmatch(lines[i]); n != nil {
+				segments, _ = strconv.Atoi(n[1])
+			}
+			return took, reused, segments
+		}
+	}
+	return 0, 0, 0
 }
 
 // serve starts `kpimon serve` on a free port and waits until it is ready.
@@ -115,13 +149,14 @@ func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cmd := k.command(ctx, []string{"KPIMON_LISTEN=" + addr}, "serve")
+	// Debug logs say how long each rendering took (lastRendering).
+	cmd := k.command(ctx, []string{"KPIMON_LISTEN=" + addr, "KPIMON_LOG_LEVEL=debug"}, "serve")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, 0, fmt.Errorf("start kpimon serve: %w", err)
 	}
-	s := &server{cmd: cmd, url: "http://" + addr}
+	s := &server{cmd: cmd, url: "http://" + addr, log: logf.Name()}
 	if err := waitReady(ctx, s.url+"/readyz", 10*time.Minute); err != nil {
 		s.stop()
 		return nil, 0, fmt.Errorf("kpimon serve (log %s): %w", logf.Name(), err)
