@@ -18,53 +18,81 @@ func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) Repor
 	freq := indicatorFrequency(ind)
 	last := FirstOfYear(ind.Deadline+1, freq).Prev()
 	lastStart, lastEnd := periodBounds(last)
-	if _, in := coveringFigure(counted, lastStart, lastEnd); in {
+	if coveredFrom(counted, 0, lastStart, lastEnd) >= 0 {
 		return ReportDuty{}
 	}
 	dueDays := int64(ind.DueDays) * 86400
-	nowSec := now.Unix()
-	if nowSec > lastEnd+dueDays+int64(dutyAfterClose/time.Second) {
+	if now.Unix() > lastEnd+dueDays+int64(dutyAfterClose/time.Second) {
 		return ReportDuty{}
 	}
 	from := int64(0)
 	if s := plan.DutyStart(); !s.IsZero() {
 		from = s.Unix()
 	}
-	owed := func(p Period) (ReportDuty, bool) {
+	// Periods and figures both run in time order: j is where the search
+	// for a figure covering the next period starts.
+	j := 0
+	// owed reports whether p is owed, and when its figure is due.
+	owed := func(p Period) (due int64, ok bool) {
 		start, end := periodBounds(p)
-		due := end + dueDays
+		due = end + dueDays
 		if due <= from {
-			return ReportDuty{}, false
+			return 0, false
 		}
-		if _, in := coveringFigure(counted, start, end); in {
-			return ReportDuty{}, false
+		for j < len(counted) && counted[j].end < end {
+			j++
+		}
+		if coveredFrom(counted, j, start, end) >= 0 {
+			return 0, false
 		}
 		if ind.Kind == KindMilestone && len(counted) > 0 && counted[len(counted)-1].end >= end {
-			return ReportDuty{}, false
+			return 0, false
 		}
+		return due, true
+	}
+	named := func(p Period, due int64) ReportDuty {
 		dueAt := time.Unix(due, 0).In(China)
-		return ReportDuty{Period: &p, Due: dueAt, Overdue: now.After(dueAt)}, true
+		return ReportDuty{Period: &p, Due: dueAt, Overdue: now.After(dueAt)}
 	}
 	if ind.Kind == KindMilestone {
 		for _, st := range ind.Stages {
 			if !st.Period.Valid() {
 				continue
 			}
-			p := periodAt(st.Period.End().Add(-time.Second), freq)
+			_, stageEnd := periodBounds(st.Period)
+			p := periodAt(time.Unix(stageEnd-1, 0), freq)
 			if p.Year > ind.Deadline || p == last {
 				continue
 			}
-			if d, ok := owed(p); ok {
-				return d
+			if due, ok := owed(p); ok {
+				return named(p, due)
 			}
 		}
-		d, _ := owed(last)
-		return d
+		if due, ok := owed(last); ok {
+			return named(last, due)
+		}
+		return ReportDuty{}
 	}
-	for p := planFirstPeriod(plan, ind, freq); !last.Before(p); p = p.Next() {
-		if d, ok := owed(p); ok {
-			return d
+	for p := planFirstPeriod(plan, ind, freq); ; p = p.Next() {
+		if _, end := periodBounds(p); end > lastEnd {
+			return ReportDuty{}
+		}
+		if due, ok := owed(p); ok {
+			return named(p, due)
 		}
 	}
-	return ReportDuty{}
+}
+
+// coveredFrom returns the index of a figure from counted[j:] of the period
+// [start, end) or of a longer period holding it, -1 when there is none.
+// counted is ordered by period end, so a figure ending before end cannot
+// cover it and the search may start where the last one stopped.
+func coveredFrom(counted []figure, j int, start, end int64) int {
+	for k := j; k < len(counted); k++ {
+		f := &counted[k]
+		if f.start <= start && f.end >= end {
+			return k
+		}
+	}
+	return -1
 }

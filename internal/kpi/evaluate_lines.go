@@ -218,11 +218,11 @@ func evaluateContinuing(ev *Evaluation, plan Plan, ind Indicator, figs []figure,
 			break
 		}
 		periods++
-		f, ok := coveringFigure(figs, pStart, pEnd)
+		k := coveredFrom(figs, 0, pStart, pEnd)
 		switch {
-		case !ok:
+		case k < 0:
 			missing = append(missing, p)
-		case f.value < 1-tolerance(1):
+		case figs[k].value < 1-tolerance(1):
 			notDone = append(notDone, p)
 		}
 	}
@@ -262,15 +262,4 @@ func planFirstPeriod(plan Plan, ind Indicator, freq Frequency) Period {
 		return periodAt(ind.Baseline.Period.End(), freq)
 	}
 	return FirstOfYear(ind.Deadline, freq)
-}
-
-// coveringFigure returns the figure of the period [start, end) or of a
-// longer period holding it (figs ordered by period end).
-func coveringFigure(figs []figure, start, end int64) (figure, bool) {
-	for _, f := range figs {
-		if f.start <= start && f.end >= end {
-			return f, true
-		}
-	}
-	return figure{}, false
 }
