@@ -135,8 +135,16 @@ func TestReadmeListsEveryServeFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The table of the "Serve configuration" section, up to the next heading.
+	_, section, ok := strings.Cut(string(readme), "### Serve configuration\n")
+	if !ok {
+		t.Fatal(`README has no "### Serve configuration" section`)
+	}
+	if i := strings.Index(section, "\n#"); i >= 0 {
+		section = section[:i]
+	}
 	rows := map[string]string{} // flag → its table row
-	for _, line := range strings.Split(string(readme), "\n") {
+	for _, line := range strings.Split(section, "\n") {
 		if strings.HasPrefix(line, "| `--") {
 			name := strings.Trim(strings.Split(line, "|")[1], " `")
 			rows[name] = line
