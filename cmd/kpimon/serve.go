@@ -34,6 +34,7 @@ type serveConfig struct {
 	reportingFrom                 string
 	listen, webConfig             string
 	sources, inbox, inboxSchedule string
+	grafanaURL, externalURL       string
 	log                           promslog.Config
 	secureCookies                 bool
 	limits                        serveLimits
@@ -74,6 +75,8 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	limits := addLimitFlags(c, cmd)
 	lights := c.env(cmd.Flag("report.lights", "Lights of statuses on charts and in the circular, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
 	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF circular (default: WenQuanYi Micro Hei if installed)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
+	grafanaURL := c.env(cmd.Flag("grafana.url", "Grafana's root URL (its GF_SERVER_ROOT_URL), for the board links in alerts."), "KPIMON_GRAFANA_URL", "http://localhost:3000/").PlaceHolder("URL").String()
+	externalURL := c.env(cmd.Flag("web.external-url", "The URL units reach kpimon at, for the submission link in alerts (default http://<listen address>/)."), "KPIMON_WEB_EXTERNAL_URL", "").PlaceHolder("URL").String()
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
 		var err error
@@ -92,6 +95,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 		cfg.sources, cfg.inbox, cfg.inboxSchedule = *sources, *inbox, *inboxSchedule
 		cfg.secureCookies = *secureCookies
 		cfg.limits = limits()
+		cfg.grafanaURL, cfg.externalURL = *grafanaURL, *externalURL
 		return c.serve(ctx, c.e, cfg)
 	})
 }
@@ -188,8 +192,15 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "source", catalogOrigin(c.targets))
 
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom})
-	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version})
+	links := metrics.Links{GrafanaURL: c.grafanaURL, WebURL: c.externalURL}
+	if links.WebURL == "" {
+		links.WebURL = "http://" + c.listen + "/"
+	}
+	collector := metrics.NewCollector(states, metrics.Options{Logger: logger, BuildVersion: version, Links: links})
 	reg := metrics.NewRegistry(collector)
+	if err := metrics.RegisterLinks(reg, links); err != nil {
+		return err
+	}
 	// Render /metrics in the background as soon as a write changing figures
 	// or targets commits, or a new day starts; scrapes are served the last
 	// complete rendering meanwhile (seconds of work at national size).
@@ -209,9 +220,15 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		return err
 	}
 	template := ing.WriteTemplate
+	// Every source's ingest counters exist at 0 from the start, so the
+	// first run of each is counted (increase() needs a sample before it).
+	ing.Announce(ingest.ServerSources...)
+	for _, src := range sources {
+		ing.Announce(src.Label())
+	}
 
 	// The ingester also counts runs that fail before it sees a file (a URL
-	// that does not answer), so KpiIngestFailing fires for them too.
+	// that does not answer), so KpiSourceFailing fires for them too.
 	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger,
 		StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv, MaxFileBytes: c.limits.fileBytes})
 	if err != nil {

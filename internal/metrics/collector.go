@@ -47,6 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// BuildVersion is exported as kpimon_build_info{version}.
 	BuildVersion string
+	// Links are the addresses the alert text points at (see
+	// RegisterLinks for the info metric carrying them).
+	Links Links
 }
 
 // Collector is a prometheus.Collector exporting every indicator's state as
@@ -57,16 +60,15 @@ type Collector struct {
 	states  kpi.StateService
 	logger  *slog.Logger
 	version string
+	links   Links
 
-	info, leadUnit                                     *prometheus.Desc
-	target, baseline, actual, actualByPeriod           *prometheus.Desc
-	expected, projected, gap, progressRatio, paceRatio *prometheus.Desc
-	status                                             *prometheus.Desc
-	deadline, lastObservation, reportDue, overdue      *prometheus.Desc
-	evaluationTime, buildInfo                          *prometheus.Desc
+	info, leadUnit                     *prometheus.Desc
+	target, baseline, actual, expected *prometheus.Desc
+	requiredChange                     *prometheus.Desc
+	status, statusAlert                *prometheus.Desc
+	reportDue, reportDueAlert          *prometheus.Desc
+	evaluationTime, buildInfo          *prometheus.Desc
 
-	// statusOrder is kpi.Statuses in label order: read-only.
-	statusOrder []kpi.Status
 	// families are the per-indicator families but kpi_indicator_info, by
 	// name: what Collect and the pre-rendered exposition both walk.
 	families []family
@@ -89,14 +91,18 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 		meta[d] = descMeta{name: name, help: help}
 		return d
 	}
-	statusOrder := slices.Clone(kpi.Statuses)
-	slices.Sort(statusOrder)
+	const (
+		statusHelp = "Current evaluation status, one series per indicator, always 1; period is the latest figure's. " +
+			"An alerted status (lagging, off_track, deteriorating, missed) also carries the alert text: summary, description, dashboard. 状态。"
+		dueHelp = "When the awaited figure of period is due, Unix seconds; overdue=\"1\" once that has passed without it " +
+			"(then with the alert text: summary, description, dashboard); absent when nothing more is due. 报送期限。"
+	)
 	c := &Collector{
-		statusOrder: statusOrder,
-		states:      states,
-		logger:      logger,
-		version:     opts.BuildVersion,
-		meta:        meta,
+		states:  states,
+		logger:  logger,
+		version: opts.BuildVersion,
+		links:   opts.Links,
+		meta:    meta,
 
 		info: desc("kpi_indicator_info",
 			"Indicator definition, always 1: Chinese and English name, task number, lead units joined with 、, unit, kind and deadline year. 指标信息。",
@@ -111,41 +117,19 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 			"Baseline value the progress is measured from (given, or the first figure). 基期值。",
 			ref),
 		actual: desc("kpi_actual",
-			"Latest actual figure (cumulative measures: the sum since the plan start), labelled with its period. 最新实际值。",
-			with("period")),
-		actualByPeriod: desc("kpi_actual_by_period",
-			"Reported figure of each ended period (newest revision). 各期报送值。",
-			with("period")),
+			"Latest actual figure (cumulative measures: the sum since the plan start); its period is kpi_status's period label. 最新实际值。",
+			ref),
 		expected: desc("kpi_expected",
 			"Where the indicator should be now on a straight path from baseline to target. 按进度应达值。",
 			ref),
-		projected: desc("kpi_projected",
-			"Value projected at the deadline from the reported trend. 截止时预计值。",
-			ref),
-		gap: desc("kpi_gap",
-			"Shortfall against the target in the indicator's unit, 0 when met. 差距。",
-			ref),
-		progressRatio: desc("kpi_progress_ratio",
-			"Progress made from baseline toward target (1 = target reached). 完成进度。",
-			ref),
-		paceRatio: desc("kpi_pace_ratio",
-			"Progress made over progress due by the latest figure's period (≥0.95 on track, ≥0.6 lagging, ≥0 off track, <0 deteriorating). 进度比。",
-			ref),
-		status: desc("kpi_status",
-			"Evaluation status as a state set: one series per status, the current one is 1. 状态。",
-			with("status")),
-		deadline: desc("kpi_deadline_timestamp_seconds",
-			"End of the indicator's deadline year, Unix seconds. 截止时间。",
-			ref),
-		lastObservation: desc("kpi_last_observation_timestamp_seconds",
-			"When the newest counted figure was submitted, Unix seconds, labelled with its source (api, upload, web, inbox, pull:<name>, cli). 最近报送时间及来源。",
-			with("source")),
-		reportDue: desc("kpi_report_due_timestamp_seconds",
-			"When the next awaited figure is due, Unix seconds; absent when nothing more is due. 报送截止时间。",
-			ref),
-		overdue: desc("kpi_report_overdue",
-			"1 while the awaited figure is missing past its due date, else 0. 是否逾期未报。",
-			ref),
+		requiredChange: desc("kpi_required_annual_change",
+			"Average change per year still required from the latest figure to reach the target by the deadline: type=\"relative\" a ratio per year (0.12 = +12 %/年, compounded), type=\"absolute\" the indicator's unit per year; negative is a required fall. Absent when achieved, past the deadline or without a figure. 需年均变化。",
+			with("type")),
+		status:      desc("kpi_status", statusHelp, with("period", "status")),
+		statusAlert: desc("kpi_status", statusHelp, with(append([]string{"period", "status"}, alertLabelNames...)...)),
+		reportDue:   desc("kpi_report_due_timestamp_seconds", dueHelp, with("overdue", "period")),
+		reportDueAlert: desc("kpi_report_due_timestamp_seconds", dueHelp,
+			with(append([]string{"overdue", "period"}, alertLabelNames...)...)),
 		evaluationTime: desc("kpi_evaluation_timestamp_seconds",
 			"The instant the indicators are evaluated at (now, or --as-of), Unix seconds. 评估时点。",
 			nil),
@@ -158,12 +142,14 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 	return c
 }
 
-// Describe sends every descriptor the collector may emit.
+// Describe sends every descriptor the collector may emit but the alert
+// variants of kpi_status and kpi_report_due_timestamp_seconds: they share
+// the name (and so the registry's descriptor id) of the plain ones and
+// differ in label names, which a registered descriptor may not.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.info, c.leadUnit, c.target, c.baseline, c.actual, c.actualByPeriod,
-		c.expected, c.projected, c.gap, c.progressRatio, c.paceRatio, c.status,
-		c.deadline, c.lastObservation, c.reportDue, c.overdue, c.evaluationTime, c.buildInfo,
+		c.info, c.leadUnit, c.target, c.baseline, c.actual, c.expected, c.requiredChange,
+		c.status, c.reportDue, c.evaluationTime, c.buildInfo,
 	} {
 		ch <- d
 	}
@@ -176,7 +162,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Indicators are sent in the order of their (indicator, plan) labels, and
 // the series of each in label order, so that every family arrives sorted
 // and the registry's sort of a national catalog (millions of series) is a
-// linear pass instead of a full sort.
+// linear pass instead of a full sort. Series with alert text, which the
+// registry sorts after the others of their family, are sent last.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.buildInfo, prometheus.GaugeValue, 1, c.version)
 
@@ -194,10 +181,41 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ind := &states[i].Indicator
 		ch <- &series{desc: c.info, labels: infoLabels(ind), value: 1}
 	}
-	var b seriesBuffer
+	var buf []label
+	var alerts []alertSample
 	for _, i := range order.index {
-		c.collectState(ch, &states[i], &b)
+		st := &states[i]
+		for fi := range c.families {
+			f := &c.families[fi]
+			f.samples(st, func(values []string, text *alertText, v float64) {
+				buf = sampleLabels(buf[:0], st.Indicator.ID, st.Indicator.Plan, f.names, values, text)
+				if text != nil {
+					alerts = append(alerts, alertSample{desc: f.alert, labels: slices.Clone(buf), v: v})
+					return
+				}
+				ch <- &series{desc: f.desc, labels: labelPairs(buf), value: v}
+			})
+		}
 	}
+	slices.SortStableFunc(alerts, func(a, b alertSample) int { return compareLabelValues(a.labels, b.labels) })
+	for _, a := range alerts {
+		ch <- &series{desc: a.desc, labels: labelPairs(a.labels), value: a.v}
+	}
+}
+
+// alertSample is a sample with alert text, held back to be sent in order.
+type alertSample struct {
+	desc   *prometheus.Desc
+	labels []label
+	v      float64
+}
+
+func labelPairs(ls []label) []*dto.LabelPair {
+	out := make([]*dto.LabelPair, len(ls))
+	for i, l := range ls {
+		out[i] = labelPair(l.name, l.value)
+	}
+	return out
 }
 
 // labelOrder returns the orders in which to send states: by (indicator,
@@ -241,28 +259,6 @@ type stateOrder struct {
 	first *kpi.State // identifies the slice
 	index []int32    // by (indicator, plan)
 	info  []int32    // by kpi_indicator_info's label values
-}
-
-// collectState sends the series of one indicator, family by family (each
-// family's samples in label order).
-func (c *Collector) collectState(ch chan<- prometheus.Metric, st *kpi.State, b *seriesBuffer) {
-	ind := &st.Indicator
-	b.reset(ind.Plan, ind.ID)
-	for _, f := range c.families {
-		f.samples(st, func(extra string, v float64) {
-			switch {
-			case f.extra == "":
-				b.add(f.desc, v, b.ref)
-			case f.extraAfterPlan:
-				b.add(f.desc, v, b.with3(labelPair(f.extra, extra)))
-			default:
-				b.add(f.desc, v, b.with(f.extra, extra))
-			}
-		})
-	}
-	for i := range b.series {
-		ch <- &b.series[i]
-	}
 }
 
 // infoLabels returns kpi_indicator_info's label pairs, sorted by name.

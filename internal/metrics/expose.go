@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,13 +105,6 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	r.first = &states[0]
 	order := c.labelOrder(states)
 
-	// Quoted, escaped label values, computed once per indicator.
-	lr := &lineRenderer{ids: make([]string, len(states)), plans: make([]string, len(states))}
-	for i := range states {
-		lr.ids[i] = escapeLabel(states[i].Indicator.ID)
-		lr.plans[i] = escapeLabel(states[i].Indicator.Plan)
-	}
-
 	// The families in output order, kpi_indicator_info (own label set and
 	// order) in its place by name; each cut into chunks.
 	type part struct {
@@ -133,13 +127,22 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	if infoPart.name != "" {
 		parts = append(parts, infoPart)
 	}
-	type job struct{ part, lo, hi int }
+	// A family with alert text gets one more job after its chunks: its
+	// samples with text, which the registry sorts after the others (more
+	// labels), in label-value order.
+	type job struct {
+		part, lo, hi int
+		alerts       bool
+	}
 	var jobs []job
 	firstJob := make([]int, len(parts)+1)
 	for p := range parts {
 		firstJob[p] = len(jobs)
 		for lo := 0; lo < len(states); lo += chunkIndicators {
-			jobs = append(jobs, job{p, lo, min(lo+chunkIndicators, len(states))})
+			jobs = append(jobs, job{part: p, lo: lo, hi: min(lo+chunkIndicators, len(states))})
+		}
+		if f := parts[p].f; f != nil && f.alert != nil {
+			jobs = append(jobs, job{part: p, hi: len(states), alerts: true})
 		}
 	}
 	firstJob[len(parts)] = len(jobs)
@@ -167,12 +170,14 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
 		wg.Go(func() {
 			var text bytes.Buffer
+			var buf []label
 			comp := newCompressor()
 			for j := range next {
 				jb := jobs[j]
 				pt := parts[jb.part]
 				text.Reset()
 				samples := 0
+				var alerts []alertSample
 				for _, i := range pt.order[jb.lo:jb.hi] {
 					if pt.f == nil {
 						writeInfo(&text, pt.name, &states[i].Indicator)
@@ -180,10 +185,24 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 						continue
 					}
 					f := pt.f
-					f.samples(&states[i], func(extra string, v float64) {
-						lr.line(&text, f, i, extra, v)
+					ind := &states[i].Indicator
+					f.samples(&states[i], func(values []string, at *alertText, v float64) {
+						if (at != nil) != jb.alerts {
+							return
+						}
+						buf = sampleLabels(buf[:0], ind.ID, ind.Plan, f.names, values, at)
+						if at != nil {
+							alerts = append(alerts, alertSample{labels: slices.Clone(buf), v: v})
+							return
+						}
+						writeLine(&text, f.name, buf, v)
 						samples++
 					})
+				}
+				slices.SortStableFunc(alerts, func(a, b alertSample) int { return compareLabelValues(a.labels, b.labels) })
+				for _, a := range alerts {
+					writeLine(&text, pt.name, a.labels, a.v)
+					samples++
 				}
 				key := segmentKey{n: text.Len(), crc: crc32.ChecksumIEEE(text.Bytes()), hash: maphash.Bytes(seed, text.Bytes())}
 				if s, ok := reuse[key]; ok {
@@ -243,25 +262,17 @@ func (r *rendered) add(s *segment) {
 	r.text.n += int64(s.key.n)
 }
 
-// lineRenderer writes the sample lines of the per-indicator families.
-type lineRenderer struct {
-	ids, plans []string // escaped label values by state index
-}
-
-// line writes one sample: name{indicator="…"[,extra="…"],plan="…"[,extra="…"]} v.
-func (lr *lineRenderer) line(w *bytes.Buffer, f *family, i int32, extra string, v float64) {
-	w.WriteString(f.name)
-	w.WriteString(`{indicator="`)
-	w.WriteString(lr.ids[i])
-	w.WriteByte('"')
-	if f.extra != "" && !f.extraAfterPlan {
-		writeLabel(w, f.extra, extra)
-	}
-	w.WriteString(`,plan="`)
-	w.WriteString(lr.plans[i])
-	w.WriteByte('"')
-	if f.extra != "" && f.extraAfterPlan {
-		writeLabel(w, f.extra, extra)
+// writeLine writes one sample: name{label="value",…} v, labels sorted.
+func writeLine(w *bytes.Buffer, name string, labels []label, v float64) {
+	w.WriteString(name)
+	sep := byte('{')
+	for _, l := range labels {
+		w.WriteByte(sep)
+		sep = ','
+		w.WriteString(l.name)
+		w.WriteString(`="`)
+		w.WriteString(escapeLabel(l.value))
+		w.WriteByte('"')
 	}
 	w.WriteString("} ")
 	w.Write(appendFloat(w.AvailableBuffer(), v))

@@ -3,7 +3,6 @@ package metrics
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -15,136 +14,141 @@ import (
 type descMeta struct{ name, help string }
 
 // family is one per-indicator kpi_* family with the labels plan, indicator
-// and at most one more. Collect (through the registry) and the
+// and the family's own (names). Collect (through the registry) and the
 // pre-rendered exposition both read samples off these, so the two cannot
-// drift apart.
+// drift apart. docs/metrics.md gives the series budget they keep: at most
+// ten series per indicator.
 type family struct {
 	descMeta
 	desc *prometheus.Desc
-	// extra is the label besides indicator and plan, "" if none;
-	// extraAfterPlan tells whether it sorts after plan (status) or between
-	// indicator and plan (lead_unit, period).
-	extra          string
-	extraAfterPlan bool
-	// samples calls yield for each sample of st, in the order of the extra
-	// label's value. Values that cannot be computed are left out rather
-	// than exported as NaN or 0.
-	samples func(st *kpi.State, yield func(extra string, v float64))
+	// alert is nil or the variant of desc that also carries the alert
+	// text labels (alertLabelNames): a sample with text uses it. Both have
+	// one name and help; the registry knows the family by desc.
+	alert *prometheus.Desc
+	// names are the labels besides indicator and plan, sorted; a sample
+	// gives their values in this order.
+	names []string
+	// samples calls yield for each sample of st, in the order of its label
+	// values. Values that cannot be computed are left out rather than
+	// exported as NaN or 0. text is nil, or the alert text of the sample.
+	samples func(st *kpi.State, yield func(values []string, text *alertText, v float64))
 }
 
 // newFamilies returns the families, sorted by name as the registry sorts
 // them.
 func (c *Collector) newFamilies() []family {
-	optional := func(get func(ev *kpi.Evaluation) *float64) func(*kpi.State, func(string, float64)) {
-		return func(st *kpi.State, yield func(string, float64)) {
+	optional := func(get func(ev *kpi.Evaluation) *float64) func(*kpi.State, func([]string, *alertText, float64)) {
+		return func(st *kpi.State, yield func([]string, *alertText, float64)) {
 			if v := get(&st.Evaluation); v != nil {
-				yield("", *v)
+				yield(nil, nil, *v)
 			}
 		}
 	}
 	fams := []family{
-		{desc: c.leadUnit, extra: "lead_unit", samples: func(st *kpi.State, yield func(string, float64)) {
+		{desc: c.leadUnit, names: []string{"lead_unit"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
 			units := st.Indicator.LeadUnits
 			if !slices.IsSorted(units) {
 				units = slices.Sorted(slices.Values(units))
 			}
 			for _, u := range units {
-				yield(u, 1)
+				yield([]string{u}, nil, 1)
 			}
 		}},
-		{desc: c.target, samples: func(st *kpi.State, yield func(string, float64)) {
+		{desc: c.target, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
 			if t := st.Evaluation.Target; t != nil {
-				yield("", *t)
+				yield(nil, nil, *t)
 			}
 		}},
-		{desc: c.baseline, samples: func(st *kpi.State, yield func(string, float64)) {
+		{desc: c.baseline, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
 			if b := st.Evaluation.Baseline; b != nil {
-				yield("", b.Value)
+				yield(nil, nil, b.Value)
 			}
 		}},
-		{desc: c.actual, extra: "period", samples: func(st *kpi.State, yield func(string, float64)) {
-			if ev := &st.Evaluation; ev.Actual != nil && ev.Period != nil {
-				yield(ev.Period.String(), *ev.Actual)
-			}
-		}},
-		{desc: c.actualByPeriod, extra: "period", samples: periodSamples},
+		{desc: c.actual, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Actual })},
 		{desc: c.expected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Expected })},
-		{desc: c.projected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Projected })},
-		{desc: c.gap, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Gap })},
-		{desc: c.progressRatio, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.ProgressRatio })},
-		{desc: c.paceRatio, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.PaceRatio })},
-		{desc: c.status, extra: "status", samples: func(st *kpi.State, yield func(string, float64)) {
-			for _, s := range c.statusOrder {
-				v := 0.0
-				if s == st.Evaluation.Status {
-					v = 1
-				}
-				yield(string(s), v)
+		{desc: c.requiredChange, names: []string{"type"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+			if v := st.Evaluation.RequiredAnnualChange; v != nil {
+				yield([]string{changeForm(&st.Evaluation)}, nil, *v)
 			}
 		}},
-		{desc: c.deadline, samples: func(st *kpi.State, yield func(string, float64)) {
-			if d := st.Evaluation.Deadline; !d.IsZero() {
-				yield("", unixSeconds(d))
+		{desc: c.status, alert: c.statusAlert, names: []string{"period", "status"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+			ev := &st.Evaluation
+			period := ""
+			if ev.Period != nil {
+				period = ev.Period.String()
 			}
+			yield([]string{period, string(ev.Status)}, c.statusText(st), 1)
 		}},
-		{desc: c.lastObservation, extra: "source", samples: func(st *kpi.State, yield func(string, float64)) {
-			if t := st.Evaluation.LastSubmittedAt; t != nil {
-				yield(lastSource(st, *t), unixSeconds(*t))
+		{desc: c.reportDue, alert: c.reportDueAlert, names: []string{"overdue", "period"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+			r := &st.Evaluation.Report
+			if r.Due.IsZero() {
+				return
 			}
-		}},
-		{desc: c.reportDue, samples: func(st *kpi.State, yield func(string, float64)) {
-			if d := st.Evaluation.Report.Due; !d.IsZero() {
-				yield("", unixSeconds(d))
+			period, overdue := "", "0"
+			if r.Period != nil {
+				period = r.Period.String()
 			}
-		}},
-		{desc: c.overdue, samples: func(st *kpi.State, yield func(string, float64)) {
-			v := 0.0
-			if st.Evaluation.Report.Overdue {
-				v = 1
+			var text *alertText
+			if r.Overdue {
+				overdue = "1"
+				text = c.overdueText(st)
 			}
-			yield("", v)
+			yield([]string{overdue, period}, text, unixSeconds(r.Due))
 		}},
 	}
 	for i := range fams {
 		f := &fams[i]
 		f.descMeta = c.meta[f.desc]
-		f.extraAfterPlan = f.extra > "plan"
 	}
 	slices.SortFunc(fams, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return fams
 }
 
-// periodSamples yields kpi_actual_by_period for every period that had ended
-// by the evaluation instant (as of an earlier date, later periods were not
-// yet known), in label order.
-func periodSamples(st *kpi.State, yield func(string, float64)) {
-	type sample struct {
-		period string
-		v      float64
+// changeForm is kpi_required_annual_change's type label: relative (a
+// ratio per year) or absolute (the indicator's unit per year).
+func changeForm(ev *kpi.Evaluation) string {
+	if ev.ChangeIsRelative {
+		return "relative"
 	}
-	var buf [16]sample
-	got := buf[:0]
-	for _, o := range st.Latest {
-		if o.Period.Valid() && !o.Period.End().After(st.Evaluation.AsOf) {
-			got = append(got, sample{o.Period.String(), o.Value})
-		}
-	}
-	byPeriod := func(a, b sample) int { return strings.Compare(a.period, b.period) }
-	if !slices.IsSortedFunc(got, byPeriod) {
-		slices.SortFunc(got, byPeriod)
-	}
-	for _, s := range got {
-		yield(s.period, s.v)
-	}
+	return "absolute"
 }
 
-// lastSource is the source of the figure submitted at t: the newest counted
-// one. Boards show it beside the submission time.
-func lastSource(st *kpi.State, t time.Time) string {
-	for i := len(st.Latest) - 1; i >= 0; i-- {
-		if o := &st.Latest[i]; o.SubmittedAt.Equal(t) {
-			return o.Source
+// label is one label pair of a sample.
+type label struct{ name, value string }
+
+// sampleLabels appends to buf the labels of one sample sorted by name:
+// indicator, plan, the family's names with values, and the alert text.
+func sampleLabels(buf []label, indicator, plan string, names, values []string, text *alertText) []label {
+	buf = append(buf, label{"indicator", indicator}, label{"plan", plan})
+	for i, n := range names {
+		buf = append(buf, label{n, values[i]})
+	}
+	if text != nil {
+		buf = append(buf, label{"dashboard", text.dashboard}, label{"description", text.description}, label{"summary", text.summary})
+	}
+	// A handful of labels: insertion sort.
+	for i := 1; i < len(buf); i++ {
+		for j := i; j > 0 && buf[j].name < buf[j-1].name; j-- {
+			buf[j], buf[j-1] = buf[j-1], buf[j]
 		}
 	}
-	return ""
+	return buf
+}
+
+// alertLabelNames are the labels of the alert text, present only on the
+// samples that say something an alert rule sends (see alerttext.go).
+var alertLabelNames = []string{"dashboard", "description", "summary"}
+
+// compareLabelValues orders two samples of one family the way the registry
+// does: by label values in label-name order.
+func compareLabelValues(a, b []label) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	for i := range a {
+		if d := strings.Compare(a[i].value, b[i].value); d != 0 {
+			return d
+		}
+	}
+	return 0
 }

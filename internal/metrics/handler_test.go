@@ -173,14 +173,14 @@ func TestHandlerFollowsWrites(t *testing.T) {
 		t.Errorf("two scrapes without a write differ (-first +second):\n%s", diff)
 	}
 	sub := kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
-		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "platform", Period: kpi.YearPeriod(2020), Value: 1}}}
+		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "high_tech", Period: kpi.YearPeriod(2021), Value: 20}}}
 	if _, err := store.AddObservations(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := get(t, srv.URL, "gzip")
-	want := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
+	want := `kpi_actual{indicator="high_tech",plan="test-plan"} 20`
 	if !strings.Contains(after, want) {
-		t.Errorf("scrape after a write lacks %s:\n%s", want, grepLines(after, "kpi_actual_by_period"))
+		t.Errorf("scrape after a write lacks %s:\n%s", want, grepLines(after, "kpi_actual{"))
 	}
 	if strings.Contains(first, want) {
 		t.Errorf("scrape before the write already holds %s", want)
@@ -379,7 +379,7 @@ func waitFor(t *testing.T, url, want string) {
 			return
 		}
 	}
-	t.Fatalf("no scrape holds %s; last one:\n%s", want, grepLines(body, "kpi_actual_by_period"))
+	t.Fatalf("no scrape holds %s; last one:\n%s", want, grepLines(body, "kpi_actual{"))
 }
 
 // TestPrerender checks that Prerender renders a write's figures as soon as
@@ -392,10 +392,10 @@ func TestPrerender(t *testing.T) {
 	defer srv.Close()
 	get(t, srv.URL, "gzip")
 
-	if _, err := store.AddObservations(context.Background(), platformFigure(1)); err != nil {
+	if _, err := store.AddObservations(context.Background(), highTechFigure(20)); err != nil {
 		t.Fatal(err)
 	}
-	want := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
+	want := `kpi_actual{indicator="high_tech",plan="test-plan"} 20`
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if r := c.cache.cur.Load(); r != nil {
 			var b strings.Builder
@@ -410,9 +410,10 @@ func TestPrerender(t *testing.T) {
 	t.Errorf("no rendering holds %s after the write (the Interval is an hour: only the store's notification can start it)", want)
 }
 
-func platformFigure(v float64) kpi.Submission {
+// highTechFigure revises high_tech's 2021 figure (18 in the fixture).
+func highTechFigure(v float64) kpi.Submission {
 	return kpi.Submission{Actor: kpi.Actor{Name: "test", All: true}, Source: "cli", At: submittedAt,
-		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "platform", Period: kpi.YearPeriod(2020), Value: v}}}
+		Observations: []kpi.Observation{{Plan: testPlan.ID, Indicator: "high_tech", Period: kpi.YearPeriod(2021), Value: v}}}
 }
 
 // gatedStates is the real kpi.States whose evaluations wait while held:
@@ -448,13 +449,13 @@ func TestScrapeServedWhileRendering(t *testing.T) {
 	srv := httptest.NewServer(NewHandler(c, NewRegistry(c), nil))
 	defer srv.Close()
 	before, _ := get(t, srv.URL, "gzip")
-	newFigure := `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`
+	newFigure := `kpi_actual{indicator="high_tech",plan="test-plan"} 20`
 	if strings.Contains(before, newFigure) {
 		t.Fatalf("the fixture already holds %s", newFigure)
 	}
 
 	gated.held.Store(true)
-	if _, err := store.AddObservations(context.Background(), platformFigure(1)); err != nil {
+	if _, err := store.AddObservations(context.Background(), highTechFigure(20)); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); gated.waiting.Load() == 0; time.Sleep(time.Millisecond) {
@@ -514,10 +515,10 @@ func TestAuditWriteRendersNothing(t *testing.T) {
 		t.Errorf("renderings after audit, token and unchanged writes: %d → %d, want none", renders, got)
 	}
 
-	if _, err := store.AddObservations(ctx, platformFigure(1)); err != nil {
+	if _, err := store.AddObservations(ctx, highTechFigure(20)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, srv.URL, `kpi_actual_by_period{indicator="platform",period="2020",plan="test-plan"} 1`)
+	waitFor(t, srv.URL, `kpi_actual{indicator="high_tech",plan="test-plan"} 20`)
 	if got := c.cache.renders.Load(); got != renders+1 {
 		t.Errorf("renderings after one new figure: %d → %d, want one", renders, got)
 	}

@@ -148,6 +148,10 @@ func (s Source) actor() kpi.Actor {
 	return kpi.Actor{Name: "pull:" + s.Name, Units: s.Units, All: len(s.Units) == 0, Remote: s.Location}
 }
 
+// Label is the ingest source label of the source's submissions: "inbox"
+// or "pull:<name>".
+func (s Source) Label() string { return s.sourceLabel() }
+
 // sourceLabel is the ingest source label of the source's submissions.
 func (s Source) sourceLabel() string {
 	if s.Type == TypeDir && s.Name == "inbox" {

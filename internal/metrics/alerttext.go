@@ -1,0 +1,200 @@
+package metrics
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
+
+// alertText is what an alert about one indicator says, computed here (with
+// internal/present, as the web page and the CLI word the same facts) and
+// exported as the labels summary, description and dashboard of the sample
+// that states the fact: kpi_status for lagging, off-track, deteriorating
+// and missed, kpi_report_due_timestamp_seconds for an overdue report. The
+// alert rules join it once (group_left) instead of running a query per
+// alert per evaluation.
+//
+// The text holds only what changes with a figure, a target or the catalog,
+// never with the clock (no "expected today", no days left), because the
+// labels are the alert's identity: a new figure gives the alert a new
+// identity, which the rules bridge with keep_firing_for (docs/metrics.md).
+type alertText struct {
+	summary, description, dashboard string
+}
+
+// Links are the addresses alert text points at.
+type Links struct {
+	// GrafanaURL is Grafana's root URL (GF_SERVER_ROOT_URL), for board links.
+	GrafanaURL string
+	// WebURL is kpimon's own external URL, for the submission page.
+	WebURL string
+}
+
+// alertingStatus reports whether an indicator with status s is alerted on.
+func alertingStatus(s kpi.Status) bool {
+	switch s {
+	case kpi.StatusLagging, kpi.StatusOffTrack, kpi.StatusDeteriorating, kpi.StatusMissed:
+		return true
+	}
+	return false
+}
+
+// statusText returns the alert text of st's status, nil when the status is
+// not alerted on.
+func (c *Collector) statusText(st *kpi.State) *alertText {
+	ev := &st.Evaluation
+	if !alertingStatus(ev.Status) {
+		return nil
+	}
+	ind := st.Indicator
+	actual, period, periodEN := "无数据", "", ""
+	if ev.Actual != nil && ev.Period != nil {
+		actual, period, periodEN = present.Value(ind, *ev.Actual), present.Period(*ev.Period), ev.Period.String()
+	}
+	target := present.Target(ind, *ev)
+	deadline := present.DueDate(ev.Deadline)
+	gap := present.OptValue(ind, ev.Gap)
+
+	var head, next, en string
+	switch ev.Status {
+	case kpi.StatusLagging:
+		head, next, en = "进度滞后", "请加快推进，并按期报送最新数据。", "behind its path to the target"
+	case kpi.StatusOffTrack:
+		head, next, en = "严重滞后", "请制定追赶措施，并按期报送最新数据。", "far behind its path to the target"
+	case kpi.StatusDeteriorating:
+		head, next, en = "不进反退", "请查明原因、制定追赶措施，并按期报送最新数据。", "moving away from its target"
+	case kpi.StatusMissed:
+		head, next, en = "逾期未达标", "请说明未达标原因并报送整改措施。", "missed its deadline"
+	}
+	var s strings.Builder
+	s.WriteString("【" + head + "】" + ind.Name + "（" + leadUnits(ind) + "牵头）：")
+	if ev.Status == kpi.StatusMissed {
+		s.WriteString("截止" + deadline + "未达标，")
+	}
+	s.WriteString(period + "实际" + actual + "，目标" + target + "，差距" + gap)
+
+	var d strings.Builder
+	c.writeContext(&d, st)
+	d.WriteString("实际：" + actual)
+	if period != "" {
+		d.WriteString("（" + period + "数据）")
+	}
+	d.WriteString("\n目标：" + target + "，截止" + deadline + "\n")
+	d.WriteString("差距：" + gap + "\n")
+	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
+	d.WriteString("下一步：" + next + "报送地址：" + c.submitURL() + "\n")
+	d.WriteString("English: " + nameEN(ind) + " is " + en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
+		numberEN(ind, ev.Target) + " by " + dateEN(ev.Deadline) + ".")
+	return &alertText{summary: s.String(), description: d.String(), dashboard: c.dashboardURL(ind)}
+}
+
+// overdueText returns the alert text of st's overdue report.
+func (c *Collector) overdueText(st *kpi.State) *alertText {
+	ev := &st.Evaluation
+	ind := st.Indicator
+	owed, owedEN := "本期", ""
+	if p := ev.Report.Period; p != nil {
+		owed, owedEN = present.Period(*p), p.String()
+	}
+	due := present.DueDate(ev.Report.Due)
+	summary := "【逾期未报】" + ind.Name + "（" + leadUnits(ind) + "牵头）：" + owed + "数据应于" + due + "前报送，尚未报送"
+
+	var d strings.Builder
+	c.writeContext(&d, st)
+	d.WriteString("应报：" + owed + "数据，报送期限" + due + "\n")
+	d.WriteString("已报最新：")
+	if ev.Actual != nil && ev.Period != nil {
+		d.WriteString(present.Period(*ev.Period) + " " + present.Value(ind, *ev.Actual) + "\n")
+	} else {
+		d.WriteString("尚无数据\n")
+	}
+	d.WriteString("下一步：请登录 " + c.submitURL() + " 报送" + owed + "数据。\n")
+	d.WriteString("English: the " + owedEN + " figure of " + nameEN(ind) + " was due by " +
+		dateEN(ev.Report.Due) + " and has not been submitted; submit it at " + c.submitURL() + ".")
+	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
+}
+
+// writeContext writes the lines every alert text starts with: plan, task,
+// indicator and lead units.
+func (c *Collector) writeContext(d *strings.Builder, st *kpi.State) {
+	ind := &st.Indicator
+	plan := st.Plan.Title
+	if plan == "" {
+		plan = ind.Plan
+	}
+	d.WriteString("规划：" + plan + "\n")
+	d.WriteString("任务：" + strconv.Itoa(ind.Task))
+	if ind.TaskTitle != "" {
+		d.WriteString(" " + ind.TaskTitle)
+	}
+	d.WriteString("\n指标：" + ind.Name + "（" + ind.ID + "）\n")
+	d.WriteString("牵头单位：" + leadUnits(*ind) + "\n")
+}
+
+// dateEN is present.DueDate's day for the English line: 2022-12-31.
+func dateEN(t time.Time) string {
+	c := t.In(kpi.China)
+	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 && c.Nanosecond() == 0 {
+		c = c.Add(-time.Nanosecond)
+	}
+	return c.Format("2006-01-02")
+}
+
+func leadUnits(ind kpi.Indicator) string { return strings.Join(ind.LeadUnits, leadUnitSep) }
+
+func nameEN(ind kpi.Indicator) string {
+	if ind.NameEN != "" {
+		return ind.NameEN
+	}
+	return ind.ID
+}
+
+// numberEN is a figure in the English line: the indicator's precision with
+// the unit left out (the Chinese line has it).
+func numberEN(ind kpi.Indicator, v *float64) string {
+	if v == nil {
+		return present.Missing
+	}
+	return present.Number(ind, *v)
+}
+
+// dashboardURL is the indicator's Grafana board, "" without a Grafana URL.
+func (c *Collector) dashboardURL(ind kpi.Indicator) string {
+	if c.links.GrafanaURL == "" {
+		return ""
+	}
+	return strings.TrimRight(c.links.GrafanaURL, "/") + "/d/kpi-indicator/kpi-indicator?var-plan=" +
+		url.QueryEscape(ind.Plan) + "&var-indicator=" + url.QueryEscape(ind.ID)
+}
+
+// submitURL is kpimon's submission page.
+func (c *Collector) submitURL() string {
+	base := strings.TrimRight(c.links.WebURL, "/")
+	if base == "" {
+		return "kpimon 报送页面 /submit"
+	}
+	return base + "/submit"
+}
+
+// RegisterLinks registers kpimon_links_info{grafana_url, web_url}, always
+// 1: the addresses set once at start (--grafana.url, --web.external-url)
+// for rules and boards that build links, e.g. the operator alerts' board
+// links (`* on() group_left(grafana_url) kpimon_links_info`).
+func RegisterLinks(reg prometheus.Registerer, l Links) error {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kpimon_links_info",
+		Help: "Addresses kpimon's alert text and boards link to, always 1: Grafana's root URL and kpimon's own external URL.",
+	}, []string{"grafana_url", "web_url"})
+	g.WithLabelValues(strings.TrimRight(l.GrafanaURL, "/"), strings.TrimRight(l.WebURL, "/")).Set(1)
+	if err := reg.Register(g); err != nil {
+		return fmt.Errorf("register kpimon_links_info: %w", err)
+	}
+	return nil
+}
