@@ -94,7 +94,7 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 	const (
 		statusHelp = "Current evaluation status, one series per indicator, always 1; period is the latest figure's. " +
 			"An alerted status (lagging, off_track, deteriorating, missed) also carries the alert text: summary, description, dashboard. 状态。"
-		dueHelp = "When the awaited figure of period is due, Unix seconds; overdue=\"1\" once that has passed without it " +
+		dueHelp = "When the awaited figure of period is due, Unix seconds; overdue=1 once that has passed without it " +
 			"(then with the alert text: summary, description, dashboard); absent when nothing more is due. 报送期限。"
 	)
 	c := &Collector{
@@ -123,7 +123,7 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 			"Where the indicator should be now on a straight path from baseline to target. 按进度应达值。",
 			ref),
 		requiredChange: desc("kpi_required_annual_change",
-			"Average change per year still required from the latest figure to reach the target by the deadline: type=\"relative\" a ratio per year (0.12 = +12 %/年, compounded), type=\"absolute\" the indicator's unit per year; negative is a required fall. Absent when achieved, past the deadline or without a figure. 需年均变化。",
+			"Average change per year still required from the latest figure to reach the target by the deadline: type=relative a ratio per year (0.12 = +12 %/年, compounded), type=absolute the indicator's unit per year; negative is a required fall. Absent when achieved, past the deadline or without a figure. 需年均变化。",
 			with("type")),
 		status:      desc("kpi_status", statusHelp, with("period", "status")),
 		statusAlert: desc("kpi_status", statusHelp, with(append([]string{"period", "status"}, alertLabelNames...)...)),
