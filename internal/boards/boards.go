@@ -103,7 +103,8 @@ func statusMapping() []ValueMapping {
 	return []ValueMapping{{Type: "value", Options: opts}}
 }
 
-// overdueMapping shows kpi_report_overdue as words.
+// overdueMapping shows the count of overdue reports of one indicator as
+// words.
 func overdueMapping() []ValueMapping {
 	return []ValueMapping{{Type: "value", Options: map[string]MappedResult{
 		"0": {Text: "按时", Color: "green", Index: 0},
@@ -111,7 +112,7 @@ func overdueMapping() []ValueMapping {
 	}}}
 }
 
-// histograms lists the ExportedMetrics that are histograms.
+// histograms lists the exportedMetrics (boards_test.go) that are histograms.
 func histograms() []string { return []string{"kpi_ingest_duration_seconds"} }
 
 // MetricFamily returns the family a series name belongs to: a histogram's

@@ -180,7 +180,7 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 // grafanaUnits are the Grafana unit ids the boards may use, spelled as
 // Grafana spells them (a typo would show raw numbers).
 func grafanaUnits() map[string]bool {
-	return map[string]bool{"none": true, "short": true, "percentunit": true, "s": true, "dateTimeAsIsoNoDateIfToday": true}
+	return map[string]bool{"none": true, "short": true, "percentunit": true, "s": true, "dateTimeAsIsoNoDateIfToday": true, "dateTimeAsIso": true}
 }
 
 func overlap(a, b GridPos) bool {
@@ -564,20 +564,14 @@ func exportedMetrics() []string {
 	return []string{
 		"kpi_indicator_info",
 		"kpi_indicator_lead_unit",
+		"kpi_status",
 		"kpi_target",
 		"kpi_baseline",
 		"kpi_actual",
-		"kpi_actual_by_period",
 		"kpi_expected",
-		"kpi_projected",
-		"kpi_gap",
-		"kpi_progress_ratio",
-		"kpi_pace_ratio",
-		"kpi_status",
-		"kpi_deadline_timestamp_seconds",
-		"kpi_last_observation_timestamp_seconds",
+		"kpi_required_annual_change",
 		"kpi_report_due_timestamp_seconds",
-		"kpi_report_overdue",
+		"kpi_evaluation_timestamp_seconds",
 		"kpi_ingest_runs_total",
 		"kpi_ingest_rows_total",
 		"kpi_ingest_last_success_timestamp_seconds",

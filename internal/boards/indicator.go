@@ -8,8 +8,8 @@ import "fmt"
 const indicatorRegex = `/indicator="(?<value>[^"]+)".*[{ ,]name="(?<text>[^"]+)"/`
 
 // Indicator is one indicator's board: where it stands against its target,
-// every reported period, the expected path and the projection, and when it
-// was last reported.
+// the actual over time against the expected path, and the report it owes.
+// Every reported period with its revisions is on kpimon's web page.
 func Indicator() Dashboard {
 	const sel = `plan="$plan", indicator="$indicator"`
 	m := func(metric string) string { return fmt.Sprintf("%s{%s}", metric, sel) }
@@ -23,56 +23,52 @@ func Indicator() Dashboard {
 		p.Options["textMode"] = "value_and_name"
 		return p
 	}
-	date := func(title, desc string, x, y int, metric string) Panel {
-		return valueStat(title, desc, "dateTimeAsIsoNoDateIfToday", at(x, y, 4, 4), instant("A", m(metric)+" * 1000"))
-	}
 
 	status := newPanel("stat", "状态", "按截至今日的进度评估的状态：已达标、正常推进、进度滞后、严重滞后、不进反退、逾期未达标、推进中、数据不足或未报送。Status as evaluated now.",
-		"none", at(0, 0, 4, 4), instant("A", m("kpi_status")+" == 1"))
+		"none", at(0, 0, 4, 4), instant("A", m("kpi_status")))
 	status.Options = statOptions("/^status$/")
 	status.FieldConfig.Defaults.Mappings = statusMapping()
 
-	pace := valueStat("进度比", "完成进度与时间进度之比 (pace ratio)：不低于 0.95 为正常推进，0.6 到 0.95 为进度滞后，0 到 0.6 为严重滞后，小于 0 为不进反退。",
-		"none", at(4, 4, 4, 4), instant("A", m("kpi_pace_ratio")))
-	pace.FieldConfig.Defaults.Decimals = ptr(2)
-	pace.FieldConfig.Defaults.Thresholds.Steps = paceSteps()
-	pace.Options["colorMode"] = "background"
-
-	progress := valueStat("完成进度", "从基期值到目标值已完成的比例 (progress ratio)；100% 即达到目标。", "percentunit", at(0, 4, 4, 4), instant("A", m("kpi_progress_ratio")))
+	progress := valueStat("完成进度", "从基期值到目标值已完成的比例 (progress ratio)；100% 即达到目标。", "percentunit", at(0, 4, 4, 4), instant("A", progressExpr(sel)))
 	progress.FieldConfig.Defaults.Color = map[string]any{"mode": "continuous-RdYlGr"}
 	progress.FieldConfig.Defaults.Min = ptr(0.0)
 	progress.FieldConfig.Defaults.Max = ptr(1.0)
 
-	overdue := valueStat("报送状态", "本期数据是否已过报送期限仍未报送 (report overdue)。", "none", at(20, 4, 4, 4), instant("A", m("kpi_report_overdue")))
+	// The owed period and its due date; red once overdue.
+	due := valueStat("报送期限", "应报期数据的报送期限（报告期末加报送天数），下方为应报期；逾期未报时标红。When the awaited figure is due, and its period.",
+		"dateTimeAsIsoNoDateIfToday", at(16, 4, 4, 4), instantSeries("A", m("kpi_report_due_timestamp_seconds")+" * 1000", "应报 {{period}} · 逾期 {{overdue}}"))
+	due.Options["textMode"] = "value_and_name"
+	overdue := valueStat("报送状态", "应报期数据是否已过报送期限仍未报送 (report overdue)。", "none", at(20, 4, 4, 4),
+		instant("A", fmt.Sprintf("count(%s) or vector(0)", fmt.Sprintf(`kpi_report_due_timestamp_seconds{%s, overdue="1"}`, sel))))
 	overdue.FieldConfig.Defaults.Mappings = overdueMapping()
 	overdue.Options["colorMode"] = "background"
 
-	// The latest actual is shown with its period, the last submission with
-	// its source (both are labels of the series).
+	// The latest actual, with its period (a label of kpi_status).
 	latest := figure("最新实际值", "最近一期报送的实际值（新增类指标为规划期内累计值），下方为单位和报告期。Latest actual, its unit and period.", 4, 0,
-		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", m("kpi_actual"), m("kpi_indicator_info")), "{{unit}} · 报告期 {{period}}"))
-	lastSubmission := valueStat("最近报送时间", "最近一次报送（计入评估的那一期数据）的时间，下方为其来源（api、upload、web、inbox、pull:名称、cli）。Last submission and its source.",
-		"dateTimeAsIsoNoDateIfToday", at(12, 4, 4, 4), instantSeries("A", m("kpi_last_observation_timestamp_seconds")+" * 1000", "来源 {{source}}"))
-	lastSubmission.Options["textMode"] = "value_and_name"
+		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s * on(plan, indicator) group_left(period) %s",
+			m("kpi_actual"), m("kpi_indicator_info"), m("kpi_status")), "{{unit}} · 报告期 {{period}}"))
+	required := figure("需年均变化", "从最新一期到截止年份，达到目标平均每年还需的变化：relative 为年均增长率（0.12 即 12%），absolute 为每年增减的数量（单位同指标）；负数为需下降。Required change per year.", 12, 4,
+		instantSeries("A", m("kpi_required_annual_change"), "{{type}}"))
+	required.FieldConfig.Defaults.Decimals = ptr(3)
 
 	panels := []Panel{
 		status,
 		latest,
 		figure("目标值", "截止年份应达到的目标值（压缩类为基期值按比例压缩后的值）。Target at the deadline.", 8, 0, withUnit("kpi_target")),
 		figure("当前应达值", "按基期值到目标值的直线路径，今天应达到的值 (expected now)。", 12, 0, withUnit("kpi_expected")),
-		figure("差距", "距目标还差多少，单位同指标；已达标为 0 (gap to target)。", 16, 0, withUnit("kpi_gap")),
-		figure("截止时预计值", "按首期到最近一期的年均增速推算，到截止时预计达到的值 (projection at the deadline)。", 20, 0, withUnit("kpi_projected")),
+		figure("差距", "距目标还差多少，单位同指标；已达标为 0 (gap to target)。", 16, 0,
+			instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", gapExpr(sel), m("kpi_indicator_info")), "{{unit}}")),
+		asOfStat(at(20, 0, 4, 4)),
 		progress,
-		pace,
-		date("截止日期", "目标的截止时间（截止年份年末）。Deadline.", 8, 4, "kpi_deadline_timestamp_seconds"),
-		lastSubmission,
-		date("下期报送期限", "下一期数据应报送的日期（报告期末加报送天数）。When the next figure is due.", 16, 4, "kpi_report_due_timestamp_seconds"),
+		figure("基期值", "进度的起点：规划给定的基期值，或首次报送的值。Baseline.", 4, 4, withUnit("kpi_baseline")),
+		leadUnitTable(at(8, 4, 4, 4), m("kpi_indicator_lead_unit")),
+		required,
+		due,
 		overdue,
 		infoTable(at(0, 8, 24, 4), m("kpi_indicator_info")),
-		periodChart(at(0, 12, 12, 10), sel),
-		pathChart(at(12, 12, 12, 10), m),
+		pathChart(at(0, 12, 24, 10), m),
 	}
-	return newBoard(UIDIndicator, "指标详情", "一个指标的目标、各期实际值、应达路径和截止时预计值 (one indicator)", "now-1y",
+	return newBoard(UIDIndicator, "指标详情", "一个指标的目标、实际值、应达路径和报送期限 (one indicator)", "now-1y",
 		[]Variable{
 			datasourceVar(),
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, false),
@@ -97,7 +93,7 @@ func infoTable(pos GridPos, info string) Panel {
 		column("name", "指标"),
 		column("name_en", "英文名称"),
 		column("task", "任务"),
-		column("lead_unit", "牵头单位", linksProp(unitLink())),
+		column("lead_unit", "牵头单位"),
 		column("unit", "单位"),
 		column("kind", "类型", mappingsProp([]ValueMapping{{Type: "value", Options: map[string]MappedResult{
 			"at_least":  {Text: "达到（不低于）", Index: 0},
@@ -112,43 +108,24 @@ func infoTable(pos GridPos, info string) Panel {
 	return p
 }
 
-// periodChart draws the actual of every reported period as a bar beside the
-// target: the history the store keeps, older than Prometheus' own.
-func periodChart(pos GridPos, sel string) Panel {
-	p := newPanel("barchart", "各期实际值与目标", "每个报告期报送的实际值（柱）与目标值（同一期的第二根柱）。新增类指标为该期新增数。Actual per reported period against the target.",
-		"none", pos,
-		instant("A", fmt.Sprintf("max by (period) (kpi_actual_by_period{%s})", sel)),
-		instant("B", fmt.Sprintf("max by (period) (0 * kpi_actual_by_period{%s} + on(plan, indicator) group_left() kpi_target{%s})", sel, sel)),
-	)
-	p.FieldConfig.Defaults.Color = map[string]any{"mode": "palette-classic"}
-	p.FieldConfig.Overrides = []Override{
-		column("Value #A", "实际值"),
-		column("Value #B", "目标值", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "green"}}),
-	}
-	p.Transformations = mergeAndOrder([]string{"period", "Value #A", "Value #B"}, "Time")
-	p.Transformations = append(p.Transformations, Transformation{ID: "sortBy", Options: map[string]any{"sort": []map[string]any{{"field": "period", "desc": false}}}})
-	p.Options = map[string]any{
-		"xField":      "period",
-		"orientation": "vertical",
-		"showValue":   "auto",
-		"groupWidth":  0.7,
-		"barWidth":    0.9,
-		"stacking":    "none",
-		"legend":      map[string]any{"displayMode": "list", "placement": "bottom", "showLegend": true, "calcs": []string{}},
-		"tooltip":     map[string]any{"mode": "multi", "sort": "none"},
-	}
+// leadUnitTable lists the indicator's lead units, one row per
+// kpi_indicator_lead_unit series, each linking to its unit board.
+func leadUnitTable(pos GridPos, lead string) Panel {
+	p := table("牵头单位", "本指标的牵头单位，每个单位一行；点单位名称看该单位看板。Lead units; click one for its board.", pos, instant("A", lead))
+	p.Transformations = mergeAndOrder([]string{"lead_unit"}, "Value #A", "Value", "plan", "indicator")
+	p.FieldConfig.Overrides = []Override{column("lead_unit", "牵头单位", linksProp(unitLink()))}
 	return p
 }
 
 // pathChart draws, over the board's time range, the actual against the
-// target, the straight expected path and the projection at the deadline.
+// target and the straight expected path: one continuous line each, the
+// actual stepping when a figure arrives.
 func pathChart(pos GridPos, m func(string) string) Panel {
-	p := timeseries("实际值、应达路径与目标", "随时间变化的最新实际值、按直线路径当时应达到的值、目标值和截止时预计值。Actual against the expected path, the target and the projection.",
+	p := timeseries("实际值、应达路径与目标", "随时间变化的最新实际值（新一期数据报送时跳变）、按直线路径当时应达到的值和目标值。各期数据及修订见 kpimon 报送网页的指标页。Actual against the expected path and the target.",
 		"none", pos,
 		series("A", m("kpi_actual"), "实际值"),
 		series("B", m("kpi_expected"), "应达值"),
 		series("C", m("kpi_target"), "目标值"),
-		series("D", m("kpi_projected"), "截止时预计值"),
 	)
 	p.FieldConfig.Overrides = []Override{
 		{Matcher: Matcher{ID: "byName", Options: "目标值"}, Properties: []Property{
@@ -157,10 +134,6 @@ func pathChart(pos GridPos, m func(string) string) Panel {
 		}},
 		{Matcher: Matcher{ID: "byName", Options: "应达值"}, Properties: []Property{
 			{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "blue"}},
-		}},
-		{Matcher: Matcher{ID: "byName", Options: "截止时预计值"}, Properties: []Property{
-			{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "purple"}},
-			{ID: "custom.lineStyle", Value: map[string]any{"fill": "dot"}},
 		}},
 	}
 	return p

@@ -1,6 +1,11 @@
 package boards
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
 
 // Overview is the leaders' first board: how many indicators stand where,
 // every indicator in one table, and every lead unit with what lags.
@@ -8,34 +13,33 @@ func Overview() Dashboard {
 	const (
 		info   = `kpi_indicator_info{plan=~"$plan", task=~"$task"}`
 		lead   = `kpi_indicator_lead_unit{plan=~"$plan", lead_unit=~"$lead_unit"}`
-		status = `(kpi_status{plan=~"$plan", status=~"$status"} == 1)`
+		status = `kpi_status{plan=~"$plan", status=~"$status"}`
 	)
-	// count sums the state set's series of the statuses over the indicators
-	// the filters keep: a status nobody has counts 0, not "no data".
+	// count counts the indicators of the statuses the filters keep (one
+	// kpi_status sample each): a status nobody has counts 0, not "no data".
 	count := func(statuses string) string {
-		return on(fmt.Sprintf(`sum(kpi_status{plan=~"$plan", status=~"%s"}`, statuses), info, lead) + ")"
+		return "count(" + on(fmt.Sprintf(`kpi_status{plan=~"$plan", status=~"%s"}`, statuses), info, lead) + ") or vector(0)"
 	}
-	stats := []struct{ title, desc, statuses, color string }{
-		{"指标总数", "所选规划、任务、牵头单位下的指标个数。Indicators selected by the filters.", ".*", "blue"},
-		{"已达标", "实际值已达到目标的指标个数 (achieved)。", "achieved", "green"},
-		{"正常推进", "进度比不低于 0.95 的指标，含尚未到期的定性任务（推进中）。On track, and milestones in progress.", "on_track|in_progress", "semi-dark-green"},
-		{"进度滞后", "进度比在 0.6 到 0.95 之间的指标 (lagging)。", "lagging", "orange"},
-		{"严重滞后", "进度比低于 0.6 或不进反退的指标 (off track or deteriorating)。", "off_track|deteriorating", "red"},
-		{"逾期未达标", "截止时间已过仍未达标的指标 (missed)。", "missed", "purple"},
-		{"数据不足", "只报送过一期、尚无法判断进度的指标 (insufficient data)。", "insufficient_data", "#8e8e8e"},
-		{"未报送", "从未报送过实际值的指标 (no data)。", "no_data", "#8e8e8e"},
+	// One tile per status of `kpimon status`, titled with its word, and
+	// tiles named for what they sum: all indicators, overdue reports.
+	type tile struct{ title, desc, expr, color string }
+	tiles := []tile{{"指标总数", "所选规划、任务、牵头单位下的指标个数。Indicators selected by the filters.", count(".*"), "blue"}}
+	colors := statusColors()
+	for _, s := range kpi.Statuses {
+		tiles = append(tiles, tile{present.Status(s), statusDescriptions[s], count(string(s)), colors[s]})
 	}
+	tiles = append(tiles, tile{"逾期未报送", "报送期限已过、应报期数据仍未报送的指标个数 (reports overdue)。",
+		"count(" + on(`kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}`, info, lead) + ") or vector(0)", "red"})
 	var panels []Panel
-	for i, s := range stats {
-		// The total counts every indicator once: the state set has exactly
-		// one series at 1 per indicator.
-		panels = append(panels, stat(s.title, s.desc, "none", s.color, at(i*3, 0, 3, 4), instant("A", count(s.statuses))))
+	for i, t := range tiles {
+		panels = append(panels, stat(t.title, t.desc, "none", t.color, at((i%6)*4, (i/6)*3, 4, 3), instant("A", t.expr)))
 	}
+	panels = append(panels, asOfStat(at(20, 3, 4, 3)))
 	panels = append(panels, indicatorTable("指标一览",
 		"每个指标的任务、牵头单位、目标、最新实际值及其报告期、差距、完成进度、状态和截止年份。点指标名称看详情。"+
 			"Every indicator selected by the filters; click a name for its board.",
-		at(0, 4, 24, 16), info, lead, status))
-	panels = append(panels, unitTable(at(0, 20, 24, 10)))
+		at(0, 6, 24, 16), info, lead, status))
+	panels = append(panels, unitTable(at(0, 22, 24, 10)))
 	return newBoard(UIDOverview, "总览 · 创新型城区建设指标", "各指标达标、推进、滞后情况一览 (overview of every indicator)", "now-24h",
 		[]Variable{
 			datasourceVar(),
@@ -46,24 +50,35 @@ func Overview() Dashboard {
 		}, panels)
 }
 
+// statusDescriptions say what each status tile counts.
+var statusDescriptions = map[kpi.Status]string{
+	kpi.StatusAchieved:         "实际值已达到目标的指标个数 (achieved)。",
+	kpi.StatusOnTrack:          "进度比不低于 0.95 的指标个数 (on track)。",
+	kpi.StatusInProgress:       "尚未到期、仍在推进的定性任务个数 (milestones in progress)。",
+	kpi.StatusLagging:          "进度比在 0.6 到 0.95 之间的指标个数 (lagging)。",
+	kpi.StatusOffTrack:         "进度比低于 0.6 的指标个数 (off track)。",
+	kpi.StatusDeteriorating:    "较基期不进反退的指标个数 (deteriorating)。",
+	kpi.StatusMissed:           "截止时间已过仍未达标的指标个数 (missed)。",
+	kpi.StatusInsufficientData: "只报送过一期、尚无法判断进度的指标个数 (insufficient data)。",
+	kpi.StatusNoData:           "从未报送过实际值的指标个数 (no data)。",
+}
+
 // indicatorTable lists the indicators the filters keep, one row each.
 func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 	scoped := func(expr string) string { return on(expr, filters...) }
+	const sel = `plan=~"$plan"`
 	p := table(title, desc, pos,
 		instant("A", scoped(`kpi_indicator_info{plan=~"$plan"}`)),
 		instant("B", scoped(`max by (plan, indicator) (kpi_target{plan=~"$plan"})`)),
-		// by period and by source: the columns 报告期 and 来源 appear when the
-		// collector labels the latest actual with its period and the last
-		// submission with its source; until then they stay away.
-		instant("C", scoped(`max by (plan, indicator, period) (kpi_actual{plan=~"$plan"})`)),
-		instant("D", scoped(`max by (plan, indicator, source) (kpi_last_observation_timestamp_seconds{plan=~"$plan"}) * 1000`)),
-		instant("E", scoped(`max by (plan, indicator) (kpi_gap{plan=~"$plan"})`)),
-		instant("F", scoped(`max by (plan, indicator) (kpi_progress_ratio{plan=~"$plan"})`)),
-		instant("G", scoped(`max by (plan, indicator, status) (kpi_status{plan=~"$plan"} == 1)`)),
+		instant("C", scoped(`max by (plan, indicator) (kpi_actual{plan=~"$plan"})`)),
+		instant("E", scoped(gapExpr(sel))),
+		instant("F", scoped(progressExpr(sel))),
+		// The status with the latest figure's period.
+		instant("G", scoped(`max by (plan, indicator, status, period) (kpi_status{plan=~"$plan"})`)),
 	)
 	p.Transformations = mergeAndOrder(
-		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "period", "Value #D", "source", "Value #E", "Value #F", "status", "deadline", "plan", "indicator"},
-		"Time", "__name__", "name_en", "kind", "Value #A", "Value #G")
+		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "period", "Value #E", "Value #F", "status", "deadline", "plan", "indicator"},
+		"name_en", "kind", "Value #A", "Value #G")
 	p.FieldConfig.Overrides = []Override{
 		column("task", "任务"),
 		column("name", "指标", linksProp(indicatorLink())),
@@ -72,8 +87,6 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 		column("Value #B", "目标值"),
 		column("Value #C", "最新实际值"),
 		column("period", "报告期"),
-		column("Value #D", "最近报送", unitProp("dateTimeAsIsoNoDateIfToday")),
-		column("source", "来源"),
 		column("Value #E", "差距", Property{ID: "decimals", Value: 2}),
 		column("Value #F", "完成进度", progressCell()...),
 		column("status", "状态", mappingsProp(statusMapping()), cellColorBackground()),
@@ -92,13 +105,14 @@ func unitTable(pos GridPos) Panel {
 		lead = `kpi_indicator_lead_unit{plan=~"$plan", lead_unit=~"$lead_unit"}`
 		info = `kpi_indicator_info{plan=~"$plan", task=~"$task"}`
 	)
-	// perUnit sums a per-indicator 0/1 series over each lead unit's
-	// indicators, so a unit with nothing lagging shows 0.
+	// perUnit sums a per-indicator 1 over each lead unit's indicators; a
+	// unit with nothing lagging shows 0.
 	perUnit := func(perIndicator string) string {
-		return fmt.Sprintf("sum by (lead_unit) ((%s * on(plan, indicator) group_left() %s) and on(plan, indicator) %s)", lead, perIndicator, info)
+		return fmt.Sprintf("sum by (lead_unit) ((%s * on(plan, indicator) group_left() %s) and on(plan, indicator) %s)", lead, perIndicator, info) +
+			fmt.Sprintf(" or 0 * count by (lead_unit) (%s and on(plan, indicator) %s)", lead, info)
 	}
 	state := func(statuses string) string {
-		return fmt.Sprintf(`sum by (plan, indicator) (kpi_status{plan=~"$plan", status=~"%s"})`, statuses)
+		return fmt.Sprintf(`count by (plan, indicator) (kpi_status{plan=~"$plan", status=~"%s"})`, statuses)
 	}
 	p := table("责任单位一览",
 		"每个牵头单位负责的指标数，其中已达标、滞后（进度滞后、严重滞后、不进反退）、逾期未达标的个数，以及逾期未报送的报表数。点单位名称看该单位看板。"+
@@ -108,9 +122,9 @@ func unitTable(pos GridPos) Panel {
 		instant("B", perUnit(state("achieved"))),
 		instant("C", perUnit(state("lagging|off_track|deteriorating"))),
 		instant("D", perUnit(state("missed"))),
-		instant("E", perUnit(`max by (plan, indicator) (kpi_report_overdue{plan=~"$plan"})`)),
+		instant("E", perUnit(`count by (plan, indicator) (kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"})`)),
 	)
-	p.Transformations = mergeAndOrder([]string{"lead_unit", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"}, "Time")
+	p.Transformations = mergeAndOrder([]string{"lead_unit", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"})
 	p.FieldConfig.Overrides = []Override{
 		column("lead_unit", "牵头单位", linksProp(unitLink())),
 		column("Value #A", "指标数"),

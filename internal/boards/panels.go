@@ -2,6 +2,7 @@ package boards
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -164,27 +165,51 @@ func progressCell() []Property {
 	}
 }
 
-// paceSteps are the thresholds of DESIGN.md's pace ratio: deteriorating
-// below 0, off track below 0.6, lagging below 0.95, on track from 0.95.
-func paceSteps() []ThresholdStep {
-	return []ThresholdStep{{Color: "dark-red"}, {Color: "red", Value: ptr(0.0)}, {Color: "orange", Value: ptr(0.6)}, {Color: "green", Value: ptr(0.95)}}
-}
+
+// technicalFields are hidden from every table: Prometheus' own labels and
+// the alert text kpimon puts on alerted samples.
+var technicalFields = []string{"Time", "__name__", "job", "instance", "summary", "description", "dashboard"}
 
 // mergeAndOrder merges the instant queries into one table and orders its
-// columns; fields not listed keep their place after the listed ones.
+// columns; fields not listed keep their place after the listed ones; the
+// technical fields and exclude are hidden.
 func mergeAndOrder(order []string, exclude ...string) []Transformation {
 	index := map[string]any{}
 	for i, f := range order {
 		index[f] = i
 	}
 	excl := map[string]any{}
-	for _, f := range exclude {
+	for _, f := range append(slices.Clone(technicalFields), exclude...) {
 		excl[f] = true
 	}
 	return []Transformation{
 		{ID: "merge", Options: map[string]any{}},
 		{ID: "organize", Options: map[string]any{"excludeByName": excl, "indexByName": index, "renameByName": map[string]any{}}},
 	}
+}
+
+// gapExpr is the shortfall against the target in the indicator's unit, 0
+// when met, as kpimon's evaluation computes it (kpi_gap is not exported:
+// docs/metrics.md): target − actual for lines that must reach a figure,
+// actual − target for those that must stay under one.
+func gapExpr(sel string) string {
+	return fmt.Sprintf(`(clamp_min(kpi_target{%[1]s} - kpi_actual{%[1]s}, 0) and on(plan, indicator) kpi_indicator_info{%[1]s, kind!~"at_most|reduce_by"}`+
+		` or clamp_min(kpi_actual{%[1]s} - kpi_target{%[1]s}, 0) and on(plan, indicator) kpi_indicator_info{%[1]s, kind=~"at_most|reduce_by"})`, sel)
+}
+
+// progressExpr is the progress from baseline to target (1 = reached),
+// capped at 1; a milestone's is its actual (0 or 1).
+func progressExpr(sel string) string {
+	return fmt.Sprintf(`(clamp_max((kpi_actual{%[1]s} - kpi_baseline{%[1]s}) / (kpi_target{%[1]s} - kpi_baseline{%[1]s} != 0), 1)`+
+		` or (kpi_actual{%[1]s} and on(plan, indicator) kpi_indicator_info{%[1]s, kind="milestone"}))`, sel)
+}
+
+// asOfStat shows the instant kpimon evaluated the indicators at: every
+// figure on a board stands as of it.
+func asOfStat(pos GridPos) Panel {
+	p := valueStat("数据截至", "kpimon 评估各指标所依据的时点（当前时间，或以 --as-of 指定的日期）。All figures stand as of this instant.",
+		"dateTimeAsIso", pos, instant("A", "max(kpi_evaluation_timestamp_seconds) * 1000"))
+	return p
 }
 
 // Links between boards. Grafana fills ${__data.fields.x} from the row's

@@ -164,11 +164,17 @@ func comparedValue(family string) string {
 	return fmt.Sprintf(`max by (level, region, plan, indicator) (kpi_%s{%s} and on(region, plan, indicator) %s)`, family, provinceScope, compared)
 }
 
+// comparedProgress is the compared indicator's progress in each region
+// (computed: kpimon does not export a progress ratio, docs/metrics.md).
+func comparedProgress() string {
+	return fmt.Sprintf(`max by (level, region, plan, indicator) (%s and on(region, plan, indicator) %s)`, progressExpr(provinceScope), compared)
+}
+
 // comparisonGauge shows the compared indicator's progress in each region.
 func comparisonGauge(pos GridPos) Panel {
 	p := bargauge("同一指标各地区完成进度：$name",
 		"所选指标在各地区的完成进度（(实际 − 基期) ÷ (目标 − 基期)），从高到低。Progress of one indicator in every region.",
-		"percentunit", pos, instantSeries("A", "sort_desc("+comparedValue("progress_ratio")+")", "{{region}}"))
+		"percentunit", pos, instantSeries("A", "sort_desc("+comparedProgress()+")", "{{region}}"))
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Max = ptr(1.0)
 	p.FieldConfig.Defaults.Decimals = ptr(1)
@@ -185,8 +191,8 @@ func comparisonTable(pos GridPos) Panel {
 		pos,
 		instant("A", compared),
 		instant("B", comparedValue("target")),
-		instant("C", fmt.Sprintf(`max by (level, region, plan, indicator, period) (kpi_actual{%s} and on(region, plan, indicator) %s)`, provinceScope, compared)),
-		instant("D", comparedValue("progress_ratio")),
+		instant("C", fmt.Sprintf(`max by (level, region, plan, indicator, period) (kpi_actual{%s} * on(region, plan, indicator) group_left(period) kpi_status{%s} and on(region, plan, indicator) %s)`, provinceScope, provinceScope, compared)),
+		instant("D", comparedProgress()),
 		instant("E", fmt.Sprintf(`max by (level, region, plan, indicator, status) (kpi_status{%s} == 1 and on(region, plan, indicator) %s)`, provinceScope, compared)),
 	)
 	p.Transformations = mergeAndOrder(
@@ -221,7 +227,7 @@ func planTable(pos GridPos) Panel {
 			"Every region's plans; click through to the region's boards.",
 		pos,
 		instant("A", fmt.Sprintf(`count by (level, region, plan) (kpi_indicator_info{%s})`, provinceScope)),
-		instant("B", fmt.Sprintf(`sum by (level, region, plan) (kpi_report_overdue{%s}) or 0 * count by (level, region, plan) (kpi_indicator_info{%s})`, provinceScope, provinceScope)),
+		instant("B", fmt.Sprintf(`count by (level, region, plan) (kpi_report_due_timestamp_seconds{%s, overdue="1"}) or 0 * count by (level, region, plan) (kpi_indicator_info{%s})`, provinceScope, provinceScope)),
 	)
 	p.Transformations = mergeAndOrder([]string{"region", "level", "plan", "Value #A", "Value #B"}, "Time")
 	p.FieldConfig.Overrides = []Override{

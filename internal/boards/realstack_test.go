@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
@@ -110,13 +112,6 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 	kpimonURL := "http://" + kpimonAddr
 	testkit.WaitFor(t, ctx, kpimon, "kpimon ready", func() error { return testkit.GetOK(ctx, kpimonURL+"/readyz") })
 
-	if status, body := postRows(t, ctx, kpimonURL, secret, sampleRows); status != http.StatusOK && status != http.StatusCreated {
-		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
-	}
-	if status, body := postRows(t, ctx, kpimonURL, secret, badRows); status < 400 {
-		t.Errorf("POST of an unknown indicator: status %d, want a 4xx rejection (the reporting board shows it):\n%s", status, body)
-	}
-
 	promAddr := testkit.FreeAddr(t)
 	promConfig := filepath.Join(dir, "prometheus.yml")
 	writeFile(t, promConfig, fmt.Sprintf(`global:
@@ -131,18 +126,25 @@ scrape_configs:
 		"--web.listen-address="+promAddr, "--log.level=warn")
 	prom := &promClient{base: "http://" + promAddr}
 	testkit.WaitFor(t, ctx, prometheus, "prometheus ready", func() error { return testkit.GetOK(ctx, prom.base+"/-/ready") })
-	// Three scrapes: increase() over a range needs two samples, and the
-	// last one proves the target stays up.
-	testkit.WaitFor(t, ctx, prometheus, "three scrapes of kpimon", func() error {
-		res, err := prom.query(ctx, `count_over_time(up{job="kpimon"}[10m]) >= 3 and up{job="kpimon"} == 1`)
-		if err != nil {
-			return err
-		}
-		if len(res) == 0 {
-			return fmt.Errorf("fewer than three successful scrapes yet")
-		}
-		return nil
-	})
+	// Prometheus first sees the api source's counters at 0 (kpimon creates
+	// them at start-up), so increase() counts every submission after.
+	waitQuery(t, ctx, prometheus, prom, "the api source's run counters at 0", `sum(kpi_ingest_runs_total{source="api"}) == 0`)
+
+	// Three submissions through the API, the second rejected.
+	half := len(sampleRows) / 2
+	if status, body := postRows(t, ctx, kpimonURL, secret, sampleRows[:half]); status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
+	}
+	if status, body := postRows(t, ctx, kpimonURL, secret, badRows); status < 400 {
+		t.Errorf("POST of an unknown indicator: status %d, want a 4xx rejection (the reporting board shows it):\n%s", status, body)
+	}
+	if status, body := postRows(t, ctx, kpimonURL, secret, sampleRows[half:]); status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("POST sample figures: status %d, want 200 or 201:\n%s", status, body)
+	}
+	// Three scrapes after the last submission: increase() over a range
+	// needs two samples, and the last one proves the target stays up.
+	waitQuery(t, ctx, prometheus, prom, "three scrapes after the submissions",
+		`count_over_time((sum(kpi_ingest_runs_total{source="api"}) == 3)[10m:1s]) >= 3 and on() up{job="kpimon"} == 1`)
 
 	t.Run("scrape has every metric the boards use", func(t *testing.T) {
 		exported := scrapeNames(t, ctx, kpimonURL+"/metrics")
@@ -210,6 +212,8 @@ scrape_configs:
 	}
 
 	t.Run("figures", func(t *testing.T) { checkFigures(t, ctx, prom) })
+	t.Run("overview counts are kpimon's", func(t *testing.T) { checkOverviewAgainstAPI(t, ctx, prom, kpimonURL) })
+	t.Run("unit links of a two-lead-unit indicator", func(t *testing.T) { checkUnitLinks(t, ctx, prom) })
 
 	t.Run("indicator picker shows Chinese names", func(t *testing.T) {
 		options, err := prom.variableOptions(ctx, Interpolate(indicatorVar().Query, selectedValues()), indicatorRegex)
@@ -235,28 +239,26 @@ func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
 		byLabel                        string             // label naming each series, "" for one series
 		want                           map[string]float64 // label value (or "") → value
 	}{
-		{UIDOverview, "指标总数", "A", "all", "", map[string]float64{"": 6}},
-		{UIDOverview, "已达标", "A", "all", "", map[string]float64{"": 1}},
-		{UIDOverview, "正常推进", "A", "all", "", map[string]float64{"": 1}},
-		{UIDOverview, "进度滞后", "A", "all", "", map[string]float64{"": 1}},
-		{UIDOverview, "严重滞后", "A", "all", "", map[string]float64{"": 2}},
-		{UIDOverview, "逾期未达标", "A", "all", "", map[string]float64{"": 0}},
-		{UIDOverview, "未报送", "A", "all", "", map[string]float64{"": 1}},
 		{UIDOverview, "进度滞后", "A", "selected", "", map[string]float64{"": 1}},
 		{UIDOverview, "责任单位一览", "A", "all", "lead_unit", map[string]float64{"区科工信局": 3, "区发改局": 3, "区统计局": 1}},
 		{UIDOverview, "责任单位一览", "C", "all", "lead_unit", map[string]float64{"区科工信局": 1, "区发改局": 3, "区统计局": 0}},
 		{UIDOverview, "责任单位一览", "E", "all", "lead_unit", map[string]float64{"区科工信局": 0, "区发改局": 1, "区统计局": 1}},
 		{UIDOverview, "指标一览", "G", "selected", "indicator", map[string]float64{"lagging_rd_spending": 1, "off_track_projects": 1, "overdue_enterprises": 1}},
+		{UIDOverview, "指标一览", "G", "selected", "period", map[string]float64{"2025": 1, "2024": 1}},
 		{UIDUnit, "负责指标", "A", "selected", "", map[string]float64{"": 3}},
-		{UIDUnit, "滞后", "A", "selected", "", map[string]float64{"": 3}},
+		{UIDUnit, "滞后（进度滞后、严重滞后、不进反退）", "A", "selected", "", map[string]float64{"": 3}},
 		{UIDUnit, "逾期未报送", "A", "selected", "", map[string]float64{"": 1}},
 		{UIDIndicator, "目标值", "A", "selected", "", map[string]float64{"": 100}},
-		{UIDIndicator, "最新实际值", "A", "selected", "", map[string]float64{"": 30}},
+		{UIDIndicator, "最新实际值", "A", "selected", "period", map[string]float64{"2025": 30}},
+		{UIDIndicator, "差距", "A", "selected", "", map[string]float64{"": 70}},
 		{UIDIndicator, "完成进度", "A", "selected", "", map[string]float64{"": 0.3}},
-		{UIDIndicator, "进度比", "A", "selected", "", map[string]float64{"": 0.75}},
 		{UIDIndicator, "报送状态", "A", "selected", "", map[string]float64{"": 0}},
-		{UIDIndicator, "各期实际值与目标", "A", "selected", "period", map[string]float64{"2024": 10, "2025": 30}},
-		{UIDIndicator, "各期实际值与目标", "B", "selected", "period", map[string]float64{"2024": 100, "2025": 100}},
+		{UIDReporting, "报送批次", "A", "selected", "", map[string]float64{"": 3}},
+		{UIDReporting, "失败批次", "A", "selected", "", map[string]float64{"": 1}},
+		{UIDReporting, "被拒数据行", "A", "selected", "", map[string]float64{"": 1}},
+		{UIDReporting, "各来源报送情况", "C", "selected", "source", map[string]float64{"api": 3}},
+		{UIDReporting, "各来源报送情况", "D", "selected", "source", map[string]float64{"api": 1}},
+		{UIDReporting, "各来源报送情况", "E", "selected", "source", map[string]float64{"api": 1}},
 		{UIDReporting, "逾期未报送", "A", "all", "", map[string]float64{"": 2}},
 		{UIDReporting, "逾期未报送（按牵头单位）", "A", "all", "lead_unit", map[string]float64{"区发改局": 1, "区统计局": 1, "区科工信局": 0}},
 	} {
@@ -288,6 +290,139 @@ func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
 			}
 		})
 	}
+}
+
+// waitQuery polls Prometheus until expr returns something.
+func waitQuery(t *testing.T, ctx context.Context, p *testkit.Proc, prom *promClient, what, expr string) {
+	t.Helper()
+	testkit.WaitFor(t, ctx, p, what, func() error {
+		res, err := prom.query(ctx, expr)
+		if err != nil {
+			return err
+		}
+		if len(res) == 0 {
+			return fmt.Errorf("no result yet for %s", expr)
+		}
+		return nil
+	})
+}
+
+// panelQuery returns the interpolated query refID of a board's panel.
+func panelQuery(t *testing.T, d Dashboard, panel, refID string, values map[string]string) string {
+	t.Helper()
+	for _, q := range Queries(d) {
+		if q.Panel == panel && q.RefID == refID {
+			return Interpolate(q.Expr, values)
+		}
+	}
+	t.Fatalf("%s: no query %s of panel %q", d.UID, refID, panel)
+	return ""
+}
+
+// checkOverviewAgainstAPI checks every count tile of the overview against
+// kpimon's own answer, GET /api/v1/indicators: a tile titled with a status
+// word counts that status, 指标总数 all, 逾期未报送 the overdue reports.
+func checkOverviewAgainstAPI(t *testing.T, ctx context.Context, prom *promClient, kpimonURL string) {
+	var list struct {
+		Indicators []struct {
+			Evaluation struct {
+				Status   string `json:"status"`
+				StatusZH string `json:"status_zh"`
+				Overdue  bool   `json:"overdue"`
+			} `json:"evaluation"`
+		} `json:"indicators"`
+	}
+	resp, err := http.Get(kpimonURL + "/api/v1/indicators")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"指标总数": float64(len(list.Indicators)), "逾期未报送": 0}
+	for _, s := range kpi.Statuses {
+		want[present.Status(s)] = 0
+	}
+	for _, ind := range list.Indicators {
+		want[present.Status(kpi.Status(ind.Evaluation.Status))]++
+		if ind.Evaluation.Overdue {
+			want["逾期未报送"]++
+		}
+	}
+	d := Overview()
+	values := boardValues(d, "all")
+	tiles := 0
+	for _, p := range d.Panels {
+		if p.Type != "stat" || p.Title == "数据截至" {
+			continue
+		}
+		tiles++
+		w, ok := want[p.Title]
+		if !ok {
+			t.Errorf("tile %q is neither a status of kpimon status nor a named sum", p.Title)
+			continue
+		}
+		res, err := prom.query(ctx, panelQuery(t, d, p.Title, "A", values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sampleValue(res); len(res) != 1 || got != w {
+			t.Errorf("tile %q = %v (%d series), GET /api/v1/indicators says %v", p.Title, got, len(res), w)
+		}
+	}
+	if tiles != len(want) {
+		t.Errorf("%d count tiles, want %d (every status, the total, overdue)", tiles, len(want))
+	}
+}
+
+// checkUnitLinks follows the indicator board's unit links for an indicator
+// with two lead units: one link per lead unit, and the unit board each
+// opens lists the indicator.
+func checkUnitLinks(t *testing.T, ctx context.Context, prom *promClient) {
+	const indicator = "lagging_rd_spending"
+	values := selectedValues()
+	values["indicator"] = indicator
+	res, err := prom.query(ctx, panelQuery(t, Indicator(), "牵头单位", "A", values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []string
+	for _, s := range res {
+		units = append(units, s.Metric["lead_unit"])
+	}
+	sort.Strings(units)
+	if diff := cmp.Diff([]string{"区发改局", "区科工信局"}, units); diff != "" {
+		t.Fatalf("lead unit rows of %s (-want +got):\n%s", indicator, diff)
+	}
+	link := unitLink().URL
+	if !strings.Contains(link, "var-lead_unit=${__data.fields.lead_unit}") {
+		t.Fatalf("unit link %s does not take the row's lead_unit", link)
+	}
+	for _, u := range units {
+		unit := Unit()
+		v := boardValues(unit, "all")
+		v["lead_unit"] = u
+		res, err := prom.query(ctx, panelQuery(t, unit, "本单位指标", "A", v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range res {
+			found = found || s.Metric["indicator"] == indicator
+		}
+		if !found {
+			t.Errorf("the unit board of %s does not list %s", u, indicator)
+		}
+	}
+}
+
+func sampleValue(res []promSample) float64 {
+	var v float64
+	if len(res) > 0 && len(res[0].Value) == 2 {
+		fmt.Sscan(fmt.Sprint(res[0].Value[1]), &v)
+	}
+	return v
 }
 
 // promClient asks Prometheus' HTTP API.

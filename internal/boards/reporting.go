@@ -12,13 +12,13 @@ func Reporting() Dashboard {
 
 	panels := []Panel{
 		stat("报送批次", "所选时间范围内处理的报送批次（文件、网页上传、接口提交、定时拉取）。Ingest runs in the time range.", "none", "blue", at(0, 0, 6, 4),
-			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", runs))),
+			instant("A", inRange(runs))),
 		stat("失败批次", "所选时间范围内未能完成的报送批次：文件无法读取、全部行被拒等。Failed ingest runs.", "none", "red", at(6, 0, 6, 4),
-			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", failedRuns))),
+			instant("A", inRange(failedRuns))),
 		stat("被拒数据行", "所选时间范围内因格式、指标或权限问题被拒绝的数据行。Rejected rows.", "none", "orange", at(12, 0, 6, 4),
-			instant("A", fmt.Sprintf("sum(increase(%s[$__range])) or vector(0)", rejectedRows))),
+			instant("A", inRange(rejectedRows))),
 		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", "none", "purple", at(18, 0, 6, 4),
-			instant("A", `sum(kpi_report_overdue{plan=~"$plan"})`)),
+			instant("A", `count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}) or vector(0)`)),
 		timeseries("报送批次（按来源与结果）", "各来源（inbox 收件箱、upload 网页上传、api 接口、pull 定时拉取）每个时间段处理的批次，按结果区分。Ingest runs by source and result.",
 			"none", at(0, 4, 12, 8),
 			series("A", fmt.Sprintf("sum by (source, result) (increase(%s[$__rate_interval]))", runs), "{{source}} · {{result}}")),
@@ -28,7 +28,8 @@ func Reporting() Dashboard {
 		sourceTable(at(0, 12, 16, 8), src),
 		durationGauge(at(16, 12, 8, 8), src),
 		overdueByUnit(at(0, 20, 10, 10)),
-		overdueTable("逾期未报送明细", "报送期限已过、仍未报送数据的指标，牵头单位和应报送日期。Overdue reports.", at(10, 20, 14, 10)),
+		overdueTable("逾期未报送明细", "报送期限已过、仍未报送数据的指标，牵头单位、应报期和报送期限。Overdue reports.", at(10, 20, 14, 10)),
+		asOfStat(at(0, 30, 6, 3)),
 	}
 	return newBoard(UIDReporting, "数据报送", "各来源的报送批次、失败、被拒数据行和逾期未报送情况 (reporting)", "now-7d",
 		[]Variable{
@@ -36,6 +37,15 @@ func Reporting() Dashboard {
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, true),
 			queryVar("source", "来源", "报送来源 (ingest source)", `label_values(kpi_ingest_runs_total, source)`, true),
 		}, panels)
+}
+
+// inRange counts what a counter counted within the board's time range,
+// exactly: the rise since the range's first sample. increase() would
+// extrapolate to the range's edges (3 runs read as 3.4), and every source's
+// counters exist at 0 from kpimon's start, so the first run is counted.
+// After a kpimon restart within the range only the runs since are counted.
+func inRange(counter string) string {
+	return fmt.Sprintf("sum(%[1]s - min_over_time(%[1]s[$__range])) or vector(0)", counter)
 }
 
 // sourceTable shows, per source, when it last succeeded and failed and its
@@ -48,7 +58,7 @@ func sourceTable(pos GridPos, src string) Panel {
 		instant("D", fmt.Sprintf(`sum by (source) (kpi_ingest_runs_total{%s, result!="ok"})`, src)),
 		instant("E", fmt.Sprintf(`sum by (source) (kpi_ingest_rows_total{%s, result="rejected"})`, src)),
 	)
-	p.Transformations = mergeAndOrder([]string{"source", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"}, "Time")
+	p.Transformations = mergeAndOrder([]string{"source", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"})
 	p.FieldConfig.Overrides = []Override{
 		column("source", "来源"),
 		column("Value #A", "最近成功", unitProp("dateTimeAsIsoNoDateIfToday")),
@@ -64,7 +74,8 @@ func sourceTable(pos GridPos, src string) Panel {
 // overdue: every lead unit of an indicator owes it.
 func overdueByUnit(pos GridPos) Panel {
 	p := bargauge("逾期未报送（按牵头单位）", "每个牵头单位逾期未报送的指标个数；一个指标有几个牵头单位，就计入每个单位。Overdue reports by lead unit.", "none", pos,
-		instantSeries("A", `sum by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"} * on(plan, indicator) group_left() kpi_report_overdue{plan=~"$plan"})`, "{{lead_unit}}"))
+		instantSeries("A", `count by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"} and on(plan, indicator) kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"})`+
+			` or 0 * count by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"})`, "{{lead_unit}}"))
 	p.FieldConfig.Defaults.Decimals = ptr(0)
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "red", Value: ptr(1.0)}}

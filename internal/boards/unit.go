@@ -7,26 +7,27 @@ import "fmt"
 func Unit() Dashboard {
 	const lead = `kpi_indicator_lead_unit{plan=~"$plan", lead_unit="$lead_unit"}`
 	count := func(statuses string) string {
-		return fmt.Sprintf(`sum(kpi_status{plan=~"$plan", status=~"%s"} and on(plan, indicator) %s)`, statuses, lead)
+		return fmt.Sprintf(`count(kpi_status{plan=~"$plan", status=~"%s"} and on(plan, indicator) %s) or vector(0)`, statuses, lead)
 	}
 	stats := []struct{ title, desc, expr, color string }{
 		{"负责指标", "本单位作为牵头单位负责的指标个数。Indicators this unit leads.", count(".*"), "blue"},
 		{"已达标", "已达到目标的指标个数 (achieved)。", count("achieved"), "green"},
-		{"正常推进", "进度比不低于 0.95 的指标，含推进中的定性任务。On track or in progress.", count("on_track|in_progress"), "semi-dark-green"},
-		{"滞后", "进度滞后、严重滞后或不进反退的指标个数 (lagging, off track, deteriorating)。", count("lagging|off_track|deteriorating"), "orange"},
+		{"正常推进与推进中", "正常推进（进度比不低于 0.95）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", count("on_track|in_progress"), "semi-dark-green"},
+		{"滞后（进度滞后、严重滞后、不进反退）", "进度滞后、严重滞后与不进反退的指标个数之和 (lagging, off track, deteriorating)。", count("lagging|off_track|deteriorating"), "orange"},
 		{"逾期未达标", "截止时间已过仍未达标的指标个数 (missed)。", count("missed"), "purple"},
-		{"逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", fmt.Sprintf(`sum(kpi_report_overdue{plan=~"$plan"} and on(plan, indicator) %s)`, lead), "red"},
+		{"逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", fmt.Sprintf(`count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"} and on(plan, indicator) %s) or vector(0)`, lead), "red"},
 	}
 	var panels []Panel
 	for i, s := range stats {
-		panels = append(panels, stat(s.title, s.desc, "none", s.color, at(i*4, 0, 4, 4), instant("A", s.expr)))
+		panels = append(panels, stat(s.title, s.desc, "none", s.color, at(i*3, 0, 3, 4), instant("A", s.expr)))
 	}
+	panels = append(panels, asOfStat(at(18, 0, 6, 4)))
 	panels = append(panels,
 		indicatorTable("本单位指标", "本单位牵头的全部指标及其进展。点指标名称看详情。Every indicator this unit leads.",
 			at(0, 4, 24, 12), lead),
 		indicatorTable("需要关注：滞后与逾期未达标",
 			"本单位进度滞后、严重滞后、不进反退或逾期未达标的指标，需要采取措施。Indicators behind their path or missed.",
-			at(0, 16, 24, 8), lead, `(kpi_status{plan=~"$plan", status=~"lagging|off_track|deteriorating|missed"} == 1)`),
+			at(0, 16, 24, 8), lead, `kpi_status{plan=~"$plan", status=~"lagging|off_track|deteriorating|missed"}`),
 		overdueTable("逾期未报送的报表", "报送期限已过、仍未报送数据的指标，以及应报送的日期。Reports past their due date.",
 			at(0, 24, 12, 8), lead),
 		progressGauge(at(12, 24, 12, 8), lead),
@@ -39,22 +40,21 @@ func Unit() Dashboard {
 		}, panels)
 }
 
-// overdueTable lists the indicators whose report is overdue, with the day
-// it was due.
+// overdueTable lists the indicators whose report is overdue, with the
+// owed period and the day it was due.
 func overdueTable(title, desc string, pos GridPos, filters ...string) Panel {
-	filters = append(filters, `(kpi_report_overdue{plan=~"$plan"} == 1)`)
+	filters = append(filters, `kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}`)
 	p := table(title, desc, pos,
 		instant("A", on(`kpi_indicator_info{plan=~"$plan"}`, filters...)),
-		instant("B", on(`max by (plan, indicator) (kpi_report_due_timestamp_seconds{plan=~"$plan"}) * 1000`, filters...)),
-		instant("C", on(`max by (plan, indicator) (kpi_last_observation_timestamp_seconds{plan=~"$plan"}) * 1000`, filters...)),
+		instant("B", on(`max by (plan, indicator, period) (kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}) * 1000`, filters...)),
 	)
-	p.Transformations = mergeAndOrder([]string{"name", "lead_unit", "Value #B", "Value #C", "plan", "indicator"},
-		"Time", "__name__", "name_en", "kind", "unit", "task", "deadline", "Value #A")
+	p.Transformations = mergeAndOrder([]string{"name", "lead_unit", "period", "Value #B", "plan", "indicator"},
+		"name_en", "kind", "unit", "task", "deadline", "Value #A")
 	p.FieldConfig.Overrides = []Override{
 		column("name", "指标", linksProp(indicatorLink())),
 		column("lead_unit", "牵头单位"),
-		column("Value #B", "应报送日期", unitProp("dateTimeAsIsoNoDateIfToday"), Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}, cellColorText()),
-		column("Value #C", "最近报送", unitProp("dateTimeAsIsoNoDateIfToday")),
+		column("period", "应报期"),
+		column("Value #B", "报送期限", unitProp("dateTimeAsIsoNoDateIfToday"), Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}, cellColorText()),
 		column("plan", "规划", hidden()),
 		column("indicator", "指标编号", hidden()),
 	}
@@ -65,7 +65,7 @@ func overdueTable(title, desc string, pos GridPos, filters ...string) Panel {
 func progressGauge(pos GridPos, filter string) Panel {
 	p := bargauge("完成进度", "各指标从基期值到目标值已完成的比例 (progress ratio)：100% 即达到目标。颜色由红到绿。",
 		"percentunit", pos,
-		instantSeries("A", on(`kpi_progress_ratio{plan=~"$plan"} * on(plan, indicator) group_left(name) kpi_indicator_info{plan=~"$plan"}`, filter), "{{name}}"))
+		instantSeries("A", on(progressExpr(`plan=~"$plan"`)+` * on(plan, indicator) group_left(name) kpi_indicator_info{plan=~"$plan"}`, filter), "{{name}}"))
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Max = ptr(1.0)
 	p.FieldConfig.Defaults.Color = map[string]any{"mode": "continuous-RdYlGr"}
