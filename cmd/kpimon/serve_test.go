@@ -230,7 +230,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 }
 
 // TestServeCountsFailingPulls: a source whose URL fails shows in the ingest
-// metrics (what KpiIngestFailing watches), though no file reached the ingester.
+// metrics (what KpiSourceFailing watches), though no file reached the ingester.
 func TestServeCountsFailingPulls(t *testing.T) {
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)

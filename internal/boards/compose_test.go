@@ -89,6 +89,46 @@ func TestComposeConfig(t *testing.T) {
 			}
 		})
 	}
+	// One setting names Grafana's address: Grafana's root URL and the board
+	// links in kpimon's alerts both follow GRAFANA_ROOT_URL; Prometheus and
+	// Alertmanager name their external addresses.
+	t.Run("links from one setting", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config")
+		cmd.Dir = repoRoot
+		cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://kpi.example.gov.cn/grafana/")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("docker-compose config: %v", err)
+		}
+		var c struct {
+			Services map[string]struct {
+				Environment map[string]string `yaml:"environment"`
+				Command     []string          `yaml:"command"`
+			} `yaml:"services"`
+		}
+		if err := yaml.Unmarshal(out, &c); err != nil {
+			t.Fatal(err)
+		}
+		const root = "https://kpi.example.gov.cn/grafana/"
+		if got := c.Services["grafana"].Environment["GF_SERVER_ROOT_URL"]; got != root {
+			t.Errorf("grafana GF_SERVER_ROOT_URL = %q, want %q", got, root)
+		}
+		if got := c.Services["kpimon"].Environment["KPIMON_GRAFANA_URL"]; got != root {
+			t.Errorf("kpimon KPIMON_GRAFANA_URL = %q, want GRAFANA_ROOT_URL %q", got, root)
+		}
+		for _, svc := range []string{"prometheus", "alertmanager"} {
+			if !slices.ContainsFunc(c.Services[svc].Command, func(a string) bool { return strings.HasPrefix(a, "--web.external-url=http") }) {
+				t.Errorf("%s has no --web.external-url: %v", svc, c.Services[svc].Command)
+			}
+		}
+		for _, flag := range []string{"--rules.alert.resend-delay=8h", "--rules.alert.for-outage-tolerance=25h"} {
+			if !slices.Contains(c.Services["prometheus"].Command, flag) {
+				t.Errorf("prometheus lacks %s (a day's outage must not resolve unit alerts)", flag)
+			}
+		}
+	})
 	t.Run("password required", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

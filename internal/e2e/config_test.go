@@ -77,7 +77,10 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"kpimon down", []string{"alertname=KpimonDown", "instance=kpimon:9464"}, "kpimon-operator"},
 		route{"kpimon absent", []string{"alertname=KpimonAbsent"}, "kpimon-operator"},
 		route{"metrics failing", []string{"alertname=KpimonMetricsFailing", "instance=kpimon:9464"}, "kpimon-operator"},
-		route{"ingest failing", []string{"alertname=KpiIngestFailing", "source=inbox"}, "kpimon-operator"},
+		route{"a failing pull", []string{"alertname=KpiSourceFailing", "source=pull:tjj", "severity=warning"}, "kpimon-operator"},
+		route{"store failing", []string{"alertname=KpiStoreFailing", "source=api"}, "kpimon-operator"},
+		route{"undeliverable notifications", []string{"alertname=AlertmanagerNotificationsFailing", "integration=webhook"}, "kpimon-operator"},
+		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
