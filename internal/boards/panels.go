@@ -197,10 +197,11 @@ func gapExpr(sel string) string {
 		` or clamp_min(kpi_actual{%[1]s} - kpi_target{%[1]s}, 0) and on(plan, indicator) kpi_indicator_info{%[1]s, kind=~"at_most|reduce_by"})`, sel)
 }
 
-// progressExpr is the progress from baseline to target (1 = reached),
-// capped at 1; a milestone's is its actual (0 or 1).
+// progressExpr is the progress from baseline to target (1 = reached;
+// more when exceeded, as kpimon evaluates it); a milestone's is its actual
+// (0 or 1).
 func progressExpr(sel string) string {
-	return fmt.Sprintf(`(clamp_max((kpi_actual{%[1]s} - kpi_baseline{%[1]s}) / (kpi_target{%[1]s} - kpi_baseline{%[1]s} != 0), 1)`+
+	return fmt.Sprintf(`((kpi_actual{%[1]s} - kpi_baseline{%[1]s}) / (kpi_target{%[1]s} - kpi_baseline{%[1]s} != 0)`+
 		` or (kpi_actual{%[1]s} and on(plan, indicator) kpi_indicator_info{%[1]s, kind="milestone"}))`, sel)
 }
 
