@@ -60,6 +60,7 @@ region: 测试区
 source: internal/e2e
 start_year: 2019
 end_year: 2022
+reporting_from: 2019-01-01
 defaults: {frequency: annual, due_days: 90, measure: level}
 tasks:
   - task: 1
