@@ -90,23 +90,23 @@ func (s *server) handleIndicator() http.Handler {
 		st, err := s.states.State(r.Context(), ref)
 		if err != nil {
 			if kpi.ErrorCode(err) == kpi.ENOTFOUND {
-				s.renderError(w, r, http.StatusNotFound, "没有这个指标 No such indicator",
+				s.renderError(w, r, http.StatusNotFound, "没有这个指标",
 					"规划 "+ref.Plan+" 中没有编号为 "+ref.ID+" 的指标（可能已被移除）。请从指标一览重新进入。")
 				return
 			}
 			s.logger.Error("web: evaluate indicator", "indicator", ref.Plan+"/"+ref.ID, "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicator",
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标",
 				"读取指标时出错，请稍后刷新。")
 			return
 		}
 		obs, err := s.store.Observations(r.Context(), ref)
 		if err != nil {
 			s.logger.Error("web: read observations", "indicator", ref.Plan+"/"+ref.ID, "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据 Cannot read figures",
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
 				"读取报送记录时出错，请稍后刷新。")
 			return
 		}
-		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Time(s.states.Now()))
+		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
 		page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
 		s.render(w, r, http.StatusOK, "indicator", page)
 	})
@@ -165,7 +165,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		}
 		p.Baseline += "）"
 	case ind.Baseline != nil:
-		p.Baseline = present.Reported(ind, ind.Baseline.Value) + "（" + ind.Baseline.Period.String() + "）"
+		p.Baseline = present.Reported(ind, ind.Baseline.Value) + "（" + present.Period(ind.Baseline.Period) + "）"
 	case ind.BaselineRule == kpi.BaselineFirstObservation:
 		p.Baseline = "以基期（现有基础）数据为基数，未报基期数据的以首次报送的数据为基数"
 	}
@@ -173,7 +173,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		p.Actual = present.Value(ind, *ev.Actual)
 	}
 	if ev.Period != nil {
-		p.ActualPeriod = ev.Period.String()
+		p.ActualPeriod = present.Period(*ev.Period)
 	}
 	if ev.LastSubmittedAt != nil {
 		p.LastSubmitted = present.Time(*ev.LastSubmittedAt)
@@ -181,7 +181,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 	if !ev.Report.Due.IsZero() {
 		p.Due = present.DueDate(ev.Report.Due)
 		if ev.Report.Period != nil {
-			p.DuePeriod = ev.Report.Period.String()
+			p.DuePeriod = present.Period(*ev.Report.Period)
 		}
 	}
 	counted := make(map[string]int) // period → counted revision
@@ -197,7 +197,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 	}
 	for _, o := range slices.Backward(obs) {
 		p.Revisions = append(p.Revisions, revisionRow{
-			Period: o.Period.String(), Revision: o.Revision, Value: present.Reported(ind, o.Value),
+			Period: present.Period(o.Period), Revision: o.Revision, Value: present.Reported(ind, o.Value),
 			By: o.SubmittedBy, At: present.Time(o.SubmittedAt), Source: sourceWord(o.Source),
 			File: o.File, Note: o.Note, Counted: counted[o.Period.String()] == o.Revision,
 		})
@@ -209,15 +209,15 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 func sourceWord(src string) string {
 	switch {
 	case src == "web":
-		return "网页 web"
+		return "网页"
 	case src == "upload":
-		return "上传 upload"
+		return "上传"
 	case src == "api":
-		return "接口 api"
+		return "接口"
 	case src == "inbox":
-		return "收件目录 inbox"
+		return "收件目录"
 	case src == "cli":
-		return "命令行 cli"
+		return "命令行"
 	case strings.HasPrefix(src, "pull:"):
 		return "定时拉取 " + src
 	}

@@ -132,3 +132,24 @@ func TestUnitTemplate(t *testing.T) {
 		t.Errorf("%s's template rows = %v, want its %d indicators %v", unitScience, got, len(want), want)
 	}
 }
+
+// TestPagesInChinese: the overview and an indicator's page speak Chinese
+// only (no English subtitle under each label, no English name), with dates
+// and periods as people write them.
+func TestPagesInChinese(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.ingestSample(t)
+	c := f.newClient(t)
+	for _, path := range []string{"/", "/indicators/yanfeng-innovation/high_tech_enterprises"} {
+		p := c.get(path)
+		wantStatus(t, path, p, http.StatusOK)
+		for _, english := range []string{"Indicators", "As of", "Definition", "History", "Every revision", "Lead units", "High-tech enterprises", "Filter", "Clear", " annual", "at least", "figures as reported"} {
+			if strings.Contains(p.body, english) {
+				t.Errorf("%s shows English %q", path, english)
+			}
+		}
+		wantText(t, path, p, "2022年6月30日")
+	}
+	p := c.get("/indicators/yanfeng-innovation/high_tech_enterprises")
+	wantText(t, "indicator", p, `<dd class="date">2022年6月30日</dd>`, `<small>（2021年）</small>`, `<td data-label="期别">2021年</td>`, "<dd>每年，期末后 90 天内报送</dd>")
+}

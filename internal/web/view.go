@@ -87,19 +87,19 @@ func formatBytes(n int64) string {
 func kindWord(k kpi.Kind) string {
 	switch k {
 	case kpi.KindAtLeast:
-		return "不低于目标 at least"
+		return "不低于目标"
 	case kpi.KindAtMost:
-		return "不高于目标 at most"
+		return "不高于目标"
 	case kpi.KindIncrease:
-		return "逐期增长 increase"
+		return "逐期增长"
 	case kpi.KindReduceBy:
-		return "按比例压缩 reduce by"
+		return "按比例压缩"
 	case kpi.KindMultiply:
-		return "较基期倍增 multiply"
+		return "较基期倍增"
 	case kpi.KindMilestone:
-		return "里程碑（完成 / 未完成，或完成百分比） milestone"
+		return "里程碑（完成 / 未完成，或完成百分比）"
 	case kpi.KindContinuing:
-		return "每年完成（每年报 1 完成 / 0 未完成） continuing"
+		return "每年完成（每年报 1 完成 / 0 未完成）"
 	}
 	return string(k)
 }
@@ -107,11 +107,11 @@ func kindWord(k kpi.Kind) string {
 func frequencyWord(f kpi.Frequency) string {
 	switch f {
 	case kpi.Annual:
-		return "每年 annual"
+		return "每年"
 	case kpi.Quarterly:
-		return "每季度 quarterly"
+		return "每季度"
 	case kpi.Monthly:
-		return "每月 monthly"
+		return "每月"
 	}
 	return string(f)
 }
@@ -119,9 +119,9 @@ func frequencyWord(f kpi.Frequency) string {
 func measureWord(m kpi.Measure) string {
 	switch m {
 	case kpi.MeasureLevel:
-		return "期末存量 level"
+		return "期末存量"
 	case kpi.MeasureCumulative:
-		return "累计新增（自规划起始年） cumulative"
+		return "累计新增（自规划起始年）"
 	}
 	return string(m)
 }

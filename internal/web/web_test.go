@@ -616,7 +616,7 @@ func TestIndicatorPage(t *testing.T) {
 		want       []string
 	}{
 		{"history and revisions", "/indicators/" + ref, http.StatusOK, []string{
-			f.own.Name, f.own.SourceText, "26" + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "网页 web", unitName,
+			f.own.Name, f.own.SourceText, "26" + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "<td data-label=\"来源\">网页</td>", "<td data-label=\"期别\">2021年</td>", unitName,
 		}},
 		// 20 at the end of 2020, 26 at the end of 2021, 30 due by the end
 		// of 2022: 4 a year still needed, 6 a year so far; the chart is
