@@ -287,7 +287,7 @@ func appendIndicator(e *enc, ind *kpi.Indicator) {
 	if ind.Baseline != nil {
 		baselineSource = ind.Baseline.Source
 	}
-	if ind.Tolerance == 0 && !ind.Strict && len(ind.Stages) == 0 && ind.Note == "" && baselineSource == "" {
+	if ind.Tolerance == 0 && !ind.Strict && len(ind.Stages) == 0 && ind.Note == "" && baselineSource == "" && ind.Max == nil {
 		return
 	}
 	e.byte1(indicatorExtension)
@@ -301,6 +301,12 @@ func appendIndicator(e *enc, ind *kpi.Indicator) {
 	}
 	e.str(ind.Note)
 	e.str(baselineSource)
+	// Max follows only when set, so definitions stored before it keep
+	// their bytes.
+	if ind.Max != nil {
+		e.bool1(true)
+		e.f64(*ind.Max)
+	}
 }
 
 // indicatorExtension marks the extension of an encoded indicator.
@@ -350,6 +356,10 @@ func decodeIndicator(d *dec) kpi.Indicator {
 	ind.Note = d.str()
 	if src := d.str(); src != "" && ind.Baseline != nil {
 		ind.Baseline.Source = src
+	}
+	if len(d.b) > 0 && d.err == nil && d.bool1() {
+		m := d.f64()
+		ind.Max = &m
 	}
 	return ind
 }

@@ -440,6 +440,7 @@ func TestProblems(t *testing.T) {
 		{"reduce_by_percent_out_of_range", []problemAt{{Line: 19, Field: "target", Indicator: hte}}},
 		{"multiply_factor_not_above_1", []problemAt{{Line: 19, Field: "target", Indicator: hte}}},
 		{"tolerance_and_strict", []problemAt{{Line: 21, Field: "strict", Indicator: hte}}},
+		{"max_not_positive", []problemAt{{Line: 20, Field: "max", Indicator: hte}}},
 		{"stages_not_milestone", []problemAt{{Line: 22, Field: "stages", Indicator: hte}}},
 		{"stages_out_of_order", []problemAt{{Line: 21, Field: "stages.period", Indicator: hte}, {Line: 21, Field: "stages.percent", Indicator: hte}}},
 		{"base_year_not_before_start", []problemAt{{Line: 7, Field: "base_year"}}},

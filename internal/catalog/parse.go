@@ -29,7 +29,7 @@ var (
 	taskFields      = []string{"task", "title", "work_lines"}
 	workLineFields  = []string{"id", "text", "lead_units", "co_units", "indicators"}
 	indicatorFields = []string{
-		"id", "name", "name_en", "kind", "target", "tolerance", "strict", "unit", "deadline", "deadline_note",
+		"id", "name", "name_en", "kind", "target", "tolerance", "strict", "max", "unit", "deadline", "deadline_note",
 		"baseline", "baseline_rule", "stages", "frequency", "due_days", "measure", "note", "source_text",
 	}
 	baselineFields = []string{"period", "value", "source"}
@@ -732,6 +732,15 @@ func (p *parser) targetForm(f map[string]*yaml.Node, ind *kpi.Indicator) {
 				p.add(v, "tolerance", id, shortValue(v), "a percent of the target above 0 and below 50 (5 for 左右)", "容差无效 tolerance out of range")
 			default:
 				ind.Tolerance = t
+			}
+		}
+	}
+	if v, ok := f["max"]; ok && !isNull(v) {
+		if m, ok := p.number(v, "max", id); ok {
+			if m <= 0 || ind.Kind == kpi.KindMilestone {
+				p.add(v, "max", id, shortValue(v), "the largest plausible figure, above 0 (not for milestones)", "上限无效 max out of range")
+			} else {
+				ind.Max = &m
 			}
 		}
 	}

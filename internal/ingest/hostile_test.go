@@ -20,6 +20,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // heapPeak samples the live heap every millisecond while fn runs and
@@ -382,4 +383,34 @@ func (f *fixture) ingester(t *testing.T, maxOutcomes int) *ingest.Ingester {
 		t.Fatal(err)
 	}
 	return ing
+}
+
+// TestCatalogMax: a catalog max bounds an indicator's figures, and lets a
+// percentage go past 100 up to it.
+func TestCatalogMax(t *testing.T) {
+	pct, count := 150.0, 500.0
+	cat := kpi.Catalog{Plans: catalog.Plans, Indicators: []kpi.Indicator{catalog.Indicators[0], catalog.Indicators[1]}}
+	cat.Indicators[0].Max = &count // high_tech_enterprises, 家
+	cat.Indicators[1].Max = &pct   // rd_spending_share_gdp, %
+	st := testkit.Store(t, cat, nil)
+	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		csv  string
+		want bool
+	}{
+		{"rd_spending_share_gdp,2021,120", true},
+		{"rd_spending_share_gdp,2021,151", false},
+		{"rd_spending_share_gdp,2021,-1", false},
+		{"high_tech_enterprises,2021,500", true},
+		{"high_tech_enterprises,2021,501", false},
+	}
+	for _, tt := range tests {
+		_, err := ing.Ingest(context.Background(), kpi.Upload{Name: "m.csv", Body: []byte("indicator,period,value\n" + tt.csv + "\n"), Actor: operator, Source: "api"})
+		if got := err == nil; got != tt.want {
+			t.Errorf("Ingest(%s) error %v, want accepted %v", tt.csv, err, tt.want)
+		}
+	}
 }

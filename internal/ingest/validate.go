@@ -280,8 +280,15 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case (ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%") && v != 0 && v != 1:
 		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
 		return 0, false
-	case ind.Unit == "%" && (v < 0 || v > 100):
+	case ind.Unit == "%" && ind.Max == nil && (v < 0 || v > 100):
 		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）/ 0–100 percent points", "百分比超出 0–100 / percent outside 0–100")
+		return 0, false
+	case ind.Max != nil && v > *ind.Max:
+		bad(r.col.value, "value", r.Value, fmt.Sprintf("不超过 %g%s / at most %g %s", *ind.Max, ind.Unit, *ind.Max, ind.Unit),
+			"数值超过该指标的合理上限，请检查单位和位数 / above the indicator's plausible maximum: check the unit and the digits")
+		return 0, false
+	case ind.Unit == "%" && v < 0:
+		bad(r.col.value, "value", r.Value, "不小于 0 的百分点 / percent points ≥ 0", "百分比不能为负 / a percentage cannot be negative")
 		return 0, false
 	case ind.IsCount() && v < 0:
 		bad(r.col.value, "value", r.Value, "非负整数 / a whole number ≥ 0", "数量不能为负 / a count cannot be negative")

@@ -196,9 +196,13 @@ type Indicator struct {
 	DueDays      int          `json:"due_days"` // days after a period ends that its figure is due
 	Measure      Measure      `json:"measure"`
 	// Stages are a milestone's dated intermediate steps, in period order.
-	Stages     []Stage `json:"stages,omitempty"`
-	Note       string  `json:"note,omitempty"` // how the line was read, how to report it
-	SourceText string  `json:"source_text"`    // the sentence of the document it comes from
+	Stages []Stage `json:"stages,omitempty"`
+	// Max is the largest figure that is plausible (the catalog's max): a
+	// figure above it is refused as a typo. A percentage may go above 100
+	// only up to it. Nil: no bound but the unit's.
+	Max        *float64 `json:"max,omitempty"`
+	Note       string   `json:"note,omitempty"` // how the line was read, how to report it
+	SourceText string   `json:"source_text"`    // the sentence of the document it comes from
 }
 
 // Ref names an indicator across plans.
