@@ -32,7 +32,7 @@ type evaluationJSON struct {
 	Projected       *float64           `json:"projected"`
 	Deadline        time.Time          `json:"deadline"`
 	LastSubmittedAt *time.Time         `json:"last_submitted_at"`
-	ReportPeriod    *kpi.Period        `json:"report_period"` // the period whose figure is awaited next
+	ReportPeriod    *kpi.Period        `json:"report_period"` // the oldest owed period (docs/method.md, "Report duty"); null when nothing is owed
 	ReportDue       *time.Time         `json:"report_due"`    // null when no more reports are due
 	Overdue         bool               `json:"overdue"`
 	// Required growth (需年均增长/需年均下降) and the change per year so far:
