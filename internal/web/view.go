@@ -91,7 +91,7 @@ func kindWord(k kpi.Kind) string {
 	case kpi.KindAtMost:
 		return "不高于目标"
 	case kpi.KindIncrease:
-		return "逐期增长"
+		return "逐年增长"
 	case kpi.KindReduceBy:
 		return "按比例压缩"
 	case kpi.KindMultiply:
