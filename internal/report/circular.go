@@ -110,6 +110,7 @@ type Row struct {
 	Gap        string
 	LightWord  string
 	StatusWord string
+	Reason     string // why the status, when it needs saying (present.Reason), else ""
 	Overdue    string // the owed period and due date when overdue, else ""
 }
 
@@ -231,6 +232,7 @@ func newRow(st kpi.State, lights Lights) Row {
 		Achieved:   present.AchievedChange(ind, ev),
 		Gap:        present.OptValue(ind, ev.Gap),
 		StatusWord: present.Status(ev.Status),
+		Reason:     present.Reason(ev),
 	}
 	if ind.Kind == kpi.KindMilestone && ev.Actual != nil {
 		r.Actual = present.Value(ind, *ev.Actual)

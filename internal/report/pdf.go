@@ -118,6 +118,9 @@ func WritePDF(w io.Writer, c Circular, opts PDFOptions) error {
 		p.table(taskColumns, func(row func(...string)) {
 			for _, r := range t.Rows {
 				status := r.StatusWord
+				if r.Reason != "" {
+					status += "\n" + r.Reason
+				}
 				if r.Overdue != "" {
 					status += "\n" + r.Overdue
 				}
@@ -133,8 +136,8 @@ func WritePDF(w io.Writer, c Circular, opts PDFOptions) error {
 }
 
 var taskColumns = []column{
-	{"指标", 30, "L"}, {"责任单位", 18, "L"}, {"目标", 20, "L"}, {"时限", 11, "L"}, {"最新数据", 17, "R"}, {"报告期", 12, "L"},
-	{"完成进度", 13, "R"}, {"进度比", 12, "R"}, {"需年均变化", 24, "L"}, {"信号灯", 11, "L"}, {"状态", 18 + pageWidth - 186, "L"},
+	{"指标", 29, "L"}, {"责任单位", 18, "L"}, {"目标", 19, "L"}, {"时限", 11, "L"}, {"最新数据", 17, "R"}, {"报告期", 12, "L"},
+	{"完成进度", 13, "R"}, {"进度比", 12, "R"}, {"需年均变化", 24, "L"}, {"信号灯", 13, "L"}, {"状态", 18 + pageWidth - 186, "L"},
 }
 
 func listed(items []string, sep string) string {

@@ -215,8 +215,8 @@ func (x *workbook) units(c Circular) {
 }
 
 func (x *workbook) detail(c Circular) {
-	x.newSheet(SheetDetail, []float64{26, 40, 24, 22, 12, 10, 8, 14, 12, 12, 10, 14, 22, 10, 12},
-		"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态")
+	x.newSheet(SheetDetail, []float64{26, 40, 24, 22, 12, 10, 8, 14, 12, 12, 10, 14, 22, 10, 12, 30},
+		"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态", "说明")
 	for _, t := range c.Tasks {
 		for _, r := range t.Rows {
 			ind, ev := r.State.Indicator, r.State.Evaluation
@@ -227,7 +227,7 @@ func (x *workbook) detail(c Circular) {
 			x.add(text(t.Heading()), text(r.Name), text(r.LeadUnits), text(r.Target), target, text(ind.Unit),
 				number(float64(ind.Deadline), "0"), optNumber(ev.Actual, figureFormat(ind)), text(r.Period),
 				optNumber(ev.ProgressRatio, percentFormat), optNumber(ev.PaceRatio, percentFormat),
-				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required), text(r.LightWord), text(r.StatusWord))
+				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required), text(r.LightWord), text(r.StatusWord), text(r.Reason))
 		}
 	}
 }

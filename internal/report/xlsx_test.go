@@ -31,7 +31,7 @@ func TestWriteXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeader := []string{"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态"}
+	wantHeader := []string{"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态", "说明"}
 	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
 		t.Errorf("detail header (-want +got):\n%s", diff)
 	}
