@@ -30,6 +30,10 @@ type district struct {
 	targets       string // a targets dir; "" serves the embedded seed plan
 	asOf          string
 	rows          []map[string]string
+	// regionPerPlan makes every plan a region of its own (the benchmark's
+	// one Prometheus stands for a province of districts, one per plan):
+	// the scrape copies the plan label into region.
+	regionPerPlan bool
 
 	kpimonAddr string
 	kpimon     *testkit.Proc
@@ -79,6 +83,14 @@ func startKpimon(t testing.TB, ctx context.Context, bin, dir string, d *district
 // one kpimon target, and remote_write of kpimon's series into the central
 // store. Intervals are short for the test.
 func promConfig(d *district, interval, vmAddr string) string {
+	relabel := ""
+	if d.regionPerPlan {
+		relabel = `    metric_relabel_configs:
+      - source_labels: [plan]
+        regex: (.+)
+        target_label: region
+`
+	}
 	return fmt.Sprintf(`global:
   scrape_interval: %[1]s
   scrape_timeout: %[1]s
@@ -100,12 +112,15 @@ scrape_configs:
   - job_name: kpimon
     static_configs:
       - targets: [%[5]q]
-`, interval, d.region, d.level, vmAddr, d.kpimonAddr)
+%[6]s`, interval, d.region, d.level, vmAddr, d.kpimonAddr, relabel)
 }
 
 // startProm starts the district's Prometheus.
 func startProm(t testing.TB, ctx context.Context, bin, dir string, d *district, interval, vmAddr string) {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte(promConfig(d, interval, vmAddr)), 0o644); err != nil {
 		t.Fatal(err)
