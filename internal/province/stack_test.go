@@ -47,12 +47,15 @@ type vmOptions struct {
 }
 
 // startVM starts VictoriaMetrics and waits until it answers. Query results
-// include samples up to a second old (the default hides the last 30 s).
+// include samples up to a second old (the default hides the last 30 s); a
+// query may scan every series of a province (the default limit depends on
+// memory) and run for minutes on a loaded machine.
 func startVM(t testing.TB, ctx context.Context, bin string, o vmOptions) *testkit.Proc {
 	t.Helper()
 	p := testkit.Start(t, "victoria-metrics", bin,
 		"-storageDataPath="+o.dataDir, "-httpListenAddr="+o.addr, "-retentionPeriod=100y",
-		"-search.latencyOffset=1s", "-search.disableCache", "-loggerLevel=WARN")
+		"-search.latencyOffset=1s", "-search.disableCache", "-loggerLevel=WARN",
+		"-search.maxUniqueTimeseries=100000000", "-search.maxQueryDuration=10m")
 	testkit.WaitHTTP(t, ctx, p, "http://"+o.addr+"/health")
 	return p
 }
