@@ -87,7 +87,14 @@ const entryFileName = "网页录入"
 func (s *server) handleSubmitPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		p, _, err := s.newSubmitPage(r, v, entryForm{Indicator: r.URL.Query().Get("indicator")})
+		q := r.URL.Query()
+		if stored := q.Get("stored"); stored != "" {
+			if res, ok := s.storedReceipt(r, q.Get("indicator"), stored, q.Get("result")); ok {
+				s.renderOutcome(w, r, v, entryForm{Indicator: q.Get("indicator")}, entryFileName, res, nil)
+				return
+			}
+		}
+		p, _, err := s.newSubmitPage(r, v, entryForm{Indicator: q.Get("indicator")})
 		if err != nil {
 			s.catalogError(w, r, err)
 			return
@@ -239,11 +246,51 @@ func (s *server) handleEntry() http.Handler {
 		row := kpi.Row{Line: 1, Plan: plan, Indicator: id, Period: entry.Period, Value: entry.Value, Note: entry.Note}
 		u := kpi.Upload{Name: entryFileName, Actor: v.actor(r), Source: "web"}
 		res, err := s.ingester.IngestRows(r.Context(), []kpi.Row{row}, u)
-		if err == nil {
-			entry = entryForm{Indicator: entry.Indicator} // keep the choice, clear the figure
+		if err == nil && len(res.Outcomes) == 1 {
+			// Stored: answer with a redirect to the receipt, so a refresh
+			// shows it again instead of sending the figure again.
+			o := res.Outcomes[0]
+			q := url.Values{"indicator": {entry.Indicator}, "stored": {o.Observation.Period.String()}, "result": {o.Result}}
+			http.Redirect(w, r, "/submit?"+q.Encode(), http.StatusSeeOther)
+			return
 		}
 		s.renderOutcome(w, r, v, entry, entryFileName, res, err)
 	})
+}
+
+// storedReceipt is the receipt of a figure entered by hand, shown after
+// the redirect: the figure as stored now for the indicator and period.
+func (s *server) storedReceipt(r *http.Request, ref, period, result string) (kpi.SubmissionResult, bool) {
+	plan, id, ok := strings.Cut(ref, "/")
+	p, err := kpi.ParsePeriod(period)
+	if !ok || err != nil {
+		return kpi.SubmissionResult{}, false
+	}
+	obs, err := s.store.Observations(r.Context(), kpi.Ref{Plan: plan, ID: id})
+	if err != nil {
+		return kpi.SubmissionResult{}, false
+	}
+	var last *kpi.Observation
+	for i := range obs {
+		if obs[i].Period == p {
+			last = &obs[i]
+		}
+	}
+	if last == nil {
+		return kpi.SubmissionResult{}, false
+	}
+	res := kpi.SubmissionResult{Outcomes: []kpi.Outcome{{Observation: *last, Result: result}}}
+	switch result {
+	case kpi.ResultAdded:
+		res.Added = 1
+	case kpi.ResultRevised:
+		res.Revised = 1
+	case kpi.ResultUnchanged:
+		res.Unchanged = 1
+	default:
+		return kpi.SubmissionResult{}, false
+	}
+	return res, true
 }
 
 // renderOutcome shows the receipt of a stored submission or why it was

@@ -240,7 +240,7 @@ func TestCSRF(t *testing.T) {
 		{"wrong token", func(string) url.Values { return good("not-the-token") }, nil, http.StatusForbidden},
 		{"cross-site fetch", good, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
 		{"foreign origin", good, []string{"Origin", "http://evil.example"}, http.StatusForbidden},
-		{"same-origin with token", good, []string{"Sec-Fetch-Site", "same-origin"}, http.StatusOK},
+		{"same-origin with token", good, []string{"Sec-Fetch-Site", "same-origin"}, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,8 +361,13 @@ func TestUnitScope(t *testing.T) {
 			"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {f.own.Plan + "/" + f.own.ID},
 			"period": {"2021"}, "value": {"25"}, "note": {"网页填报测试"},
 		})
-		wantStatus(t, "POST /entry own", p, http.StatusOK)
-		wantText(t, "POST /entry own", p, `id="receipt"`, f.own.Name, "新增")
+		// Answered with a redirect to the receipt (a refresh does not send
+		// the figure again; before, the POST answered with the page).
+		wantStatus(t, "POST /entry own", p, http.StatusSeeOther)
+		receipt := c.get(p.header.Get("Location"))
+		wantStatus(t, "GET the receipt", receipt, http.StatusOK)
+		wantText(t, "GET the receipt", receipt, `id="receipt"`, f.own.Name, "新增", "25")
+		wantText(t, "GET the receipt again", c.get(p.header.Get("Location")), `id="receipt"`, "新增")
 		obs, err := f.store.Observations(context.Background(), f.own.Ref())
 		if err != nil {
 			t.Fatal(err)
@@ -607,7 +612,7 @@ func TestIndicatorPage(t *testing.T) {
 		{"2020", "20", ""}, {"2021", "24", "初报"}, {"2021", "26", "更正"},
 	} {
 		p := c.post("/entry", url.Values{"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {ref}, "period": {fig.period}, "value": {fig.value}, "note": {fig.note}})
-		wantStatus(t, "POST /entry "+fig.period, p, http.StatusOK)
+		wantStatus(t, "POST /entry "+fig.period, p, http.StatusSeeOther)
 	}
 	tests := []struct {
 		name       string
