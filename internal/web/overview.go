@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ type overviewPage struct {
 	Total    int
 	Matched  int           // indicators the filter matches; Rows may hold fewer
 	Chart    template.HTML // status counts per task
+	Reports  []reportLink  // the circular of the chosen plan and unit
 }
 
 // maxOverviewRows bounds the table: a national catalog has far more
@@ -112,6 +114,7 @@ func (s *server) handleOverview() http.Handler {
 				p.Counts = append(p.Counts, statusCount{Word: present.Status(status), Class: statusClass(status), Count: n})
 			}
 		}
+		p.Reports = reportLinks(f)
 		if len(matched) > 0 {
 			p.Chart = template.HTML(report.TaskStatusChart(matched, s.lights).String()) // chart escapes its text
 		}
@@ -212,4 +215,26 @@ func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 		}
 	}
 	return row
+}
+
+// reportLink is a link to the progress circular in one format.
+type reportLink struct {
+	Label, URL string
+}
+
+// reportLinks links the circular of the plan and unit the filter chose
+// (the whole plan without a unit), in each format.
+func reportLinks(f overviewFilter) []reportLink {
+	var links []reportLink
+	for _, l := range []struct{ label, format string }{{"PDF", "pdf"}, {"Excel", "xlsx"}, {"网页", "html"}} {
+		q := url.Values{"format": {l.format}}
+		if f.Plan != "" {
+			q.Set("plan", f.Plan)
+		}
+		if f.Unit != "" {
+			q.Set("unit", f.Unit)
+		}
+		links = append(links, reportLink{Label: l.label, URL: "/report?" + q.Encode()})
+	}
+	return links
 }

@@ -153,3 +153,17 @@ func TestPagesInChinese(t *testing.T) {
 	p := c.get("/indicators/yanfeng-innovation/high_tech_enterprises")
 	wantText(t, "indicator", p, `<dd class="date">2022年6月30日</dd>`, `<small>（2021年）</small>`, `<td data-label="期别">2021年</td>`, "<dd>每年，期末后 90 天内报送</dd>")
 }
+
+// TestOverviewLinksTheCircular: the overview links the circular of the
+// unit chosen in its filter, in each format.
+func TestOverviewLinksTheCircular(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c := f.newClient(t)
+	p := c.get("/?unit=" + url.QueryEscape(unitScience))
+	wantStatus(t, "/", p, http.StatusOK)
+	wantText(t, "/", p, `进展情况通报（`+unitScience+`）：<a href="/report?format=pdf&amp;unit=`+url.QueryEscape(unitScience)+`">PDF</a>`)
+	link := "/report?format=xlsx&unit=" + url.QueryEscape(unitScience)
+	if r := c.get(link); r.status != http.StatusOK || !strings.HasPrefix(r.body, "PK") {
+		t.Errorf("GET %s = %d, want the XLSX", link, r.status)
+	}
+}
