@@ -341,6 +341,11 @@ type State struct {
 	Indicator  Indicator     `json:"indicator"`
 	Latest     []Observation `json:"latest"` // newest revision per period, by period
 	Evaluation Evaluation    `json:"evaluation"`
+	// Pass numbers the evaluation of States that computed Evaluation (0:
+	// not made by States). A state kept from an earlier evaluation keeps
+	// its number, so whoever derives views from states (the /metrics
+	// rendering) redoes only the work of states with a new number.
+	Pass uint64 `json:"-"`
 }
 
 // StateService evaluates every indicator at its clock ("now", or --as-of).

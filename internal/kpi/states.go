@@ -45,6 +45,9 @@ type States struct {
 	// computing holds one token: whoever holds it may evaluate. A channel
 	// rather than a mutex, so a caller whose context ends stops waiting.
 	computing chan struct{}
+	// pass numbers evaluations (State.Pass); changed only by the holder
+	// of computing.
+	pass uint64
 }
 
 var _ StateService = (*States)(nil)
@@ -182,6 +185,7 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 		}
 		plans[p.ID] = p
 	}
+	s.pass++
 	snap := &statesSnapshot{
 		key:     key,
 		states:  make([]State, 0, len(cat.Indicators)),
@@ -214,7 +218,7 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 		if prev == nil { // else the shared index already says i
 			snap.index[ref] = i
 		}
-		snap.states = append(snap.states, State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: Evaluate(plan, ind, obs, now)})
+		snap.states = append(snap.states, State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: Evaluate(plan, ind, obs, now), Pass: s.pass})
 	}
 	return snap, nil
 }

@@ -25,19 +25,30 @@ import (
 // them for a client that does not take gzip.
 //
 // Each family is cut into chunks of chunkIndicators indicators, one
-// segment each. The next rendering writes every chunk's text again (cheap)
-// but compresses (the expensive part) only the chunks whose text changed:
-// after one figure is written, one chunk per family.
+// segment each. The next rendering takes the chunks whose states States
+// kept (State.Pass) as they are, writes the others' text again and
+// compresses only the chunks whose text changed: after one figure is
+// written, one chunk per family.
 type rendered struct {
 	first    *kpi.State // identifies the states slice (and keeps it from reuse)
+	states   []kpi.State
+	order    *stateOrder
+	chunks   []chunkResult // by job: part, then chunk
 	n        int
 	segments []*segment
 	text     deflated // crc and n of the whole text; data unused
 	series   int      // samples
 	took     time.Duration
 	reused   int // segments taken from the previous rendering
+	skipped  int // of which not even written again: their states were kept
 	// hashSeed keys the segments; the next rendering uses the same.
 	hashSeed maphash.Seed
+}
+
+// chunkResult is one chunk of one family as rendered.
+type chunkResult struct {
+	seg     *segment
+	samples int
 }
 
 // segment is one compressed chunk of the text, known by its content.
@@ -102,8 +113,21 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	if len(states) == 0 {
 		return r, nil
 	}
-	r.first = &states[0]
-	order := c.labelOrder(states)
+	r.first, r.states = &states[0], states
+	// States kept from the previous evaluation (same State.Pass, same
+	// indicator in the same place) render as before: their chunks are
+	// taken without being written again.
+	same := prev != nil && len(prev.states) == len(states) && len(prev.chunks) > 0
+	for i := 0; same && i < len(states); i++ {
+		same = states[i].Indicator.Ref() == prev.states[i].Indicator.Ref()
+	}
+	var order *stateOrder
+	if same {
+		order = prev.order
+	} else {
+		order = c.labelOrder(states)
+	}
+	r.order = order
 
 	// The families in output order, kpi_indicator_info (own label set and
 	// order) in its place by name; each cut into chunks.
@@ -158,7 +182,16 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 		seg     *segment
 		samples int
 		reused  bool
+		skipped bool
 		err     error
+	}
+	kept := func(order []int32) bool {
+		for _, i := range order {
+			if p := states[i].Pass; p == 0 || p != prev.states[i].Pass {
+				return false
+			}
+		}
+		return true
 	}
 	results := make([]result, len(jobs))
 	seed := maphash.MakeSeed()
@@ -175,6 +208,11 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 			for j := range next {
 				jb := jobs[j]
 				pt := parts[jb.part]
+				if same && kept(pt.order[jb.lo:jb.hi]) {
+					c := prev.chunks[j]
+					results[j] = result{seg: c.seg, samples: c.samples, reused: true, skipped: true}
+					continue
+				}
 				text.Reset()
 				samples := 0
 				var alerts []alertSample
@@ -220,6 +258,10 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	close(next)
 	wg.Wait()
 
+	r.chunks = make([]chunkResult, len(jobs))
+	for j, res := range results {
+		r.chunks[j] = chunkResult{seg: res.seg, samples: res.samples}
+	}
 	comp := newCompressor()
 	var header bytes.Buffer
 	for p, pt := range parts {
@@ -247,6 +289,9 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 			r.add(res.seg)
 			if res.reused {
 				r.reused++
+			}
+			if res.skipped {
+				r.skipped++
 			}
 		}
 		r.series += samples

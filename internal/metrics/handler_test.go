@@ -656,6 +656,47 @@ func TestRenderReusesUnchangedChunks(t *testing.T) {
 	if incremental.reused == 0 || incremental.reused > chunks-3 || incremental.reused < chunks*2/3 {
 		t.Errorf("incremental rendering reused %d of %d chunks, want all but the few holding %s", incremental.reused, chunks, inds[7].ID)
 	}
+	// The chunks without the written indicator are taken as they were,
+	// not written again: States kept their evaluations.
+	if incremental.skipped < chunks/2 || incremental.skipped > incremental.reused {
+		t.Errorf("incremental rendering took %d of %d chunks without writing them (reused %d), want most", incremental.skipped, chunks, incremental.reused)
+	}
+
+	// A target change under the same fixed clock evaluates everything
+	// again: nothing is taken unwritten, and the new target shows.
+	cat, err := store.Catalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := ""
+	for i := range cat.Indicators {
+		if ind := &cat.Indicators[i]; changed == "" && ind.Kind == kpi.KindAtLeast && ind.ID != inds[7].ID {
+			ind.Target, changed = 4321, ind.ID
+		}
+	}
+	if _, err := store.SyncCatalog(ctx, cat, kpi.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if states, err = c.states.States(ctx); err != nil {
+		t.Fatal(err)
+	}
+	afterTarget, err := c.render(states, incremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if afterTarget.skipped != 0 {
+		t.Errorf("after a catalog change %d chunks were taken unwritten, want none", afterTarget.skipped)
+	}
+	scratch, err = c.render(states, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := text(afterTarget), text(scratch); got != want {
+		t.Errorf("rendering after a target change differs from one from scratch (-scratch +incremental):\n%s", cmp.Diff(kpiBlocks(want), kpiBlocks(got)))
+	}
+	if got := text(afterTarget); !strings.Contains(got, fmt.Sprintf(`kpi_target{indicator=%q,plan="test-plan"} 4321`, changed)) {
+		t.Errorf("rendering after a target change lacks the new target:\n%s", grepLines(got, "kpi_target{indicator=\""+changed))
+	}
 }
 
 // failingStates is the real kpi.States that fails while fail is set.

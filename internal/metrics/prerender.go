@@ -83,7 +83,7 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 	rc.cur.Store(next)
 	rc.renders.Add(1)
 	rc.c.logger.Debug("metrics: exposition rendered", "indicators", len(states), "series", next.series,
-		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "took", next.took)
+		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "skipped", next.skipped, "took", next.took)
 	return next, nil
 }
 
