@@ -195,11 +195,16 @@ func (ing *Ingester) RecordFailure(source string) {
 }
 
 // index returns the lookup tables of the current catalog, rebuilt only
-// when the store changed.
+// when the catalog changed: by the store's CatalogGeneration where it has
+// one (a province's index is 180,000 indicators; a figure write need not
+// rebuild it), else its Generation.
 func (ing *Ingester) index(ctx context.Context) (*index, error) {
 	ing.mu.Lock()
 	defer ing.mu.Unlock()
 	gen := ing.store.Generation()
+	if cg, ok := ing.store.(kpi.CatalogGenerations); ok {
+		gen = cg.CatalogGeneration()
+	}
 	if ing.ix != nil && ing.ixGen == gen {
 		return ing.ix, nil
 	}

@@ -94,3 +94,38 @@ func TestManyPlansSharingIDs(t *testing.T) {
 		t.Errorf("ambiguous id: Expected = %q, want %q", kerr.Problems[0].Expected, want)
 	}
 }
+
+// TestIndexFollowsCatalog checks that the ingester's index, kept across
+// figure writes, is rebuilt when the catalog changes: a new indicator
+// takes figures at once.
+func TestIndexFollowsCatalog(t *testing.T) {
+	ctx := context.Background()
+	cat := provinceCatalog(2, 2)
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(body string) (kpi.SubmissionResult, error) {
+		return ing.Ingest(ctx, kpi.Upload{Name: "f.csv", Body: []byte(body), Actor: operator, Source: "test"})
+	}
+	if res, err := upload("plan,indicator,period,value\nr0000,i000,2021,1\n"); err != nil || res.Added != 1 {
+		t.Fatalf("first upload: %+v, %v", res, err)
+	}
+	extra := cat.Indicators[0]
+	extra.ID, extra.Name = "i999", "新指标"
+	cat.Indicators = append(cat.Indicators, extra)
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := upload("plan,indicator,period,value\nr0000,i999,2021,2\n"); err != nil || res.Added != 1 {
+		t.Errorf("upload for an indicator added to the catalog since: %+v, %v; want it added", res, err)
+	}
+}
