@@ -51,6 +51,7 @@ func IndicatorChanges(o, n kpi.Indicator) string {
 		{name: "target", old: Plain(o.Target), new: Plain(n.Target)},
 		{name: "tolerance", old: Plain(o.Tolerance), new: Plain(n.Tolerance)},
 		{name: "strict", old: strconv.FormatBool(o.Strict), new: strconv.FormatBool(n.Strict)},
+		{name: "max", old: optString(o.Max), new: optString(n.Max)},
 		{name: "unit", old: o.Unit, new: n.Unit},
 		{name: "deadline", old: strconv.Itoa(o.Deadline), new: strconv.Itoa(n.Deadline)},
 		textField("deadline_note", o.DeadlineNote, n.DeadlineNote),
@@ -152,6 +153,14 @@ func dayString(t time.Time) string {
 		return "none"
 	}
 	return t.In(kpi.China).Format("2006-01-02")
+}
+
+// optString is an optional figure in a change: "none" when absent.
+func optString(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return Plain(*p)
 }
 
 func ruleString(r kpi.BaselineRule) string {
