@@ -26,7 +26,7 @@ func ParseFormat(s string) (Format, error) {
 	case "htm":
 		return FormatHTML, nil
 	}
-	return "", kpi.Errorf(kpi.EINVALID, "不支持的格式“%s”，可用 html、xlsx 或 pdf (format %q: want html, xlsx or pdf)", kpi.ExcerptN(s, 20), kpi.ExcerptN(s, 20))
+	return "", kpi.Errorf(kpi.EINVALID, "不支持的格式“%s”，可用 html、xlsx 或 pdf", kpi.ExcerptN(s, 20))
 }
 
 // FormatOf is the format a file name asks for by its extension.

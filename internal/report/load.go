@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // Load evaluates the store's indicators at opts.AsOf (and opts.Previous)
@@ -22,7 +23,7 @@ func Load(ctx context.Context, store kpi.StateSource, planID string, opts Option
 		return Circular{}, err
 	}
 	if opts.Unit != "" && !planHasUnit(cat, plan.ID, opts.Unit) {
-		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标 (no indicator of plan %s names unit %q)", plan.ID, kpi.ExcerptN(opts.Unit, 40), plan.ID, kpi.ExcerptN(opts.Unit, 40))
+		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标", plan.ID, kpi.ExcerptN(opts.Unit, 40))
 	}
 	states, err := statesAt(ctx, store, opts.AsOf)
 	if err != nil {
@@ -31,8 +32,8 @@ func Load(ctx context.Context, store kpi.StateSource, planID string, opts Option
 	var previous []kpi.State
 	if !opts.Previous.IsZero() {
 		if !opts.Previous.Before(opts.AsOf) {
-			return Circular{}, kpi.Errorf(kpi.EINVALID, "上期通报日期须早于本期 (previous %s is not before as-of %s)",
-				opts.Previous.Format(time.DateOnly), opts.AsOf.Format(time.DateOnly))
+			return Circular{}, kpi.Errorf(kpi.EINVALID, "上期通报日期（%s）须早于本期（%s）",
+				present.Date(opts.Previous), present.Date(opts.AsOf))
 		}
 		if previous, err = statesAt(ctx, store, opts.Previous); err != nil {
 			return Circular{}, err
@@ -54,15 +55,15 @@ func choosePlan(cat kpi.Catalog, id string) (kpi.Plan, error) {
 		if p, ok := cat.Plan(id); ok {
 			return p, nil
 		}
-		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "没有规划 %s (no plan %q; plans: %s)", kpi.ExcerptN(id, 40), kpi.ExcerptN(id, 40), planIDs(cat))
+		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "没有规划“%s”；现有规划：%s", kpi.ExcerptN(id, 40), planIDs(cat))
 	}
 	switch len(cat.Plans) {
 	case 1:
 		return cat.Plans[0], nil
 	case 0:
-		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "尚未载入任何规划 (no plan loaded)")
+		return kpi.Plan{}, kpi.Errorf(kpi.ENOTFOUND, "尚未载入任何规划")
 	}
-	return kpi.Plan{}, kpi.Errorf(kpi.EINVALID, "请指定规划 (several plans: name one with plan=…: %s)", planIDs(cat))
+	return kpi.Plan{}, kpi.Errorf(kpi.EINVALID, "有多个规划，请指定其一（plan=…）：%s", planIDs(cat))
 }
 
 func planIDs(cat kpi.Catalog) string {
@@ -87,7 +88,7 @@ func planHasUnit(cat kpi.Catalog, plan, unit string) bool {
 func ParseAsOf(s string) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
 	if err != nil {
-		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30 (want a date like 2021-06-30)", kpi.ExcerptN(s, 40))
+		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30", kpi.ExcerptN(s, 40))
 	}
 	return d.AddDate(0, 0, 1).Add(-time.Second), nil
 }

@@ -80,7 +80,7 @@ func TestReportEndpoint(t *testing.T) {
 	}{
 		{"/report?format=doc", http.StatusBadRequest, "不支持的格式"},
 		{"/report?as_of=yesterday", http.StatusBadRequest, "格式不对"},
-		{"/report?as_of=2021-06-30&previous=2021-07-01", http.StatusBadRequest, "上期通报日期须早于本期"},
+		{"/report?as_of=2021-06-30&previous=2021-07-01", http.StatusBadRequest, "上期通报日期（2021年7月1日）须早于本期（2021年6月30日）"},
 		{"/report?plan=none", http.StatusNotFound, "没有规划"},
 		{"/report?unit=" + url.QueryEscape("区不存在局"), http.StatusNotFound, "区不存在局"},
 		{"/report?unit=" + strings.Repeat("x", 300), http.StatusBadRequest, "参数 unit 过长"},
