@@ -414,3 +414,15 @@ func TestCatalogMax(t *testing.T) {
 		}
 	}
 }
+
+// TestLongJSONFieldRefused: a JSON file's field over the cell limit is
+// refused, its value quoted as an excerpt.
+func TestLongJSONFieldRefused(t *testing.T) {
+	f := newFixture(t)
+	body := `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "3", "note": "` + strings.Repeat("x", 200<<10) + `"}]`
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "long.json", Body: []byte(body), Actor: operator, Source: "api"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || len(ke.Problems) != 1 || !strings.Contains(ke.Problems[0].Message, "KiB") || len(ke.Problems[0].Value) > 200 {
+		t.Fatalf("Ingest(200 KiB note) = %v, want one problem naming the limit with an excerpt", err)
+	}
+}

@@ -92,6 +92,9 @@ func New(opts Options) (*Ingester, error) {
 func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionResult, error) {
 	start := ing.now()
 	rows, problems := parse(u, ing.limits)
+	if len(problems) == 0 {
+		problems = longFields(rows, u, ing.limits) // JSON files: CSV and XLSX cells were checked as read
+	}
 	if len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, ing.problemsError(kpi.EINVALID,
 			fmt.Sprintf("文件 %s 无法读取，未写入任何数据 / %s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
