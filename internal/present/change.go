@@ -58,7 +58,6 @@ func IndicatorChanges(o, n kpi.Indicator) string {
 		{name: "baseline", old: baselineString(o.Baseline), new: baselineString(n.Baseline)},
 		{name: "baseline_rule", old: ruleString(o.BaselineRule), new: ruleString(n.BaselineRule)},
 		{name: "stages", old: stagesString(o.Stages), new: stagesString(n.Stages)},
-		{name: "max", old: maxString(o.Max), new: maxString(n.Max)},
 		{name: "measure", old: string(o.Measure), new: string(n.Measure)},
 		{name: "frequency", old: string(o.Frequency), new: string(n.Frequency)},
 		{name: "due_days", old: strconv.Itoa(o.DueDays), new: strconv.Itoa(n.DueDays)},
@@ -128,13 +127,6 @@ func baselineString(b *kpi.Baseline) string {
 		s += " (" + b.Source + ")"
 	}
 	return s
-}
-
-func maxString(m *float64) string {
-	if m == nil {
-		return "none"
-	}
-	return Plain(*m)
 }
 
 func stagesString(stages []kpi.Stage) string {
