@@ -43,8 +43,13 @@ func annualChange(ind kpi.Indicator, change *float64, relative, roundUp bool) st
 		word = "年均减少"
 	}
 	a := math.Abs(v)
-	if roundUp && ind.IsCount() {
-		a = math.Ceil(a - 1e-9)
+	if ind.IsCount() {
+		if roundUp {
+			// Whole things: 6.5 more a year means 7.
+			return word + Fixed(math.Ceil(a-1e-9), 0) + ind.Unit
+		}
+		// An average of whole things so far: 4.5 a year, not 4 or 5.
+		return word + Plain(math.Round(a*10)/10) + ind.Unit
 	}
 	return word + Number(ind, a) + ind.Unit
 }
