@@ -13,6 +13,9 @@ import (
 // name, a date.
 const maxReportParam = 200
 
+// maxReports is how many circulars /report makes at once.
+const maxReports = 2
+
 // handleReport serves the progress circular:
 // GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf.
 // as_of defaults to the server's evaluation day, format to html. The HTML
@@ -37,6 +40,16 @@ func (s *server) handleReport() http.Handler {
 		}
 		if v := q.Get("previous"); err == nil && v != "" {
 			opts.Previous, err = report.ParseAsOf(v)
+		}
+		if err == nil {
+			// Every plan's indicators are evaluated at the dates asked: at
+			// most maxReports circulars are made at once, the rest wait.
+			select {
+			case s.reports <- struct{}{}:
+				defer func() { <-s.reports }()
+			case <-r.Context().Done():
+				return
+			}
 		}
 		var c report.Circular
 		if err == nil {

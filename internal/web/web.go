@@ -88,6 +88,7 @@ type server struct {
 	secure    bool
 	lights    report.Lights
 	font      string
+	reports   chan struct{} // slots for circulars being made (maxReports)
 	pages     map[string]*template.Template
 }
 
@@ -109,6 +110,7 @@ func New(opts Options) (http.Handler, error) {
 		lights:    opts.Lights,
 		unitTmpl:  opts.UnitTemplate,
 		font:      opts.ReportFont,
+		reports:   make(chan struct{}, maxReports),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
