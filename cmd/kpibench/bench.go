@@ -114,7 +114,7 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 	}
 	cat := generateCatalog(n, b.y)
 	r.plans = len(cat.Plans)
-	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir}
+	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir, serveEnv: b.cfg.serveEnv}
 	if err := writeTargets(k.targets, cat); err != nil {
 		return r, err
 	}

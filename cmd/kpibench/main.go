@@ -54,6 +54,7 @@ type config struct {
 	dir         string        // work dir; default a temp dir removed afterwards
 	keep        bool          // keep the work dirs (targets, data, logs)
 	scrapes     int           // scrapes per measurement (the median is reported)
+	serveEnv    []string      // extra environment of kpimon serve
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.dir, "dir", "", "work dir (default: a temp dir, removed afterwards)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the generated targets, data and logs in the work dir")
 	fs.IntVar(&c.scrapes, "scrapes", 3, "scrapes per measurement (the median is reported)")
+	serveEnv := fs.String("serve-env", "", "space-separated NAME=VALUE pairs for kpimon serve only, e.g. GOMEMLIMIT=900MiB")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,6 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		c.sizes = append(c.sizes, n)
 	}
+	c.serveEnv = strings.Fields(*serveEnv)
 	if c.ingestPlans < 1 {
 		return fmt.Errorf("-ingest-plans: want at least 1, got %d", c.ingestPlans)
 	}

@@ -74,6 +74,7 @@ func freeAddr() (string, error) {
 type kpimonCmd struct {
 	bin, data, targets string
 	logDir             string
+	serveEnv           []string // extra environment of serve
 }
 
 func (k kpimonCmd) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {
@@ -150,7 +151,7 @@ func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
 		return nil, 0, err
 	}
 	// Debug logs say how long each rendering took (lastRendering).
-	cmd := k.command(ctx, []string{"KPIMON_LISTEN=" + addr, "KPIMON_LOG_LEVEL=debug"}, "serve")
+	cmd := k.command(ctx, append([]string{"KPIMON_LISTEN=" + addr, "KPIMON_LOG_LEVEL=debug"}, k.serveEnv...), "serve")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

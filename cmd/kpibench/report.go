@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,9 @@ func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 	if len(stacks) > 0 {
 		fmt.Fprintln(w, "### The whole stack: kpimon serve and Prometheus")
 		fmt.Fprintln(w)
+		if len(b.cfg.serveEnv) > 0 {
+			fmt.Fprintf(w, "kpimon serve ran with `%s`. ", strings.Join(b.cfg.serveEnv, " "))
+		}
 		if b.cfg.prometheus != "" {
 			fmt.Fprintf(w, "Prometheus scrapes kpimon every %v (timeout the same) with `%s` loaded; figures are read after %d successful scrapes. ", b.cfg.interval, "prometheus/rules", b.cfg.promScrapes)
 		}
