@@ -135,7 +135,7 @@ func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
 	case kpi.KindReduceBy:
 		s := "较基期压缩" + Plain(ind.Target) + "%以上"
 		if ev.Target != nil {
-			s += "（" + compared(ind, *ev.Target, Value) + "）"
+			s += "（" + compared(ind, *ev.Target, computed) + "）"
 		}
 		return s
 	case kpi.KindMultiply:
@@ -144,7 +144,7 @@ func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
 			s = "较基期倍增"
 		}
 		if ev.Target != nil {
-			s += "（" + compared(ind, *ev.Target, Value) + "）"
+			s += "（" + compared(ind, *ev.Target, computed) + "）"
 		}
 		return s
 	case kpi.KindMilestone:
@@ -157,8 +157,8 @@ func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
 
 // compared says a target compared with a number: ≥, ≤, > or < for a strict
 // one, and with a tolerance "40家左右（≥38家）". show prints the number:
-// withUnit for a target as the catalog writes it, Value for one computed
-// from a baseline (in the indicator's precision).
+// withUnit for a target as the catalog writes it, computed for one computed
+// from a baseline.
 func compared(ind kpi.Indicator, target float64, show func(kpi.Indicator, float64) string) string {
 	atMost := ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy
 	sign := "≥"
@@ -175,9 +175,32 @@ func compared(ind kpi.Indicator, target float64, show func(kpi.Indicator, float6
 		if atMost {
 			bar = target * (1 + ind.Tolerance/100)
 		}
-		return show(ind, target) + "左右（" + sign + Value(ind, bar) + "）"
+		return show(ind, target) + "左右（" + sign + computed(ind, bar) + "）"
 	}
 	return sign + show(ind, target)
+}
+
+// computed prints a bar computed from the catalog (a baseline × 0.9, a
+// target less its tolerance) as the figure that meets it: a count whole and
+// rounded toward meeting it (≤37.8份 is ≤37份, ≥33.25家 is ≥34家, as 38份
+// misses 37.8 and 33家 misses 33.25); anything else exact to four decimals
+// (≤111.06万元, not ≤111.1万元, which 111.1 would miss), at least in ind's
+// precision.
+func computed(ind kpi.Indicator, bar float64) string {
+	scale := 1e4
+	if ind.IsCount() {
+		scale = 1
+	}
+	x := bar * scale
+	switch r := math.Round(x); {
+	case math.Abs(x-r) <= 1e-6: // 37.800000000000004 is 37.8; 0.95 × 40 is 38
+		x = r
+	case (ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy) != ind.Strict:
+		x = math.Floor(x) // ≤ and >: the largest whole step still meeting it
+	default:
+		x = math.Ceil(x)
+	}
+	return Reported(ind, x/scale)
 }
 
 // Reason says why an evaluation has its status where the status alone does
