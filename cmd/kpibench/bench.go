@@ -492,15 +492,12 @@ func keepLine(line []byte) bool {
 // transport does and reads the decompressed text (as Prometheus does);
 // without, it reads the compressed bytes off the wire.
 func scrape(ctx context.Context, url string, decompress bool, w io.Writer) (time.Duration, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, 0, err
-	}
+	var header http.Header
 	if !decompress {
-		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport leaves the body compressed
+		header = http.Header{"Accept-Encoding": {"gzip"}} // set by hand: the transport leaves the body compressed
 	}
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := get(ctx, url, header)
 	if err != nil {
 		return 0, 0, err
 	}

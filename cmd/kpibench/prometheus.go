@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -76,11 +75,7 @@ func (p *prometheus) stop() {
 // query evaluates an instant PromQL query and returns the values of its
 // result vector.
 func (p *prometheus) query(ctx context.Context, q string) ([]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/api/v1/query?query="+url.QueryEscape(q), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := get(ctx, p.url+"/api/v1/query?query="+url.QueryEscape(q), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -124,11 +119,7 @@ func (p *prometheus) one(ctx context.Context, q string) (float64, bool, error) {
 // self returns the sum of the samples of Prometheus' own metric name on its
 // /metrics (prometheus_tsdb_head_series, prometheus_rule_group_last_duration_seconds).
 func (p *prometheus) self(ctx context.Context, name string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := get(ctx, p.url+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}

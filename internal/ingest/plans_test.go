@@ -31,25 +31,31 @@ func provinceCatalog(plans, perPlan int) kpi.Catalog {
 	return cat
 }
 
-// TestManyPlansSharingIDs checks that rows naming a plan land on that
-// plan's indicator, found by id or by name, when every plan uses the same
-// ids and names; and that a row without a plan is refused as ambiguous
-// with a short list of plans, not all of them.
-func TestManyPlansSharingIDs(t *testing.T) {
-	ctx := context.Background()
-	cat := provinceCatalog(300, 3)
+// provinceFixture opens a store holding cat and an ingester on it.
+func provinceFixture(t *testing.T, cat kpi.Catalog) (*boltstore.Store, *ingest.Ingester) {
+	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+	if _, err := st.SyncCatalog(context.Background(), cat, kpi.Actor{Name: "catalog"}); err != nil {
 		t.Fatal(err)
 	}
 	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, ing
+}
+
+// TestManyPlansSharingIDs checks that rows naming a plan land on that
+// plan's indicator, found by id or by name, when every plan uses the same
+// ids and names; and that a row without a plan is refused as ambiguous
+// with a short list of plans, not all of them.
+func TestManyPlansSharingIDs(t *testing.T) {
+	ctx := context.Background()
+	st, ing := provinceFixture(t, provinceCatalog(300, 3))
 	// Value = plan number × 10 + indicator number, so each figure says
 	// where it belongs.
 	var body bytes.Buffer
@@ -101,18 +107,7 @@ func TestManyPlansSharingIDs(t *testing.T) {
 func TestIndexFollowsCatalog(t *testing.T) {
 	ctx := context.Background()
 	cat := provinceCatalog(2, 2)
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, ing := provinceFixture(t, cat)
 	upload := func(body string) (kpi.SubmissionResult, error) {
 		return ing.Ingest(ctx, kpi.Upload{Name: "f.csv", Body: []byte(body), Actor: operator, Source: "test"})
 	}
