@@ -212,8 +212,8 @@ func TestAlertsReachUnits(t *testing.T) {
 			"实际：14家（2019年数据）", "目标：≥30家，截止2022年12月31日", "差距：16家", "报送地址：https://kpi.example.gov.cn/submit",
 			"\nEnglish: High-tech enterprises is behind its path to the target: actual 14 (2019), target 30 by 2022-12-31.",
 		})
-		if want := "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=" + testPlan + "&var-indicator=" + laggingIndicator; got.Annotations["dashboard"] != want {
-			t.Errorf("dashboard annotation = %q, want %q (from --grafana.url)", got.Annotations["dashboard"], want)
+		if want := "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=" + testPlan + "&var-indicator=" + laggingIndicator; got.Labels["dashboard"] != want {
+			t.Errorf("dashboard label = %q, want %q (from --grafana.url)", got.Labels["dashboard"], want)
 		}
 		if got.Labels["severity"] != "warning" || got.Labels["period"] != "2019" {
 			t.Errorf("labels %v: want severity warning and the figure's period 2019", got.Labels)
@@ -337,22 +337,22 @@ func TestAlertsReachUnits(t *testing.T) {
 	})
 }
 
-// checkText checks an alert's summary and description hold the wanted
-// text and no UTC time or long decimals.
+// checkText checks an alert's summary and description labels (the text
+// kpimon wrote) hold the wanted text and no UTC time or long decimals.
 func checkText(t *testing.T, a alert, summary, description []string) {
 	t.Helper()
 	for _, w := range summary {
-		if !strings.Contains(a.Annotations["summary"], w) {
-			t.Errorf("summary %q lacks %q", a.Annotations["summary"], w)
+		if !strings.Contains(a.Labels["summary"], w) {
+			t.Errorf("summary %q lacks %q", a.Labels["summary"], w)
 		}
 	}
 	for _, w := range description {
-		if !strings.Contains(a.Annotations["description"], w) {
-			t.Errorf("description %q lacks %q", a.Annotations["description"], w)
+		if !strings.Contains(a.Labels["description"], w) {
+			t.Errorf("description %q lacks %q", a.Labels["description"], w)
 		}
 	}
 	for _, k := range []string{"summary", "description"} {
-		if v := a.Annotations[k]; strings.Contains(v, "UTC") || strings.Contains(v, "+0000") || longDecimal.MatchString(v) {
+		if v := a.Labels[k]; strings.Contains(v, "UTC") || strings.Contains(v, "+0000") || longDecimal.MatchString(v) {
 			t.Errorf("%s holds a UTC time or an unrounded number: %q", k, v)
 		}
 	}
