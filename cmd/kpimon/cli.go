@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -144,6 +146,15 @@ func (c *cli) targetsFlag(cmd *kingpin.CmdClause, help string) *string {
 // outputFlag is -o/--output, one of formats (the first is the default).
 func outputFlag(cmd *kingpin.CmdClause, formats ...string) *string {
 	return cmd.Flag("output", "Output format: "+strings.Join(formats, " or ")+".").Short('o').Default(formats[0]).Enum(formats...)
+}
+
+// printJSON is how every command's -o json prints: indented, and with & < >
+// as they are, so 全社会R&D经费 stays readable.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // parse runs the command line args (without the program name).

@@ -78,9 +78,7 @@ func status(ctx context.Context, e *env, o statusOptions) error {
 		}
 	}
 	if o.output == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(states)
+		return printJSON(e.stdout, states)
 	}
 	printStatus(e.stdout, states, origin)
 	return nil

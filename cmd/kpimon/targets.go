@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -69,13 +68,10 @@ func targetsList(e *env, output, dir string) error {
 		return reportCatalogError(e, err)
 	}
 	if output == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false) // keep R&D readable
-		enc.SetIndent("", "  ")
 		if cat.Indicators == nil {
 			cat.Indicators = []kpi.Indicator{}
 		}
-		return enc.Encode(cat.Indicators)
+		return printJSON(e.stdout, cat.Indicators)
 	}
 	writeTargetsTable(e.stdout, cat)
 	return nil
@@ -135,10 +131,7 @@ func targetsDiff(e *env, output, oldPath, newPath string) error {
 		if changes == nil {
 			changes = []kpi.CatalogChange{}
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(changes)
+		return printJSON(e.stdout, changes)
 	}
 	if len(changes) == 0 {
 		fmt.Fprintln(e.stdout, "no changes (没有变化)")

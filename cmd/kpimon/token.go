@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -177,25 +176,12 @@ func similarUnits(known []string, u string) []string {
 }
 
 func tokenList(ctx context.Context, e *env, data, output string) error {
-	var tokens []kpi.Token
-	if storeExists(data) {
-		store, err := openTokenStore(data)
-		if err != nil {
-			return err
-		}
-		tokens, err = store.Tokens(ctx)
-		store.Close()
-		if err != nil {
-			return fmt.Errorf("token list: %w", err)
-		}
+	tokens, err := listStored(ctx, data, "token list", (*boltstore.Store).Tokens)
+	if err != nil {
+		return err
 	}
 	if output == "json" {
-		if tokens == nil {
-			tokens = []kpi.Token{}
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(tokens)
+		return printJSON(e.stdout, tokens)
 	}
 	printTokens(e.stdout, tokens)
 	return nil
@@ -263,6 +249,27 @@ func openTokenStore(data string) (*boltstore.Store, error) {
 		return nil, fmt.Errorf("open store in %s: %w", data, err)
 	}
 	return store, nil
+}
+
+// listStored lists what the store in data keeps of one kind (tokens,
+// users) with read; none, not nil, when there is no store yet.
+func listStored[T any](ctx context.Context, data, what string, read func(*boltstore.Store, context.Context) ([]T, error)) ([]T, error) {
+	if !storeExists(data) {
+		return []T{}, nil
+	}
+	store, err := openTokenStore(data)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	list, err := read(store, ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if list == nil {
+		list = []T{}
+	}
+	return list, nil
 }
 
 // operatorActor is who the audit log names for a token command.

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/access"
+	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -125,25 +125,12 @@ func userScope(u kpi.User) string {
 }
 
 func userList(ctx context.Context, e *env, data, output string) error {
-	var users []kpi.User
-	if storeExists(data) {
-		store, err := openTokenStore(data)
-		if err != nil {
-			return err
-		}
-		users, err = store.Users(ctx)
-		store.Close()
-		if err != nil {
-			return fmt.Errorf("user list: %w", err)
-		}
+	users, err := listStored(ctx, data, "user list", (*boltstore.Store).Users)
+	if err != nil {
+		return err
 	}
 	if output == "json" {
-		if users == nil {
-			users = []kpi.User{}
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(users)
+		return printJSON(e.stdout, users)
 	}
 	if len(users) == 0 {
 		fmt.Fprintln(e.stdout, "no users yet 尚无用户: add one with 'kpimon user add --name NAME --unit UNIT'")
