@@ -160,6 +160,24 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 	return r, any
 }
 
+// spilled is a CSV row's value as it was typed when the row has more
+// cells than the header: an unquoted comma in a number (1,5 or 44,700)
+// splits it into the next cells, so the value is read again from its
+// column to the end of the line and the comma rules judge it (44,700 is
+// 44700; 1,5 is refused with advice) instead of its first part being
+// stored.
+func (h header) spilled(cells []string, value string, comma rune) string {
+	if len(cells) <= len(h.fields) || blank(cells[len(h.fields):]) {
+		return value
+	}
+	for i, f := range h.fields {
+		if f == fieldValue {
+			return strings.TrimSpace(strings.Join(cells[i:], string(comma)))
+		}
+	}
+	return value
+}
+
 // period turns a date serial into its month: Excel stores a month typed
 // as 2021-06 or 2021年6月 as a date, and shows some date formats (the
 // Chinese built-in ones) only as the serial. Anything else is kept.
@@ -288,6 +306,7 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 			if len(rows) >= maxRows {
 				return nil, []kpi.Problem{tooMany(u, maxRows)}
 			}
+			r.Value = h.spilled(rec, r.Value, cr.Comma)
 			rows = append(rows, r)
 		}
 	}
