@@ -170,6 +170,26 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 	if incremental {
 		catalogGen = cg.CatalogGeneration()
 	}
+	last := s.snapshot.Load()
+	if incremental && last != nil && last.catalog == catalogGen && last.key.day == key.day {
+		// Same catalog, same day: only the figures may have changed, and
+		// the last snapshot holds the catalog already (a province's is
+		// 180,000 indicators: not copied again for one figure).
+		latest, err := s.store.Latest(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+		}
+		s.pass++
+		snap := &statesSnapshot{key: key, states: make([]State, len(last.states)), index: last.index, catalog: catalogGen}
+		for i, st := range last.states {
+			obs := latest[st.Indicator.Ref()]
+			if !sameFigures(st.Latest, obs) {
+				st = State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+			}
+			snap.states[i] = st
+		}
+		return snap, nil
+	}
 	cat, err := s.store.Catalog(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate indicators: read catalog: %w", err)
@@ -191,33 +211,15 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 		states:  make([]State, 0, len(cat.Indicators)),
 		catalog: catalogGen,
 	}
-	// The previous snapshot's evaluations still hold for indicators whose
-	// figures did not change, when the catalog and the day are the same:
-	// the store hands out the same figure slice until that indicator's
-	// figures change (it replaces slices, never modifies them).
-	var prev []State
-	if last := s.snapshot.Load(); incremental && last != nil && last.catalog == catalogGen &&
-		last.key.day == key.day && len(last.states) == len(cat.Indicators) {
-		prev = last.states
-		snap.index = last.index // same catalog, same order
-	}
-	if snap.index == nil {
-		snap.index = make(map[Ref]int, len(cat.Indicators))
-	}
+	snap.index = make(map[Ref]int, len(cat.Indicators))
 	for i, ind := range cat.Indicators {
 		ref := ind.Ref()
 		obs := latest[ref]
-		if prev != nil && prev[i].Indicator.Ref() == ref && sameFigures(prev[i].Latest, obs) {
-			snap.states = append(snap.states, prev[i])
-			continue
-		}
 		plan, ok := plans[ind.Plan]
 		if !ok {
 			plan = Plan{ID: ind.Plan}
 		}
-		if prev == nil { // else the shared index already says i
-			snap.index[ref] = i
-		}
+		snap.index[ref] = i
 		snap.states = append(snap.states, State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: Evaluate(plan, ind, obs, now), Pass: s.pass})
 	}
 	return snap, nil
