@@ -42,7 +42,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := s.currentViewer(r)
 		if v == nil {
-			s.renderError(w, r, http.StatusUnauthorized, "请先登录 Please sign in",
+			s.renderError(w, r, http.StatusUnauthorized, "请先登录",
 				"提交数据需要先用本单位的令牌登录。登录后请重新提交。")
 			return
 		}
@@ -51,17 +51,17 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 		if err := parseForm(r, s.maxUpload); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				s.renderError(w, r, http.StatusRequestEntityTooLarge, "文件过大 File too large",
+				s.renderError(w, r, http.StatusRequestEntityTooLarge, "文件过大",
 					"上传的文件超过了 "+formatBytes(s.maxUpload)+" 的上限。请删去无关的工作表或行后重试。")
 				return
 			}
-			s.renderError(w, r, http.StatusBadRequest, "表单无法读取 Bad form",
+			s.renderError(w, r, http.StatusBadRequest, "表单无法读取",
 				"提交的表单无法读取。请刷新页面后重新提交。")
 			return
 		}
 		if !tokensEqual(r.PostFormValue(csrfField), v.session.csrf) {
 			s.logger.Warn("web: CSRF token missing or wrong", "path", r.URL.Path, "token", v.token.Name, "remote", remoteHost(r))
-			s.renderError(w, r, http.StatusForbidden, "表单已失效 Form expired",
+			s.renderError(w, r, http.StatusForbidden, "表单已失效",
 				"这个表单的安全校验码缺失或已过期（例如重新登录之后）。请刷新页面后重新提交。")
 			return
 		}

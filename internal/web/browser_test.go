@@ -360,7 +360,7 @@ func TestBrowserSubmitFlow(t *testing.T) {
 		if got := b.submit("sign out", "signout-submit"); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}
-		b.wantText("header", "登录 Sign in")
+		b.wantText("header", "登录")
 		b.do("open /submit", chromedp.Navigate(base+"/submit"))
 		if got, want := b.location(), "/signin?next=%2Fsubmit"; got != want {
 			t.Errorf("location after sign-out = %q, want %q", got, want)

@@ -15,7 +15,7 @@ type passwordPage struct {
 }
 
 func (s *server) renderPassword(w http.ResponseWriter, r *http.Request, v *viewer, status int, msg string, done bool) {
-	s.render(w, r, status, "password", passwordPage{base: s.base(v, "修改密码 Change password", "password"),
+	s.render(w, r, status, "password", passwordPage{base: s.base(v, "修改密码", "password"),
 		MinRunes: access.MinPasswordRunes, Error: msg, Done: done})
 }
 

@@ -27,7 +27,7 @@ func (s *server) routes(static fs.FS) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.logger.Warn("web: cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "remote", remoteHost(r))
-		s.renderError(w, r, http.StatusForbidden, "跨站请求被拒绝 Cross-origin request refused",
+		s.renderError(w, r, http.StatusForbidden, "跨站请求被拒绝",
 			"这个表单不是从本站页面提交的。请打开本站页面重新提交。")
 	}))
 	return securityHeaders(cop.Handler(mux))

@@ -27,11 +27,11 @@ func (s *server) renderSignIn(w http.ResponseWriter, r *http.Request, status int
 	csrf, err := s.signinCSRF(w, r)
 	if err != nil {
 		s.logger.Error("web: sign-in CSRF token", "err", err)
-		http.Error(w, "内部错误 internal error", http.StatusInternalServerError)
+		http.Error(w, "内部错误", http.StatusInternalServerError)
 		return
 	}
 	p := signinPage{
-		base:       s.base(s.currentViewer(r), "登录 Sign in", "signin"),
+		base:       s.base(s.currentViewer(r), "登录", "signin"),
 		SigninCSRF: csrf,
 		Next:       safeNext(next),
 		Error:      msg,
@@ -43,13 +43,13 @@ func (s *server) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, http.StatusBadRequest, "表单无法读取 Bad form", "提交的表单无法读取。请刷新登录页后重试。")
+			s.renderError(w, r, http.StatusBadRequest, "表单无法读取", "提交的表单无法读取。请刷新登录页后重试。")
 			return
 		}
 		c, err := r.Cookie(signinCookie)
 		if err != nil || !tokensEqual(r.PostFormValue(csrfField), c.Value) {
 			s.logger.Warn("web: sign-in CSRF token missing or wrong", "remote", remoteHost(r))
-			s.renderError(w, r, http.StatusForbidden, "登录表单已失效 Form expired",
+			s.renderError(w, r, http.StatusForbidden, "登录表单已失效",
 				"登录表单的安全校验码缺失或已过期。请重新打开登录页再登录。")
 			return
 		}
@@ -89,7 +89,7 @@ func (s *server) handleSignIn() http.Handler {
 		if err != nil {
 			if kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
 				s.logger.Error("web: check sign-in", "err", err)
-				s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "核对登录信息时系统出错，请稍后再试。")
+				s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录", "核对登录信息时系统出错，请稍后再试。")
 				return
 			}
 			s.logger.Warn("web: sign-in refused", "remote", remoteHost(r), "err", err)
@@ -102,7 +102,7 @@ func (s *server) handleSignIn() http.Handler {
 		}
 		if err := s.startSession(w, r, user, tok); err != nil {
 			s.logger.Error("web: create session", "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录 Cannot sign in", "创建会话时系统出错，请稍后再试。")
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法登录", "创建会话时系统出错，请稍后再试。")
 			return
 		}
 		s.clearSigninCookie(w, r)

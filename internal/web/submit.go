@@ -105,7 +105,7 @@ func (s *server) handleSubmitPage() http.Handler {
 
 // newSubmitPage returns the page and the catalog it was made from.
 func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (submitPage, kpi.Catalog, error) {
-	p := submitPage{base: s.base(v, "报送数据 Submit figures", "submit"), Entry: entry, MaxUpload: formatBytes(s.maxUpload)}
+	p := submitPage{base: s.base(v, "报送数据", "submit"), Entry: entry, MaxUpload: formatBytes(s.maxUpload)}
 	cat, err := s.store.Catalog(r.Context())
 	if err != nil {
 		return p, cat, err
@@ -132,7 +132,7 @@ func (s *server) newSubmitPage(r *http.Request, v *viewer, entry entryForm) (sub
 
 func (s *server) catalogError(w http.ResponseWriter, r *http.Request, err error) {
 	s.logger.Error("web: read catalog", "err", err)
-	s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标 Cannot read indicators",
+	s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标",
 		"读取指标目录时出错，请稍后刷新。")
 }
 
@@ -147,7 +147,7 @@ func (s *server) handleTemplate() http.Handler {
 		}
 		if err := write(r.Context(), &buf); err != nil {
 			s.logger.Error("web: write template", "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "模板生成失败 Template failed",
+			s.renderError(w, r, http.StatusInternalServerError, "模板生成失败",
 				"生成报送模板时出错，请稍后再试。")
 			return
 		}
@@ -170,7 +170,7 @@ func (s *server) handleUpload() http.Handler {
 				s.catalogError(w, r, perr)
 				return
 			}
-			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据 File not taken", Message: uerr.message}
+			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据", Message: uerr.message}
 			s.render(w, r, uerr.status, "submit", p)
 			return
 		}
@@ -239,7 +239,7 @@ func (s *server) handleEntry() http.Handler {
 				return
 			}
 			p.Uploaded = entryFileName
-			p.Refusal = &refusal{Heading: "请选择指标 Choose an indicator", Message: "请在“指标”下拉框中选择要报送的指标。未写入任何数据。"}
+			p.Refusal = &refusal{Heading: "请选择指标", Message: "请在“指标”下拉框中选择要报送的指标。未写入任何数据。"}
 			s.render(w, r, http.StatusUnprocessableEntity, "submit", p)
 			return
 		}
@@ -320,7 +320,7 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	switch {
 	case errors.As(err, &kerr) && kerr.Code == kpi.EINVALID:
 		status = http.StatusUnprocessableEntity
-		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据 Nothing was written", Message: kerr.Message,
+		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据", Message: kerr.Message,
 			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
@@ -330,7 +330,7 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
 		status = http.StatusForbidden
-		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据 Not allowed", Message: kerr.Message,
+		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据", Message: kerr.Message,
 			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
@@ -340,18 +340,18 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):
 		status = http.StatusUnprocessableEntity
-		p.Refusal = &refusal{Heading: "未写入任何数据 Nothing was written", Message: kerr.Message}
+		p.Refusal = &refusal{Heading: "未写入任何数据", Message: kerr.Message}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EUNAVAILABLE:
 		// A full or failing disk: the store wrote nothing and says so.
 		status = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "60")
 		s.logger.Error("web: store submission", "token", v.token.Name, "file", name, "err", err)
-		p.Refusal = &refusal{Heading: "暂时无法保存，未写入任何数据 Cannot store now",
+		p.Refusal = &refusal{Heading: "暂时无法保存，未写入任何数据",
 			Message: "数据存储暂时无法写入（磁盘已满或出错），本次未写入任何数据。请稍后重新提交，并请通知系统管理员。"}
 	default:
 		status = http.StatusInternalServerError
 		s.logger.Error("web: store submission", "token", v.token.Name, "file", name, "err", err)
-		p.Refusal = &refusal{Heading: "保存失败 Could not store",
+		p.Refusal = &refusal{Heading: "保存失败",
 			Message: "保存数据时系统出错，未写入任何数据。请稍后重新提交；如果一直出错，请联系系统管理员。"}
 	}
 	s.render(w, r, status, "submit", p)

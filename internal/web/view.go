@@ -69,7 +69,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *server) handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.renderError(w, r, http.StatusNotFound, "页面不存在 Not found",
+		s.renderError(w, r, http.StatusNotFound, "页面不存在",
 			"没有这个页面："+r.URL.Path+"。请从指标一览重新进入。")
 	})
 }

@@ -156,13 +156,13 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	t, ok := s.pages[page]
 	if !ok {
 		s.logger.Error("web: unknown page", "page", page)
-		http.Error(w, "内部错误 internal error", http.StatusInternalServerError)
+		http.Error(w, "内部错误", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.logger.Error("web: render page", "page", page, "path", r.URL.Path, "err", err)
-		http.Error(w, "内部错误，请稍后再试 internal error", http.StatusInternalServerError)
+		http.Error(w, "内部错误，请稍后再试", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()

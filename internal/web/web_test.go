@@ -65,7 +65,7 @@ func TestPublicPagesNeedNoSignIn(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"overview", "/", []string{"指标一览", f.own.Name, "未报送", "登录 Sign in"}},
+		{"overview", "/", []string{"指标一览", f.own.Name, "未报送", "登录"}},
 		{"indicator", "/indicators/" + f.own.Plan + "/" + f.own.ID, []string{f.own.Name, "指标定义", "尚未报送任何数据"}},
 		{"sign-in", "/signin", []string{"访问令牌", `name="csrf_token"`}},
 	}
@@ -172,7 +172,7 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("session cookie flags (-want +got):\n%s", diff)
 			}
 			home := c.get("/")
-			wantText(t, "GET / after sign-in", home, "已登录："+unitName, "退出 Sign out")
+			wantText(t, "GET / after sign-in", home, "已登录："+unitName, "退出")
 			entries, err := f.store.Audit(context.Background(), kpi.AuditFilter{Object: unitName})
 			if err != nil {
 				t.Fatal(err)
