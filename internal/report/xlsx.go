@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -64,7 +65,14 @@ type cell struct {
 
 func text(s string) cell { return cell{v: s} }
 
-func number(v float64, format string) cell { return cell{v: v, format: format} }
+// number is a number cell. v is stored to 12 significant digits, so a gap
+// of 2.87 − 2.74 is 0.13 in Excel's formula bar, not 0.129999999999999.
+func number(v float64, format string) cell {
+	if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64); err == nil {
+		v = r
+	}
+	return cell{v: v, format: format}
+}
 
 // optNumber is a number cell, or an empty cell for nil.
 func optNumber(p *float64, format string) cell {
