@@ -206,10 +206,10 @@ func TestAlertsReachUnits(t *testing.T) {
 		got := waitAlert(t, ctx, hooks, laggingUnit, "KpiIndicatorLagging", laggingIndicator)
 		t.Logf("webhook body delivered to %s:\n%s", laggingUnit, hooks.body(laggingUnit))
 		checkText(t, got, []string{
-			"【进度滞后】高新技术企业（区科工信局牵头）：2019年实际14家，目标≥30家，差距16家",
+			"【进度滞后】高新技术企业（区科工信局牵头）：2019年实际14家，目标≥30家，差距16家，需年均增加6家",
 		}, []string{
 			"规划：端到端测试规划", "任务：1 推动企业技术创新", "指标：高新技术企业（high_tech）", "牵头单位：区科工信局",
-			"实际：14家（2019年数据）", "目标：≥30家，截止2022年12月31日", "差距：16家", "报送地址：https://kpi.example.gov.cn/submit",
+			"实际：14家（2019年数据）", "目标：≥30家，截止2022年12月31日", "差距：16家", "进度要求：需年均增加6家（此前年均增加4家）\n", "报送地址：https://kpi.example.gov.cn/submit",
 			"\nEnglish: High-tech enterprises is behind its path to the target: actual 14 (2019), target 30 by 2022-12-31.",
 		})
 		if want := "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=" + testPlan + "&var-indicator=" + laggingIndicator; got.Labels["dashboard"] != want {

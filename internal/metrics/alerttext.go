@@ -79,6 +79,12 @@ func (c *Collector) statusText(st *kpi.State) *alertText {
 		s.WriteString("截止" + deadline + "未达标，")
 	}
 	s.WriteString(period + "实际" + actual + "，目标" + target + "，差距" + gap)
+	// The growth still required depends on the figure and the deadline
+	// only, not on the clock, so it does not change the alert's identity.
+	required := present.RequiredChange(ind, *ev)
+	if required != present.Missing {
+		s.WriteString("，" + required)
+	}
 
 	var d strings.Builder
 	c.writeContext(&d, st)
@@ -88,6 +94,13 @@ func (c *Collector) statusText(st *kpi.State) *alertText {
 	}
 	d.WriteString("\n目标：" + target + "，截止" + deadline + "\n")
 	d.WriteString("差距：" + gap + "\n")
+	if required != present.Missing {
+		d.WriteString("进度要求：" + required)
+		if achieved := present.AchievedChange(ind, *ev); achieved != present.Missing {
+			d.WriteString("（此前" + achieved + "）")
+		}
+		d.WriteString("\n")
+	}
 	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
 	d.WriteString("下一步：" + next + "报送地址：" + c.submitURL() + "\n")
 	d.WriteString("English: " + nameEN(ind) + " is " + en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
