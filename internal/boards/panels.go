@@ -165,7 +165,6 @@ func progressCell() []Property {
 	}
 }
 
-
 // technicalFields are hidden from every table: Prometheus' own labels and
 // the alert text kpimon puts on alerted samples.
 var technicalFields = []string{"Time", "__name__", "job", "instance", "summary", "description", "dashboard"}
