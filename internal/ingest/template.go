@@ -102,7 +102,8 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 }
 
 var instructions = []string{
-	"填报说明 / How to fill in",
+	"填报说明",
+	"How to fill in",
 	"1. 在“报送数据”表中，为要报送的指标填写“报告期”和“实际值”，其余列请勿修改；不报送的行留空即可。",
 	"   Fill in 报告期 (period) and 实际值 (value) for the indicators you report; leave other rows empty.",
 	"2. 报告期写法：年度 2021 或 2021年；季度 2021-Q3 或 2021年第三季度；月度 2021-06 或 2021年6月。",
