@@ -143,16 +143,22 @@ func regionTable(pos GridPos) Panel {
 	return p
 }
 
-// regionRanking draws the regions as bars, best share first.
-func regionRanking(pos GridPos) Panel {
-	p := bargauge("地区排名：达标或正常推进占比",
-		"各地区已达标或正常推进（含推进中）的指标占比，从高到低。Regions ranked by the share achieved or on track.",
-		"percentunit", pos, instantSeries("A", "sort_desc("+goodShare()+")", "{{region}}"))
+// regionBars draws one bar per region for a 0–1 share, best first, red
+// to green.
+func regionBars(title, desc string, pos GridPos, share string) Panel {
+	p := bargauge(title, desc, "percentunit", pos, instantSeries("A", "sort_desc("+share+")", "{{region}}"))
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Max = ptr(1.0)
 	p.FieldConfig.Defaults.Decimals = ptr(1)
 	p.FieldConfig.Defaults.Color = map[string]any{"mode": "continuous-RdYlGr"}
 	return p
+}
+
+// regionRanking draws the regions as bars, best share first.
+func regionRanking(pos GridPos) Panel {
+	return regionBars("地区排名：达标或正常推进占比",
+		"各地区已达标或正常推进（含推进中）的指标占比，从高到低。Regions ranked by the share achieved or on track.",
+		pos, goodShare())
 }
 
 // compared selects the compared indicator's info series in every region.
@@ -172,14 +178,9 @@ func comparedProgress() string {
 
 // comparisonGauge shows the compared indicator's progress in each region.
 func comparisonGauge(pos GridPos) Panel {
-	p := bargauge("同一指标各地区完成进度：$name",
+	return regionBars("同一指标各地区完成进度：$name",
 		"所选指标在各地区的完成进度（(实际 − 基期) ÷ (目标 − 基期)），从高到低。Progress of one indicator in every region.",
-		"percentunit", pos, instantSeries("A", "sort_desc("+comparedProgress()+")", "{{region}}"))
-	p.FieldConfig.Defaults.Min = ptr(0.0)
-	p.FieldConfig.Defaults.Max = ptr(1.0)
-	p.FieldConfig.Defaults.Decimals = ptr(1)
-	p.FieldConfig.Defaults.Color = map[string]any{"mode": "continuous-RdYlGr"}
-	return p
+		pos, comparedProgress())
 }
 
 // comparisonTable lists the compared indicator in every region against
