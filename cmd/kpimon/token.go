@@ -11,6 +11,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // serverRunningHelp explains what to do when the server holds the data dir.
@@ -198,11 +199,7 @@ func printTokens(w io.Writer, tokens []kpi.Token) {
 		if tok.All {
 			units = "全部 all"
 		}
-		revoked := "—"
-		if tok.RevokedAt != nil {
-			revoked = tok.RevokedAt.In(kpi.China).Format("2006-01-02 15:04")
-		}
-		t.add(tok.Name, units, tok.CreatedAt.In(kpi.China).Format("2006-01-02 15:04"), revoked)
+		t.add(tok.Name, units, present.Time(tok.CreatedAt), optTime(tok.RevokedAt))
 	}
 	t.write(w)
 }
@@ -228,7 +225,7 @@ func tokenRevoke(ctx context.Context, e *env, data, name string) error {
 		return fmt.Errorf("token revoke: no token named %q in %s: 'kpimon token list' shows the names", name, data)
 	}
 	if at := tokens[i].RevokedAt; at != nil {
-		fmt.Fprintf(e.stdout, "Token %q was already revoked on %s.\n", name, at.In(kpi.China).Format("2006-01-02 15:04"))
+		fmt.Fprintf(e.stdout, "Token %q was already revoked on %s.\n", name, present.Time(*at))
 		return nil
 	}
 	if err := store.RevokeToken(ctx, name, operatorActor(e)); err != nil {
@@ -270,6 +267,15 @@ func listStored[T any](ctx context.Context, data, what string, read func(*boltst
 		list = []T{}
 	}
 	return list, nil
+}
+
+// optTime is when something happened (a token revoked, a user disabled),
+// "—" when it has not.
+func optTime(at *time.Time) string {
+	if at == nil {
+		return present.Missing
+	}
+	return present.Time(*at)
 }
 
 // operatorActor is who the audit log names for a token command.

@@ -12,6 +12,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 func addUserCommand(c *cli) {
@@ -142,11 +143,7 @@ func userList(ctx context.Context, e *env, data, output string) error {
 		if u.All {
 			unit = "统计局 all"
 		}
-		disabled := "—"
-		if u.DisabledAt != nil {
-			disabled = u.DisabledAt.In(kpi.China).Format("2006-01-02 15:04")
-		}
-		t.add(u.Name, unit, u.CreatedAt.In(kpi.China).Format("2006-01-02 15:04"), disabled)
+		t.add(u.Name, unit, present.Time(u.CreatedAt), optTime(u.DisabledAt))
 	}
 	t.write(e.stdout)
 	return nil

@@ -126,14 +126,7 @@ func TestIngestFormats(t *testing.T) {
 
 func TestTemplateRoundTrip(t *testing.T) {
 	f := newFixture(t)
-	var buf bytes.Buffer
-	if err := f.ing.WriteTemplate(context.Background(), &buf); err != nil {
-		t.Fatal(err)
-	}
-	x, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := writeTemplate(t, f)
 	rows, err := x.GetRows(ingest.TemplateSheet)
 	if err != nil {
 		t.Fatal(err)

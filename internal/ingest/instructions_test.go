@@ -9,10 +9,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// TestTemplateInstructionsChineseFirst: the 说明 sheet says everything in
-// Chinese, English following on its own line, never "中文 / English" on one.
-func TestTemplateInstructionsChineseFirst(t *testing.T) {
-	f := newFixture(t)
+// writeTemplate writes f's XLSX template and opens it.
+func writeTemplate(t *testing.T, f *fixture) *excelize.File {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := f.ing.WriteTemplate(context.Background(), &buf); err != nil {
 		t.Fatal(err)
@@ -21,6 +20,13 @@ func TestTemplateInstructionsChineseFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return x
+}
+
+// TestTemplateInstructionsChineseFirst: the 说明 sheet says everything in
+// Chinese, English following on its own line, never "中文 / English" on one.
+func TestTemplateInstructionsChineseFirst(t *testing.T) {
+	x := writeTemplate(t, newFixture(t))
 	rows, err := x.GetRows("说明")
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("说明 sheet: %v, %d rows", err, len(rows))
