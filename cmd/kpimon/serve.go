@@ -230,7 +230,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	// The ingester also counts runs that fail before it sees a file (a URL
 	// that does not answer), so KpiSourceFailing fires for them too.
 	sched, err := pull.New(pull.Options{Ingester: ing, FailureRecorder: ing, Sources: sources, Logger: logger,
-		StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv, MaxFileBytes: c.limits.fileBytes})
+		StateDir: filepath.Join(c.data, "pull"), Getenv: e.getenv, MaxFileBytes: c.limits.fileBytes, Registerer: reg})
 	if err != nil {
 		return err
 	}

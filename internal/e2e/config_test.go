@@ -78,6 +78,7 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"kpimon absent", []string{"alertname=KpimonAbsent"}, "kpimon-operator"},
 		route{"metrics failing", []string{"alertname=KpimonMetricsFailing", "instance=kpimon:9464"}, "kpimon-operator"},
 		route{"a failing pull", []string{"alertname=KpiSourceFailing", "source=pull:tjj", "severity=warning"}, "kpimon-operator"},
+		route{"a file stuck in the inbox", []string{"alertname=KpiInboxFileStuck", "source=inbox", "severity=warning"}, "kpimon-operator"},
 		route{"store failing", []string{"alertname=KpiStoreFailing", "source=api"}, "kpimon-operator"},
 		route{"undeliverable notifications", []string{"alertname=AlertmanagerNotificationsFailing", "integration=webhook"}, "kpimon-operator"},
 		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},

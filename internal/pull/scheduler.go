@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -32,6 +33,9 @@ type Options struct {
 	Getenv func(string) string
 	// MaxFileBytes bounds one inbox file or pulled body; DefaultMaxFileBytes when 0.
 	MaxFileBytes int64
+	// Registerer, when set, gets the kpi_inbox_* gauges of the folder
+	// sources (files waiting, the oldest's time and when it was due).
+	Registerer prometheus.Registerer
 }
 
 // DefaultMaxFileBytes bounds an inbox file or a pulled body: room for the
@@ -48,6 +52,8 @@ type Scheduler struct {
 	opts Options
 	cron *cron.Cron
 	jobs map[string]*job
+
+	loc *time.Location // schedules without CRON_TZ are read in it
 
 	ctx    context.Context // the runs' context, from Start
 	cancel context.CancelFunc
@@ -89,6 +95,7 @@ func New(opts Options) (*Scheduler, error) {
 	cl := cronLogger{opts.Logger}
 	s := &Scheduler{
 		opts:     opts,
+		loc:      loc,
 		readFile: readFileCapped,
 		cron: cron.New(
 			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
@@ -108,10 +115,17 @@ func New(opts Options) (*Scheduler, error) {
 		if src.TimeZone != DefaultTimeZone {
 			spec = "CRON_TZ=" + src.TimeZone + " " + spec
 		}
-		if _, err := s.cron.AddJob(spec, j); err != nil {
+		id, err := s.cron.AddJob(spec, j)
+		if err != nil {
 			return nil, fmt.Errorf("source %s: schedule %q: %w", src.Name, src.Schedule, err)
 		}
+		j.schedule = s.cron.Entry(id).Schedule
 		s.jobs[src.Name] = j
+	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(newWaitingCollector(s)); err != nil {
+			return nil, fmt.Errorf("register inbox metrics: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -155,6 +169,7 @@ type job struct {
 	s        *Scheduler
 	memState httpState     // without a StateDir
 	busy     chan struct{} // held by the running run: one run of a source at a time
+	schedule cron.Schedule // when it runs, for the inbox gauges' due time
 }
 
 // Run is called by cron; errors are logged here, once.
