@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,37 @@ func TestFirstStartLogsOneLinePerPlan(t *testing.T) {
 		if !strings.Contains(logs.String(), summary) {
 			t.Errorf("%s: logs lack %q:\n%s", level, summary, logs.String())
 		}
+	}
+}
+
+// TestServeExportsInboxWaiting: serve registers the inbox gauges on its
+// /metrics, so KpiInboxFileStuck sees a file the inbox did not take in.
+func TestServeExportsInboxWaiting(t *testing.T) {
+	inbox := t.TempDir()
+	file := filepath.Join(inbox, "waiting.csv")
+	if err := os.WriteFile(file, []byte("indicator,period,value\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dropped := time.Date(2026, 3, 2, 9, 0, 0, 0, kpi.China)
+	if err := os.Chtimes(file, dropped, dropped); err != nil {
+		t.Fatal(err)
+	}
+	// Runs on 1 January only: the file waits for the whole test.
+	url, stop := startServe(t, serveConfig{data: t.TempDir(), inbox: inbox, inboxSchedule: "0 0 1 1 *"})
+	defer stop()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `kpi_inbox_files_waiting{source="inbox"} 1`+"\n") {
+		t.Errorf("/metrics lacks kpi_inbox_files_waiting{source=\"inbox\"} 1")
+	}
+	const oldest = `kpi_inbox_oldest_waiting_timestamp_seconds{source="inbox"} `
+	_, rest, ok := strings.Cut(string(body), "\n"+oldest)
+	line, _, _ := strings.Cut(rest, "\n")
+	if v, err := strconv.ParseFloat(line, 64); !ok || err != nil || v != float64(dropped.Unix()) {
+		t.Errorf("%s= %q, want %d", oldest, line, dropped.Unix())
 	}
 }
