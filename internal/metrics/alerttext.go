@@ -60,7 +60,7 @@ func (c *Collector) statusText(st *kpi.State) *alertText {
 	}
 	target := present.Target(ind, *ev)
 	deadline := present.DueDate(ev.Deadline)
-	gap := present.OptValue(ind, ev.Gap)
+	gap := present.Gap(ind, ev.Gap)
 
 	var head, next, en string
 	switch ev.Status {

@@ -230,7 +230,7 @@ func newRow(st kpi.State, lights Lights) Row {
 		Pace:       present.Ratio(ev.PaceRatio),
 		Required:   present.RequiredChange(ind, ev),
 		Achieved:   present.AchievedChange(ind, ev),
-		Gap:        present.OptValue(ind, ev.Gap),
+		Gap:        present.Gap(ind, ev.Gap),
 		StatusWord: present.Status(ev.Status),
 		Reason:     present.Reason(ev),
 	}

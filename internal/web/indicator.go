@@ -144,7 +144,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		StatusClass:  statusClass(ev.Status),
 		Actual:       "—",
 		Expected:     present.OptValue(ind, ev.Expected),
-		Gap:          present.OptValue(ind, ev.Gap),
+		Gap:          present.Gap(ind, ev.Gap),
 		Progress:     present.Ratio(ev.ProgressRatio),
 		Pace:         present.Ratio(ev.PaceRatio),
 		Projected:    present.OptValue(ind, ev.Projected),
