@@ -210,23 +210,31 @@ func contentType(format string) string {
 
 func receiptText(name string, res kpi.SubmissionResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "回执 Receipt: %s\n新增 added %d · 修订 revised %d · 未变 unchanged %d\n\n", name, res.Added, res.Revised, res.Unchanged)
+	fmt.Fprintf(&b, "回执：%s\n%s\nReceipt: %s: added %d, revised %d, unchanged %d\n\n", name, counted(res.Added, res.Revised, res.Unchanged), name, res.Added, res.Revised, res.Unchanged)
 	for _, o := range res.Outcomes {
 		ob := o.Observation
-		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, o.Result)
+		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, resultWords[o.Result])
 	}
 	if res.MoreOutcomes > 0 {
-		fmt.Fprintf(&b, "… 另有 %d 条未列出 / and %d more not listed; by plan:\n", res.MoreOutcomes, res.MoreOutcomes)
+		fmt.Fprintf(&b, "… 另有 %d 条未列出，按规划合计：\n", res.MoreOutcomes)
 		for _, p := range res.ByPlan {
-			fmt.Fprintf(&b, "%s\t新增 added %d · 修订 revised %d · 未变 unchanged %d\n", p.Plan, p.Added, p.Revised, p.Unchanged)
+			fmt.Fprintf(&b, "%s\t%s\n", p.Plan, counted(p.Added, p.Revised, p.Unchanged))
 		}
 	}
 	return b.String()
 }
 
+// counted says a submission's counts: "新增 2 项 · 修订 0 项 · 未变 0 项".
+func counted(added, revised, unchanged int) string {
+	return fmt.Sprintf("新增 %d 项 · 修订 %d 项 · 未变 %d 项", added, revised, unchanged)
+}
+
+// resultWords says what became of a figure, as a receipt lists it.
+var resultWords = map[string]string{"added": "新增", "revised": "修订", "unchanged": "未变"}
+
 func errorText(name string, ke *kpi.Error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "文件未被接收，未写入任何数据。File rejected, nothing was written: %s\n", name)
+	fmt.Fprintf(&b, "文件未被接收，未写入任何数据：%s\nFile rejected, nothing was written: %s\n", name, name)
 	if ke == nil {
 		return b.String()
 	}
@@ -237,7 +245,7 @@ func errorText(name string, ke *kpi.Error) string {
 	if more := ke.MoreText(); more != "" {
 		fmt.Fprintf(&b, "- %s\n", more)
 	}
-	b.WriteString("\n请修改后重新放入收件箱。Fix the file and drop it into the inbox again.\n")
+	b.WriteString("\n请修改后重新放入收件箱。\nFix the file and drop it into the inbox again.\n")
 	return b.String()
 }
 

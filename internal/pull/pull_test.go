@@ -143,7 +143,7 @@ func TestInbox(t *testing.T) {
 			t.Errorf("inbox still holds %s after processing", name)
 		}
 	}
-	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "新增 added 1")
+	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "新增 1 项")
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "no_such_indicator")
 }
 
