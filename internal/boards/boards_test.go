@@ -1,4 +1,4 @@
-package boards
+package boards_test
 
 import (
 	"bytes"
@@ -13,8 +13,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 
+	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -30,25 +31,25 @@ var dashboardDir = filepath.Join(repoRoot, "grafana", "dashboards")
 // Go code generates; run with -update (or go generate) after a change.
 func TestCommittedBoardsMatchCode(t *testing.T) {
 	if *update {
-		if err := WriteDir(dashboardDir); err != nil {
+		if err := boards.WriteDir(dashboardDir); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want := map[string]bool{}
-	for _, d := range append(All(), ProvinceBoards()...) {
-		want[FileName(d)] = true
+	for _, d := range append(boards.All(), boards.ProvinceBoards()...) {
+		want[boards.FileName(d)] = true
 		t.Run(d.UID, func(t *testing.T) {
-			generated, err := Marshal(d)
+			generated, err := boards.Marshal(d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			committed, err := os.ReadFile(filepath.Join(dashboardDir, FileName(d)))
+			committed, err := os.ReadFile(filepath.Join(dashboardDir, boards.FileName(d)))
 			if err != nil {
 				t.Fatalf("read committed board: %v (run go test ./internal/boards -update)", err)
 			}
 			if !bytes.Equal(committed, generated) {
 				t.Errorf("grafana/dashboards/%s differs from the Go definition (-committed +generated):\n%s\nrun: go test ./internal/boards -update",
-					FileName(d), cmp.Diff(string(committed), string(generated)))
+					boards.FileName(d), cmp.Diff(string(committed), string(generated)))
 			}
 		})
 	}
@@ -65,7 +66,7 @@ func TestCommittedBoardsMatchCode(t *testing.T) {
 
 // readBoards parses every committed board strictly: a field the schema
 // structs do not know is an error.
-func readBoards(t *testing.T) map[string]Dashboard {
+func readBoards(t *testing.T) map[string]boards.Dashboard {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dashboardDir, "*.json"))
 	if err != nil {
@@ -74,7 +75,7 @@ func readBoards(t *testing.T) map[string]Dashboard {
 	if len(files) == 0 {
 		t.Fatalf("no boards in %s", dashboardDir)
 	}
-	boards := map[string]Dashboard{}
+	byFile := map[string]boards.Dashboard{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -82,19 +83,19 @@ func readBoards(t *testing.T) map[string]Dashboard {
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		var d Dashboard
+		var d boards.Dashboard
 		if err := dec.Decode(&d); err != nil {
 			t.Fatalf("parse %s: %v", f, err)
 		}
-		boards[filepath.Base(f)] = d
+		byFile[filepath.Base(f)] = d
 	}
-	return boards
+	return byFile
 }
 
 func TestBoardsHaveRequiredFields(t *testing.T) {
-	boards := readBoards(t)
+	byFile := readBoards(t)
 	var uids []string
-	for file, d := range boards {
+	for file, d := range byFile {
 		uids = append(uids, d.UID)
 		t.Run(file, func(t *testing.T) {
 			if d.UID == "" || d.Title == "" || d.Description == "" {
@@ -103,8 +104,8 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 			if got, want := file, d.UID+".json"; got != want {
 				t.Errorf("file name %s, want %s", got, want)
 			}
-			if !slices.Contains(d.Tags, Tag) {
-				t.Errorf("tags %v, want %q among them (the header links list boards by tag)", d.Tags, Tag)
+			if !slices.Contains(d.Tags, boards.Tag) {
+				t.Errorf("tags %v, want %q among them (the header links list boards by tag)", d.Tags, boards.Tag)
 			}
 			if len(d.Panels) == 0 {
 				t.Fatal("no panels")
@@ -135,8 +136,8 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 						t.Errorf("%s: unit %q is not one of Grafana's unit ids the boards use (%v)", name, u, known)
 					}
 				}
-				if p.Datasource == nil || *p.Datasource != (DatasourceRef{Type: "prometheus", UID: DatasourceVar}) {
-					t.Errorf("%s: datasource %+v, want prometheus %s", name, p.Datasource, DatasourceVar)
+				if p.Datasource == nil || *p.Datasource != (boards.DatasourceRef{Type: "prometheus", UID: boards.DatasourceVar}) {
+					t.Errorf("%s: datasource %+v, want prometheus %s", name, p.Datasource, boards.DatasourceVar)
 				}
 				g := p.GridPos
 				if g.W <= 0 || g.H <= 0 || g.X < 0 || g.Y < 0 || g.X+g.W > 24 {
@@ -151,8 +152,8 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 						t.Errorf("%s: refId %q is empty or repeated", name, q.RefID)
 					}
 					refs[q.RefID] = true
-					if q.Datasource == nil || q.Datasource.UID != DatasourceVar {
-						t.Errorf("%s %s: datasource %+v, want %s", name, q.RefID, q.Datasource, DatasourceVar)
+					if q.Datasource == nil || q.Datasource.UID != boards.DatasourceVar {
+						t.Errorf("%s %s: datasource %+v, want %s", name, q.RefID, q.Datasource, boards.DatasourceVar)
 					}
 					if strings.TrimSpace(q.Expr) == "" {
 						t.Errorf("%s %s: empty expr", name, q.RefID)
@@ -172,7 +173,7 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 		})
 	}
 	slices.Sort(uids)
-	if diff := cmp.Diff([]string{UIDIndicator, UIDOverview, UIDProvince, UIDReporting, UIDUnit}, uids); diff != "" {
+	if diff := cmp.Diff([]string{boards.UIDIndicator, boards.UIDOverview, boards.UIDProvince, boards.UIDReporting, boards.UIDUnit}, uids); diff != "" {
 		t.Errorf("board uids (-want +got):\n%s", diff)
 	}
 }
@@ -183,7 +184,7 @@ func grafanaUnits() map[string]bool {
 	return map[string]bool{"none": true, "short": true, "percentunit": true, "s": true, "dateTimeAsIsoNoDateIfToday": true, "dateTimeAsIso": true}
 }
 
-func overlap(a, b GridPos) bool {
+func overlap(a, b boards.GridPos) bool {
 	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
 }
 
@@ -193,7 +194,7 @@ func TestVariables(t *testing.T) {
 	builtin := map[string]bool{"__range": true, "__rate_interval": true, "__interval": true, "__url_time_range": true, "__data": true, "__value": true}
 	for file, d := range readBoards(t) {
 		t.Run(file, func(t *testing.T) {
-			vars := map[string]Variable{}
+			vars := map[string]boards.Variable{}
 			for _, v := range d.Templating.List {
 				vars[v.Name] = v
 			}
@@ -204,11 +205,11 @@ func TestVariables(t *testing.T) {
 			if ds.Type != "datasource" || ds.Query != "prometheus" {
 				t.Errorf("datasource variable type %q query %q, want datasource prometheus", ds.Type, ds.Query)
 			}
-			if got := fmt.Sprint(ds.Current.Value); got != DatasourceUID {
-				t.Errorf("datasource variable defaults to %q, want the provisioned uid %q", got, DatasourceUID)
+			if got := fmt.Sprint(ds.Current.Value); got != boards.DatasourceUID {
+				t.Errorf("datasource variable defaults to %q, want the provisioned uid %q", got, boards.DatasourceUID)
 			}
 			check := func(where, s string) {
-				for _, name := range VariablesUsed(s) {
+				for _, name := range boardtest.VariablesUsed(s) {
 					if !builtin[name] && vars[name].Name == "" {
 						t.Errorf("%s uses $%s, which the board does not define", where, name)
 					}
@@ -220,12 +221,12 @@ func TestVariables(t *testing.T) {
 				}
 				if v.Type == "query" {
 					check("variable "+v.Name, v.Query)
-					if v.Datasource == nil || v.Datasource.UID != DatasourceVar {
-						t.Errorf("variable %s: datasource %+v, want %s", v.Name, v.Datasource, DatasourceVar)
+					if v.Datasource == nil || v.Datasource.UID != boards.DatasourceVar {
+						t.Errorf("variable %s: datasource %+v, want %s", v.Name, v.Datasource, boards.DatasourceVar)
 					}
 				}
 			}
-			for _, q := range Queries(d) {
+			for _, q := range boardtest.Queries(d) {
 				check(q.Panel+" "+q.RefID, q.Expr)
 			}
 		})
@@ -239,19 +240,19 @@ func TestStatusWords(t *testing.T) {
 	for _, s := range kpi.Statuses {
 		want[string(s)] = s.Chinese()
 	}
-	boards := readBoards(t)
+	byFile := readBoards(t)
 	for _, tc := range []struct{ board, panel string }{
 		{"kpi-overview.json", "指标一览"},
 		{"kpi-unit.json", "本单位指标"},
 		{"kpi-indicator.json", "状态"},
 	} {
 		t.Run(tc.board+"/"+tc.panel, func(t *testing.T) {
-			p, ok := panelByTitle(boards[tc.board], tc.panel)
+			p, ok := panelByTitle(byFile[tc.board], tc.panel)
 			if !ok {
 				t.Fatalf("no panel %q", tc.panel)
 			}
 			got := map[string]string{}
-			collect := func(ms []ValueMapping) {
+			collect := func(ms []boards.ValueMapping) {
 				for _, m := range ms {
 					for raw, r := range m.Options {
 						got[raw] = r.Text
@@ -266,7 +267,7 @@ func TestStatusWords(t *testing.T) {
 				for _, prop := range o.Properties {
 					if prop.ID == "mappings" {
 						b, _ := json.Marshal(prop.Value)
-						var ms []ValueMapping
+						var ms []boards.ValueMapping
 						if err := json.Unmarshal(b, &ms); err != nil {
 							t.Fatal(err)
 						}
@@ -281,28 +282,28 @@ func TestStatusWords(t *testing.T) {
 	}
 }
 
-func panelByTitle(d Dashboard, title string) (Panel, bool) {
+func panelByTitle(d boards.Dashboard, title string) (boards.Panel, bool) {
 	for _, p := range d.Panels {
 		if p.Title == title {
 			return p, true
 		}
 	}
-	return Panel{}, false
+	return boards.Panel{}, false
 }
 
 // TestLinks checks the overview links to the unit and indicator boards,
 // and that every link names a board and variables that exist.
 func TestLinks(t *testing.T) {
-	boards := readBoards(t)
+	byFile := readBoards(t)
 	vars := map[string]map[string]bool{}
-	for _, d := range boards {
+	for _, d := range byFile {
 		vars[d.UID] = map[string]bool{}
 		for _, v := range d.Templating.List {
 			vars[d.UID][v.Name] = true
 		}
 	}
 	linked := map[string]map[string]bool{} // board → boards it links to
-	for file, d := range boards {
+	for file, d := range byFile {
 		linked[d.UID] = map[string]bool{}
 		for _, p := range d.Panels {
 			for _, l := range dataLinks(t, p) {
@@ -322,24 +323,24 @@ func TestLinks(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{UIDUnit, UIDIndicator} {
-		if !linked[UIDOverview][want] {
+	for _, want := range []string{boards.UIDUnit, boards.UIDIndicator} {
+		if !linked[boards.UIDOverview][want] {
 			t.Errorf("overview has no link to %s", want)
 		}
 	}
 }
 
 // dataLinks returns every data link of the panel, defaults and overrides.
-func dataLinks(t *testing.T, p Panel) []DataLink {
+func dataLinks(t *testing.T, p boards.Panel) []boards.DataLink {
 	t.Helper()
-	links := append([]DataLink(nil), p.FieldConfig.Defaults.Links...)
+	links := append([]boards.DataLink(nil), p.FieldConfig.Defaults.Links...)
 	for _, o := range p.FieldConfig.Overrides {
 		for _, prop := range o.Properties {
 			if prop.ID != "links" {
 				continue
 			}
 			b, _ := json.Marshal(prop.Value)
-			var ls []DataLink
+			var ls []boards.DataLink
 			if err := json.Unmarshal(b, &ls); err != nil {
 				t.Fatalf("panel %q: links: %v", p.Title, err)
 			}
@@ -357,7 +358,7 @@ func TestMetricNames(t *testing.T) {
 	}
 	for file, d := range readBoards(t) {
 		exprs := map[string]string{}
-		for _, q := range Queries(d) {
+		for _, q := range boardtest.Queries(d) {
 			exprs[q.Panel+" "+q.RefID] = q.Expr
 		}
 		for _, v := range d.Templating.List {
@@ -367,12 +368,12 @@ func TestMetricNames(t *testing.T) {
 		}
 		for where, expr := range exprs {
 			t.Run(file+"/"+where, func(t *testing.T) {
-				used := MetricsUsed(expr)
+				used := boardtest.MetricsUsed(expr)
 				if len(used) == 0 {
 					t.Errorf("%s selects no metric", expr)
 				}
 				for _, m := range used {
-					if !known[MetricFamily(m)] {
+					if !known[boards.MetricFamily(m)] {
 						t.Errorf("%s: metric %s is not one kpimon exports (DESIGN.md)", expr, m)
 					}
 				}
@@ -390,107 +391,10 @@ func TestMetricFamily(t *testing.T) {
 		{"up_count", "up_count"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := MetricFamily(tc.name); got != tc.want {
+			if got := boards.MetricFamily(tc.name); got != tc.want {
 				t.Errorf("MetricFamily(%q) = %q, want %q", tc.name, got, tc.want)
 			}
 		})
-	}
-}
-
-func TestInterpolate(t *testing.T) {
-	values := map[string]string{"plan": "p1", "plan_id": "x", "__range": "1h"}
-	for _, tc := range []struct{ name, expr, want string }{
-		{"dollar", `a{plan="$plan"}`, `a{plan="p1"}`},
-		{"braces", `a{plan="${plan}"}`, `a{plan="p1"}`},
-		{"format", `a{plan=~"${plan:regex}"}`, `a{plan=~"p1"}`},
-		{"longer name", `a{plan="$plan_id"}`, `a{plan="x"}`},
-		{"builtin", `increase(a[$__range])`, `increase(a[1h])`},
-		{"unknown left", `a{x="$nope"}`, `a{x="$nope"}`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Interpolate(tc.expr, values); got != tc.want {
-				t.Errorf("Interpolate(%q) = %q, want %q", tc.expr, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestMetricsUsed(t *testing.T) {
-	for _, tc := range []struct {
-		name, expr string
-		want       []string
-	}{
-		{"selectors", `sum by (a) (kpi_gap{plan="x"} * on(plan) group_left() kpi_target{plan="x"})`, []string{"kpi_gap", "kpi_target"}},
-		{"label_values", `label_values(kpi_indicator_info, plan)`, []string{"kpi_indicator_info"}},
-		{"foreign", `up{job="x"} or vector(0)`, []string{"up"}},
-		{"histogram", `histogram_quantile(0.9, sum by (le) (kpi_ingest_duration_seconds_bucket{a="b"}))`, []string{"kpi_ingest_duration_seconds_bucket"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, MetricsUsed(tc.expr)); diff != "" {
-				t.Errorf("MetricsUsed(%q) (-want +got):\n%s", tc.expr, diff)
-			}
-		})
-	}
-}
-
-// TestProvisioning checks the data source uid the boards default to is
-// the provisioned one, and the dashboard provider reads where compose
-// mounts the boards.
-func TestProvisioning(t *testing.T) {
-	var dsFile struct {
-		APIVersion  int `yaml:"apiVersion"`
-		Datasources []struct {
-			Name, UID, Type, URL, Access string
-			IsDefault                    bool `yaml:"isDefault"`
-		} `yaml:"datasources"`
-	}
-	readYAML(t, filepath.Join(repoRoot, "grafana/provisioning/datasources/prometheus.yml"), &dsFile)
-	if len(dsFile.Datasources) != 1 {
-		t.Fatalf("%d data sources, want 1", len(dsFile.Datasources))
-	}
-	ds := dsFile.Datasources[0]
-	if ds.UID != DatasourceUID || ds.Type != "prometheus" || ds.URL != "http://prometheus:9090" || ds.Access != "proxy" {
-		t.Errorf("data source uid %q type %q url %q access %q, want %q prometheus http://prometheus:9090 proxy", ds.UID, ds.Type, ds.URL, ds.Access, DatasourceUID)
-	}
-
-	var provFile struct {
-		APIVersion int `yaml:"apiVersion"`
-		Providers  []struct {
-			Name, Type string
-			Options    struct{ Path string } `yaml:"options"`
-		} `yaml:"providers"`
-	}
-	readYAML(t, filepath.Join(repoRoot, "grafana/provisioning/dashboards/kpimon.yml"), &provFile)
-	if len(provFile.Providers) != 1 || provFile.Providers[0].Type != "file" {
-		t.Fatalf("providers %+v, want one of type file", provFile.Providers)
-	}
-	path := provFile.Providers[0].Options.Path
-	c := readCompose(t)
-	mounts := map[string]string{} // container path → host path
-	for _, v := range c.Services["grafana"].Volumes {
-		parts := strings.Split(v, ":")
-		if len(parts) >= 2 {
-			mounts[parts[1]] = parts[0]
-		}
-	}
-	for _, tc := range []struct{ container, host string }{
-		{path, "./grafana/dashboards"},
-		{"/etc/grafana/provisioning", "./grafana/provisioning"},
-	} {
-		if got := mounts[tc.container]; got != tc.host {
-			t.Errorf("grafana mounts %q at %s, want %q", got, tc.container, tc.host)
-		}
-	}
-}
-
-func readYAML(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, v); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
 	}
 }
 
@@ -521,7 +425,7 @@ func TestSampleCatalog(t *testing.T) {
 // name a board and variables it has.
 func TestAlertLinks(t *testing.T) {
 	vars := map[string]map[string]bool{}
-	for _, d := range All() {
+	for _, d := range boards.All() {
 		vars[d.UID] = map[string]bool{}
 		for _, v := range d.Templating.List {
 			vars[d.UID][v.Name] = true
@@ -542,7 +446,7 @@ func TestAlertLinks(t *testing.T) {
 			links++
 			uid, query := m[1], strings.TrimPrefix(m[2], "?")
 			if vars[uid] == nil {
-				t.Errorf("%s links to board %q, which does not exist (boards: %s, %s, %s, %s)", filepath.Base(f), uid, UIDOverview, UIDUnit, UIDIndicator, UIDReporting)
+				t.Errorf("%s links to board %q, which does not exist (boards: %s, %s, %s, %s)", filepath.Base(f), uid, boards.UIDOverview, boards.UIDUnit, boards.UIDIndicator, boards.UIDReporting)
 				continue
 			}
 			for _, kv := range strings.Split(query, "&") {

@@ -1,4 +1,4 @@
-package boards
+package boards_test
 
 import (
 	"bufio"
@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/testkit"
@@ -56,7 +58,7 @@ var badRows = []map[string]string{
 // Grafana writes two values, (a|b).
 func selectedValues() map[string]string {
 	return map[string]string{
-		"datasource": DatasourceUID,
+		"datasource": boards.DatasourceUID,
 		"plan":       "boards-sample",
 		"task":       "(1|2)",
 		"lead_unit":  "区发改局",
@@ -73,7 +75,7 @@ func selectedValues() map[string]string {
 // boardValues returns the variable values of a board for one of two
 // selections: "selected", or "all" where every variable that offers All is
 // at All.
-func boardValues(d Dashboard, selection string) map[string]string {
+func boardValues(d boards.Dashboard, selection string) map[string]string {
 	values := selectedValues()
 	if selection == "all" {
 		for _, v := range d.Templating.List {
@@ -149,15 +151,15 @@ scrape_configs:
 	t.Run("scrape has every metric the boards use", func(t *testing.T) {
 		exported := scrapeNames(t, ctx, kpimonURL+"/metrics")
 		used := map[string]bool{}
-		for _, d := range All() {
-			for _, q := range Queries(d) {
-				for _, m := range MetricsUsed(q.Expr) {
-					used[MetricFamily(m)] = true
+		for _, d := range boards.All() {
+			for _, q := range boardtest.Queries(d) {
+				for _, m := range boardtest.MetricsUsed(q.Expr) {
+					used[boards.MetricFamily(m)] = true
 				}
 			}
 			for _, v := range d.Templating.List {
-				for _, m := range MetricsUsed(v.Query) {
-					used[MetricFamily(m)] = true
+				for _, m := range boardtest.MetricsUsed(v.Query) {
+					used[boards.MetricFamily(m)] = true
 				}
 			}
 		}
@@ -169,11 +171,11 @@ scrape_configs:
 	})
 
 	for _, setName := range []string{"selected", "all"} {
-		for _, d := range All() {
+		for _, d := range boards.All() {
 			values := boardValues(d, setName)
-			for _, q := range Queries(d) {
+			for _, q := range boardtest.Queries(d) {
 				t.Run(fmt.Sprintf("%s/%s/%s/%s", setName, d.UID, q.Panel, q.RefID), func(t *testing.T) {
-					expr := Interpolate(q.Expr, values)
+					expr := boardtest.Interpolate(q.Expr, values)
 					var res []promSample
 					var err error
 					if q.Range {
@@ -194,7 +196,7 @@ scrape_configs:
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/variable %s", setName, d.UID, v.Name), func(t *testing.T) {
-					options, err := prom.variableOptions(ctx, Interpolate(v.Query, values), v.Regex)
+					options, err := prom.variableOptions(ctx, boardtest.Interpolate(v.Query, values), v.Regex)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -216,7 +218,7 @@ scrape_configs:
 	t.Run("unit links of a two-lead-unit indicator", func(t *testing.T) { checkUnitLinks(t, ctx, prom) })
 
 	t.Run("indicator picker shows Chinese names", func(t *testing.T) {
-		options, err := prom.variableOptions(ctx, Interpolate(indicatorVar().Query, selectedValues()), indicatorRegex)
+		options, err := prom.variableOptions(ctx, boardtest.Interpolate(boards.IndicatorVar().Query, selectedValues()), boards.IndicatorRegex)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,44 +232,44 @@ scrape_configs:
 // leader reads on the overview and the unit board, and one indicator's
 // numbers.
 func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
-	boards := map[string]Dashboard{}
-	for _, d := range All() {
-		boards[d.UID] = d
+	byUID := map[string]boards.Dashboard{}
+	for _, d := range boards.All() {
+		byUID[d.UID] = d
 	}
 	for _, tc := range []struct {
 		board, panel, refID, selection string
 		byLabel                        string             // label naming each series, "" for one series
 		want                           map[string]float64 // label value (or "") → value
 	}{
-		{UIDOverview, "进度滞后", "A", "selected", "", map[string]float64{"": 1}},
-		{UIDOverview, "责任单位一览", "A", "all", "lead_unit", map[string]float64{"区科工信局": 3, "区发改局": 3, "区统计局": 1}},
-		{UIDOverview, "责任单位一览", "C", "all", "lead_unit", map[string]float64{"区科工信局": 1, "区发改局": 3, "区统计局": 0}},
-		{UIDOverview, "责任单位一览", "E", "all", "lead_unit", map[string]float64{"区科工信局": 0, "区发改局": 1, "区统计局": 1}},
-		{UIDOverview, "指标一览", "G", "selected", "indicator", map[string]float64{"lagging_rd_spending": 1, "off_track_projects": 1, "overdue_enterprises": 1}},
-		{UIDOverview, "指标一览", "G", "selected", "period", map[string]float64{"2025": 1, "2024": 1}},
-		{UIDUnit, "负责指标", "A", "selected", "", map[string]float64{"": 3}},
-		{UIDUnit, "滞后（进度滞后、严重滞后、不进反退）", "A", "selected", "", map[string]float64{"": 3}},
-		{UIDUnit, "逾期未报送", "A", "selected", "", map[string]float64{"": 1}},
-		{UIDIndicator, "目标值", "A", "selected", "", map[string]float64{"": 100}},
-		{UIDIndicator, "最新实际值", "A", "selected", "period", map[string]float64{"2025": 30}},
-		{UIDIndicator, "差距", "A", "selected", "", map[string]float64{"": 70}},
-		{UIDIndicator, "完成进度", "A", "selected", "", map[string]float64{"": 0.3}},
-		{UIDIndicator, "报送状态", "A", "selected", "", map[string]float64{"": 0}},
-		{UIDReporting, "报送批次", "A", "selected", "", map[string]float64{"": 3}},
-		{UIDReporting, "失败批次", "A", "selected", "", map[string]float64{"": 1}},
-		{UIDReporting, "被拒数据行", "A", "selected", "", map[string]float64{"": 1}},
-		{UIDReporting, "各来源报送情况", "C", "selected", "source", map[string]float64{"api": 3}},
-		{UIDReporting, "各来源报送情况", "D", "selected", "source", map[string]float64{"api": 1}},
-		{UIDReporting, "各来源报送情况", "E", "selected", "source", map[string]float64{"api": 1}},
-		{UIDReporting, "逾期未报送", "A", "all", "", map[string]float64{"": 2}},
-		{UIDReporting, "逾期未报送（按牵头单位）", "A", "all", "lead_unit", map[string]float64{"区发改局": 1, "区统计局": 1, "区科工信局": 0}},
+		{boards.UIDOverview, "进度滞后", "A", "selected", "", map[string]float64{"": 1}},
+		{boards.UIDOverview, "责任单位一览", "A", "all", "lead_unit", map[string]float64{"区科工信局": 3, "区发改局": 3, "区统计局": 1}},
+		{boards.UIDOverview, "责任单位一览", "C", "all", "lead_unit", map[string]float64{"区科工信局": 1, "区发改局": 3, "区统计局": 0}},
+		{boards.UIDOverview, "责任单位一览", "E", "all", "lead_unit", map[string]float64{"区科工信局": 0, "区发改局": 1, "区统计局": 1}},
+		{boards.UIDOverview, "指标一览", "G", "selected", "indicator", map[string]float64{"lagging_rd_spending": 1, "off_track_projects": 1, "overdue_enterprises": 1}},
+		{boards.UIDOverview, "指标一览", "G", "selected", "period", map[string]float64{"2025": 1, "2024": 1}},
+		{boards.UIDUnit, "负责指标", "A", "selected", "", map[string]float64{"": 3}},
+		{boards.UIDUnit, "滞后（进度滞后、严重滞后、不进反退）", "A", "selected", "", map[string]float64{"": 3}},
+		{boards.UIDUnit, "逾期未报送", "A", "selected", "", map[string]float64{"": 1}},
+		{boards.UIDIndicator, "目标值", "A", "selected", "", map[string]float64{"": 100}},
+		{boards.UIDIndicator, "最新实际值", "A", "selected", "period", map[string]float64{"2025": 30}},
+		{boards.UIDIndicator, "差距", "A", "selected", "", map[string]float64{"": 70}},
+		{boards.UIDIndicator, "完成进度", "A", "selected", "", map[string]float64{"": 0.3}},
+		{boards.UIDIndicator, "报送状态", "A", "selected", "", map[string]float64{"": 0}},
+		{boards.UIDReporting, "报送批次", "A", "selected", "", map[string]float64{"": 3}},
+		{boards.UIDReporting, "失败批次", "A", "selected", "", map[string]float64{"": 1}},
+		{boards.UIDReporting, "被拒数据行", "A", "selected", "", map[string]float64{"": 1}},
+		{boards.UIDReporting, "各来源报送情况", "C", "selected", "source", map[string]float64{"api": 3}},
+		{boards.UIDReporting, "各来源报送情况", "D", "selected", "source", map[string]float64{"api": 1}},
+		{boards.UIDReporting, "各来源报送情况", "E", "selected", "source", map[string]float64{"api": 1}},
+		{boards.UIDReporting, "逾期未报送", "A", "all", "", map[string]float64{"": 2}},
+		{boards.UIDReporting, "逾期未报送（按牵头单位）", "A", "all", "lead_unit", map[string]float64{"区发改局": 1, "区统计局": 1, "区科工信局": 0}},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%s/%s", tc.selection, tc.board, tc.panel, tc.refID), func(t *testing.T) {
-			d := boards[tc.board]
+			d := byUID[tc.board]
 			var expr string
-			for _, q := range Queries(d) {
+			for _, q := range boardtest.Queries(d) {
 				if q.Panel == tc.panel && q.RefID == tc.refID {
-					expr = Interpolate(q.Expr, boardValues(d, tc.selection))
+					expr = boardtest.Interpolate(q.Expr, boardValues(d, tc.selection))
 				}
 			}
 			if expr == "" {
@@ -308,11 +310,11 @@ func waitQuery(t *testing.T, ctx context.Context, p *testkit.Proc, prom *promCli
 }
 
 // panelQuery returns the interpolated query refID of a board's panel.
-func panelQuery(t *testing.T, d Dashboard, panel, refID string, values map[string]string) string {
+func panelQuery(t *testing.T, d boards.Dashboard, panel, refID string, values map[string]string) string {
 	t.Helper()
-	for _, q := range Queries(d) {
+	for _, q := range boardtest.Queries(d) {
 		if q.Panel == panel && q.RefID == refID {
-			return Interpolate(q.Expr, values)
+			return boardtest.Interpolate(q.Expr, values)
 		}
 	}
 	t.Fatalf("%s: no query %s of panel %q", d.UID, refID, panel)
@@ -350,7 +352,7 @@ func checkOverviewAgainstAPI(t *testing.T, ctx context.Context, prom *promClient
 			want["逾期未报送"]++
 		}
 	}
-	d := Overview()
+	d := boards.Overview()
 	values := boardValues(d, "all")
 	tiles := 0
 	for _, p := range d.Panels {
@@ -383,7 +385,7 @@ func checkUnitLinks(t *testing.T, ctx context.Context, prom *promClient) {
 	const indicator = "lagging_rd_spending"
 	values := selectedValues()
 	values["indicator"] = indicator
-	res, err := prom.query(ctx, panelQuery(t, Indicator(), "牵头单位", "A", values))
+	res, err := prom.query(ctx, panelQuery(t, boards.Indicator(), "牵头单位", "A", values))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,12 +397,12 @@ func checkUnitLinks(t *testing.T, ctx context.Context, prom *promClient) {
 	if diff := cmp.Diff([]string{"区发改局", "区科工信局"}, units); diff != "" {
 		t.Fatalf("lead unit rows of %s (-want +got):\n%s", indicator, diff)
 	}
-	link := unitLink().URL
+	link := boards.UnitLink().URL
 	if !strings.Contains(link, "var-lead_unit=${__data.fields.lead_unit}") {
 		t.Fatalf("unit link %s does not take the row's lead_unit", link)
 	}
 	for _, u := range units {
-		unit := Unit()
+		unit := boards.Unit()
 		v := boardValues(unit, "all")
 		v["lead_unit"] = u
 		res, err := prom.query(ctx, panelQuery(t, unit, "本单位指标", "A", v))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -125,8 +126,8 @@ func BenchmarkProvinceIngest(b *testing.B) {
 	// machine.
 	var heaviest string
 	var slowest time.Duration
-	for _, q := range boards.Queries(boards.Province()) {
-		expr := boards.Interpolate(q.Expr, values)
+	for _, q := range boardtest.Queries(boards.Province()) {
+		expr := boardtest.Interpolate(q.Expr, values)
 		t0 := time.Now()
 		if _, err := vmAPI.query(ctx, expr); err != nil {
 			b.Fatalf("%s/%s: %v", q.Panel, q.RefID, err)

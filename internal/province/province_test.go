@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
@@ -330,7 +331,7 @@ type perRegion struct {
 // expected returns what the query of the province board must answer for
 // the regions kept, from the districts' kpimons. Queries the test does not
 // know fail: a new panel needs its expectation here.
-func expected(q boards.Query, kept []*regionTruth) (perRegion, bool) {
+func expected(q boardtest.Query, kept []*regionTruth) (perRegion, bool) {
 	each := func(f func(r *regionTruth) float64) perRegion {
 		p := perRegion{values: map[string]float64{}, labels: map[string]map[string]string{}}
 		for _, r := range kept {
@@ -443,13 +444,13 @@ func checkBoards(t *testing.T, ctx context.Context, api promAPI, truth map[strin
 			kept = append(kept, truth[r])
 		}
 		for _, d := range boards.ProvinceBoards() {
-			for _, q := range boards.Queries(d) {
+			for _, q := range boardtest.Queries(d) {
 				t.Run(fmt.Sprintf("%s/%s/%s/%s", sel.name, d.UID, q.Panel, q.RefID), func(t *testing.T) {
 					want, ok := expected(q, kept)
 					if !ok {
 						t.Fatalf("no expectation for this query; add one to expected():\n%s", q.Expr)
 					}
-					expr := boards.Interpolate(q.Expr, sel.values)
+					expr := boardtest.Interpolate(q.Expr, sel.values)
 					res, err := api.query(ctx, expr)
 					if err != nil {
 						t.Fatalf("query %s: %v", expr, err)
@@ -462,7 +463,7 @@ func checkBoards(t *testing.T, ctx context.Context, api promAPI, truth map[strin
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/variable %s", sel.name, d.UID, v.Name), func(t *testing.T) {
-					checkVariable(t, ctx, api, boards.Interpolate(v.Query, sel.values), kept)
+					checkVariable(t, ctx, api, boardtest.Interpolate(v.Query, sel.values), kept)
 				})
 			}
 		}

@@ -1,4 +1,4 @@
-package province
+package deploy
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
-const composeFile = "docker-compose.province.yml"
+const provinceComposeFile = "docker-compose.province.yml"
 
 // composeConfig runs 'docker-compose -f docker-compose.province.yml config'
 // with env (and an empty env file, so an operator's .env does not count).
@@ -34,14 +34,9 @@ func composeConfig(t *testing.T, env ...string) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", composeFile, "config")
+	cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", provinceComposeFile, "config")
 	cmd.Dir = root
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GRAFANA_ADMIN_PASSWORD=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -56,7 +51,7 @@ func composeConfig(t *testing.T, env ...string) ([]byte, error) {
 // password.
 func TestProvinceComposeConfig(t *testing.T) {
 	if _, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only"); err != nil {
-		t.Fatalf("docker-compose -f %s config: %v", composeFile, err)
+		t.Fatalf("docker-compose -f %s config: %v", provinceComposeFile, err)
 	}
 	if out, err := composeConfig(t); err == nil {
 		t.Errorf("docker-compose config passed without GRAFANA_ADMIN_PASSWORD, want an error asking for it:\n%.500s", out)

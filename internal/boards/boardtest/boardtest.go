@@ -1,8 +1,14 @@
-package boards
+// Package boardtest holds helpers for tests of kpimon's Grafana boards, in
+// the manner of net/http/httptest: it lists a board's queries and reads
+// PromQL the way Grafana does (template variables, metric names), so tests
+// can run every query against a real Prometheus or VictoriaMetrics.
+package boardtest
 
 import (
 	"regexp"
 	"sort"
+
+	"github.com/yanfeng/kpimon/internal/boards"
 )
 
 // Query is one PromQL expression of a board's panel.
@@ -15,7 +21,7 @@ type Query struct {
 }
 
 // Queries returns every panel query of the board, in panel order.
-func Queries(d Dashboard) []Query {
+func Queries(d boards.Dashboard) []Query {
 	var qs []Query
 	for _, p := range d.Panels {
 		for _, t := range p.Targets {

@@ -1,4 +1,4 @@
-package boards
+package deploy
 
 import (
 	"bytes"
@@ -15,8 +15,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/yanfeng/kpimon/internal/boards"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
+
+// repoRoot is the module root, where docker-compose.yml and the files it
+// mounts live.
+const repoRoot = "../.."
 
 // composeFile is the part of docker-compose.yml the tests check.
 type composeFile struct {
@@ -347,5 +352,66 @@ func TestStackWiring(t *testing.T) {
 		if got, want := d.JSONData.TimeInterval, prom.Global.ScrapeInterval; got != want {
 			t.Errorf("grafana data source timeInterval %q, want Prometheus' scrape_interval %q", got, want)
 		}
+	}
+}
+
+// TestProvisioning checks the data source uid the boards default to is
+// the provisioned one, and the dashboard provider reads where compose
+// mounts the boards.
+func TestProvisioning(t *testing.T) {
+	var dsFile struct {
+		APIVersion  int `yaml:"apiVersion"`
+		Datasources []struct {
+			Name, UID, Type, URL, Access string
+			IsDefault                    bool `yaml:"isDefault"`
+		} `yaml:"datasources"`
+	}
+	readYAML(t, filepath.Join(repoRoot, "grafana/provisioning/datasources/prometheus.yml"), &dsFile)
+	if len(dsFile.Datasources) != 1 {
+		t.Fatalf("%d data sources, want 1", len(dsFile.Datasources))
+	}
+	ds := dsFile.Datasources[0]
+	if ds.UID != boards.DatasourceUID || ds.Type != "prometheus" || ds.URL != "http://prometheus:9090" || ds.Access != "proxy" {
+		t.Errorf("data source uid %q type %q url %q access %q, want %q prometheus http://prometheus:9090 proxy", ds.UID, ds.Type, ds.URL, ds.Access, boards.DatasourceUID)
+	}
+
+	var provFile struct {
+		APIVersion int `yaml:"apiVersion"`
+		Providers  []struct {
+			Name, Type string
+			Options    struct{ Path string } `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	readYAML(t, filepath.Join(repoRoot, "grafana/provisioning/dashboards/kpimon.yml"), &provFile)
+	if len(provFile.Providers) != 1 || provFile.Providers[0].Type != "file" {
+		t.Fatalf("providers %+v, want one of type file", provFile.Providers)
+	}
+	path := provFile.Providers[0].Options.Path
+	c := readCompose(t)
+	mounts := map[string]string{} // container path → host path
+	for _, v := range c.Services["grafana"].Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) >= 2 {
+			mounts[parts[1]] = parts[0]
+		}
+	}
+	for _, tc := range []struct{ container, host string }{
+		{path, "./grafana/dashboards"},
+		{"/etc/grafana/provisioning", "./grafana/provisioning"},
+	} {
+		if got := mounts[tc.container]; got != tc.host {
+			t.Errorf("grafana mounts %q at %s, want %q", got, tc.container, tc.host)
+		}
+	}
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
 	}
 }
