@@ -299,3 +299,17 @@ func Reported(ind kpi.Indicator, v float64) string {
 	}
 	return n + ind.Unit
 }
+
+// Result is the word for what a submission did to one figure (新增, 修订,
+// 未变), as receipts say it.
+func Result(result string) string {
+	switch result {
+	case kpi.ResultAdded:
+		return "新增"
+	case kpi.ResultRevised:
+		return "修订"
+	case kpi.ResultUnchanged:
+		return "未变"
+	}
+	return result
+}

@@ -203,3 +203,11 @@ func TestWords(t *testing.T) {
 		})
 	}
 }
+
+func TestResult(t *testing.T) {
+	for result, want := range map[string]string{kpi.ResultAdded: "新增", kpi.ResultRevised: "修订", kpi.ResultUnchanged: "未变", "other": "other"} {
+		if got := Result(result); got != want {
+			t.Errorf("Result(%q) = %q, want %q", result, got, want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // Inbox sub-folders: a processed file moves to done/ with a receipt beside
@@ -213,7 +214,7 @@ func receiptText(name string, res kpi.SubmissionResult) string {
 	fmt.Fprintf(&b, "回执：%s\n%s\nReceipt: %s: added %d, revised %d, unchanged %d\n\n", name, counted(res.Added, res.Revised, res.Unchanged), name, res.Added, res.Revised, res.Unchanged)
 	for _, o := range res.Outcomes {
 		ob := o.Observation
-		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, resultWords[o.Result])
+		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, present.Result(o.Result))
 	}
 	if res.MoreOutcomes > 0 {
 		fmt.Fprintf(&b, "… 另有 %d 条未列出，按规划合计：\n", res.MoreOutcomes)
@@ -228,9 +229,6 @@ func receiptText(name string, res kpi.SubmissionResult) string {
 func counted(added, revised, unchanged int) string {
 	return fmt.Sprintf("新增 %d 项 · 修订 %d 项 · 未变 %d 项", added, revised, unchanged)
 }
-
-// resultWords says what became of a figure, as a receipt lists it.
-var resultWords = map[string]string{"added": "新增", "revised": "修订", "unchanged": "未变"}
 
 func errorText(name string, ke *kpi.Error) string {
 	var b strings.Builder

@@ -382,7 +382,7 @@ func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *rece
 		obs := o.Observation
 		row := receiptRow{
 			URL: indicatorURL(obs.Ref()), Name: obs.Indicator, Period: obs.Period.String(),
-			Value: present.Plain(obs.Value), Result: resultWord(o.Result), ResultCode: o.Result, Revision: obs.Revision,
+			Value: present.Plain(obs.Value), Result: present.Result(o.Result), ResultCode: o.Result, Revision: obs.Revision,
 		}
 		if ind, ok := byRef[obs.Ref()]; ok {
 			row.Name = ind.Name

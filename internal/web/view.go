@@ -126,18 +126,6 @@ func measureWord(m kpi.Measure) string {
 	return string(m)
 }
 
-func resultWord(result string) string {
-	switch result {
-	case kpi.ResultAdded:
-		return "新增"
-	case kpi.ResultRevised:
-		return "修订"
-	case kpi.ResultUnchanged:
-		return "未变"
-	}
-	return result
-}
-
 func indicatorURL(ref kpi.Ref) string {
 	return "/indicators/" + url.PathEscape(ref.Plan) + "/" + url.PathEscape(ref.ID)
 }
