@@ -189,7 +189,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		return fmt.Errorf("load catalog into the store: %w", err)
 	}
 	logCatalogChanges(ctx, logger, changes)
-	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "source", catalogOrigin(c.targets))
+	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "catalog_source", catalogOrigin(c.targets))
 
 	states := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom})
 	links := metrics.Links{GrafanaURL: c.grafanaURL, WebURL: c.externalURL}

@@ -141,14 +141,14 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
 	if err != nil {
 		ing.m.result(u.Source, "error", start, ing.now())
-		ing.log.Error("store submission", "source", u.Source, "file", u.Name, "err", err)
+		ing.log.Error("store submission", "ingest_source", u.Source, "file", u.Name, "err", err)
 		return kpi.SubmissionResult{}, fmt.Errorf("store %s: %w", name(u), err)
 	}
 	ing.m.result(u.Source, "ok", start, ing.now())
 	ing.m.rows.WithLabelValues(u.Source, "added").Add(float64(res.Added))
 	ing.m.rows.WithLabelValues(u.Source, "revised").Add(float64(res.Revised))
 	ing.m.rows.WithLabelValues(u.Source, "unchanged").Add(float64(res.Unchanged))
-	ing.log.Info("submission stored", "source", u.Source, "file", u.Name, "actor", u.Actor.Name,
+	ing.log.Info("submission stored", "ingest_source", u.Source, "file", u.Name, "actor", u.Actor.Name,
 		"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged, "took", ing.now().Sub(start))
 	return res.Summary(ing.maxOutcomes), nil
 }
@@ -174,9 +174,9 @@ func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, 
 	}
 	if aerr := ing.store.AppendAudit(ctx, kpi.AuditEntry{At: ing.now(), Actor: u.Actor.Name, Remote: u.Actor.Remote,
 		Action: action, Object: kpi.Excerpt(u.Name), Detail: detail}); aerr != nil {
-		ing.log.Error("audit a refused submission", "source", u.Source, "err", aerr)
+		ing.log.Error("audit a refused submission", "ingest_source", u.Source, "err", aerr)
 	}
-	ing.log.Warn("submission refused", "source", u.Source, "file", kpi.Excerpt(u.Name), "actor", u.Actor.Name, "code", err.Code, "problems", len(err.Problems))
+	ing.log.Warn("submission refused", "ingest_source", u.Source, "file", kpi.Excerpt(u.Name), "actor", u.Actor.Name, "code", err.Code, "problems", len(err.Problems))
 	return err
 }
 

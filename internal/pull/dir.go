@@ -51,7 +51,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		if e.Type()&fs.ModeSymlink != 0 {
 			// A link could point anywhere the server may read; it is moved
 			// aside (the link, not what it points to) and logged once.
-			j.s.opts.Logger.Warn("inbox: symbolic link refused", "source", j.src.Name, "file", name)
+			j.s.opts.Logger.Warn("inbox: symbolic link refused", "ingest_source", j.src.Name, "file", name)
 			j.refuse(&rep, path, now, "收件箱不接受符号链接（快捷方式），请放入文件本身 / symbolic links are refused: put the file itself into the inbox")
 			continue
 		}
@@ -67,7 +67,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			continue
 		}
 		if info.Size() > j.s.maxFileBytes() {
-			j.s.opts.Logger.Warn("inbox: file too large", "source", j.src.Name, "file", name, "bytes", info.Size(), "limit", j.s.maxFileBytes())
+			j.s.opts.Logger.Warn("inbox: file too large", "ingest_source", j.src.Name, "file", name, "bytes", info.Size(), "limit", j.s.maxFileBytes())
 			j.refuse(&rep, path, now, fmt.Sprintf("文件有 %d MiB，超过 %d MiB 的上限，请拆分后再放入 / the file is %d MiB, over the limit of %d MiB: split it",
 				info.Size()>>20, j.s.maxFileBytes()>>20, info.Size()>>20, j.s.maxFileBytes()>>20))
 			continue
@@ -77,7 +77,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			// One unreadable file must not hold up the rest: it is logged,
 			// counted as a failed run of the source, and moved aside if it
 			// can be (else retried next run).
-			j.s.opts.Logger.Error("inbox: cannot read file", "source", j.src.Name, "file", name, "err", err)
+			j.s.opts.Logger.Error("inbox: cannot read file", "ingest_source", j.src.Name, "file", name, "err", err)
 			if j.s.opts.FailureRecorder != nil {
 				j.s.opts.FailureRecorder.RecordFailure(j.src.sourceLabel())
 			}
@@ -89,7 +89,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			}
 			continue
 		}
-		j.s.opts.Logger.Info("ingesting inbox file", "source", j.src.Name, "file", name, "bytes", len(body))
+		j.s.opts.Logger.Info("ingesting inbox file", "ingest_source", j.src.Name, "file", name, "bytes", len(body))
 		res, err := j.s.opts.Ingester.Ingest(ctx, kpi.Upload{
 			Name: name, ContentType: contentType(j.src.Format), Body: body,
 			Actor: j.src.actor(), Source: j.src.sourceLabel(),
@@ -128,7 +128,7 @@ func (j *job) moveAside(path string, now time.Time, reason string) bool {
 	stamp := now.In(kpi.China).Format("20060102-150405")
 	ke := &kpi.Error{Code: kpi.EINVALID, Message: reason}
 	if err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(filepath.Base(path), ke), ke); err != nil {
-		j.s.opts.Logger.Error("inbox: cannot move file aside; it stays and is tried again next run", "source", j.src.Name, "file", filepath.Base(path), "err", err)
+		j.s.opts.Logger.Error("inbox: cannot move file aside; it stays and is tried again next run", "ingest_source", j.src.Name, "file", filepath.Base(path), "err", err)
 		return false
 	}
 	return true

@@ -68,7 +68,7 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 			rep.Skipped = append(rep.Skipped, src.Location)
 			return rep, j.saveState(next)
 		}
-		j.s.opts.Logger.Warn("pulled file refused: too large", "source", src.Name, "url", src.Location, "limit", j.s.maxFileBytes())
+		j.s.opts.Logger.Warn("pulled file refused: too large", "ingest_source", src.Name, "url", src.Location, "limit", j.s.maxFileBytes())
 		if j.s.opts.FailureRecorder != nil {
 			j.s.opts.FailureRecorder.RecordFailure(src.sourceLabel())
 		}
@@ -100,7 +100,7 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 		// The same bad file is not retried until it changes; the refusal
 		// is audited and counted by the ingester.
 		rep.Rejected = append(rep.Rejected, src.Location)
-		j.s.opts.Logger.Warn("pulled file rejected", "source", src.Name, "url", src.Location, "err", err)
+		j.s.opts.Logger.Warn("pulled file rejected", "ingest_source", src.Name, "url", src.Location, "err", err)
 		return rep, j.saveState(next)
 	}
 	return rep, fmt.Errorf("source %s: ingest %s: %w", src.Name, src.Location, err)
@@ -124,7 +124,7 @@ func (j *job) loadState() httpState {
 		return st
 	}
 	if err != nil || json.Unmarshal(b, &st) != nil {
-		j.s.opts.Logger.Warn("pull state unreadable; fetching afresh", "source", j.src.Name, "path", p)
+		j.s.opts.Logger.Warn("pull state unreadable; fetching afresh", "ingest_source", j.src.Name, "path", p)
 		return httpState{}
 	}
 	return st

@@ -177,7 +177,7 @@ func (j *job) Run() {
 	ctx, cancel := context.WithTimeout(j.s.ctx, runTimeout)
 	defer cancel()
 	rep, err := j.runOnce(ctx)
-	log := j.s.opts.Logger.With("source", j.src.Name)
+	log := j.s.opts.Logger.With("ingest_source", j.src.Name)
 	if err == errStillRunning {
 		log.Warn("pull skipped: the previous run is still going")
 		return
