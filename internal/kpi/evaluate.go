@@ -164,14 +164,13 @@ type figure struct {
 func countedFigures(obs []Observation, now time.Time) []figure {
 	figs := make([]figure, 0, len(obs))
 	sorted := true
-	nowSec := now.Unix() // floored: a period ending within this second has ended
 	for i := range obs {
 		o := &obs[i]
 		if !o.Period.Valid() || math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
 			continue
 		}
 		start, end := periodBounds(o.Period)
-		if end > nowSec {
+		if !endedBy(end, now) {
 			continue
 		}
 		f := figure{period: o.Period, start: start, end: end, value: o.Value, obs: i}
@@ -205,6 +204,19 @@ func countedFigures(obs []Observation, now time.Time) []figure {
 	}
 	return out
 }
+
+// EndedBy reports whether a figure of period p counts at the instant at:
+// a figure counts from the end of its period (docs/method.md, "Time").
+// Evaluate counts by the same rule; pages that list figures "as of" a day
+// use it to leave out those the evaluation does not count yet.
+func (p Period) EndedBy(at time.Time) bool {
+	_, end := periodBounds(p)
+	return endedBy(end, at)
+}
+
+// endedBy is EndedBy on a period end in Unix seconds. at is floored to the
+// second: a period ending within that second has ended.
+func endedBy(end int64, at time.Time) bool { return end <= at.Unix() }
 
 // figureLess orders figures by period end, longer periods first.
 func figureLess(a, b figure) bool {

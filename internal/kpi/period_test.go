@@ -199,3 +199,33 @@ func TestPeriodJSON(t *testing.T) {
 		t.Errorf("json.Unmarshal(2021-13) error = %v, want ErrInvalid", err)
 	}
 }
+
+// TestPeriodEndedBy: a figure counts from the instant its period ends, the
+// rule Evaluate applies and the web page's as-of tables reuse.
+func TestPeriodEndedBy(t *testing.T) {
+	asOf, err := kpi.ParseAsOf("2021-06-30") // 2021-06-30 23:59:59 China time
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		period string
+		at     time.Time
+		want   bool
+	}{
+		{"2020", asOf, true},
+		{"2021-Q2", asOf, false}, // ends at 2021-07-01 00:00, a second later
+		{"2021-Q2", asOf.Add(time.Second), true},
+		{"2021-05", asOf, true},
+		{"2021", asOf, false},
+		{"2022", asOf, false},
+	}
+	for _, tt := range tests {
+		p, err := kpi.ParsePeriod(tt.period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.EndedBy(tt.at); got != tt.want {
+			t.Errorf("%s.EndedBy(%s) = %v, want %v", tt.period, tt.at, got, tt.want)
+		}
+	}
+}

@@ -60,6 +60,10 @@ type indicatorPage struct {
 
 	History   []historyRow
 	Revisions []revisionRow
+	// Unended is how many periods with figures had not ended at the as-of
+	// instant: the evaluation does not count them and the page does not
+	// list them.
+	Unended int
 }
 
 type historyRow struct {
@@ -188,14 +192,24 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 	for _, o := range st.Latest {
 		counted[o.Period.String()] = o.Revision
 	}
-	// Newest period first: that is what people come to see.
+	// Newest period first: that is what people come to see. A figure of a
+	// period that had not ended at the as-of instant is not counted by the
+	// evaluation, so the page leaves it out too (as-of shows the board as it
+	// stood that day).
 	for _, o := range slices.Backward(st.Latest) {
+		if !o.Period.EndedBy(ev.AsOf) {
+			p.Unended++
+			continue
+		}
 		p.History = append(p.History, historyRow{
 			Period: o.Period.String(), PeriodWord: present.Period(o.Period), Value: present.Reported(ind, o.Value),
 			Revision: o.Revision, By: o.SubmittedBy, At: present.Time(o.SubmittedAt),
 		})
 	}
 	for _, o := range slices.Backward(obs) {
+		if !o.Period.EndedBy(ev.AsOf) {
+			continue
+		}
 		p.Revisions = append(p.Revisions, revisionRow{
 			Period: present.Period(o.Period), Revision: o.Revision, Value: present.Reported(ind, o.Value),
 			By: o.SubmittedBy, At: present.Time(o.SubmittedAt), Source: sourceWord(o.Source),

@@ -610,6 +610,8 @@ func TestIndicatorPage(t *testing.T) {
 	ref := f.own.Plan + "/" + f.own.ID
 	for _, fig := range []struct{ period, value, note string }{
 		{"2020", "20", ""}, {"2021", "24", "初报"}, {"2021", "26", "更正"},
+		// 2022 had not ended at testNow (mid-2022): not counted, not listed.
+		{"2022", "28", "年中预估"},
 	} {
 		p := c.post("/entry", url.Values{"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {ref}, "period": {fig.period}, "value": {fig.value}, "note": {fig.note}})
 		wantStatus(t, "POST /entry "+fig.period, p, http.StatusSeeOther)
@@ -622,6 +624,9 @@ func TestIndicatorPage(t *testing.T) {
 	}{
 		{"history and revisions", "/indicators/" + ref, http.StatusOK, []string{
 			f.own.Name, f.own.SourceText, "26" + f.own.Unit, "第 2 版", "（已被修订）", "初报", "更正", "<td data-label=\"来源\">网页</td>", "<td data-label=\"期别\">2021年</td>", unitName,
+		}},
+		{"periods not ended at the as-of instant are left out", "/indicators/" + ref, http.StatusOK, []string{
+			`<p class="note" id="unended">另有 1 个期别在评估时点尚未结束，其数据不计入评估，本页未列出。</p>`,
 		}},
 		// 20 at the end of 2020, 26 at the end of 2021, 30 due by the end
 		// of 2022: 4 a year still needed, 6 a year so far; the chart is
@@ -644,5 +649,12 @@ func TestIndicatorPage(t *testing.T) {
 			wantStatus(t, tt.path, p, tt.wantStatus)
 			wantText(t, tt.path, p, tt.want...)
 		})
+	}
+	// Neither the period table nor the revisions list the 2022 figure.
+	p := c.get("/indicators/" + ref)
+	for _, absent := range []string{`<td data-label="期别">2022年</td>`, "28" + f.own.Unit, "年中预估"} {
+		if strings.Contains(p.body, absent) {
+			t.Errorf("GET /indicators/%s as of mid-2022 shows %q, a figure of a period not yet ended", ref, absent)
+		}
 	}
 }
