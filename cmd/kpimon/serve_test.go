@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/prometheus/common/promslog"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // startServe runs serve in this process on a free port and returns its URL
@@ -30,24 +30,6 @@ func startServe(t *testing.T, c serveConfig) (string, func() error) {
 	t.Helper()
 	url, stop, _ := startServeLogs(t, c)
 	return url, stop
-}
-
-// lockedBuffer is a log writer serve and the test may use at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServeLogs is startServe that also returns serve's log so far.
@@ -66,7 +48,7 @@ func startServeLogs(t *testing.T, c serveConfig) (string, func() error, func() s
 	if c.inboxSchedule == "" {
 		c.inboxSchedule = "@every 1m"
 	}
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- serve(ctx, &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}, c)

@@ -144,7 +144,7 @@ func CreateToken(t testing.TB, bin, data, targets, name string) string {
 type Proc struct {
 	Name string
 	cmd  *exec.Cmd
-	out  lockedBuffer
+	out  LockedBuffer
 	done chan struct{} // closed when the program has exited
 	err  error         // its exit error, once done is closed
 }
@@ -245,18 +245,20 @@ func WaitHTTP(t testing.TB, ctx context.Context, p *Proc, u string) {
 	WaitFor(t, ctx, p, u+" to answer 200", func() error { return GetOK(ctx, u) })
 }
 
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer a process or server and the test may
+// write and read at once.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
