@@ -39,7 +39,7 @@ func RetryAfter(err error) (int, bool) {
 func throttled(wait time.Duration) error {
 	secs := int((wait + time.Second - 1) / time.Second)
 	return errors.Join(&kpi.Error{Code: CodeTooManyRequests, Message: fmt.Sprintf(
-		"失败次数过多，请 %d 秒后再试 / too many failed attempts: try again in %d s", secs, secs)}, &Throttled{Wait: wait})
+		"失败次数过多，请 %d 秒后再试\ntoo many failed attempts: try again in %d s", secs, secs)}, &Throttled{Wait: wait})
 }
 
 // Options configures an Authenticator.
@@ -97,7 +97,7 @@ func (a *Authenticator) Token(ctx context.Context, secret, remote, request strin
 	var denied *kpi.Error
 	if secret == "" {
 		denied = kpi.Errorf(kpi.EUNAUTHORIZED,
-			"缺少访问令牌 / missing access token: send the header 'Authorization: Bearer <token>' (the operator creates tokens with 'kpimon token create')")
+			"缺少访问令牌\nmissing access token: send the header 'Authorization: Bearer <token>' (the operator creates tokens with 'kpimon token create')")
 	} else {
 		hash := kpi.HashToken(secret)
 		tok, err := a.store.TokenByHash(ctx, hash)
@@ -107,7 +107,7 @@ func (a *Authenticator) Token(ctx context.Context, secret, remote, request strin
 			return tok, nil
 		case kpi.EUNAUTHORIZED, kpi.ENOTFOUND:
 			denied = kpi.Errorf(kpi.EUNAUTHORIZED,
-				"访问令牌无效或已吊销 / unknown or revoked access token: check the token, or ask the operator for a new one ('kpimon token list')")
+				"访问令牌无效或已吊销\nunknown or revoked access token: check the token, or ask the operator for a new one ('kpimon token list')")
 		default:
 			return kpi.Token{}, fmt.Errorf("look up access token: %w", err)
 		}
@@ -199,7 +199,7 @@ func (d *denials) flush(ctx context.Context, store kpi.Store, now time.Time, all
 		if f.n > 1 {
 			at := time.Unix(k.minute*60, 0).In(kpi.China)
 			done = append(done, kpi.AuditEntry{At: now, Actor: "anonymous", Remote: k.remote, Action: kpi.ActionAccessDenied,
-				Detail: fmt.Sprintf("又拒绝 %d 次（%s 这一分钟内，首次已单独记录）/ %d more refused in the minute from %s (the first is recorded on its own)",
+				Detail: fmt.Sprintf("又拒绝 %d 次（%s 这一分钟内，首次已单独记录）\n%d more refused in the minute from %s (the first is recorded on its own)",
 					f.n-1, at.Format("2006-01-02 15:04"), f.n-1, at.Format("15:04"))})
 		}
 	}

@@ -40,7 +40,7 @@ var errWeakPassword = errors.New("weak password")
 // CheckPasswordRules refuses a password too short to resist guessing.
 func CheckPasswordRules(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordRunes {
-		return fmt.Errorf("密码至少 %d 个字符 / a password needs at least %d characters: %w", MinPasswordRunes, MinPasswordRunes, errWeakPassword)
+		return fmt.Errorf("密码至少 %d 个字符\na password needs at least %d characters: %w", MinPasswordRunes, MinPasswordRunes, errWeakPassword)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func (a *Authenticator) Password(ctx context.Context, name, pw, remote string) (
 	}
 	a.limiter.Fail(addrKey(remote))
 	a.limiter.Fail(acct)
-	denied := kpi.Errorf(kpi.EUNAUTHORIZED, "用户名或密码不正确，或账号已停用 / wrong user name or password, or the account is disabled")
+	denied := kpi.Errorf(kpi.EUNAUTHORIZED, "用户名或密码不正确，或账号已停用\nwrong user name or password, or the account is disabled")
 	if err := a.deny(ctx, remote, "web sign-in "+kpi.Excerpt(name), denied.Message); err != nil {
 		return kpi.User{}, errors.Join(denied, err)
 	}
@@ -158,7 +158,7 @@ func (a *Authenticator) CheckPassword(ctx context.Context, u kpi.User, pw string
 	}
 	if !ok {
 		a.limiter.Fail(acct)
-		return kpi.Errorf(kpi.EUNAUTHORIZED, "当前密码不正确 / the current password is wrong")
+		return kpi.Errorf(kpi.EUNAUTHORIZED, "当前密码不正确\nthe current password is wrong")
 	}
 	return nil
 }

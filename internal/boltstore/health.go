@@ -15,7 +15,7 @@ import (
 // limit) answers every write with EUNAVAILABLE and this message; the
 // transaction is rolled back whole, so nothing is half-written. Writable
 // reports the state for /readyz until a write succeeds again.
-const writeFailedMessage = "数据存储暂时无法写入（磁盘已满或出错），本次未写入任何数据；请稍后重试，并请通知系统管理员 / " +
+const writeFailedMessage = "数据存储暂时无法写入（磁盘已满或出错），本次未写入任何数据；请稍后重试，并请通知系统管理员\n" +
 	"the store cannot write just now (disk full or failing); nothing was written: try again later and tell the operator"
 
 // probeInterval spaces the probe writes of an unwritable store, and

@@ -43,14 +43,14 @@ func parseAuditFilter(r *http.Request) (kpi.AuditFilter, error) {
 		t, err := parseSince(s)
 		if err != nil {
 			return f, kpi.Errorf(kpi.EINVALID,
-				"参数 since=%q 无效 / since=%q is not a time: use 2021-06-30 (China time) or 2021-06-30T08:00:00+08:00", s, s)
+				"参数 since=%q 无效\nsince=%q is not a time: use 2021-06-30 (China time) or 2021-06-30T08:00:00+08:00", s, s)
 		}
 		f.Since = t
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxAuditLimit {
-			return f, kpi.Errorf(kpi.EINVALID, "参数 limit=%q 无效 / limit=%q: use a number from 1 to %d", s, s, maxAuditLimit)
+			return f, kpi.Errorf(kpi.EINVALID, "参数 limit=%q 无效\nlimit=%q: use a number from 1 to %d", s, s, maxAuditLimit)
 		}
 		f.Limit = n
 	}

@@ -67,7 +67,7 @@ func requireAll(d Deps, what string) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			actor, _ := actorFrom(r.Context())
 			if !actor.All {
-				err := kpi.Errorf(kpi.EFORBIDDEN, "令牌 %s 无权查看%s，需要 --all 令牌 / token %s may not access %s: it needs a token created with --all",
+				err := kpi.Errorf(kpi.EFORBIDDEN, "令牌 %s 无权查看%s，需要 --all 令牌\ntoken %s may not access %s: it needs a token created with --all",
 					actor.Name, whatZH[what], actor.Name, what)
 				if aerr := d.Store.AppendAudit(r.Context(), kpi.AuditEntry{At: d.Now(), Actor: actor.Name, Remote: actor.Remote,
 					Action: kpi.ActionAccessDenied, Detail: what + ": " + err.Message}); aerr != nil {

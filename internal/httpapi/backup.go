@@ -14,7 +14,7 @@ func handleBackup(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
 		if d.Backup == nil {
-			writeError(w, r, d.Logger, kpi.Errorf(kpi.ENOTFOUND, "备份不可用 / backups are not available on this server"))
+			writeError(w, r, d.Logger, kpi.Errorf(kpi.ENOTFOUND, "备份不可用\nbackups are not available on this server"))
 			return
 		}
 		name := "kpimon-" + d.Now().In(kpi.China).Format("20060102-150405") + ".db"

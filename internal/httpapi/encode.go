@@ -78,7 +78,7 @@ func decode[T any](r *http.Request) (T, error) {
 		return v, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return v, kpi.Errorf(kpi.EINVALID, "请求体为空 / the request body is empty: send JSON")
+		return v, kpi.Errorf(kpi.EINVALID, "请求体为空\nthe request body is empty: send JSON")
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		return v, jsonError(body, err)
@@ -100,12 +100,12 @@ func bodyReadError(err error) error {
 	if errors.As(err, &tooLarge) {
 		return tooLargeError(tooLarge.Limit)
 	}
-	return &kpi.Error{Code: kpi.EINVALID, Message: fmt.Sprintf("读取请求体失败 / reading the request body failed: %v", err)}
+	return &kpi.Error{Code: kpi.EINVALID, Message: fmt.Sprintf("读取请求体失败\nreading the request body failed: %v", err)}
 }
 
 func tooLargeError(limit int64) error {
 	return &kpi.Error{Code: codeTooLarge, Message: fmt.Sprintf(
-		"请求体超过 %d 字节上限 / the request body is larger than the limit of %d bytes: split the file or ask the operator to raise the limit",
+		"请求体超过 %d 字节上限\nthe request body is larger than the limit of %d bytes: split the file or ask the operator to raise the limit",
 		limit, limit)}
 }
 
@@ -117,13 +117,13 @@ func jsonError(body []byte, err error) error {
 	switch {
 	case errors.As(err, &syntax):
 		line, col := lineCol(body, syntax.Offset)
-		return kpi.Errorf(kpi.EINVALID, "JSON 格式错误 / malformed JSON at line %d, column %d: %v", line, col, syntax)
+		return kpi.Errorf(kpi.EINVALID, "JSON 格式错误\nmalformed JSON at line %d, column %d: %v", line, col, syntax)
 	case errors.As(err, &typ):
 		line, col := lineCol(body, typ.Offset)
-		return kpi.Errorf(kpi.EINVALID, "JSON 字段类型错误 / wrong JSON type at line %d, column %d: field %q is %s, want %s",
+		return kpi.Errorf(kpi.EINVALID, "JSON 字段类型错误\nwrong JSON type at line %d, column %d: field %q is %s, want %s",
 			line, col, typ.Field, typ.Value, typ.Type)
 	}
-	return kpi.Errorf(kpi.EINVALID, "JSON 无法解析 / cannot read the JSON: %v", err)
+	return kpi.Errorf(kpi.EINVALID, "JSON 无法解析\ncannot read the JSON: %v", err)
 }
 
 func lineCol(body []byte, offset int64) (line, col int) {
@@ -151,7 +151,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		}
 	} else {
 		detail.Code = kpi.EINTERNAL
-		detail.Message = "服务器内部错误 / internal server error: the operator will find the cause in kpimon's log"
+		detail.Message = "服务器内部错误\ninternal server error: the operator will find the cause in kpimon's log"
 		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	switch status {

@@ -24,7 +24,7 @@ func handleReadyz(ready func() error) http.Handler {
 		if ready != nil {
 			if err := ready(); err != nil {
 				writeError(w, r, slog.New(slog.DiscardHandler),
-					kpi.Errorf(kpi.EUNAVAILABLE, "尚未就绪 / not ready: %v", err))
+					kpi.Errorf(kpi.EUNAVAILABLE, "尚未就绪\nnot ready: %v", err))
 				return
 			}
 		}
@@ -39,7 +39,7 @@ func orNotFound(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, slog.New(slog.DiscardHandler), kpi.Errorf(kpi.ENOTFOUND, "没有这个页面 / no such page: %s", r.URL.Path))
+		writeError(w, r, slog.New(slog.DiscardHandler), kpi.Errorf(kpi.ENOTFOUND, "没有这个页面\nno such page: %s", r.URL.Path))
 	})
 }
 
@@ -47,7 +47,7 @@ func orNotFound(h http.Handler) http.Handler {
 func handleAPINotFound(logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, logger, kpi.Errorf(kpi.ENOTFOUND,
-			"没有这个接口 / no such API endpoint: %s %s; see /api/v1/indicators, /api/v1/observations, /api/v1/uploads, /api/v1/audit",
+			"没有这个接口\nno such API endpoint: %s %s; see /api/v1/indicators, /api/v1/observations, /api/v1/uploads, /api/v1/audit",
 			r.Method, r.URL.Path))
 	})
 }
@@ -58,6 +58,6 @@ func handleMethodNotAllowed(logger *slog.Logger, allowed ...string) http.Handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
 		writeError(w, r, logger, &kpi.Error{Code: codeMethodNotAllowed,
-			Message: fmt.Sprintf("不支持的请求方法 / method %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow)})
+			Message: fmt.Sprintf("不支持的请求方法\nmethod %s is not allowed on %s: use %s", r.Method, r.URL.Path, allow)})
 	})
 }

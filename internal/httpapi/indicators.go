@@ -93,7 +93,7 @@ func parseIndicatorFilter(r *http.Request) (kpi.StateFilter, error) {
 	if s := q.Get("task"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return f, kpi.Errorf(kpi.EINVALID, "参数 task=%q 无效 / task=%q is not a task number: use 1, 2, …", s, s)
+			return f, kpi.Errorf(kpi.EINVALID, "参数 task=%q 无效\ntask=%q is not a task number: use 1, 2, …", s, s)
 		}
 		f.Task = n
 	}
@@ -102,7 +102,7 @@ func parseIndicatorFilter(r *http.Request) (kpi.StateFilter, error) {
 		for i, s := range kpi.Statuses {
 			names[i] = string(s)
 		}
-		return f, kpi.Errorf(kpi.EINVALID, "参数 status=%q 无效 / status=%q is unknown: use one of %s",
+		return f, kpi.Errorf(kpi.EINVALID, "参数 status=%q 无效\nstatus=%q is unknown: use one of %s",
 			f.Status, f.Status, strings.Join(names, ", "))
 	}
 	return f, nil
@@ -121,7 +121,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 			// Evaluated once for this request: the server's clock stays.
 			at, err := kpi.ParseAsOf(asOf)
 			if err != nil {
-				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效 / as_of=%q is not a date: use 2021-06-30", asOf, asOf))
+				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效\nas_of=%q is not a date: use 2021-06-30", asOf, asOf))
 				return
 			}
 			states = kpi.NewStates(d.Store, kpi.StatesOptions{Now: func() time.Time { return at }})
@@ -234,7 +234,7 @@ func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
 	switch len(refs) {
 	case 0:
 		return kpi.Ref{}, kpi.Errorf(kpi.ENOTFOUND,
-			"没有编号或名称为 %q 的指标 / no indicator with id or name %q: GET /api/v1/indicators lists them", id, id)
+			"没有编号或名称为 %q 的指标\nno indicator with id or name %q: GET /api/v1/indicators lists them", id, id)
 	case 1:
 		return refs[0], nil
 	}
@@ -243,7 +243,7 @@ func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
 		plans[i] = ref.Plan
 	}
 	return kpi.Ref{}, kpi.Errorf(kpi.ECONFLICT,
-		"多个规划都有编号为 %q 的指标 / indicator id %q exists in several plans (%s): add ?plan= with one of them",
+		"多个规划都有编号为 %q 的指标\nindicator id %q exists in several plans (%s): add ?plan= with one of them",
 		id, id, strings.Join(plans, ", "))
 }
 

@@ -15,7 +15,7 @@ func handleObservationsPost(d Deps) http.Handler {
 		rows, err := decodeRows(r)
 		if err == nil && len(rows) == 0 {
 			err = kpi.Errorf(kpi.EINVALID,
-				`没有数据行 / no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
+				"没有数据行\n"+`no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
 		}
 		if err != nil {
 			refuse(w, r, d, actor, "", err)
@@ -44,12 +44,12 @@ func decodeRows(r *http.Request) ([]kpi.Row, error) {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, kpi.Errorf(kpi.EINVALID, "请求体为空 / the request body is empty: send JSON")
+		return nil, kpi.Errorf(kpi.EINVALID, "请求体为空\nthe request body is empty: send JSON")
 	}
 	rows, err := kpi.DecodeRows(bytes.NewReader(body), kpi.DefaultMaxRows)
 	switch {
 	case errors.Is(err, kpi.ErrTooManyRows):
-		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d / more than %d rows: split the submission", kpi.DefaultMaxRows, kpi.DefaultMaxRows)
+		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d\nmore than %d rows: split the submission", kpi.DefaultMaxRows, kpi.DefaultMaxRows)
 	case err != nil:
 		return nil, jsonError(body, err)
 	}

@@ -22,7 +22,7 @@ const (
 func handleTemplate(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.Template == nil {
-			writeError(w, r, d.Logger, kpi.Errorf(kpi.ENOTFOUND, "模板不可用 / the template is not available on this server"))
+			writeError(w, r, d.Logger, kpi.Errorf(kpi.ENOTFOUND, "模板不可用\nthe template is not available on this server"))
 			return
 		}
 		// Written to memory first, so a failure is still a clean JSON error.

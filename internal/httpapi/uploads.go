@@ -50,7 +50,7 @@ func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
 	}
 	if len(body) == 0 {
 		return u, kpi.Errorf(kpi.EINVALID,
-			"上传内容为空 / the upload is empty: send the file as the request body (curl --data-binary @file.xlsx) or as the form field 'file'")
+			"上传内容为空\nthe upload is empty: send the file as the request body (curl --data-binary @file.xlsx) or as the form field 'file'")
 	}
 	u.Body = body
 	u.ContentType = fileContentType(mediaType)
@@ -67,7 +67,7 @@ func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Uplo
 	defer r.MultipartForm.RemoveAll()
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件 / the form has no file field 'file': %v", err)
+		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件\nthe form has no file field 'file': %v", err)
 	}
 	defer f.Close()
 	body, err := io.ReadAll(f)
@@ -75,7 +75,7 @@ func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Uplo
 		return u, fmt.Errorf("read uploaded file %s: %w", hdr.Filename, err)
 	}
 	if len(body) == 0 {
-		return u, kpi.Errorf(kpi.EINVALID, "上传的文件 %s 是空的 / the uploaded file %s is empty", hdr.Filename, hdr.Filename)
+		return u, kpi.Errorf(kpi.EINVALID, "上传的文件 %s 是空的\nthe uploaded file %s is empty", hdr.Filename, hdr.Filename)
 	}
 	u.Body = body
 	if u.Name == "" {
@@ -98,7 +98,7 @@ func multipartError(err error, maxBody int64) error {
 	if errors.As(err, &tooLarge) || strings.Contains(err.Error(), "request body too large") {
 		return tooLargeError(maxBody)
 	}
-	return kpi.Errorf(kpi.EINVALID, "表单格式错误 / malformed multipart form: %v", err)
+	return kpi.Errorf(kpi.EINVALID, "表单格式错误\nmalformed multipart form: %v", err)
 }
 
 // fileContentType keeps the types that say what a file is; a generic one

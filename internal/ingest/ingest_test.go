@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -233,10 +236,76 @@ func TestIngestRejects(t *testing.T) {
 			if !strings.Contains(p.Message+p.Expected, tt.wantMessage) {
 				t.Errorf("problem %q does not mention %q", p.String(), tt.wantMessage)
 			}
-			if !strings.Contains(p.Message, "/") {
-				t.Errorf("problem message %q has no English beside the Chinese", p.Message)
+			chineseThenEnglish(t, "error message", ke.Message, "bad.csv")
+			for _, p := range ke.Problems {
+				chineseThenEnglish(t, "problem message", p.Message, p.Value, p.Indicator)
+				noEnglishInChinese(t, "problem expected", p.Expected, p.Value, p.Indicator)
 			}
 		})
+	}
+}
+
+// catalogID is an indicator id such as high_tech_enterprises, which a
+// Chinese message may name (a suggestion).
+var catalogID = regexp.MustCompile(`[a-z][a-z0-9]*(_[a-z0-9]+)+`)
+
+// periodForm is a quarter as submitters write it: 2021-Q3.
+var periodForm = regexp.MustCompile(`\d{4}-Q\d`)
+
+// chineseThenEnglish checks a message to submitters: a Chinese line with no
+// English in it (no ASCII letters except ids and what it quotes from the
+// input), then the English on its own line.
+func chineseThenEnglish(t *testing.T, what, msg string, quoted ...string) {
+	t.Helper()
+	_, en, ok := strings.Cut(msg, "\n")
+	if !ok || strings.TrimSpace(en) == "" {
+		t.Errorf("%s %q: no English on its own line after the Chinese", what, msg)
+	}
+	noEnglishInChinese(t, what, msg, quoted...)
+}
+
+// noEnglishInChinese checks that the Chinese line of msg (its first) has no
+// ASCII letters except ids, period forms and what it quotes from the input.
+func noEnglishInChinese(t *testing.T, what, msg string, quoted ...string) {
+	t.Helper()
+	zh := kpi.ChineseLine(msg)
+	if strings.Contains(zh, " / ") {
+		t.Errorf("%s %q: Chinese and English interleaved on one line", what, msg)
+	}
+	rest := catalogID.ReplaceAllString(zh, "")
+	rest = periodForm.ReplaceAllString(rest, "")
+	for _, q := range quoted {
+		if q != "" {
+			rest = strings.ReplaceAll(rest, q, "")
+		}
+	}
+	if i := strings.IndexFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && unicode.IsLetter(r) }); i >= 0 {
+		t.Errorf("%s: Chinese line %q has English letters (%q)", what, zh, rest[i:])
+	}
+}
+
+// TestRejectedValueMessageIsChinese is the README's example of a rejected
+// figure: the Chinese line of every message has no English words in it.
+func TestRejectedValueMessageIsChinese(t *testing.T) {
+	f := newFixture(t)
+	body := "indicator,period,value\nhigh_tech_enterprises,2022,abc\n"
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "bad.csv", Body: []byte(body), Actor: operator, Source: "upload"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || ke.Code != kpi.EINVALID || len(ke.Problems) != 1 {
+		t.Fatalf("Ingest error = %v, want *kpi.Error EINVALID with one problem", err)
+	}
+	p := ke.Problems[0]
+	if p.Message != "不是数字\nnot a number" {
+		t.Errorf("problem message = %q, want %q", p.Message, "不是数字\nnot a number")
+	}
+	if got := kpi.ChineseLine(ke.Message); got != "bad.csv 有 1 处问题，整份未写入，请修改后重新提交" {
+		t.Errorf("Chinese line of the error message = %q", got)
+	}
+	chineseThenEnglish(t, "error message", ke.Message, "bad.csv")
+	chineseThenEnglish(t, "problem message", p.Message, p.Value)
+	chineseThenEnglish(t, "problem expected", p.Expected, p.Value)
+	if p.Expected != "数值\na number" {
+		t.Errorf("problem expected = %q, want %q", p.Expected, "数值\na number")
 	}
 }
 

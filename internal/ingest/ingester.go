@@ -97,7 +97,7 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 	}
 	if len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, ing.problemsError(kpi.EINVALID,
-			fmt.Sprintf("文件 %s 无法读取，未写入任何数据 / %s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
+			fmt.Sprintf("文件 %s 无法读取，未写入任何数据\n%s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
 	}
 	return ing.store1(ctx, rows, u, start)
 }
@@ -107,12 +107,12 @@ func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload)
 	start := ing.now()
 	if len(in) > ing.limits.maxRows {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), &kpi.Error{Code: kpi.EINVALID,
-			Message: "行数过多 / too many rows", Problems: []kpi.Problem{tooMany(u, ing.limits.maxRows)}})
+			Message: "行数过多\ntoo many rows", Problems: []kpi.Problem{tooMany(u, ing.limits.maxRows)}})
 	}
 	rows := jsonRows(in)
 	if problems := longFields(rows, u, ing.limits); len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), ing.problemsError(kpi.EINVALID,
-			"字段过长，未写入任何数据 / a field is too long; nothing was written", problems...))
+			"字段过长，未写入任何数据\na field is too long; nothing was written", problems...))
 	}
 	return ing.store1(ctx, rows, u, start)
 }
@@ -131,11 +131,11 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 		}
 		n := kpi.Thousands(invalid.Len() + forbidden.Len() - len(forbidden.Problems()))
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), invalid.Fill(&kpi.Error{Code: kpi.EINVALID,
-			Message: fmt.Sprintf("%s 有 %s 处问题，整份未写入，请修改后重新提交 / %s has %s problem(s); nothing was written: fix them and submit again",
+			Message: fmt.Sprintf("%s 有 %s 处问题，整份未写入，请修改后重新提交\n%s has %s problem(s); nothing was written: fix them and submit again",
 				name(u), n, name(u), n)}))
 	case forbidden.Len() > 0:
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), forbidden.Fill(&kpi.Error{Code: kpi.EFORBIDDEN,
-			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入 / %s names indicators %s may not submit for; nothing was written",
+			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入\n%s names indicators %s may not submit for; nothing was written",
 				name(u), unitsText(u.Actor), name(u), u.Actor.Name)}))
 	}
 	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})

@@ -64,7 +64,17 @@ type limitError struct {
 	zh, en string
 }
 
-func (e *limitError) Error() string { return e.zh + " / " + e.en }
+func (e *limitError) Error() string { return e.zh + "\n" + e.en }
+
+// limitAdvice is err's message with advice appended to each of its lines
+// when err is a limitError, else err's message and then the advice.
+func limitAdvice(err error, zh, en string) string {
+	var le *limitError
+	if errors.As(err, &le) {
+		return le.zh + "：" + zh + "\n" + le.en + ": " + en
+	}
+	return err.Error() + "：" + zh + "\n" + en
+}
 func (e *limitError) Unwrap() error { return ErrLimit }
 
 func overLimit(zh, en string, args ...any) *limitError {

@@ -64,7 +64,12 @@ var headerAliases = map[string]field{
 	"备注": fieldNote, "说明": fieldNote, "note": fieldNote,
 }
 
-const acceptedHeaders = "指标编号 或 指标名称, 报告期, 实际值 (可选: 计划, 单位, 备注) / indicator or name, period, value (optional: plan, unit, note)"
+// The accepted header row, in Chinese and in English.
+const (
+	acceptedHeadersZh = "指标编号 或 指标名称, 报告期, 实际值 (可选: 计划, 单位, 备注)"
+	acceptedHeadersEn = "indicator or name, period, value (optional: plan, unit, note)"
+	acceptedHeaders   = acceptedHeadersZh + "\n" + acceptedHeadersEn
+)
 
 // header maps column positions to fields.
 type header struct {
@@ -265,7 +270,7 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 	maxRows := l.maxRows
 	text, err := decodeText(u.Body)
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV / cannot decode the file: save it as CSV in UTF-8 or GBK")}
+		return nil, []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV\ncannot decode the file: save it as CSV in UTF-8 or GBK")}
 	}
 	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1
@@ -287,7 +292,7 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误 / malformed CSV: " + err.Error()}}
+			return nil, []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误\nmalformed CSV: " + err.Error()}}
 		}
 		if p, ok := longCell(u, "", line, rec, l); !ok {
 			return nil, []kpi.Problem{p}
@@ -298,7 +303,7 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 			}
 			if h, found = parseHeader(rec, false); !found {
 				return nil, []kpi.Problem{{File: u.Name, Row: line, Value: strings.Join(rec, ","), Expected: acceptedHeaders,
-					Message: "缺少必需的表头 / missing required header columns"}}
+					Message: "缺少必需的表头\nmissing required header columns"}}
 			}
 			continue
 		}
@@ -311,13 +316,13 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 		}
 	}
 	if !found {
-		return nil, []kpi.Problem{fileProblem(u, "", "文件为空 / the file is empty: expected a header row ("+acceptedHeaders+") and figures")}
+		return nil, []kpi.Problem{fileProblem(u, "", "文件为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe file is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
 	}
 	return rows, nil
 }
 
 func tooMany(u kpi.Upload, maxRows int) kpi.Problem {
-	return kpi.Problem{File: u.Name, Message: fmt.Sprintf("行数超过上限 %d / more than %d rows: split the file", maxRows, maxRows)}
+	return kpi.Problem{File: u.Name, Message: fmt.Sprintf("行数超过上限 %d\nmore than %d rows: split the file", maxRows, maxRows)}
 }
 
 func blank(cells []string) bool {
@@ -333,28 +338,28 @@ func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
 	l = l.withDefaults()
 	maxRows := l.maxRows
 	if err := checkXLSX(u.Body, l); err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", err.Error()+"：请删去无关的工作表、行或内容后重新提交 / remove unrelated sheets, rows or content and submit again")}
+		return nil, []kpi.Problem{fileProblem(u, "", limitAdvice(err, "请删去无关的工作表、行或内容后重新提交", "remove unrelated sheets, rows or content and submit again"))}
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(u.Body), excelize.Options{
 		UnzipSizeLimit: l.maxUnzippedBytes, UnzipXMLSizeLimit: min(excelizeStreamAbove, l.maxUnzippedBytes)})
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", "不是有效的 XLSX 文件 / not a valid XLSX file: save it from Excel or WPS as .xlsx")}
+		return nil, []kpi.Problem{fileProblem(u, "", "不是有效的 XLSX 文件\nnot a valid XLSX file: save it from Excel or WPS as .xlsx")}
 	}
 	defer f.Close()
 	sheet := u.Sheet
 	sheets := f.GetSheetList()
 	if sheet == "" {
 		if len(sheets) == 0 {
-			return nil, []kpi.Problem{fileProblem(u, "", "工作簿没有工作表 / the workbook has no sheet")}
+			return nil, []kpi.Problem{fileProblem(u, "", "工作簿没有工作表\nthe workbook has no sheet")}
 		}
 		sheet = sheets[0]
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Value: sheet, Expected: strings.Join(sheets, ", "),
-			Message: "找不到工作表 / no such sheet"}}
+			Message: "找不到工作表\nno such sheet"}}
 	}
 	it, err := f.Rows(sheet)
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, sheet, "无法读取工作表 / cannot read the sheet: "+err.Error())}
+		return nil, []kpi.Problem{fileProblem(u, sheet, "无法读取工作表\ncannot read the sheet: "+err.Error())}
 	}
 	defer it.Close()
 	var (
@@ -367,7 +372,7 @@ func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
 		line++
 		cells, err := it.Columns()
 		if err != nil {
-			return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行 / cannot read the row: " + err.Error()}}
+			return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行\ncannot read the row: " + err.Error()}}
 		}
 		if p, ok := longCell(u, sheet, line, cells, l); !ok {
 			return nil, []kpi.Problem{p}
@@ -383,7 +388,7 @@ func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
 				}
 			} else {
 				return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Value: strings.Join(cells, ","), Expected: acceptedHeaders,
-					Message: "缺少必需的表头 / missing required header columns"}}
+					Message: "缺少必需的表头\nmissing required header columns"}}
 			}
 			continue
 		}
@@ -395,7 +400,7 @@ func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
 		}
 	}
 	if !found {
-		return nil, []kpi.Problem{fileProblem(u, sheet, "工作表为空 / the sheet is empty: expected a header row ("+acceptedHeaders+") and figures")}
+		return nil, []kpi.Problem{fileProblem(u, sheet, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
 	}
 	return rows, nil
 }
@@ -432,7 +437,7 @@ func parseJSON(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 	case errors.Is(err, kpi.ErrTooManyRows):
 		return nil, []kpi.Problem{tooMany(u, l.maxRows)}
 	case err != nil:
-		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误 / malformed JSON: want an array of {indicator, period, value} or {\"rows\": [...]}: "+err.Error())}
+		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误\nmalformed JSON: want an array of {indicator, period, value} or {\"rows\": [...]}: "+err.Error())}
 	}
 	return rows, nil
 }

@@ -96,7 +96,7 @@ func TestManyPlansSharingIDs(t *testing.T) {
 	if !errors.As(err, &kerr) || len(kerr.Problems) != 1 {
 		t.Fatalf("ingest without plan: error %v, want one problem", err)
 	}
-	if want := "加一列“计划” / add a plan column: r0000, r0001, r0002, r0003, r0004, … (300 plans in all)"; kerr.Problems[0].Expected != want {
+	if want := "加一列“计划”\nadd a plan column: r0000, r0001, r0002, r0003, r0004, … (300 plans in all)"; kerr.Problems[0].Expected != want {
 		t.Errorf("ambiguous id: Expected = %q, want %q", kerr.Problems[0].Expected, want)
 	}
 }

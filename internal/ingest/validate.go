@@ -89,8 +89,8 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time, maxProblems int)
 		if !u.Actor.MaySubmitFor(*ind) {
 			forbidden.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
 				Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
-				Expected: "本单位负责或配合的指标 / an indicator of " + unitsText(u.Actor),
-				Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位 / %s may not submit for %s: its units are %s",
+				Expected: "本单位负责或配合的指标\nan indicator of " + unitsText(u.Actor),
+				Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位\n%s may not submit for %s: its units are %s",
 					ind.ID, ind.Name, unitsText(u.Actor), u.Actor.Name, ind.ID, strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、"))})
 			continue
 		}
@@ -103,15 +103,15 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time, maxProblems int)
 		}
 		k := key{ind.Ref(), period}
 		if first, dup := seen[k]; dup {
-			bad(r.col.period, "period", r.Period, "每个指标每个报告期一行 / one row per indicator and period",
-				fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同 / duplicate of row %d (same indicator and period)", first, first))
+			bad(r.col.period, "period", r.Period, "每个指标每个报告期一行\none row per indicator and period",
+				fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同\nduplicate of row %d (same indicator and period)", first, first))
 			continue
 		}
 		seen[k] = r.Line
 		obs = append(obs, kpi.Observation{Plan: ind.Plan, Indicator: ind.ID, Period: period, Value: value, Note: r.Note})
 	}
 	if len(rows) == 0 {
-		invalid.Add(kpi.Problem{File: u.Name, Message: "没有任何数据行 / no figures in the submission: fill in 报告期 and 实际值"})
+		invalid.Add(kpi.Problem{File: u.Name, Message: "没有任何数据行\nno figures in the submission: fill in 报告期 and 实际值"})
 	}
 	return obs, invalid, forbidden
 }
@@ -121,7 +121,7 @@ func (ix *index) check(rows []row, u kpi.Upload, now time.Time, maxProblems int)
 func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg string), suggested *int) (*kpi.Indicator, string, bool) {
 	if r.Plan != "" {
 		if _, ok := ix.plans[r.Plan]; !ok {
-			bad(r.col.plan, "plan", r.Plan, "one of "+ix.planIDs(), "未知计划 / unknown plan")
+			bad(r.col.plan, "plan", r.Plan, "以下计划之一："+ix.planIDs()+"\none of "+ix.planIDs(), "未知计划\nunknown plan")
 			return nil, r.col.plan, false
 		}
 	}
@@ -143,17 +143,17 @@ func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg stri
 	}
 	switch {
 	case text == "":
-		bad(column, "indicator", "", "指标编号或指标名称 / an indicator id or name", "缺少指标 / missing indicator")
+		bad(column, "indicator", "", "指标编号或指标名称\nan indicator id or name", "缺少指标\nmissing indicator")
 		return nil, column, false
 	case len(cands) == 0:
-		msg := "未知指标 / unknown indicator"
+		msg := "未知指标\nunknown indicator"
 		if *suggested < maxSuggestedRows {
 			*suggested++
 			if s := ix.suggest(text, r.Plan); s != "" {
-				msg += "；您是否要找 / did you mean: " + s
+				msg = "未知指标；您是否要找：" + s + "\nunknown indicator; did you mean: " + s
 			}
 		}
-		bad(column, "indicator", text, "目录中的指标编号或完整中文名称 / an id or exact Chinese name from the catalog", msg)
+		bad(column, "indicator", text, "目录中的指标编号或完整中文名称\nan id or exact Chinese name from the catalog", msg)
 		return nil, column, false
 	case len(cands) > 1:
 		// A province shares ids between thousands of plans: name a few.
@@ -165,8 +165,8 @@ func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg stri
 		if len(cands) > namedPlans {
 			plans = append(plans, fmt.Sprintf("… (%d plans in all)", len(cands)))
 		}
-		bad(column, "indicator", text, "加一列“计划” / add a plan column: "+strings.Join(plans, ", "),
-			"指标在多个计划中出现，请注明计划 / the indicator is in several plans: say which")
+		bad(column, "indicator", text, "加一列“计划”\nadd a plan column: "+strings.Join(plans, ", "),
+			"指标在多个计划中出现，请注明计划\nthe indicator is in several plans: say which")
 		return nil, column, false
 	}
 	return cands[0], column, true
@@ -210,16 +210,16 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		freq = kpi.Annual
 	}
 	if r.Period == "" {
-		bad(r.col.period, "period", "", periodForms[freq], "缺少报告期 / missing period")
+		bad(r.col.period, "period", "", periodForms[freq], "缺少报告期\nmissing period")
 		return kpi.Period{}, false
 	}
 	p, err := ParsePeriod(r.Period)
 	if err != nil {
-		bad(r.col.period, "period", r.Period, periodForms[freq], "报告期无法识别 / period not understood")
+		bad(r.col.period, "period", r.Period, periodForms[freq], "报告期无法识别\nperiod not understood")
 		return kpi.Period{}, false
 	}
 	if p.Frequency() != freq {
-		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送 / this indicator is reported %s", freqZH[freq], freq))
+		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送\nthis indicator is reported %s", freqZH[freq], freq))
 		return kpi.Period{}, false
 	}
 	// The plan's base years (base_year, 现有基础) are accepted too: their
@@ -227,19 +227,19 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 	last, first := max(plan.EndYear, ind.Deadline), plan.FirstYear()
 	if plan.StartYear != 0 && (p.Year < first || p.Year > last) {
 		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d–%d", first, last),
-			fmt.Sprintf("报告期不在计划期内（%d–%d年）/ period outside the plan (%d–%d)", first, last, first, last))
+			fmt.Sprintf("报告期不在计划期内（%d–%d年）\nperiod outside the plan (%d–%d)", first, last, first, last))
 		return kpi.Period{}, false
 	}
 	if !now.IsZero() && p.Start().After(now) {
-		bad(r.col.period, "period", r.Period, "已开始的报告期 / a period that has begun",
-			"报告期尚未开始 / the period has not begun yet")
+		bad(r.col.period, "period", r.Period, "已开始的报告期\na period that has begun",
+			"报告期尚未开始\nthe period has not begun yet")
 		return kpi.Period{}, false
 	}
 	return p, true
 }
 
 // periodForms says, per frequency, what a period should look like.
-var periodForms = map[kpi.Frequency]string{kpi.Annual: "年度，如 2021 / a year like 2021", kpi.Quarterly: "季度，如 2021-Q3 / a quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06 / a month like 2021-06"}
+var periodForms = map[kpi.Frequency]string{kpi.Annual: "年度，如 2021\na year like 2021", kpi.Quarterly: "季度，如 2021-Q3\na quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06\na month like 2021-06"}
 
 var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季度", kpi.Monthly: "月度"}
 
@@ -247,58 +247,58 @@ var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季�
 var milestoneWords = map[string]float64{"完成": 1, "已完成": 1, "是": 1, "未完成": 0, "否": 0, "done": 1, "yes": 1, "no": 0}
 
 func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expected, msg string)) (float64, bool) {
-	expected := "数值 / a number"
+	expected := "数值\na number"
 	if r.Unit != "" && normalise(r.Unit) != ind.Unit {
-		bad(r.col.unit, "unit", r.Unit, ind.Unit, fmt.Sprintf("单位与指标不符，应为“%s” / unit differs from the indicator's (%s)", ind.Unit, ind.Unit))
+		bad(r.col.unit, "unit", r.Unit, ind.Unit, fmt.Sprintf("单位与指标不符，应为“%s”\nunit differs from the indicator's (%s)", ind.Unit, ind.Unit))
 		return 0, false
 	}
 	if ind.Kind == kpi.KindMilestone {
 		if v, ok := milestoneWords[strings.ToLower(strings.TrimSpace(r.Value))]; ok {
 			return v, true
 		}
-		expected = "1（完成）或 0（未完成）/ 1 (done) or 0 (not done)"
+		expected = "1（完成）或 0（未完成）\n1 (done) or 0 (not done)"
 	}
 	v, pct, err := parseNumber(r.Value)
 	switch {
 	case err == ErrEmpty:
-		bad(r.col.value, "value", "", expected, "缺少实际值 / missing value")
+		bad(r.col.value, "value", "", expected, "缺少实际值\nmissing value")
 		return 0, false
 	case err == ErrComma:
 		bad(r.col.value, "value", r.Value, expected, commaAdvice(r.Value))
 		return 0, false
 	case err == ErrNotFinite:
-		bad(r.col.value, "value", r.Value, expected, "数值无效（NaN 或无穷大）/ not a finite number")
+		bad(r.col.value, "value", r.Value, expected, "数值无效（非数或无穷大）\nnot a finite number (NaN or infinity)")
 		return 0, false
 	case err != nil:
-		bad(r.col.value, "value", r.Value, expected, "不是数字 / not a number")
+		bad(r.col.value, "value", r.Value, expected, "不是数字\nnot a number")
 		return 0, false
 	case pct && ind.Unit != "%":
-		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值 / a number in "+ind.Unit, "该指标不是百分比 / this indicator is not a percentage")
+		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值\na number in "+ind.Unit, "该指标不是百分比\nthis indicator is not a percentage")
 		return 0, false
 	}
 	switch {
 	case (ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%") && v != 0 && v != 1:
-		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0 / a milestone is 1 or 0")
+		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0\na milestone is 1 or 0")
 		return 0, false
 	case ind.Unit == "%" && ind.Max == nil && (v < 0 || v > 100):
-		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）/ 0–100 percent points", "百分比超出 0–100 / percent outside 0–100")
+		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）\n0–100 percent points", "百分比超出 0–100\npercent outside 0–100")
 		return 0, false
 	case ind.Max != nil && v > *ind.Max:
-		bad(r.col.value, "value", r.Value, fmt.Sprintf("不超过 %g%s / at most %g %s", *ind.Max, ind.Unit, *ind.Max, ind.Unit),
-			"数值超过该指标的合理上限，请检查单位和位数 / above the indicator's plausible maximum: check the unit and the digits")
+		bad(r.col.value, "value", r.Value, fmt.Sprintf("不超过 %g%s\nat most %g %s", *ind.Max, ind.Unit, *ind.Max, ind.Unit),
+			"数值超过该指标的合理上限，请检查单位和位数\nabove the indicator's plausible maximum: check the unit and the digits")
 		return 0, false
 	case ind.Unit == "%" && v < 0:
-		bad(r.col.value, "value", r.Value, "不小于 0 的百分点 / percent points ≥ 0", "百分比不能为负 / a percentage cannot be negative")
+		bad(r.col.value, "value", r.Value, "不小于 0 的百分点\npercent points ≥ 0", "百分比不能为负\na percentage cannot be negative")
 		return 0, false
 	case ind.IsCount() && v < 0:
-		bad(r.col.value, "value", r.Value, "非负整数 / a whole number ≥ 0", "数量不能为负 / a count cannot be negative")
+		bad(r.col.value, "value", r.Value, "非负整数\na whole number ≥ 0", "数量不能为负\na count cannot be negative")
 		return 0, false
 	case ind.IsCount() && v != math.Trunc(v):
-		bad(r.col.value, "value", r.Value, "整数 / a whole number", "数量应为整数 / a count must be whole")
+		bad(r.col.value, "value", r.Value, "整数\na whole number", "数量应为整数\na count must be whole")
 		return 0, false
 	case math.Abs(v) > maxPlausible:
-		bad(r.col.value, "value", r.Value, fmt.Sprintf("绝对值不超过 %g / at most %g in size", maxPlausible, maxPlausible),
-			"数值超出合理范围，请检查单位和位数 / implausibly large: check the unit and the digits")
+		bad(r.col.value, "value", r.Value, fmt.Sprintf("绝对值不超过 %g\nat most %g in size", maxPlausible, maxPlausible),
+			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
 		return 0, false
 	}
 	return v, true
@@ -313,8 +313,8 @@ const MaxNoteRunes = 500
 
 func checkNote(r *row, bad func(column, fld, value, expected, msg string)) bool {
 	if n := utf8.RuneCountInString(r.Note); n > MaxNoteRunes {
-		bad(r.col.note, "note", r.Note, fmt.Sprintf("不超过 %d 字 / at most %d characters", MaxNoteRunes, MaxNoteRunes),
-			fmt.Sprintf("备注过长（%d 字）/ the note is too long (%d characters)", n, n))
+		bad(r.col.note, "note", r.Note, fmt.Sprintf("不超过 %d 字\nat most %d characters", MaxNoteRunes, MaxNoteRunes),
+			fmt.Sprintf("备注过长（%d 字）\nthe note is too long (%d characters)", n, n))
 		return false
 	}
 	return true

@@ -115,7 +115,7 @@ func commaAdvice(value string) string {
 	}
 	asWhole := strings.ReplaceAll(t, ",", "")
 	asDecimal, asWhole = kpi.ExcerptN(asDecimal, 40), kpi.ExcerptN(asWhole, 40)
-	return fmt.Sprintf("数值中的逗号有歧义：小数请用小数点（如 %s），千位分隔只用于每三位数字之前（如 1,500），也可以不写逗号（如 %s）/ "+
+	return fmt.Sprintf("数值中的逗号有歧义：小数请用小数点（如 %s），千位分隔只用于每三位数字之前（如 1,500），也可以不写逗号（如 %s）\n"+
 		"the comma is ambiguous: write decimals with a point (%s); a thousands comma must be followed by exactly three digits (1,500), or leave it out (%s)",
 		asDecimal, asWhole, asDecimal, asWhole)
 }
@@ -166,7 +166,7 @@ func ParsePeriod(s string) (kpi.Period, error) {
 		}
 	}
 	t := strings.ReplaceAll(normalise(s), " ", "")
-	bad := fmt.Errorf("报告期 %q 无法识别 / period %q not understood: write 2021, 2021-Q3 or 2021-06: %w", s, s, kpi.ErrInvalid)
+	bad := fmt.Errorf("报告期 %q 无法识别\nperiod %q not understood: write 2021, 2021-Q3 or 2021-06: %w", s, s, kpi.ErrInvalid)
 	if p, ok := englishMonth(t); ok { // Jun-21, what English Excel shows for a typed month
 		return p, nil
 	}

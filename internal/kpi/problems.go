@@ -41,7 +41,14 @@ func ExcerptN(s string, runes int) string {
 	if i >= len(s) {
 		return s
 	}
-	return fmt.Sprintf("%s…（共 %d 字节 / %d bytes in all）", s[:i], len(s), len(s))
+	return fmt.Sprintf("%s…（共 %d 字节）", s[:i], len(s))
+}
+
+// ChineseLine returns the Chinese of a message to submitters: its first
+// line. Such messages are the Chinese text, then the English on its own line.
+func ChineseLine(msg string) string {
+	zh, _, _ := strings.Cut(msg, "\n")
+	return zh
 }
 
 // ProblemList collects problems up to a bound, and counts the rest by
@@ -103,7 +110,7 @@ func (p Problem) Kind() string {
 }
 
 // MoreText says how many problems were left out and of which kinds:
-// "另有 999,990 处问题未列出（value 999,000、period 990）/ and 999,990 more (value 999,000, period 990)".
+// "另有 999,990 处问题未列出（value 999,000、period 990）" and on its own line "and 999,990 more (value 999,000, period 990)".
 // Empty when none were left out.
 func (e *Error) MoreText() string {
 	if e.More <= 0 {
@@ -123,7 +130,7 @@ func (e *Error) MoreText() string {
 	for i, k := range kinds {
 		parts[i] = k + " " + Thousands(e.Kinds[k])
 	}
-	return fmt.Sprintf("另有 %s 处问题未列出（全部按类别：%s）/ and %s more not listed (all problems by kind: %s)",
+	return fmt.Sprintf("另有 %s 处问题未列出（全部按类别：%s）\nand %s more not listed (all problems by kind: %s)",
 		Thousands(e.More), strings.Join(parts, "、"), Thousands(e.More), strings.Join(parts, ", "))
 }
 

@@ -52,7 +52,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			// A link could point anywhere the server may read; it is moved
 			// aside (the link, not what it points to) and logged once.
 			j.s.opts.Logger.Warn("inbox: symbolic link refused", "ingest_source", j.src.Name, "file", name)
-			j.refuse(&rep, path, now, "收件箱不接受符号链接（快捷方式），请放入文件本身 / symbolic links are refused: put the file itself into the inbox")
+			j.refuse(&rep, path, now, "收件箱不接受符号链接（快捷方式），请放入文件本身\nsymbolic links are refused: put the file itself into the inbox")
 			continue
 		}
 		if !e.Type().IsRegular() {
@@ -68,7 +68,7 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		}
 		if info.Size() > j.s.maxFileBytes() {
 			j.s.opts.Logger.Warn("inbox: file too large", "ingest_source", j.src.Name, "file", name, "bytes", info.Size(), "limit", j.s.maxFileBytes())
-			j.refuse(&rep, path, now, fmt.Sprintf("文件有 %d MiB，超过 %d MiB 的上限，请拆分后再放入 / the file is %d MiB, over the limit of %d MiB: split it",
+			j.refuse(&rep, path, now, fmt.Sprintf("文件有 %d MiB，超过 %d MiB 的上限，请拆分后再放入\nthe file is %d MiB, over the limit of %d MiB: split it",
 				info.Size()>>20, j.s.maxFileBytes()>>20, info.Size()>>20, j.s.maxFileBytes()>>20))
 			continue
 		}
@@ -83,9 +83,9 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			}
 			rep.Unreadable = append(rep.Unreadable, name)
 			if errors.Is(err, errTooLarge) {
-				j.refuse(&rep, path, now, fmt.Sprintf("文件超过 %d MiB 的上限 / the file is over the limit of %d MiB", j.s.maxFileBytes()>>20, j.s.maxFileBytes()>>20))
+				j.refuse(&rep, path, now, fmt.Sprintf("文件超过 %d MiB 的上限\nthe file is over the limit of %d MiB", j.s.maxFileBytes()>>20, j.s.maxFileBytes()>>20))
 			} else {
-				j.moveAside(path, now, "无法读取此文件（权限或磁盘错误），请检查后重新放入 / the file cannot be read (permissions or a disk error): check it and put it in again")
+				j.moveAside(path, now, "无法读取此文件（权限或磁盘错误），请检查后重新放入\nthe file cannot be read (permissions or a disk error): check it and put it in again")
 			}
 			continue
 		}
@@ -237,11 +237,12 @@ func errorText(name string, ke *kpi.Error) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s\n\n", ke.Message)
+	// A problem's English follows its Chinese on its own, indented line.
 	for _, p := range ke.Problems {
-		fmt.Fprintf(&b, "- %s\n", p.String())
+		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(p.String(), "\n", "\n  "))
 	}
 	if more := ke.MoreText(); more != "" {
-		fmt.Fprintf(&b, "- %s\n", more)
+		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(more, "\n", "\n  "))
 	}
 	b.WriteString("\n请修改后重新放入收件箱。\nFix the file and drop it into the inbox again.\n")
 	return b.String()

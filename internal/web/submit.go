@@ -320,8 +320,8 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	switch {
 	case errors.As(err, &kerr) && kerr.Code == kpi.EINVALID:
 		status = http.StatusUnprocessableEntity
-		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据", Message: kerr.Message,
-			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
+		p.Refusal = &refusal{Heading: "数据有误，未写入任何数据", Message: kpi.ChineseLine(kerr.Message),
+			Total: len(kerr.Problems) + kerr.More, MoreText: kpi.ChineseLine(kerr.MoreText())}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
 				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
@@ -330,8 +330,8 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EFORBIDDEN:
 		status = http.StatusForbidden
-		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据", Message: kerr.Message,
-			Total: len(kerr.Problems) + kerr.More, MoreText: kerr.MoreText()}
+		p.Refusal = &refusal{Heading: "无权报送，未写入任何数据", Message: kpi.ChineseLine(kerr.Message),
+			Total: len(kerr.Problems) + kerr.More, MoreText: kpi.ChineseLine(kerr.MoreText())}
 		for _, pr := range kerr.Problems {
 			if name == entryFileName {
 				pr.Sheet, pr.Row = "", 0 // one figure typed in: no file to point into
@@ -340,7 +340,7 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 	case errors.As(err, &kerr) && (kerr.Code == kpi.ENOTFOUND || kerr.Code == kpi.ECONFLICT):
 		status = http.StatusUnprocessableEntity
-		p.Refusal = &refusal{Heading: "未写入任何数据", Message: kerr.Message}
+		p.Refusal = &refusal{Heading: "未写入任何数据", Message: kpi.ChineseLine(kerr.Message)}
 	case errors.As(err, &kerr) && kerr.Code == kpi.EUNAVAILABLE:
 		// A full or failing disk: the store wrote nothing and says so.
 		status = http.StatusServiceUnavailable
@@ -362,7 +362,7 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 func newProblemRow(pr kpi.Problem, byID map[string]kpi.Indicator) problemRow {
 	row := problemRow{
 		Sheet: pr.Sheet, Column: pr.Column, Field: pr.Field, Indicator: pr.Indicator,
-		Value: pr.Value, Expected: pr.Expected, Message: pr.Message,
+		Value: pr.Value, Expected: kpi.ChineseLine(pr.Expected), Message: kpi.ChineseLine(pr.Message),
 	}
 	if ind, ok := byID[pr.Indicator]; ok && ind.Name != pr.Indicator {
 		row.Indicator = ind.Name + "（" + pr.Indicator + "）"
