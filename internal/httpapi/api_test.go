@@ -216,6 +216,15 @@ func TestBadSubmissions(t *testing.T) {
 					t.Errorf("problem %+v lacks a row or a message", p)
 				}
 			}
+			// Chinese first, then the English on its own line; the code stays English.
+			if zh, en, ok := strings.Cut(e.Error.Message, "\n"); !ok || en == "" || strings.Contains(zh, " / ") {
+				t.Errorf("message %q: want the Chinese, then the English on its own line", e.Error.Message)
+			}
+			for _, p := range e.Error.Problems {
+				if zh, en, ok := strings.Cut(p.Message, "\n"); !ok || en == "" || strings.Contains(zh, " / ") {
+					t.Errorf("problem message %q: want the Chinese, then the English on its own line", p.Message)
+				}
+			}
 		})
 	}
 	t.Run("nothing written", func(t *testing.T) {

@@ -145,6 +145,9 @@ func TestInbox(t *testing.T) {
 	}
 	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "新增 1 项")
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "no_such_indicator")
+	// A problem's English follows its Chinese on its own, indented line.
+	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "未知指标")
+	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "\n  unknown indicator")
 }
 
 // assertFiled checks sub holds the moved file and a report containing want.

@@ -403,7 +403,7 @@ func TestEntryProblems(t *testing.T) {
 		wantText   []string
 	}{
 		{"no indicator chosen", url.Values{"period": {"2021"}, "value": {"3"}}, http.StatusUnprocessableEntity, []string{"请选择指标"}},
-		{"value not a number", url.Values{"indicator": {own}, "period": {"2021"}, "value": {"三十"}}, http.StatusUnprocessableEntity, []string{`id="problems"`, "三十"}},
+		{"value not a number", url.Values{"indicator": {own}, "period": {"2021"}, "value": {"三十"}}, http.StatusUnprocessableEntity, []string{`id="problems"`, "三十", "不是数字"}},
 		{"bad period", url.Values{"indicator": {own}, "period": {"明年"}, "value": {"3"}}, http.StatusUnprocessableEntity, []string{`id="problems"`, "明年"}},
 	}
 	for _, tt := range tests {
@@ -414,6 +414,12 @@ func TestEntryProblems(t *testing.T) {
 			wantText(t, "POST /entry", p, tt.wantText...)
 			if strings.Contains(p.body, "第 1 行") {
 				t.Errorf("problems of a typed-in figure point at a file row")
+			}
+			// The page is in Chinese: the English line of a message is not shown.
+			for _, en := range []string{"not a number", "not understood", "problem(s)", " / "} {
+				if strings.Contains(p.body, en) {
+					t.Errorf("POST /entry page shows English %q", en)
+				}
 			}
 			// What the submitter typed stays in the form.
 			if v := tt.form.Get("value"); v != "" {
