@@ -165,31 +165,7 @@ type sample struct {
 type promAPI struct{ base string }
 
 func (c promAPI) get(ctx context.Context, path string, params url.Values, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+params.Encode(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	var env struct {
-		Status string          `json:"status"`
-		Error  string          `json:"error"`
-		Data   json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return fmt.Errorf("%s: status %d, body %.300q: %w", path, resp.StatusCode, body, err)
-	}
-	if env.Status != "success" {
-		return fmt.Errorf("%s: %s", path, env.Error)
-	}
-	return json.Unmarshal(env.Data, out)
+	return testkit.PromAPI(ctx, c.base, path, params, out)
 }
 
 // query evaluates expr at now; a scalar answer is one sample without labels.
