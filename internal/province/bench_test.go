@@ -99,10 +99,19 @@ func BenchmarkProvinceIngest(b *testing.B) {
 			}
 			return nil
 		})
-		res, err := vmAPI.query(ctx, `count({job="kpimon", __name__=~"kpi_.*"})`)
-		if err != nil || len(res) != 1 || res[0].Value != series {
-			b.Fatalf("VictoriaMetrics holds %v kpi series (%v), want %g", res, err, series)
-		}
+		// A series is counted as soon as it is registered, but its samples
+		// become searchable a moment later (-search.latencyOffset): poll
+		// the exact count too rather than reading it once.
+		poll(b, ctx, "every kpi series searchable in VictoriaMetrics", func() error {
+			res, err := vmAPI.query(ctx, `count({job="kpimon", __name__=~"kpi_.*"})`)
+			if err != nil {
+				return err
+			}
+			if len(res) != 1 || res[0].Value != series {
+				return fmt.Errorf("VictoriaMetrics holds %v kpi series, want %g", res, series)
+			}
+			return nil
+		})
 	}
 	waitCount("every kpi series in VictoriaMetrics")
 	ingest := time.Since(start)
