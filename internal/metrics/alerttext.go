@@ -149,6 +149,12 @@ func (c *Collector) writeContext(d *strings.Builder, st *kpi.State) {
 	}
 	d.WriteString("\n指标：" + ind.Name + "（" + ind.ID + "）\n")
 	d.WriteString("牵头单位：" + leadUnits(*ind) + "\n")
+	// The catalog's note says how the figure is reported and what was
+	// assumed in reading the document (docs/method.md); units need it
+	// beside the alert.
+	if ind.Note != "" {
+		d.WriteString("说明：" + ind.Note + "\n")
+	}
 }
 
 // dateEN is present.DueDate's day for the English line: 2022-12-31.

@@ -52,6 +52,7 @@ func testIndicators() []kpi.Indicator {
 			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "high_tech", "高新技术企业", "High-tech enterprises", "家", kpi.KindAtLeast, 30
 			i.LeadUnits = []string{"区科工信局"}
 			i.Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2019), Value: 10}
+			i.Note = "按年末认定有效的高新技术企业数报送。"
 		}),
 		with(func(i *kpi.Indicator) {
 			i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "new_projects", "新增招商项目", "New investment projects", "个", kpi.KindAtLeast, 20
