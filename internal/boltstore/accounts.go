@@ -29,7 +29,11 @@ func (s *Store) CreateUser(ctx context.Context, u kpi.User, actor kpi.Actor) err
 		return kpi.Errorf(kpi.EINVALID, "create user: the name %q is empty or has spaces: use letters, digits, - or _", u.Name)
 	case u.PasswordHash == "":
 		return kpi.Errorf(kpi.EINVALID, "create user %q: no password hash", u.Name)
-	case u.All == (u.Unit != ""):
+	case u.Role != "" && u.Role != kpi.RoleSupervisor:
+		return kpi.Errorf(kpi.EINVALID, "create user %q: unknown role %q (supervisor, or none)", u.Name, u.Role)
+	case u.Role == kpi.RoleSupervisor && (u.All || u.Unit != ""):
+		return kpi.Errorf(kpi.EINVALID, "create user %q: a supervisor belongs to no unit and not to the bureau", u.Name)
+	case u.Role == "" && u.All == (u.Unit != ""):
 		return kpi.Errorf(kpi.EINVALID, "create user %q: give exactly one of a unit or the bureau (all indicators)", u.Name)
 	}
 	now := s.now()
@@ -47,6 +51,9 @@ func (s *Store) CreateUser(ctx context.Context, u kpi.User, actor kpi.Actor) err
 		detail := "unit: " + u.Unit
 		if u.All {
 			detail = "the bureau: all indicators"
+		}
+		if u.Role == kpi.RoleSupervisor {
+			detail = "the supervision office: reviews supervision items"
 		}
 		err := newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{At: now, Actor: actor.Name, Remote: actor.Remote,
 			Action: kpi.ActionUserCreate, Object: u.Name, Detail: detail})

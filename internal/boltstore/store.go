@@ -30,6 +30,7 @@
 //	              entries not written by AddObservations)
 //	tokens        name → token (JSON, with its hash)
 //	token_hashes  hash → name
+//	explanations, supervision, supervision_open: see supervision.go
 //
 // The newest revision of each period lives in "latest" and moves to
 // "history" when a newer one arrives, so Latest is one sequential scan of
@@ -88,6 +89,7 @@ var (
 		bucketMeta, bucketPlans, bucketIndicators, bucketVersions, bucketLatest,
 		bucketHistory, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
 		bucketUsers, bucketSessions,
+		bucketExplanations, bucketSupervision, bucketSupervisionOpen, // supervision.go
 	}
 
 	keySchema = []byte("schema")

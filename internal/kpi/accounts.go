@@ -12,14 +12,19 @@ type User struct {
 	Name         string     `json:"name"`
 	Unit         string     `json:"unit,omitempty"`
 	All          bool       `json:"all"`
+	Role         string     `json:"role,omitempty"` // RoleSupervisor, or empty: by Unit and All
 	PasswordHash string     `json:"-"` // argon2id, encoded with its parameters
 	CreatedAt    time.Time  `json:"created_at"`
 	DisabledAt   *time.Time `json:"disabled_at,omitempty"`
 }
 
+// RoleSupervisor is the role of the supervision office's users: they see
+// every indicator and review supervision items, and submit no figures.
+const RoleSupervisor = "supervisor"
+
 // Actor returns the actor the user stands for.
 func (u User) Actor(remote string) Actor {
-	a := Actor{Name: u.Name, All: u.All, Remote: remote}
+	a := Actor{Name: u.Name, All: u.All, Remote: remote, Supervisor: u.Role == RoleSupervisor}
 	if u.Unit != "" {
 		a.Units = []string{u.Unit}
 	}

@@ -419,6 +419,9 @@ type Actor struct {
 	Units  []string `json:"units,omitempty"`  // units the actor may submit for
 	All    bool     `json:"all,omitempty"`    // may submit for every indicator
 	Remote string   `json:"remote,omitempty"` // remote address or "cli"
+	// Supervisor: the supervision office (督查室): reads everything,
+	// reviews supervision items, submits no figures.
+	Supervisor bool `json:"supervisor,omitempty"`
 }
 
 // MaySubmitFor reports whether the actor may submit figures for ind.

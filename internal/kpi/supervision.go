@@ -1,0 +1,372 @@
+package kpi
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Supervision (督办): a red light opens an item per lead unit of the
+// indicator; the unit answers it with an explanation (情况说明), the
+// supervision office reviews it (已审阅) or sends it back (退回, with a
+// comment and a new deadline), and it closes (已办结) when the indicator
+// leaves red. Items live beside the evaluation and never change a verdict.
+// An item is the list of its events; its state at any instant is replayed
+// from the events up to then (AsOf), so --as-of shows items as they stood.
+
+// SupervisionState is an item's state.
+type SupervisionState string
+
+const (
+	SupervisionPending  SupervisionState = "pending"  // 待说明: waiting for the unit's explanation
+	SupervisionOverdue  SupervisionState = "overdue"  // 逾期未说明: pending past its deadline (derived from the clock)
+	SupervisionAnswered SupervisionState = "answered" // 已说明: explained, waiting for review
+	SupervisionReviewed SupervisionState = "reviewed" // 已审阅: the supervision office has accepted the explanation
+	SupervisionClosed   SupervisionState = "closed"   // 已办结: the indicator left red
+)
+
+// SupervisionStates lists every state in the order they are counted.
+var SupervisionStates = []SupervisionState{SupervisionPending, SupervisionOverdue, SupervisionAnswered, SupervisionReviewed, SupervisionClosed}
+
+// Events of a supervision item, as SupervisionEvent.Action.
+const (
+	SupervisionEventOpen    = "open"    // the indicator turned red
+	SupervisionEventExplain = "explain" // the unit filed an explanation
+	SupervisionEventReview  = "review"  // the office accepted it: 已审阅
+	SupervisionEventReturn  = "return"  // the office sent it back: 退回, back to pending with a new deadline
+	SupervisionEventClose   = "close"   // the indicator left red: 已办结
+)
+
+// Audit actions of supervision (see audit.go for the others).
+const (
+	ActionExplanationAdd    = "explanation.add"
+	ActionSupervisionOpen   = "supervision.open"
+	ActionSupervisionReview = "supervision.review"
+	ActionSupervisionReturn = "supervision.return"
+	ActionSupervisionClose  = "supervision.close"
+)
+
+// Bounds of what people type, in characters (runes).
+const (
+	MaxExplanationReason   = 2000
+	MaxExplanationMeasures = 2000
+	MaxSupervisionComment  = 1000
+)
+
+// DefaultResponseDays is how many working days a unit has to answer an item.
+const DefaultResponseDays = 5
+
+// SupervisionEvent is one thing that happened to an item.
+type SupervisionEvent struct {
+	At      time.Time `json:"at"`
+	Action  string    `json:"action"` // one of the SupervisionEvent* constants
+	Actor   string    `json:"actor"`
+	Comment string    `json:"comment,omitempty"` // 退回 (required) and 已审阅 (optional)
+	// Deadline is the new answer deadline (open, return).
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// Status is the indicator's status when it opened or closed the item;
+	// ReportOverdue says its report was overdue (逾期未报) then.
+	Status        Status `json:"status,omitempty"`
+	ReportOverdue bool   `json:"report_overdue,omitempty"`
+	// Revision is the explanation's revision (explain).
+	Revision int `json:"revision,omitempty"`
+}
+
+// SupervisionItem is one supervision case: an indicator × one of its lead
+// units, from the day it turned red until it left red. The fields after
+// Events are derived from them (Replay); the store keeps only the events.
+type SupervisionItem struct {
+	ID     uint64             `json:"id"`
+	Ref    Ref                `json:"ref"`
+	Unit   string             `json:"unit"`
+	Events []SupervisionEvent `json:"events"`
+
+	State    SupervisionState `json:"state"` // never SupervisionOverdue: see StateAt
+	OpenedAt time.Time        `json:"opened_at"`
+	Deadline time.Time        `json:"deadline"` // the current answer deadline
+	ClosedAt *time.Time       `json:"closed_at,omitempty"`
+	// Status and ReportOverdue are the indicator's at opening.
+	Status        Status `json:"status"`
+	ReportOverdue bool   `json:"report_overdue,omitempty"`
+	// Comment is the office's latest comment (a 退回's reason).
+	Comment string `json:"comment,omitempty"`
+}
+
+// Replay sets the derived fields from Events.
+func (it *SupervisionItem) Replay() {
+	it.State, it.OpenedAt, it.Deadline, it.ClosedAt, it.Comment = "", time.Time{}, time.Time{}, nil, ""
+	for i, e := range it.Events {
+		if e.Deadline != nil {
+			it.Deadline = *e.Deadline
+		}
+		switch e.Action {
+		case SupervisionEventOpen:
+			it.State, it.OpenedAt, it.Status, it.ReportOverdue = SupervisionPending, e.At, e.Status, e.ReportOverdue
+		case SupervisionEventExplain:
+			it.State = SupervisionAnswered
+		case SupervisionEventReview:
+			it.State, it.Comment = SupervisionReviewed, e.Comment
+		case SupervisionEventReturn:
+			it.State, it.Comment = SupervisionPending, e.Comment
+		case SupervisionEventClose:
+			it.State, it.ClosedAt = SupervisionClosed, &it.Events[i].At
+		}
+	}
+}
+
+// AsOf returns the item as it stood at t (events after t left out), and
+// false if it had not opened by then.
+func (it SupervisionItem) AsOf(t time.Time) (SupervisionItem, bool) {
+	n := 0
+	for n < len(it.Events) && !it.Events[n].At.After(t) {
+		n++
+	}
+	if n == 0 {
+		return SupervisionItem{}, false
+	}
+	it.Events = it.Events[:n:n]
+	it.Replay()
+	return it, true
+}
+
+// StateAt is the item's state at t: pending past its deadline is overdue.
+func (it SupervisionItem) StateAt(t time.Time) SupervisionState {
+	if it.State == SupervisionPending && !it.Deadline.IsZero() && t.After(it.Deadline) {
+		return SupervisionOverdue
+	}
+	return it.State
+}
+
+// Open reports whether the item has not closed.
+func (it SupervisionItem) Open() bool { return it.State != SupervisionClosed }
+
+// WorkingDeadline is the end (23:59:59 China time) of the days-th working
+// day (Monday to Friday) after from's day.
+func WorkingDeadline(from time.Time, days int) time.Time {
+	d := from.In(China)
+	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, China)
+	for days > 0 {
+		day = day.AddDate(0, 0, 1)
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			days--
+		}
+	}
+	return day.AddDate(0, 0, 1).Add(-time.Second)
+}
+
+// SupervisionOpening opens an item.
+type SupervisionOpening struct {
+	Ref           Ref
+	Unit          string
+	Status        Status
+	ReportOverdue bool
+	Deadline      time.Time
+}
+
+// SupervisionClosing closes an open item.
+type SupervisionClosing struct {
+	ID            uint64
+	Status        Status
+	ReportOverdue bool
+}
+
+// SupervisionChanges is what PlanSupervision finds to do.
+type SupervisionChanges struct {
+	Open  []SupervisionOpening
+	Close []SupervisionClosing
+}
+
+// Empty reports whether there is nothing to do.
+func (c SupervisionChanges) Empty() bool { return len(c.Open) == 0 && len(c.Close) == 0 }
+
+// PlanSupervision compares the indicators' states with the open items: an
+// indicator that is red (red decides: the red lights and an overdue
+// report) opens an item for each lead unit without an open one, with an
+// answer deadline responseDays working days after now; an open item whose
+// indicator is no longer red, is gone from the catalog, or no longer has
+// the unit as a lead unit closes. It reads nothing and writes nothing.
+func PlanSupervision(states []State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
+	type key struct {
+		ref  Ref
+		unit string
+	}
+	openByKey := make(map[key]SupervisionItem, len(open))
+	for _, it := range open {
+		if it.Open() {
+			openByKey[key{it.Ref, it.Unit}] = it
+		}
+	}
+	var ch SupervisionChanges
+	deadline := WorkingDeadline(now, responseDays)
+	keep := make(map[key]bool, len(openByKey))
+	for i := range states {
+		st := &states[i]
+		ev := &st.Evaluation
+		isRed := red(*st)
+		for _, unit := range st.Indicator.LeadUnits {
+			k := key{st.Indicator.Ref(), unit}
+			it, isOpen := openByKey[k]
+			switch {
+			case isRed && !isOpen:
+				ch.Open = append(ch.Open, SupervisionOpening{Ref: k.ref, Unit: unit, Status: ev.Status, ReportOverdue: ev.Report.Overdue, Deadline: deadline})
+			case isRed:
+				keep[k] = true
+			case isOpen:
+				keep[k] = true // closed below with the status that closed it
+				ch.Close = append(ch.Close, SupervisionClosing{ID: it.ID, Status: ev.Status, ReportOverdue: ev.Report.Overdue})
+			}
+		}
+	}
+	for k, it := range openByKey {
+		if !keep[k] {
+			ch.Close = append(ch.Close, SupervisionClosing{ID: it.ID})
+		}
+	}
+	slices.SortFunc(ch.Close, func(a, b SupervisionClosing) int { return compareUint(a.ID, b.ID) })
+	return ch
+}
+
+func compareUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Explanation is one revision of a unit's explanation (情况说明) of an
+// indicator: why it lags, what is being done, by when. A new one for the
+// same indicator and unit is the next revision; none is ever overwritten.
+type Explanation struct {
+	Ref           Ref       `json:"ref"`
+	Unit          string    `json:"unit"`
+	Revision      int       `json:"revision"` // 1, 2, … per indicator and unit
+	Reason        string    `json:"reason"`   // 原因
+	Measures      string    `json:"measures"` // 措施
+	ExpectedBy    string    `json:"expected_by"`
+	RevisedFigure *float64  `json:"revised_figure,omitempty"` // the figure now expected, in the indicator's unit
+	Author        string    `json:"author"`
+	At            time.Time `json:"at"`
+	Item          uint64    `json:"item,omitempty"` // the supervision item it answered
+}
+
+// ExplanationInput is an explanation as submitted.
+type ExplanationInput struct {
+	Unit          string   `json:"unit,omitempty"` // needed only when the author may speak for several units
+	Reason        string   `json:"reason"`
+	Measures      string   `json:"measures"`
+	ExpectedBy    string   `json:"expected_by"` // 2021-12-31
+	RevisedFigure *float64 `json:"revised_figure,omitempty"`
+}
+
+// Check returns the input's problems (Chinese messages, field names as the
+// JSON has them); nil when it is fine. Text is trimmed first.
+func (in *ExplanationInput) Check() []Problem {
+	in.Unit, in.Reason, in.Measures, in.ExpectedBy = strings.TrimSpace(in.Unit), strings.TrimSpace(in.Reason), strings.TrimSpace(in.Measures), strings.TrimSpace(in.ExpectedBy)
+	var ps []Problem
+	ps = append(ps, checkText("reason", "原因", in.Reason, MaxExplanationReason, true)...)
+	ps = append(ps, checkText("measures", "措施", in.Measures, MaxExplanationMeasures, true)...)
+	if len(in.Unit) > 200 || !utf8.ValidString(in.Unit) {
+		ps = append(ps, Problem{Field: "unit", Message: "单位名称无效"})
+	}
+	if _, err := ParseDay(in.ExpectedBy); err != nil {
+		ps = append(ps, Problem{Field: "expected_by", Value: clip(in.ExpectedBy, 40), Expected: "2021-12-31", Message: "预计完成时间应为日期，如 2021-12-31"})
+	}
+	if f := in.RevisedFigure; f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0) || math.Abs(*f) > 1e15) {
+		ps = append(ps, Problem{Field: "revised_figure", Message: "预计数值无效"})
+	}
+	return ps
+}
+
+// CheckSupervisionComment returns the comment's problems; required says
+// an empty one is a problem (退回 needs a reason).
+func CheckSupervisionComment(comment string, required bool) []Problem {
+	return checkText("comment", "意见", strings.TrimSpace(comment), MaxSupervisionComment, required)
+}
+
+// ParseDay parses a date "2021-12-31" in China time, years 2000–2100.
+func ParseDay(s string) (time.Time, error) {
+	d, err := time.ParseInLocation("2006-01-02", s, China)
+	if err != nil || d.Year() < 2000 || d.Year() > 2100 {
+		return time.Time{}, Errorf(EINVALID, "date %q: want a date like 2021-12-31", clip(s, 40))
+	}
+	return d, nil
+}
+
+func checkText(field, word, s string, max int, required bool) []Problem {
+	switch {
+	case !utf8.ValidString(s):
+		return []Problem{{Field: field, Message: word + "含有无效字符"}}
+	case s == "" && required:
+		return []Problem{{Field: field, Message: word + "不能为空"}}
+	case utf8.RuneCountInString(s) > max:
+		return []Problem{{Field: field, Message: word + "过长：最多" + itoa(max) + "字"}}
+	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
+		return []Problem{{Field: field, Message: word + "含有控制字符"}}
+	}
+	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// SupervisionReviewInput is the office's answer to an explained item.
+type SupervisionReviewInput struct {
+	Action   string    // SupervisionEventReview or SupervisionEventReturn
+	Comment  string    // required for a return
+	Deadline time.Time // the new answer deadline of a return
+}
+
+// SupervisionStore keeps explanations and supervision items. Its writes
+// leave Generation alone (they change no figure or target); every one is
+// audited in the same transaction.
+type SupervisionStore interface {
+	// AddExplanation stores e as the next revision for its indicator and
+	// unit, stamped with the store's clock; an open item of that
+	// indicator and unit that waits for an answer (pending, or answered
+	// or reviewed: a revision asks for a new review) becomes answered.
+	AddExplanation(ctx context.Context, e Explanation, actor Actor) (Explanation, error)
+	// Explanations returns every revision for the indicator, by unit then
+	// revision; AllExplanations those of every indicator.
+	Explanations(ctx context.Context, ref Ref) ([]Explanation, error)
+	AllExplanations(ctx context.Context) ([]Explanation, error)
+	// SupervisionItems returns every item, oldest first, derived fields set.
+	SupervisionItems(ctx context.Context) ([]SupervisionItem, error)
+	// SupervisionItem returns one item; ENOTFOUND if none.
+	SupervisionItem(ctx context.Context, id uint64) (SupervisionItem, error)
+	// ApplySupervision opens and closes items in one transaction. An
+	// opening for an indicator and unit that already has an open item, or
+	// a closing of an item already closed, is skipped (another run got
+	// there first).
+	ApplySupervision(ctx context.Context, ch SupervisionChanges, actor Actor) error
+	// ReviewSupervision records the office's review of an answered (or
+	// reviewed) item: ECONFLICT in another state.
+	ReviewSupervision(ctx context.Context, id uint64, in SupervisionReviewInput, actor Actor) (SupervisionItem, error)
+}
