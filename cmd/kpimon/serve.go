@@ -184,6 +184,12 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		return err
 	}
 	defer store.Close()
+	// A restart on a still-full disk must not look ready: the store file
+	// has room for small writes in pages it holds, the disk may have none.
+	// /readyz answers 503 until a later probe finds room.
+	if err := store.CheckSpace(ctx); err != nil {
+		logger.Error("no room to write in the data dir: not ready until there is", "data", c.data, "err", err)
+	}
 	changes, err := store.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: catalogOrigin(c.targets)})
 	if err != nil {
 		return fmt.Errorf("load catalog into the store: %w", err)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/boltstore"
@@ -16,7 +18,7 @@ import (
 )
 
 func addUserCommand(c *cli) {
-	cmd := c.command("user", "add, list, disable users or set their password", `
+	cmd := c.command("user", "add, list, disable, enable users or set their password", `
 Manage the people who sign in on the web page with a user name and a
 password. Each user belongs to one unit (--unit, as the catalog names it)
 or to the statistics bureau (--bureau: every indicator). Passwords are
@@ -28,7 +30,8 @@ while 'kpimon serve' is stopped.`, `printf '%s\n' 'a long passphrase' | kpimon u
   kpimon user add --name tjj-li --bureau
   kpimon user list
   kpimon user passwd --name zhangsan
-  kpimon user disable --name zhangsan`)
+  kpimon user disable --name zhangsan
+  kpimon user enable --name zhangsan`)
 
 	add := subcommand(cmd, "add", "add a user of a unit or of the bureau", `
 Add a user; the password is read from the first line of standard input
@@ -62,6 +65,31 @@ once. The name stays taken, so the audit log stays unambiguous.`, "kpimon user d
 	disableData := c.storageFlag(disable)
 	disableName := disable.Flag("name", "User name (required).").PlaceHolder("NAME").String()
 	c.action(disable, func(ctx context.Context) error { return userDisable(ctx, c.e, *disableData, *disableName) })
+
+	enable := subcommand(cmd, "enable", "let a disabled user sign in again", `
+Enable a disabled user: they sign in again with the password they had.
+If it may be known to others, set a new one with 'kpimon user passwd'.`, "kpimon user enable --storage.path /var/lib/kpimon --name zhangsan")
+	enableData := c.storageFlag(enable)
+	enableName := enable.Flag("name", "User name (required).").PlaceHolder("NAME").String()
+	c.action(enable, func(ctx context.Context) error { return userEnable(ctx, c.e, *enableData, *enableName) })
+}
+
+// maxUserNameRunes bounds a user name: it is shown on pages and in the
+// audit log.
+const maxUserNameRunes = 64
+
+// checkUserName enforces the documented rule: letters (Chinese ones too),
+// digits, - or _, at most 64 of them.
+func checkUserName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("--name is missing")
+	case utf8.RuneCountInString(name) > maxUserNameRunes:
+		return fmt.Errorf("--name is %d characters long: at most %d", utf8.RuneCountInString(name), maxUserNameRunes)
+	case strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' }):
+		return fmt.Errorf("--name %q: use letters, digits, - or _ only", name)
+	}
+	return nil
 }
 
 type userAddOptions struct {
@@ -71,11 +99,10 @@ type userAddOptions struct {
 
 func userAdd(ctx context.Context, e *env, o userAddOptions) error {
 	o.name, o.unit = strings.TrimSpace(o.name), strings.TrimSpace(o.unit)
+	if err := checkUserName(o.name); err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
 	switch {
-	case o.name == "":
-		return errors.New("user add: --name is missing")
-	case strings.ContainsFunc(o.name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return fmt.Errorf("user add: --name %q has spaces or control characters: use letters, digits, - or _", o.name)
 	case o.bureau == (o.unit != ""):
 		return errors.New("user add: give exactly one of --unit UNIT or --bureau")
 	}
@@ -186,5 +213,21 @@ func userDisable(ctx context.Context, e *env, data, name string) error {
 		return fmt.Errorf("user disable: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "Disabled user %q; their web sessions ended. 用户已停用。\n", name)
+	return nil
+}
+
+func userEnable(ctx context.Context, e *env, data, name string) error {
+	if name == "" {
+		return errors.New("user enable: --name is missing: 'kpimon user list' shows the names")
+	}
+	store, err := openTokenStore(data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.EnableUser(ctx, name, operatorActor(e)); err != nil {
+		return fmt.Errorf("user enable: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Enabled user %q: they can sign in again. 用户已启用。\n", name)
 	return nil
 }

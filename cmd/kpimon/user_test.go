@@ -65,3 +65,54 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("the password set by user passwd does not check: %v", err)
 	}
 }
+
+// TestUserEnable: before, a disabled user could not be brought back
+// ('user passwd' left them disabled, 'user add' said the name was taken).
+func TestUserEnable(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	if out, err := runWithStdin(t, "a long passphrase\n", "user", "add", "--storage.path", data, "--name", "zhangsan", "--bureau"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	if out, err := runWithStdin(t, "", "user", "disable", "--storage.path", data, "--name", "zhangsan"); err != nil {
+		t.Fatalf("user disable: %v\n%s", err, out)
+	}
+	if out, err := runWithStdin(t, "", "user", "enable", "--storage.path", data, "--name", "zhangsan"); err != nil {
+		t.Fatalf("user enable: %v\n%s", err, out)
+	}
+	if out, err := runWithStdin(t, "", "user", "enable", "--storage.path", data, "--name", "nobody"); err == nil {
+		t.Errorf("user enable of an unknown name succeeded:\n%s", out)
+	}
+	store, err := openTokenStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	a := access.New(access.Options{Store: store, Accounts: store})
+	if _, err := a.Password(ctx, "zhangsan", "a long passphrase", "127.0.0.1"); err != nil {
+		t.Errorf("sign-in after user enable: %v", err)
+	}
+	audit, err := store.Audit(ctx, kpi.AuditFilter{Object: "zhangsan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(audit) == 0 || audit[0].Action != kpi.ActionUserEnable || audit[0].Actor != "operator" {
+		t.Errorf("newest audit entry of zhangsan = %+v, want %s by operator", audit, kpi.ActionUserEnable)
+	}
+}
+
+// TestUserAddNameRule: the documented rule (letters, digits, - or _) is
+// enforced; before, '<script>…' was accepted.
+func TestUserAddNameRule(t *testing.T) {
+	data := t.TempDir()
+	for _, name := range []string{"zhangsan", "tjj-li", "wang_3", "张三"} {
+		if out, err := runWithStdin(t, "a long passphrase\n", "user", "add", "--storage.path", data, "--name", name, "--bureau"); err != nil {
+			t.Errorf("user add --name %q: %v\n%s", name, err, out)
+		}
+	}
+	for _, name := range []string{"<script>alert(1)</script>", "a b", "li.si", "o'brien", "x\u200by", strings.Repeat("a", 65)} {
+		if out, err := runWithStdin(t, "a long passphrase\n", "user", "add", "--storage.path", data, "--name", name, "--bureau"); err == nil {
+			t.Errorf("user add --name %q succeeded:\n%s", name, out)
+		}
+	}
+}

@@ -115,6 +115,15 @@ func (s *Store) DisableUser(ctx context.Context, name string, actor kpi.Actor) e
 	})
 }
 
+// EnableUser lets a disabled user sign in again, with the password they
+// had (set a new one with SetPassword if it may be known to others),
+// audited. Enabling an enabled user changes nothing but the audit log.
+func (s *Store) EnableUser(ctx context.Context, name string, actor kpi.Actor) error {
+	return s.changeUser(ctx, "enable user", name, actor, kpi.ActionUserEnable, "", func(u *kpi.User) {
+		u.DisabledAt = nil
+	})
+}
+
 func (s *Store) changeUser(ctx context.Context, what, name string, actor kpi.Actor, action, detail string, change func(*kpi.User)) error {
 	now := s.now()
 	return s.update(ctx, what, func(tx *bolt.Tx) (bool, error) {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -40,10 +41,22 @@ func TestHealthAndReadiness(t *testing.T) {
 			}
 		})
 	}
-	t.Run("not ready says why", func(t *testing.T) {
+	// The public answer says why in a *kpi.Error's words only: a plain
+	// error (which may hold the data path) stays in the log.
+	t.Run("not ready hides a plain reason", func(t *testing.T) {
 		e := wantError(t, starting.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable, kpi.EUNAVAILABLE)
-		if !strings.Contains(e.Error.Message, "loading catalog") {
-			t.Errorf("message = %q, want the reason %q", e.Error.Message, "loading catalog")
+		if strings.Contains(e.Error.Message, "loading catalog") {
+			t.Errorf("message = %q shows the internal reason %q", e.Error.Message, "loading catalog")
+		}
+	})
+	t.Run("not ready says a public reason", func(t *testing.T) {
+		full := newFixture(t, fixtureOptions{ready: func() error {
+			return fmt.Errorf("%w: write /srv/kpimon/data/.space-probe-1: no space left on device",
+				kpi.Errorf(kpi.EUNAVAILABLE, "磁盘已满\ndisk full"))
+		}})
+		e := wantError(t, full.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable, kpi.EUNAVAILABLE)
+		if want := "尚未就绪：磁盘已满\nnot ready: disk full"; e.Error.Message != want {
+			t.Errorf("message = %q, want %q", e.Error.Message, want)
 		}
 	})
 }

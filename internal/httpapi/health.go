@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,19 +19,35 @@ func handleHealthz() http.Handler {
 	})
 }
 
-// handleReadyz answers 200 when ready() reports nil, 503 with the reason otherwise.
-func handleReadyz(ready func() error) http.Handler {
+// handleReadyz answers 200 when ready() reports nil, 503 otherwise. The
+// public answer says why only in the words of a *kpi.Error in the chain
+// (written for the public: no path, no system error); the rest of the
+// reason goes to the log.
+func handleReadyz(ready func() error, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ready != nil {
 			if err := ready(); err != nil {
-				writeError(w, r, slog.New(slog.DiscardHandler),
-					kpi.Errorf(kpi.EUNAVAILABLE, "尚未就绪\nnot ready: %v", err))
+				logger.DebugContext(r.Context(), "not ready", "err", err)
+				writeError(w, r, slog.New(slog.DiscardHandler), notReady(err))
 				return
 			}
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ready\n")
 	})
+}
+
+// notReady is the public form of a readiness failure.
+func notReady(err error) *kpi.Error {
+	var ke *kpi.Error
+	if errors.As(err, &ke) {
+		zh, en, ok := strings.Cut(ke.Message, "\n")
+		if !ok {
+			zh, en = "", ke.Message
+		}
+		return kpi.Errorf(kpi.EUNAVAILABLE, "尚未就绪：%s\nnot ready: %s", zh, en)
+	}
+	return kpi.Errorf(kpi.EUNAVAILABLE, "尚未就绪\nnot ready: the server log says why")
 }
 
 // orNotFound serves h, or a JSON 404 when h is nil.

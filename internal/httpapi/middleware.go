@@ -116,3 +116,12 @@ func limitBody(limit int64, logger *slog.Logger) func(http.Handler) http.Handler
 		})
 	}
 }
+
+// noSniff tells browsers to take every response (JSON, exposition text,
+// files) as the type it declares, never to guess it as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -50,3 +50,25 @@ func TestRequestLog(t *testing.T) {
 		})
 	}
 }
+
+// TestNoSniffEverywhere: before, API JSON went out without
+// X-Content-Type-Options, so a browser could sniff a figure's note as HTML.
+func TestNoSniffEverywhere(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	for _, tc := range []struct{ method, path, token string }{
+		{http.MethodGet, "/api/v1/indicators", ""},
+		{http.MethodGet, "/api/v1/indicators/nope", ""},
+		{http.MethodPost, "/api/v1/observations", ""},
+		{http.MethodPost, "/api/v1/observations", "wrong"},
+		{http.MethodGet, "/api/v1/template.xlsx", ""},
+		{http.MethodGet, "/metrics", ""},
+		{http.MethodGet, "/readyz", ""},
+		{http.MethodGet, "/healthz", ""},
+		{http.MethodGet, "/anything-else", ""},
+	} {
+		resp := f.do(tc.method, tc.path, tc.token, nil)
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s (%d): X-Content-Type-Options = %q, want nosniff", tc.method, tc.path, resp.StatusCode, got)
+		}
+	}
+}

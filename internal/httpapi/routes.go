@@ -6,8 +6,8 @@ import "net/http"
 func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /-/healthy", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(d.Ready))
-	mux.Handle("GET /-/ready", handleReadyz(d.Ready))
+	mux.Handle("GET /readyz", handleReadyz(d.Ready, d.Logger))
+	mux.Handle("GET /-/ready", handleReadyz(d.Ready, d.Logger))
 	mux.Handle("GET /metrics", orNotFound(d.Metrics))
 
 	auth := requireToken(d.Access, d.Logger)

@@ -81,5 +81,6 @@ func NewServer(d Deps) http.Handler {
 	h = limitBody(d.MaxBodyBytes, d.Logger)(h)
 	h = recoverPanics(d.Logger)(h)
 	h = logRequests(d.Logger)(h)
+	h = noSniff(h)
 	return h
 }

@@ -24,6 +24,7 @@ const (
 
 	ActionUserCreate   = "user.create"
 	ActionUserDisable  = "user.disable"
+	ActionUserEnable   = "user.enable"
 	ActionUserPassword = "user.password" // a password set by the operator or changed by its user
 
 	ActionWebSignin  = "web.signin"
