@@ -263,14 +263,21 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	// Everything is loaded before the listener opens, so whoever can reach
-	// /readyz finds the server ready, unless the store cannot write (a full
-	// disk): then it is not ready until a probe write succeeds.
+	// Everything is loaded before the listener opens, but the first
+	// rendering of /metrics (seconds at a province's size) is made in the
+	// background: /readyz is 503 until a scrape can be answered from it,
+	// and while the store cannot write (a full disk) until a probe write
+	// succeeds.
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
 		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes,
-		Ready: func() error { return store.Writable(ctx) },
+		Ready: func() error {
+			if err := collector.Ready(); err != nil {
+				return err
+			}
+			return store.Writable(ctx)
+		},
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

@@ -89,6 +89,9 @@ func TestServeAndStatus(t *testing.T) {
 	token := lines[len(lines)-1]
 
 	url, stop := startServe(t, serveConfig{data: data, asOf: "2022-03-01"})
+	// Ready once the first rendering of /metrics is made (in the
+	// background, after the listener opens).
+	testkit.WaitFor(t, context.Background(), nil, "kpimon ready", func() error { return testkit.GetOK(context.Background(), url+"/readyz") })
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
 		resp, err := http.Get(url + path)
 		if err != nil {

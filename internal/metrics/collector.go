@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -74,6 +75,7 @@ type Collector struct {
 	families []family
 	meta     map[*prometheus.Desc]descMeta // read-only after NewCollector
 	cache    *renderCache                  // NewHandler's pre-rendered exposition
+	texts    textCache                     // alert text of the current states
 	order    atomic.Pointer[stateOrder]
 }
 
@@ -227,7 +229,7 @@ func (c *Collector) labelOrder(states []kpi.State) *stateOrder {
 	if len(states) == 0 {
 		return &stateOrder{}
 	}
-	if o := c.order.Load(); o != nil && o.first == &states[0] && len(o.index) == len(states) {
+	if o := c.order.Load(); o != nil && o.first.Value() == &states[0] && len(o.index) == len(states) {
 		return o
 	}
 	index := make([]int32, len(states))
@@ -249,16 +251,19 @@ func (c *Collector) labelOrder(states []kpi.State) *stateOrder {
 		}
 	}
 	slices.SortFunc(info, func(a, b int32) int { return slices.Compare(values[a], values[b]) })
-	o := &stateOrder{first: &states[0], index: index, info: info}
+	o := &stateOrder{first: weak.Make(&states[0]), index: index, info: info}
 	c.order.Store(o)
 	return o
 }
 
 // stateOrder is labelOrder's result for one states slice.
 type stateOrder struct {
-	first *kpi.State // identifies the slice
-	index []int32    // by (indicator, plan)
-	info  []int32    // by kpi_indicator_info's label values
+	// first identifies the slice without keeping it alive: an incremental
+	// rendering takes the order of the states it replaces, which must not
+	// keep a province's states (150 MB) from being collected.
+	first weak.Pointer[kpi.State]
+	index []int32 // by (indicator, plan)
+	info  []int32 // by kpi_indicator_info's label values
 }
 
 // infoLabels returns kpi_indicator_info's label pairs, sorted by name.

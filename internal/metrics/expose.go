@@ -41,6 +41,7 @@ type rendered struct {
 	took     time.Duration
 	reused   int // segments taken from the previous rendering
 	skipped  int // of which not even written again: their states were kept
+	alerts   int // segments of samples with alert text
 	// hashSeed keys the segments; the next rendering uses the same.
 	hashSeed maphash.Seed
 }
@@ -151,12 +152,11 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	if infoPart.name != "" {
 		parts = append(parts, infoPart)
 	}
-	// A family with alert text gets one more job after its chunks: its
-	// samples with text, which the registry sorts after the others (more
-	// labels), in label-value order.
+	// Samples with alert text, which the registry sorts after the others
+	// of their family (more labels) in label-value order, are rendered
+	// after the chunks (renderAlerts), cut where their text says.
 	type job struct {
 		part, lo, hi int
-		alerts       bool
 	}
 	var jobs []job
 	firstJob := make([]int, len(parts)+1)
@@ -164,9 +164,6 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 		firstJob[p] = len(jobs)
 		for lo := 0; lo < len(states); lo += chunkIndicators {
 			jobs = append(jobs, job{part: p, lo: lo, hi: min(lo+chunkIndicators, len(states))})
-		}
-		if f := parts[p].f; f != nil && f.alert != nil {
-			jobs = append(jobs, job{part: p, hi: len(states), alerts: true})
 		}
 	}
 	firstJob[len(parts)] = len(jobs)
@@ -178,13 +175,6 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 			reuse[s.key] = s
 		}
 	}
-	type result struct {
-		seg     *segment
-		samples int
-		reused  bool
-		skipped bool
-		err     error
-	}
 	kept := func(order []int32) bool {
 		for _, i := range order {
 			if p := states[i].Pass; p == 0 || p != prev.states[i].Pass {
@@ -193,7 +183,7 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 		}
 		return true
 	}
-	results := make([]result, len(jobs))
+	results := make([]chunkOutcome, len(jobs))
 	seed := maphash.MakeSeed()
 	if prev != nil {
 		seed = prev.hashSeed
@@ -210,12 +200,11 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 				pt := parts[jb.part]
 				if same && kept(pt.order[jb.lo:jb.hi]) {
 					c := prev.chunks[j]
-					results[j] = result{seg: c.seg, samples: c.samples, reused: true, skipped: true}
+					results[j] = chunkOutcome{seg: c.seg, samples: c.samples, reused: true, skipped: true}
 					continue
 				}
 				text.Reset()
 				samples := 0
-				var alerts []alertSample
 				for _, i := range pt.order[jb.lo:jb.hi] {
 					if pt.f == nil {
 						writeInfo(&text, pt.name, &states[i].Indicator)
@@ -225,30 +214,15 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 					f := pt.f
 					ind := &states[i].Indicator
 					f.samples(&states[i], func(values []string, at *alertText, v float64) {
-						if (at != nil) != jb.alerts {
-							return
-						}
-						buf = sampleLabels(buf[:0], ind.ID, ind.Plan, f.names, values, at)
 						if at != nil {
-							alerts = append(alerts, alertSample{labels: slices.Clone(buf), v: v})
-							return
+							return // renderAlerts
 						}
+						buf = sampleLabels(buf[:0], ind.ID, ind.Plan, f.names, values, nil)
 						writeLine(&text, f.name, buf, v)
 						samples++
 					})
 				}
-				slices.SortStableFunc(alerts, func(a, b alertSample) int { return compareLabelValues(a.labels, b.labels) })
-				for _, a := range alerts {
-					writeLine(&text, pt.name, a.labels, a.v)
-					samples++
-				}
-				key := segmentKey{n: text.Len(), crc: crc32.ChecksumIEEE(text.Bytes()), hash: maphash.Bytes(seed, text.Bytes())}
-				if s, ok := reuse[key]; ok {
-					results[j] = result{seg: s, samples: samples, reused: true}
-					continue
-				}
-				data, err := comp.deflate(text.Bytes())
-				results[j] = result{seg: &segment{key: key, data: data}, samples: samples, err: err}
+				results[j] = keyed(text.Bytes(), samples, seed, reuse, comp)
 			}
 		})
 	}
@@ -265,8 +239,17 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	comp := newCompressor()
 	var header bytes.Buffer
 	for p, pt := range parts {
+		partResults := results[firstJob[p]:firstJob[p+1]]
+		if pt.f != nil && pt.f.alert != nil {
+			alerts, err := c.renderAlerts(states, pt.order, pt.f, seed, reuse)
+			if err != nil {
+				return nil, fmt.Errorf("render exposition: %w", err)
+			}
+			partResults = append(slices.Clip(partResults), alerts...)
+			r.alerts += len(alerts)
+		}
 		samples := 0
-		for _, res := range results[firstJob[p]:firstJob[p+1]] {
+		for _, res := range partResults {
 			if res.err != nil {
 				return nil, fmt.Errorf("render exposition: %w", res.err)
 			}
@@ -282,7 +265,7 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 			return nil, fmt.Errorf("render exposition: %w", err)
 		}
 		r.add(&segment{key: segmentKey{n: header.Len(), crc: crc32.ChecksumIEEE(header.Bytes())}, data: data})
-		for _, res := range results[firstJob[p]:firstJob[p+1]] {
+		for _, res := range partResults {
 			if res.seg.key.n == 0 {
 				continue
 			}
@@ -296,8 +279,110 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 		}
 		r.series += samples
 	}
+	// The texts of states no longer current are not needed again.
+	c.texts.sweep()
 	r.hashSeed = seed
 	return r, nil
+}
+
+// chunkOutcome is one chunk of a rendering being made.
+type chunkOutcome struct {
+	seg     *segment
+	samples int
+	reused  bool // taken from the previous rendering
+	skipped bool // of which not even written again
+	err     error
+}
+
+// keyed returns the segment of text: the previous rendering's of the same
+// content if there is one (reuse), else text compressed.
+func keyed(text []byte, samples int, seed maphash.Seed, reuse map[segmentKey]*segment, comp *compressor) chunkOutcome {
+	key := segmentKey{n: len(text), crc: crc32.ChecksumIEEE(text), hash: maphash.Bytes(seed, text)}
+	if s, ok := reuse[key]; ok {
+		return chunkOutcome{seg: s, samples: samples, reused: true}
+	}
+	data, err := comp.deflate(text)
+	return chunkOutcome{seg: &segment{key: key, data: data}, samples: samples, err: err}
+}
+
+// Alert chunks are cut where a line's hash says (content-defined), at
+// least alertChunkMin bytes apart and at most alertChunkMax: a changed,
+// added or removed alert changes the text of its own chunk, and the cuts
+// after it fall where they fell before, so the other chunks keep their
+// compressed bytes. (Cut by count, one added alert would shift every
+// later chunk.)
+const (
+	alertChunkMin  = 64 << 10
+	alertChunkMax  = 1 << 20
+	alertCutModulo = 32 // past the minimum, one line in 32 ends a chunk
+)
+
+// renderAlerts renders the samples of family f that carry alert text, in
+// label-value order, as content-defined chunks (compressed on all cores
+// when not taken from the previous rendering). The text of each comes from
+// the collector's text cache: only states that changed are worded again.
+func (c *Collector) renderAlerts(states []kpi.State, order []int32, f *family, seed maphash.Seed, reuse map[segmentKey]*segment) ([]chunkOutcome, error) {
+	var alerts []alertSample
+	for _, i := range order {
+		st := &states[i]
+		f.samples(st, func(values []string, at *alertText, v float64) {
+			if at == nil {
+				return
+			}
+			labels := sampleLabels(make([]label, 0, 4+len(values)+len(alertLabelNames)), st.Indicator.ID, st.Indicator.Plan, f.names, values, at)
+			alerts = append(alerts, alertSample{labels: labels, v: v})
+		})
+	}
+	slices.SortStableFunc(alerts, func(a, b alertSample) int { return compareLabelValues(a.labels, b.labels) })
+
+	var out []chunkOutcome
+	var todo []int     // indexes in out of chunks to compress
+	var texts [][]byte // their text
+	var text bytes.Buffer
+	samples := 0
+	cut := func() {
+		if samples == 0 {
+			return
+		}
+		key := segmentKey{n: text.Len(), crc: crc32.ChecksumIEEE(text.Bytes()), hash: maphash.Bytes(seed, text.Bytes())}
+		if s, ok := reuse[key]; ok {
+			out = append(out, chunkOutcome{seg: s, samples: samples, reused: true})
+		} else {
+			out = append(out, chunkOutcome{seg: &segment{key: key}, samples: samples})
+			todo = append(todo, len(out)-1)
+			texts = append(texts, bytes.Clone(text.Bytes()))
+		}
+		text.Reset()
+		samples = 0
+	}
+	for _, a := range alerts {
+		start := text.Len()
+		writeLine(&text, f.name, a.labels, a.v)
+		samples++
+		if n := text.Len(); n >= alertChunkMax ||
+			(n >= alertChunkMin && maphash.Bytes(seed, text.Bytes()[start:])%alertCutModulo == 0) {
+			cut()
+		}
+	}
+	cut()
+
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			comp := newCompressor()
+			for t := range next {
+				o := &out[todo[t]]
+				o.seg.data, o.err = comp.deflate(texts[t])
+			}
+		})
+	}
+	for t := range todo {
+		next <- t
+	}
+	close(next)
+	wg.Wait()
+	return out, nil
 }
 
 // add appends s to the rendering's text.

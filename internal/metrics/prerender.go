@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -83,7 +84,8 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 	rc.cur.Store(next)
 	rc.renders.Add(1)
 	rc.c.logger.Debug("metrics: exposition rendered", "indicators", len(states), "series", next.series,
-		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "skipped", next.skipped, "took", next.took)
+		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "skipped", next.skipped,
+		"alert_segments", next.alerts, "alert_texts_worded", rc.c.texts.worded.Load(), "took", next.took)
 	return next, nil
 }
 
@@ -139,4 +141,20 @@ func (c *Collector) Prerender(ctx context.Context, opts PrerenderOptions) {
 		case <-t.C:
 		}
 	}
+}
+
+// ErrNotRendered is Ready's answer until the first rendering is made.
+var ErrNotRendered = errors.New("metrics: the first rendering of /metrics is not made yet")
+
+// Ready reports whether a scrape is answered from a complete rendering
+// without waiting: nil once the first rendering is made (by Prerender or
+// by a scrape), ErrNotRendered before. A province's first rendering takes
+// seconds; /readyz says ready only when /metrics can answer, so a
+// Prometheus whose scrape_timeout is shorter does not fail its first
+// scrape.
+func (c *Collector) Ready() error {
+	if c.cache.cur.Load() == nil {
+		return ErrNotRendered
+	}
+	return nil
 }
