@@ -25,6 +25,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/metrics"
 	"github.com/yanfeng/kpimon/internal/pull"
 	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/supervision"
 	"github.com/yanfeng/kpimon/internal/web"
 )
 
@@ -40,6 +41,7 @@ type serveConfig struct {
 	limits                        serveLimits
 	reportLights                  report.Lights  // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
+	responseDays                  int            // working days a unit has to answer a supervision item
 	onListen                      func(net.Addr) // tests learn the bound port
 }
 
@@ -77,8 +79,13 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF circular (default: WenQuanYi Micro Hei if installed)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
 	grafanaURL := c.env(cmd.Flag("grafana.url", "Grafana's root URL (its GF_SERVER_ROOT_URL), for the board links in alerts."), "KPIMON_GRAFANA_URL", "http://localhost:3000/").PlaceHolder("URL").String()
 	externalURL := c.env(cmd.Flag("web.external-url", "The URL units reach kpimon at, for the submission link in alerts (default http://<listen address>/)."), "KPIMON_WEB_EXTERNAL_URL", "").PlaceHolder("URL").String()
+	responseDays := c.env(cmd.Flag("supervision.response-days", "Working days a lead unit has to explain a red indicator (督办 answer deadline)."), "KPIMON_SUPERVISION_RESPONSE_DAYS", "5").PlaceHolder("DAYS").Int()
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
+		if *responseDays < 1 || *responseDays > 60 {
+			return fmt.Errorf("--supervision.response-days %d: want 1 to 60 working days", *responseDays)
+		}
+		cfg.responseDays = *responseDays
 		var err error
 		if cfg.reportLights, err = report.ParseLights(*lights); err != nil {
 			return fmt.Errorf("--report.lights: %w", err)
@@ -221,6 +228,24 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		stopPrerender()
 		<-prerendered
 	}()
+	// Supervision items open and close as indicators turn red and back,
+	// after every write and as the clock moves; under --as-of they are
+	// history and stay as they were.
+	superv := supervision.New(supervision.Options{Store: store, States: states, Red: supervision.RedLights(c.reportLights),
+		ResponseDays: c.responseDays, Now: time.Now, Frozen: c.asOf != "", Logger: logger})
+	supervCtx, stopSuperv := context.WithCancel(ctx)
+	supervDone := make(chan struct{})
+	go func() {
+		defer close(supervDone)
+		superv.Run(supervCtx, store.Changed, time.Minute)
+	}()
+	defer func() {
+		stopSuperv()
+		<-supervDone
+	}()
+	if err := metrics.RegisterSupervision(reg, superv, logger); err != nil {
+		return err
+	}
 	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg}))
 	if err != nil {
 		return err
@@ -259,7 +284,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
 		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes,
-		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor})
+		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor, Supervision: superv})
 	if err != nil {
 		return err
 	}
@@ -278,6 +303,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 			}
 			return store.Writable(ctx)
 		},
+		Supervision: superv,
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

@@ -43,6 +43,7 @@ no indicator names is refused (it would be refused everywhere) unless
 	create.Flag("unit", "Unit the token may submit for, as the catalog names it (repeatable).").PlaceHolder("UNIT").StringsVar(&o.units)
 	create.Flag("all", "The token may submit for every indicator.").BoolVar(&o.all)
 	create.Flag("force", "Create the token even for a unit no indicator names.").BoolVar(&o.force)
+	create.Flag("role", "supervisor: a token of the supervision office (督查室), which reviews supervision items and submits no figures.").PlaceHolder("ROLE").EnumVar(&o.role, kpi.RoleSupervisor)
 	c.action(create, func(ctx context.Context) error {
 		o.data, o.targets = *createData, *createTargets
 		return tokenCreate(ctx, c.e, o)
@@ -67,6 +68,7 @@ refused (401). Its name stays taken, so the audit log stays unambiguous.`,
 
 type tokenCreateOptions struct {
 	data, targets, name string
+	role                string
 	units               []string
 	all, force          bool
 }
@@ -84,9 +86,11 @@ func tokenCreate(ctx context.Context, e *env, o tokenCreateOptions) error {
 		return errors.New("token create: --name is missing: name the token after its holder, e.g. --name tjj")
 	case strings.ContainsFunc(*name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return fmt.Errorf("token create: --name %q has spaces or control characters: use letters, digits, - or _", *name)
+	case o.role != "" && (*all || len(units) > 0):
+		return errors.New("token create: a --role supervisor token takes no --unit or --all")
 	case *all && len(units) > 0:
 		return errors.New("token create: give either --unit or --all, not both")
-	case !*all && len(units) == 0:
+	case o.role == "" && !*all && len(units) == 0:
 		return errors.New("token create: say what the token may submit for: --unit UNIT (repeatable) or --all")
 	}
 
@@ -104,13 +108,16 @@ func tokenCreate(ctx context.Context, e *env, o tokenCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	tok := kpi.Token{Name: *name, Hash: kpi.HashToken(secret), Units: slices.Compact(slices.Clone(units)), All: *all, CreatedAt: time.Now()}
+	tok := kpi.Token{Name: *name, Hash: kpi.HashToken(secret), Units: slices.Compact(slices.Clone(units)), All: *all, Supervisor: o.role == kpi.RoleSupervisor, CreatedAt: time.Now()}
 	if err := store.CreateToken(ctx, tok, operatorActor(e)); err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
 	scope := "units 单位: " + strings.Join(tok.Units, "、")
 	if tok.All {
 		scope = "every indicator 全部指标 (--all)"
+	}
+	if tok.Supervisor {
+		scope = "the supervision office 督查室 (--role supervisor)"
 	}
 	fmt.Fprintf(e.stdout, "Created token %q for %s.\n", tok.Name, scope)
 	fmt.Fprintln(e.stdout, "The secret below is shown only this once; only its hash is stored. Hand it over safely.")

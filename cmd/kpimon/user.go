@@ -28,6 +28,7 @@ on the web page (修改密码). Machines keep using tokens ('kpimon token').
 Like 'kpimon token', these commands open the data dir directly: run them
 while 'kpimon serve' is stopped.`, `printf '%s\n' 'a long passphrase' | kpimon user add --name zhangsan --unit 区科工信局
   kpimon user add --name tjj-li --bureau
+  kpimon user add --name dcs-wang --role supervisor
   kpimon user list
   kpimon user passwd --name zhangsan
   kpimon user disable --name zhangsan
@@ -42,8 +43,9 @@ Add a user; the password is read from the first line of standard input
 	addUnit := add.Flag("unit", "The unit the user belongs to, as the catalog names it.").PlaceHolder("UNIT").String()
 	addBureau := add.Flag("bureau", "The user belongs to the statistics bureau: every indicator.").Bool()
 	addForce := add.Flag("force", "Add the user even for a unit no indicator names.").Bool()
+	addRole := add.Flag("role", "supervisor: the supervision office (督查室): reads everything, reviews supervision items, submits no figures.").PlaceHolder("ROLE").Enum(kpi.RoleSupervisor)
 	c.action(add, func(ctx context.Context) error {
-		return userAdd(ctx, c.e, userAddOptions{data: *addData, targets: *addTargets, name: *addName, unit: *addUnit, bureau: *addBureau, force: *addForce})
+		return userAdd(ctx, c.e, userAddOptions{data: *addData, targets: *addTargets, name: *addName, unit: *addUnit, bureau: *addBureau, force: *addForce, role: *addRole})
 	})
 
 	list := subcommand(cmd, "list", "list users: name, unit, created, disabled", `
@@ -94,6 +96,7 @@ func checkUserName(name string) error {
 
 type userAddOptions struct {
 	data, targets, name, unit string
+	role                      string
 	bureau, force             bool
 }
 
@@ -103,8 +106,10 @@ func userAdd(ctx context.Context, e *env, o userAddOptions) error {
 		return fmt.Errorf("user add: %w", err)
 	}
 	switch {
-	case o.bureau == (o.unit != ""):
-		return errors.New("user add: give exactly one of --unit UNIT or --bureau")
+	case o.role != "" && (o.bureau || o.unit != ""):
+		return errors.New("user add: a --role supervisor user takes no --unit or --bureau")
+	case o.role == "" && o.bureau == (o.unit != ""):
+		return errors.New("user add: give exactly one of --unit UNIT, --bureau or --role supervisor")
 	}
 	pw, err := readPassword(e)
 	if err != nil {
@@ -124,7 +129,7 @@ func userAdd(ctx context.Context, e *env, o userAddOptions) error {
 	if err != nil {
 		return err
 	}
-	u := kpi.User{Name: o.name, Unit: o.unit, All: o.bureau, PasswordHash: hash, CreatedAt: time.Now()}
+	u := kpi.User{Name: o.name, Unit: o.unit, All: o.bureau, Role: o.role, PasswordHash: hash, CreatedAt: time.Now()}
 	if err := store.CreateUser(ctx, u, operatorActor(e)); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
@@ -149,6 +154,9 @@ func userScope(u kpi.User) string {
 	if u.All {
 		return "统计局 the bureau: every indicator"
 	}
+	if u.Role == kpi.RoleSupervisor {
+		return "督查室 the supervision office"
+	}
 	return "单位 unit " + u.Unit
 }
 
@@ -169,6 +177,9 @@ func userList(ctx context.Context, e *env, data, output string) error {
 		unit := u.Unit
 		if u.All {
 			unit = "统计局 all"
+		}
+		if u.Role == kpi.RoleSupervisor {
+			unit = "督查室 supervisor"
 		}
 		t.add(u.Name, unit, present.Time(u.CreatedAt), optTime(u.DisabledAt))
 	}

@@ -56,6 +56,9 @@ func (s *Store) CreateToken(ctx context.Context, t kpi.Token, actor kpi.Actor) e
 		if t.All {
 			detail = "all units"
 		}
+		if t.Supervisor {
+			detail = "the supervision office"
+		}
 		err := newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{
 			At: now, Actor: actor.Name, Remote: actor.Remote,
 			Action: kpi.ActionTokenCreate, Object: t.Name, Detail: detail,

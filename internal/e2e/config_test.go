@@ -82,6 +82,7 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"store failing", []string{"alertname=KpiStoreFailing", "source=api"}, "kpimon-operator"},
 		route{"undeliverable notifications", []string{"alertname=AlertmanagerNotificationsFailing", "integration=webhook"}, "kpimon-operator"},
 		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},
+		route{"explanation overdue: the supervision office and the unit", []string{"alertname=KpiExplanationOverdue", "severity=warning", "unit=" + units[0], "lead_unit=" + units[0]}, "区委督查室," + units[0]},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

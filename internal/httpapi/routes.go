@@ -19,6 +19,16 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /api/v1/template.xlsx", handleTemplate(d))
 	mux.Handle("GET /api/v1/backup", auth(requireAll(d, "backup")(handleBackup(d))))
 
+	if d.Supervision != nil {
+		mux.Handle("POST /api/v1/indicators/{plan}/{id}/explanations", auth(handleExplanationsPost(d)))
+		mux.Handle("GET /api/v1/indicators/{plan}/{id}/explanations", auth(handleExplanationsGet(d)))
+		mux.Handle("GET /api/v1/supervision", auth(handleSupervisionList(d)))
+		mux.Handle("POST /api/v1/supervision/{item}/review", auth(handleSupervisionReview(d)))
+		mux.Handle("/api/v1/indicators/{plan}/{id}/explanations", handleMethodNotAllowed(d.Logger, http.MethodGet, http.MethodPost))
+		mux.Handle("/api/v1/supervision", handleMethodNotAllowed(d.Logger, http.MethodGet))
+		mux.Handle("/api/v1/supervision/{item}/review", handleMethodNotAllowed(d.Logger, http.MethodPost))
+	}
+
 	// A known API path with the wrong method gets a JSON 405, any other
 	// API path a JSON 404, rather than the web page.
 	mux.Handle("/api/v1/observations", handleMethodNotAllowed(d.Logger, http.MethodPost))

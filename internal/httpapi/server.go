@@ -11,6 +11,10 @@
 //	GET  /api/v1/indicators/{id}      one indicator: target, figures with revisions, versions, evaluation (?plan=)
 //	GET  /api/v1/audit                the audit log, newest first (?object= ?since= ?limit=); needs an --all token
 //	GET  /api/v1/template.xlsx        the XLSX template submitters fill in
+//	POST /api/v1/indicators/{plan}/{id}/explanations  a unit's 情况说明: {reason, measures, expected_by}
+//	GET  /api/v1/indicators/{plan}/{id}/explanations  its explanations and supervision items (token)
+//	GET  /api/v1/supervision          supervision items (督办), a unit token's own only (?open=1 ?unit= ?state=)
+//	POST /api/v1/supervision/{item}/review  {action: review|return, comment}: supervisor or --all token
 //	everything else                   the web page
 //
 // Writes need a token, sent as "Authorization: Bearer <token>" or, when a
@@ -29,6 +33,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/supervision"
 )
 
 // DefaultMaxBodyBytes limits request bodies when Deps.MaxBodyBytes is zero:
@@ -58,6 +63,9 @@ type Deps struct {
 	Access *access.Authenticator
 	// Now is the wall clock of audit entries; time.Now when nil.
 	Now func() time.Time
+	// Supervision serves explanations and supervision items; nil: those
+	// routes answer 404.
+	Supervision *supervision.Service
 }
 
 // NewServer returns the whole HTTP handler: routes wrapped in panic

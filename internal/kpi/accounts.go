@@ -13,7 +13,7 @@ type User struct {
 	Unit         string     `json:"unit,omitempty"`
 	All          bool       `json:"all"`
 	Role         string     `json:"role,omitempty"` // RoleSupervisor, or empty: by Unit and All
-	PasswordHash string     `json:"-"` // argon2id, encoded with its parameters
+	PasswordHash string     `json:"-"`              // argon2id, encoded with its parameters
 	CreatedAt    time.Time  `json:"created_at"`
 	DisabledAt   *time.Time `json:"disabled_at,omitempty"`
 }

@@ -190,17 +190,20 @@ type PlanResult struct {
 
 // Token is an access token as stored: only its hash is kept.
 type Token struct {
-	Name      string     `json:"name"`
-	Hash      string     `json:"-"` // hex SHA-256 of the secret
-	Units     []string   `json:"units,omitempty"`
-	All       bool       `json:"all"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Name  string   `json:"name"`
+	Hash  string   `json:"-"` // hex SHA-256 of the secret
+	Units []string `json:"units,omitempty"`
+	All   bool     `json:"all"`
+	// Supervisor: a token of the supervision office (kpimon token create
+	// --role supervisor): reviews supervision items, submits no figures.
+	Supervisor bool       `json:"supervisor,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Actor returns the actor a token stands for.
 func (t Token) Actor(remote string) Actor {
-	return Actor{Name: t.Name, Units: t.Units, All: t.All, Remote: remote}
+	return Actor{Name: t.Name, Units: t.Units, All: t.All, Remote: remote, Supervisor: t.Supervisor}
 }
 
 // AuditFilter selects audit entries; zero fields select everything.

@@ -8,7 +8,9 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-func chinaHour(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, kpi.China) }
+func chinaHour(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, kpi.China)
+}
 
 func TestWorkingDeadline(t *testing.T) {
 	end := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 23, 59, 59, 0, kpi.China) }

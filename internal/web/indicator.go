@@ -58,6 +58,8 @@ type indicatorPage struct {
 	MaySubmit     bool
 	SubmitURL     string
 
+	Supervision *supervisionSection // 督办: items, explanations, the form; nil without supervision
+
 	History   []historyRow
 	Revisions []revisionRow
 	// Unended is how many periods with figures had not ended at the as-of
@@ -112,6 +114,12 @@ func (s *server) handleIndicator() http.Handler {
 		}
 		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
 		page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
+		if page.Supervision, err = s.supervisionSection(r.Context(), st.Indicator, v); err != nil {
+			s.logger.Error("web: read supervision", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+		}
+		if page.Supervision != nil {
+			page.Supervision.Done = r.URL.Query().Get("explained") == "1"
+		}
 		s.render(w, r, http.StatusOK, "indicator", page)
 	})
 }

@@ -74,6 +74,7 @@ type indicatorRow struct {
 	Overdue      bool
 	MaySubmit    bool
 	SubmitURL    string
+	Supervision  string // 督办状态: the open items' units and states
 }
 
 func (s *server) handleOverview() http.Handler {
@@ -112,6 +113,11 @@ func (s *server) handleOverview() http.Handler {
 		for _, status := range kpi.Statuses {
 			if n := counts[status]; n > 0 {
 				p.Counts = append(p.Counts, statusCount{Word: present.Status(status), Class: statusClass(status), Count: n})
+			}
+		}
+		if open := s.openItemsByRef(r.Context()); open != nil {
+			for i := range p.Rows {
+				p.Rows[i].Supervision = strings.Join(open[p.Rows[i].Ref], "；")
 			}
 		}
 		p.Reports = reportLinks(f)

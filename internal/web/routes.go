@@ -21,6 +21,9 @@ func (s *server) routes(static fs.FS) http.Handler {
 	mux.Handle("POST /signout", s.handleSignOut())
 	mux.Handle("GET /password", s.requireSignIn(s.handlePasswordPage()))
 	mux.Handle("POST /password", s.requireSession(s.handlePasswordChange()))
+	mux.Handle("POST /indicators/{plan}/{id}/explanations", s.withSupervision(s.requireSession(s.handleExplain())))
+	mux.Handle("GET /supervision", s.withSupervision(s.requireSignIn(s.handleSupervisionPage())))
+	mux.Handle("POST /supervision/{item}/review", s.withSupervision(s.requireSession(s.handleReview())))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.Handle("/", s.handleNotFound())
 

@@ -210,7 +210,7 @@ func (s *server) currentViewer(r *http.Request) *viewer {
 		switch {
 		case err == nil && u.DisabledAt == nil:
 			a := u.Actor("")
-			return &viewer{session: sess, token: kpi.Token{Name: u.Name, Units: a.Units, All: a.All}, user: &u}
+			return &viewer{session: sess, token: kpi.Token{Name: u.Name, Units: a.Units, All: a.All, Supervisor: a.Supervisor}, user: &u}
 		case err == nil || kpi.ErrorCode(err) == kpi.ENOTFOUND:
 			s.sessions.delete(ctx, c.Value)
 		default:

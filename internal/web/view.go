@@ -12,7 +12,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each combined with layout.html.
-var pageNames = []string{"overview", "indicator", "submit", "signin", "password", "error"}
+var pageNames = []string{"overview", "indicator", "submit", "signin", "password", "error", "supervision"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

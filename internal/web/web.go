@@ -25,6 +25,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/supervision"
 )
 
 //go:embed templates/*.html
@@ -65,6 +66,9 @@ type Options struct {
 	Access *access.Authenticator
 	// Accounts keeps users and sessions; Store when it is one (bbolt is).
 	Accounts kpi.AccountStore
+	// Supervision serves explanations and supervision items (督办); nil:
+	// the pages show none and /supervision answers 404.
+	Supervision *supervision.Service
 }
 
 const (
@@ -90,6 +94,7 @@ type server struct {
 	font      string
 	reports   chan struct{} // slots for circulars being made (maxReports)
 	pages     map[string]*template.Template
+	superv    *supervision.Service
 }
 
 // New returns the handler of the web page. It serves /, /indicators/…,
@@ -111,6 +116,7 @@ func New(opts Options) (http.Handler, error) {
 		unitTmpl:  opts.UnitTemplate,
 		font:      opts.ReportFont,
 		reports:   make(chan struct{}, maxReports),
+		superv:    opts.Supervision,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

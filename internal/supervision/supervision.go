@@ -1,0 +1,312 @@
+// Package supervision runs the supervision loop (督办) beside the
+// evaluation: it opens an item for each lead unit of an indicator that
+// turns red and closes it when the indicator leaves red (kpi.PlanSupervision
+// over the evaluated states, applied to the store), takes the units'
+// explanations and the supervision office's reviews with their permission
+// checks, and lists items and explanations as they stood at the
+// evaluation's clock (--as-of). It never changes a verdict.
+package supervision
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/report"
+)
+
+// Store is what the service reads and writes.
+type Store interface {
+	kpi.SupervisionStore
+	Indicator(ctx context.Context, ref kpi.Ref) (kpi.Indicator, error)
+	AppendAudit(ctx context.Context, e kpi.AuditEntry) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Store  Store
+	States kpi.StateService
+	// Red decides which states open an item; RedLights(DefaultLights())
+	// when nil.
+	Red func(kpi.State) bool
+	// ResponseDays is how many working days a unit has to answer;
+	// kpi.DefaultResponseDays when zero.
+	ResponseDays int
+	// Now is the wall clock of deadlines and audit entries; time.Now when nil.
+	Now func() time.Time
+	// Frozen: the evaluation runs at a fixed --as-of date, so Sync opens
+	// and closes nothing (the items of that day are history).
+	Frozen bool
+	Logger *slog.Logger
+}
+
+// Service is the supervision loop. It is safe for concurrent use.
+type Service struct {
+	o Options
+}
+
+// New returns a service.
+func New(o Options) *Service {
+	if o.Red == nil {
+		o.Red = RedLights(report.DefaultLights())
+	}
+	if o.ResponseDays <= 0 {
+		o.ResponseDays = kpi.DefaultResponseDays
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{o: o}
+}
+
+// RedLights returns the red test of the issue: the statuses the lights map
+// shows red (default 严重滞后, 不进反退, 逾期未达标), and an overdue report (逾期未报).
+func RedLights(lights report.Lights) func(kpi.State) bool {
+	return func(st kpi.State) bool {
+		return lights.Of(st.Evaluation.Status) == report.Red || st.Evaluation.Report.Overdue
+	}
+}
+
+// Actor is who opens and closes items in the audit log.
+var Actor = kpi.Actor{Name: "supervision", Remote: "kpimon"}
+
+// Sync opens and closes items to match the states now, and returns what it did.
+func (s *Service) Sync(ctx context.Context) (kpi.SupervisionChanges, error) {
+	if s.o.Frozen {
+		return kpi.SupervisionChanges{}, nil
+	}
+	states, err := s.o.States.States(ctx)
+	if err != nil {
+		return kpi.SupervisionChanges{}, fmt.Errorf("supervision sync: %w", err)
+	}
+	items, err := s.o.Store.SupervisionItems(ctx)
+	if err != nil {
+		return kpi.SupervisionChanges{}, fmt.Errorf("supervision sync: %w", err)
+	}
+	ch := kpi.PlanSupervision(states, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
+	if ch.Empty() {
+		return ch, nil
+	}
+	if err := s.o.Store.ApplySupervision(ctx, ch, Actor); err != nil {
+		return ch, fmt.Errorf("supervision sync: %w", err)
+	}
+	s.o.Logger.InfoContext(ctx, "supervision items changed", "opened", len(ch.Open), "closed", len(ch.Close))
+	return ch, nil
+}
+
+// Run syncs at start, after every write that changes figures or targets
+// (changed is the store's Changed), and every interval (statuses and report
+// duties change as the clock moves), until ctx ends.
+func (s *Service) Run(ctx context.Context, changed func() <-chan struct{}, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		ch := changed()
+		if _, err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.o.Logger.ErrorContext(ctx, "supervision sync failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		case <-tick.C:
+		}
+	}
+}
+
+// Now is the evaluation's clock: items and explanations are shown as they
+// stood then.
+func (s *Service) Now() time.Time { return s.o.States.Now() }
+
+// Explain files an explanation of ref for a unit: a unit account for its
+// own indicators only (EFORBIDDEN, audited, otherwise); the bureau and the
+// supervision office for any lead unit (in.Unit names it when the
+// indicator has several).
+func (s *Service) Explain(ctx context.Context, ref kpi.Ref, in kpi.ExplanationInput, actor kpi.Actor) (kpi.Explanation, error) {
+	ind, err := s.o.Store.Indicator(ctx, ref)
+	if err != nil {
+		return kpi.Explanation{}, err
+	}
+	unit, err := explainingUnit(ind, in.Unit, actor)
+	if err != nil {
+		s.deny(ctx, actor, ref, "explanation: "+err.Error())
+		return kpi.Explanation{}, err
+	}
+	if ps := in.Check(); len(ps) > 0 {
+		e := kpi.Errorf(kpi.EINVALID, "情况说明有误\nthe explanation has problems")
+		e.Problems = ps
+		return kpi.Explanation{}, e
+	}
+	return s.o.Store.AddExplanation(ctx, kpi.Explanation{Ref: ref, Unit: unit, Reason: in.Reason, Measures: in.Measures,
+		ExpectedBy: in.ExpectedBy, RevisedFigure: in.RevisedFigure}, actor)
+}
+
+// explainingUnit is the unit an explanation speaks for.
+func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, error) {
+	if actor.All || actor.Supervisor {
+		switch {
+		case asked != "" && ind.HasUnit(asked):
+			return asked, nil
+		case asked == "" && len(ind.LeadUnits) == 1:
+			return ind.LeadUnits[0], nil
+		}
+		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%v）\nname the unit the explanation speaks for (unit: one of %v)", ind.LeadUnits, ind.LeadUnits)
+	}
+	for _, u := range actor.Units {
+		if ind.HasUnit(u) && (asked == "" || asked == u) {
+			return u, nil
+		}
+	}
+	return "", kpi.Errorf(kpi.EFORBIDDEN, "%s 无权为指标“%s”提交情况说明：只能说明本单位负责的指标\n%s may not explain %s/%s: a unit explains only its own indicators",
+		actor.Name, ind.Name, actor.Name, ind.Plan, ind.ID)
+}
+
+// deny records a refused request in the audit log.
+func (s *Service) deny(ctx context.Context, actor kpi.Actor, ref kpi.Ref, detail string) {
+	if err := s.o.Store.AppendAudit(ctx, kpi.AuditEntry{At: s.o.Now(), Actor: actor.Name, Remote: actor.Remote,
+		Action: kpi.ActionAccessDenied, Object: ref.Plan + "/" + ref.ID, Detail: detail}); err != nil {
+		s.o.Logger.ErrorContext(ctx, "audit refused supervision request", "err", err)
+	}
+}
+
+// Review records the office's 已审阅 (action kpi.SupervisionEventReview) or
+// 退回 (kpi.SupervisionEventReturn, comment required, a new deadline
+// ResponseDays working days on) of an explained item. Only the supervision
+// office and the bureau review (EFORBIDDEN, audited, otherwise).
+func (s *Service) Review(ctx context.Context, id uint64, action, comment string, actor kpi.Actor) (kpi.SupervisionItem, error) {
+	it, err := s.o.Store.SupervisionItem(ctx, id)
+	if err != nil {
+		return it, err
+	}
+	if !actor.Supervisor && !actor.All {
+		err := kpi.Errorf(kpi.EFORBIDDEN, "%s 无权审阅督办事项：需要督查室账号\n%s may not review supervision items: it takes a supervisor account", actor.Name, actor.Name)
+		s.deny(ctx, actor, it.Ref, fmt.Sprintf("review of item %d: %s", id, err.Message))
+		return kpi.SupervisionItem{}, err
+	}
+	in := kpi.SupervisionReviewInput{Action: action, Comment: comment}
+	switch action {
+	case kpi.SupervisionEventReview:
+	case kpi.SupervisionEventReturn:
+		in.Deadline = kpi.WorkingDeadline(s.o.Now(), s.o.ResponseDays)
+	default:
+		return kpi.SupervisionItem{}, kpi.Errorf(kpi.EINVALID, "审阅操作应为 review（已审阅）或 return（退回）\naction %q: want review or return", action)
+	}
+	if ps := kpi.CheckSupervisionComment(comment, action == kpi.SupervisionEventReturn); len(ps) > 0 {
+		e := kpi.Errorf(kpi.EINVALID, "退回须填写意见\nthe comment has problems (a return needs one)")
+		e.Problems = ps
+		return kpi.SupervisionItem{}, e
+	}
+	in.Comment = strings.TrimSpace(comment)
+	return s.o.Store.ReviewSupervision(ctx, id, in, actor)
+}
+
+// Filter selects items.
+type Filter struct {
+	Units []string // items of these units only; nil: every unit
+	Ref   *kpi.Ref
+	Open  bool // open items only
+}
+
+// Items returns the items as they stood at the evaluation's clock, newest
+// first, with State the state at that instant (overdue included).
+func (s *Service) Items(ctx context.Context, f Filter) ([]kpi.SupervisionItem, error) {
+	all, err := s.o.Store.SupervisionItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var out []kpi.SupervisionItem
+	for i := len(all) - 1; i >= 0; i-- {
+		it, ok := all[i].AsOf(now)
+		switch {
+		case !ok, f.Units != nil && !slices.Contains(f.Units, it.Unit),
+			f.Ref != nil && it.Ref != *f.Ref, f.Open && !it.Open():
+			continue
+		}
+		it.State = it.StateAt(now)
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Explanations returns ref's explanations filed by the evaluation's clock,
+// by unit then revision.
+func (s *Service) Explanations(ctx context.Context, ref kpi.Ref) ([]kpi.Explanation, error) {
+	all, err := s.o.Store.Explanations(ctx, ref)
+	return s.asOf(all), err
+}
+
+// AllExplanations returns every explanation filed by the evaluation's clock.
+func (s *Service) AllExplanations(ctx context.Context) ([]kpi.Explanation, error) {
+	all, err := s.o.Store.AllExplanations(ctx)
+	return s.asOf(all), err
+}
+
+func (s *Service) asOf(all []kpi.Explanation) []kpi.Explanation {
+	now := s.Now()
+	return slices.DeleteFunc(all, func(e kpi.Explanation) bool { return e.At.After(now) })
+}
+
+// Latest returns each unit's newest explanation of each indicator.
+func Latest(all []kpi.Explanation) map[kpi.Ref]map[string]kpi.Explanation {
+	out := map[kpi.Ref]map[string]kpi.Explanation{}
+	for _, e := range all {
+		if out[e.Ref] == nil {
+			out[e.Ref] = map[string]kpi.Explanation{}
+		}
+		if old, ok := out[e.Ref][e.Unit]; !ok || e.Revision > old.Revision {
+			out[e.Ref][e.Unit] = e
+		}
+	}
+	return out
+}
+
+// Count is the number of items of one unit in one state.
+type Count struct {
+	Unit  string
+	State kpi.SupervisionState
+	N     int
+}
+
+// Counts counts the items at the evaluation's clock per unit and state:
+// every state of every unit that ever had an item, zeros included, so a
+// series exists before its first item (closed items count too).
+func (s *Service) Counts(ctx context.Context) ([]Count, error) {
+	items, err := s.o.Store.SupervisionItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	n := map[string]map[kpi.SupervisionState]int{}
+	for _, it := range items {
+		if n[it.Unit] == nil {
+			n[it.Unit] = map[kpi.SupervisionState]int{}
+		}
+		if at, ok := it.AsOf(now); ok {
+			n[it.Unit][at.StateAt(now)]++
+		}
+	}
+	var out []Count
+	for unit, byState := range n {
+		for _, st := range kpi.SupervisionStates {
+			out = append(out, Count{Unit: unit, State: st, N: byState[st]})
+		}
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		if a.Unit != b.Unit {
+			if a.Unit < b.Unit {
+				return -1
+			}
+			return 1
+		}
+		return slices.Index(kpi.SupervisionStates, a.State) - slices.Index(kpi.SupervisionStates, b.State)
+	})
+	return out, nil
+}

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+	"github.com/yanfeng/kpimon/internal/supervision"
+)
+
+// The supervision pages (督办): the explanations and items of an indicator
+// on its page with a form for its units, the 督办 page listing a unit's
+// own items (every item for the supervision office and the bureau) with the
+// office's review forms, and the overview's 督办状态 column.
+
+// supervisionSection is the part of the indicator page about supervision.
+type supervisionSection struct {
+	Items        []itemRow
+	Explanations []explanationRow
+	MayExplain   bool
+	Units        []string // the units the viewer may explain for; a choice when more than one
+	CSRF         string
+	Action       string // the form's target
+	Done         bool   // an explanation was just filed
+}
+
+type itemRow struct {
+	ID        uint64
+	Ref       string
+	URL       string
+	Name      string
+	Unit      string
+	Cause     string
+	State     string
+	StateKey  string
+	OpenedAt  string
+	Deadline  string
+	ClosedAt  string
+	Comment   string
+	Latest    *explanationRow
+	MayReview bool
+}
+
+type explanationRow struct {
+	Unit       string
+	Revision   int
+	Reason     string
+	Measures   string
+	ExpectedBy string
+	Revised    string
+	Author     string
+	At         string
+}
+
+func newExplanationRow(ind kpi.Indicator, e kpi.Explanation) explanationRow {
+	r := explanationRow{Unit: e.Unit, Revision: e.Revision, Reason: e.Reason, Measures: e.Measures,
+		ExpectedBy: e.ExpectedBy, Author: e.Author, At: present.Time(e.At)}
+	if d, err := kpi.ParseDay(e.ExpectedBy); err == nil {
+		r.ExpectedBy = present.Date(d)
+	}
+	if e.RevisedFigure != nil {
+		r.Revised = present.Value(ind, *e.RevisedFigure)
+	}
+	return r
+}
+
+func newItemRow(it kpi.SupervisionItem, name string) itemRow {
+	r := itemRow{ID: it.ID, Ref: it.Ref.Plan + "/" + it.Ref.ID, URL: indicatorURL(it.Ref), Name: name, Unit: it.Unit,
+		Cause: present.SupervisionCause(it), State: present.SupervisionState(it.State), StateKey: string(it.State),
+		OpenedAt: present.Time(it.OpenedAt), Deadline: present.Date(it.Deadline), Comment: it.Comment}
+	if it.ClosedAt != nil {
+		r.ClosedAt = present.Time(*it.ClosedAt)
+	}
+	return r
+}
+
+// explainUnits is the units v may explain ind for.
+func explainUnits(ind kpi.Indicator, v *viewer) []string {
+	if v == nil {
+		return nil
+	}
+	a := v.token.Actor("")
+	if a.All || a.Supervisor {
+		return ind.LeadUnits
+	}
+	var out []string
+	for _, u := range a.Units {
+		if ind.HasUnit(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// supervisionSection reads ind's items and explanations; nil without a
+// supervision service.
+func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *viewer) (*supervisionSection, error) {
+	if s.superv == nil {
+		return nil, nil
+	}
+	ref := ind.Ref()
+	items, err := s.superv.Items(ctx, supervision.Filter{Ref: &ref})
+	if err != nil {
+		return nil, err
+	}
+	ex, err := s.superv.Explanations(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	sec := &supervisionSection{Units: explainUnits(ind, v), Action: indicatorURL(ref) + "/explanations"}
+	sec.MayExplain = len(sec.Units) > 0
+	if v != nil {
+		sec.CSRF = v.session.csrf
+	}
+	for _, it := range items {
+		sec.Items = append(sec.Items, newItemRow(it, ind.Name))
+	}
+	for i := len(ex) - 1; i >= 0; i-- { // newest first
+		sec.Explanations = append(sec.Explanations, newExplanationRow(ind, ex[i]))
+	}
+	return sec, nil
+}
+
+// handleExplain files an explanation from the indicator page's form.
+func (s *server) handleExplain() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		ref := kpi.Ref{Plan: r.PathValue("plan"), ID: r.PathValue("id")}
+		in := kpi.ExplanationInput{Unit: r.PostFormValue("unit"), Reason: r.PostFormValue("reason"),
+			Measures: r.PostFormValue("measures"), ExpectedBy: r.PostFormValue("expected_by")}
+		if f := strings.TrimSpace(r.PostFormValue("revised_figure")); f != "" {
+			x, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				s.renderError(w, r, http.StatusBadRequest, "情况说明未保存", "预计数值应为数字，如 35。请返回修改后重新提交。")
+				return
+			}
+			in.RevisedFigure = &x
+		}
+		_, err := s.superv.Explain(r.Context(), ref, in, v.actor(r))
+		if err != nil {
+			s.supervisionError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, indicatorURL(ref)+"?explained=1#supervision", http.StatusSeeOther)
+	})
+}
+
+// withSupervision answers 404 when the server runs without supervision.
+func (s *server) withSupervision(next http.Handler) http.Handler {
+	if s.superv == nil {
+		return s.handleNotFound()
+	}
+	return next
+}
+
+// supervisionError answers a refused explanation or review in Chinese.
+func (s *server) supervisionError(w http.ResponseWriter, r *http.Request, err error) {
+	var kerr *kpi.Error
+	msg := "请返回修改后重新提交。"
+	switch kpi.ErrorCode(err) {
+	case kpi.EINVALID:
+		if errors.As(err, &kerr) {
+			var parts []string
+			for _, p := range kerr.Problems {
+				parts = append(parts, p.Message)
+			}
+			if len(parts) == 0 {
+				parts = append(parts, kpi.ChineseLine(kerr.Message))
+			}
+			msg = strings.Join(parts, "；") + "。" + msg
+		}
+		s.renderError(w, r, http.StatusBadRequest, "未保存", msg)
+	case kpi.EFORBIDDEN:
+		s.renderError(w, r, http.StatusForbidden, "无权操作", "本账号只能说明本单位负责的指标；审阅督办事项需要督查室账号。")
+	case kpi.ENOTFOUND:
+		s.renderError(w, r, http.StatusNotFound, "没有这个指标或督办事项", "请从指标一览重新进入。")
+	case kpi.ECONFLICT:
+		s.renderError(w, r, http.StatusConflict, "无法审阅", "该督办事项尚未提交情况说明或已办结，不能审阅。")
+	default:
+		s.logger.Error("web: supervision", "path", r.URL.Path, "err", err)
+		s.renderError(w, r, http.StatusInternalServerError, "暂时无法保存", "保存时出错，请稍后再试。")
+	}
+}
+
+// supervisionPage is 督办: the viewer's items, open ones first.
+type supervisionPage struct {
+	base
+	AsOf      string
+	Scope     string
+	Open      []itemRow
+	Closed    []itemRow
+	MayReview bool
+	CSRF      string
+	Done      string
+}
+
+// maxClosedRows bounds the closed items listed.
+const maxClosedRows = 200
+
+func (s *server) handleSupervisionPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		a := v.actor(r)
+		f := supervision.Filter{}
+		scope := "全部单位"
+		if !a.All && !a.Supervisor {
+			f.Units = append([]string{}, a.Units...)
+			scope = strings.Join(a.Units, "、")
+		}
+		items, err := s.superv.Items(r.Context(), f)
+		if err != nil {
+			s.logger.Error("web: supervision items", "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取督办事项", "读取时出错，请稍后刷新。")
+			return
+		}
+		names := s.indicatorNames(r.Context())
+		latest := map[kpi.Ref]map[string]kpi.Explanation{}
+		if all, err := s.superv.AllExplanations(r.Context()); err == nil {
+			latest = supervision.Latest(all)
+		}
+		p := supervisionPage{base: s.base(v, "督办事项", "supervision"), AsOf: present.Date(s.superv.Now()), Scope: scope,
+			MayReview: a.All || a.Supervisor, CSRF: v.session.csrf}
+		switch r.URL.Query().Get("done") {
+		case "review":
+			p.Done = "已标记为已审阅。"
+		case "return":
+			p.Done = "已退回，单位需在新的期限内重新说明。"
+		}
+		for _, it := range items {
+			row := newItemRow(it, names[it.Ref].Name)
+			if e, ok := latest[it.Ref][it.Unit]; ok {
+				er := newExplanationRow(names[it.Ref], e)
+				row.Latest = &er
+			}
+			row.MayReview = p.MayReview && (it.State == kpi.SupervisionAnswered || it.State == kpi.SupervisionReviewed)
+			if it.Open() {
+				p.Open = append(p.Open, row)
+			} else if len(p.Closed) < maxClosedRows {
+				p.Closed = append(p.Closed, row)
+			}
+		}
+		s.render(w, r, http.StatusOK, "supervision", p)
+	})
+}
+
+func (s *server) indicatorNames(ctx context.Context) map[kpi.Ref]kpi.Indicator {
+	out := map[kpi.Ref]kpi.Indicator{}
+	cat, err := s.store.Catalog(ctx)
+	if err != nil {
+		s.logger.Error("web: catalog for supervision", "err", err)
+		return out
+	}
+	for _, ind := range cat.Indicators {
+		out[ind.Ref()] = ind
+	}
+	return out
+}
+
+// handleReview records the office's 已审阅 or 退回.
+func (s *server) handleReview() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		id, err := strconv.ParseUint(r.PathValue("item"), 10, 64)
+		if err != nil {
+			s.supervisionError(w, r, kpi.Errorf(kpi.ENOTFOUND, "no item %q", r.PathValue("item")))
+			return
+		}
+		action := r.PostFormValue("action")
+		if _, err := s.superv.Review(r.Context(), id, action, r.PostFormValue("comment"), v.actor(r)); err != nil {
+			s.supervisionError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/supervision?done="+action+"#item-"+strconv.FormatUint(id, 10), http.StatusSeeOther)
+	})
+}
+
+// openItemsByRef is the overview's 督办状态: each indicator's open items
+// as "unit state" phrases.
+func (s *server) openItemsByRef(ctx context.Context) map[string][]string {
+	if s.superv == nil {
+		return nil
+	}
+	items, err := s.superv.Items(ctx, supervision.Filter{Open: true})
+	if err != nil {
+		s.logger.Error("web: supervision items for the overview", "err", err)
+		return nil
+	}
+	out := map[string][]string{}           // by plan/id, as the overview's rows
+	for i := len(items) - 1; i >= 0; i-- { // oldest first
+		it := items[i]
+		ref := it.Ref.Plan + "/" + it.Ref.ID
+		out[ref] = append(out[ref], it.Unit+" "+present.SupervisionState(it.State))
+	}
+	return out
+}
