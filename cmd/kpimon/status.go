@@ -236,7 +236,7 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 		}
 		gap := ""
 		if ev.Gap != nil {
-			gap = present.Number(ind, *ev.Gap)
+			gap = present.Gap(ind, ev.Gap)
 		}
 		due := ""
 		if ev.Report.Overdue {

@@ -12,7 +12,7 @@ import (
 // required or it cannot be computed. A count still required is rounded up:
 // 6.5 more enterprises a year means 7.
 func RequiredChange(ind kpi.Indicator, ev kpi.Evaluation) string {
-	s := annualChange(ind, ev.RequiredAnnualChange, ev.ChangeIsRelative, true)
+	s := annualChange(ind, ev, ev.RequiredAnnualChange, true)
 	if s == Missing {
 		return s
 	}
@@ -22,16 +22,16 @@ func RequiredChange(ind kpi.Indicator, ev kpi.Evaluation) string {
 // AchievedChange says the average change per year from the baseline to the
 // latest figure: "年均增长10.0%", "年均增加6家"; "—" when unknown.
 func AchievedChange(ind kpi.Indicator, ev kpi.Evaluation) string {
-	return annualChange(ind, ev.AchievedAnnualChange, ev.ChangeIsRelative, false)
+	return annualChange(ind, ev, ev.AchievedAnnualChange, false)
 }
 
 // annualChange words a change per year, "—" when there is none.
-func annualChange(ind kpi.Indicator, change *float64, relative, roundUp bool) string {
+func annualChange(ind kpi.Indicator, ev kpi.Evaluation, change *float64, roundUp bool) string {
 	if change == nil || math.IsNaN(*change) || math.IsInf(*change, 0) {
 		return Missing
 	}
 	v := *change
-	if relative {
+	if ev.ChangeIsRelative {
 		word := "年均增长"
 		if v < 0 {
 			word = "年均下降"
@@ -51,5 +51,23 @@ func annualChange(ind kpi.Indicator, change *float64, relative, roundUp bool) st
 		// An average of whole things so far: 4.5 a year, not 4 or 5.
 		return word + Plain(math.Round(a*10)/10) + ind.Unit
 	}
-	return word + Number(ind, a) + ind.Unit
+	return word + Fixed(a, ChangeDecimals(ind, ev, &a)) + ind.Unit
+}
+
+// ChangeDecimals is the precision of the absolute change per year change
+// of ind evaluated as ev: the target's, or the figures' it is computed from
+// where they carry more, widened while a change there is would print as 0.
+func ChangeDecimals(ind kpi.Indicator, ev kpi.Evaluation, change *float64) int {
+	d := Decimals(ind)
+	if ev.Actual != nil {
+		d = max(d, decimalsOf(*ev.Actual))
+	}
+	if ev.Baseline != nil {
+		d = max(d, decimalsOf(ev.Baseline.Value))
+	}
+	d = min(d, maxDecimals)
+	if change != nil {
+		d = apart(*change, 0, d, *change != 0)
+	}
+	return d
 }

@@ -22,7 +22,8 @@ func TestAnnualChangeWords(t *testing.T) {
 		{"relative fall", share, kpi.Evaluation{RequiredAnnualChange: p(-0.0424), AchievedAnnualChange: p(-0.0296), ChangeIsRelative: true}, "需年均下降4.2%", "年均下降3.0%"},
 		{"count rounded up when required, to a tenth when achieved", count, kpi.Evaluation{RequiredAnnualChange: p(6.5), AchievedAnnualChange: p(6.5)}, "需年均增加7家", "年均增加6.5家"},
 		{"count achieved whole", count, kpi.Evaluation{RequiredAnnualChange: p(7), AchievedAnnualChange: p(4)}, "需年均增加7家", "年均增加4家"},
-		{"absolute fall", money, kpi.Evaluation{RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-1.5)}, "需年均减少1.3万元", "年均减少1.5万元"},
+		{"absolute fall", money, kpi.Evaluation{Actual: p(123.4), RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-1.5)}, "需年均减少1.3万元", "年均减少1.5万元"},
+		{"whole money in its precision", money, kpi.Evaluation{Actual: p(120), RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-0.2)}, "需年均减少1万元", "年均减少0.2万元"},
 		{"none", count, kpi.Evaluation{}, "—", "—"},
 	}
 	for _, tt := range tests {

@@ -4,10 +4,17 @@
 // command line, the XLSX template, the catalog change log and the report
 // all call it, so two places cannot word one fact differently.
 //
-// Precision rule: a count (kpi.IsCount: 家, 个, 件, 份 …) is whole; any
-// other figure is shown with as many decimals as the catalog writes its
-// target with, at least 1 and at most 4 (target 0.345 → 0.345, 2.51 →
-// 2.51, 30 万元 → 30.0). Milestones show 1 or 0.
+// Display rule (docs/method.md, "How figures are printed"): a figure is
+// shown with at least the decimals it was handed in with and the decimals
+// its target is written with (at most four of its own), whole amounts
+// without ".0" (38240元, 185工作日), and never equal to its target when the
+// verdict differs from what equality would say: precision widens until
+// they differ (32.96% against ≥33% is "32.96%", 32.99999 is "32.99999").
+// A gap is never printed as 0 while there is one. Figures computed by
+// kpimon (expected, projected, a change per year) are shown in the
+// target's precision (Decimals). Counts (kpi.IsCount: 家, 个, 件 …) are
+// whole; milestones show 1 or 0; ratios (progress, pace, shares of a
+// ranking) one decimal: "113.0%".
 //
 // It imports internal/kpi and the standard library only.
 package present
@@ -25,36 +32,90 @@ import (
 // Missing is what a figure that cannot be shown (absent, NaN, ±Inf) prints as.
 const Missing = "—"
 
-// maxDecimals bounds the decimals any figure is shown with.
-const maxDecimals = 4
+// maxDecimals bounds the decimals a figure's own writing adds; maxWiden
+// bounds how far precision widens to tell a figure from its target.
+const (
+	maxDecimals = 4
+	maxWiden    = 9
+)
 
-// Decimals returns how many decimals ind's figures are shown with.
+// Decimals returns the precision of figures kpimon computes for ind
+// (expected, projected, a change per year): as many decimals as the
+// catalog writes its target and baseline with, at most four; whole for
+// counts and milestones (target 0.345 → 3, 2.51 → 2, 30万元 → 0).
 func Decimals(ind kpi.Indicator) int {
 	if ind.IsCount() || ind.Kind == kpi.KindMilestone || ind.Kind == kpi.KindContinuing {
 		return 0
 	}
-	d := decimalsOf(ind.Target)
+	d := 0
+	if ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost {
+		d = decimalsOf(ind.Target)
+	}
 	if ind.Baseline != nil {
 		d = max(d, decimalsOf(ind.Baseline.Value))
 	}
-	return min(max(d, 1), maxDecimals)
+	return min(d, maxDecimals)
 }
 
-// decimalsOf is how many decimals v is written with: 0.345 → 3, 30 → 0.
+// decimalsOf is how many decimals v is written with, to four places:
+// 0.345 → 3, 30 → 0, 0.1+0.2 → 1.
 func decimalsOf(v float64) int {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
+	s := strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		return len(s) - i - 1
 	}
 	return 0
 }
 
-// Number prints v in ind's precision, without unit: "652.8", "2.51", "30".
+// FigureDecimals returns how many decimals the figure v of ind is shown
+// with: its own (at most four) and its target's, more where fewer would
+// print it equal to the bar written in the target (the target, or a
+// tolerance band's floor) while its verdict differs from that bar's. The
+// XLSX number format of a figure's cell uses it.
+func FigureDecimals(ind kpi.Indicator, v float64) int {
+	d := max(decimalsOf(v), Decimals(ind))
+	if ind.Kind != kpi.KindAtLeast && ind.Kind != kpi.KindAtMost || math.IsNaN(v) || math.IsInf(v, 0) {
+		return d
+	}
+	bars := []float64{ind.Target}
+	if ind.Tolerance > 0 {
+		bars = append(bars, kpi.DecidingBar(ind, ind.Target))
+	}
+	for _, bar := range bars {
+		d = apart(v, bar, d, kpi.Meets(ind, v, ind.Target) != kpi.Meets(ind, bar, ind.Target))
+	}
+	return d
+}
+
+// apart widens d, up to maxWiden, until v and bar print differently, when
+// differ says they must.
+func apart(v, bar float64, d int, differ bool) int {
+	for differ && d < maxWiden && Fixed(v, d) == Fixed(bar, d) {
+		d++
+	}
+	return d
+}
+
+// Number prints the figure v of ind by the display rule, without unit:
+// "652.83", "2.51", "38240", "32.96".
 func Number(ind kpi.Indicator, v float64) string {
-	return Fixed(v, Decimals(ind))
+	return Fixed(v, FigureDecimals(ind, v))
+}
+
+// Estimate prints a figure kpimon computed for ind (expected, projected) in
+// ind's precision (Decimals), with the unit; "—" when p is nil.
+func Estimate(ind kpi.Indicator, p *float64) string {
+	if p == nil {
+		return Missing
+	}
+	n := Fixed(*p, Decimals(ind))
+	if n == Missing || doneOrNot(ind) {
+		return n
+	}
+	return n + ind.Unit
 }
 
 // Fixed prints v with exactly decimals decimals, "—" when v is not finite,
@@ -277,28 +338,19 @@ func Status(s kpi.Status) string {
 	return string(s)
 }
 
-// Ratio prints a ratio as a percentage with one decimal: 1.555 → "155.5%";
-// "—" when absent.
+// Ratio prints a ratio as a percentage with one decimal, always: 1.13 →
+// "113.0%", 1.555 → "155.5%", never "-0.0%"; "—" when absent.
 func Ratio(p *float64) string {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return Missing
 	}
-	return strconv.FormatFloat(math.Round(*p*1000)/10, 'f', -1, 64) + "%"
+	return Fixed(*p*100, 1) + "%"
 }
 
-// Reported prints a figure as it was handed in, with ind's unit: in ind's
-// precision, or with the decimals the figure itself carries (at most four)
-// when it has more, so a receipt never hides what was stored: "652.83件".
-func Reported(ind kpi.Indicator, v float64) string {
-	if ind.Kind == kpi.KindMilestone {
-		return Value(ind, v)
-	}
-	n := Fixed(v, max(Decimals(ind), min(decimalsOf(math.Round(v*1e4)/1e4), maxDecimals)))
-	if n == Missing {
-		return n
-	}
-	return n + ind.Unit
-}
+// Reported prints a figure as it was handed in, with ind's unit: Value, as
+// the display rule already keeps every decimal the figure carries (to
+// four), so a receipt never hides what was stored: "652.83件".
+func Reported(ind kpi.Indicator, v float64) string { return Value(ind, v) }
 
 // Result is the word for what a submission did to one figure (新增, 修订,
 // 未变), as receipts say it.

@@ -15,7 +15,6 @@ func TestNumber(t *testing.T) {
 	share := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}
 	money := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "万元"}
 	firms := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}
-	copies := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 3, Unit: "份"}
 	fine := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.123456, Unit: "%"}
 	tests := []struct {
 		name string
@@ -27,13 +26,23 @@ func TestNumber(t *testing.T) {
 		{"float noise in a one-decimal figure", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 8.5, Unit: "%"}, 8.399999999999999, "8.4"},
 		{"float noise in a gap", energy, 0.020999999999999963, "0.021"},
 		{"target decimals", energy, 0.3, "0.300"},
-		{"two decimals", share, 2.514, "2.51"},
-		{"at least one decimal", money, 652.83, "652.8"},
-		{"counts are whole", firms, 27.72534, "28"},
-		{"份 is a count", copies, 2.6, "3"},
-		{"at most four decimals", fine, 0.1234567, "0.1235"},
-		{"negative zero", share, -0.0001, "0.00"},
+		{"a figure's own decimals", share, 2.514, "2.514"},
+		{"whole amounts without .0", money, 38240, "38240"},
+		{"decimals as handed in, not rounded half-even", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 100, Unit: "人/万人"}, 104.25, "104.25"},
+		{"counts", firms, 27, "27"},
+		{"at most four of its own", fine, 0.1234567, "0.1235"},
+		{"negative zero", share, -0.00001, "0.00"},
 		{"negative", share, -3.5, "-3.50"},
+		// Issue 19 item 1: a miss was rounded onto its target.
+		{"a share just short of ≥33%", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, 32.96, "32.96"},
+		{"a rate just short of 13", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 13, Unit: "件/万人"}, 12.96, "12.96"},
+		{"0.45% against 0.5%", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.5, Unit: "%"}, 0.45, "0.45"},
+		{"a computed miss widens past four decimals", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, 32.999999, "32.999999"},
+		{"an at-most miss widens", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}, 0.34500002, "0.34500002"},
+		{"a strict target met by a hair is not printed equal", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.5, Unit: "%", Strict: true}, 2.500001, "2.500001"},
+		{"a strict target missed at equality stays equal", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.5, Unit: "%", Strict: true}, 2.5, "2.5"},
+		{"short of a tolerance band's floor", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%", Tolerance: 5}, 31.349999, "31.349999"},
+		{"a met figure is not widened", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, 33.000001, "33"},
 		{"NaN", share, math.NaN(), "—"},
 		{"infinity", share, math.Inf(1), "—"},
 	}
@@ -54,7 +63,9 @@ func TestValue(t *testing.T) {
 		want string
 	}{
 		{"count", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "件"}, 652, "652件"},
-		{"percent", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.5, Unit: "%"}, 2.51, "2.5%"},
+		{"percent", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.5, Unit: "%"}, 2.51, "2.51%"},
+		{"whole money", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 100000, Unit: "万元"}, 85000, "85000万元"},
+		{"whole days", kpi.Indicator{Kind: kpi.KindAtMost, Target: 180, Unit: "工作日"}, 185, "185工作日"},
 		{"compound unit", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.345, Unit: "吨标准煤/万元"}, 0.345, "0.345吨标准煤/万元"},
 		{"milestone done", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, 1, "已完成"},
 		{"milestone not done", kpi.Indicator{Kind: kpi.KindMilestone, Target: 1}, 0, "未完成"},
@@ -69,8 +80,14 @@ func TestValue(t *testing.T) {
 	if got := OptValue(kpi.Indicator{Unit: "家"}, nil); got != "—" {
 		t.Errorf("OptValue(nil) = %q, want —", got)
 	}
-	if got := OptValue(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27.7)); got != "28家" {
-		t.Errorf("OptValue(27.7) = %q, want 28家", got)
+	if got := OptValue(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27)); got != "27家" {
+		t.Errorf("OptValue(27) = %q, want 27家", got)
+	}
+	if got := Estimate(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27.7)); got != "28家" {
+		t.Errorf("Estimate(27.7) = %q, want 28家", got)
+	}
+	if got := Estimate(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}, ptr(2.456789)); got != "2.46%" {
+		t.Errorf("Estimate(2.456789) = %q, want 2.46%%", got)
 	}
 }
 
@@ -81,7 +98,7 @@ func TestReported(t *testing.T) {
 		want string
 	}{
 		{652.83, "652.83万元"},
-		{652, "652.0万元"},
+		{652, "652万元"},
 		{0.1 + 0.2, "0.3万元"},
 		{1.234567, "1.2346万元"},
 	}
@@ -188,7 +205,8 @@ func TestWords(t *testing.T) {
 		{"status", Status(kpi.StatusLagging), "进度滞后"},
 		{"unknown status", Status("odd"), "odd"},
 		{"ratio to one decimal", Ratio(ptr(1.555556)), "155.6%"},
-		{"whole ratio", Ratio(ptr(0.95)), "95%"},
+		{"whole ratio keeps its decimal beside others", Ratio(ptr(1.13)), "113.0%"},
+		{"ratio never -0", Ratio(ptr(-0.0001)), "0.0%"},
 		{"absent ratio", Ratio(nil), "—"},
 		{"plain", Plain(0.1 + 0.2), "0.3"},
 		{"plain four places", Plain(0.331234), "0.3312"},

@@ -142,9 +142,27 @@ func (x *workbook) style(format string) int {
 	return id
 }
 
-// figureFormat is the number format of ind's figures: its precision.
-func figureFormat(ind kpi.Indicator) string {
+// figureFormat is the number format of ind's figure v: the precision the
+// display rule prints it with (present.FigureDecimals), while the cell
+// keeps the full value.
+func figureFormat(ind kpi.Indicator, v *float64) string {
 	d := present.Decimals(ind)
+	if v != nil {
+		d = present.FigureDecimals(ind, *v)
+	}
+	return decimalsFormat(d)
+}
+
+// gapFormat is the number format of a gap: as present.Gap prints it.
+func gapFormat(ind kpi.Indicator, gap *float64) string {
+	if gap == nil {
+		return decimalsFormat(0)
+	}
+	return decimalsFormat(present.GapDecimals(ind, *gap))
+}
+
+// decimalsFormat is the number format with d decimals.
+func decimalsFormat(d int) string {
 	if d == 0 {
 		return "0"
 	}
@@ -159,7 +177,7 @@ func changeCell(ind kpi.Indicator, ev kpi.Evaluation, v *float64) cell {
 	if ev.ChangeIsRelative {
 		return optNumber(v, percentFormat)
 	}
-	return optNumber(v, figureFormat(ind))
+	return optNumber(v, decimalsFormat(present.ChangeDecimals(ind, ev, v)))
 }
 
 func (x *workbook) summary(c Circular) {
@@ -188,7 +206,7 @@ func (x *workbook) changes(c Circular) {
 	ch := c.Changes
 	row := func(kind string, r Row, from string) {
 		ev := r.State.Evaluation
-		x.add(text(kind), text(r.Name), text(r.LeadUnits), text(from), text(r.StatusWord), optNumber(ev.Actual, figureFormat(r.State.Indicator)), text(r.Period))
+		x.add(text(kind), text(r.Name), text(r.LeadUnits), text(from), text(r.StatusWord), optNumber(ev.Actual, figureFormat(r.State.Indicator, ev.Actual)), text(r.Period))
 	}
 	for _, sc := range ch.Up {
 		row("状态好转", sc.Row, sc.FromWord)
@@ -208,7 +226,7 @@ func (x *workbook) attention(c Circular) {
 		for _, r := range g.Rows {
 			ind, ev := r.State.Indicator, r.State.Evaluation
 			x.add(text(r.StatusWord), text(r.Name), text(r.LeadUnits), text(r.Target), number(float64(ind.Deadline), "0"),
-				optNumber(ev.Actual, figureFormat(ind)), text(ind.Unit), text(r.Period), optNumber(ev.Gap, figureFormat(ind)),
+				optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(ind.Unit), text(r.Period), optNumber(ev.Gap, gapFormat(ind, ev.Gap)),
 				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required))
 		}
 	}
@@ -230,10 +248,10 @@ func (x *workbook) detail(c Circular) {
 			ind, ev := r.State.Indicator, r.State.Evaluation
 			target := cell{}
 			if ind.Kind != kpi.KindIncrease {
-				target = optNumber(ev.Target, figureFormat(ind))
+				target = optNumber(ev.Target, figureFormat(ind, ev.Target))
 			}
 			x.add(text(t.Heading()), text(r.Name), text(r.LeadUnits), text(r.Target), target, text(ind.Unit),
-				number(float64(ind.Deadline), "0"), optNumber(ev.Actual, figureFormat(ind)), text(r.Period),
+				number(float64(ind.Deadline), "0"), optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(r.Period),
 				optNumber(ev.ProgressRatio, percentFormat), optNumber(ev.PaceRatio, percentFormat),
 				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required), text(r.LightWord), text(r.StatusWord), text(r.Reason))
 		}
