@@ -37,13 +37,14 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 	cmd.Flag("previous", "The previous circular's date: list what changed since.").PlaceHolder("DATE").StringVar(&o.previous)
 	cmd.Flag("unit", "Only the indicators this unit leads or cooperates on (区科工信局).").PlaceHolder("UNIT").StringVar(&o.unit)
 	cmd.Flag("plan", "Plan id; needed only when the store holds several plans.").PlaceHolder("ID").StringVar(&o.plan)
+	reportingFrom := c.reportingFromFlag(cmd)
 	cmd.Flag("output", "Output file (.pdf, .xlsx or .html), or - for stdout.").Short('o').Default("进展情况通报.pdf").PlaceHolder("FILE").StringVar(&o.out)
 	cmd.Flag("format", "pdf, xlsx or html (default: from -o's extension).").PlaceHolder("FORMAT").StringVar(&o.format)
 	font := c.env(cmd.Flag("font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
 	lights := c.env(cmd.Flag("lights", "Lights of statuses, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
 	server := c.env(cmd.Flag("server", "Server URL asked while it holds the data dir (default: http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
 	c.action(cmd, func(ctx context.Context) error {
-		o.data, o.font, o.lights, o.server = *data, *font, *lights, *server
+		o.data, o.font, o.lights, o.server, o.reportingFrom = *data, *font, *lights, *server, *reportingFrom
 		if o.server == "" {
 			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
 		}
@@ -53,6 +54,7 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 
 type reportCommand struct {
 	data, asOf, previous, unit, plan, out, format, font, lights, server string
+	reportingFrom                                                       string
 }
 
 func (o reportCommand) run(ctx context.Context, e *env) error {
@@ -70,6 +72,9 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 		if opts.Previous, err = report.ParseAsOf(o.previous); err != nil {
 			return fmt.Errorf("--previous: %w", err)
 		}
+	}
+	if opts.ReportingFrom, err = parseReportingFrom(o.reportingFrom); err != nil {
+		return err
 	}
 	if opts.Lights, err = report.ParseLights(o.lights); err != nil {
 		return fmt.Errorf("--lights: %w", err)

@@ -63,7 +63,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	data := c.storageFlag(cmd)
 	targets := c.targetsFlag(cmd, "Targets dir replacing the embedded catalog")
 	asOf := c.env(cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30) instead of now."), "KPIMON_AS_OF", "").PlaceHolder("DATE").String()
-	reportingFrom := c.env(cmd.Flag("reporting.from", "Day reporting duty starts (2023-06-30) for plans whose targets file sets no reporting_from; figures due before it are history to import, not overdue. Default: the day a plan is first loaded into the store."), "KPIMON_REPORTING_FROM", "").PlaceHolder("DATE").String()
+	reportingFrom := c.reportingFromFlag(cmd)
 	webFlags := kingpinflag.AddFlags(cmd, defaultListen)
 	c.env(cmd.GetFlag("web.listen-address"), "KPIMON_LISTEN", defaultListen)
 	c.env(cmd.GetFlag("web.config.file"), "KPIMON_WEB_CONFIG", "")
@@ -160,11 +160,9 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	var reportingFrom time.Time
-	if c.reportingFrom != "" {
-		if reportingFrom, err = time.ParseInLocation("2006-01-02", c.reportingFrom, kpi.China); err != nil {
-			return fmt.Errorf("--reporting.from %q: want a date like 2023-06-30", c.reportingFrom)
-		}
+	reportingFrom, err := parseReportingFrom(c.reportingFrom)
+	if err != nil {
+		return err
 	}
 	cat, err := loadCatalog(c.targets)
 	if err != nil {
@@ -284,7 +282,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
 		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes,
-		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor, Supervision: superv})
+		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor, Supervision: superv, ReportingFrom: reportingFrom})
 	if err != nil {
 		return err
 	}
@@ -296,7 +294,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
-		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes,
+		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes, ReportingFrom: reportingFrom,
 		Ready: func() error {
 			if err := collector.Ready(); err != nil {
 				return err

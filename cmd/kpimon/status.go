@@ -30,10 +30,11 @@ KPIMON_LISTEN says serve listens).`,
 	targets := c.targetsFlag(cmd, "Targets dir to use when the store holds no catalog yet")
 	cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30).").PlaceHolder("DATE").StringVar(&o.asOf)
 	server := c.env(cmd.Flag("server", "Server URL asked while it holds the data dir (default: http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
+	reportingFrom := c.reportingFromFlag(cmd)
 	output := outputFlag(cmd, "table", "json")
 	cmd.Flag("task", "Only this task number.").PlaceHolder("N").IntVar(&o.task)
 	c.action(cmd, func(ctx context.Context) error {
-		o.data, o.targets, o.server, o.output = *data, *targets, *server, *output
+		o.data, o.targets, o.server, o.output, o.reportingFrom = *data, *targets, *server, *output, *reportingFrom
 		if o.server == "" {
 			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
 		}
@@ -43,6 +44,7 @@ KPIMON_LISTEN says serve listens).`,
 
 type statusOptions struct {
 	data, targets, asOf, server, output string
+	reportingFrom                       string // --reporting.from, for the offline evaluation
 	task                                int
 }
 
@@ -68,7 +70,11 @@ func status(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	states, origin, err := loadStates(ctx, o.data, o.targets, o.server, o.asOf, now)
+	reportingFrom, err := parseReportingFrom(o.reportingFrom)
+	if err != nil {
+		return err
+	}
+	states, origin, err := loadStates(ctx, o.data, o.targets, o.server, o.asOf, now, reportingFrom)
 	if err != nil {
 		return err
 	}
@@ -111,7 +117,7 @@ func onlyTask(states []kpi.State, task int) ([]kpi.State, error) {
 
 // loadStates evaluates from the store when the data dir is free, from the
 // catalog alone when there is no store yet, and asks the server otherwise.
-func loadStates(ctx context.Context, data, targets, server, asOf string, now func() time.Time) ([]kpi.State, string, error) {
+func loadStates(ctx context.Context, data, targets, server, asOf string, now func() time.Time, reportingFrom time.Time) ([]kpi.State, string, error) {
 	dbPath := storePath(data)
 	if !storeExists(data) {
 		cat, err := loadCatalog(targets)
@@ -133,7 +139,7 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 		return nil, "", err
 	}
 	defer store.Close()
-	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: now}).States(ctx)
+	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom}).States(ctx)
 	if err != nil {
 		return nil, "", err
 	}

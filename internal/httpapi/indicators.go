@@ -124,7 +124,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效\nas_of=%q is not a date: use 2021-06-30", asOf, asOf))
 				return
 			}
-			states = kpi.NewStates(d.Store, kpi.StatesOptions{Now: func() time.Time { return at }})
+			states = kpi.NewStates(d.Store, kpi.StatesOptions{Now: func() time.Time { return at }, ReportingFrom: d.ReportingFrom})
 		}
 		all, err := states.States(r.Context())
 		if err != nil {

@@ -66,6 +66,9 @@ type Deps struct {
 	// Supervision serves explanations and supervision items; nil: those
 	// routes answer 404.
 	Supervision *supervision.Service
+	// ReportingFrom is serve's --reporting.from, the report duty of a
+	// request as of another day (?as_of=) starts from, as States' does.
+	ReportingFrom time.Time
 }
 
 // NewServer returns the whole HTTP handler: routes wrapped in panic

@@ -57,6 +57,8 @@ func seedServer(t *testing.T, st kpi.Store, day string, reportingFrom time.Time)
 		States:   kpi.NewStates(st, kpi.StatesOptions{Now: func() time.Time { return asOf }, ReportingFrom: reportingFrom}),
 		Ingester: ing,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// As serve wires it: ?as_of= keeps the same report duty.
+		ReportingFrom: reportingFrom,
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -77,10 +77,10 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 	// out before the evaluation sums cumulative figures in place.
 	ev.Report = reportDuty(plan, ind, counted, now)
 
-	c := closing{deadline: deadlineSec, now: now.Unix()}
+	c := closing{deadline: deadlineSec, now: now.Unix() + 1}
 	c.finalIn = len(judged) > 0 && judged[len(judged)-1].end == deadlineSec
 	finalDue := deadline.AddDate(0, 0, ind.DueDays)
-	c.closed = !now.Before(deadline) && (c.finalIn || now.After(finalDue))
+	c.closed = endedBy(deadlineSec, now) && (c.finalIn || now.After(finalDue))
 	c.final = periodAt(deadline.Add(-time.Second), indicatorFrequency(ind))
 
 	switch ind.Kind {
@@ -214,9 +214,12 @@ func (p Period) EndedBy(at time.Time) bool {
 	return endedBy(end, at)
 }
 
-// endedBy is EndedBy on a period end in Unix seconds. at is floored to the
-// second: a period ending within that second has ended.
-func endedBy(end int64, at time.Time) bool { return end <= at.Unix() }
+// endedBy is EndedBy on a period end in Unix seconds. The instant at
+// stands for its whole second: a period ending by the end of that second
+// has ended. So the end of a day (23:59:59, kpi.ParseAsOf) holds every
+// period ending at the following midnight: as of 2021-12-31 the 2021
+// figure counts (docs/method.md, "Time").
+func endedBy(end int64, at time.Time) bool { return end <= at.Unix()+1 }
 
 // figureLess orders figures by period end, longer periods first.
 func figureLess(a, b figure) bool {

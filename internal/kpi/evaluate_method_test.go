@@ -69,6 +69,22 @@ func TestEvaluateMethod(t *testing.T) {
 		now  string
 		want verdict
 	}{
+		// The end of a day holds every period ending at the next midnight
+		// (issue 19, item 2): as of 2021-12-31 the 2021 figure counts. 12
+		// (2019) → 28 (2021) toward 30 by 2022: progress 16/18 in 2/3 of
+		// the time, pace 4/3, on track; without 2021 it was 4/18 in 1/3,
+		// lagging.
+		{
+			name: "as of the last day of 2021, the 2021 figure counts", ind: indicator(nil), now: "2021-12-31",
+			obs:  figs(t, "2019", 12, "2020", 16, "2021", 28),
+			want: verdict{Status: kpi.StatusOnTrack, Target: num(30), Base: "2019=12 first_figure", Pace: num((16.0 / 18) / (2.0 / 3))},
+		},
+		{
+			name: "as of the day before, it does not", ind: indicator(nil), now: "2021-12-30",
+			obs:  figs(t, "2019", 12, "2020", 16, "2021", 28),
+			want: verdict{Status: kpi.StatusLagging, Target: num(30), Base: "2019=12 first_figure", Pace: num((4.0 / 18) / (1.0 / 3))},
+		},
+
 		// Deadline grace.
 		{
 			name: "energy on track mid-2022", ind: energy, now: "2022-06-30",
@@ -231,7 +247,12 @@ func TestEvaluateMethod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := kpi.Evaluate(plan, tt.ind, tt.obs, day(t, tt.now).AddDate(0, 0, 1).Add(-1))
+			// As --as-of and ?as_of= read the day: its end.
+			at, err := kpi.ParseAsOf(tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := kpi.Evaluate(plan, tt.ind, tt.obs, at)
 			if diff := cmp.Diff(tt.want, verdictOf(ev), approx); diff != "" {
 				t.Errorf("Evaluate(%s, %v) as of %s (-want +got):\n%s", tt.ind.Kind, tt.obs, tt.now, diff)
 			}

@@ -645,8 +645,11 @@ func TestEvaluateInstantBoundaries(t *testing.T) {
 		{"the instant the final figure is due", figs(t, "2021", 25), finalDue, kpi.StatusOnTrack},
 		{"a nanosecond after the final figure is due", figs(t, "2021", 25), finalDue.Add(time.Nanosecond), kpi.StatusMissed},
 		{"the instant the final figure's period ends, it decides", figs(t, "2021", 25, "2022", 29), deadline, kpi.StatusMissed},
-		{"a nanosecond before the figure's period ends", figs(t, "2020", 30), periodEnd.Add(-time.Nanosecond), kpi.StatusNoData},
+		{"a second before the day the figure's period ends with is over", figs(t, "2020", 30), periodEnd.Add(-2 * time.Second), kpi.StatusNoData},
+		// The end of 2020-12-31 (23:59:59, kpi.ParseAsOf) holds the 2020 figure.
+		{"the last second of the figure's period", figs(t, "2020", 30), periodEnd.Add(-time.Second), kpi.StatusAchieved},
 		{"the instant the figure's period ends", figs(t, "2020", 30), periodEnd, kpi.StatusAchieved},
+		{"the end of the deadline year's last day, its figure in, decides", figs(t, "2021", 25, "2022", 29), deadline.Add(-time.Second), kpi.StatusMissed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -213,7 +213,9 @@ func TestPeriodEndedBy(t *testing.T) {
 		want   bool
 	}{
 		{"2020", asOf, true},
-		{"2021-Q2", asOf, false}, // ends at 2021-07-01 00:00, a second later
+		// Ends at 2021-07-01 00:00, the end of the day as of 2021-06-30.
+		{"2021-Q2", asOf, true},
+		{"2021-Q2", asOf.Add(-time.Second), false},
 		{"2021-Q2", asOf.Add(time.Second), true},
 		{"2021-05", asOf, true},
 		{"2021", asOf, false},

@@ -33,6 +33,10 @@ type Options struct {
 	Unit string
 	// Lights maps statuses to lights; nil: DefaultLights.
 	Lights Lights
+	// ReportingFrom is the day report duty starts for plans without their
+	// own reporting_from (serve's --reporting.from); zero: the day each
+	// plan was first loaded. kpi.StatesOptions.ReportingFrom.
+	ReportingFrom time.Time
 }
 
 // Circular is one progress circular, ready to render.

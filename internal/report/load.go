@@ -25,7 +25,7 @@ func Load(ctx context.Context, store kpi.StateSource, planID string, opts Option
 	if opts.Unit != "" && !planHasUnit(cat, plan.ID, opts.Unit) {
 		return Circular{}, kpi.Errorf(kpi.ENOTFOUND, "规划 %s 中没有单位“%s”负责或配合的指标", plan.ID, kpi.ExcerptN(opts.Unit, 40))
 	}
-	states, err := statesAt(ctx, store, opts.AsOf)
+	states, err := statesAt(ctx, store, opts.AsOf, opts.ReportingFrom)
 	if err != nil {
 		return Circular{}, err
 	}
@@ -35,15 +35,15 @@ func Load(ctx context.Context, store kpi.StateSource, planID string, opts Option
 			return Circular{}, kpi.Errorf(kpi.EINVALID, "上期通报日期（%s）须早于本期（%s）",
 				present.Date(opts.Previous), present.Date(opts.AsOf))
 		}
-		if previous, err = statesAt(ctx, store, opts.Previous); err != nil {
+		if previous, err = statesAt(ctx, store, opts.Previous, opts.ReportingFrom); err != nil {
 			return Circular{}, err
 		}
 	}
 	return Build(plan, states, previous, opts), nil
 }
 
-func statesAt(ctx context.Context, store kpi.StateSource, at time.Time) ([]kpi.State, error) {
-	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return at }}).States(ctx)
+func statesAt(ctx context.Context, store kpi.StateSource, at, reportingFrom time.Time) ([]kpi.State, error) {
+	states, err := kpi.NewStates(store, kpi.StatesOptions{Now: func() time.Time { return at }, ReportingFrom: reportingFrom}).States(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("report: evaluate at %s: %w", at.Format(time.RFC3339), err)
 	}

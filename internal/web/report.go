@@ -29,7 +29,7 @@ func (s *server) handleReport() http.Handler {
 				return
 			}
 		}
-		opts := report.Options{AsOf: s.states.Now(), Unit: q.Get("unit"), Lights: s.lights}
+		opts := report.Options{AsOf: s.states.Now(), Unit: q.Get("unit"), Lights: s.lights, ReportingFrom: s.reportingFrom}
 		format := report.FormatHTML
 		var err error
 		if v := q.Get("format"); v != "" {

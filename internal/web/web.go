@@ -69,6 +69,9 @@ type Options struct {
 	// Supervision serves explanations and supervision items (督办); nil:
 	// the pages show none and /supervision answers 404.
 	Supervision *supervision.Service
+	// ReportingFrom is serve's --reporting.from: /report's circulars count
+	// report duty from it, as States does.
+	ReportingFrom time.Time
 }
 
 const (
@@ -78,23 +81,24 @@ const (
 
 // server holds the dependencies of the handlers.
 type server struct {
-	store     kpi.Store
-	states    kpi.StateService
-	ingester  kpi.Ingester
-	template  func(ctx context.Context, w io.Writer) error
-	unitTmpl  func(ctx context.Context, w io.Writer, actor kpi.Actor) error
-	logger    *slog.Logger
-	now       func() time.Time
-	maxUpload int64
-	sessions  *sessionStore
-	accounts  kpi.AccountStore
-	access    *access.Authenticator
-	secure    bool
-	lights    report.Lights
-	font      string
-	reports   chan struct{} // slots for circulars being made (maxReports)
-	pages     map[string]*template.Template
-	superv    *supervision.Service
+	store         kpi.Store
+	states        kpi.StateService
+	ingester      kpi.Ingester
+	template      func(ctx context.Context, w io.Writer) error
+	unitTmpl      func(ctx context.Context, w io.Writer, actor kpi.Actor) error
+	logger        *slog.Logger
+	now           func() time.Time
+	maxUpload     int64
+	sessions      *sessionStore
+	accounts      kpi.AccountStore
+	access        *access.Authenticator
+	secure        bool
+	lights        report.Lights
+	font          string
+	reports       chan struct{} // slots for circulars being made (maxReports)
+	pages         map[string]*template.Template
+	superv        *supervision.Service
+	reportingFrom time.Time
 }
 
 // New returns the handler of the web page. It serves /, /indicators/…,
@@ -104,19 +108,20 @@ func New(opts Options) (http.Handler, error) {
 		return nil, errors.New("web.New: Store, States, Ingester and Template are required")
 	}
 	s := &server{
-		store:     opts.Store,
-		states:    opts.States,
-		ingester:  opts.Ingester,
-		template:  opts.Template,
-		logger:    opts.Logger,
-		now:       opts.Now,
-		maxUpload: opts.MaxUploadBytes,
-		secure:    opts.SecureCookies,
-		lights:    opts.Lights,
-		unitTmpl:  opts.UnitTemplate,
-		font:      opts.ReportFont,
-		reports:   make(chan struct{}, maxReports),
-		superv:    opts.Supervision,
+		store:         opts.Store,
+		states:        opts.States,
+		ingester:      opts.Ingester,
+		template:      opts.Template,
+		logger:        opts.Logger,
+		now:           opts.Now,
+		maxUpload:     opts.MaxUploadBytes,
+		secure:        opts.SecureCookies,
+		lights:        opts.Lights,
+		unitTmpl:      opts.UnitTemplate,
+		font:          opts.ReportFont,
+		reports:       make(chan struct{}, maxReports),
+		superv:        opts.Supervision,
+		reportingFrom: opts.ReportingFrom,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
