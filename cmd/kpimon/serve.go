@@ -202,7 +202,9 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	logCatalogChanges(ctx, logger, changes)
 	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "catalog_source", catalogOrigin(c.targets))
 
-	states := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom})
+	// The server's readers of every state use the evaluation only; the
+	// indicator page and API read one indicator's figures (State).
+	states := kpi.NewStates(store, kpi.StatesOptions{Now: now, ReportingFrom: reportingFrom, FiguresOnDemand: true})
 	links := metrics.Links{GrafanaURL: c.grafanaURL, WebURL: c.externalURL}
 	if links.WebURL == "" {
 		links.WebURL = "http://" + c.listen + "/"

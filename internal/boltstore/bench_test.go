@@ -55,33 +55,33 @@ func BenchmarkAddObservations(b *testing.B) {
 }
 
 // BenchmarkLatest reads the newest figure of every period of every
-// indicator: cold from the store, and served from the cache.
+// indicator: into one map (Latest), and one indicator at a time
+// (EachLatest, as kpi.States reads them).
 func BenchmarkLatest(b *testing.B) {
 	s, n := benchStore(b)
 	ctx := context.Background()
-	check := func(b *testing.B, latest map[kpi.Ref][]kpi.Observation, err error) {
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(latest) != n {
-			b.Fatalf("Latest holds %d indicators, want %d", len(latest), n)
-		}
-	}
-	b.Run("cold", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			latest, _, err := s.readLatest(ctx)
-			check(b, latest, err)
-		}
-	})
-	b.Run("cached", func(b *testing.B) {
-		if _, err := s.Latest(ctx); err != nil { // fills the cache
-			b.Fatal(err)
-		}
+	b.Run("map", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			latest, err := s.Latest(ctx)
-			check(b, latest, err)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(latest) != n {
+				b.Fatalf("Latest holds %d indicators, want %d", len(latest), n)
+			}
+		}
+	})
+	b.Run("each", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got := 0
+			if err := s.EachLatest(ctx, func(kpi.Ref, []kpi.Observation) error { got++; return nil }); err != nil {
+				b.Fatal(err)
+			}
+			if got != n {
+				b.Fatalf("EachLatest gave %d indicators, want %d", got, n)
+			}
 		}
 	})
 }

@@ -2,97 +2,114 @@ package boltstore
 
 import (
 	"cmp"
-	"maps"
-	"slices"
 	"sync"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// Latest and Catalog are read on every evaluation while figures and targets
-// change rarely, and at national scale one read decodes millions of values.
-// So the store keeps the last result of each, tagged with the bbolt
-// transaction id of the snapshot it was read from, and serves copies of it
-// until a write that changes what it holds commits. Writes of a few figures
-// patch the cached figures instead of dropping them.
+// The catalog is read on every full evaluation and by every ingest while
+// it changes rarely. So the store keeps the last one read, tagged with the
+// bbolt transaction id of the snapshot it was read from, and hands it out
+// until a write that changes the catalog commits: one catalog in memory,
+// shared by the states, the ingest index and every other reader (a
+// province's is 180,000 indicators, 65 MB).
 //
 // Validity: each write runs under Store.writeMu, and after its commit (tx id
 // W) records W as the cache's "changed" mark. A result read from snapshot T
 // may be cached, or served, only while T >= changed: it then holds every
 // committed change.
+//
+// Figures are not cached: kpi.States reads them one indicator at a time
+// (EachLatest, LatestOf) and learns from figureLog which indicators a
+// write changed.
 
-// maxPatch is the most figures a write patches into the cached Latest; a
-// larger write drops the cache, and the next Latest reads the store again.
-const maxPatch = 50000
+// figureLogMax bounds the indicators figureLog remembers: a larger write
+// (an ingest of a whole year) is not listed, and the next evaluation
+// evaluates every indicator.
+const figureLogMax = 50000
 
-type latestCache struct {
-	mu      sync.Mutex
-	m       map[kpi.Ref][]kpi.Observation // never handed out: callers get clones
-	tx      uint64                        // snapshot m reflects
-	changed uint64                        // last committed write that changed figures
+// figureLog remembers which indicators' figures the recent commits
+// changed, so that kpi.States evaluates again only those after a write
+// (FiguresChangedSince).
+type figureLog struct {
+	mu sync.Mutex
+	// floor is the newest commit the log may not list: the log holds every
+	// figure commit after it. 0 before the first commit is known (Open
+	// sets it to the store's generation).
+	floor   uint64
+	entries []figureCommit
+	refs    int // total refs in entries
 }
 
-// get returns a copy of the cached figures if they are current.
-func (c *latestCache) get() (map[kpi.Ref][]kpi.Observation, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || c.tx < c.changed {
-		return nil, false
-	}
-	return maps.Clone(c.m), true
+type figureCommit struct {
+	tx   uint64
+	refs []kpi.Ref
 }
 
-// put offers figures read from snapshot tx and returns a copy for the caller.
-func (c *latestCache) put(m map[kpi.Ref][]kpi.Observation, tx uint64) map[kpi.Ref][]kpi.Observation {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if tx >= c.changed && (c.m == nil || tx >= c.tx) {
-		c.m, c.tx = m, tx
-		return maps.Clone(m)
-	}
-	return m // not cached: the caller may have it
+// start sets the floor to the generation of a store just opened.
+func (l *figureLog) start(gen uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.floor, l.entries, l.refs = gen, nil, 0
 }
 
-// committed records write tx, which stored outcomes, and patches the cache
-// with the added and revised figures if it was current before the write.
-// Called under Store.writeMu, so in commit order.
-func (c *latestCache) committed(tx uint64, outcomes []kpi.Outcome) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	current := c.m != nil && c.tx >= c.changed
-	c.changed = tx
-	if !current || len(outcomes) > maxPatch {
-		c.m = nil
-		return
-	}
-	// Slices may be held by callers: replace, never modify them.
-	fresh := make(map[kpi.Ref]bool)
+// committed records the indicators write tx changed. Called under
+// Store.writeMu, so in commit order.
+func (l *figureLog) committed(tx uint64, outcomes []kpi.Outcome) {
+	var refs []kpi.Ref
+	seen := make(map[kpi.Ref]bool)
 	for i := range outcomes {
 		o := &outcomes[i]
 		if o.Result == kpi.ResultUnchanged {
 			continue
 		}
-		ref := o.Observation.Ref()
-		obs := c.m[ref]
-		if !fresh[ref] {
-			obs = slices.Clone(obs)
-			fresh[ref] = true
+		if ref := o.Observation.Ref(); !seen[ref] {
+			if len(seen) == figureLogMax {
+				refs = nil // too many: forget everything up to tx
+				break
+			}
+			seen[ref] = true
+			refs = append(refs, ref)
 		}
-		i, found := slices.BinarySearchFunc(obs, o.Observation.Period, func(e kpi.Observation, p kpi.Period) int {
-			return comparePeriods(e.Period, p)
-		})
-		if found {
-			obs[i] = o.Observation
-		} else {
-			obs = slices.Insert(obs, i, o.Observation)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if refs == nil {
+		l.floor, l.entries, l.refs = tx, nil, 0
+		return
+	}
+	l.entries = append(l.entries, figureCommit{tx: tx, refs: refs})
+	l.refs += len(refs)
+	for l.refs > figureLogMax || len(l.entries) > 4096 {
+		l.floor = l.entries[0].tx
+		l.refs -= len(l.entries[0].refs)
+		l.entries[0] = figureCommit{}
+		l.entries = l.entries[1:]
+	}
+}
+
+// since returns the indicators changed by the commits after gen, and
+// whether the log reaches back that far.
+func (l *figureLog) since(gen uint64) ([]kpi.Ref, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if gen < l.floor {
+		return nil, false
+	}
+	var refs []kpi.Ref
+	seen := make(map[kpi.Ref]bool)
+	for _, e := range l.entries {
+		if e.tx <= gen {
+			continue
 		}
-		c.m[ref] = obs
+		for _, ref := range e.refs {
+			if !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}
 	}
-	for ref := range fresh {
-		obs := c.m[ref]
-		c.m[ref] = obs[:len(obs):len(obs)] // appending by a caller copies
-	}
-	c.tx = tx
+	return refs, true
 }
 
 // comparePeriods orders periods as their keys sort (keys.go).
@@ -119,32 +136,28 @@ func comparePeriods(a, b kpi.Period) int {
 
 type catalogCache struct {
 	mu      sync.Mutex
-	cat     *kpi.Catalog // never handed out: callers get copies
+	cat     *kpi.Catalog // shared with every caller: read-only
 	tx      uint64
 	changed uint64
 }
 
-// copyCatalog copies the slices of cat (not the strings and unit lists
-// within, which nobody modifies).
-func copyCatalog(cat *kpi.Catalog) kpi.Catalog {
-	return kpi.Catalog{Plans: slices.Clone(cat.Plans), Indicators: slices.Clone(cat.Indicators)}
-}
-
+// get returns the cached catalog if it is current. It is shared: no
+// caller may modify it.
 func (c *catalogCache) get() (kpi.Catalog, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cat == nil || c.tx < c.changed {
 		return kpi.Catalog{}, false
 	}
-	return copyCatalog(c.cat), true
+	return *c.cat, true
 }
 
+// put offers a catalog read from snapshot tx, and returns it.
 func (c *catalogCache) put(cat kpi.Catalog, tx uint64) kpi.Catalog {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if tx >= c.changed && (c.cat == nil || tx >= c.tx) {
 		c.cat, c.tx = &cat, tx
-		return copyCatalog(&cat)
 	}
 	return cat
 }

@@ -2,6 +2,9 @@ package boltstore
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,9 +13,11 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// TestLatestCacheMatchesStore checks after every kind of write that the
-// cached Latest equals a fresh read, and that callers cannot spoil it.
-func TestLatestCacheMatchesStore(t *testing.T) {
+// TestFiguresChangedSince checks after every kind of write that the
+// indicators FiguresChangedSince names are exactly those whose figures
+// changed, that LatestOf of each reads as Latest, and that a write too
+// large to list is told as unknown.
+func TestFiguresChangedSince(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, t.TempDir(), Options{})
 	cat := testCatalog()
@@ -24,110 +29,136 @@ func TestLatestCacheMatchesStore(t *testing.T) {
 		}
 		return kpi.Observation{Plan: "yanfeng", Indicator: id, Period: p, Value: v}
 	}
+	ref := func(id string) kpi.Ref { return kpi.Ref{Plan: "yanfeng", ID: id} }
 	many := figures(cat, []int{2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018, 2019}, 7)
-	for len(many) <= maxPatch {
+	for len(many) <= figureLogMax {
 		many = append(many, many...) // the same figures again: unchanged, but counted
 	}
 	steps := []struct {
-		name string
-		obs  []kpi.Observation
+		name  string
+		obs   []kpi.Observation
+		want  []kpi.Ref // nil: not known
+		known bool
 	}{
-		{"first figures", []kpi.Observation{fig("high_tech_enterprises", "2021", 25)}},
-		{"earlier period goes first", []kpi.Observation{fig("high_tech_enterprises", "2020", 12)}},
-		{"revision replaces", []kpi.Observation{fig("high_tech_enterprises", "2021", 28)}},
-		{"quarters and months after the year", []kpi.Observation{
-			fig("high_tech_enterprises", "2021-03", 3), fig("high_tech_enterprises", "2021-Q2", 2),
-			fig("high_tech_enterprises", "2021-Q1", 1), fig("rd_ratio", "2021", 2.1),
-		}},
-		{"same period twice in one write", []kpi.Observation{fig("rd_ratio", "2022", 2.2), fig("rd_ratio", "2022", 2.3)}},
-		{"unchanged figure", []kpi.Observation{fig("rd_ratio", "2022", 2.3)}},
-		{"write too large to patch", many},
-		{"after a dropped cache", []kpi.Observation{fig("rd_ratio", "2023", 2.4)}},
+		{"first figures", []kpi.Observation{fig("high_tech_enterprises", "2021", 25)}, []kpi.Ref{ref("high_tech_enterprises")}, true},
+		{"revision", []kpi.Observation{fig("high_tech_enterprises", "2021", 28)}, []kpi.Ref{ref("high_tech_enterprises")}, true},
+		{"two indicators", []kpi.Observation{
+			fig("high_tech_enterprises", "2021-03", 3), fig("rd_ratio", "2021", 2.1), fig("rd_ratio", "2022", 2.2),
+		}, []kpi.Ref{ref("high_tech_enterprises"), ref("rd_ratio")}, true},
+		{"unchanged figure", []kpi.Observation{fig("rd_ratio", "2022", 2.2)}, nil, true},
+		{"many figures of few indicators", many, []kpi.Ref{ref("high_tech_enterprises"), ref("rd_ratio")}, true},
+		{"after many", []kpi.Observation{fig("rd_ratio", "2023", 2.4)}, []kpi.Ref{ref("rd_ratio")}, true},
 	}
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
-			before, err := s.Latest(ctx) // primes the cache
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Spoil what a caller holds: the cache must not notice.
-			for ref, obs := range before {
-				_ = append(obs, kpi.Observation{Value: -1})
-				delete(before, ref)
-			}
+			gen := s.Generation()
 			at := time.Date(2022, 1, 2, 3, 4, 5, 6, kpi.China)
 			mustAdd(t, s, kpi.Submission{Actor: operator, Source: "api", At: at, Observations: step.obs})
-			got, err := s.Latest(ctx)
+			got, known := s.FiguresChangedSince(gen)
+			if known != step.known {
+				t.Fatalf("FiguresChangedSince(%d) known = %v, want %v", gen, known, step.known)
+			}
+			if known {
+				slices.SortFunc(got, func(a, b kpi.Ref) int { return strings.Compare(a.ID, b.ID) })
+				if diff := cmp.Diff(step.want, got); diff != "" {
+					t.Errorf("FiguresChangedSince(%d) (-want +got):\n%s", gen, diff)
+				}
+			}
+			if _, known := s.FiguresChangedSince(s.Generation()); !known {
+				t.Errorf("FiguresChangedSince(current generation) is not known")
+			}
+			latest, err := s.Latest(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _, err := s.readLatest(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Compare times by their text too: cached and stored figures
-			// must not differ even in time zone.
-			if diff := cmp.Diff(want, got, cmp.Transformer("text", func(t time.Time) string { return t.Format(time.RFC3339Nano) })); diff != "" {
-				t.Errorf("cached Latest differs from the store (-store +cached):\n%s", diff)
+			for _, ind := range cat.Indicators {
+				one, err := s.LatestOf(ctx, ind.Ref())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(latest[ind.Ref()], one); diff != "" {
+					t.Errorf("LatestOf(%s) differs from Latest (-Latest +LatestOf):\n%s", ind.ID, diff)
+				}
 			}
 		})
 	}
 }
 
-func TestCatalogCacheCopies(t *testing.T) {
+// TestFigureLogForgetsLargeWrites: a write of more indicators than the
+// log keeps is told as unknown, for generations before it only.
+func TestFigureLogForgetsLargeWrites(t *testing.T) {
+	var l figureLog
+	l.start(3)
+	outcomes := func(n int) []kpi.Outcome {
+		out := make([]kpi.Outcome, n)
+		for i := range out {
+			out[i] = kpi.Outcome{Observation: kpi.Observation{Plan: "p", Indicator: fmt.Sprint(i)}, Result: kpi.ResultAdded}
+		}
+		return out
+	}
+	if _, known := l.since(2); known {
+		t.Errorf("since(2) before the store's generation 3 is known")
+	}
+	l.committed(4, outcomes(2))
+	if refs, known := l.since(3); !known || len(refs) != 2 {
+		t.Errorf("since(3) = %v, %v; want 2 refs", refs, known)
+	}
+	l.committed(5, outcomes(figureLogMax+1))
+	if _, known := l.since(4); known {
+		t.Errorf("since(4) is known after a write of %d indicators", figureLogMax+1)
+	}
+	l.committed(6, outcomes(1))
+	if refs, known := l.since(5); !known || len(refs) != 1 {
+		t.Errorf("since(5) = %v, %v; want the one ref written after the large write", refs, known)
+	}
+}
+
+// TestCatalogShared checks that the catalog is read once and shared until
+// it changes, and that a change is seen at once.
+func TestCatalogShared(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, t.TempDir(), Options{})
-	mustSync(t, s, testCatalog())
+	cat := testCatalog()
+	mustSync(t, s, cat)
 	first, err := s.Catalog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	first.Indicators[0].Target = -1
-	first.Plans[0].Title = "spoilt"
-	got, err := s.Catalog(ctx)
+	second, err := s.Catalog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _, err := s.readCatalog(ctx)
+	if &first.Indicators[0] != &second.Indicators[0] {
+		t.Errorf("two reads of an unchanged catalog hold two copies of the indicators, want one shared")
+	}
+	changed := slices.Clone(cat.Indicators)
+	changed[0].Target++
+	mustSync(t, s, kpi.Catalog{Plans: cat.Plans, Indicators: changed})
+	third, err := s.Catalog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Catalog after a caller modified its copy (-store +cached):\n%s", diff)
+	if got, want := third.Indicators[0].Target, changed[0].Target; got != want {
+		t.Errorf("after a catalog change Catalog's target = %v, want %v", got, want)
+	}
+	if first.Indicators[0].Target == changed[0].Target {
+		t.Errorf("the catalog handed out before the change was modified")
 	}
 }
 
-// TestCacheRefusesStaleSnapshots: a result read from a snapshot older than
-// a committed write (a reader racing the writer) must not be cached.
-func TestCacheRefusesStaleSnapshots(t *testing.T) {
-	ref := kpi.Ref{Plan: "p", ID: "i"}
-	figs := func(v float64) map[kpi.Ref][]kpi.Observation {
-		return map[kpi.Ref][]kpi.Observation{ref: {{Plan: "p", Indicator: "i", Period: kpi.YearPeriod(2021), Value: v}}}
-	}
-	big := make([]kpi.Outcome, maxPatch+1)
-	for i := range big {
-		big[i] = kpi.Outcome{Observation: kpi.Observation{Plan: "p", Indicator: "i", Period: kpi.YearPeriod(2021)}, Result: kpi.ResultRevised}
-	}
-	var c latestCache
-	c.put(figs(1), 5)
-	if got, ok := c.get(); !ok || got[ref][0].Value != 1 {
-		t.Fatalf("get after put at 5 = %v, %v; want the figures", got, ok)
-	}
-	c.committed(7, big) // too large to patch: dropped
-	c.put(figs(2), 6)   // read before write 7 committed
-	if got, ok := c.get(); ok {
-		t.Errorf("get after a stale put = %v; want nothing cached", got)
-	}
-	c.put(figs(3), 7)
-	if got, ok := c.get(); !ok || got[ref][0].Value != 3 {
-		t.Errorf("get after put at 7 = %v, %v; want value 3", got, ok)
-	}
-
+// TestCatalogCacheRefusesStaleSnapshots: a catalog read from a snapshot
+// older than a committed change (a reader racing the writer) must not be
+// cached.
+func TestCatalogCacheRefusesStaleSnapshots(t *testing.T) {
 	var cc catalogCache
 	cc.put(kpi.Catalog{Plans: []kpi.Plan{{ID: "a"}}}, 5)
 	cc.committed(7)
 	cc.put(kpi.Catalog{Plans: []kpi.Plan{{ID: "stale"}}}, 6)
 	if got, ok := cc.get(); ok {
 		t.Errorf("catalog get after a stale put = %v; want nothing cached", got)
+	}
+	cc.put(kpi.Catalog{Plans: []kpi.Plan{{ID: "b"}}}, 7)
+	if got, ok := cc.get(); !ok || got.Plans[0].ID != "b" {
+		t.Errorf("catalog get after put at 7 = %v, %v; want plan b", got, ok)
 	}
 }

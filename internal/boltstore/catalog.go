@@ -282,10 +282,10 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 }
 
 // Catalog returns the current plans (by id) and indicators (by plan, task,
-// then targets-file order), removed ones left out. The slices are the caller's; the unit
-// lists and baselines within are shared and must not be modified. Results
-// are cached until the catalog changes (see cache.go); reading them afresh
-// is one scan of two buckets.
+// then targets-file order), removed ones left out. The catalog is shared
+// by every caller until the catalog changes (see cache.go) and must not be
+// modified: copy a slice before changing it. Reading it afresh is one scan
+// of two buckets.
 func (s *Store) Catalog(ctx context.Context) (kpi.Catalog, error) {
 	if err := ctx.Err(); err != nil {
 		return kpi.Catalog{}, fmt.Errorf("catalog: %w", err)

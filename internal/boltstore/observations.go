@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,7 +115,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 		}
 		return res.Added+res.Revised > 0, nil
 	}, func(txID uint64) {
-		s.latest.committed(txID, res.Outcomes)
+		s.figureLog.committed(txID, res.Outcomes)
 		s.evaluatedChanged(txID)
 	})
 	if err != nil {
@@ -277,91 +278,125 @@ const latestBlock = 8192
 // the newest revision of each period, ordered by period (see keys.go for
 // the order across frequencies).
 //
-// The map is the caller's; the slices in it are shared with other callers
-// and must not be modified in place (appending is safe: their capacity is
-// their length). Results are cached until figures change (see cache.go);
-// reading them afresh is one sequential scan of the "latest" bucket, with
-// repeated strings (plan, source, submitter, file) sharing memory.
+// The map and its slices are the caller's; their capacity is their length.
+// Nothing is cached: reading is one sequential scan of the "latest"
+// bucket, with repeated strings (plan, source, submitter, file) sharing
+// memory. kpi.States reads through EachLatest and LatestOf instead, one
+// indicator at a time (a province's figures are 1.8 million).
 func (s *Store) Latest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("latest: %w", err)
-	}
-	if m, ok := s.latest.get(); ok {
-		return m, nil
-	}
-	m, txID, err := s.readLatest(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.latest.put(m, txID), nil
-}
-
-// readLatest reads Latest from the store, with the id of the snapshot.
-func (s *Store) readLatest(ctx context.Context) (map[kpi.Ref][]kpi.Observation, uint64, error) {
-	var out map[kpi.Ref][]kpi.Observation
-	var txID uint64
-	err := s.view(ctx, "latest", func(tx *bolt.Tx) error {
-		txID = uint64(tx.ID())
-		out = make(map[kpi.Ref][]kpi.Observation, s.latestRefs.Load())
-		d := dec{intern: make(map[string]string)}
-		block := make([]kpi.Observation, 0, latestBlock)
-		start := 0 // where the current indicator's figures begin in block
-		var cur kpi.Ref
-		var curPrefix []byte // plan 0x00 id 0x00 of cur
-		flush := func() {
-			if len(block) > start {
-				out[cur] = block[start:len(block):len(block)]
-			}
-			start = len(block)
+	out := make(map[kpi.Ref][]kpi.Observation, s.latestRefs.Load())
+	block := make([]kpi.Observation, 0, latestBlock)
+	err := s.EachLatest(ctx, func(ref kpi.Ref, obs []kpi.Observation) error {
+		if len(block)+len(obs) > cap(block) {
+			block = make([]kpi.Observation, 0, max(latestBlock, len(obs)))
 		}
-		c := tx.Bucket(bucketLatest).Cursor()
-		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			n++
-			if n%65536 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if len(k) <= periodKeyLen {
-				return fmt.Errorf("key %q: %w", k, errCorrupt)
-			}
-			prefix := k[:len(k)-periodKeyLen]
-			if !bytes.Equal(prefix, curPrefix) {
-				flush()
-				plan, id, _, _, err := splitObsKey(k, false)
-				if err != nil {
-					return err
-				}
-				if string(plan) != cur.Plan { // comparison does not allocate
-					cur.Plan = string(plan)
-				}
-				cur.ID = string(id)
-				curPrefix = append(curPrefix[:0], prefix...)
-			}
-			p, err := decodePeriodKey(k[len(k)-periodKeyLen:])
-			if err != nil {
-				return err
-			}
-			if len(block) == cap(block) {
-				// Move the current indicator's figures to a fresh block.
-				group := block[start:]
-				block = make([]kpi.Observation, len(group), max(latestBlock, 2*len(group)))
-				copy(block, group)
-				start = 0
-			}
-			block = append(block, kpi.Observation{Plan: cur.Plan, Indicator: cur.ID, Period: p})
-			d.b = v
-			if err := decodeObservationValue(&d, &block[len(block)-1]); err != nil {
-				return fmt.Errorf("key %q: %w", k, err)
-			}
-		}
-		flush()
+		start := len(block)
+		block = append(block, obs...)
+		out[ref] = block[start:len(block):len(block)]
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("latest: %w", err)
+		return nil, err
 	}
 	s.latestRefs.Store(int64(len(out)))
-	return out, txID, nil
+	return out, nil
+}
+
+// EachLatest calls fn for every indicator with figures, in key order (plan,
+// then id), with the newest revision of each period ordered by period,
+// all from one snapshot. obs is reused after fn returns. kpi.States
+// evaluates a whole catalog through it without holding every figure.
+func (s *Store) EachLatest(ctx context.Context, fn func(ref kpi.Ref, obs []kpi.Observation) error) error {
+	err := s.view(ctx, "latest", func(tx *bolt.Tx) error {
+		return eachLatest(ctx, tx, nil, fn)
+	})
+	if err != nil {
+		return fmt.Errorf("latest: %w", err)
+	}
+	return nil
+}
+
+// LatestOf returns the newest revision of each period of one indicator,
+// ordered by period; nil when it has none.
+func (s *Store) LatestOf(ctx context.Context, ref kpi.Ref) ([]kpi.Observation, error) {
+	var out []kpi.Observation
+	err := s.view(ctx, "latest", func(tx *bolt.Tx) error {
+		out = nil
+		prefix := append(appendRefKey(nil, ref.Plan, ref.ID), sep)
+		return eachLatest(ctx, tx, prefix, func(_ kpi.Ref, obs []kpi.Observation) error {
+			out = slices.Clone(obs)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("latest %s/%s: %w", ref.Plan, ref.ID, err)
+	}
+	return out, nil
+}
+
+// eachLatest calls fn for each indicator's figures in the latest bucket,
+// those whose keys start with prefix (all when nil). The slice passed to
+// fn is reused.
+func eachLatest(ctx context.Context, tx *bolt.Tx, prefix []byte, fn func(ref kpi.Ref, obs []kpi.Observation) error) error {
+	d := dec{intern: make(map[string]string)}
+	var group []kpi.Observation
+	var cur kpi.Ref
+	var curPrefix []byte // plan 0x00 id 0x00 of cur
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		err := fn(cur, group)
+		clear(group) // drop the strings before the slice is reused
+		group = group[:0]
+		return err
+	}
+	c := tx.Bucket(bucketLatest).Cursor()
+	k, v := c.First()
+	if prefix != nil {
+		k, v = c.Seek(prefix)
+	}
+	for n := 1; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		n++
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if len(k) <= periodKeyLen {
+			return fmt.Errorf("key %q: %w", k, errCorrupt)
+		}
+		keyPrefix := k[:len(k)-periodKeyLen]
+		if !bytes.Equal(keyPrefix, curPrefix) {
+			if err := flush(); err != nil {
+				return err
+			}
+			plan, id, _, _, err := splitObsKey(k, false)
+			if err != nil {
+				return err
+			}
+			if string(plan) != cur.Plan { // comparison does not allocate
+				cur.Plan = string(plan)
+			}
+			cur.ID = string(id)
+			curPrefix = append(curPrefix[:0], keyPrefix...)
+		}
+		p, err := decodePeriodKey(k[len(k)-periodKeyLen:])
+		if err != nil {
+			return err
+		}
+		group = append(group, kpi.Observation{Plan: cur.Plan, Indicator: cur.ID, Period: p})
+		d.b = v
+		if err := decodeObservationValue(&d, &group[len(group)-1]); err != nil {
+			return fmt.Errorf("key %q: %w", k, err)
+		}
+	}
+	return flush()
+}
+
+// FiguresChangedSince returns the indicators whose figures changed in the
+// commits after generation gen, and false when the store no longer knows
+// them all (see figureLog).
+func (s *Store) FiguresChangedSince(gen uint64) ([]kpi.Ref, bool) {
+	return s.figureLog.since(gen)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -228,10 +229,14 @@ func TestReadersSeeWholeSubmissions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for n := 0; ctx.Err() == nil; n++ {
-				read := s.Latest // cached, or patched after each write
+				read := s.Latest // one map
 				if n%2 == 1 {
 					read = func(ctx context.Context) (map[kpi.Ref][]kpi.Observation, error) {
-						m, _, err := s.readLatest(ctx) // straight from bbolt
+						m := map[kpi.Ref][]kpi.Observation{} // one indicator at a time
+						err := s.EachLatest(ctx, func(ref kpi.Ref, obs []kpi.Observation) error {
+							m[ref] = slices.Clone(obs)
+							return nil
+						})
 						return m, err
 					}
 				}

@@ -137,9 +137,9 @@ type Store struct {
 
 	// writeMu serialises writes with their after-commit work (bbolt
 	// serialises the transactions alone), so caches see commits in order.
-	writeMu sync.Mutex
-	latest  latestCache
-	catalog catalogCache
+	writeMu   sync.Mutex
+	figureLog figureLog
+	catalog   catalogCache
 
 	health writeHealth // Writable
 
@@ -213,6 +213,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := db.View(func(tx *bolt.Tx) error {
 		s.gen.Store(uint64(tx.ID()))
 		s.catalogGen.Store(uint64(tx.ID()))
+		s.figureLog.start(uint64(tx.ID()))
 		return nil
 	}); err != nil {
 		s.Close()

@@ -231,7 +231,9 @@ type Store interface {
 // CatalogReader reads the stored catalog.
 type CatalogReader interface {
 	// Catalog returns the current plans and indicators (removed ones left
-	// out), indicators ordered by plan, task, then the order of the targets file.
+	// out), indicators ordered by plan, task, then the order of the targets
+	// file. The result may be shared with other callers (boltstore hands
+	// out one catalog): do not modify it.
 	Catalog(ctx context.Context) (Catalog, error)
 	// Indicator returns one current indicator; ENOTFOUND if none.
 	Indicator(ctx context.Context, ref Ref) (Indicator, error)

@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -16,6 +17,32 @@ type StatesOptions struct {
 	// plan that does not set its own reporting_from (serve's
 	// --reporting-from): it replaces the day the plan was first loaded.
 	ReportingFrom time.Time
+	// FiguresOnDemand keeps no figures in memory, with a source that is a
+	// FigureSource: States leaves every State.Latest nil, and State reads
+	// the one indicator's figures from the source. A province's figures
+	// (1.8 million) would otherwise stay in memory for every state; the
+	// server's readers of States (the /metrics rendering, the overview,
+	// the indicator list) use the evaluation only.
+	FiguresOnDemand bool
+}
+
+// FigureSource is a StateSource that reads figures per indicator and
+// tells which indicators' figures a commit changed. With one, States
+// reads the figures of a whole catalog one indicator at a time (never
+// all in one map) and, after a write of figures, re-reads and evaluates
+// only the indicators the write changed.
+type FigureSource interface {
+	// LatestOf returns the newest revision of each period of one
+	// indicator, ordered by period (nil without figures).
+	LatestOf(ctx context.Context, ref Ref) ([]Observation, error)
+	// EachLatest calls fn for every indicator with figures, with what
+	// LatestOf would return, from one snapshot. obs is valid only during
+	// the call.
+	EachLatest(ctx context.Context, fn func(ref Ref, obs []Observation) error) error
+	// FiguresChangedSince returns the indicators whose figures changed in
+	// the commits after generation gen (Generation), and false when it
+	// does not know them all (too long ago, or too many).
+	FiguresChangedSince(gen uint64) ([]Ref, bool)
 }
 
 // States is the StateService over a Store. It evaluates every current
@@ -39,6 +66,8 @@ type StatesOptions struct {
 // be modified.
 type States struct {
 	store         StateSource
+	figures       FigureSource // nil: store is not one
+	onDemand      bool         // FiguresOnDemand with figures set
 	now           func() time.Time
 	reportingFrom time.Time
 	snapshot      atomic.Pointer[statesSnapshot]
@@ -83,7 +112,9 @@ func NewStates(store StateSource, opts StatesOptions) *States {
 	if now == nil {
 		now = time.Now
 	}
-	return &States{store: store, now: now, reportingFrom: opts.ReportingFrom, computing: make(chan struct{}, 1)}
+	figures, _ := store.(FigureSource)
+	return &States{store: store, figures: figures, onDemand: opts.FiguresOnDemand && figures != nil,
+		now: now, reportingFrom: opts.ReportingFrom, computing: make(chan struct{}, 1)}
 }
 
 // Now returns the instant states are evaluated at.
@@ -100,7 +131,8 @@ func (s *States) States(ctx context.Context) ([]State, error) {
 }
 
 // State returns one indicator's state; ENOTFOUND when the catalog has no
-// such current indicator.
+// such current indicator. With FiguresOnDemand its Latest is read now (a
+// write landing meanwhile may show in Latest before the evaluation).
 func (s *States) State(ctx context.Context, ref Ref) (State, error) {
 	snap, err := s.current(ctx)
 	if err != nil {
@@ -112,7 +144,13 @@ func (s *States) State(ctx context.Context, ref Ref) (State, error) {
 			"指标 %s/%s 不存在 (no current indicator %q in plan %q): check the plan and indicator ids against the targets file",
 			ref.Plan, ref.ID, ref.ID, ref.Plan)
 	}
-	return snap.states[i], nil
+	st := snap.states[i]
+	if s.onDemand {
+		if st.Latest, err = s.figures.LatestOf(ctx, ref); err != nil {
+			return State{}, fmt.Errorf("state of %s/%s: read figures: %w", ref.Plan, ref.ID, err)
+		}
+	}
+	return st, nil
 }
 
 // current returns a snapshot valid for the store's generation and today,
@@ -175,28 +213,30 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 		// Same catalog, same day: only the figures may have changed, and
 		// the last snapshot holds the catalog already (a province's is
 		// 180,000 indicators: not copied again for one figure).
-		latest, err := s.store.Latest(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
-		}
-		s.pass++
-		snap := &statesSnapshot{key: key, states: make([]State, len(last.states)), index: last.index, catalog: catalogGen}
-		for i, st := range last.states {
-			obs := latest[st.Indicator.Ref()]
-			if !sameFigures(st.Latest, obs) {
-				st = State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+		if s.figures != nil {
+			if refs, ok := s.figures.FiguresChangedSince(last.key.generation); ok {
+				return s.evaluateChanged(ctx, key, now, last, refs)
 			}
-			snap.states[i] = st
+		} else {
+			latest, err := s.store.Latest(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+			}
+			s.pass++
+			snap := &statesSnapshot{key: key, states: make([]State, len(last.states)), index: last.index, catalog: catalogGen}
+			for i, st := range last.states {
+				obs := latest[st.Indicator.Ref()]
+				if !sameFigures(st.Latest, obs) {
+					st = State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+				}
+				snap.states[i] = st
+			}
+			return snap, nil
 		}
-		return snap, nil
 	}
 	cat, err := s.store.Catalog(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate indicators: read catalog: %w", err)
-	}
-	latest, err := s.store.Latest(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
 	}
 	plans := make(map[string]Plan, len(cat.Plans))
 	for _, p := range cat.Plans {
@@ -208,19 +248,82 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 	s.pass++
 	snap := &statesSnapshot{
 		key:     key,
-		states:  make([]State, 0, len(cat.Indicators)),
+		states:  make([]State, len(cat.Indicators)),
 		catalog: catalogGen,
 	}
 	snap.index = make(map[Ref]int, len(cat.Indicators))
 	for i, ind := range cat.Indicators {
-		ref := ind.Ref()
-		obs := latest[ref]
 		plan, ok := plans[ind.Plan]
 		if !ok {
 			plan = Plan{ID: ind.Plan}
 		}
-		snap.index[ref] = i
-		snap.states = append(snap.states, State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: Evaluate(plan, ind, obs, now), Pass: s.pass})
+		snap.index[ind.Ref()] = i
+		snap.states[i] = State{Plan: plan, Indicator: ind, Pass: s.pass}
+	}
+	evaluated := make([]bool, len(snap.states))
+	evaluate := func(ref Ref, obs []Observation) {
+		i, ok := snap.index[ref]
+		if !ok {
+			return // figures of a removed indicator
+		}
+		st := &snap.states[i]
+		st.Evaluation = Evaluate(st.Plan, st.Indicator, obs, now)
+		if !s.onDemand {
+			st.Latest = obs
+		}
+		evaluated[i] = true
+	}
+	if s.figures != nil {
+		// One indicator's figures at a time: a province's 1.8 million
+		// figures are never all in memory (unless kept in the states).
+		err := s.figures.EachLatest(ctx, func(ref Ref, obs []Observation) error {
+			if !s.onDemand {
+				obs = slices.Clone(obs)
+			}
+			evaluate(ref, obs)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+		}
+	} else {
+		latest, err := s.store.Latest(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+		}
+		for ref, obs := range latest {
+			evaluate(ref, obs)
+		}
+	}
+	for i := range snap.states {
+		if !evaluated[i] {
+			st := &snap.states[i]
+			st.Evaluation = Evaluate(st.Plan, st.Indicator, nil, now)
+		}
+	}
+	return snap, nil
+}
+
+// evaluateChanged returns the snapshot after last whose figures changed
+// for refs only: their figures are read and evaluated again, every other
+// state is kept as it is (with its Pass).
+func (s *States) evaluateChanged(ctx context.Context, key statesKey, now time.Time, last *statesSnapshot, refs []Ref) (*statesSnapshot, error) {
+	s.pass++
+	snap := &statesSnapshot{key: key, states: slices.Clone(last.states), index: last.index, catalog: last.catalog}
+	for _, ref := range refs {
+		i, ok := snap.index[ref]
+		if !ok {
+			continue
+		}
+		obs, err := s.figures.LatestOf(ctx, ref)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate indicators: read figures of %s/%s: %w", ref.Plan, ref.ID, err)
+		}
+		st := &snap.states[i]
+		*st = State{Plan: st.Plan, Indicator: st.Indicator, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+		if !s.onDemand {
+			st.Latest = obs
+		}
 	}
 	return snap, nil
 }

@@ -476,3 +476,56 @@ func TestStatesIncremental(t *testing.T) {
 		}
 	}
 }
+
+// TestStatesFiguresOnDemand checks that States with FiguresOnDemand keeps
+// no figures in the states, evaluates exactly as States keeping them, and
+// reads one indicator's figures for State; after a write, only the
+// written indicator gets a new evaluation.
+func TestStatesFiguresOnDemand(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	syncCatalog(t, s, testCatalog(t))
+	submit(t, s,
+		figureOf(t, "yf", "high_tech", "2019", 15), figureOf(t, "yf", "high_tech", "2020", 30),
+		figureOf(t, "yf", "energy", "2020", 0.37),
+		figureOf(t, "hy", "patents", "2020", 100), figureOf(t, "hy", "patents", "2022", 120),
+	)
+	now := day(t, "2021-06-01")
+	onDemand := kpi.NewStates(s, kpi.StatesOptions{Now: func() time.Time { return now }, FiguresOnDemand: true})
+	compare := func(when string) []kpi.State {
+		t.Helper()
+		got, err := onDemand.States(ctx)
+		if err != nil {
+			t.Fatalf("States: %v", err)
+		}
+		want, err := kpi.NewStates(s, kpi.StatesOptions{Now: func() time.Time { return now }}).States(ctx)
+		if err != nil {
+			t.Fatalf("States: %v", err)
+		}
+		for i, st := range got {
+			if st.Latest != nil {
+				t.Errorf("%s: States()[%d].Latest = %v, want nil (figures on demand)", when, i, st.Latest)
+			}
+			if diff := cmp.Diff(want[i].Evaluation, st.Evaluation); diff != "" {
+				t.Errorf("%s: %v evaluated otherwise than by States keeping figures (-keeping +on demand):\n%s", when, st.Indicator.Ref(), diff)
+			}
+			one, err := onDemand.State(ctx, st.Indicator.Ref())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want[i].Latest, one.Latest); diff != "" {
+				t.Errorf("%s: State(%v).Latest (-store +got):\n%s", when, st.Indicator.Ref(), diff)
+			}
+		}
+		return got
+	}
+	before := compare("first evaluation")
+	submit(t, s, figureOf(t, "yf", "energy", "2020", 0.30))
+	after := compare("after a write")
+	for i := range after {
+		changed := after[i].Pass != before[i].Pass
+		if want := after[i].Indicator.ID == "energy"; changed != want {
+			t.Errorf("after a write of energy's figure: %s evaluated again = %v, want %v", after[i].Indicator.ID, changed, want)
+		}
+	}
+}

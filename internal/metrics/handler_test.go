@@ -669,6 +669,7 @@ func TestRenderReusesUnchangedChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat.Indicators = slices.Clone(cat.Indicators) // the store's is shared
 	changed := ""
 	for i := range cat.Indicators {
 		if ind := &cat.Indicators[i]; changed == "" && ind.Kind == kpi.KindAtLeast && ind.ID != inds[7].ID {

@@ -2,10 +2,11 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // renderCache holds the last complete rendering of the kpi_* families.
@@ -144,7 +145,8 @@ func (c *Collector) Prerender(ctx context.Context, opts PrerenderOptions) {
 }
 
 // ErrNotRendered is Ready's answer until the first rendering is made.
-var ErrNotRendered = errors.New("metrics: the first rendering of /metrics is not made yet")
+var ErrNotRendered error = &kpi.Error{Code: kpi.EUNAVAILABLE,
+	Message: "指标数据首次生成中\nthe first rendering of /metrics is being made"}
 
 // Ready reports whether a scrape is answered from a complete rendering
 // without waiting: nil once the first rendering is made (by Prerender or
