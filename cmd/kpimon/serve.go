@@ -38,6 +38,7 @@ type serveConfig struct {
 	grafanaURL, externalURL       string
 	log                           promslog.Config
 	secureCookies                 bool
+	trustedProxies                string
 	limits                        serveLimits
 	reportLights                  report.Lights  // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
@@ -74,6 +75,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	inbox := c.env(cmd.Flag("inbox.path", "Inbox dir whose files are ingested on schedule (alias --inbox)."), "KPIMON_INBOX", "").PlaceHolder("DIR").String()
 	inboxSchedule := c.env(cmd.Flag("inbox.schedule", "Cron spec for the inbox (alias --inbox-schedule)."), "KPIMON_INBOX_SCHEDULE", "@every 1m").PlaceHolder("SPEC").String()
 	secureCookies := c.env(cmd.Flag("web.secure-cookies", "Mark web session cookies Secure: set it when kpimon is served over TLS; KPIMON_SECURE_COOKIES=1 or true (alias --secure-cookies)."), "KPIMON_SECURE_COOKIES", "").Bool()
+	trustedProxies := c.env(cmd.Flag("web.trusted-proxies", "Reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For header names the client: throttling, connection caps and the audit log then see each client apart. From any other peer the header is ignored."), "KPIMON_WEB_TRUSTED_PROXIES", "").PlaceHolder("CIDR,…").String()
 	limits := addLimitFlags(c, cmd)
 	lights := c.env(cmd.Flag("report.lights", "Lights of statuses on charts and in the circular, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
 	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF circular (default: WenQuanYi Micro Hei if installed)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
@@ -101,6 +103,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 		cfg.data, cfg.targets, cfg.asOf, cfg.reportingFrom = *data, *targets, *asOf, *reportingFrom
 		cfg.sources, cfg.inbox, cfg.inboxSchedule = *sources, *inbox, *inboxSchedule
 		cfg.secureCookies = *secureCookies
+		cfg.trustedProxies = *trustedProxies
 		cfg.limits = limits()
 		cfg.grafanaURL, cfg.externalURL = *grafanaURL, *externalURL
 		return c.serve(ctx, c.e, cfg)
@@ -182,6 +185,11 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 			return err
 		}
 		sources = append(sources, src)
+	}
+
+	proxies, err := httpapi.ParseTrustedProxies(c.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--web.trusted-proxies: %w", err)
 	}
 
 	store, err := openStore(c.data, time.Second, logger)
@@ -276,7 +284,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 
 	// One authenticator for the API and the web page: both count the same
 	// failures per client. Its folded refusal counts are written at exit.
-	auth := access.New(access.Options{Store: store, Accounts: store, Now: time.Now, Logger: logger})
+	auth := access.New(access.Options{Store: store, Accounts: store, Now: time.Now, Logger: logger, Registerer: reg})
 	defer func() {
 		if err := auth.Flush(context.Background()); err != nil {
 			logger.Error("audit folded refusals", "err", err)
@@ -303,7 +311,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 			}
 			return store.Writable(ctx)
 		},
-		Supervision: superv,
+		Supervision:    superv,
+		TrustedProxies: proxies,
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -47,22 +49,50 @@ type Options struct {
 	Store  kpi.Store
 	Now    func() time.Time // time.Now when nil
 	Logger *slog.Logger
-	// Limiter slows down failing clients and accounts; one with the
-	// defaults when nil.
+	// Limiter counts the failures of each client address (tokens and
+	// passwords alike); one with the defaults (5 free, then 1 s doubling
+	// to 15 min) when nil.
 	Limiter *Limiter
+	// AccountClientLimiter counts the failed passwords of each (account,
+	// client address) pair; one with the defaults when nil.
+	AccountClientLimiter *Limiter
+	// AccountLimiter counts an account's failed passwords from every
+	// client: past its free failures (default 20 an hour) the account is
+	// under attack, and each attempt on it waits SlowDelay before its
+	// password is checked: slowed, never refused, so guesses from many
+	// addresses cannot lock the real user out. The operator is told
+	// (kpi_signin_slowed_total, KpiSignInAttack).
+	AccountLimiter *Limiter
+	// SlowDelay is that wait; 1 s when zero.
+	SlowDelay time.Duration
 	// Accounts holds users for password sign-in; nil: tokens only.
 	Accounts kpi.AccountStore
+	// Registerer, when set, gets the sign-in counters.
+	Registerer prometheus.Registerer
 }
 
 // Authenticator checks credentials. Safe for concurrent use.
+//
+// Throttling never turns on the victim: a valid token is never refused for
+// its client's failures (tokens are long random secrets: slowing a client
+// down only keeps its refusals cheap), and a right password signs in from
+// any client without recent failures of its own, however many guesses
+// other clients made at the account (those slow the account's checks down
+// and alert the operator instead).
 type Authenticator struct {
-	store   kpi.Store
-	now     func() time.Time
-	log     *slog.Logger
-	limiter *Limiter
-	denials *denials
+	store          kpi.Store
+	now            func() time.Time
+	log            *slog.Logger
+	clients        *Limiter // addr:<ip>
+	accountClients *Limiter // <account> <ip>
+	accounts       *Limiter // <account>
+	slowDelay      time.Duration
+	denials        *denials
+	refused        *prometheus.CounterVec
+	attacks        prometheus.Counter
+	slowed         prometheus.Counter
 	// accounts holds users; hashSlots bounds concurrent argon2id runs.
-	accounts  kpi.AccountStore
+	users     kpi.AccountStore
 	hashSlots chan struct{}
 }
 
@@ -77,22 +107,56 @@ func New(o Options) *Authenticator {
 	if o.Limiter == nil {
 		o.Limiter = NewLimiter(LimiterOptions{Now: o.Now})
 	}
-	return &Authenticator{store: o.Store, now: o.Now, log: o.Logger, limiter: o.Limiter,
-		denials: &denials{folds: map[foldKey]*fold{}}, accounts: o.Accounts, hashSlots: make(chan struct{}, 2)}
+	if o.AccountClientLimiter == nil {
+		o.AccountClientLimiter = NewLimiter(LimiterOptions{Now: o.Now})
+	}
+	if o.AccountLimiter == nil {
+		o.AccountLimiter = NewLimiter(LimiterOptions{Now: o.Now, Free: DefaultAccountSoftCap, Base: time.Minute, Max: time.Hour})
+	}
+	if o.SlowDelay <= 0 {
+		o.SlowDelay = time.Second
+	}
+	a := &Authenticator{store: o.Store, now: o.Now, log: o.Logger,
+		clients: o.Limiter, accountClients: o.AccountClientLimiter, accounts: o.AccountLimiter, slowDelay: o.SlowDelay,
+		denials: &denials{folds: map[foldKey]*fold{}}, users: o.Accounts, hashSlots: make(chan struct{}, 2),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kpi_signin_refused_total",
+			Help: "Credentials refused: credential is token or password; reason is wrong (unknown token, wrong name or password, disabled) or throttled (the client failed too often).",
+		}, []string{"credential", "reason"}),
+		attacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kpi_signin_attacks_total",
+			Help: "Times an account went over its soft cap of failed passwords in an hour, from every address together: someone is guessing (KpiSignInAttack); the log names the account.",
+		}),
+		slowed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kpi_signin_slowed_total",
+			Help: "Password sign-ins slowed down because their account failed more than its soft cap in the last hour, from any address: someone is guessing (KpiSignInAttack).",
+		}),
+	}
+	for _, c := range []string{"token", "password"} {
+		for _, r := range []string{"wrong", "throttled"} {
+			a.refused.WithLabelValues(c, r)
+		}
+	}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(a.refused, a.attacks, a.slowed)
+	}
+	return a
 }
+
+// DefaultAccountSoftCap is how many failed passwords an account may have in
+// an hour, from every address together, before its sign-ins are slowed.
+const DefaultAccountSoftCap = 20
 
 func addrKey(remote string) string { return "addr:" + remote }
 
 // Token returns the unrevoked token a secret stands for, its Hash set. A
 // missing, unknown or revoked secret is EUNAUTHORIZED and counts as a
-// failure of the client address; a client over its failures is refused
-// (CodeTooManyRequests) without the secret being looked at. request, if
-// not empty, says in the audit entry what was asked for.
+// failure of the client address; such a secret from a client over its
+// failures is refused with CodeTooManyRequests instead. A valid token is
+// never refused for its client's failures: behind a NAT or a proxy one
+// address may carry a guesser and every unit at once. request, if not
+// empty, says in the audit entry what was asked for.
 func (a *Authenticator) Token(ctx context.Context, secret, remote, request string) (kpi.Token, error) {
-	if wait := a.limiter.Wait(addrKey(remote)); wait > 0 {
-		a.deny(ctx, remote, request, "throttled")
-		return kpi.Token{}, throttled(wait)
-	}
 	secret = strings.TrimSpace(secret)
 	var denied *kpi.Error
 	if secret == "" {
@@ -112,7 +176,13 @@ func (a *Authenticator) Token(ctx context.Context, secret, remote, request strin
 			return kpi.Token{}, fmt.Errorf("look up access token: %w", err)
 		}
 	}
-	a.limiter.Fail(addrKey(remote))
+	if wait := a.clients.Wait(addrKey(remote)); wait > 0 {
+		a.refused.WithLabelValues("token", "throttled").Inc()
+		a.deny(ctx, remote, request, "throttled")
+		return kpi.Token{}, throttled(wait)
+	}
+	a.refused.WithLabelValues("token", "wrong").Inc()
+	a.clients.Fail(addrKey(remote))
 	if err := a.deny(ctx, remote, request, denied.Message); err != nil {
 		// The refusal stands; the failed audit travels with it to be logged.
 		return kpi.Token{}, errors.Join(denied, err)

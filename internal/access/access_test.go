@@ -3,11 +3,13 @@ package access_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -142,4 +144,86 @@ func countDenied(entries []kpi.AuditEntry) int {
 		}
 	}
 	return n
+}
+
+// TestPasswordLockOutByStrangers: before, 21 wrong passwords for one user
+// name from one address (one every 12 s) kept the real user, with the
+// right password at another address, refused (429) 20 times out of 20:
+// the account key backed off to 15 minutes. Now the guesser's address is
+// throttled, the user at a clean address signs in, and guesses from many
+// addresses slow the account down (and count an attack) without refusing
+// the user.
+func TestPasswordLockOutByStrangers(t *testing.T) {
+	ctx := context.Background()
+	c := testkit.NewClock(start)
+	st := testkit.Store(t, kpi.Catalog{}, nil)
+	reg := prometheus.NewRegistry()
+	a := access.New(access.Options{Store: st, Accounts: st, Now: c.Now, Registerer: reg, SlowDelay: time.Millisecond,
+		Limiter:              access.NewLimiter(access.LimiterOptions{Now: c.Now}),
+		AccountClientLimiter: access.NewLimiter(access.LimiterOptions{Now: c.Now}),
+		AccountLimiter:       access.NewLimiter(access.LimiterOptions{Now: c.Now, Free: 15, Base: time.Minute, Max: time.Hour})})
+	hash, err := a.HashPassword(ctx, "the right passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateUser(ctx, kpi.User{Name: "zhangsan", Unit: "区科工信局", PasswordHash: hash, CreatedAt: start}, kpi.Actor{Name: "operator"}); err != nil {
+		t.Fatal(err)
+	}
+
+	codes := map[string]int{}
+	for range 21 {
+		_, err := a.Password(ctx, "zhangsan", "a wrong guess!", "203.0.113.9")
+		codes[kpi.ErrorCode(err)]++
+		c.Advance(12 * time.Second)
+	}
+	if codes[kpi.EUNAUTHORIZED] > 15 || codes[access.CodeTooManyRequests] == 0 {
+		t.Errorf("21 guesses from one address: %v, want it throttled", codes)
+	}
+	if _, err := a.Password(ctx, "zhangsan", "the right passphrase", "203.0.113.9"); kpi.ErrorCode(err) != access.CodeTooManyRequests {
+		t.Errorf("right password from the guessing address: %v, want %s (it has recent failures)", err, access.CodeTooManyRequests)
+	}
+	for i := range 5 {
+		if u, err := a.Password(ctx, "zhangsan", "the right passphrase", "198.51.100.7"); err != nil || u.Name != "zhangsan" {
+			t.Fatalf("sign-in %d of the real user from a clean address: %v, %v", i+1, u, err)
+		}
+		c.Advance(10 * time.Second)
+	}
+
+	// Guesses from 15 more addresses, one each: no address is throttled,
+	// the account goes over its soft cap (15) once and is slowed, the user
+	// still signs in.
+	for i := range 15 {
+		if _, err := a.Password(ctx, "zhangsan", "a wrong guess!", fmt.Sprintf("192.0.2.%d", i)); kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
+			t.Fatalf("guess from a fresh address: %v, want %s", err, kpi.EUNAUTHORIZED)
+		}
+	}
+	if u, err := a.Password(ctx, "zhangsan", "the right passphrase", "198.51.100.8"); err != nil || u.Name != "zhangsan" {
+		t.Fatalf("the real user while the account is attacked: %v, %v", u, err)
+	}
+	// Slowed: the guesses after the crossing and the user's sign-in.
+	failures := codes[kpi.EUNAUTHORIZED] + 15
+	for name, want := range map[string]float64{"kpi_signin_attacks_total": 1, "kpi_signin_slowed_total": float64(failures - 15)} {
+		if got := counterValue(t, reg, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			var sum float64
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+			return sum
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -106,20 +107,33 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$2HdwDGJ
 
 // Password returns the enabled user the name and password stand for. A
 // wrong name or password is EUNAUTHORIZED (the same message for both) and
-// counts as a failure of the client address and of the account; either
-// over its failures is refused (CodeTooManyRequests) without the password
-// being checked. Refusals are audited as token refusals are.
+// counts as a failure of the client address, of the (account, client)
+// pair and of the account. A client over its own failures, or over its
+// failures on this account, is refused (CodeTooManyRequests) without the
+// password being checked. An account over its soft cap (failures from
+// every client together) is slowed, not refused: the attempt waits
+// SlowDelay, then is checked, so the real user at a clean address still
+// signs in. Refusals are audited as token refusals are.
 func (a *Authenticator) Password(ctx context.Context, name, pw, remote string) (kpi.User, error) {
-	if a.accounts == nil {
+	if a.users == nil {
 		return kpi.User{}, errors.New("password sign-in: no account store")
 	}
 	name = strings.TrimSpace(name)
-	acct := "acct:" + name
-	if wait := max(a.limiter.Wait(addrKey(remote)), a.limiter.Wait(acct)); wait > 0 {
+	pair := name + " " + remote
+	if wait := max(a.clients.Wait(addrKey(remote)), a.accountClients.Wait(pair)); wait > 0 {
+		a.refused.WithLabelValues("password", "throttled").Inc()
 		a.deny(ctx, remote, "web sign-in "+kpi.Excerpt(name), "throttled")
 		return kpi.User{}, throttled(wait)
 	}
-	u, err := a.accounts.User(ctx, name)
+	if a.accounts.Wait(name) > 0 {
+		a.slowed.Inc()
+		select {
+		case <-time.After(a.slowDelay):
+		case <-ctx.Done():
+			return kpi.User{}, fmt.Errorf("password sign-in: %w", ctx.Err())
+		}
+	}
+	u, err := a.users.User(ctx, name)
 	hash := u.PasswordHash
 	switch kpi.ErrorCode(err) {
 	case "":
@@ -133,11 +147,19 @@ func (a *Authenticator) Password(ctx context.Context, name, pw, remote string) (
 		return kpi.User{}, fmt.Errorf("user %s: %w", name, verr)
 	}
 	if ok && err == nil && u.DisabledAt == nil {
-		a.limiter.Succeed(acct)
+		a.accountClients.Succeed(pair)
 		return u, nil
 	}
-	a.limiter.Fail(addrKey(remote))
-	a.limiter.Fail(acct)
+	a.refused.WithLabelValues("password", "wrong").Inc()
+	a.clients.Fail(addrKey(remote))
+	a.accountClients.Fail(pair)
+	wasOver := a.accounts.Wait(name) > 0
+	if a.accounts.Fail(name) > 0 && !wasOver {
+		// Logged and counted as the account goes over its cap, not per guess.
+		a.attacks.Inc()
+		a.log.Warn("sign-in: an account failed more than its soft cap in an hour; its sign-ins are slowed (someone is guessing its password)",
+			"user", kpi.Excerpt(name), "remote", remote)
+	}
 	denied := kpi.Errorf(kpi.EUNAUTHORIZED, "用户名或密码不正确，或账号已停用\nwrong user name or password, or the account is disabled")
 	if err := a.deny(ctx, remote, "web sign-in "+kpi.Excerpt(name), denied.Message); err != nil {
 		return kpi.User{}, errors.Join(denied, err)
@@ -148,8 +170,8 @@ func (a *Authenticator) Password(ctx context.Context, name, pw, remote string) (
 // CheckPassword verifies a signed-in user's current password (to change
 // it); a wrong one counts as a failure of the account.
 func (a *Authenticator) CheckPassword(ctx context.Context, u kpi.User, pw string) error {
-	acct := "acct:" + u.Name
-	if wait := a.limiter.Wait(acct); wait > 0 {
+	acct := "change:" + u.Name // only its own sessions reach this
+	if wait := a.accountClients.Wait(acct); wait > 0 {
 		return throttled(wait)
 	}
 	ok, err := a.verifyPassword(ctx, u.PasswordHash, pw)
@@ -157,7 +179,7 @@ func (a *Authenticator) CheckPassword(ctx context.Context, u kpi.User, pw string
 		return fmt.Errorf("user %s: %w", u.Name, err)
 	}
 	if !ok {
-		a.limiter.Fail(acct)
+		a.accountClients.Fail(acct)
 		return kpi.Errorf(kpi.EUNAUTHORIZED, "当前密码不正确\nthe current password is wrong")
 	}
 	return nil

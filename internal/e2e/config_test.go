@@ -80,6 +80,7 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"a failing pull", []string{"alertname=KpiSourceFailing", "source=pull:tjj", "severity=warning"}, "kpimon-operator"},
 		route{"a file stuck in the inbox", []string{"alertname=KpiInboxFileStuck", "source=inbox", "severity=warning"}, "kpimon-operator"},
 		route{"store failing", []string{"alertname=KpiStoreFailing", "source=api"}, "kpimon-operator"},
+		route{"a sign-in attack", []string{"alertname=KpiSignInAttack", "severity=warning", "instance=kpimon:9464"}, "kpimon-operator"},
 		route{"undeliverable notifications", []string{"alertname=AlertmanagerNotificationsFailing", "integration=webhook"}, "kpimon-operator"},
 		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},
 		route{"explanation overdue: the supervision office and the unit", []string{"alertname=KpiExplanationOverdue", "severity=warning", "unit=" + units[0], "lead_unit=" + units[0]}, "区委督查室," + units[0]},

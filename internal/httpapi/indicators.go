@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -190,6 +191,14 @@ func handleIndicatorGet(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
+		// Reads are open to anyone: the submitter shows as the unit,
+		// never as a user or token name.
+		public, err := d.Access.PublicSubmitters(ctx)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		access.PublicObservations(public, obs)
 		detail := indicatorDetail{
 			Plan: state.Plan, Indicator: state.Indicator, Target: state.Indicator.Target,
 			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluationJSON(state.Evaluation),
@@ -199,6 +208,7 @@ func handleIndicatorGet(d Deps) http.Handler {
 		}
 		if n := len(state.Latest); n > 0 {
 			latest := state.Latest[n-1]
+			latest.SubmittedBy = public(latest.SubmittedBy)
 			detail.Latest = &latest
 		}
 		respond(w, r, d.Logger, http.StatusOK, detail)

@@ -29,6 +29,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/access"
@@ -69,6 +70,9 @@ type Deps struct {
 	// ReportingFrom is serve's --reporting.from, the report duty of a
 	// request as of another day (?as_of=) starts from, as States' does.
 	ReportingFrom time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (--web.trusted-proxies); from anyone else it is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // NewServer returns the whole HTTP handler: routes wrapped in panic
@@ -92,6 +96,7 @@ func NewServer(d Deps) http.Handler {
 	h = limitBody(d.MaxBodyBytes, d.Logger)(h)
 	h = recoverPanics(d.Logger)(h)
 	h = logRequests(d.Logger)(h)
+	h = clientAddress(d.TrustedProxies)(h)
 	h = noSniff(h)
 	return h
 }

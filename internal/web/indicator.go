@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/report"
@@ -111,6 +112,20 @@ func (s *server) handleIndicator() http.Handler {
 			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
 				"读取报送记录时出错，请稍后刷新。")
 			return
+		}
+		if v == nil {
+			// Readers who are not signed in see the submitter's unit, not
+			// a user or token name (half of a password guess).
+			public, err := s.access.PublicSubmitters(r.Context())
+			if err != nil {
+				s.logger.Error("web: read submitters", "err", err)
+				s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
+					"读取报送记录时出错，请稍后刷新。")
+				return
+			}
+			st.Latest = slices.Clone(st.Latest) // the states are shared: change a copy
+			access.PublicObservations(public, st.Latest)
+			access.PublicObservations(public, obs)
 		}
 		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
 		page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text

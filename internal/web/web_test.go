@@ -209,6 +209,7 @@ func TestTLSCookiesSecure(t *testing.T) {
 }
 
 // TestSignInThrottled: before, the sign-in form took 331 guesses a second.
+// Then a valid token from the guesser's address was refused too.
 func TestSignInThrottled(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	c := f.newClient(t)
@@ -217,12 +218,16 @@ func TestSignInThrottled(t *testing.T) {
 		p := c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {"kpm_guess"}, "next": {"/"}})
 		wantStatus(t, fmt.Sprintf("guess %d", i+1), p, http.StatusUnauthorized)
 	}
-	p := c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {testSecrets[unitName]}, "next": {"/"}})
-	wantStatus(t, "sign-in after 6 guesses", p, http.StatusTooManyRequests)
-	wantText(t, "sign-in after 6 guesses", p, "登录失败次数过多")
+	p := c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {"kpm_guess"}, "next": {"/"}})
+	wantStatus(t, "the 7th guess", p, http.StatusTooManyRequests)
+	wantText(t, "the 7th guess", p, "登录失败次数过多")
 	if got := p.header.Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After = %q, want 1", got)
 	}
+	// A valid token is never refused for its client's failures: behind
+	// one address (an office, a proxy) the guesser is not the unit.
+	p = c.post("/signin", url.Values{"csrf_token": {csrf}, "token": {testSecrets[unitName]}, "next": {"/"}})
+	wantStatus(t, "a valid token after the guesses", p, http.StatusSeeOther)
 }
 
 func TestCSRF(t *testing.T) {
@@ -663,4 +668,25 @@ func TestIndicatorPage(t *testing.T) {
 			t.Errorf("GET /indicators/%s as of mid-2022 shows %q, a figure of a period not yet ended", ref, absent)
 		}
 	}
+}
+
+// TestIndicatorPageHidesSubmitterNames: before, the open indicator page
+// showed who submitted each figure by token or user name. Readers who are
+// not signed in now see the unit; signed-in ones still see the name.
+func TestIndicatorPageHidesSubmitterNames(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	_, err := f.store.AddObservations(context.Background(), kpi.Submission{Actor: kpi.Actor{Name: unitName, Units: []string{unitScience}},
+		Source: "api", At: testNow, Observations: []kpi.Observation{{Plan: f.own.Plan, Indicator: f.own.ID, Period: kpi.YearPeriod(2021), Value: 25}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/indicators/" + f.own.Plan + "/" + f.own.ID
+	anon := f.newClient(t).get(path)
+	wantText(t, "anonymous "+path, anon, unitScience, "25")
+	if strings.Contains(anon.body, unitName) {
+		t.Errorf("GET %s without signing in shows the token name %q", path, unitName)
+	}
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	wantText(t, "signed-in "+path, c.get(path), unitName)
 }
