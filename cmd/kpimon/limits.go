@@ -18,7 +18,7 @@ type serveLimits struct {
 
 // addLimitFlags adds the --limits.* flags to cmd.
 func addLimitFlags(c *cli, cmd *kingpin.CmdClause) func() serveLimits {
-	upload := c.env(cmd.Flag("limits.upload-bytes", "Largest API request body or web page upload, e.g. 32MiB."), "KPIMON_LIMITS_UPLOAD_BYTES", "32MiB").PlaceHolder("SIZE").Bytes()
+	upload := c.env(cmd.Flag("limits.upload-bytes", "Largest API request body or web page upload, e.g. 64MiB."), "KPIMON_LIMITS_UPLOAD_BYTES", "64MiB").PlaceHolder("SIZE").Bytes()
 	file := c.env(cmd.Flag("limits.file-bytes", "Largest inbox file or pulled file, e.g. 64MiB."), "KPIMON_LIMITS_FILE_BYTES", "64MiB").PlaceHolder("SIZE").Bytes()
 	unzipped := c.env(cmd.Flag("limits.unzipped-bytes", "Most an XLSX may unzip to, all parts together."), "KPIMON_LIMITS_UNZIPPED_BYTES", "512MiB").PlaceHolder("SIZE").Bytes()
 	cell := c.env(cmd.Flag("limits.cell-bytes", "Longest cell, value or field of a submission."), "KPIMON_LIMITS_CELL_BYTES", "128KiB").PlaceHolder("SIZE").Bytes()

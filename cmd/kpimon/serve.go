@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
@@ -40,6 +41,7 @@ type serveConfig struct {
 	secureCookies                 bool
 	trustedProxies                string
 	limits                        serveLimits
+	memoryLimit                   string // --memory.limit: "" automatic, 0 none
 	reportLights                  report.Lights  // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
 	responseDays                  int            // working days a unit has to answer a supervision item
@@ -82,8 +84,10 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	grafanaURL := c.env(cmd.Flag("grafana.url", "Grafana's root URL (its GF_SERVER_ROOT_URL), for the board links in alerts."), "KPIMON_GRAFANA_URL", "http://localhost:3000/").PlaceHolder("URL").String()
 	externalURL := c.env(cmd.Flag("web.external-url", "The URL units reach kpimon at, for the submission link in alerts (default http://<listen address>/)."), "KPIMON_WEB_EXTERNAL_URL", "").PlaceHolder("URL").String()
 	responseDays := c.env(cmd.Flag("supervision.response-days", "Working days a lead unit has to explain a red indicator (督办 answer deadline)."), "KPIMON_SUPERVISION_RESPONSE_DAYS", "5").PlaceHolder("DAYS").Int()
+	memLimit := c.env(cmd.Flag("memory.limit", "Soft memory limit of the Go runtime (GOMEMLIMIT), e.g. 900MiB; 0 for none. Default: GOMEMLIMIT if set, else 90% of the container's (cgroup's) memory limit if there is one, else none."), "KPIMON_MEMORY_LIMIT", "").PlaceHolder("SIZE").String()
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
+		cfg.memoryLimit = *memLimit
 		if *responseDays < 1 || *responseDays > 60 {
 			return fmt.Errorf("--supervision.response-days %d: want 1 to 60 working days", *responseDays)
 		}
@@ -163,6 +167,11 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
+	memLimit, err := setMemoryLimit(c.memoryLimit, e.getenv, memlimit.FromCgroup, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("memory limit", "bytes", memLimit.bytes, "source", memLimit.source)
 	reportingFrom, err := parseReportingFrom(c.reportingFrom)
 	if err != nil {
 		return err
