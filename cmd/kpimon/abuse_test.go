@@ -154,3 +154,38 @@ func TestServeTrustedProxyClientsApart(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// TestServeConcurrentScrapersAllServed: before, with more than four
+// scrapes in flight the rest got 503 (45 % of scrapes with five
+// Prometheus-like scrapers). Now they wait their turn: 25 scrapers at once,
+// four times over, all get 200.
+func TestServeConcurrentScrapersAllServed(t *testing.T) {
+	base, stop := startServe(t, serveConfig{data: t.TempDir()})
+	const scrapers = 25
+	statuses := make(chan int, scrapers)
+	for range 4 {
+		start := make(chan struct{})
+		for range scrapers {
+			go func() {
+				<-start
+				resp, err := http.Get(base + "/metrics")
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		close(start)
+		for range scrapers {
+			if got := <-statuses; got != http.StatusOK {
+				t.Errorf("a concurrent scrape: status %d, want 200", got)
+			}
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}

@@ -16,12 +16,14 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// Limits of the /metrics handler. Two Prometheus servers scraping every
-// 15 s need two requests in flight; more are refused with 503 rather than
-// evaluating the whole catalog many times over. The timeout stays under
-// Prometheus' usual scrape timeout ceiling.
+// Limits of the /metrics handler. A scrape serves the prepared rendering
+// and costs milliseconds, so scrapes beyond the four in flight wait for a
+// turn (up to maxScrapeWait, or the scraper's own timeout) instead of
+// being refused: a fifth scraper gets its 200 a moment later, not a 503.
+// The timeout stays under Prometheus' usual scrape timeout ceiling.
 const (
 	maxScrapesInFlight = 4
+	maxScrapeWait      = 10 * time.Second
 	scrapeTimeout      = 30 * time.Second
 )
 
@@ -56,6 +58,20 @@ func NewRegistry(c *Collector) *prometheus.Registry {
 // A store error is logged, counted in promhttp_metric_handler_errors_total
 // {cause="gathering"} (an alert rule watches it) and the rest of the
 // metrics are still served, without any indicator series.
+//
+// What client_golang's promhttp offers, and why most of it is not used
+// here: promhttp.HandlerFor only encodes families it gathers, so it cannot
+// serve the stored rendering, which is the point of this handler. Its
+// HandlerOpts.MaxRequestsInFlight answers 503 beyond the cap, where a
+// scrape of stored bytes should rather wait its turn (above); its
+// ErrorLog is the slog logger here; its Registry option registers the
+// promhttp_metric_handler_errors_total counter, which this handler
+// registers itself under the same name and labels (so the alert rule on it
+// holds). promhttp.InstrumentMetricHandler is used as it is (the
+// promhttp_metric_handler_requests_total and _requests_in_flight metrics),
+// and the format is negotiated with expfmt.NegotiateAccept over the two
+// formats the stored text can be (the deprecated
+// NegotiateIncludingOpenMetrics also offered protocol buffers).
 func NewHandler(c *Collector, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -92,11 +108,21 @@ type cachedHandler struct {
 func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	select {
 	case h.inFlight <- struct{}{}:
-		defer func() { <-h.inFlight }()
 	default:
-		http.Error(w, fmt.Sprintf("%d scrapes already in flight, try again later", maxScrapesInFlight), http.StatusServiceUnavailable)
-		return
+		// Wait for a turn: each scrape ahead takes milliseconds.
+		wait := time.NewTimer(maxScrapeWait)
+		select {
+		case h.inFlight <- struct{}{}:
+			wait.Stop()
+		case <-wait.C:
+			http.Error(w, fmt.Sprintf("%d scrapes in flight for %s: try again later", maxScrapesInFlight, maxScrapeWait), http.StatusServiceUnavailable)
+			return
+		case <-req.Context().Done():
+			wait.Stop()
+			return
+		}
 	}
+	defer func() { <-h.inFlight }()
 	ctx, cancel := context.WithTimeout(req.Context(), scrapeTimeout)
 	defer cancel()
 
@@ -166,10 +192,13 @@ func (h *cachedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // HELP holds no quote); OpenMetrics ends with # EOF, so a cut body is
 // noticed. Protocol buffers are not offered: the stored rendering is text.
 func negotiate(h http.Header) expfmt.Format {
-	if f := expfmt.NegotiateIncludingOpenMetrics(h); f.FormatType() == expfmt.TypeOpenMetrics {
-		return expfmt.NewFormat(expfmt.TypeOpenMetrics)
+	om, text := expfmt.NewFormat(expfmt.TypeOpenMetrics), expfmt.NewFormat(expfmt.TypeTextPlain)
+	// The escaping parameter NegotiateAccept adds is left off: every name
+	// served is a legacy Prometheus name, the same under any escaping.
+	if expfmt.NegotiateAccept(h, om, text).FormatType() == expfmt.TypeOpenMetrics {
+		return om
 	}
-	return expfmt.NewFormat(expfmt.TypeTextPlain)
+	return text
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip.

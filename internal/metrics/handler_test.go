@@ -742,3 +742,62 @@ func TestPrerenderFailureCounted(t *testing.T) {
 		t.Errorf("while rendering fails, the scrape is not the last good body (-good +got):\n%s", diff)
 	}
 }
+
+// heldWriter is a ResponseWriter whose first Write signals started and
+// then blocks until release is closed: a scrape held in flight.
+type heldWriter struct {
+	header  http.Header
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *heldWriter) Header() http.Header { return w.header }
+func (w *heldWriter) WriteHeader(int)     {}
+func (w *heldWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.started) })
+	<-w.release
+	return len(b), nil
+}
+
+// TestFifthScraperWaits: before, a scrape beyond the four in flight got
+// 503 ("4 scrapes already in flight"), 45 % of them with five scrapers,
+// though a scrape of the prepared body costs milliseconds. Now it waits
+// for a turn and gets 200.
+func TestFifthScraperWaits(t *testing.T) {
+	store := openStore(t, testIndicators(), testObservations())
+	c := newTestCollector(store)
+	h := NewHandler(c, NewRegistry(c), nil)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range maxScrapesInFlight {
+		w := &heldWriter{header: http.Header{}, started: make(chan struct{}), release: release}
+		wg.Go(func() { h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil)) })
+		select {
+		case <-w.started:
+		case <-time.After(time.Minute):
+			t.Fatal("a held scrape did not start writing within a minute")
+		}
+	}
+	fifth := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(fifth, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	}()
+	select {
+	case <-done:
+		t.Fatalf("the fifth scrape was answered (%d) while four were in flight: want it to wait\n%s", fifth.Code, fifth.Body)
+	case <-time.After(200 * time.Millisecond): // it waits (a 503 came at once before)
+	}
+	close(release)
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the fifth scrape was not answered within a minute of the others ending")
+	}
+	wg.Wait()
+	if fifth.Code != http.StatusOK || !strings.Contains(fifth.Body.String(), "kpi_target{") {
+		t.Errorf("fifth scrape: %d, want 200 with the indicators\n%.300s", fifth.Code, fifth.Body)
+	}
+}
