@@ -61,7 +61,7 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 	counted := countedFigures(obs, now)
 	// counted is ordered by period end, so the figures judged are a prefix.
 	deadlineSec := deadline.Unix()
-	judged := counted[:sort.Search(len(counted), func(i int) bool { return counted[i].end > deadlineSec })]
+	judged := judgedFigures(counted, deadlineSec)
 
 	newest := -1
 	for _, f := range counted {
@@ -318,10 +318,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	relative := ind.Kind == KindReduceBy || ind.Kind == KindMultiply
 
 	// series is the indicator's value at each period end.
-	series := figs
-	if ind.Measure == MeasureCumulative {
-		series = runningTotals(figs, planStart(plan, figs))
-	}
+	series := targetSeries(plan, ind, figs)
 
 	var base *Baseline
 	switch {

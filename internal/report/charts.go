@@ -31,21 +31,8 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 	}
 
 	var actual []chart.Point
-	sum := 0.0
-	for _, o := range st.Latest {
-		end := o.Period.End()
-		if end.After(ev.AsOf) || end.After(ev.Deadline) {
-			continue
-		}
-		v := o.Value
-		if ind.Measure == kpi.MeasureCumulative {
-			if st.Plan.StartYear != 0 && o.Period.Start().Year() < st.Plan.StartYear {
-				continue
-			}
-			sum += v
-			v = sum
-		}
-		actual = append(actual, chart.Point{X: kpi.YearFraction(end), Y: v})
+	for _, f := range kpi.CountedSeries(st.Plan, ind, st.Latest, ev.AsOf) {
+		actual = append(actual, chart.Point{X: kpi.YearFraction(f.Period.End()), Y: f.Value})
 	}
 	if len(actual) > 0 && actual[0].X < x0 {
 		x0 = actual[0].X
@@ -61,13 +48,12 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 		c.MinStep = 1
 	}
 	numeric := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy || ind.Kind == kpi.KindMultiply
-	if b := ev.Baseline; numeric && b != nil && ev.Target != nil {
-		t0 := kpi.YearFraction(b.Period.End())
-		if t0 < c.X0 {
-			c.X0 = t0 - 0.15
+	if path := kpi.ExpectedPath(ind, ev); path != nil {
+		if path[0].Year < c.X0 {
+			c.X0 = path[0].Year - 0.15
 		}
 		c.Series = append(c.Series, chart.Series{
-			Name: "按时序应达", Points: []chart.Point{{X: t0, Y: b.Value}, {X: tD, Y: *ev.Target}},
+			Name: "按时序应达", Points: []chart.Point{{X: path[0].Year, Y: path[0].Value}, {X: path[1].Year, Y: path[1].Value}},
 			Color: expectedColor, Dash: []float64{4, 4},
 		})
 	}
@@ -142,10 +128,7 @@ func taskChart(t Task, lights Lights) chart.Scene {
 		if ev.ProgressRatio == nil {
 			row.Text = r.StatusWord
 		}
-		if b := ev.Baseline; ev.Expected != nil && b != nil && ev.Target != nil && *ev.Target != b.Value {
-			e := (*ev.Expected - b.Value) / (*ev.Target - b.Value)
-			row.Expected = &e
-		}
+		row.Expected = ev.ExpectedProgress()
 		c.Rows = append(c.Rows, row)
 	}
 	return c.Layout()
