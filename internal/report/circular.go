@@ -37,7 +37,24 @@ type Options struct {
 	// own reporting_from (serve's --reporting.from); zero: the day each
 	// plan was first loaded. kpi.StatesOptions.ReportingFrom.
 	ReportingFrom time.Time
+	// Office is the issuing office's own fields (发文机关, 文号, 主送 …);
+	// empty fields take defaults from the plan (Office.withDefaults).
+	Office Office
+	// MinRanked is how many indicators a unit must lead to be ranked;
+	// units leading fewer are listed apart without a rank. 0: DefaultMinRanked.
+	MinRanked int
+	// Explanations are what units said about their indicators (情况说明);
+	// a red indicator's newest explanation from each of its lead units is
+	// printed under it in 存在问题. Optional.
+	Explanations []kpi.Explanation
+	// Supervision is the supervision items (督办事项) as they stood at
+	// AsOf; when any is given the circular has a 督办情况 table. Optional.
+	Supervision []kpi.SupervisionItem
 }
+
+// DefaultMinRanked is the fewest lead indicators a ranked unit has: a unit
+// with one indicator at 100 % is not first of the district.
+const DefaultMinRanked = 3
 
 // Circular is one progress circular, ready to render.
 type Circular struct {
@@ -51,11 +68,32 @@ type Circular struct {
 	// Made is when the circular was made, for its footer.
 	Made time.Time
 
-	Summary   Summary
-	Changes   *Changes // nil without a previous date
-	Tasks     []Task
-	Units     []UnitRank
-	Attention []AttentionGroup
+	// Office holds the office's fields with defaults filled in; Number
+	// is the 发文字号 and Date the 成文日期 it gives.
+	Office  Office
+	Number  string // 雁创办〔2021〕1号
+	Date    string // 2021年6月30日
+	Subject string // 关于培育建设省级创新型区工作进展情况的通报
+	Summary Summary
+	Changes *Changes // nil without a previous date
+	Tasks   []Task
+	// Units are the units ranked over the indicators they lead (牵头),
+	// always over the whole plan, so a unit's circular shows the district's
+	// ranking; Unranked lead fewer than MinRanked and have no rank;
+	// Cooperating counts the indicators each unit cooperates on (配合).
+	Units       []UnitRank
+	Unranked    []UnitRank
+	Cooperating []UnitRank
+	MinRanked   int
+	Attention   []AttentionGroup
+	// Problems is the 存在问题 section: the lagging and red indicators
+	// grouped by cause, each with the units concerned.
+	Problems []Problem
+	// Red is the red-light indicators, each with its lead units' newest
+	// explanations (when Options.Explanations has any).
+	Red []RedRow
+	// Supervision is the 督办情况 table's rows; nil when none were given.
+	Supervision []SupervisionRow
 
 	StatusChart chart.Scene // indicators per status
 }
@@ -168,8 +206,13 @@ func (r Row) Mention() string {
 type Changes struct {
 	Previous     time.Time
 	PreviousText string // 2020年6月30日
+	FirstFigures []Row  // 新报送: the first figure came in (no status change is counted for them)
 	NewFigures   []Row  // a newer period's figure came in
-	Up, Down     []StatusChange
+	// Up and Down are the real changes: between two evaluated statuses.
+	Up, Down  []StatusChange
+	Unchanged int // evaluated both times, same status
+	// Moves are the largest changes, up or down, at most MaxMoves.
+	Moves []StatusChange
 }
 
 // StatusChange is an indicator whose status moved.
@@ -177,6 +220,15 @@ type StatusChange struct {
 	Row      Row
 	From     kpi.Status
 	FromWord string
+	Step     int // how far it moved: positive up, negative down
+}
+
+// Direction is 好转 or 退步.
+func (sc StatusChange) Direction() string {
+	if sc.Step > 0 {
+		return "好转"
+	}
+	return "退步"
 }
 
 // Build makes the circular of plan from the states of its indicators at
@@ -191,12 +243,24 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 		Plan: plan, Title: plan.Title + "指标进展情况通报", AsOf: opts.AsOf,
 		AsOfText: "截至" + present.Date(opts.AsOf), Unit: opts.Unit, Previous: opts.Previous, Lights: lights,
 	}
-	var rows []Row
+	c.Office = opts.Office.withDefaults(plan)
+	c.Number = c.Office.DocNumber(opts.AsOf)
+	c.Date = present.Date(c.Office.dateOr(opts.AsOf))
+	c.Subject = "关于" + c.Office.Subject + "工作进展情况的通报"
+	if opts.Unit != "" {
+		c.Subject = "关于" + opts.Unit + c.Office.Subject + "工作进展情况的通报"
+	}
+	c.MinRanked = cmp.Or(opts.MinRanked, DefaultMinRanked)
+	var rows, all []Row
 	for _, st := range states {
-		if st.Indicator.Plan != plan.ID || (opts.Unit != "" && !st.Indicator.HasUnit(opts.Unit)) {
+		if st.Indicator.Plan != plan.ID {
 			continue
 		}
-		rows = append(rows, newRow(st, lights))
+		r := newRow(st, lights)
+		all = append(all, r)
+		if opts.Unit == "" || st.Indicator.HasUnit(opts.Unit) {
+			rows = append(rows, r)
+		}
 	}
 	c.Summary = summarize(rows, lights)
 	c.StatusChart = statusChart(c.Summary, lights)
@@ -212,8 +276,14 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 	for i := range c.Tasks {
 		c.Tasks[i].Chart = taskChart(c.Tasks[i], lights)
 	}
-	c.Units = rankUnits(rows)
+	c.Units, c.Unranked = rankUnits(all, c.MinRanked)
+	c.Cooperating = cooperating(all)
 	c.Attention = attention(rows)
+	c.Problems = problems(rows)
+	c.Red = redRows(rows, opts.Explanations)
+	if opts.Supervision != nil {
+		c.Supervision = supervisionRows(all, opts.Supervision, opts.AsOf, opts.Unit)
+	}
 	if !opts.Previous.IsZero() {
 		c.Changes = changes(rows, previous, lights, opts.Previous)
 	}
@@ -282,15 +352,58 @@ func summarize(rows []Row, lights Lights) Summary {
 	return s
 }
 
-// rankUnits ranks the lead units by the share of their indicators achieved
-// or on track; ties by fewer missed, fewer lagging, then name. An
-// indicator led by two units counts for both.
-func rankUnits(rows []Row) []UnitRank {
+// rankUnits ranks the units by the share of the indicators they lead
+// (牵头) that are achieved or on track; ties by fewer missed, fewer
+// lagging, fewer overdue, then name, and tied units share a place. An
+// indicator led by two units counts for both. Units leading fewer than
+// minRanked indicators are returned apart, unranked: one indicator at
+// 100 % says little about a unit.
+func rankUnits(rows []Row, minRanked int) (ranked, unranked []UnitRank) {
+	for _, ur := range tally(rows, func(ind kpi.Indicator) []string { return ind.LeadUnits }) {
+		if ur.Total < minRanked {
+			unranked = append(unranked, ur)
+		} else {
+			ranked = append(ranked, ur)
+		}
+	}
+	order := func(a, b UnitRank) int {
+		return cmp.Or(
+			cmp.Compare(b.GoodShare, a.GoodShare),
+			cmp.Compare(a.Missed, b.Missed),
+			cmp.Compare(a.Lagging, b.Lagging),
+			cmp.Compare(a.Overdue, b.Overdue),
+			strings.Compare(a.Unit, b.Unit),
+		)
+	}
+	slices.SortStableFunc(ranked, order)
+	slices.SortStableFunc(unranked, order)
+	for i := range ranked {
+		ranked[i].Rank = i + 1
+		if i > 0 && ranked[i].GoodShare == ranked[i-1].GoodShare && ranked[i].Missed == ranked[i-1].Missed &&
+			ranked[i].Lagging == ranked[i-1].Lagging && ranked[i].Overdue == ranked[i-1].Overdue {
+			ranked[i].Rank = ranked[i-1].Rank // tied: same place
+		}
+	}
+	return ranked, unranked
+}
+
+// cooperating counts, per unit, the indicators it cooperates on (配合),
+// most first; they are shown, not ranked.
+func cooperating(rows []Row) []UnitRank {
+	out := tally(rows, func(ind kpi.Indicator) []string { return ind.CoUnits })
+	slices.SortStableFunc(out, func(a, b UnitRank) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), strings.Compare(a.Unit, b.Unit))
+	})
+	return out
+}
+
+// tally counts each unit's indicators by outcome, units in first-seen order.
+func tally(rows []Row, units func(kpi.Indicator) []string) []UnitRank {
 	byUnit := map[string]*UnitRank{}
 	var order []string
 	for _, r := range rows {
 		ev := r.State.Evaluation
-		for _, u := range r.State.Indicator.LeadUnits {
+		for _, u := range units(r.State.Indicator) {
 			ur := byUnit[u]
 			if ur == nil {
 				ur = &UnitRank{Unit: u}
@@ -311,29 +424,13 @@ func rankUnits(rows []Row) []UnitRank {
 			}
 		}
 	}
-	var ranks []UnitRank
+	out := make([]UnitRank, 0, len(order))
 	for _, u := range order {
 		ur := *byUnit[u]
 		ur.GoodShare = float64(ur.Good) / float64(ur.Total)
-		ranks = append(ranks, ur)
+		out = append(out, ur)
 	}
-	slices.SortStableFunc(ranks, func(a, b UnitRank) int {
-		return cmp.Or(
-			cmp.Compare(b.GoodShare, a.GoodShare),
-			cmp.Compare(a.Missed, b.Missed),
-			cmp.Compare(a.Lagging, b.Lagging),
-			cmp.Compare(a.Overdue, b.Overdue),
-			strings.Compare(a.Unit, b.Unit),
-		)
-	})
-	for i := range ranks {
-		ranks[i].Rank = i + 1
-		if i > 0 && ranks[i].GoodShare == ranks[i-1].GoodShare && ranks[i].Missed == ranks[i-1].Missed &&
-			ranks[i].Lagging == ranks[i-1].Lagging && ranks[i].Overdue == ranks[i-1].Overdue {
-			ranks[i].Rank = ranks[i-1].Rank // tied: same place
-		}
-	}
-	return ranks
+	return out
 }
 
 // attentionStatuses are the statuses the circular names, worst first.
@@ -355,11 +452,16 @@ func attention(rows []Row) []AttentionGroup {
 	return groups
 }
 
-// statusRank orders statuses from worst to best, for up and down.
+// statusRank orders the evaluated statuses from worst to best, for up
+// and down. Statuses without a verdict (未报送, 数据不足) are not in it: a
+// figure arriving is not progress, and none arriving is not a setback.
 var statusRank = map[kpi.Status]int{
-	kpi.StatusNoData: 0, kpi.StatusMissed: 0, kpi.StatusDeteriorating: 1, kpi.StatusOffTrack: 2,
-	kpi.StatusLagging: 3, kpi.StatusInsufficientData: 3, kpi.StatusInProgress: 4, kpi.StatusOnTrack: 5, kpi.StatusAchieved: 6,
+	kpi.StatusMissed: 0, kpi.StatusDeteriorating: 1, kpi.StatusOffTrack: 2,
+	kpi.StatusLagging: 3, kpi.StatusInProgress: 4, kpi.StatusOnTrack: 5, kpi.StatusAchieved: 6,
 }
+
+// MaxMoves is how many status changes the circular names: the largest.
+const MaxMoves = 10
 
 func changes(rows []Row, previous []kpi.State, lights Lights, at time.Time) *Changes {
 	ch := &Changes{Previous: at, PreviousText: present.Date(at)}
@@ -373,19 +475,38 @@ func changes(rows []Row, previous []kpi.State, lights Lights, at time.Time) *Cha
 		if !ok {
 			continue
 		}
-		if ev.Period != nil && (prev.Period == nil || *prev.Period != *ev.Period) {
+		switch {
+		case ev.Period != nil && prev.Period == nil:
+			ch.FirstFigures = append(ch.FirstFigures, r)
+		case ev.Period != nil && *prev.Period != *ev.Period:
 			ch.NewFigures = append(ch.NewFigures, r)
 		}
-		if prev.Status == ev.Status {
+		from, okFrom := statusRank[prev.Status]
+		to, okTo := statusRank[ev.Status]
+		if !okFrom || !okTo {
 			continue
 		}
-		sc := StatusChange{Row: r, From: prev.Status, FromWord: present.Status(prev.Status)}
-		switch from, to := statusRank[prev.Status], statusRank[ev.Status]; {
+		sc := StatusChange{Row: r, From: prev.Status, FromWord: present.Status(prev.Status), Step: to - from}
+		switch {
 		case to > from:
 			ch.Up = append(ch.Up, sc)
 		case to < from:
 			ch.Down = append(ch.Down, sc)
+		default:
+			ch.Unchanged++
 		}
 	}
+	moves := append(slices.Clone(ch.Up), ch.Down...)
+	slices.SortStableFunc(moves, func(a, b StatusChange) int {
+		return cmp.Compare(abs(b.Step), abs(a.Step))
+	})
+	ch.Moves = moves[:min(len(moves), MaxMoves)]
 	return ch
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
