@@ -313,7 +313,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	handler := httpapi.NewServer(httpapi.Deps{
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
-		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes, ReportingFrom: reportingFrom,
+		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes, MaxRows: int(c.limits.rows), ReportingFrom: reportingFrom,
 		Ready: func() error {
 			if err := collector.Ready(); err != nil {
 				return err

@@ -12,7 +12,7 @@ import (
 func handleObservationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
-		rows, err := decodeRows(r)
+		rows, err := decodeRows(r, d.MaxRows)
 		if err == nil && len(rows) == 0 {
 			err = kpi.Errorf(kpi.EINVALID,
 				"没有数据行\n"+`no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
@@ -38,7 +38,7 @@ func handleObservationsPost(d Deps) http.Handler {
 // decodeRows reads the body of POST /api/v1/observations: an array of rows
 // or an object {"rows": [...]}, decoded one row at a time so that the
 // number of rows is bounded before they are all in memory.
-func decodeRows(r *http.Request) ([]kpi.Row, error) {
+func decodeRows(r *http.Request, maxRows int) ([]kpi.Row, error) {
 	body, err := readBody(r)
 	if err != nil {
 		return nil, err
@@ -46,10 +46,10 @@ func decodeRows(r *http.Request) ([]kpi.Row, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, kpi.Errorf(kpi.EINVALID, "请求体为空\nthe request body is empty: send JSON")
 	}
-	rows, err := kpi.DecodeRows(bytes.NewReader(body), kpi.DefaultMaxRows)
+	rows, err := kpi.DecodeRows(bytes.NewReader(body), maxRows)
 	switch {
 	case errors.Is(err, kpi.ErrTooManyRows):
-		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d\nmore than %d rows: split the submission", kpi.DefaultMaxRows, kpi.DefaultMaxRows)
+		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d\nmore than %d rows: split the submission", maxRows, maxRows)
 	case err != nil:
 		return nil, jsonError(body, err)
 	}

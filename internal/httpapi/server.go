@@ -58,6 +58,10 @@ type Deps struct {
 	// Ready reports whether the server can take traffic; nil means ready.
 	Ready        func() error
 	MaxBodyBytes int64
+	// MaxRows bounds the rows of one POST /api/v1/observations, the
+	// ingester's own limit (serve's --limits.rows for both);
+	// kpi.DefaultMaxRows when zero.
+	MaxRows int
 	// Access checks tokens and slows down failing clients; one on Store
 	// with Now when nil. Share it with the web page so both count the
 	// same failures.
@@ -89,6 +93,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.MaxRows <= 0 {
+		d.MaxRows = kpi.DefaultMaxRows
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, d)
