@@ -53,6 +53,36 @@ const (
 
 var twoUnits = []string{"区发改局", "区商务局"}
 
+// oldCatalog is a plan that ended before the test's as-of date and whose
+// one indicator never got a figure: its report duty ended (the 2017 figure
+// was due 2018-03-31, reminders for half a year), so only
+// KpiNeverReported speaks for it.
+const oldCatalog = `id: e2e-old
+title: 端到端测试旧规划
+region: 测试区
+source: internal/e2e
+start_year: 2015
+end_year: 2017
+reporting_from: 2015-01-01
+defaults: {frequency: annual, due_days: 90, measure: level}
+tasks:
+  - task: 1
+    title: 财政科技投入
+    work_lines:
+      - id: "1.1"
+        text: 到2017年，财政科技支出达到5000万元。
+        lead_units: [区财政局]
+        indicators:
+          - id: science_spending
+            name: 财政科技支出
+            name_en: Public science spending
+            kind: at_least
+            target: 5000
+            unit: 万元
+            deadline: 2017
+            source_text: 到2017年，财政科技支出达到5000万元。
+`
+
 const testCatalog = `id: e2e-plan
 title: 端到端测试规划
 title_en: End-to-end test plan
@@ -157,6 +187,7 @@ func TestAlertsReachUnits(t *testing.T) {
 	targets := filepath.Join(dir, "targets")
 	data := filepath.Join(dir, "data")
 	writeFile(t, filepath.Join(targets, "e2e.yaml"), testCatalog)
+	writeFile(t, filepath.Join(targets, "e2e-old.yaml"), oldCatalog)
 	sources := filepath.Join(dir, "sources.yml")
 	writeFile(t, sources, "sources:\n  - name: tjj\n    type: http\n    location: http://"+testkit.FreeAddr(t)+"/kpi.csv\n    schedule: \"@every 2s\"\n    timeout: 1s\n")
 	secret := testkit.CreateToken(t, kpimonBin, data, targets, "e2e")
@@ -265,6 +296,18 @@ func TestAlertsReachUnits(t *testing.T) {
 		})
 		if _, ok := hooks.find(missedUnit, "KpiReportOverdue", missedIndicator); ok {
 			t.Errorf("%s received the overdue alert of %s, which the missed alert inhibits", missedUnit, missedIndicator)
+		}
+	})
+
+	t.Run("a unit that never reported hears 逾期未报 once the duty has ended", func(t *testing.T) {
+		got := waitAlert(t, ctx, hooks, "区财政局", "KpiNeverReported", "science_spending")
+		checkText(t, got, []string{"【逾期未报】财政科技支出（区财政局牵头）：应报2017年数据，报送期限2018年3月31日已过，始终未报送任何数据"},
+			[]string{"应报：2017年数据（完成时限年度），报送期限2018年3月31日", "已报最新：尚无数据", "状态：未报送", "下一步：请登录 https://kpi.example.gov.cn/submit 补报数据"})
+		if got.Labels["lead_unit"] != "区财政局" || got.Labels["severity"] != "warning" {
+			t.Errorf("labels %v: want lead_unit 区财政局 and severity warning", got.Labels)
+		}
+		if n := len(hooks.notifications("区财政局")); n != 1 {
+			t.Errorf("区财政局 received %d notifications, want one:%s", n, hooks)
 		}
 	})
 

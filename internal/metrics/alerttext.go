@@ -41,26 +41,63 @@ type Links struct {
 
 // alertingStatus reports whether an indicator with status s is alerted on.
 func alertingStatus(s kpi.Status) bool {
-	switch s {
-	case kpi.StatusLagging, kpi.StatusOffTrack, kpi.StatusDeteriorating, kpi.StatusMissed:
-		return true
-	}
-	return false
+	_, ok := statusWordings[s]
+	return ok
+}
+
+// statusWording is what the alert of one status says besides the figures:
+// its head (the status word), the next step asked of the unit, and the
+// English line's verb phrase.
+type statusWording struct{ head, next, en string }
+
+var statusWordings = map[kpi.Status]statusWording{
+	kpi.StatusLagging:       {"进度滞后", "请加快推进，并按期报送最新数据。", "is behind its path to the target"},
+	kpi.StatusOffTrack:      {"严重滞后", "请制定追赶措施，并按期报送最新数据。", "is far behind its path to the target"},
+	kpi.StatusDeteriorating: {"不进反退", "请查明原因、制定追赶措施，并按期报送最新数据。", "is moving away from its target"},
+	kpi.StatusMissed:        {"逾期未达标", "请说明未达标原因并报送整改措施。", "has missed its deadline"},
+}
+
+// reasonsEN are the English lines' words for kpi's reasons (the Chinese
+// come from present.Reason).
+var reasonsEN = map[kpi.Reason]string{
+	kpi.ReasonNeedTwoFigures: "two consecutive figures are needed",
+	kpi.ReasonNeedBaseline:   "the baseline figure is needed",
+	kpi.ReasonAwaitingFinal:  "the deadline year's figure is not yet due",
+	kpi.ReasonFinalOverdue:   "the deadline year's figure is overdue",
+	kpi.ReasonFell:           "a year fell below the year before",
+	kpi.ReasonFlat:           "a year did not rise over the year before",
+	kpi.ReasonYearNotDone:    "a year was reported not done",
+	kpi.ReasonYearsMissing:   "years were not reported",
 }
 
 // statusText returns the alert text of st's status, nil when the status is
-// not alerted on.
+// not alerted on. no_data is alerted on once the report duty has ended
+// without a figure (neverReported): the unit must still act.
 func (c *Collector) statusText(st *kpi.State) *alertText {
-	if !alertingStatus(st.Evaluation.Status) {
-		return nil
+	switch {
+	case alertingStatus(st.Evaluation.Status):
+		return c.texts.get(st, textStatus, c.wordStatus)
+	case neverReported(st):
+		return c.texts.get(st, textStatus, c.wordNeverReported)
 	}
-	return c.texts.get(st, textStatus, c.wordStatus)
+	return nil
 }
 
-// wordStatus words the alert text of st's alerted status.
+// hasGap reports whether ind's gap is a distance in its unit worth saying.
+// An increase line's bar is last period's figure and a continuing line's
+// gap counts years: their reason says what is wrong, not a gap.
+func hasGap(ind kpi.Indicator) bool {
+	return ind.Kind != kpi.KindIncrease && ind.Kind != kpi.KindContinuing
+}
+
+// wordStatus words the alert text of st's alerted status: a summary line
+// (head, verdict, figures; the reason last) and a description of one fact
+// per line. Each part is one clause or line, so a new fact (an
+// explanation, a supervision state) is one more append.
 func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	ev := &st.Evaluation
 	ind := st.Indicator
+	w := statusWordings[ev.Status]
 	actual, period, periodEN := "无数据", "", ""
 	if ev.Actual != nil && ev.Period != nil {
 		actual, period, periodEN = present.Value(ind, *ev.Actual), present.Period(*ev.Period), ev.Period.String()
@@ -68,29 +105,25 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	target := present.Target(ind, *ev)
 	deadline := present.DueDate(ev.Deadline)
 	gap := present.Gap(ind, ev.Gap)
-
-	var head, next, en string
-	switch ev.Status {
-	case kpi.StatusLagging:
-		head, next, en = "进度滞后", "请加快推进，并按期报送最新数据。", "behind its path to the target"
-	case kpi.StatusOffTrack:
-		head, next, en = "严重滞后", "请制定追赶措施，并按期报送最新数据。", "far behind its path to the target"
-	case kpi.StatusDeteriorating:
-		head, next, en = "不进反退", "请查明原因、制定追赶措施，并按期报送最新数据。", "moving away from its target"
-	case kpi.StatusMissed:
-		head, next, en = "逾期未达标", "请说明未达标原因并报送整改措施。", "missed its deadline"
-	}
-	var s strings.Builder
-	s.WriteString("【" + head + "】" + ind.Name + "（" + leadUnits(ind) + "牵头）：")
-	if ev.Status == kpi.StatusMissed {
-		s.WriteString("截止" + deadline + "未达标，")
-	}
-	s.WriteString(period + "实际" + actual + "，目标" + target + "，差距" + gap)
+	reason := present.Reason(*ev)
 	// The growth still required depends on the figure and the deadline
 	// only, not on the clock, so it does not change the alert's identity.
 	required := present.RequiredChange(ind, *ev)
+
+	var clauses []string
+	if ev.Status == kpi.StatusMissed {
+		clauses = append(clauses, "截止"+deadline+"未达标")
+	}
+	clauses = append(clauses, period+"实际"+actual, "目标"+target)
+	if hasGap(ind) {
+		clauses = append(clauses, "差距"+gap)
+	}
 	if required != present.Missing {
-		s.WriteString("，" + required)
+		clauses = append(clauses, required)
+	}
+	summary := "【" + w.head + "】" + ind.Name + "（" + leadUnits(ind) + "牵头）：" + strings.Join(clauses, "，")
+	if reason != "" {
+		summary += "；" + reason
 	}
 
 	var d strings.Builder
@@ -100,7 +133,9 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 		d.WriteString("（" + period + "数据）")
 	}
 	d.WriteString("\n目标：" + target + "，截止" + deadline + "\n")
-	d.WriteString("差距：" + gap + "\n")
+	if hasGap(ind) {
+		d.WriteString("差距：" + gap + "\n")
+	}
 	if required != present.Missing {
 		d.WriteString("进度要求：" + required)
 		if achieved := present.AchievedChange(ind, *ev); achieved != present.Missing {
@@ -109,10 +144,92 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 		d.WriteString("\n")
 	}
 	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
-	d.WriteString("下一步：" + next + "报送地址：" + c.submitURL() + "\n")
-	d.WriteString("English: " + nameEN(ind) + " is " + en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
-		numberEN(ind, ev.Target) + " by " + dateEN(ev.Deadline) + ".")
-	return &alertText{summary: s.String(), description: d.String(), dashboard: c.dashboardURL(ind)}
+	if reason != "" {
+		d.WriteString("原因：" + reason + "\n")
+	}
+	d.WriteString("下一步：" + w.next + "报送地址：" + c.submitURL() + "\n")
+	d.WriteString("English: " + nameEN(ind) + " " + w.en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
+		targetEN(ind, ev) + " by " + dateEN(ev.Deadline) + ".")
+	if en := reasonsEN[ev.Reason]; en != "" {
+		d.WriteString(" Reason: " + en + reasonPeriodsEN(ev) + ".")
+	}
+	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
+}
+
+// targetEN is the target in the English line: the number, or what a line
+// without one must do.
+func targetEN(ind kpi.Indicator, ev *kpi.Evaluation) string {
+	switch ind.Kind {
+	case kpi.KindIncrease:
+		return "a rise every year"
+	case kpi.KindContinuing:
+		return "done every year"
+	}
+	return numberEN(ind, ev.Target)
+}
+
+// reasonPeriodsEN lists the reason's periods for the English line.
+func reasonPeriodsEN(ev *kpi.Evaluation) string {
+	if len(ev.ReasonPeriods) == 0 {
+		return ""
+	}
+	ps := make([]string, len(ev.ReasonPeriods))
+	for i, p := range ev.ReasonPeriods {
+		ps[i] = p.String()
+	}
+	return " (" + strings.Join(ps, ", ") + ")"
+}
+
+// finalPeriod is the deadline year's last period at ind's frequency: the
+// figure that closes the indicator.
+func finalPeriod(ind kpi.Indicator) kpi.Period {
+	f := ind.Frequency
+	if !f.Valid() {
+		f = kpi.Annual
+	}
+	return kpi.FirstOfYear(ind.Deadline+1, f).Prev()
+}
+
+// finalDue is when the final period's figure was due.
+func finalDue(ind kpi.Indicator) time.Time {
+	return finalPeriod(ind).End().Add(time.Duration(ind.DueDays) * 24 * time.Hour)
+}
+
+// neverReported reports whether st's unit never reported a figure and the
+// report duty has ended (nothing is owed any more, so no overdue alert
+// speaks for it) although the final figure was owed: due after the duty
+// started and before now. Such an indicator would otherwise fall silent.
+func neverReported(st *kpi.State) bool {
+	ev := &st.Evaluation
+	if ev.Status != kpi.StatusNoData || ev.Report.Period != nil {
+		return false
+	}
+	due := finalDue(st.Indicator)
+	start := st.Plan.DutyStart()
+	return due.Before(ev.AsOf) && (start.IsZero() || due.After(start))
+}
+
+// wordNeverReported words the alert of an indicator whose unit never
+// reported a figure and whose report duty has ended: 逾期未报, naming the
+// final figure that was owed.
+func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
+	ev := &st.Evaluation
+	ind := st.Indicator
+	final := finalPeriod(ind)
+	owed, due := present.Period(final), finalDue(ind)
+	summary := "【逾期未报】" + ind.Name + "（" + leadUnits(ind) + "牵头）：应报" + owed + "数据，报送期限" +
+		present.DueDate(due) + "已过，始终未报送任何数据"
+
+	var d strings.Builder
+	c.writeContext(&d, st)
+	d.WriteString("应报：" + owed + "数据（完成时限年度），报送期限" + present.DueDate(due) + "\n")
+	d.WriteString("已报最新：尚无数据\n")
+	d.WriteString("目标：" + present.Target(ind, *ev) + "，截止" + present.DueDate(ev.Deadline) + "\n")
+	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
+	d.WriteString("下一步：请登录 " + c.submitURL() + " 补报数据，并说明未报原因。\n")
+	d.WriteString("English: " + nameEN(ind) + " has never been reported: its " + final.String() + " figure was due by " +
+		dateEN(due) + "; submit it at " + c.submitURL() + ".")
+	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
 // overdueText returns the alert text of st's overdue report.

@@ -95,7 +95,7 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 	}
 	const (
 		statusHelp = "Current evaluation status, one series per indicator, always 1; period is the latest figure's. " +
-			"An alerted status (lagging, off_track, deteriorating, missed) also carries the alert text: summary, description, dashboard. 状态。"
+			"An alerted status (lagging, off_track, deteriorating, missed, and no_data once the report duty ended) also carries the alert text: summary, description, dashboard. 状态。"
 		dueHelp = "When the awaited figure of period is due, Unix seconds; overdue=1 once that has passed without it " +
 			"(then with the alert text: summary, description, dashboard); absent when nothing more is due. 报送期限。"
 	)

@@ -1,0 +1,136 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// TestAlertTextSaysWhy words the alerts of indicators a unit must act on
+// for a reason the status alone does not give, evaluated by kpi.Evaluate:
+// each says the reason in words, no gap where there is no distance to
+// cover (an increase line's bar is last year's figure, a continuing line
+// counts years), and an English line that reads.
+func TestAlertTextSaysWhy(t *testing.T) {
+	plan := kpi.Plan{ID: "p", Title: "测试规划", StartYear: 2021, EndYear: 2022,
+		ReportingFrom: time.Date(2021, 1, 1, 0, 0, 0, 0, kpi.China)}
+	base := kpi.Indicator{Plan: "p", Task: 1, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
+		Deadline: 2022, LeadUnits: []string{"区科工信局"}}
+	ind := func(f func(*kpi.Indicator)) kpi.Indicator {
+		i := base
+		f(&i)
+		return i
+	}
+	obs := func(id string, vals map[int]float64) []kpi.Observation {
+		var o []kpi.Observation
+		for y, v := range vals {
+			o = append(o, kpi.Observation{Plan: "p", Indicator: id, Period: kpi.YearPeriod(y), Value: v, Revision: 1,
+				SubmittedAt: kpi.YearPeriod(y).End().Add(24 * time.Hour)})
+		}
+		return o
+	}
+	late := time.Date(2023, 6, 30, 0, 0, 0, 0, kpi.China)   // 2022 figures due 2023-03-31, not in
+	mid := time.Date(2022, 6, 30, 0, 0, 0, 0, kpi.China)    // plan running
+	closed := time.Date(2024, 1, 31, 0, 0, 0, 0, kpi.China) // report duty ended (180 days after 2023-03-31)
+	rd := ind(func(i *kpi.Indicator) {
+		i.ID, i.Name, i.NameEN, i.Unit, i.Kind = "rd", "研发经费投入", "R&D spending", "万元", kpi.KindIncrease
+	})
+	firms := ind(func(i *kpi.Indicator) {
+		i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "firms", "高新技术企业", "High-tech enterprises", "家", kpi.KindAtLeast, 30
+		i.Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}
+	})
+	keep := ind(func(i *kpi.Indicator) {
+		i.ID, i.Name, i.NameEN, i.Kind, i.Target = "keep", "持续开展科技宣传", "Keep promoting science", kpi.KindContinuing, 1
+	})
+	for _, tc := range []struct {
+		name    string
+		plan    kpi.Plan
+		ind     kpi.Indicator
+		obs     []kpi.Observation
+		now     time.Time
+		status  kpi.Status
+		summary string
+		want    []string // in the description
+		not     []string // in summary or description
+	}{
+		{
+			name: "final figure overdue", ind: firms, obs: obs("firms", map[int]float64{2021: 28}), now: late, status: kpi.StatusMissed,
+			summary: "【逾期未达标】高新技术企业（区科工信局牵头）：截止2022年12月31日未达标，2021年实际28家，目标≥30家，差距2家；完成时限年度的数据逾期未报：2022年",
+			want:    []string{"原因：完成时限年度的数据逾期未报：2022年\n", "English: High-tech enterprises has missed its deadline: actual 28 (2021), target 30 by 2022-12-31. Reason: the deadline year's figure is overdue (2022)."},
+			not:     []string{"is missed"},
+		},
+		{
+			name: "fell in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1100}), now: mid, status: kpi.StatusDeteriorating,
+			summary: "【不进反退】研发经费投入（区科工信局牵头）：2021年实际1100万元，目标逐年增长；有年度较上一年度下降：2021年",
+			want:    []string{"原因：有年度较上一年度下降：2021年\n", "target a rise every year by 2022-12-31. Reason: a year fell below the year before (2021)."},
+			not:     []string{"差距"},
+		},
+		{
+			name: "flat in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1200, 2022: 1300}), now: late, status: kpi.StatusMissed,
+			summary: "【逾期未达标】研发经费投入（区科工信局牵头）：截止2022年12月31日未达标，2022年实际1300万元，目标逐年增长；有年度较上一年度未增长：2021年",
+			want:    []string{"原因：有年度较上一年度未增长：2021年\n"},
+			not:     []string{"差距", "0.0"},
+		},
+		{
+			name: "a year not done", ind: keep, obs: obs("keep", map[int]float64{2021: 0, 2022: 1}), now: late, status: kpi.StatusMissed,
+			summary: "【逾期未达标】持续开展科技宣传（区科工信局牵头）：截止2022年12月31日未达标，2022年实际已完成，目标每年完成；有年度未完成：2021年",
+			want:    []string{"原因：有年度未完成：2021年\n", "target done every year"},
+			not:     []string{"差距"},
+		},
+		{
+			name: "never reported after the duty ended", ind: firms, now: closed, status: kpi.StatusNoData,
+			summary: "【逾期未报】高新技术企业（区科工信局牵头）：应报2022年数据，报送期限2023年3月31日已过，始终未报送任何数据",
+			want:    []string{"应报：2022年数据（完成时限年度），报送期限2023年3月31日\n", "English: High-tech enterprises has never been reported: its 2022 figure was due by 2023-03-31"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.plan
+			if p.ID == "" {
+				p = plan
+			}
+			st := &kpi.State{Plan: p, Indicator: tc.ind, Evaluation: kpi.Evaluate(p, tc.ind, tc.obs, tc.now)}
+			if st.Evaluation.Status != tc.status {
+				t.Fatalf("status %s (reason %s), want %s: fix the fixture", st.Evaluation.Status, st.Evaluation.Reason, tc.status)
+			}
+			c := &Collector{links: Links{WebURL: "https://kpi.example.gov.cn/"}}
+			got := c.statusText(st)
+			if got == nil {
+				t.Fatalf("no alert text for %s", tc.status)
+			}
+			if got.summary != tc.summary {
+				t.Errorf("summary\n got %s\nwant %s", got.summary, tc.summary)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got.description, w) {
+					t.Errorf("description lacks %q:\n%s", w, got.description)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(got.summary+got.description, n) {
+					t.Errorf("text says %q:\n%s\n%s", n, got.summary, got.description)
+				}
+			}
+		})
+	}
+
+	// Not every indicator without figures is alerted: not while its duty
+	// runs (the overdue alert speaks), nor when the plan was loaded after
+	// the final figure was due (history, never owed).
+	for _, tc := range []struct {
+		name string
+		plan kpi.Plan
+		now  time.Time
+	}{
+		{"duty running", plan, late},
+		{"loaded after the final figure was due", kpi.Plan{ID: "p", StartYear: 2021, EndYear: 2022, ReportingFrom: time.Date(2023, 5, 1, 0, 0, 0, 0, kpi.China)}, closed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &kpi.State{Plan: tc.plan, Indicator: firms, Evaluation: kpi.Evaluate(tc.plan, firms, nil, tc.now)}
+			if got := (&Collector{}).statusText(st); got != nil {
+				t.Errorf("status %s has alert text %q, want none", st.Evaluation.Status, got.summary)
+			}
+		})
+	}
+}
