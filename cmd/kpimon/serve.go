@@ -41,7 +41,7 @@ type serveConfig struct {
 	secureCookies                 bool
 	trustedProxies                string
 	limits                        serveLimits
-	memoryLimit                   string // --memory.limit: "" automatic, 0 none
+	memoryLimit                   string         // --memory.limit: "" automatic, 0 none
 	reportLights                  report.Lights  // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
 	responseDays                  int            // working days a unit has to answer a supervision item
@@ -314,11 +314,13 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		Store: store, States: states, Ingester: ing, Template: template, Backup: store.Backup,
 		Metrics: metrics.NewHandler(collector, reg, logger), UI: ui, Logger: logger,
 		Access: auth, Now: time.Now, MaxBodyBytes: c.limits.uploadBytes, MaxRows: int(c.limits.rows), ReportingFrom: reportingFrom,
+		// A full disk is named first: it is the operator's to fix, while
+		// the first rendering of /metrics only takes a moment.
 		Ready: func() error {
-			if err := collector.Ready(); err != nil {
+			if err := store.Writable(ctx); err != nil {
 				return err
 			}
-			return store.Writable(ctx)
+			return collector.Ready()
 		},
 		Supervision:    superv,
 		TrustedProxies: proxies,

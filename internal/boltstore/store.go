@@ -297,7 +297,8 @@ func (s *Store) Close() error {
 func (s *Store) Path() string { return s.path }
 
 // Generation increases with every committed write that changes what is
-// evaluated: figures or the catalog. Audit entries, tokens and any other
+// evaluated: figures or the catalog, or the supervision items and
+// explanations kpi.States carries beside the evaluation. Audit entries, tokens and any other
 // bookkeeping leave it alone, so derived views (kpi.States, the /metrics
 // rendering, ingest's index) are not rebuilt for them. It starts from the
 // file's last transaction id, so it differs between runs on the same file.

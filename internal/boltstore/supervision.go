@@ -20,8 +20,9 @@ import (
 //	supervision_open  plan 0x00 id 0x00 unit → item id of the open item
 //
 // Explanations are only ever added (a revision is a new key); an item's
-// events are only ever appended. These writes pass no committed callback
-// to update: they change no figure or target, so Generation stays.
+// events are only ever appended. These writes change no figure or target
+// but advance Generation: kpi.States carries the open items beside each
+// evaluation (State.Supervision, worded into the alert text).
 var (
 	bucketExplanations    = []byte("explanations")
 	bucketSupervision     = []byte("supervision")
@@ -97,7 +98,7 @@ func (s *Store) AddExplanation(ctx context.Context, e kpi.Explanation, actor kpi
 		err := aw.append(&kpi.AuditEntry{At: e.At, Actor: actor.Name, Remote: actor.Remote,
 			Action: kpi.ActionExplanationAdd, Object: refObject(e.Ref), Detail: detail})
 		return err == nil, err
-	}, nil)
+	}, s.evaluatedChanged)
 	return e, err
 }
 
@@ -248,7 +249,7 @@ func (s *Store) ApplySupervision(ctx context.Context, ch kpi.SupervisionChanges,
 			wrote = true
 		}
 		return wrote, nil
-	}, nil)
+	}, s.evaluatedChanged)
 }
 
 // ReviewSupervision records 已审阅 or 退回 on an explained item.
@@ -289,6 +290,6 @@ func (s *Store) ReviewSupervision(ctx context.Context, id uint64, in kpi.Supervi
 		err = newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{At: ev.At, Actor: actor.Name, Remote: actor.Remote,
 			Action: action, Object: refObject(it.Ref), Detail: detail})
 		return err == nil, err
-	}, nil)
+	}, s.evaluatedChanged)
 	return it, err
 }

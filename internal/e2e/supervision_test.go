@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
@@ -140,6 +141,26 @@ func TestSupervisionLoop(t *testing.T) {
 	if _, ok := byUnit["beta/区商务局"]; !ok {
 		t.Fatalf("items %v: want beta for 区商务局", byUnit)
 	}
+	// The indicator's alert text says who has not answered, and by when.
+	alertText := func(indicator string, want ...string) {
+		t.Helper()
+		waitFor(t, ctx, "the alert text of "+indicator+" to say "+strings.Join(want, ", "), func() (bool, string) {
+			for _, line := range strings.Split(get(t, ctx, api.base+"/metrics"), "\n") {
+				if strings.HasPrefix(line, "kpi_status{") && strings.Contains(line, `indicator="`+indicator+`"`) && strings.Contains(line, "description=") {
+					for _, w := range want {
+						if !strings.Contains(line, w) {
+							return false, line
+						}
+					}
+					return true, ""
+				}
+			}
+			return false, "no kpi_status with a description for " + indicator
+		})
+	}
+	alertText("alpha", "督办：区科工信局 尚未提交情况说明（应于"+present.Date(kgxItem.Deadline)+"前）",
+		"督办：区发改局 尚未提交情况说明（应于")
+
 	// A unit sees its own items only.
 	if own := api.items(kgx, ""); len(own) != 1 || own[0].Unit != "区科工信局" {
 		t.Errorf("区科工信局's token lists %+v, want its one item", own)
@@ -172,6 +193,7 @@ func TestSupervisionLoop(t *testing.T) {
 	if status := explain(kgx, "alpha", "两家企业推迟申报"); status != http.StatusCreated {
 		t.Fatalf("first explanation = %d, want 201", status)
 	}
+	alertText("alpha", "督办：区科工信局 已说明（第1版", "原因：两家企业推迟申报", "督办：区发改局 尚未提交情况说明")
 	review := func(action, comment string) (int, svItem) {
 		var it svItem
 		status := api.post(dcs, fmt.Sprintf("/api/v1/supervision/%d/review", kgxItem.ID), map[string]string{"action": action, "comment": comment}, &it)

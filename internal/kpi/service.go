@@ -293,8 +293,9 @@ type TokenStore interface {
 
 // Generations says when what the store evaluates from has changed.
 type Generations interface {
-	// Generation increases with every committed write that changes figures
-	// or the catalog (not audit, token or account writes), so readers can
+	// Generation increases with every committed write that changes figures,
+	// the catalog or supervision (SupervisionReader; not audit, token or
+	// account writes), so readers can
 	// cache what they evaluate from the store.
 	Generation() uint64
 }
@@ -351,6 +352,10 @@ type State struct {
 	// its number, so whoever derives views from states (the /metrics
 	// rendering) redoes only the work of states with a new number.
 	Pass uint64 `json:"-"`
+	// Supervision is where each lead unit stands on the indicator's open
+	// supervision items (督办), for the alert text; beside the evaluation,
+	// never changing it. Empty without open items or a SupervisionReader.
+	Supervision []SupervisionNote `json:"supervision,omitempty"`
 }
 
 // StateService evaluates every indicator at its clock ("now", or --as-of).

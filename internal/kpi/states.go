@@ -200,7 +200,50 @@ func chinaDay(t time.Time) int64 {
 	return day
 }
 
+// evaluate evaluates the figures (evaluateFigures) and sets each state's
+// open supervision items beside its evaluation: a state whose items
+// changed gets a new Pass, so the alert text is worded again, with the
+// verdict untouched.
 func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, error) {
+	notes, err := s.supervisionNotes(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.evaluateFigures(ctx, key, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range snap.states {
+		st := &snap.states[i]
+		if note := notes[st.Indicator.Ref()]; !sameNotes(st.Supervision, note) {
+			st.Supervision, st.Pass = note, s.pass
+		}
+	}
+	return snap, nil
+}
+
+// supervisionNotes reads the open supervision items at now, if the store
+// keeps them (SupervisionReader); explanations only when there are items.
+func (s *States) supervisionNotes(ctx context.Context, now time.Time) (map[Ref][]SupervisionNote, error) {
+	sr, ok := s.store.(SupervisionReader)
+	if !ok {
+		return nil, nil
+	}
+	items, err := sr.SupervisionItems(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate indicators: read supervision: %w", err)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ex, err := sr.AllExplanations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate indicators: read explanations: %w", err)
+	}
+	return SupervisionNotes(items, ex, now), nil
+}
+
+func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, error) {
 	// Read before the catalog, like the generation: a catalog write landing
 	// meanwhile makes the next evaluation a full one.
 	var catalogGen uint64

@@ -345,7 +345,8 @@ type SupervisionReviewInput struct {
 }
 
 // SupervisionStore keeps explanations and supervision items. Its writes
-// leave Generation alone (they change no figure or target); every one is
+// change no figure or target but advance Generation: States carries the
+// open items in State.Supervision (for the alert text). Every write is
 // audited in the same transaction.
 type SupervisionStore interface {
 	// AddExplanation stores e as the next revision for its indicator and
@@ -369,4 +370,66 @@ type SupervisionStore interface {
 	// ReviewSupervision records the office's review of an answered (or
 	// reviewed) item: ECONFLICT in another state.
 	ReviewSupervision(ctx context.Context, id uint64, in SupervisionReviewInput, actor Actor) (SupervisionItem, error)
+}
+
+// SupervisionNote is where one lead unit stands on an indicator's open
+// supervision item, carried in State.Supervision beside the evaluation
+// (never changing it) for the alert text.
+type SupervisionNote struct {
+	Unit     string           `json:"unit"`
+	State    SupervisionState `json:"state"` // pending, answered or reviewed (overdue is the clock's: see Deadline)
+	Deadline time.Time        `json:"deadline"`
+	// Latest is the unit's newest explanation of the indicator, if any.
+	Latest *Explanation `json:"latest,omitempty"`
+}
+
+// SupervisionReader is implemented by a StateSource that keeps
+// supervision: States then carries each indicator's open items in
+// State.Supervision. Its writes must advance Generation.
+type SupervisionReader interface {
+	SupervisionItems(ctx context.Context) ([]SupervisionItem, error)
+	AllExplanations(ctx context.Context) ([]Explanation, error)
+}
+
+// SupervisionNotes returns, per indicator, its open items as they stood at
+// now, each with its unit's newest explanation filed by then, in item order.
+func SupervisionNotes(items []SupervisionItem, explanations []Explanation, now time.Time) map[Ref][]SupervisionNote {
+	type key struct {
+		ref  Ref
+		unit string
+	}
+	latest := map[key]*Explanation{}
+	for i := range explanations {
+		e := &explanations[i]
+		if e.At.After(now) {
+			continue
+		}
+		if old := latest[key{e.Ref, e.Unit}]; old == nil || e.Revision > old.Revision {
+			latest[key{e.Ref, e.Unit}] = e
+		}
+	}
+	out := map[Ref][]SupervisionNote{}
+	for _, it := range items {
+		at, ok := it.AsOf(now)
+		if !ok || !at.Open() {
+			continue
+		}
+		out[it.Ref] = append(out[it.Ref], SupervisionNote{Unit: it.Unit, State: at.State, Deadline: at.Deadline, Latest: latest[key{it.Ref, it.Unit}]})
+	}
+	return out
+}
+
+// sameNotes reports whether two indicators' notes say the same.
+func sameNotes(a, b []SupervisionNote) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Unit != y.Unit || x.State != y.State || !x.Deadline.Equal(y.Deadline) || (x.Latest == nil) != (y.Latest == nil) ||
+			x.Latest != nil && (x.Latest.Revision != y.Latest.Revision || x.Latest.Unit != y.Latest.Unit) {
+			return false
+		}
+	}
+	return true
 }

@@ -147,6 +147,7 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	if reason != "" {
 		d.WriteString("原因：" + reason + "\n")
 	}
+	writeSupervision(&d, st)
 	d.WriteString("下一步：" + w.next + "报送地址：" + c.submitURL() + "\n")
 	d.WriteString("English: " + nameEN(ind) + " " + w.en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
 		targetEN(ind, ev) + " by " + dateEN(ev.Deadline) + ".")
@@ -226,6 +227,7 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	d.WriteString("已报最新：尚无数据\n")
 	d.WriteString("目标：" + present.Target(ind, *ev) + "，截止" + present.DueDate(ev.Deadline) + "\n")
 	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
+	writeSupervision(&d, st)
 	d.WriteString("下一步：请登录 " + c.submitURL() + " 补报数据，并说明未报原因。\n")
 	d.WriteString("English: " + nameEN(ind) + " has never been reported: its " + final.String() + " figure was due by " +
 		dateEN(due) + "; submit it at " + c.submitURL() + ".")
@@ -257,6 +259,7 @@ func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 	} else {
 		d.WriteString("尚无数据\n")
 	}
+	writeSupervision(&d, st)
 	d.WriteString("下一步：请登录 " + c.submitURL() + " 报送" + owed + "数据。\n")
 	d.WriteString("English: the " + owedEN + " figure of " + nameEN(ind) + " was due by " +
 		dateEN(ev.Report.Due) + " and has not been submitted; submit it at " + c.submitURL() + ".")
