@@ -3,6 +3,7 @@ package kpi
 import (
 	"math"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -98,6 +99,7 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 		ev.Report = ReportDuty{}
 	}
 	ev.setAnnualChanges(ind)
+	ev.clean(ind)
 	return ev
 }
 
@@ -363,15 +365,21 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 		return
 	}
 
+	// Gap, progress, pace, the expected figure and the required change
+	// are measured to the bar that decides the verdict (突破40家: 41).
+	bar := DecidingBar(ind, target)
 	tD := YearFraction(ev.Deadline)
 	var t0 float64
 	if base != nil {
 		t0 = YearFraction(base.Period.End())
-		// How far along the straight path from baseline to target the
-		// indicator should be by now.
+		// How far along the path from baseline to bar the indicator
+		// should be by now: straight, or compound on a compound basis.
 		if tD > t0 {
 			elapsedNow := clamp((YearFraction(now)-t0)/(tD-t0), 0, 1)
-			ev.Expected = finite(base.Value + (target-base.Value)*elapsedNow)
+			ev.Expected = finite(base.Value + (bar-base.Value)*elapsedNow)
+			if len(series) > 0 && CompoundBasis(ind, base.Value, series[len(series)-1].value, bar) {
+				ev.Expected = finite(base.Value * math.Pow(bar/base.Value, elapsedNow))
+			}
 		}
 	}
 
@@ -388,7 +396,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	if achieved {
 		ev.Gap = finite(0)
 	} else {
-		ev.Gap = finite(math.Max(0, better*(target-actual)) + strictStep(ind))
+		ev.Gap = finite(cleanSum(math.Max(0, better*(bar-actual))))
 	}
 
 	t := yearsAt(latest.end)
@@ -396,12 +404,15 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	if base != nil && tD > t0 {
 		elapsed = finite((t - t0) / (tD - t0))
 	}
-	// Progress is only defined when the target lies ahead of the baseline.
-	targetAhead := base != nil && better*(target-base.Value) > 0
+	// Progress is only defined when the bar lies ahead of the baseline.
+	targetAhead := base != nil && better*(bar-base.Value) > 0
 	if targetAhead {
-		ev.ProgressRatio = finite((actual - base.Value) / (target - base.Value))
+		ev.ProgressRatio = finite((actual - base.Value) / (bar - base.Value))
 		if elapsed != nil && *elapsed > 0 && ev.ProgressRatio != nil {
 			ev.PaceRatio = finite(*ev.ProgressRatio / *elapsed)
+			if CompoundBasis(ind, base.Value, actual, bar) {
+				ev.PaceRatio = compoundPace(base.Value, actual, bar, t-t0, tD-t0)
+			}
 		}
 	}
 	if base != nil {
@@ -461,13 +472,31 @@ func meets(ind Indicator, better, actual, target float64) bool {
 	return better*(actual-target) >= -slack
 }
 
-// strictStep is what a figure short of a strict target lacks beyond the
-// target itself: one for a count (突破40家 needs 41), nothing otherwise.
-func strictStep(ind Indicator) float64 {
-	if ind.Strict && ind.IsCount() {
-		return 1
+// CompoundBasis reports whether an indicator's pace and change per year
+// are compound (ratios of annual growth rates) rather than linear in its
+// unit (docs/method.md, "Pace"): for a level indicator that is neither a
+// count nor a share (%), when the baseline, the figure and the bar are all
+// positive. Counts, cumulative sums and shares are linear: 个百分点 and
+// 家 add up, they do not compound.
+func CompoundBasis(ind Indicator, base, actual, bar float64) bool {
+	return ind.Measure != MeasureCumulative && !ind.IsCount() && !ind.IsPercent() &&
+		base > 0 && actual > 0 && bar > 0
+}
+
+// compoundPace is the ratio of the compound annual growth rate achieved
+// from base to actual in years to the rate that takes base to bar in
+// horizon years, as the UN ESCAP progress assessment computes it; nil
+// where the required rate is 0.
+func compoundPace(base, actual, bar, years, horizon float64) *float64 {
+	if years <= 0 || horizon <= 0 {
+		return nil
 	}
-	return 0
+	achieved := math.Pow(actual/base, 1/years) - 1
+	required := math.Pow(bar/base, 1/horizon) - 1
+	if required == 0 {
+		return nil
+	}
+	return finite(achieved / required)
 }
 
 // planStart is the instant a cumulative measure sums from (Unix seconds):
@@ -551,4 +580,33 @@ func finite(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// clean rounds the numbers of ev that kpimon computed to 10 significant
+// digits, once all decisions are made: 2.51 − 2.36 is 0.15, not
+// 0.15000000000000002, in the API, /metrics and the XLSX. A figure as
+// handed in is left alone; a sum of figures is computed.
+func (ev *Evaluation) clean(ind Indicator) {
+	computed := []*float64{ev.Target, ev.Expected, ev.Gap, ev.ProgressRatio, ev.PaceRatio, ev.Projected,
+		ev.RequiredAnnualChange, ev.AchievedAnnualChange}
+	if ind.Measure == MeasureCumulative {
+		computed = append(computed, ev.Actual)
+	}
+	for _, p := range computed {
+		if p != nil {
+			*p = significant(*p, 10)
+		}
+	}
+}
+
+// significant rounds x to n significant digits.
+func significant(x float64, n int) float64 {
+	if x == 0 {
+		return 0
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', n, 64), 64)
+	if err != nil {
+		return x
+	}
+	return r
 }

@@ -1,6 +1,7 @@
 package kpi_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,11 +17,21 @@ type verdict struct {
 	Target *float64
 	Base   string // "2018=200 base_period", "" for none
 	Pace   *float64
+	// Measured, when a case states it, is what the deciding bar, points
+	// and the pace basis decide: gap, progress and the change per year.
+	Measured *measured
+}
+
+// measured is the part of an evaluation measured to the deciding bar.
+type measured struct {
+	Gap, Progress, Required, Achieved *float64
+	Relative                          bool
 }
 
 func verdictOf(ev kpi.Evaluation) verdict {
 	o := outcomeOf(ev)
-	v := verdict{Status: ev.Status, Reason: o.Reason, Target: ev.Target, Pace: ev.PaceRatio}
+	v := verdict{Status: ev.Status, Reason: o.Reason, Target: ev.Target, Pace: ev.PaceRatio,
+		Measured: &measured{Gap: ev.Gap, Progress: ev.ProgressRatio, Required: ev.RequiredAnnualChange, Achieved: ev.AchievedAnnualChange, Relative: ev.ChangeIsRelative}}
 	if o.Baseline != "" {
 		v.Base = o.Baseline + " " + string(ev.BaselineOrigin)
 	}
@@ -46,6 +57,8 @@ func TestEvaluateMethod(t *testing.T) {
 	})
 	about40 := indicator(func(ind *kpi.Indicator) { ind.Target, ind.Tolerance = 40, 5 })
 	over40 := indicator(func(ind *kpi.Indicator) { ind.Target, ind.Strict = 40, true })
+	overShare := indicator(func(ind *kpi.Indicator) { ind.Unit, ind.Target, ind.Strict = "%", 2.5, true })
+	rdShare := indicator(func(ind *kpi.Indicator) { ind.Unit, ind.Target = "%", 2.51 })
 	double := indicator(func(ind *kpi.Indicator) {
 		ind.Kind, ind.Unit, ind.Target, ind.BaselineRule = kpi.KindMultiply, "万元", 2, kpi.BaselineFirstObservation
 	})
@@ -60,7 +73,12 @@ func TestEvaluateMethod(t *testing.T) {
 	// The energy series: 0.400 at the end of 2019 (t0 2020.0) towards 0.331
 	// at the end of 2022 (tD 2023.0); 0.345 at the end of 2021 (t 2022.0):
 	// progress 0.055/0.069, elapsed 2/3.
-	energyPace := (0.055 / 0.069) / (2.0 / 3)
+	// A positive level: the pace is compound (docs/method.md §5), the rate
+	// achieved a year over the rate required a year from the baseline.
+	compound := func(base, actual, bar, years, horizon float64) float64 {
+		return (math.Pow(actual/base, 1/years) - 1) / (math.Pow(bar/base, 1/horizon) - 1)
+	}
+	energyPace := compound(0.4, 0.345, 0.331, 2, 3)
 
 	tests := []struct {
 		name string
@@ -104,7 +122,7 @@ func TestEvaluateMethod(t *testing.T) {
 		{
 			name: "energy: the 2022 figure in before it is due decides at once", ind: energy, now: "2023-02-15",
 			obs:  figs(t, "2019", 0.400, "2020", 0.370, "2021", 0.345, "2022", 0.340),
-			want: verdict{Status: kpi.StatusMissed, Target: num(0.331), Base: "2019=0.4 first_figure", Pace: num((0.060 / 0.069) / 1)},
+			want: verdict{Status: kpi.StatusMissed, Target: num(0.331), Base: "2019=0.4 first_figure", Pace: num(compound(0.4, 0.340, 0.331, 3, 3))},
 		},
 
 		// Growth lines over the whole plan.
@@ -154,17 +172,17 @@ func TestEvaluateMethod(t *testing.T) {
 		{
 			name: "reduce_by from the 2018 level: 200 → 175 is achieved", ind: cut, now: "2023-06-30",
 			obs:  figs(t, "2018", 200, "2020", 190, "2021", 180, "2022", 175),
-			want: verdict{Status: kpi.StatusAchieved, Target: num(180), Base: "2018=200 base_period", Pace: num(25.0 / 20)},
+			want: verdict{Status: kpi.StatusAchieved, Target: num(180), Base: "2018=200 base_period", Pace: num(compound(200, 175, 180, 4, 4))},
 		},
 		{
 			name: "reduce_by without a base figure cuts from the first", ind: cut, now: "2023-06-30",
 			obs:  figs(t, "2020", 190, "2021", 180, "2022", 175),
-			want: verdict{Status: kpi.StatusMissed, Target: num(171), Base: "2020=190 first_figure", Pace: num(15.0 / 19)},
+			want: verdict{Status: kpi.StatusMissed, Target: num(171), Base: "2020=190 first_figure", Pace: num(compound(190, 175, 171, 2, 2))},
 		},
 		{
 			name: "reduce_by from an explicit baseline says so", ind: cutFromGiven, now: "2021-06-30",
 			obs:  figs(t, "2020", 190),
-			want: verdict{Status: kpi.StatusOnTrack, Target: num(180), Base: "2018=200 indicator", Pace: num(1)},
+			want: verdict{Status: kpi.StatusOnTrack, Target: num(180), Base: "2018=200 indicator", Pace: num(compound(200, 190, 180, 2, 4))},
 		},
 
 		// 左右 and 突破.
@@ -173,11 +191,55 @@ func TestEvaluateMethod(t *testing.T) {
 		{name: "突破40家: 40 is not yet met", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 40), want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=40 first_figure"}},
 		{name: "突破40家: 41 meets it", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 41), want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=41 first_figure"}},
 
+		// The deciding bar (issue 19, item 4): gap, progress, pace and the
+		// change required are measured to the figure that meets the target.
+		{
+			// 突破40家 is met at 41: at 38 a year before the deadline, 3 more
+			// are needed (not 2, which reaches 40 and misses).
+			name: "突破40家 at 38: gap, progress and required change measured to 41", ind: over40, now: "2022-06-30",
+			obs: figs(t, "2019", 30, "2020", 34, "2021", 38),
+			want: verdict{Status: kpi.StatusOnTrack, Target: num(40), Base: "2019=30 first_figure", Pace: num((8.0 / 11) / (2.0 / 3)),
+				Measured: &measured{Gap: num(3), Progress: num(8.0 / 11), Required: num(3), Achieved: num(4)}},
+		},
+		{
+			// 40家左右 is met at 38: at 37, one more meets it.
+			name: "40家左右 at 37: gap, progress and required change measured to 38", ind: about40, now: "2022-06-30",
+			obs: figs(t, "2019", 30, "2020", 33, "2021", 37),
+			want: verdict{Status: kpi.StatusOnTrack, Target: num(40), Base: "2019=30 first_figure", Pace: num((7.0 / 8) / (2.0 / 3)),
+				Measured: &measured{Gap: num(1), Progress: num(7.0 / 8), Required: num(1), Achieved: num(3.5)}},
+		},
+		{
+			// A strict share: one step of the target's last decimal past it.
+			name: "超过2.5% at 2.5: the gap is one step, 0.1 point", ind: overShare, now: "2023-06-30",
+			obs: figs(t, "2021", 2.3, "2022", 2.5),
+			want: verdict{Status: kpi.StatusMissed, Target: num(2.5), Base: "2021=2.3 first_figure", Pace: num((0.2 / 0.3) / 1),
+				Measured: &measured{Gap: num(0.1), Progress: num(0.2 / 0.3), Achieved: num(0.2)}},
+		},
+
+		// Shares change in 个百分点 (issue 19, item 5): 2.10 % → 2.51 % in
+		// one year is 0.41 points a year, not +19.5 %.
+		{
+			name: "a share's required and achieved change are in points", ind: rdShare, now: "2022-06-30",
+			obs: figs(t, "2019", 1.9, "2020", 2.0, "2021", 2.1),
+			want: verdict{Status: kpi.StatusOffTrack, Target: num(2.51), Base: "2019=1.9 first_figure", Pace: num((0.2 / 0.61) / (2.0 / 3)),
+				Measured: &measured{Gap: num(0.41), Progress: num(0.2 / 0.61), Required: num(0.41), Achieved: num(0.1)}},
+		},
+
+		// One pace basis (issue 19, item 6): 50000 → 85000 in three years
+		// toward 100000 grows 19.3 % a year where doubling in four needs
+		// 18.9 %: on track, beside 需年均增长17.6% for the last year.
+		{
+			name: "a positive level is paced on compound growth, as its required growth is", ind: double, now: "2022-06-30",
+			obs: figs(t, "2018", 50000, "2021", 85000),
+			want: verdict{Status: kpi.StatusOnTrack, Target: num(100000), Base: "2018=50000 base_period", Pace: num(compound(50000, 85000, 100000, 3, 4)),
+				Measured: &measured{Gap: num(15000), Progress: num(0.7), Required: num(100000.0/85000 - 1), Achieved: num(math.Cbrt(1.7) - 1), Relative: true}},
+		},
+
 		// 原地倍增.
 		{
 			name: "doubling from the base year, half way with three quarters of the time gone", ind: double, now: "2022-06-30",
 			obs:  figs(t, "2018", 1000, "2021", 1500),
-			want: verdict{Status: kpi.StatusLagging, Target: num(2000), Base: "2018=1000 base_period", Pace: num(0.5 / 0.75)},
+			want: verdict{Status: kpi.StatusLagging, Target: num(2000), Base: "2018=1000 base_period", Pace: num(compound(1000, 1500, 2000, 3, 4))},
 		},
 		{
 			name: "doubling reached", ind: double, now: "2023-06-30",
@@ -253,7 +315,11 @@ func TestEvaluateMethod(t *testing.T) {
 				t.Fatal(err)
 			}
 			ev := kpi.Evaluate(plan, tt.ind, tt.obs, at)
-			if diff := cmp.Diff(tt.want, verdictOf(ev), approx); diff != "" {
+			got := verdictOf(ev)
+			if tt.want.Measured == nil {
+				got.Measured = nil
+			}
+			if diff := cmp.Diff(tt.want, got, approx); diff != "" {
 				t.Errorf("Evaluate(%s, %v) as of %s (-want +got):\n%s", tt.ind.Kind, tt.obs, tt.now, diff)
 			}
 		})

@@ -35,8 +35,12 @@ func AnnualChanges(ind Indicator, ev Evaluation) (required, achieved *float64, r
 	if ev.Baseline != nil && YearFraction(ev.Baseline.Period.End()) < t {
 		base = ev.Baseline
 	}
-	relative = ind.Measure != MeasureCumulative && !ind.IsCount() &&
-		actual > 0 && target > 0 && (base == nil || base.Value > 0)
+	bar := DecidingBar(ind, target)
+	from := actual
+	if base != nil {
+		from = base.Value
+	}
+	relative = CompoundBasis(ind, from, actual, bar)
 
 	change := func(from, to, years float64) *float64 {
 		if relative {
@@ -49,7 +53,7 @@ func AnnualChanges(ind Indicator, ev Evaluation) (required, achieved *float64, r
 	}
 	open := ev.Status != StatusAchieved && ev.AsOf.Before(ev.Deadline) && tD > t
 	if open {
-		required = change(actual, target, tD-t)
+		required = change(actual, bar, tD-t)
 	}
 	return required, achieved, relative
 }

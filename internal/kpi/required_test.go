@@ -43,11 +43,12 @@ func TestAnnualChanges(t *testing.T) {
 		want changes
 	}{
 		{
-			// From 22 at the end of 2020 to 33 at the end of 2022: two years,
-			// √(33/22) − 1 a year; 20 → 22 in 2020 was +10 %.
-			name: "level percent share, relative",
+			// A share changes in 个百分点 (issue 19, item 5): from 22 at the
+			// end of 2020 to 33 at the end of 2022 is 5.5 points a year; 20 →
+			// 22 in 2020 was 2 points.
+			name: "level percent share, in points",
 			ind:  share, obs: []any{"2019", 20.0, "2020", 22.0}, asOf: "2021-06-30",
-			want: changes{num(math.Sqrt(33.0/22) - 1), num(0.1), true},
+			want: changes{num(5.5), num(2), false},
 		},
 		{
 			name: "count, absolute per year",

@@ -7,9 +7,10 @@ import (
 )
 
 // RequiredChange says the average change per year still required to reach
-// the target by the deadline (kpi.AnnualChanges): "需年均增长8.5%",
-// "需年均下降4.2%", "需年均增加7家", "需年均减少1.5万元"; "—" when none is
-// required or it cannot be computed. A count still required is rounded up:
+// the deciding bar by the deadline (kpi.AnnualChanges): "需年均增长8.5%",
+// "需年均下降4.2%", "需年均增加7家", "需年均减少1.5万元", for a share in
+// points "需年均提高0.41个百分点"; "—" when none is required or it cannot be
+// computed. A count still required is rounded up:
 // 6.5 more enterprises a year means 7.
 func RequiredChange(ind kpi.Indicator, ev kpi.Evaluation) string {
 	s := annualChange(ind, ev, ev.RequiredAnnualChange, true)
@@ -38,9 +39,16 @@ func annualChange(ind kpi.Indicator, ev kpi.Evaluation, change *float64, roundUp
 		}
 		return word + Fixed(math.Abs(v)*100, 1) + "%"
 	}
-	word := "年均增加"
+	word, unit := "年均增加", ind.Unit
 	if v < 0 {
 		word = "年均减少"
+	}
+	if ind.IsPercent() {
+		// A share rises and falls in points: 需年均提高0.41个百分点.
+		word, unit = "年均提高", "个百分点"
+		if v < 0 {
+			word = "年均降低"
+		}
 	}
 	a := math.Abs(v)
 	if ind.IsCount() {
@@ -51,7 +59,7 @@ func annualChange(ind kpi.Indicator, ev kpi.Evaluation, change *float64, roundUp
 		// An average of whole things so far: 4.5 a year, not 4 or 5.
 		return word + Plain(math.Round(a*10)/10) + ind.Unit
 	}
-	return word + Fixed(a, ChangeDecimals(ind, ev, &a)) + ind.Unit
+	return word + Fixed(a, ChangeDecimals(ind, ev, &a)) + unit
 }
 
 // ChangeDecimals is the precision of the absolute change per year change
