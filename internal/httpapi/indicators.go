@@ -10,6 +10,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // evaluationJSON is an evaluation as the API shows it: flat, with the
@@ -19,6 +20,7 @@ type evaluationJSON struct {
 	Status          kpi.Status         `json:"status"`
 	StatusZH        string             `json:"status_zh"`
 	Target          *float64           `json:"target"` // null where there is no target value yet
+	Bar             *float64           `json:"bar"`    // the figure that decides the verdict (突破40家: 41); gap, progress, pace are measured to it
 	Reason          kpi.Reason         `json:"reason,omitempty"`
 	ReasonZH        string             `json:"reason_zh,omitempty"`
 	ReasonPeriods   []kpi.Period       `json:"reason_periods,omitempty"`
@@ -41,18 +43,44 @@ type evaluationJSON struct {
 	RequiredAnnualChange *float64 `json:"required_annual_change"`
 	AchievedAnnualChange *float64 `json:"achieved_annual_change"`
 	ChangeIsRelative     bool     `json:"change_is_relative"`
+	// Text is the numbers as people read them, in the words the web page,
+	// the alerts, kpimon status and the circular print (package present).
+	Text evaluationText `json:"text"`
 }
 
-func newEvaluationJSON(e kpi.Evaluation) evaluationJSON {
+// evaluationText is an evaluation's numbers in words ("" where none).
+type evaluationText struct {
+	Target   string `json:"target"`   // ≥30家, 40家左右（≥38家）, 逐年增长
+	Actual   string `json:"actual"`   // 32.96%
+	Gap      string `json:"gap"`      // 0.04个百分点
+	Required string `json:"required"` // 需年均提高0.41个百分点
+	Achieved string `json:"achieved"` // 年均增加4家
+}
+
+// newEvaluationText words an evaluation's numbers by package present.
+func newEvaluationText(ind kpi.Indicator, e kpi.Evaluation) evaluationText {
+	blank := func(s string) string {
+		if s == present.Missing {
+			return ""
+		}
+		return s
+	}
+	return evaluationText{
+		Target: present.Target(ind, e), Actual: blank(present.OptValue(ind, e.Actual)), Gap: blank(present.Gap(ind, e.Gap)),
+		Required: blank(present.RequiredChange(ind, e)), Achieved: blank(present.AchievedChange(ind, e)),
+	}
+}
+
+func newEvaluationJSON(ind kpi.Indicator, e kpi.Evaluation) evaluationJSON {
 	v := evaluationJSON{
-		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finite(e.Target),
+		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finite(e.Target), Bar: finite(e.Bar),
 		Reason: e.Reason, ReasonZH: e.Reason.Chinese(), ReasonPeriods: e.ReasonPeriods, BaselineOrigin: e.BaselineOrigin,
 		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
 		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
 		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
 		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue,
 		RequiredAnnualChange: finite(e.RequiredAnnualChange), AchievedAnnualChange: finite(e.AchievedAnnualChange),
-		ChangeIsRelative: e.ChangeIsRelative,
+		ChangeIsRelative: e.ChangeIsRelative, Text: newEvaluationText(ind, e),
 	}
 	if !e.Report.Due.IsZero() {
 		due := e.Report.Due
@@ -136,7 +164,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 		for _, s := range all {
 			if f.Match(s) {
 				list.Indicators = append(list.Indicators, indicatorSummary{
-					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Evaluation),
+					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Indicator, s.Evaluation),
 				})
 				if !slices.ContainsFunc(list.Plans, func(p kpi.Plan) bool { return p.ID == s.Plan.ID }) {
 					list.Plans = append(list.Plans, s.Plan)
@@ -201,7 +229,7 @@ func handleIndicatorGet(d Deps) http.Handler {
 		access.PublicObservations(public, obs)
 		detail := indicatorDetail{
 			Plan: state.Plan, Indicator: state.Indicator, Target: state.Indicator.Target,
-			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluationJSON(state.Evaluation),
+			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluationJSON(state.Indicator, state.Evaluation),
 		}
 		if detail.Versions == nil {
 			detail.Versions = []kpi.IndicatorVersion{}

@@ -368,6 +368,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	// Gap, progress, pace, the expected figure and the required change
 	// are measured to the bar that decides the verdict (突破40家: 41).
 	bar := DecidingBar(ind, target)
+	ev.Bar = finite(bar)
 	tD := YearFraction(ev.Deadline)
 	var t0 float64
 	if base != nil {
@@ -587,7 +588,7 @@ func finite(x float64) *float64 {
 // 0.15000000000000002, in the API, /metrics and the XLSX. A figure as
 // handed in is left alone; a sum of figures is computed.
 func (ev *Evaluation) clean(ind Indicator) {
-	computed := []*float64{ev.Target, ev.Expected, ev.Gap, ev.ProgressRatio, ev.PaceRatio, ev.Projected,
+	computed := []*float64{ev.Target, ev.Bar, ev.Expected, ev.Gap, ev.ProgressRatio, ev.PaceRatio, ev.Projected,
 		ev.RequiredAnnualChange, ev.AchievedAnnualChange}
 	if ind.Measure == MeasureCumulative {
 		computed = append(computed, ev.Actual)

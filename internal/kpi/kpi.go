@@ -372,7 +372,11 @@ type Evaluation struct {
 	// baseline × (1 − p); multiply: baseline × factor; increase: the figure
 	// the latest had to pass); nil where there is none yet (no baseline,
 	// fewer than two figures of an increase line).
-	Target   *float64  `json:"target"`
+	Target *float64 `json:"target"`
+	// Bar is the figure that decides whether Target is met (DecidingBar:
+	// 突破40家 → 41, 40家左右 → 38), which gap, progress, pace, Expected
+	// and the required change are measured to; nil with Target.
+	Bar      *float64  `json:"bar"`
 	Actual   *float64  `json:"actual"`   // latest actual (cumulative: sum since the plan start)
 	Period   *Period   `json:"period"`   // period of the latest actual
 	Baseline *Baseline `json:"baseline"` // effective baseline

@@ -1,6 +1,9 @@
 package kpi
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // CountedFigure is one point of the series an indicator is judged on: a
 // period and the indicator's value at its end (for a cumulative measure,
@@ -67,27 +70,52 @@ type PathPoint struct {
 	Value float64
 }
 
-// ExpectedPath returns the two ends of the straight path from the baseline
-// to the target by the deadline, along which Evaluation.Expected is read,
-// for the kinds judged that way (at_least, at_most, reduce_by, multiply);
-// nil for the others and where ev has no baseline or target.
+// ExpectedPath returns the path from the baseline to the deciding bar
+// (DecidingBar) by the deadline along which Evaluation.Expected is read,
+// for the kinds judged that way (at_least, at_most, reduce_by, multiply):
+// its two ends where the pace is linear, points every quarter of a year
+// along the curve where it is compound (CompoundBasis); nil for the other
+// kinds and where ev has no baseline or target.
 func ExpectedPath(ind Indicator, ev Evaluation) []PathPoint {
 	if !hasTargetPath(ind.Kind) || ev.Baseline == nil || ev.Target == nil {
 		return nil
 	}
-	return []PathPoint{
-		{Year: YearFraction(ev.Baseline.Period.End()), Value: ev.Baseline.Value},
-		{Year: YearFraction(ev.Deadline), Value: *ev.Target},
+	b, bar := ev.Baseline.Value, ev.bar()
+	t0, tD := YearFraction(ev.Baseline.Period.End()), YearFraction(ev.Deadline)
+	actual := b
+	if ev.Actual != nil {
+		actual = *ev.Actual
 	}
+	if tD <= t0 || !CompoundBasis(ind, b, actual, bar) {
+		return []PathPoint{{Year: t0, Value: b}, {Year: tD, Value: bar}}
+	}
+	var path []PathPoint
+	for y := t0; y < tD; y += 0.25 {
+		path = append(path, PathPoint{Year: y, Value: b * math.Pow(bar/b, (y-t0)/(tD-t0))})
+	}
+	return append(path, PathPoint{Year: tD, Value: bar})
 }
 
-// ExpectedProgress is the share of the way from the baseline to the target
-// that is due by AsOf (Expected on that scale, as ProgressRatio is Actual);
-// nil where there is no such way.
+// ExpectedProgress is the share of the way from the baseline to the
+// deciding bar that is due by AsOf (Expected on that scale, as
+// ProgressRatio is Actual); nil where there is no such way.
 func (ev Evaluation) ExpectedProgress() *float64 {
 	b := ev.Baseline
-	if ev.Expected == nil || b == nil || ev.Target == nil || *ev.Target == b.Value {
+	if ev.Expected == nil || b == nil || ev.Target == nil {
 		return nil
 	}
-	return finite((*ev.Expected - b.Value) / (*ev.Target - b.Value))
+	bar := ev.bar()
+	if bar == b.Value {
+		return nil
+	}
+	return finite((*ev.Expected - b.Value) / (bar - b.Value))
+}
+
+// bar is the deciding bar of an evaluation with a target: Bar, or Target
+// where Bar is not set.
+func (ev Evaluation) bar() float64 {
+	if ev.Bar != nil {
+		return *ev.Bar
+	}
+	return *ev.Target
 }
