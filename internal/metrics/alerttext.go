@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"net/url"
@@ -76,11 +74,16 @@ var reasonsEN = map[kpi.Reason]string{
 func (c *Collector) statusText(st *kpi.State) *alertText {
 	switch {
 	case alertingStatus(st.Evaluation.Status):
-		return c.texts.get(st, textStatus, c.wordStatus)
+		return c.wordStatus(st)
 	case neverReported(st):
-		return c.texts.get(st, textStatus, c.wordNeverReported)
+		return c.wordNeverReported(st)
 	}
 	return nil
+}
+
+// hasStatusText reports whether statusText words a text for st.
+func hasStatusText(st *kpi.State) bool {
+	return alertingStatus(st.Evaluation.Status) || neverReported(st)
 }
 
 // hasGap reports whether ind's gap is a distance in its unit worth saying.
@@ -95,6 +98,7 @@ func hasGap(ind kpi.Indicator) bool {
 // per line. Each part is one clause or line, so a new fact (an
 // explanation, a supervision state) is one more append.
 func (c *Collector) wordStatus(st *kpi.State) *alertText {
+	c.worded.Add(1)
 	ev := &st.Evaluation
 	ind := st.Indicator
 	w := statusWordings[ev.Status]
@@ -214,6 +218,7 @@ func neverReported(st *kpi.State) bool {
 // reported a figure and whose report duty has ended: 逾期未报, naming the
 // final figure that was owed.
 func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
+	c.worded.Add(1)
 	ev := &st.Evaluation
 	ind := st.Indicator
 	final := finalPeriod(ind)
@@ -236,11 +241,12 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 
 // overdueText returns the alert text of st's overdue report.
 func (c *Collector) overdueText(st *kpi.State) *alertText {
-	return c.texts.get(st, textOverdue, c.wordOverdue)
+	return c.wordOverdue(st)
 }
 
 // wordOverdue words the alert text of st's overdue report.
 func (c *Collector) wordOverdue(st *kpi.State) *alertText {
+	c.worded.Add(1)
 	ev := &st.Evaluation
 	ind := st.Indicator
 	owed, owedEN := "本期", ""
@@ -348,88 +354,4 @@ func RegisterLinks(reg prometheus.Registerer, l Links) error {
 		return fmt.Errorf("register kpimon_links_info: %w", err)
 	}
 	return nil
-}
-
-// textCache keeps the alert text of each alerted state, so that a write
-// re-words only the indicators whose state changed (42,000 alerting
-// indicators of a province's 180,000 are some 37 MB of text). An entry is
-// keyed by the indicator and the State.Pass that produced the state: every
-// fact the wording reads is in the state (plan, indicator, evaluation) or
-// fixed for the collector's life (its links), and kpi.States gives a state
-// a new Pass whenever any of those changes, so a cached text is exactly
-// what wording the state again would give. States without a Pass (made
-// outside kpi.States) are worded every time.
-//
-// Entries not used by a whole rendering are dropped at its end (sweep), so
-// the cache holds the texts of the current states only.
-type textCache struct {
-	mu    sync.Mutex
-	m     map[textKey]*textEntry
-	round uint64 // current sweep round
-	// worded counts the texts worded (cache misses), for logs and tests.
-	worded atomic.Int64
-}
-
-type textKind uint8
-
-const (
-	textStatus textKind = iota
-	textOverdue
-)
-
-type textKey struct {
-	ref  kpi.Ref
-	kind textKind
-}
-
-type textEntry struct {
-	pass  uint64
-	round uint64
-	text  *alertText
-}
-
-// get returns the text of st's kind, wording it with word unless the
-// cache holds the text of this very state.
-func (tc *textCache) get(st *kpi.State, kind textKind, word func(*kpi.State) *alertText) *alertText {
-	if st.Pass == 0 {
-		return word(st)
-	}
-	key := textKey{ref: st.Indicator.Ref(), kind: kind}
-	tc.mu.Lock()
-	e := tc.m[key]
-	if e != nil && e.pass == st.Pass {
-		e.round = tc.round
-		tc.mu.Unlock()
-		return e.text
-	}
-	tc.mu.Unlock()
-	text := word(st)
-	tc.worded.Add(1)
-	tc.mu.Lock()
-	if tc.m == nil {
-		tc.m = make(map[textKey]*textEntry)
-	}
-	tc.m[key] = &textEntry{pass: st.Pass, round: tc.round, text: text}
-	tc.mu.Unlock()
-	return text
-}
-
-// sweep drops the entries no get asked for since the last sweep: texts
-// of states that are no longer current.
-func (tc *textCache) sweep() {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	for k, e := range tc.m {
-		if e.round != tc.round {
-			delete(tc.m, k)
-		}
-	}
-	tc.round++
-}
-
-// len returns the number of cached texts.
-func (tc *textCache) len() int {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	return len(tc.m)
 }

@@ -74,7 +74,8 @@ func BenchmarkScrape(b *testing.B) {
 // BenchmarkRender measures what the Prerender loop pays once per change of
 // the states: writing every indicator's families and compressing them
 // (full), or compressing only chunks whose text changed when none did
-// (reuse: what a write of a few figures costs, plus one chunk per family).
+// (reuse), or after one figure was written (one-changed: what a write
+// costs, evaluation included).
 func BenchmarkRender(b *testing.B) {
 	inds, obs := largeFixture(benchIndicators)
 	store := openStore(b, inds, obs)
@@ -104,6 +105,35 @@ func BenchmarkRender(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchIndicators, "ns/indicator")
 		})
 	}
+	// What a one-figure write costs the Prerender loop: States evaluates
+	// the one indicator again, and the rendering after the previous one
+	// writes its chunks and alert lines again. The write itself is not
+	// timed.
+	b.Run("one-changed", func(b *testing.B) {
+		b.ReportAllocs()
+		prev := full
+		lagging := inds[0] // high_tech_00000: 19 of 30, lagging
+		v := 20.0
+		for b.Loop() {
+			b.StopTimer()
+			v++
+			sub := kpi.Submission{Actor: kpi.Actor{Name: "bench", All: true}, Source: "cli", At: submittedAt,
+				Observations: []kpi.Observation{{Plan: lagging.Plan, Indicator: lagging.ID, Period: kpi.YearPeriod(2021), Value: v}}}
+			if _, err := store.AddObservations(b.Context(), sub); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			states, err := c.states.States(b.Context())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if prev, err = c.render(states, prev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(prev.reused), "reused-segments")
+		b.ReportMetric(float64(len(prev.segments)), "segments")
+	})
 }
 
 // countingWriter is a ResponseWriter that counts the body and keeps none.

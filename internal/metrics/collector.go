@@ -75,8 +75,9 @@ type Collector struct {
 	families []family
 	meta     map[*prometheus.Desc]descMeta // read-only after NewCollector
 	cache    *renderCache                  // NewHandler's pre-rendered exposition
-	texts    textCache                     // alert text of the current states
-	order    atomic.Pointer[stateOrder]
+	// worded counts the alert texts worded, for logs and tests.
+	worded atomic.Int64
+	order  atomic.Pointer[stateOrder]
 }
 
 // NewCollector returns a collector reading states at every scrape.
@@ -189,7 +190,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		st := &states[i]
 		for fi := range c.families {
 			f := &c.families[fi]
-			f.samples(st, func(values []string, text *alertText, v float64) {
+			f.samples(st, true, func(values []string, text *alertText, v float64) {
 				buf = sampleLabels(buf[:0], st.Indicator.ID, st.Indicator.Plan, f.names, values, text)
 				if text != nil {
 					alerts = append(alerts, alertSample{desc: f.alert, labels: slices.Clone(buf), v: v})

@@ -41,7 +41,10 @@ type rendered struct {
 	took     time.Duration
 	reused   int // segments taken from the previous rendering
 	skipped  int // of which not even written again: their states were kept
-	alerts   int // segments of samples with alert text
+	// alerts are the samples with alert text of each family, for the next
+	// rendering to take those of unchanged states from.
+	alerts        map[string]*alertList
+	alertSegments int // segments of samples with alert text
 	// hashSeed keys the segments; the next rendering uses the same.
 	hashSeed maphash.Seed
 }
@@ -175,9 +178,22 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 			reuse[s.key] = s
 		}
 	}
+	// changed[i]: states[i] is not the state prev rendered (nil: nothing
+	// is taken from prev).
+	var changed []bool
+	if same {
+		changed = make([]bool, len(states))
+		for i := range states {
+			p := states[i].Pass
+			changed[i] = p == 0 || p != prev.states[i].Pass
+		}
+	}
+	// A chunk whose states are all kept is taken as it was. (changed is
+	// one pass over the states; looking at the states' Pass per chunk and
+	// family walked 150 MB of states out of order eight times.)
 	kept := func(order []int32) bool {
 		for _, i := range order {
-			if p := states[i].Pass; p == 0 || p != prev.states[i].Pass {
+			if changed[i] {
 				return false
 			}
 		}
@@ -213,7 +229,7 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 					}
 					f := pt.f
 					ind := &states[i].Indicator
-					f.samples(&states[i], func(values []string, at *alertText, v float64) {
+					f.samples(&states[i], false, func(values []string, at *alertText, v float64) {
 						if at != nil {
 							return // renderAlerts
 						}
@@ -240,13 +256,18 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	var header bytes.Buffer
 	for p, pt := range parts {
 		partResults := results[firstJob[p]:firstJob[p+1]]
-		if pt.f != nil && pt.f.alert != nil {
-			alerts, err := c.renderAlerts(states, pt.order, pt.f, seed, reuse)
-			if err != nil {
-				return nil, fmt.Errorf("render exposition: %w", err)
+		if f := pt.f; f != nil && f.alert != nil {
+			var last *alertList
+			if same {
+				last = prev.alerts[f.name]
 			}
+			list, alerts := c.renderAlerts(states, pt.order, f, last, changed, seed)
+			if r.alerts == nil {
+				r.alerts = make(map[string]*alertList)
+			}
+			r.alerts[f.name] = list
 			partResults = append(slices.Clip(partResults), alerts...)
-			r.alerts += len(alerts)
+			r.alertSegments += len(alerts)
 		}
 		samples := 0
 		for _, res := range partResults {
@@ -279,8 +300,6 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 		}
 		r.series += samples
 	}
-	// The texts of states no longer current are not needed again.
-	c.texts.sweep()
 	r.hashSeed = seed
 	return r, nil
 }
@@ -303,86 +322,6 @@ func keyed(text []byte, samples int, seed maphash.Seed, reuse map[segmentKey]*se
 	}
 	data, err := comp.deflate(text)
 	return chunkOutcome{seg: &segment{key: key, data: data}, samples: samples, err: err}
-}
-
-// Alert chunks are cut where a line's hash says (content-defined), at
-// least alertChunkMin bytes apart and at most alertChunkMax: a changed,
-// added or removed alert changes the text of its own chunk, and the cuts
-// after it fall where they fell before, so the other chunks keep their
-// compressed bytes. (Cut by count, one added alert would shift every
-// later chunk.)
-const (
-	alertChunkMin  = 64 << 10
-	alertChunkMax  = 1 << 20
-	alertCutModulo = 32 // past the minimum, one line in 32 ends a chunk
-)
-
-// renderAlerts renders the samples of family f that carry alert text, in
-// label-value order, as content-defined chunks (compressed on all cores
-// when not taken from the previous rendering). The text of each comes from
-// the collector's text cache: only states that changed are worded again.
-func (c *Collector) renderAlerts(states []kpi.State, order []int32, f *family, seed maphash.Seed, reuse map[segmentKey]*segment) ([]chunkOutcome, error) {
-	var alerts []alertSample
-	for _, i := range order {
-		st := &states[i]
-		f.samples(st, func(values []string, at *alertText, v float64) {
-			if at == nil {
-				return
-			}
-			labels := sampleLabels(make([]label, 0, 4+len(values)+len(alertLabelNames)), st.Indicator.ID, st.Indicator.Plan, f.names, values, at)
-			alerts = append(alerts, alertSample{labels: labels, v: v})
-		})
-	}
-	slices.SortStableFunc(alerts, func(a, b alertSample) int { return compareLabelValues(a.labels, b.labels) })
-
-	var out []chunkOutcome
-	var todo []int     // indexes in out of chunks to compress
-	var texts [][]byte // their text
-	var text bytes.Buffer
-	samples := 0
-	cut := func() {
-		if samples == 0 {
-			return
-		}
-		key := segmentKey{n: text.Len(), crc: crc32.ChecksumIEEE(text.Bytes()), hash: maphash.Bytes(seed, text.Bytes())}
-		if s, ok := reuse[key]; ok {
-			out = append(out, chunkOutcome{seg: s, samples: samples, reused: true})
-		} else {
-			out = append(out, chunkOutcome{seg: &segment{key: key}, samples: samples})
-			todo = append(todo, len(out)-1)
-			texts = append(texts, bytes.Clone(text.Bytes()))
-		}
-		text.Reset()
-		samples = 0
-	}
-	for _, a := range alerts {
-		start := text.Len()
-		writeLine(&text, f.name, a.labels, a.v)
-		samples++
-		if n := text.Len(); n >= alertChunkMax ||
-			(n >= alertChunkMin && maphash.Bytes(seed, text.Bytes()[start:])%alertCutModulo == 0) {
-			cut()
-		}
-	}
-	cut()
-
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Go(func() {
-			comp := newCompressor()
-			for t := range next {
-				o := &out[todo[t]]
-				o.seg.data, o.err = comp.deflate(texts[t])
-			}
-		})
-	}
-	for t := range todo {
-		next <- t
-	}
-	close(next)
-	wg.Wait()
-	return out, nil
 }
 
 // add appends s to the rendering's text.

@@ -30,22 +30,24 @@ type family struct {
 	names []string
 	// samples calls yield for each sample of st, in the order of its label
 	// values. Values that cannot be computed are left out rather than
-	// exported as NaN or 0. text is nil, or the alert text of the sample.
-	samples func(st *kpi.State, yield func(values []string, text *alertText, v float64))
+	// exported as NaN or 0. text is nil, or the alert text of the sample;
+	// without words, unworded (a sample with text yields notWorded, for
+	// callers that skip such samples).
+	samples func(st *kpi.State, words bool, yield func(values []string, text *alertText, v float64))
 }
 
 // newFamilies returns the families, sorted by name as the registry sorts
 // them.
 func (c *Collector) newFamilies() []family {
-	optional := func(get func(ev *kpi.Evaluation) *float64) func(*kpi.State, func([]string, *alertText, float64)) {
-		return func(st *kpi.State, yield func([]string, *alertText, float64)) {
+	optional := func(get func(ev *kpi.Evaluation) *float64) func(*kpi.State, bool, func([]string, *alertText, float64)) {
+		return func(st *kpi.State, _ bool, yield func([]string, *alertText, float64)) {
 			if v := get(&st.Evaluation); v != nil {
 				yield(nil, nil, *v)
 			}
 		}
 	}
 	fams := []family{
-		{desc: c.leadUnit, names: []string{"lead_unit"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.leadUnit, names: []string{"lead_unit"}, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			units := st.Indicator.LeadUnits
 			if !slices.IsSorted(units) {
 				units = slices.Sorted(slices.Values(units))
@@ -54,32 +56,39 @@ func (c *Collector) newFamilies() []family {
 				yield([]string{u}, nil, 1)
 			}
 		}},
-		{desc: c.target, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.target, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			if t := st.Evaluation.Target; t != nil {
 				yield(nil, nil, *t)
 			}
 		}},
-		{desc: c.baseline, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.baseline, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			if b := st.Evaluation.Baseline; b != nil {
 				yield(nil, nil, b.Value)
 			}
 		}},
 		{desc: c.actual, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Actual })},
 		{desc: c.expected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Expected })},
-		{desc: c.requiredChange, names: []string{"type"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.requiredChange, names: []string{"type"}, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			if v := st.Evaluation.RequiredAnnualChange; v != nil {
 				yield([]string{changeForm(&st.Evaluation)}, nil, *v)
 			}
 		}},
-		{desc: c.status, alert: c.statusAlert, names: []string{"period", "status"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.status, alert: c.statusAlert, names: []string{"period", "status"}, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			ev := &st.Evaluation
 			period := ""
 			if ev.Period != nil {
 				period = ev.Period.String()
 			}
-			yield([]string{period, string(ev.Status)}, c.statusText(st), 1)
+			var text *alertText
+			if hasStatusText(st) {
+				text = &notWorded
+				if words {
+					text = c.statusText(st)
+				}
+			}
+			yield([]string{period, string(ev.Status)}, text, 1)
 		}},
-		{desc: c.reportDue, alert: c.reportDueAlert, names: []string{"overdue", "period"}, samples: func(st *kpi.State, yield func([]string, *alertText, float64)) {
+		{desc: c.reportDue, alert: c.reportDueAlert, names: []string{"overdue", "period"}, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
 			r := &st.Evaluation.Report
 			if r.Due.IsZero() {
 				return
@@ -91,7 +100,10 @@ func (c *Collector) newFamilies() []family {
 			var text *alertText
 			if r.Overdue {
 				overdue = "1"
-				text = c.overdueText(st)
+				text = &notWorded
+				if words {
+					text = c.overdueText(st)
+				}
 			}
 			yield([]string{overdue, period}, text, unixSeconds(r.Due))
 		}},
@@ -103,6 +115,10 @@ func (c *Collector) newFamilies() []family {
 	slices.SortFunc(fams, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return fams
 }
+
+// notWorded stands for the alert text of a sample when the caller of
+// family.samples did not ask for words.
+var notWorded alertText
 
 // changeForm is kpi_required_annual_change's type label: relative (a
 // ratio per year) or absolute (the indicator's unit per year).

@@ -659,7 +659,7 @@ func TestRenderReusesUnchangedChunks(t *testing.T) {
 	// The chunks without the written indicator are taken as they were,
 	// not written again: States kept their evaluations.
 	// (Alert text chunks are written again and found unchanged.)
-	if incremental.skipped < (chunks-incremental.alerts)/2 || incremental.skipped > incremental.reused {
+	if incremental.skipped < (chunks-incremental.alertSegments)/2 || incremental.skipped > incremental.reused {
 		t.Errorf("incremental rendering took %d of %d chunks without writing them (reused %d), want most", incremental.skipped, chunks, incremental.reused)
 	}
 

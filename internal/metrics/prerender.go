@@ -86,7 +86,7 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 	rc.renders.Add(1)
 	rc.c.logger.Debug("metrics: exposition rendered", "indicators", len(states), "series", next.series,
 		"bytes", next.text.n, "segments", len(next.segments), "reused", next.reused, "skipped", next.skipped,
-		"alert_segments", next.alerts, "alert_texts_worded", rc.c.texts.worded.Load(), "took", next.took)
+		"alert_segments", next.alertSegments, "alert_texts_worded", rc.c.worded.Load(), "took", next.took)
 	return next, nil
 }
 
