@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,8 +50,14 @@ type stackResult struct {
 	ruleEval      float64 // sum of prometheus_rule_group_last_duration_seconds, s
 	samplesScrape float64 // scrape_samples_scraped
 
-	fresh          time.Duration // write answered → visible in a scrape
-	freshScrapeMax time.Duration // slowest probe meanwhile
+	fresh            time.Duration // write answered → visible in a scrape, median of the writes
+	freshMin         time.Duration
+	freshMax         time.Duration
+	writes           int
+	probeFloor       time.Duration // the probe scrape when nothing changed
+	loadDuringWrites float64       // mean 1-minute load average at the writes
+	kpimonIdle       memory        // before the writes
+	freshScrapeMax   time.Duration // slowest probe meanwhile
 	// The rendering that showed the figure, as kpimon logged it.
 	renderTook                   time.Duration
 	renderReused, renderSegments int
@@ -114,7 +121,7 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 	}
 	cat := generateCatalog(n, b.y)
 	r.plans = len(cat.Plans)
-	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir, serveEnv: b.cfg.serveEnv}
+	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir, serveEnv: b.cfg.serveEnv, ports: b.cfg.ports}
 	if err := writeTargets(k.targets, cat); err != nil {
 		return r, err
 	}
@@ -180,7 +187,7 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 		if err != nil {
 			b.logf("prometheus %q not found: the Prometheus columns stay empty (apt-get install prometheus)", b.cfg.prometheus)
 		} else {
-			prom, err = startPrometheus(ctx, bin, filepath.Join(dir, "prometheus"), strings.TrimPrefix(srv.url, "http://"), b.cfg.rules, b.cfg.interval)
+			prom, err = startPrometheus(ctx, bin, filepath.Join(dir, "prometheus"), strings.TrimPrefix(srv.url, "http://"), b.cfg.rules, b.cfg.interval, b.cfg.ports)
 			if err != nil {
 				return r, err
 			}
@@ -191,12 +198,14 @@ func (b *bench) stack(ctx context.Context, n int) (stackResult, error) {
 		}
 	}
 
+	r.kpimonIdle = srv.memory()
 	if err := b.freshness(ctx, srv, secret, &r); err != nil {
 		return r, err
 	}
 	r.kpimon = srv.memory()
-	b.logf("%d indicators: one-figure write visible after %v (rendering %v, %d of %d segments reused; slowest probe meanwhile %v; whole scrape right after the write %v, warm %v); kpimon VmRSS %.0f MiB (anon %.0f, file %.0f), VmHWM %.0f MiB",
-		n, r.fresh, r.renderTook, r.renderReused, r.renderSegments, r.freshScrapeMax, r.scrapeAfterWrite, r.scrapeWire, r.kpimon.rss, r.kpimon.anon, r.kpimon.file, r.kpimon.hwm)
+	b.logf("%d indicators: %d one-figure writes visible after %v median (%v–%v; probe floor %v; load average %.1f; rendering %v median, %d of %d segments reused; slowest probe meanwhile %v; whole scrape right after the write %v, warm %v); kpimon VmRSS idle %.0f MiB, after the writes %.0f MiB (anon %.0f, file %.0f), VmHWM %.0f MiB",
+		n, r.writes, r.fresh, r.freshMin, r.freshMax, r.probeFloor, r.loadDuringWrites, r.renderTook, r.renderReused, r.renderSegments, r.freshScrapeMax, r.scrapeAfterWrite, r.scrapeWire,
+		r.kpimonIdle.rss, r.kpimon.rss, r.kpimon.anon, r.kpimon.file, r.kpimon.hwm)
 	if prom != nil {
 		prom.stop()
 	}
@@ -255,56 +264,117 @@ func (b *bench) measurePrometheus(ctx context.Context, prom *prometheus, r *stac
 	return nil
 }
 
-// freshness writes one figure through the API and scrapes until it shows,
-// recording how long it took after the write was answered and the slowest
-// probe meanwhile (a probe reads the body only up to the figure's line).
+// freshness writes one figure through the API cfg.writes times (a new
+// value each time) and scrapes until each shows, recording how long it took
+// after the write was answered (the median, fastest and slowest), the
+// slowest probe meanwhile (a probe reads the body only up to the figure's
+// line), and the probe's floor: the same probe when nothing changed.
 func (b *bench) freshness(ctx context.Context, srv *server, secret string, r *stackResult) error {
-	const v = "12345" // indicator_00 counts 家: a whole number
-	body := fmt.Sprintf("plan,indicator,period,value\nregion-0000,indicator_00,%d,%s\n", b.y.last(), v)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/api/v1/uploads?name=one.csv", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("upload one figure: %s: %s", resp.Status, answer)
-	}
-	written := time.Now()
-	// A whole scrape (gzip bytes) right after the write, while the new
-	// rendering is being made: served the previous body, it should take
-	// what a warm one does.
-	if r.scrapeAfterWrite, _, err = scrape(ctx, srv.url+"/metrics", false, io.Discard); err != nil {
-		return err
-	}
 	// kpi_actual sorts among the first families and region-0000's
 	// indicator_00 first within it: a probe stops at that line, with the
 	// old value or the new.
 	want := regexp.MustCompile(`^kpi_actual\{indicator="indicator_00",(period="[^"]*",)?plan="region-0000"\} `)
-	for time.Since(written) < 5*time.Minute {
-		// The line sorts early (region-0000, indicator_00): reading stops
-		// there, so the probe costs little beside Prometheus.
+	probe := func() (time.Duration, string, error) {
 		f := &lineFinder{re: want}
 		d, _, err := scrape(ctx, srv.url+"/metrics", true, f)
 		if err != nil && !errors.Is(err, errFound) {
+			return d, "", err
+		}
+		if !f.found {
+			return d, "", nil
+		}
+		return d, strings.TrimSpace(f.line), nil
+	}
+	var floor []time.Duration
+	for range 5 {
+		d, _, err := probe()
+		if err != nil {
 			return err
 		}
-		r.freshScrapes++
-		r.freshScrapeMax = max(r.freshScrapeMax, d)
-		if f.found && strings.HasSuffix(strings.TrimSpace(f.line), "} "+v) {
-			r.fresh = time.Since(written)
-			r.renderTook, r.renderReused, r.renderSegments = srv.lastRendering()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+		floor = append(floor, d)
 	}
-	return fmt.Errorf("the figure written through the API did not show in /metrics within 5 minutes")
+	r.probeFloor = median(floor)
+
+	var fresh, renders []time.Duration
+	var loads []float64
+	for w := range b.cfg.writes {
+		v := strconv.Itoa(12345 + w) // indicator_00 counts 家: a whole number
+		body := fmt.Sprintf("plan,indicator,period,value\nregion-0000,indicator_00,%d,%s\n", b.y.last(), v)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/api/v1/uploads?name=one.csv", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		loads = append(loads, loadAverage())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		answer, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("upload one figure: %s: %s", resp.Status, answer)
+		}
+		written := time.Now()
+		if w == 0 {
+			// A whole scrape (gzip bytes) right after the write, while the
+			// new rendering is being made: served the previous body, it
+			// should take what a warm one does.
+			if r.scrapeAfterWrite, _, err = scrape(ctx, srv.url+"/metrics", false, io.Discard); err != nil {
+				return err
+			}
+		}
+		for {
+			if time.Since(written) > 5*time.Minute {
+				return fmt.Errorf("the figure written through the API did not show in /metrics within 5 minutes")
+			}
+			d, line, err := probe()
+			if err != nil {
+				return err
+			}
+			r.freshScrapes++
+			r.freshScrapeMax = max(r.freshScrapeMax, d)
+			if strings.HasSuffix(line, "} "+v) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		fresh = append(fresh, time.Since(written))
+		took, reused, segments := srv.lastRendering()
+		renders = append(renders, took)
+		r.renderReused, r.renderSegments = reused, segments
+	}
+	r.writes = len(fresh)
+	r.fresh, r.freshMin, r.freshMax = median(fresh), slices.Min(fresh), slices.Max(fresh)
+	r.renderTook = median(renders)
+	r.loadDuringWrites = mean(loads)
+	return nil
+}
+
+// loadAverage is the 1-minute load average, 0 where unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
 
 // comparePushgateway feeds Pushgateway the kpi_* lines kpimon serves and
@@ -315,7 +385,7 @@ func (b *bench) comparePushgateway(ctx context.Context, srv *server, dir string,
 		b.logf("pushgateway %q not found: comparison skipped (apt-get install prometheus-pushgateway)", b.cfg.pushgateway)
 		return nil
 	}
-	pg, err := startPushgateway(ctx, bin, dir)
+	pg, err := startPushgateway(ctx, bin, dir, b.cfg.ports)
 	if err != nil {
 		return err
 	}

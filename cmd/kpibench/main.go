@@ -55,6 +55,8 @@ type config struct {
 	keep        bool          // keep the work dirs (targets, data, logs)
 	scrapes     int           // scrapes per measurement (the median is reported)
 	serveEnv    []string      // extra environment of kpimon serve
+	ports       *ports        // where servers listen
+	writes      int           // one-figure writes timed until visible
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.dir, "dir", "", "work dir (default: a temp dir, removed afterwards)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the generated targets, data and logs in the work dir")
 	fs.IntVar(&c.scrapes, "scrapes", 3, "scrapes per measurement (the median is reported)")
+	portRange := fs.String("ports", "", "loopback port range for kpimon serve, Prometheus and Pushgateway, e.g. 19400-19499 (default: any free port)")
+	fs.IntVar(&c.writes, "writes", 25, "one-figure writes through the API, each timed until /metrics shows it (the median is reported)")
 	serveEnv := fs.String("serve-env", "", "space-separated NAME=VALUE pairs for kpimon serve only, e.g. GOMEMLIMIT=900MiB")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,6 +94,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		c.sizes = append(c.sizes, n)
 	}
 	c.serveEnv = strings.Fields(*serveEnv)
+	var err error
+	if c.ports, err = parsePorts(*portRange); err != nil {
+		return err
+	}
+	if c.writes < 1 {
+		return fmt.Errorf("-writes: want at least 1, got %d", c.writes)
+	}
 	if c.ingestPlans < 1 {
 		return fmt.Errorf("-ingest-plans: want at least 1, got %d", c.ingestPlans)
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -58,14 +59,51 @@ func peakMiB(ps *os.ProcessState) float64 {
 	return 0
 }
 
-// freeAddr returns a free loopback address.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// ports hands out the loopback addresses kpibench's servers listen on:
+// from -ports, the first free port from its start on (so a shared machine
+// can give kpibench a range of its own), else any free port.
+type ports struct {
+	mu         sync.Mutex
+	next, last int // 0: any free port
+}
+
+// parsePorts reads -ports: "" for any free port, or FIRST-LAST.
+func parsePorts(spec string) (*ports, error) {
+	if spec = strings.TrimSpace(spec); spec == "" {
+		return &ports{}, nil
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	first, last, ok := strings.Cut(spec, "-")
+	lo, err1 := strconv.Atoi(first)
+	hi, err2 := strconv.Atoi(last)
+	if !ok || err1 != nil || err2 != nil || lo < 1 || hi < lo || hi > 65535 {
+		return nil, fmt.Errorf("-ports %q: want a range like 19400-19499", spec)
+	}
+	return &ports{next: lo, last: hi}, nil
+}
+
+// addr returns a free loopback address.
+func (p *ports) addr() (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		defer ln.Close()
+		return ln.Addr().String(), nil
+	}
+	for ; p.next <= p.last; p.next++ {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p.next))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue // taken
+		}
+		ln.Close()
+		p.next++
+		return addr, nil
+	}
+	return "", fmt.Errorf("-ports: no free port left in the range")
 }
 
 // kpimonCmd runs the kpimon binary with a data dir and targets dir given
@@ -75,6 +113,7 @@ type kpimonCmd struct {
 	bin, data, targets string
 	logDir             string
 	serveEnv           []string // extra environment of serve
+	ports              *ports
 }
 
 func (k kpimonCmd) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {
@@ -142,7 +181,7 @@ func (s *server) lastRendering() (took time.Duration, reused, segments int) {
 
 // serve starts `kpimon serve` on a free port and waits until it is ready.
 func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
-	addr, err := freeAddr()
+	addr, err := k.ports.addr()
 	if err != nil {
 		return nil, 0, err
 	}

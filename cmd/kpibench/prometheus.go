@@ -24,8 +24,8 @@ type prometheus struct {
 // startPrometheus writes a configuration scraping target (host:port) every
 // interval (timeout the same), evaluating the rule files of rulesGlob, and
 // starts Prometheus on it with its storage in dir.
-func startPrometheus(ctx context.Context, bin, dir, target, rulesGlob string, interval time.Duration) (*prometheus, error) {
-	addr, err := freeAddr()
+func startPrometheus(ctx context.Context, bin, dir, target, rulesGlob string, interval time.Duration, ports *ports) (*prometheus, error) {
+	addr, err := ports.addr()
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,8 @@ type pushgateway struct {
 	url string
 }
 
-func startPushgateway(ctx context.Context, path, dir string) (*pushgateway, error) {
-	addr, err := freeAddr()
+func startPushgateway(ctx context.Context, path, dir string, ports *ports) (*pushgateway, error) {
+	addr, err := ports.addr()
 	if err != nil {
 		return nil, err
 	}

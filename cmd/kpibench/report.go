@@ -22,10 +22,10 @@ func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 		if b.cfg.prometheus != "" {
 			fmt.Fprintf(w, "Prometheus scrapes kpimon every %v (timeout the same) with `%s` loaded; figures are read after %d successful scrapes. ", b.cfg.interval, "prometheus/rules", b.cfg.promScrapes)
 		}
-		fmt.Fprintln(w, "Memory is kernel-reported (VmRSS / VmHWM; kpimon's VmRSS also split into anonymous memory and mapped files, mostly the bbolt file). *Write → visible*: from the API's answer to a one-figure upload until a scrape shows the figure; *rendering*: the background rendering that made it visible, as kpimon logs it.")
+		fmt.Fprintf(w, "Memory is kernel-reported (VmRSS / VmHWM; kpimon's VmRSS also split into anonymous memory and mapped files, mostly the bbolt file): *idle* before the writes, then after %d one-figure writes. *Write → visible*: from the API's answer to a one-figure upload until a scrape shows the figure, median of the %d writes (fastest–slowest), with the load average at the writes; its floor is the same probe scrape when nothing changed; *rendering*: the background rendering that made a write visible, as kpimon logs it (median).\n", b.cfg.writes, b.cfg.writes)
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| indicators | kpi series | series/indicator | Prometheus head series | Prometheus VmRSS MiB (HWM) | Prometheus RSS/indicator KB | marginal KB/indicator | scrape_duration_seconds last (max) | rule evaluation s | kpimon VmRSS MiB (HWM) | kpimon anon / file MiB | write → visible | rendering (segments reused) | scrape right after the write (wire) |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| indicators | kpi series | series/indicator | Prometheus head series | Prometheus VmRSS MiB (HWM) | Prometheus RSS/indicator KB | marginal KB/indicator | scrape_duration_seconds last (max) | rule evaluation s | kpimon VmRSS MiB idle | kpimon VmRSS MiB after the writes (HWM) | kpimon anon / file MiB | write → visible, median (range) | load average | probe floor | rendering (segments reused) | scrape right after the write (wire) |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for i, r := range stacks {
 			marginal := "—"
 			if i > 0 && r.prom && stacks[i-1].prom && r.indicators > stacks[i-1].indicators {
@@ -37,9 +37,10 @@ func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 				prom = fmt.Sprintf("| %.0f | %.0f (%.0f) | %.1f | %s | %.2f (%.2f) | %.3f", r.headSeries, r.promMem.rss, r.promMem.hwm,
 					r.promMem.rss*1024/float64(r.indicators), marginal, r.scrapeLast, r.scrapeMax, r.ruleEval)
 			}
-			fmt.Fprintf(w, "| %d | %d | %.1f %s | %.0f (%.0f) | %.0f / %.0f | %s | %s (%d of %d) | %s |\n",
+			fmt.Fprintf(w, "| %d | %d | %.1f %s | %.0f | %.0f (%.0f) | %.0f / %.0f | %s (%s–%s) | %.1f | %s | %s (%d of %d) | %s |\n",
 				r.indicators, r.kpiSeries, float64(r.kpiSeries)/float64(r.indicators), prom,
-				r.kpimon.rss, r.kpimon.hwm, r.kpimon.anon, r.kpimon.file, ms(r.fresh), ms(r.renderTook), r.renderReused, r.renderSegments, ms(r.scrapeAfterWrite))
+				r.kpimonIdle.rss, r.kpimon.rss, r.kpimon.hwm, r.kpimon.anon, r.kpimon.file, ms(r.fresh), ms(r.freshMin), ms(r.freshMax), r.loadDuringWrites,
+				ms(r.probeFloor), ms(r.renderTook), r.renderReused, r.renderSegments, ms(r.scrapeAfterWrite))
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| indicators | plans | figures | catalog load (kpimon ingest, first run), wall / CPU | figures ingest, wall / CPU | ingest peak RSS MiB | serve start → ready | scrape (kpibench, decompressed) | scrape (wire) | text bytes | gzip bytes | Pushgateway push | Pushgateway scrape | kpimon / Pushgateway | Pushgateway VmRSS MiB |")
