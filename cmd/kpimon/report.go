@@ -14,6 +14,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/supervision"
 )
 
 func addReportCommand(c *cli) {
@@ -90,6 +91,9 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer store.Close()
+	if opts.Explanations, opts.Supervision, err = supervision.ForReport(ctx, store, opts.AsOf); err != nil {
+		return err
+	}
 	c, err := report.Load(ctx, store, o.plan, opts)
 	if err != nil {
 		return err

@@ -310,3 +310,24 @@ func (s *Service) Counts(ctx context.Context) ([]Count, error) {
 	})
 	return out, nil
 }
+
+// ForReport is ForReport on the service's store.
+func (s *Service) ForReport(ctx context.Context, asOf time.Time) ([]kpi.Explanation, []kpi.SupervisionItem, error) {
+	return ForReport(ctx, s.o.Store, asOf)
+}
+
+// ForReport returns what the circular quotes (report.Options.Explanations
+// and .Supervision): the explanations filed by asOf and every item (the
+// circular replays each as of asOf).
+func ForReport(ctx context.Context, st kpi.SupervisionStore, asOf time.Time) ([]kpi.Explanation, []kpi.SupervisionItem, error) {
+	ex, err := st.AllExplanations(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("explanations for the circular: %w", err)
+	}
+	ex = slices.DeleteFunc(ex, func(e kpi.Explanation) bool { return e.At.After(asOf) })
+	items, err := st.SupervisionItems(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("supervision items for the circular: %w", err)
+	}
+	return ex, items, nil
+}

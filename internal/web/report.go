@@ -51,6 +51,11 @@ func (s *server) handleReport() http.Handler {
 				return
 			}
 		}
+		if err == nil && s.superv != nil {
+			// The circular quotes the units' explanations under their red
+			// indicators and lists the supervision items (督办情况).
+			opts.Explanations, opts.Supervision, err = s.superv.ForReport(r.Context(), opts.AsOf)
+		}
 		var c report.Circular
 		if err == nil {
 			c, err = report.Load(r.Context(), s.store, q.Get("plan"), opts)
