@@ -7,6 +7,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -43,17 +46,37 @@ exits 1 when there is any; prints "ok: N plans, M indicators" otherwise.`,
 	validateFiles := validate.Arg("file", "Targets files or directories; name one or more.").Required().Strings()
 	c.action(validate, func(context.Context) error { return targetsValidate(c.e, *validateFiles) })
 
-	diff := subcommand(cmd, "diff", "show what changed between two catalogs (files or directories)", `
+	diff := subcommand(cmd, "diff", "show what changed between two catalogs (files or directories), or what serve will record", `
 Show what changed from the catalog OLD to the catalog NEW; each is a targets
 file or a directory of them. Prints one line per change: plan.add,
 plan.change, plan.remove, target.add, target.change or target.remove, the
 plan/indicator, and what changed (e.g. "target 30 → 35; deadline 2022 → 2023").
+With --stored, name only NEW: it is compared with the catalog stored in the
+data dir, removed plans and indicators included (their return is "restored"),
+which is exactly what serve records when it starts with NEW. The data dir must
+not be held by a running server.
 Exits 0 whether or not anything changed; 1 when either side has problems.`,
-		"kpimon targets diff old/yanfeng-innovation.yaml targets/yanfeng-innovation.yaml")
+		"kpimon targets diff old/yanfeng-innovation.yaml targets/yanfeng-innovation.yaml\n  kpimon targets diff --stored --storage.path ./data targets/")
 	diffOutput := outputFlag(diff, "text", "json")
-	oldPath := diff.Arg("old", "The catalog before: OLD and NEW are both needed.").Required().String()
-	newPath := diff.Arg("new", "The catalog after: OLD and NEW are both needed.").Required().String()
-	c.action(diff, func(context.Context) error { return targetsDiff(c.e, *diffOutput, *oldPath, *newPath) })
+	stored := diff.Flag("stored", "Compare NEW with the catalog stored in the data dir: what serve will record.").Bool()
+	diffData := c.storageFlag(diff)
+	oldPath := diff.Arg("old", "The catalog before (with --stored: the catalog NEW).").Required().String()
+	newPath := diff.Arg("new", "The catalog after; not with --stored.").String()
+	diff.Validate(func(*kingpin.CmdClause) error {
+		switch {
+		case *stored && *newPath != "":
+			return fmt.Errorf("with --stored name only NEW: it is compared with the stored catalog")
+		case !*stored && *newPath == "":
+			return fmt.Errorf("name OLD and NEW, or --stored and NEW")
+		}
+		return nil
+	})
+	c.action(diff, func(ctx context.Context) error {
+		if *stored {
+			return targetsDiffStored(ctx, c.e, *diffOutput, *diffData, *oldPath)
+		}
+		return targetsDiff(c.e, *diffOutput, *oldPath, *newPath)
+	})
 }
 
 func targetsList(e *env, output, dir string) error {
@@ -126,7 +149,32 @@ func targetsDiff(e *env, output, oldPath, newPath string) error {
 		}
 		cats[i] = c
 	}
-	changes := catalog.Diff(cats[0], cats[1])
+	return printChanges(e, output, catalog.Diff(cats[0], cats[1]))
+}
+
+// targetsDiffStored previews what serve records when it loads the catalog
+// at newPath into the store of the data dir: the same catalog.DiffStored
+// that boltstore.SyncCatalog applies.
+func targetsDiffStored(ctx context.Context, e *env, output, data, newPath string) error {
+	cat, err := catalog.LoadFiles(newPath)
+	if err != nil {
+		return reportCatalogError(e, err)
+	}
+	var stored catalog.Stored
+	if storeExists(data) {
+		store, err := openStore(data, 200*time.Millisecond, nil)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if stored, err = store.StoredCatalog(ctx); err != nil {
+			return err
+		}
+	}
+	return printChanges(e, output, catalog.DiffStored(stored, cat))
+}
+
+func printChanges(e *env, output string, changes []kpi.CatalogChange) error {
 	if output == "json" {
 		if changes == nil {
 			changes = []kpi.CatalogChange{}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -15,8 +14,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
-	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // planRecord is a stored plan.
@@ -35,186 +34,36 @@ type planRecord struct {
 }
 
 // SyncCatalog makes the stored catalog equal to cat in one transaction and
-// returns what changed: new plans and indicators are added (plan.add,
-// target.add), changed ones get a new version (plan.change, target.change
-// with a detail such as "target 30 → 35"), indicators absent from cat are
-// marked removed (target.remove; their versions and observations stay), and
-// plans absent from cat are hidden with all their indicators removed
-// (plan.remove). Every change is audited under actor. Syncing the same
-// catalog again changes nothing and writes nothing.
+// returns what changed. The changes are catalog.DiffStored's from the stored
+// catalog (removed plans and indicators included, so one coming back is
+// restored), the same that `kpimon targets diff --data` previews; the store
+// only persists and audits them: new plans and indicators are added
+// (plan.add, target.add), changed ones get a new version (plan.change,
+// target.change with a detail such as "target 30 → 35"), indicators absent
+// from cat are marked removed (target.remove; their versions and
+// observations stay), and plans absent from cat are hidden (plan.remove).
+// Every change is audited under actor. Syncing the same catalog again
+// changes nothing and writes nothing.
 func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Actor) ([]kpi.CatalogChange, error) {
 	if err := checkCatalog(cat); err != nil {
 		return nil, err
 	}
 	var changes []kpi.CatalogChange
 	err := s.update(ctx, "sync catalog", func(tx *bolt.Tx) (bool, error) {
-		changes = nil
-		now := s.now()
-		var a arena
-		aw := newAuditWriter(tx, &a)
-		record := func(c kpi.CatalogChange) error {
-			changes = append(changes, c)
-			object := c.Ref.Plan
-			if c.Ref.ID != "" {
-				object += "/" + c.Ref.ID
-			}
-			return aw.append(&kpi.AuditEntry{
-				At: now, Actor: actor.Name, Remote: actor.Remote,
-				Action: c.Action, Object: object, Detail: c.Detail,
-			})
-		}
-
-		plans := tx.Bucket(bucketPlans)
-		inCat := make(map[string]bool, len(cat.Plans))
-		order := map[string][]string{}
-		for _, ind := range cat.Indicators {
-			order[ind.Plan] = append(order[ind.Plan], ind.ID)
-		}
-		reordered := false
-		for _, p := range cat.Plans {
-			inCat[p.ID] = true
-			p.LoadedAt = time.Time{} // the store's to set, not the file's
-			var old planRecord
-			v := plans.Get([]byte(p.ID))
-			if v != nil {
-				if err := json.Unmarshal(v, &old); err != nil {
-					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
-				}
-			}
-			loadedAt := old.LoadedAt
-			if loadedAt.IsZero() {
-				loadedAt = now
-			}
-			var c kpi.CatalogChange
-			switch {
-			case v == nil:
-				c = kpi.CatalogChange{Action: kpi.ActionPlanAdd, Detail: present.DescribePlan(p)}
-			case old.Removed:
-				c = kpi.CatalogChange{Action: kpi.ActionPlanAdd, Detail: "restored: " + present.DescribePlan(p)}
-			case !reflect.DeepEqual(old.Plan, p):
-				c = kpi.CatalogChange{Action: kpi.ActionPlanChange, Detail: present.PlanChanges(old.Plan, p)}
-			case !slices.Equal(old.Order, order[p.ID]) || old.LoadedAt.IsZero():
-				if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID], LoadedAt: loadedAt}); err != nil {
-					return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
-				}
-				reordered = true
-				continue
-			default:
-				continue
-			}
-			c.Ref = kpi.Ref{Plan: p.ID}
-			if err := putJSON(plans, []byte(p.ID), planRecord{Plan: p, Order: order[p.ID], LoadedAt: loadedAt}); err != nil {
-				return false, fmt.Errorf("sync catalog: plan %s: %w", p.ID, err)
-			}
-			if err := record(c); err != nil {
-				return false, err
-			}
-		}
-		var gone []planRecord
-		err := plans.ForEach(func(k, v []byte) error {
-			if inCat[string(k)] {
-				return nil
-			}
-			var r planRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("plan %s: %w", k, err)
-			}
-			if !r.Removed {
-				gone = append(gone, r)
-			}
-			return nil
-		})
+		old, err := readStoredCatalog(tx)
 		if err != nil {
 			return false, fmt.Errorf("sync catalog: %w", err)
 		}
-		for _, r := range gone {
-			r.Removed = true
-			if err := putJSON(plans, []byte(r.Plan.ID), r); err != nil {
-				return false, fmt.Errorf("sync catalog: plan %s: %w", r.Plan.ID, err)
-			}
-			c := kpi.CatalogChange{Ref: kpi.Ref{Plan: r.Plan.ID}, Action: kpi.ActionPlanRemove, Detail: present.DescribePlan(r.Plan)}
-			if err := record(c); err != nil {
-				return false, err
+		changes = catalog.DiffStored(old.Stored, cat)
+		w := newCatalogWriter(tx, s.now(), cat, old)
+		for _, c := range changes {
+			if err := w.apply(c, actor); err != nil {
+				return false, fmt.Errorf("sync catalog: %s %s: %w", c.Action, auditObject(c.Ref), err)
 			}
 		}
-
-		inds := tx.Bucket(bucketIndicators)
-		versions := tx.Bucket(bucketVersions)
-		inds.FillPercent = mostlyFill
-		versions.FillPercent = mostlyFill
-		put := func(key []byte, v kpi.IndicatorVersion) error {
-			enc := encodeVersion(&v)
-			if err := inds.Put(key, enc); err != nil {
-				return err
-			}
-			return versions.Put(appendUint32(append(bytes.Clone(key), sep), v.Version), enc)
-		}
-		inCatalog := make(map[string]bool, len(cat.Indicators))
-		for i := range cat.Indicators {
-			ind := cat.Indicators[i]
-			key := appendRefKey(nil, ind.Plan, ind.ID)
-			inCatalog[string(key)] = true
-			next := kpi.IndicatorVersion{Version: 1, At: now, Indicator: ind}
-			var c kpi.CatalogChange
-			if v := inds.Get(key); v == nil {
-				c = kpi.CatalogChange{Action: kpi.ActionTargetAdd, Detail: present.Describe(ind)}
-			} else {
-				version, removed, stored, err := versionHead(v)
-				if err != nil {
-					return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
-				}
-				next.Version = version + 1
-				switch {
-				case removed:
-					c = kpi.CatalogChange{Action: kpi.ActionTargetAdd, Detail: "restored: " + present.Describe(ind)}
-				case !bytes.Equal(stored, encodeIndicator(&ind)):
-					// The encoding is canonical: equal bytes, equal definitions.
-					old, err := decodeVersion(v, nil)
-					if err != nil {
-						return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
-					}
-					c = kpi.CatalogChange{Action: kpi.ActionTargetChange, Detail: present.IndicatorChanges(old.Indicator, ind)}
-				default:
-					continue
-				}
-			}
-			c.Ref = ind.Ref()
-			if err := put(key, next); err != nil {
-				return false, fmt.Errorf("sync catalog: indicator %s/%s: %w", ind.Plan, ind.ID, err)
-			}
-			if err := record(c); err != nil {
-				return false, err
-			}
-		}
-		// Collect first: bbolt cursors must not walk a bucket being written.
-		var removed []kpi.IndicatorVersion
-		err = inds.ForEach(func(k, v []byte) error {
-			if inCatalog[string(k)] {
-				return nil
-			}
-			if _, gone, _, err := versionHead(v); err != nil || gone {
-				return err
-			}
-			old, err := decodeVersion(v, nil)
-			if err != nil {
-				return fmt.Errorf("indicator %q: %w", k, err)
-			}
-			removed = append(removed, old)
-			return nil
-		})
+		reordered, err := w.keepPlanRecords(cat)
 		if err != nil {
 			return false, fmt.Errorf("sync catalog: %w", err)
-		}
-		for _, old := range removed {
-			ind := old.Indicator
-			next := kpi.IndicatorVersion{Version: old.Version + 1, At: now, Indicator: ind, Removed: true}
-			if err := put(appendRefKey(nil, ind.Plan, ind.ID), next); err != nil {
-				return false, fmt.Errorf("sync catalog: remove %s/%s: %w", ind.Plan, ind.ID, err)
-			}
-			c := kpi.CatalogChange{Ref: ind.Ref(), Action: kpi.ActionTargetRemove, Detail: present.Describe(ind)}
-			if err := record(c); err != nil {
-				return false, err
-			}
 		}
 		changed := len(changes) > 0 || reordered
 		if changed {
@@ -232,6 +81,179 @@ func (s *Store) SyncCatalog(ctx context.Context, cat kpi.Catalog, actor kpi.Acto
 		return nil, err
 	}
 	return changes, nil
+}
+
+// StoredCatalog returns the stored catalog with the plans and indicators
+// marked removed: what SyncCatalog diffs a new catalog against.
+func (s *Store) StoredCatalog(ctx context.Context) (catalog.Stored, error) {
+	var old storedCatalog
+	err := s.view(ctx, "stored catalog", func(tx *bolt.Tx) error {
+		var err error
+		old, err = readStoredCatalog(tx)
+		return err
+	})
+	if err != nil {
+		return catalog.Stored{}, fmt.Errorf("stored catalog: %w", err)
+	}
+	return old.Stored, nil
+}
+
+// storedCatalog is the catalog as SyncCatalog finds it in its transaction.
+type storedCatalog struct {
+	catalog.Stored
+	plans map[string]planRecord // every plan record, removed ones too
+}
+
+func readStoredCatalog(tx *bolt.Tx) (storedCatalog, error) {
+	old := storedCatalog{plans: map[string]planRecord{}}
+	err := tx.Bucket(bucketPlans).ForEach(func(k, v []byte) error {
+		var r planRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("plan %s: %w", k, err)
+		}
+		old.plans[r.Plan.ID] = r
+		p := r.Plan
+		p.LoadedAt = r.LoadedAt
+		if r.Removed {
+			old.RemovedPlans = append(old.RemovedPlans, p)
+		} else {
+			old.Current.Plans = append(old.Current.Plans, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return storedCatalog{}, err
+	}
+	intern := make(map[string]string)
+	err = tx.Bucket(bucketIndicators).ForEach(func(k, v []byte) error {
+		ver, err := decodeVersion(v, intern)
+		if err != nil {
+			return fmt.Errorf("indicator %q: %w", k, err)
+		}
+		if ver.Removed {
+			old.RemovedIndicators = append(old.RemovedIndicators, ver.Indicator)
+		} else {
+			old.Current.Indicators = append(old.Current.Indicators, ver.Indicator)
+		}
+		return nil
+	})
+	return old, err
+}
+
+// catalogWriter writes the changes of one SyncCatalog.
+type catalogWriter struct {
+	now                   time.Time
+	plans, inds, versions *bolt.Bucket
+	audit                 *auditWriter
+	old                   storedCatalog
+	newPlans              map[string]kpi.Plan
+	newInds               map[kpi.Ref]kpi.Indicator
+	order                 map[string][]string // each plan's indicator ids in catalog order
+	written               map[string]bool     // plans whose record was written
+}
+
+func newCatalogWriter(tx *bolt.Tx, now time.Time, cat kpi.Catalog, old storedCatalog) *catalogWriter {
+	w := &catalogWriter{
+		now: now, plans: tx.Bucket(bucketPlans), inds: tx.Bucket(bucketIndicators), versions: tx.Bucket(bucketVersions),
+		audit: newAuditWriter(tx, &arena{}), old: old,
+		newPlans: map[string]kpi.Plan{}, newInds: map[kpi.Ref]kpi.Indicator{}, order: map[string][]string{}, written: map[string]bool{},
+	}
+	w.inds.FillPercent = mostlyFill
+	w.versions.FillPercent = mostlyFill
+	for _, p := range cat.Plans {
+		w.newPlans[p.ID] = p
+	}
+	for _, ind := range cat.Indicators {
+		w.newInds[ind.Ref()] = ind
+		w.order[ind.Plan] = append(w.order[ind.Plan], ind.ID)
+	}
+	return w
+}
+
+// apply persists one change and audits it under actor.
+func (w *catalogWriter) apply(c kpi.CatalogChange, actor kpi.Actor) error {
+	var err error
+	switch c.Action {
+	case kpi.ActionPlanAdd, kpi.ActionPlanChange:
+		err = w.putPlan(w.newPlans[c.Ref.Plan])
+	case kpi.ActionPlanRemove:
+		r := w.old.plans[c.Ref.Plan]
+		r.Removed = true
+		err = putJSON(w.plans, []byte(c.Ref.Plan), r)
+	case kpi.ActionTargetAdd, kpi.ActionTargetChange:
+		err = w.putVersion(c.Ref, w.newInds[c.Ref], false)
+	case kpi.ActionTargetRemove:
+		err = w.putVersion(c.Ref, kpi.Indicator{}, true)
+	default:
+		err = fmt.Errorf("unknown catalog change %q", c.Action)
+	}
+	if err != nil {
+		return err
+	}
+	return w.audit.append(&kpi.AuditEntry{
+		At: w.now, Actor: actor.Name, Remote: actor.Remote,
+		Action: c.Action, Object: auditObject(c.Ref), Detail: c.Detail,
+	})
+}
+
+// putPlan stores p's record, keeping the day the plan was first loaded.
+func (w *catalogWriter) putPlan(p kpi.Plan) error {
+	p.LoadedAt = time.Time{} // the store's to set, not the file's
+	loadedAt := w.old.plans[p.ID].LoadedAt
+	if loadedAt.IsZero() {
+		loadedAt = w.now
+	}
+	w.written[p.ID] = true
+	return putJSON(w.plans, []byte(p.ID), planRecord{Plan: p, Order: w.order[p.ID], LoadedAt: loadedAt})
+}
+
+// putVersion stores the next version of ref's definition: ind, or for a
+// removal the stored definition marked removed.
+func (w *catalogWriter) putVersion(ref kpi.Ref, ind kpi.Indicator, removed bool) error {
+	key := appendRefKey(nil, ref.Plan, ref.ID)
+	v := kpi.IndicatorVersion{Version: 1, At: w.now, Indicator: ind, Removed: removed}
+	if head := w.inds.Get(key); head != nil {
+		stored, err := decodeVersion(head, nil)
+		if err != nil {
+			return err
+		}
+		v.Version = stored.Version + 1
+		if removed {
+			v.Indicator = stored.Indicator
+		}
+	}
+	enc := encodeVersion(&v)
+	if err := w.inds.Put(key, enc); err != nil {
+		return err
+	}
+	return w.versions.Put(appendUint32(append(bytes.Clone(key), sep), v.Version), enc)
+}
+
+// keepPlanRecords rewrites, without an audit entry, the records of
+// unchanged plans whose indicator order changed or that lack the day they
+// were first loaded (a store written before it was kept); it reports
+// whether it wrote any.
+func (w *catalogWriter) keepPlanRecords(cat kpi.Catalog) (bool, error) {
+	wrote := false
+	for _, p := range cat.Plans {
+		r, ok := w.old.plans[p.ID]
+		if !ok || w.written[p.ID] || slices.Equal(r.Order, w.order[p.ID]) && !r.LoadedAt.IsZero() {
+			continue
+		}
+		if err := w.putPlan(p); err != nil {
+			return false, fmt.Errorf("plan %s: %w", p.ID, err)
+		}
+		wrote = true
+	}
+	return wrote, nil
+}
+
+// auditObject names a plan or indicator in the audit log: plan or plan/id.
+func auditObject(ref kpi.Ref) string {
+	if ref.ID == "" {
+		return ref.Plan
+	}
+	return ref.Plan + "/" + ref.ID
 }
 
 // checkCatalog refuses what the store cannot key: empty or duplicate ids,

@@ -80,8 +80,8 @@ func TestSyncCatalog(t *testing.T) {
 			name: "plan left out is hidden with its indicators",
 			cat:  otherPlan,
 			want: []kpi.CatalogChange{
-				{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.add", Detail: present.DescribePlan(otherPlan.Plans[0])},
 				{Ref: kpi.Ref{Plan: "yanfeng"}, Action: kpi.ActionPlanRemove, Detail: present.DescribePlan(base.Plans[0])},
+				{Ref: kpi.Ref{Plan: "zhuhui"}, Action: "plan.add", Detail: present.DescribePlan(otherPlan.Plans[0])},
 				{Ref: kpi.Ref{Plan: "zhuhui", ID: "high_tech_enterprises"}, Action: "target.add", Detail: "高新技术企业数：≥20家，2022年"},
 				{Ref: hte, Action: "target.remove", Detail: "高新技术企业数：≥35家，2023年"},
 				{Ref: rd, Action: "target.remove", Detail: "高新技术企业数：≥2.51家，2022年"},
@@ -100,9 +100,18 @@ func TestSyncCatalog(t *testing.T) {
 		ok := t.Run(step.name, func(t *testing.T) {
 			clk.advance(time.Hour)
 			auditBefore, _ := s.Audit(ctx, kpi.AuditFilter{})
+			// What `kpimon targets diff --data` previews is what the sync records.
+			stored, err := s.StoredCatalog(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			preview := catalog.DiffStored(stored, step.cat)
 			got := mustSync(t, s, step.cat)
 			if diff := cmp.Diff(step.want, got); diff != "" {
 				t.Errorf("SyncCatalog changes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(got, preview); diff != "" {
+				t.Errorf("preview from StoredCatalog differs from what SyncCatalog recorded (-recorded +preview):\n%s", diff)
 			}
 			cat, err := s.Catalog(ctx)
 			if err != nil {
