@@ -242,7 +242,7 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 		}
 		gap := ""
 		if ev.Gap != nil {
-			gap = present.Gap(ind, ev.Gap)
+			gap = present.GapOf(ind, ev)
 		}
 		due := ""
 		if ev.Report.Overdue {

@@ -66,7 +66,7 @@ func newEvaluationText(ind kpi.Indicator, e kpi.Evaluation) evaluationText {
 		return s
 	}
 	return evaluationText{
-		Target: present.Target(ind, e), Actual: blank(present.OptValue(ind, e.Actual)), Gap: blank(present.Gap(ind, e.Gap)),
+		Target: present.Target(ind, e), Actual: blank(present.OptValue(ind, e.Actual)), Gap: blank(present.GapOf(ind, e)),
 		Required: blank(present.RequiredChange(ind, e)), Achieved: blank(present.AchievedChange(ind, e)),
 	}
 }

@@ -47,6 +47,8 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 		"enterprise_benefit_doubling,2018,50000", "enterprise_benefit_doubling,2021,85000",
 		// Whole amounts.
 		"disposable_income_per_capita,2019,35000", "disposable_income_per_capita,2021,38240",
+		// 逐年增长, flat in 2020.
+		"patent_applications,2019,300", "patent_applications,2020,300",
 		// 2.45 − 2.3 is 0.15000000000000013 in floating point.
 		"above_scale_rd_spending_to_revenue,2019,2.2", "above_scale_rd_spending_to_revenue,2020,2.3",
 	}, "\n")+"\n")
@@ -82,6 +84,10 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 		{
 			name: "whole amounts without .0", id: "disposable_income_per_capita", day: "2022-06-30",
 			want: numbersView{Status: kpi.StatusOffTrack, Actual: "38240元", Gap: "6460元", Required: "需年均增长16.9%", Achieved: "年均增长4.5%"},
+		},
+		{
+			name: "a flat growth line says what failed, not 差距0件", id: "patent_applications", day: "2021-06-30",
+			want: numbersView{Status: kpi.StatusLagging, Actual: "300件", Gap: "0件（2020年较上年持平）"},
 		},
 	}
 	for _, tt := range tests {

@@ -156,6 +156,8 @@ func TestVerdictsThroughTheAPI(t *testing.T) {
 		"fiscal_st_spending,2019,1000", "fiscal_st_spending,2020,1200", "fiscal_st_spending,2021,900", "fiscal_st_spending,2022,950",
 		// increase: fell in 2021, the plan still running.
 		"patent_applications,2019,300", "patent_applications,2020,320", "patent_applications,2021,310",
+		// increase: rose every year reported, 2020 never reported.
+		"patent_grants,2019,100", "patent_grants,2021,120", "patent_grants,2022,130",
 		// a single figure for an increase line and for a reduce_by line.
 		"rd_spending,2022,5000", "approval_fees_cut,2022,80",
 		// reduce_by from the existing level: 2018 is the plan's base year.
@@ -189,6 +191,11 @@ func TestVerdictsThroughTheAPI(t *testing.T) {
 			name: "increase that fell is 不进反退 while the plan runs", id: "patent_applications", day: "2023-02-15",
 			want: verdict{Status: kpi.StatusDeteriorating, Reason: kpi.ReasonFell, ReasonPeriods: []string{"2021"}, Target: ptr(320),
 				Baseline: "2019=300", BaselineOrigin: kpi.BaselineFromFirstFigure, ReportPeriod: "2022"},
+		},
+		{
+			name: "increase with a year never reported is 数据不足, not achieved", id: "patent_grants", day: "2023-06-30",
+			want: verdict{Status: kpi.StatusInsufficientData, Reason: kpi.ReasonYearsMissing, ReasonPeriods: []string{"2020"}, Target: ptr(120),
+				Baseline: "2019=100", BaselineOrigin: kpi.BaselineFromFirstFigure},
 		},
 		{
 			name: "a single figure of an increase line is insufficient after the deadline, with no target", id: "rd_spending", day: "2023-06-30",

@@ -74,7 +74,17 @@ func evaluateIncrease(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c
 		ev.Reason, ev.ReasonPeriods = ReasonFlat, flat
 	}
 	rose := ev.Reason == ""
+	// 逐年 cannot be certified without every year: at the end, a plan
+	// period never reported makes a line that rose insufficient, as a
+	// continuing line's (docs/method.md, "Growth lines").
+	var missing []Period
+	if c.closed && rose && c.finalIn {
+		missing = missingPeriods(plan, ind, freq, chain, c)
+	}
 	switch {
+	case c.closed && rose && c.finalIn && len(missing) > 0:
+		ev.Status = StatusInsufficientData
+		ev.Reason, ev.ReasonPeriods = ReasonYearsMissing, missing
 	case c.closed && rose && c.finalIn:
 		ev.Status = StatusAchieved
 	case c.closed:
@@ -249,6 +259,23 @@ func evaluateContinuing(ev *Evaluation, plan Plan, ind Indicator, figs []figure,
 		ev.Status = StatusOnTrack
 	}
 	c.graceReason(ev)
+}
+
+// missingPeriods lists the plan's periods of frequency freq, from its first
+// to the deadline year's last ended by c.now, that no figure of figs
+// covers.
+func missingPeriods(plan Plan, ind Indicator, freq Frequency, figs []figure, c closing) []Period {
+	var missing []Period
+	for p := planFirstPeriod(plan, ind, freq); p.Year <= ind.Deadline; p = p.Next() {
+		pStart, pEnd := periodBounds(p)
+		if pEnd > c.now {
+			break
+		}
+		if coveredFrom(figs, 0, pStart, pEnd) < 0 {
+			missing = append(missing, p)
+		}
+	}
+	return missing
 }
 
 // planFirstPeriod is the first period of the plan at frequency freq: the

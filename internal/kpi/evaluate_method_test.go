@@ -127,6 +127,13 @@ func TestEvaluateMethod(t *testing.T) {
 
 		// Growth lines over the whole plan.
 		{
+			// 逐年 cannot be certified without 2020 (issue 19, item 7): as a
+			// continuing line's missing year, 数据不足 naming it.
+			name: "increase with 2020 never reported: 数据不足, not achieved", ind: increase, now: "2023-06-30",
+			obs:  figs(t, "2019", 1000, "2021", 1200, "2022", 1300),
+			want: verdict{Status: kpi.StatusInsufficientData, Reason: "years_missing 2020", Target: num(1200), Base: "2019=1000 first_figure"},
+		},
+		{
 			name: "increase 1000, 1200, 900, 950: missed, not achieved", ind: increase, now: "2023-06-30",
 			obs:  figs(t, "2019", 1000, "2020", 1200, "2021", 900, "2022", 950),
 			want: verdict{Status: kpi.StatusMissed, Reason: "fell 2021", Target: num(900), Base: "2019=1000 first_figure"},

@@ -539,8 +539,14 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "increase after the deadline: every step rose is achieved",
+			ind:  increase, obs: figs(t, "2019", 3, "2020", 4, "2021", 5, "2022", 6), now: "2023-06-01",
+			want: outcome{Status: kpi.StatusAchieved, Target: num(5), Actual: num(6), Period: "2022", Baseline: "2019=3",
+				Gap: num(0), Projected: num(6)},
+		},
+		{
+			name: "increase after the deadline: every step rose but 2019 was never reported",
 			ind:  increase, obs: figs(t, "2020", 4, "2021", 5, "2022", 6), now: "2023-06-01",
-			want: outcome{Status: kpi.StatusAchieved, Target: num(5), Actual: num(6), Period: "2022", Baseline: "2020=4",
+			want: outcome{Status: kpi.StatusInsufficientData, Reason: "years_missing 2019", Target: num(5), Actual: num(6), Period: "2022", Baseline: "2020=4",
 				Gap: num(0), Projected: num(6)},
 		},
 		{

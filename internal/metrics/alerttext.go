@@ -108,7 +108,7 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	}
 	target := present.Target(ind, *ev)
 	deadline := present.DueDate(ev.Deadline)
-	gap := present.Gap(ind, ev.Gap)
+	gap := present.GapOf(ind, *ev)
 	reason := present.Reason(*ev)
 	// The growth still required depends on the figure and the deadline
 	// only, not on the clock, so it does not change the alert's identity.

@@ -1,6 +1,10 @@
 package present
 
-import "github.com/yanfeng/kpimon/internal/kpi"
+import (
+	"strings"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
 
 // Gap says how far a figure is from its target: in the indicator's unit
 // ("9家", "0.030吨标准煤/万元"), and for a percentage in percentage points,
@@ -30,4 +34,30 @@ func Gap(ind kpi.Indicator, gap *float64) string {
 // target's, more while a gap there is would print as 0.
 func GapDecimals(ind kpi.Indicator, gap float64) int {
 	return apart(gap, 0, max(decimalsOf(gap), Decimals(ind)), gap != 0)
+}
+
+// GapOf says how far an evaluation is from its target, as Gap does; where
+// a growth line (逐年增长) falls short with no shortfall to measure, it adds
+// what failed to the bare "0": "0件（2020年较上年持平）", "0件（2021年较上年
+// 下降）", "0件（2020年未报送）".
+func GapOf(ind kpi.Indicator, ev kpi.Evaluation) string {
+	if ind.Kind != kpi.KindIncrease || ev.Gap != nil && *ev.Gap > 0 || len(ev.ReasonPeriods) == 0 {
+		return Gap(ind, ev.Gap)
+	}
+	var what string
+	switch ev.Reason {
+	case kpi.ReasonFell:
+		what = "较上年下降"
+	case kpi.ReasonFlat:
+		what = "较上年持平"
+	case kpi.ReasonYearsMissing:
+		what = "未报送"
+	default:
+		return Gap(ind, ev.Gap)
+	}
+	periods := make([]string, len(ev.ReasonPeriods))
+	for i, p := range ev.ReasonPeriods {
+		periods[i] = Period(p)
+	}
+	return Gap(ind, ev.Gap) + "（" + strings.Join(periods, "、") + what + "）"
 }

@@ -7,6 +7,31 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
+// TestGapOf: a growth line that failed with nothing to measure says what
+// failed, not 差距0件 (issue 19, item 10).
+func TestGapOf(t *testing.T) {
+	grow := kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}
+	y := func(year int) []kpi.Period { return []kpi.Period{kpi.YearPeriod(year)} }
+	tests := []struct {
+		name string
+		ev   kpi.Evaluation
+		want string
+	}{
+		{"flat", kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(0), Reason: kpi.ReasonFlat, ReasonPeriods: y(2020)}, "0件（2020年较上年持平）"},
+		{"fell and rose again", kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(0), Reason: kpi.ReasonFell, ReasonPeriods: y(2020)}, "0件（2020年较上年下降）"},
+		{"a year never reported", kpi.Evaluation{Status: kpi.StatusInsufficientData, Gap: num(0), Reason: kpi.ReasonYearsMissing, ReasonPeriods: y(2020)}, "0件（2020年未报送）"},
+		{"a fall still measured", kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(10), Reason: kpi.ReasonFell, ReasonPeriods: y(2021)}, "10件"},
+		{"rose", kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0)}, "0件"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := GapOf(grow, tt.ev); got != tt.want {
+				t.Errorf("GapOf(%s) = %q, want %q", tt.ev.Reason, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestGap(t *testing.T) {
 	share := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 29.4, Unit: "%"}
 	tests := []struct {

@@ -304,7 +304,7 @@ func newRow(st kpi.State, lights Lights) Row {
 		Pace:       present.Ratio(ev.PaceRatio),
 		Required:   present.RequiredChange(ind, ev),
 		Achieved:   present.AchievedChange(ind, ev),
-		Gap:        present.Gap(ind, ev.Gap),
+		Gap:        present.GapOf(ind, ev),
 		StatusWord: present.Status(ev.Status),
 		Reason:     present.Reason(ev),
 	}

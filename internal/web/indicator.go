@@ -171,7 +171,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		StatusClass:  statusClass(ev.Status),
 		Actual:       "—",
 		Expected:     present.Estimate(ind, ev.Expected),
-		Gap:          present.Gap(ind, ev.Gap),
+		Gap:          present.GapOf(ind, ev),
 		Progress:     present.Ratio(ev.ProgressRatio),
 		Pace:         present.Ratio(ev.PaceRatio),
 		Projected:    present.Estimate(ind, ev.Projected),
