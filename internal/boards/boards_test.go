@@ -481,5 +481,6 @@ func exportedMetrics() []string {
 		"kpi_ingest_last_success_timestamp_seconds",
 		"kpi_ingest_last_failure_timestamp_seconds",
 		"kpi_ingest_duration_seconds",
+		"kpi_supervision_items",
 	}
 }

@@ -40,6 +40,7 @@ func Overview() Dashboard {
 			"Every indicator selected by the filters; click a name for its board.",
 		at(0, 6, 24, 16), info, lead, status))
 	panels = append(panels, unitTable(at(0, 22, 24, 10)))
+	panels = append(panels, supervisionTable(at(0, 32, 24, 8)))
 	return newBoard(UIDOverview, "总览 · 创新型城区建设指标", "各指标达标、推进、滞后情况一览 (overview of every indicator)", "now-24h",
 		[]Variable{
 			datasourceVar(),

@@ -32,6 +32,7 @@ func Unit() Dashboard {
 			at(0, 24, 12, 8), lead),
 		progressGauge(at(12, 24, 12, 8), lead),
 	)
+	panels = append(panels, supervisionStats(32)...)
 	return newBoard(UIDUnit, "责任单位 · 指标进展", "一个责任单位牵头的指标、滞后情况和报送情况 (one responsible unit)", "now-24h",
 		[]Variable{
 			datasourceVar(),

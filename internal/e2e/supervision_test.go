@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/testkit"
@@ -292,6 +294,34 @@ func TestSupervisionLoop(t *testing.T) {
 	waitAlert(t, ctx, hooks, "区商务局", "KpiExplanationOverdue", "")
 	if res := promQuery(t, ctx, promAddr, `kpi_supervision_items{unit="区科工信局",state="closed"}`); len(res) != 1 || res[0]["value"].([]any)[1] != "1" {
 		t.Errorf(`kpi_supervision_items{unit="区科工信局",state="closed"} = %v, want 1`, res)
+	}
+	// The boards' supervision panels read the same counts.
+	boardValue := func(d boards.Dashboard, title, refID string, vars map[string]string, unit string) string {
+		t.Helper()
+		for _, q := range boardtest.Queries(d) {
+			if q.Panel != title || q.RefID != refID {
+				continue
+			}
+			for _, r := range promQuery(t, ctx, promAddr, boardtest.Interpolate(q.Expr, vars)) {
+				if m, _ := r["metric"].(map[string]any); unit == "" || m["unit"] == unit {
+					return r["value"].([]any)[1].(string)
+				}
+			}
+		}
+		t.Fatalf("board %s has no panel %q with a value for %q", d.UID, title, unit)
+		return ""
+	}
+	if got := boardValue(boards.Unit(), "督办：逾期未说明", "A", map[string]string{"lead_unit": "区商务局", "plan": ".*"}, ""); got != "1" {
+		t.Errorf("unit board of 区商务局, 督办：逾期未说明 = %s, want 1", got)
+	}
+	if got := boardValue(boards.Unit(), "督办：已办结", "A", map[string]string{"lead_unit": "区发改局", "plan": ".*"}, ""); got != "1" {
+		t.Errorf("unit board of 区发改局, 督办：已办结 = %s, want 1", got)
+	}
+	overview := map[string]string{"lead_unit": ".*", "plan": ".*", "task": ".*", "status": ".*"}
+	for ref, want := range map[string]string{"A": "0", "B": "1"} { // 待说明, 逾期未说明
+		if got := boardValue(boards.Overview(), "督办情况", ref, overview, "区商务局"); got != want {
+			t.Errorf("overview 督办情况 %s of 区商务局 = %s, want %s", ref, got, want)
+		}
 	}
 }
 

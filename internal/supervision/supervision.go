@@ -276,15 +276,27 @@ type Count struct {
 }
 
 // Counts counts the items at the evaluation's clock per unit and state:
-// every state of every unit that ever had an item, zeros included, so a
-// series exists before its first item (closed items count too).
+// every state of every lead unit of the catalog and of every unit that
+// ever had an item, zeros included, so a unit's series exist before its
+// first item and boards show 0 rather than nothing (closed items count too).
 func (s *Service) Counts(ctx context.Context) ([]Count, error) {
 	items, err := s.o.Store.SupervisionItems(ctx)
 	if err != nil {
 		return nil, err
 	}
+	states, err := s.o.States.States(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	n := map[string]map[kpi.SupervisionState]int{}
+	for i := range states {
+		for _, u := range states[i].Indicator.LeadUnits {
+			if n[u] == nil {
+				n[u] = map[kpi.SupervisionState]int{}
+			}
+		}
+	}
 	for _, it := range items {
 		if n[it.Unit] == nil {
 			n[it.Unit] = map[kpi.SupervisionState]int{}
