@@ -109,8 +109,9 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 	kpimonAddr := testkit.FreeAddr(t)
 	// As of mid-2026 the sample's statuses stay what they are, whenever the
 	// test runs: 2025's figures were due at the end of March 2026.
-	kpimon := testkit.Start(t, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
-		"--as-of", "2026-06-30", "--log-level", "warn")
+	kpimonArgs := []string{"serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
+		"--as-of", "2026-06-30", "--log-level", "warn"}
+	kpimon := testkit.Start(t, "kpimon", kpimonBin, kpimonArgs...)
 	kpimonURL := "http://" + kpimonAddr
 	testkit.WaitFor(t, ctx, kpimon, "kpimon ready", func() error { return testkit.GetOK(ctx, kpimonURL+"/readyz") })
 
@@ -226,6 +227,15 @@ scrape_configs:
 			t.Errorf("indicator option lagging_rd_spending shows %q, want %q (all: %v)", got, want, options)
 		}
 	})
+	// Last: it restarts kpimon.
+	top := t
+	t.Run("the reporting board after a kpimon restart", func(t *testing.T) {
+		checkReportingAfterRestart(t, ctx, prom, prometheus, func() {
+			kpimon.Kill()
+			kpimon = testkit.Start(top, "kpimon (restarted)", kpimonBin, kpimonArgs...)
+			testkit.WaitFor(t, ctx, kpimon, "kpimon ready", func() error { return testkit.GetOK(ctx, kpimonURL+"/readyz") })
+		})
+	})
 }
 
 // checkFigures checks that panels show the sample's figures: the counts a
@@ -291,6 +301,43 @@ func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
 				t.Errorf("%s (-want +got):\n%s", expr, diff)
 			}
 		})
+	}
+}
+
+// checkReportingAfterRestart restarts kpimon (its counters start again at
+// 0) and checks that the 数据报送 board still counts the runs before the
+// restart and still shows when the api source last succeeded (kpimon
+// keeps it in its store). On main 报送批次 read 0 and 最近成功 was blank.
+func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promClient, p *testkit.Proc, restart func()) {
+	d := boards.Reporting()
+	values := boardValues(d, "selected")
+	lastSuccess := func() float64 {
+		t.Helper()
+		res, err := prom.query(ctx, panelQuery(t, d, "各来源报送情况", "A", values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 1 {
+			t.Fatalf("最近成功 of source api: %d series, want one", len(res))
+		}
+		return sampleValue(res)
+	}
+	before := lastSuccess()
+	restart()
+	// The restarted kpimon scraped: its api counters are back at 0.
+	waitQuery(t, ctx, p, prom, "two scrapes of the restarted kpimon",
+		`count_over_time((sum(kpi_ingest_runs_total{source="api"}) == 0)[10m:1s]) >= 2 and on() up{job="kpimon"} == 1`)
+	for panel, want := range map[string]float64{"报送批次": 3, "失败批次": 1, "被拒数据行": 1} {
+		res, err := prom.query(ctx, panelQuery(t, d, panel, "A", values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sampleValue(res); len(res) != 1 || got != want {
+			t.Errorf("%s after a kpimon restart = %v (%d series), want %v", panel, got, len(res), want)
+		}
+	}
+	if got := lastSuccess(); got != before {
+		t.Errorf("最近成功 of source api after a kpimon restart = %v, want %v as before it", got, before)
 	}
 }
 

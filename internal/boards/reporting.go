@@ -40,12 +40,13 @@ func Reporting() Dashboard {
 }
 
 // inRange counts what a counter counted within the board's time range,
-// exactly: the rise since the range's first sample. increase() would
-// extrapolate to the range's edges (3 runs read as 3.4), and every source's
-// counters exist at 0 from kpimon's start, so the first run is counted.
-// After a kpimon restart within the range only the runs since are counted.
+// across kpimon restarts: increase() follows counter resets (a restart
+// sets kpimon's counters back to 0), where the rise since the range's
+// first sample read 0 after a restart. increase() extrapolates towards the
+// range's edges (3 runs read as 3.4); kpimon's counters start at 0 and
+// only count whole runs and rows, so the floor is the count.
 func inRange(counter string) string {
-	return fmt.Sprintf("sum(%[1]s - min_over_time(%[1]s[$__range])) or vector(0)", counter)
+	return fmt.Sprintf("floor(sum(increase(%s[$__range]))) or vector(0)", counter)
 }
 
 // sourceTable shows, per source, when it last succeeded and failed and its

@@ -31,6 +31,7 @@
 //	tokens        name → token (JSON, with its hash)
 //	token_hashes  hash → name
 //	explanations, supervision, supervision_open: see supervision.go
+//	sources       source name → last success and failure (sources.go)
 //
 // The newest revision of each period lives in "latest" and moves to
 // "history" when a newer one arrives, so Latest is one sequential scan of
@@ -90,6 +91,7 @@ var (
 		bucketHistory, bucketAudit, bucketAuditObject, bucketTokens, bucketTokenHashes,
 		bucketUsers, bucketSessions,
 		bucketExplanations, bucketSupervision, bucketSupervisionOpen, // supervision.go
+		bucketSources, // sources.go
 	}
 
 	keySchema = []byte("schema")

@@ -60,6 +60,9 @@ type Ingester struct {
 	// maxProblems and maxOutcomes bound what a refusal and a receipt echo.
 	maxProblems, maxOutcomes int
 	m                        *ingestMetrics
+	// sources, when the store keeps them, remembers each source's last
+	// success and failure across restarts; the metrics start from it.
+	sources kpi.SourceStateStore
 
 	mu    sync.Mutex
 	ix    *index
@@ -84,8 +87,35 @@ func New(opts Options) (*Ingester, error) {
 		return nil, err
 	}
 	l := limits{maxRows: opts.MaxRows, maxUnzippedBytes: opts.MaxUnzippedBytes, maxCellBytes: opts.MaxCellBytes}.withDefaults()
-	return &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, limits: l,
-		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m}, nil
+	ing := &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, limits: l,
+		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m}
+	if ss, ok := opts.Store.(kpi.SourceStateStore); ok {
+		ing.sources = ss
+		// A few keys, read once at start-up: a source failing before a
+		// restart is still failing after it, and the boards still show
+		// when each source last succeeded.
+		states, err := ss.SourceStates(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("ingest: read source states: %w", err)
+		}
+		for _, st := range states {
+			m.restore(st)
+		}
+	}
+	return ing, nil
+}
+
+// result counts one run of source, and stores its outcome where the store
+// keeps source states (a failure to store it is logged: the submission's
+// own outcome stands).
+func (ing *Ingester) result(ctx context.Context, source, result string, start, end time.Time) {
+	ing.m.result(source, result, start, end)
+	if ing.sources == nil {
+		return
+	}
+	if err := ing.sources.RecordSourceRun(context.WithoutCancel(ctx), source, end, result == "ok"); err != nil {
+		ing.log.Error("record source state", "ingest_source", source, "err", err)
+	}
 }
 
 // Ingest parses and stores a file.
@@ -120,7 +150,7 @@ func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload)
 func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start time.Time) (kpi.SubmissionResult, error) {
 	ix, err := ing.index(ctx)
 	if err != nil {
-		ing.m.result(u.Source, "error", start, ing.now())
+		ing.result(ctx, u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
 	obs, invalid, forbidden := ix.check(rows, u, ing.now(), ing.maxProblems)
@@ -140,11 +170,11 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 	}
 	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
 	if err != nil {
-		ing.m.result(u.Source, "error", start, ing.now())
+		ing.result(ctx, u.Source, "error", start, ing.now())
 		ing.log.Error("store submission", "ingest_source", u.Source, "file", u.Name, "err", err)
 		return kpi.SubmissionResult{}, fmt.Errorf("store %s: %w", name(u), err)
 	}
-	ing.m.result(u.Source, "ok", start, ing.now())
+	ing.result(ctx, u.Source, "ok", start, ing.now())
 	ing.m.rows.WithLabelValues(u.Source, "added").Add(float64(res.Added))
 	ing.m.rows.WithLabelValues(u.Source, "revised").Add(float64(res.Revised))
 	ing.m.rows.WithLabelValues(u.Source, "unchanged").Add(float64(res.Unchanged))
@@ -162,7 +192,7 @@ func name(u kpi.Upload) string {
 
 // reject counts, logs and audits a refused submission and returns err.
 func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, rows int, err *kpi.Error) error {
-	ing.m.result(u.Source, "rejected", start, ing.now())
+	ing.result(ctx, u.Source, "rejected", start, ing.now())
 	ing.m.rows.WithLabelValues(u.Source, "rejected").Add(float64(rows))
 	action := kpi.ActionSubmissionReject
 	if err.Code == kpi.EFORBIDDEN {
@@ -194,7 +224,7 @@ func (ing *Ingester) problemsError(code, msg string, problems ...kpi.Problem) *k
 // (a URL that did not answer), so the ingest metrics show it.
 func (ing *Ingester) RecordFailure(source string) {
 	now := ing.now()
-	ing.m.result(source, "error", now, now)
+	ing.result(context.Background(), source, "error", now, now)
 }
 
 // index returns the lookup tables of the current catalog, rebuilt only
@@ -250,6 +280,17 @@ func newIngestMetrics(reg prometheus.Registerer) (*ingestMetrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// restore sets the last success and failure of a source from its stored
+// state, as at start-up.
+func (m *ingestMetrics) restore(st kpi.SourceState) {
+	if !st.LastSuccess.IsZero() {
+		m.lastSuccess.WithLabelValues(st.Source).Set(float64(st.LastSuccess.UnixNano()) / 1e9)
+	}
+	if !st.LastFailure.IsZero() {
+		m.lastFailure.WithLabelValues(st.Source).Set(float64(st.LastFailure.UnixNano()) / 1e9)
+	}
 }
 
 func (m *ingestMetrics) result(source, result string, start, end time.Time) {
