@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/report"
@@ -27,8 +25,8 @@ ranked, and the lagging indicators named. The format follows -o's
 extension (.pdf, .xlsx, .html) unless --format says otherwise.
 
 With the data dir free it reads the store itself; while 'kpimon serve'
-holds it, it asks the server's /report (the server's --report.* settings
-then apply). --unit limits the circular to what one unit leads or
+holds it, or when --server or KPIMON_SERVER names a server, it asks the
+server's /report (the server's --report.* settings then apply). --unit limits the circular to what one unit leads or
 cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 (Debian fonts-wqy-microhei, Apache-2.0) unless --font names another.`,
 		"kpimon report --as-of 2021-06-30 --previous 2020-12-31 -o 进展情况通报.pdf")
@@ -43,9 +41,10 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 	cmd.Flag("format", "pdf, xlsx or html (default: from -o's extension).").PlaceHolder("FORMAT").StringVar(&o.format)
 	font := c.env(cmd.Flag("font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
 	lights := c.env(cmd.Flag("lights", "Lights of statuses, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
-	server := c.env(cmd.Flag("server", "Server URL asked while it holds the data dir (default: http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
+	server := c.env(cmd.Flag("server", "Server URL to ask (default: while a server holds the data dir, http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
 	c.action(cmd, func(ctx context.Context) error {
 		o.data, o.font, o.lights, o.server, o.reportingFrom = *data, *font, *lights, *server, *reportingFrom
+		o.serverNamed = o.server != ""
 		if o.server == "" {
 			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
 		}
@@ -56,6 +55,7 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 type reportCommand struct {
 	data, asOf, previous, unit, plan, out, format, font, lights, server string
 	reportingFrom                                                       string
+	serverNamed                                                         bool // --server or KPIMON_SERVER: ask that server, whoever holds the data dir
 }
 
 func (o reportCommand) run(ctx context.Context, e *env) error {
@@ -79,6 +79,9 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 	}
 	if opts.Lights, err = report.ParseLights(o.lights); err != nil {
 		return fmt.Errorf("--lights: %w", err)
+	}
+	if o.serverNamed {
+		return o.fromServer(ctx, e, format)
 	}
 	if !storeExists(o.data) {
 		return fmt.Errorf("no store at %s: load figures first ('kpimon ingest FILE') or name the data dir with --storage.path", storePath(o.data))
@@ -149,29 +152,12 @@ func (o reportCommand) write(e *env, body func(io.Writer) error) error {
 
 // fromServer asks a running server for the circular.
 func (o reportCommand) fromServer(ctx context.Context, e *env, format report.Format) error {
-	q := url.Values{"format": {string(format)}}
-	for k, v := range map[string]string{"plan": o.plan, "as_of": o.asOf, "previous": o.previous, "unit": o.unit} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	u := strings.TrimSuffix(o.server, "/") + "/report?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	q := httpapi.ReportQuery{Format: string(format), Plan: o.plan, AsOf: o.asOf, Previous: o.previous, Unit: o.unit}
+	err := o.write(e, func(w io.Writer) error { return httpapi.Client{BaseURL: o.server}.Report(ctx, q, w) })
 	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("the data dir is in use and asking the server failed: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	if err := o.write(e, func(w io.Writer) error { _, err := io.Copy(w, resp.Body); return err }); err != nil {
-		return err
+		return fmt.Errorf("asking the server at %s for the circular: %w", o.server, err)
 	}
 	if o.out != "-" {
 		fmt.Fprintf(e.stderr, "wrote %s (from server %s)\n", o.out, o.server)

@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 )
@@ -22,19 +20,20 @@ func addStatusCommand(c *cli) {
 Print every indicator with its target, latest actual, gap and status,
 grouped by task. Works whether or not the server runs: with the data dir
 free it reads the store itself; while 'kpimon serve' holds it, it asks the
-server's API instead (found at --server, KPIMON_SERVER, or else where
-KPIMON_LISTEN says serve listens).`,
+server's API instead (where KPIMON_LISTEN says serve listens). Named with
+--server or KPIMON_SERVER, that server is asked in any case.`,
 		"kpimon status --as-of 2021-12-31 --task 1")
 	var o statusOptions
 	data := c.storageFlag(cmd)
 	targets := c.targetsFlag(cmd, "Targets dir to use when the store holds no catalog yet")
 	cmd.Flag("as-of", "Evaluate as at the end of this date (2021-06-30).").PlaceHolder("DATE").StringVar(&o.asOf)
-	server := c.env(cmd.Flag("server", "Server URL asked while it holds the data dir (default: http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
+	server := c.env(cmd.Flag("server", "Server URL to ask (default: while a server holds the data dir, http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
 	reportingFrom := c.reportingFromFlag(cmd)
 	output := outputFlag(cmd, "table", "json")
 	cmd.Flag("task", "Only this task number.").PlaceHolder("N").IntVar(&o.task)
 	c.action(cmd, func(ctx context.Context) error {
 		o.data, o.targets, o.server, o.output, o.reportingFrom = *data, *targets, *server, *output, *reportingFrom
+		o.serverNamed = o.server != ""
 		if o.server == "" {
 			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
 		}
@@ -46,6 +45,7 @@ type statusOptions struct {
 	data, targets, asOf, server, output string
 	reportingFrom                       string // --reporting.from, for the offline evaluation
 	task                                int
+	serverNamed                         bool // --server or KPIMON_SERVER: ask that server, whoever holds the data dir
 }
 
 // serverURL is where status finds a server listening on listen (serve's
@@ -74,7 +74,14 @@ func status(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	states, origin, err := loadStates(ctx, o.data, o.targets, o.server, o.asOf, now, reportingFrom)
+	var states []kpi.State
+	var origin string
+	if o.serverNamed {
+		states, err = fetchStates(ctx, o.server, o.asOf)
+		origin = "server " + o.server
+	} else {
+		states, origin, err = loadStates(ctx, o.data, o.targets, o.server, o.asOf, now, reportingFrom)
+	}
 	if err != nil {
 		return err
 	}
@@ -170,56 +177,11 @@ func evaluateCatalog(cat kpi.Catalog, now time.Time) []kpi.State {
 func fetchStates(ctx context.Context, server, asOf string) ([]kpi.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	u := strings.TrimSuffix(server, "/") + "/api/v1/indicators"
-	if asOf != "" {
-		u += "?as_of=" + url.QueryEscape(asOf)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	list, err := httpapi.Client{BaseURL: server}.Indicators(ctx, httpapi.IndicatorQuery{AsOf: asOf})
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
-	}
-	// The API's evaluation is flat (report_due, overdue beside the status).
-	var body struct {
-		AsOf       time.Time  `json:"as_of"`
-		Plans      []kpi.Plan `json:"plans"`
-		Indicators []struct {
-			Indicator  kpi.Indicator `json:"indicator"`
-			Evaluation struct {
-				kpi.Evaluation
-				ReportPeriod *kpi.Period `json:"report_period"`
-				ReportDue    *time.Time  `json:"report_due"`
-				Overdue      bool        `json:"overdue"`
-			} `json:"evaluation"`
-		} `json:"indicators"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", req.URL, err)
-	}
-	states := make([]kpi.State, 0, len(body.Indicators))
-	for _, in := range body.Indicators {
-		ev := in.Evaluation.Evaluation
-		ev.Ref = in.Indicator.Ref()
-		ev.AsOf = body.AsOf
-		ev.Report.Period = in.Evaluation.ReportPeriod
-		ev.Report.Overdue = in.Evaluation.Overdue
-		if in.Evaluation.ReportDue != nil {
-			ev.Report.Due = *in.Evaluation.ReportDue
-		}
-		plan := kpi.Plan{ID: in.Indicator.Plan}
-		if i := slices.IndexFunc(body.Plans, func(p kpi.Plan) bool { return p.ID == plan.ID }); i >= 0 {
-			plan = body.Plans[i]
-		}
-		states = append(states, kpi.State{Plan: plan, Indicator: in.Indicator, Evaluation: ev})
-	}
-	return states, nil
+	return list.States(), nil
 }
 
 func printStatus(w io.Writer, states []kpi.State, origin string) {

@@ -13,9 +13,12 @@ import (
 	"github.com/yanfeng/kpimon/internal/present"
 )
 
-// evaluationJSON is an evaluation as the API shows it: flat, with the
+// This file's exported types are the API's JSON (its wire types), shared
+// by the handlers and Client.
+
+// Evaluation is an evaluation as the API shows it: flat, with the
 // status in Chinese and the report duty beside it.
-type evaluationJSON struct {
+type Evaluation struct {
 	AsOf            time.Time          `json:"as_of"`
 	Status          kpi.Status         `json:"status"`
 	StatusZH        string             `json:"status_zh"`
@@ -45,11 +48,11 @@ type evaluationJSON struct {
 	ChangeIsRelative     bool     `json:"change_is_relative"`
 	// Text is the numbers as people read them, in the words the web page,
 	// the alerts, kpimon status and the circular print (package present).
-	Text evaluationText `json:"text"`
+	Text EvaluationText `json:"text"`
 }
 
-// evaluationText is an evaluation's numbers in words ("" where none).
-type evaluationText struct {
+// EvaluationText is an evaluation's numbers in words ("" where none).
+type EvaluationText struct {
 	Target   string `json:"target"`   // ≥30家, 40家左右（≥38家）, 逐年增长
 	Actual   string `json:"actual"`   // 32.96%
 	Gap      string `json:"gap"`      // 0.04个百分点
@@ -58,21 +61,21 @@ type evaluationText struct {
 }
 
 // newEvaluationText words an evaluation's numbers by package present.
-func newEvaluationText(ind kpi.Indicator, e kpi.Evaluation) evaluationText {
+func newEvaluationText(ind kpi.Indicator, e kpi.Evaluation) EvaluationText {
 	blank := func(s string) string {
 		if s == present.Missing {
 			return ""
 		}
 		return s
 	}
-	return evaluationText{
+	return EvaluationText{
 		Target: present.Target(ind, e), Actual: blank(present.OptValue(ind, e.Actual)), Gap: blank(present.GapOf(ind, e)),
 		Required: blank(present.RequiredChange(ind, e)), Achieved: blank(present.AchievedChange(ind, e)),
 	}
 }
 
-func newEvaluationJSON(ind kpi.Indicator, e kpi.Evaluation) evaluationJSON {
-	v := evaluationJSON{
+func newEvaluation(ind kpi.Indicator, e kpi.Evaluation) Evaluation {
+	v := Evaluation{
 		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finite(e.Target), Bar: finite(e.Bar),
 		Reason: e.Reason, ReasonZH: e.Reason.Chinese(), ReasonPeriods: e.ReasonPeriods, BaselineOrigin: e.BaselineOrigin,
 		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
@@ -100,18 +103,19 @@ func finite(f *float64) *float64 {
 	return f
 }
 
-// indicatorSummary is one element of GET /api/v1/indicators.
-type indicatorSummary struct {
+// IndicatorSummary is one element of GET /api/v1/indicators.
+type IndicatorSummary struct {
 	Plan       string         `json:"plan"`
 	ID         string         `json:"id"`
 	Indicator  kpi.Indicator  `json:"indicator"`
-	Evaluation evaluationJSON `json:"evaluation"`
+	Evaluation Evaluation `json:"evaluation"`
 }
 
-type indicatorList struct {
+// IndicatorList is GET /api/v1/indicators.
+type IndicatorList struct {
 	AsOf       time.Time          `json:"as_of"`
 	Count      int                `json:"count"`
-	Indicators []indicatorSummary `json:"indicators"`
+	Indicators []IndicatorSummary `json:"indicators"`
 	Plans      []kpi.Plan         `json:"plans"` // the plans of the indicators listed
 }
 
@@ -160,11 +164,11 @@ func handleIndicatorsList(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		list := indicatorList{AsOf: states.Now(), Indicators: []indicatorSummary{}, Plans: []kpi.Plan{}}
+		list := IndicatorList{AsOf: states.Now(), Indicators: []IndicatorSummary{}, Plans: []kpi.Plan{}}
 		for _, s := range all {
 			if f.Match(s) {
-				list.Indicators = append(list.Indicators, indicatorSummary{
-					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluationJSON(s.Indicator, s.Evaluation),
+				list.Indicators = append(list.Indicators, IndicatorSummary{
+					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluation(s.Indicator, s.Evaluation),
 				})
 				if !slices.ContainsFunc(list.Plans, func(p kpi.Plan) bool { return p.ID == s.Plan.ID }) {
 					list.Plans = append(list.Plans, s.Plan)
@@ -176,22 +180,22 @@ func handleIndicatorsList(d Deps) http.Handler {
 	})
 }
 
-// periodJSON is one reported period with every revision of its figure.
-type periodJSON struct {
+// PeriodFigures is one reported period with every revision of its figure.
+type PeriodFigures struct {
 	Period    kpi.Period        `json:"period"`
 	Value     float64           `json:"value"` // the newest revision's, the one that counts
 	Revisions []kpi.Observation `json:"revisions"`
 }
 
-// indicatorDetail is GET /api/v1/indicators/{id}.
-type indicatorDetail struct {
+// IndicatorDetail is GET /api/v1/indicators/{id}.
+type IndicatorDetail struct {
 	Plan       kpi.Plan               `json:"plan"`
 	Indicator  kpi.Indicator          `json:"indicator"`
 	Target     float64                `json:"target"` // as the plan states it; evaluation.target is the effective one
 	Latest     *kpi.Observation       `json:"latest"` // the newest counted figure
-	Periods    []periodJSON           `json:"periods"`
+	Periods    []PeriodFigures           `json:"periods"`
 	Versions   []kpi.IndicatorVersion `json:"versions"`
-	Evaluation evaluationJSON         `json:"evaluation"`
+	Evaluation Evaluation         `json:"evaluation"`
 }
 
 // handleIndicatorGet shows one indicator: target, figures with their
@@ -227,9 +231,9 @@ func handleIndicatorGet(d Deps) http.Handler {
 			return
 		}
 		access.PublicObservations(public, obs)
-		detail := indicatorDetail{
+		detail := IndicatorDetail{
 			Plan: state.Plan, Indicator: state.Indicator, Target: state.Indicator.Target,
-			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluationJSON(state.Indicator, state.Evaluation),
+			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluation(state.Indicator, state.Evaluation),
 		}
 		if detail.Versions == nil {
 			detail.Versions = []kpi.IndicatorVersion{}
@@ -286,15 +290,15 @@ func resolveRef(r *http.Request, store kpi.Store) (kpi.Ref, error) {
 }
 
 // groupPeriods groups revisions (ordered by period, then revision) by period.
-func groupPeriods(obs []kpi.Observation) []periodJSON {
-	periods := []periodJSON{}
+func groupPeriods(obs []kpi.Observation) []PeriodFigures {
+	periods := []PeriodFigures{}
 	for _, o := range obs {
 		if n := len(periods); n > 0 && periods[n-1].Period == o.Period {
 			periods[n-1].Revisions = append(periods[n-1].Revisions, o)
 			periods[n-1].Value = o.Value
 			continue
 		}
-		periods = append(periods, periodJSON{Period: o.Period, Value: o.Value, Revisions: []kpi.Observation{o}})
+		periods = append(periods, PeriodFigures{Period: o.Period, Value: o.Value, Revisions: []kpi.Observation{o}})
 	}
 	return periods
 }

@@ -1,0 +1,45 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/yanfeng/kpimon/internal/httpapi"
+	"github.com/yanfeng/kpimon/internal/kpi"
+)
+
+// The client reads back, through the API's own wire types, the states the
+// server evaluated: every field of the evaluation arrives in its place.
+func TestClientReadsTheServersStates(t *testing.T) {
+	f := newFixture(t, fixtureOptions{secondPlan: true})
+	wantStatus(t, f.postJSON("/api/v1/observations", testSecrets["tjj"],
+		`[{"indicator": "high_tech_enterprises", "plan": "yanfeng-2022", "period": "2020", "value": "20"},
+		  {"indicator": "high_tech_enterprises", "plan": "yanfeng-2022", "period": "2021", "value": "26"}]`), http.StatusCreated)
+	ctx := context.Background()
+	want, err := f.deps.States.States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		want[i].Latest = nil // the list carries evaluations, not figures
+		want[i].Pass = 0
+	}
+	list, err := httpapi.Client{BaseURL: f.server.URL}.Indicators(ctx, httpapi.IndicatorQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := list.States()
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(kpi.Plan{}, "LoadedAt"),
+		cmpopts.EquateApproxTime(0)); diff != "" {
+		t.Errorf("Client.Indicators().States() (-server's states +client's):\n%s", diff)
+	}
+
+	_, err = httpapi.Client{BaseURL: f.server.URL}.Indicators(ctx, httpapi.IndicatorQuery{Task: 99, Plan: "no-such-plan", AsOf: "yesterday"})
+	if err == nil {
+		t.Error("Indicators with as_of=yesterday: no error, want the API's refusal")
+	}
+}
