@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 )
@@ -296,11 +297,18 @@ type ProgressChart struct {
 	ExpectedName  string // legend: 按时序应达进度
 	ProgressName  string // legend: 完成进度
 	ProgressColor string
+	// Width is the scene's width; 0: the width of every chart (480).
+	// LabelWidth caps the labels' column; 0: 200. A page chart gives
+	// both more, so long names are not cut.
+	Width, LabelWidth float64
 }
 
 // Layout lays the chart out.
 func (c ProgressChart) Layout() Scene {
 	s := Scene{Width: chartWidth, Title: c.Title}
+	if c.Width > 0 {
+		s.Width = c.Width
+	}
 	y := s.legend([]legendItem{
 		{name: c.ProgressName, color: c.ProgressColor},
 		{name: c.ExpectedName, color: textColor, dash: []float64{2, 0}},
@@ -310,9 +318,9 @@ func (c ProgressChart) Layout() Scene {
 	for _, r := range c.Rows {
 		labelWidth = math.Max(labelWidth, TextWidth(r.Label, smallFont))
 	}
-	labelWidth = math.Min(labelWidth, 200)
+	labelWidth = math.Min(labelWidth, cmp.Or(c.LabelWidth, 200))
 	left := 8 + labelWidth + 8
-	right := chartWidth - 70
+	right := s.Width - 70
 	const top = 1.25 // the scale runs to 125 %; further bars are cut
 	px := func(v float64) float64 { return left + math.Max(0, math.Min(v, top))/top*(right-left) }
 	barH, gap := 16.0, 8.0

@@ -117,11 +117,9 @@ func statusChart(s Summary, lights Lights) chart.Scene {
 
 // taskChart draws each indicator of a task: its progress from baseline to
 // target against the progress due by now.
-func taskChart(t Task, lights Lights) chart.Scene {
-	c := chart.ProgressChart{
-		Title: t.Heading() + "：完成进度", TargetName: "目标", ExpectedName: "按时序应达进度",
-		ProgressName: "完成进度", ProgressColor: Green.Color(),
-	}
+func taskChart(t Task, lights Lights, c chart.ProgressChart) chart.Scene {
+	c.Title, c.TargetName, c.ExpectedName = t.Heading()+"：完成进度", "目标", "按时序应达进度"
+	c.ProgressName, c.ProgressColor = "完成进度", Green.Color()
 	for _, r := range t.Rows {
 		ev := r.State.Evaluation
 		row := chart.ProgressRow{Label: r.Name, Value: ev.ProgressRatio, Color: r.Light.Color(), Text: r.Completion}
@@ -132,4 +130,24 @@ func taskChart(t Task, lights Lights) chart.Scene {
 		c.Rows = append(c.Rows, row)
 	}
 	return c.Layout()
+}
+
+// maxChartRows is how many indicators one page chart holds; a task with
+// more gets several charts (task 6 has 35).
+const maxChartRows = 18
+
+// pageCharts are a task's progress charts for paged documents: wide, with
+// room for whole names, split into charts of at most maxChartRows.
+func pageCharts(t Task, lights Lights) []chart.Scene {
+	var out []chart.Scene
+	for start := 0; start < len(t.Rows); start += maxChartRows {
+		part := t
+		part.Rows = t.Rows[start:min(start+maxChartRows, len(t.Rows))]
+		s := taskChart(part, lights, chart.ProgressChart{Width: 720, LabelWidth: 420})
+		if len(t.Rows) > maxChartRows {
+			s.Title += fmt.Sprintf("（%d/%d）", start/maxChartRows+1, (len(t.Rows)+maxChartRows-1)/maxChartRows)
+		}
+		out = append(out, s)
+	}
+	return out
 }

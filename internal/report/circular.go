@@ -95,7 +95,8 @@ type Circular struct {
 	// Supervision is the 督办情况 table's rows; nil when none were given.
 	Supervision []SupervisionRow
 
-	StatusChart chart.Scene // indicators per status
+	StatusChart     chart.Scene // indicators per status
+	TaskStatusChart chart.Scene // per task, indicators per status
 }
 
 // Summary is the cover's count.
@@ -129,6 +130,9 @@ type Task struct {
 	Title  string
 	Rows   []Row
 	Chart  chart.Scene // each indicator's progress against the time elapsed
+	// Charts is Chart for pages: wider, names uncut, at most
+	// maxChartRows indicators each, so each fits a page.
+	Charts []chart.Scene
 }
 
 // Heading is the task's heading: "任务1 推动企业技术创新".
@@ -274,8 +278,14 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 		t.Rows = append(t.Rows, r)
 	}
 	for i := range c.Tasks {
-		c.Tasks[i].Chart = taskChart(c.Tasks[i], lights)
+		c.Tasks[i].Chart = taskChart(c.Tasks[i], lights, chart.ProgressChart{})
+		c.Tasks[i].Charts = pageCharts(c.Tasks[i], lights)
 	}
+	shown := make([]kpi.State, 0, len(rows))
+	for _, r := range rows {
+		shown = append(shown, r.State)
+	}
+	c.TaskStatusChart = TaskStatusChart(shown, lights)
 	c.Units, c.Unranked = rankUnits(all, c.MinRanked)
 	c.Cooperating = cooperating(all)
 	c.Attention = attention(rows)

@@ -16,17 +16,18 @@ const (
 	FormatHTML Format = "html"
 	FormatXLSX Format = "xlsx"
 	FormatPDF  Format = "pdf"
+	FormatDOCX Format = "docx"
 )
 
 // ParseFormat reads a format name (html, xlsx, pdf); EINVALID otherwise.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimPrefix(s, "."))); f {
-	case FormatHTML, FormatXLSX, FormatPDF:
+	case FormatHTML, FormatXLSX, FormatPDF, FormatDOCX:
 		return f, nil
 	case "htm":
 		return FormatHTML, nil
 	}
-	return "", kpi.Errorf(kpi.EINVALID, "不支持的格式“%s”，可用 html、xlsx 或 pdf", kpi.ExcerptN(s, 20))
+	return "", kpi.Errorf(kpi.EINVALID, "不支持的格式“%s”，可用 html、xlsx、pdf 或 docx", kpi.ExcerptN(s, 20))
 }
 
 // FormatOf is the format a file name asks for by its extension.
@@ -39,6 +40,8 @@ func (f Format) ContentType() string {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	case FormatPDF:
 		return "application/pdf"
+	case FormatDOCX:
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 	}
 	return "text/html; charset=utf-8"
 }
@@ -62,6 +65,8 @@ func Write(w io.Writer, c Circular, f Format, pdf PDFOptions) error {
 		return WriteXLSX(w, c)
 	case FormatPDF:
 		return WritePDF(w, c, pdf)
+	case FormatDOCX:
+		return WriteDOCX(w, c, DOCXOptions{FontFile: pdf.FontFile})
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }

@@ -1,0 +1,448 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/image/font/opentype"
+
+	"github.com/yanfeng/kpimon/internal/chart"
+)
+
+// DOCXOptions configures WriteDOCX.
+type DOCXOptions struct {
+	// FontFile draws the texts of the charts' pictures; empty: FindFont.
+	// Without any font the charts are left out (the document is whole
+	// otherwise).
+	FontFile string
+}
+
+// The form's fonts (GB/T 9704): the document names them, the office's
+// machine has them; elsewhere the reader substitutes its own.
+const (
+	fontTitle = "方正小标宋简体"
+	fontHei   = "黑体"
+	fontKai   = "楷体_GB2312"
+	fontFang  = "仿宋_GB2312"
+	fontSong  = "宋体"
+)
+
+// Sizes in half-points (w:sz): 二号 22 pt, 三号 16 pt, 四号 14 pt, 五号
+// 10.5 pt, 小五 9 pt.
+const (
+	sizeErhao   = 44
+	sizeSanhao  = 32
+	sizeSihao   = 28
+	sizeWuhao   = 21
+	sizeXiaowu  = 18
+	lineExactly = 560 // 28 pt: 22 lines of 三号 on the 225 mm text block
+)
+
+// Page geometry in twips (GB/T 9704: A4, 天头 37 mm, 订口 28 mm, 版心
+// 156 × 225 mm).
+const (
+	twipsPerMM   = 56.6929
+	docxPageW    = 11906
+	docxPageH    = 16838
+	docxTop      = 2098 // 37 mm
+	docxBottom   = 1984 // 35 mm
+	docxLeft     = 1587 // 28 mm
+	docxRight    = 1474 // 26 mm
+	docxTextW    = docxPageW - docxLeft - docxRight
+	emuPerTwip   = 635
+	chartPxScale = 2
+)
+
+// WriteDOCX writes the circular as a WordprocessingML document in the
+// form of GB/T 9704 党政机关公文格式: 版头 (the issuer's name in red, the
+// 文号, a red line), the title, 主送, the body of Outline, 落款 and 成文日期,
+// and the 版记 (抄送, 印发机关 and 印发日期). Tables repeat their header
+// row on each page; charts are PNG pictures drawn here.
+func WriteDOCX(w io.Writer, c Circular, opts DOCXOptions) error {
+	var face *opentype.Font
+	if file, err := FindFont(opts.FontFile); err == nil {
+		b, err := loadFont(file)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if face, err = chart.ParseFont(b); err != nil {
+			return fmt.Errorf("report: font %s: %w", file, err)
+		}
+	} else if opts.FontFile != "" {
+		return err
+	}
+	d := &docx{font: face}
+	d.head(c)
+	for _, b := range c.Outline() {
+		if err := d.block(b); err != nil {
+			return err
+		}
+	}
+	d.tail(c)
+	return d.write(w, c)
+}
+
+type docx struct {
+	body   strings.Builder
+	font   *opentype.Font
+	images [][]byte
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// run is one run of text in a font, size (half-points) and colour ("" black).
+func run(text, font string, size int, color string, bold bool) string {
+	var b strings.Builder
+	b.WriteString(`<w:r><w:rPr>`)
+	fmt.Fprintf(&b, `<w:rFonts w:ascii="%[1]s" w:hAnsi="%[1]s" w:eastAsia="%[1]s" w:cs="%[1]s"/>`, font)
+	if bold {
+		b.WriteString(`<w:b/>`)
+	}
+	if color != "" {
+		fmt.Fprintf(&b, `<w:color w:val="%s"/>`, strings.TrimPrefix(color, "#"))
+	}
+	fmt.Fprintf(&b, `<w:sz w:val="%d"/><w:szCs w:val="%d"/></w:rPr>`, size, size)
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString(`<w:br/>`)
+		}
+		fmt.Fprintf(&b, `<w:t xml:space="preserve">%s</w:t>`, esc(line))
+	}
+	b.WriteString(`</w:r>`)
+	return b.String()
+}
+
+// para writes a paragraph: pPr inner XML and runs.
+func (d *docx) para(pPr string, runs ...string) {
+	d.body.WriteString(`<w:p>` + paraProps(pPr))
+	for _, r := range runs {
+		d.body.WriteString(r)
+	}
+	d.body.WriteString(`</w:p>`)
+}
+
+const (
+	pExact    = `<w:spacing w:before="0" w:after="0" w:line="560" w:lineRule="exact"/>`
+	pIndent2  = `<w:ind w:firstLineChars="200" w:firstLine="640"/>`
+	pCenter   = `<w:jc w:val="center"/>`
+	pJustify  = `<w:jc w:val="both"/>`
+	keepNext  = `<w:keepNext/>`
+	redColor  = "#FF0000"
+	redBorder = `<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="4" w:color="FF0000"/></w:pBdr>`
+)
+
+// head writes the 版头, the title and 主送.
+func (d *docx) head(c Circular) {
+	// The issuer's name fills at most the text width, at most 小初 (36 pt).
+	n := max(1, len([]rune(c.Office.Issuer)))
+	size := min(72, int(float64(docxTextW)/20/float64(n)*2*0.95)) // half-points
+	size = max(size, sizeSanhao)
+	d.para(pCenter+`<w:spacing w:before="480" w:after="0" w:line="240" w:lineRule="auto"/>`, run(c.Office.Issuer, fontTitle, size, redColor, false))
+	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
+	d.para(pCenter+pExact+redBorder, run(c.Number, fontFang, sizeSanhao, "", false))
+	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
+	d.para(pCenter+`<w:spacing w:before="0" w:after="0" w:line="700" w:lineRule="exact"/>`, run(titleLines(c.Subject, 20), fontTitle, sizeErhao, "", false))
+	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
+	d.para(pExact+pJustify, run(c.Office.To+"：", fontFang, sizeSanhao, "", false))
+}
+
+func (d *docx) block(b Block) error {
+	switch b.Kind {
+	case BlockHeading1:
+		d.para(pExact+pIndent2+keepNext+`<w:outlineLvl w:val="0"/>`, run(b.Text, fontHei, sizeSanhao, "", false))
+	case BlockHeading2:
+		d.para(pExact+pIndent2+keepNext+`<w:outlineLvl w:val="1"/>`, run(b.Text, fontKai, sizeSanhao, "", false))
+	case BlockParagraph:
+		d.para(pExact+pIndent2+pJustify, run(b.Text, fontFang, sizeSanhao, "", false))
+	case BlockNote:
+		d.para(`<w:spacing w:before="0" w:after="0" w:line="480" w:lineRule="exact"/><w:ind w:left="640" w:firstLineChars="200" w:firstLine="560"/>`+pJustify,
+			run(b.Text, fontKai, sizeSihao, "", false))
+	case BlockTable:
+		d.table(b.Table)
+	case BlockChart:
+		return d.chart(*b.Chart)
+	}
+	return nil
+}
+
+// table writes a table the width of the text block, its columns shared
+// by what they hold, the header row repeated on every page and no row
+// split across pages.
+func (d *docx) table(t *Table) {
+	size := sizeWuhao
+	if len(t.Columns) > 7 {
+		size = sizeXiaowu
+	}
+	pt := float64(size) / 2
+	// Widths in twips.
+	widths := t.widths(float64(docxTextW), 2*80+40, func(s string) float64 { return emWidth(s) * pt * 20 })
+	b := &d.body
+	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(docxTextW) + `" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>`)
+	b.WriteString(`<w:tblBorders><w:top w:val="single" w:sz="4" w:color="000000"/><w:left w:val="single" w:sz="4" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:color="000000"/><w:right w:val="single" w:sz="4" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:color="000000"/></w:tblBorders>`)
+	b.WriteString(`<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
+	for _, wd := range widths {
+		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, int(wd))
+	}
+	b.WriteString(`</w:tblGrid>`)
+	row := func(cells []string, header bool) {
+		b.WriteString(`<w:tr><w:trPr><w:cantSplit/>`)
+		if header {
+			b.WriteString(`<w:tblHeader/>`)
+		}
+		b.WriteString(`</w:trPr>`)
+		for i, col := range t.Columns {
+			text := ""
+			if i < len(cells) {
+				text = cells[i]
+			}
+			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/><w:vAlign w:val="center"/>`, int(widths[i]))
+			if header {
+				b.WriteString(`<w:shd w:val="clear" w:color="auto" w:fill="E8E8E8"/>`)
+			}
+			b.WriteString(`</w:tcPr>`)
+			jc := map[string]string{"L": "left", "R": "right", "C": "center"}[col.Align]
+			if header {
+				jc = "center"
+			}
+			pPr := `<w:snapToGrid w:val="0"/><w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="` + jc + `"/>`
+			var runs []string
+			font := fontFang
+			if header {
+				font = fontHei
+			}
+			if l, ok := lightNamed(text); ok && !header && i == t.Light {
+				runs = append(runs, run("●", fontSong, size, l.Color(), false))
+			}
+			runs = append(runs, run(text, font, size, "", false))
+			b.WriteString(`<w:p>` + paraProps(pPr) + strings.Join(runs, "") + `</w:p></w:tc>`)
+		}
+		b.WriteString(`</w:tr>`)
+	}
+	row(t.titles(), true)
+	for _, r := range t.Rows {
+		row(r, false)
+	}
+	b.WriteString(`</w:tbl>`)
+	d.para(pExact, run("", fontFang, sizeXiaowu, "", false)) // a table never ends the body; space after it
+}
+
+// chart draws a scene as a PNG picture, centred, as wide as the text
+// block for page charts, two thirds of it for small ones.
+func (d *docx) chart(s chart.Scene) error {
+	if d.font == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := s.PNG(&buf, chart.PNGOptions{Scale: chartPxScale, Font: d.font}); err != nil {
+		return fmt.Errorf("report: chart %s: %w", s.Title, err)
+	}
+	d.images = append(d.images, buf.Bytes())
+	n := len(d.images)
+	widthTw := float64(docxTextW)
+	if s.Width < 600 {
+		widthTw *= 0.75
+	}
+	cx := int64(widthTw * emuPerTwip)
+	cy := int64(widthTw * s.Height / s.Width * emuPerTwip)
+	fmt.Fprintf(&d.body, `<w:p><w:pPr><w:spacing w:before="120" w:after="120"/><w:jc w:val="center"/></w:pPr><w:r><w:drawing>`+
+		`<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="%[1]d" cy="%[2]d"/><wp:docPr id="%[3]d" name="图%[3]d" descr="%[4]s"/>`+
+		`<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>`+
+		`<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>`+
+		`<pic:nvPicPr><pic:cNvPr id="%[3]d" name="chart%[3]d.png"/><pic:cNvPicPr/></pic:nvPicPr>`+
+		`<pic:blipFill><a:blip r:embed="rIdImage%[3]d"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>`+
+		`<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="%[1]d" cy="%[2]d"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>`+
+		`</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`, cx, cy, n, esc(s.Title))
+	return nil
+}
+
+// tail writes 落款, 成文日期 and the 版记.
+func (d *docx) tail(c Circular) {
+	d.para(pExact, run("", fontFang, sizeSanhao, "", false))
+	d.para(pExact+`<w:jc w:val="right"/><w:ind w:right="1280"/>`, run(c.Office.Signature, fontFang, sizeSanhao, "", false))
+	d.para(pExact+`<w:jc w:val="right"/><w:ind w:right="1280"/>`, run(c.Date, fontFang, sizeSanhao, "", false))
+	d.para(pExact, run("", fontFang, sizeSanhao, "", false))
+	// 版记: 抄送 between a thick and a thin line, then 印发机关 left and
+	// 印发日期 right above a thick line.
+	d.para(`<w:keepNext/><w:pBdr><w:top w:val="single" w:sz="8" w:space="1" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:space="1" w:color="000000"/></w:pBdr>`+
+		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="280" w:hanging="0"/>`,
+		run("抄送："+c.Office.CC+"。", fontFang, sizeSihao, "", false))
+	d.para(`<w:pBdr><w:bottom w:val="single" w:sz="8" w:space="1" w:color="000000"/></w:pBdr>`+
+		`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-280)+`"/></w:tabs>`+
+		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="0"/>`,
+		run(c.Office.PrintedBy, fontFang, sizeSihao, "", false), `<w:r><w:tab/></w:r>`, run(c.Date+"印发", fontFang, sizeSihao, "", false))
+}
+
+func (d *docx) write(w io.Writer, c Circular) error {
+	z := zip.NewWriter(w)
+	add := func(name, content string) error {
+		f, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: fixedZipTime})
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(f, content)
+		return err
+	}
+	var rels strings.Builder
+	rels.WriteString(xmlHead + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`)
+	rels.WriteString(`<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>`)
+	rels.WriteString(`<Relationship Id="rIdFooter" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>`)
+	for i := range d.images {
+		fmt.Fprintf(&rels, `<Relationship Id="rIdImage%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart%d.png"/>`, i+1, i+1)
+	}
+	rels.WriteString(`</Relationships>`)
+	made := c.Made
+	if made.IsZero() {
+		made = c.AsOf
+	}
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", contentTypes},
+		{"_rels/.rels", packageRels},
+		{"docProps/core.xml", fmt.Sprintf(coreProps, esc(c.Subject), esc(c.Office.Issuer), made.UTC().Format(time.RFC3339))},
+		{"word/_rels/document.xml.rels", rels.String()},
+		{"word/styles.xml", docxStyles},
+		{"word/footer1.xml", docxFooter},
+		{"word/document.xml", xmlHead + `<w:document ` + docxNamespaces + `><w:body>` + d.body.String() + docxSection + `</w:body></w:document>`},
+	}
+	for _, p := range parts {
+		if err := add(p.name, p.body); err != nil {
+			return fmt.Errorf("report: write DOCX: %w", err)
+		}
+	}
+	for i, img := range d.images {
+		f, err := z.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("word/media/chart%d.png", i+1), Method: zip.Store, Modified: fixedZipTime})
+		if err != nil {
+			return fmt.Errorf("report: write DOCX: %w", err)
+		}
+		if _, err := f.Write(img); err != nil {
+			return fmt.Errorf("report: write DOCX: %w", err)
+		}
+	}
+	if err := z.Close(); err != nil {
+		return fmt.Errorf("report: write DOCX: %w", err)
+	}
+	return nil
+}
+
+// fixedZipTime dates the package's parts, so one circular is one file.
+var fixedZipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const xmlHead = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
+
+const docxNamespaces = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ` +
+	`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ` +
+	`xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" ` +
+	`xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" ` +
+	`xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"`
+
+var docxSection = fmt.Sprintf(`<w:sectPr><w:footerReference w:type="default" r:id="rIdFooter"/><w:pgSz w:w="%d" w:h="%d"/>`+
+	`<w:pgMar w:top="%d" w:right="%d" w:bottom="%d" w:left="%d" w:header="851" w:footer="992" w:gutter="0"/>`+
+	`<w:docGrid w:type="linesAndChars" w:linePitch="560" w:charSpace="0"/></w:sectPr>`,
+	docxPageW, docxPageH, docxTop, docxRight, docxBottom, docxLeft)
+
+const contentTypes = xmlHead + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Default Extension="png" ContentType="image/png"/>` +
+	`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>` +
+	`<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>` +
+	`<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>` +
+	`<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>` +
+	`</Types>`
+
+const packageRels = xmlHead + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+	`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>` +
+	`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>` +
+	`</Relationships>`
+
+const coreProps = xmlHead + `<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" ` +
+	`xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+	`<dc:title>%s</dc:title><dc:creator>%s</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">%s</dcterms:created></cp:coreProperties>`
+
+// docxStyles sets the body default: 仿宋_GB2312 三号.
+var docxStyles = xmlHead + `<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">` +
+	`<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="` + fontFang + `" w:hAnsi="` + fontFang + `" w:eastAsia="` + fontFang + `" w:cs="` + fontFang + `"/>` +
+	`<w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault>` +
+	`<w:pPrDefault><w:pPr><w:overflowPunct w:val="0"/><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults>` +
+	`<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>` +
+	`</w:styles>`
+
+// docxFooter is the page number, "— 1 —" in 宋体 四号 (GB/T 9704 7.5).
+const docxFooter = xmlHead + `<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:pPr><w:jc w:val="center"/></w:pPr>` +
+	`<w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve">— </w:t></w:r>` +
+	`<w:fldSimple w:instr=" PAGE "><w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>` +
+	`<w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve"> —</w:t></w:r></w:p></w:ftr>`
+
+func (t *Table) titles() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Title
+	}
+	return out
+}
+
+// titleLines breaks a title longer than perLine characters before its
+// closing words (工作进展情况的通报), so no line ends in the middle of a
+// phrase, as the form asks of a title on two lines.
+func titleLines(title string, perLine int) string {
+	const closing = "工作进展情况的通报"
+	if len([]rune(title)) <= perLine || !strings.HasSuffix(title, closing) {
+		return title
+	}
+	return strings.TrimSuffix(title, closing) + "\n" + closing
+}
+
+// pPrOrder is the order CT_PPr's children must come in (Word refuses a
+// document whose elements are out of schema order).
+var pPrOrder = []string{"pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+	"suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+	"topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+	"contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
+	"textboxTightWrap", "outlineLvl"}
+
+// paraProps writes a paragraph's w:pPr from its children in any order,
+// in schema order, with overflowPunct off: punctuation stays inside the
+// text block instead of hanging into the margin.
+func paraProps(children string) string {
+	type elem struct {
+		rank int
+		xml  string
+	}
+	var elems []elem
+	rest := children + `<w:overflowPunct w:val="0"/>`
+	for rest != "" {
+		i := strings.Index(rest, "<w:")
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		name := rest[3 : strings.IndexAny(rest[3:], " />")+3]
+		end := strings.Index(rest, ">") + 1
+		if rest[end-2] != '/' { // has content: up to its closing tag
+			end = strings.Index(rest, "</w:"+name+">") + len("</w:"+name+">")
+		}
+		rank := slices.Index(pPrOrder, name)
+		if rank < 0 {
+			rank = len(pPrOrder)
+		}
+		elems = append(elems, elem{rank, rest[:end]})
+		rest = rest[end:]
+	}
+	slices.SortStableFunc(elems, func(a, b elem) int { return a.rank - b.rank })
+	var b strings.Builder
+	b.WriteString("<w:pPr>")
+	for _, e := range elems {
+		b.WriteString(e.xml)
+	}
+	b.WriteString("</w:pPr>")
+	return b.String()
+}

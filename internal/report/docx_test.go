@@ -1,0 +1,129 @@
+package report_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// The .docx as LibreOffice reads it: converted to PDF once, its text read
+// back (the office's fields, every section, every indicator once in the
+// task tables) and every page checked against the GB/T 9704 text block.
+func TestWriteDOCX(t *testing.T) {
+	soffice := testkit.LookPath(t, "libreoffice-writer-nogui", "soffice", "libreoffice")
+	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
+	pdftoppm := testkit.LookPath(t, "poppler-utils", "pdftoppm")
+	needFont(t)
+	office, err := report.ParseOffice([]byte(`
+issuer: 衡阳市雁峰区创新型区建设工作领导小组办公室
+number: 雁创办〔{year}〕{n}号
+serial: 3
+date: 2021-07-05
+to: 各镇、街道，区直各有关单位
+cc: 区委督查室，区政府督查室
+next_steps:
+  - 各单位要对照目标，查找差距，加快推进。
+`), "office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sampleCircular(t, report.Options{Previous: chinaDay(t, "2020-06-30"), Office: office, Supervision: []kpi.SupervisionItem{}})
+	dir := artifactDir(t, "circular-docx")
+	file := filepath.Join(dir, "通报.docx")
+	var b bytes.Buffer
+	if err := report.WriteDOCX(&b, c, report.DOCXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatalf("the .docx is not a zip package: %v", err)
+	}
+	images := 0
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "word/media/") && strings.HasSuffix(f.Name, ".png") {
+			images++
+		}
+	}
+	charts := 1 // the cover's
+	for _, task := range c.Tasks {
+		charts += len(task.Charts)
+	}
+	if images != charts {
+		t.Errorf("%d PNG pictures, want %d (the cover's chart and each task's)", images, charts)
+	}
+
+	// One conversion per run: LibreOffice is slow to start.
+	profile := "file://" + filepath.Join(t.TempDir(), "lo-profile")
+	cmd := exec.Command(soffice, "-env:UserInstallation="+profile, "--headless", "--convert-to", "pdf", "--outdir", dir, file)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to pdf: %v\n%s", err, out)
+	}
+	pdf := strings.TrimSuffix(file, ".docx") + ".pdf"
+	raw, err := exec.Command(pdftotext, "-raw", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(raw)), "")
+	for _, want := range []string{
+		"衡阳市雁峰区创新型区建设工作领导小组办公室", "雁创办〔2021〕3号",
+		"关于培育建设省级创新型区工作进展情况的通报", "各镇、街道，区直各有关单位：",
+		"一、总体情况", "二、较上期（2020年6月30日）变化", "三、存在问题", "四、责任单位排名",
+		"（一）牵头指标排名", "（二）牵头指标不足3项的单位（不排名）", "（三）配合指标情况",
+		"五、各项任务指标进展情况", "（六）任务6创新环境建设", "六、督办情况", "本期无督办事项。", "七、下步工作要求",
+		"各单位要对照目标，查找差距，加快推进。",
+		"衡阳市雁峰区创新型区建设工作领导小组办公室2021年7月5日",
+		"抄送：区委督查室，区政府督查室。", "2021年7月5日印发",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("converted .docx lacks %q", want)
+		}
+	}
+	// Every indicator once in the task tables (LibreOffice writes a
+	// table cell by cell, so -raw keeps a wrapped name's pieces together).
+	start, end := strings.Index(text, "五、各项任务指标进展情况"), strings.Index(text, "六、督办情况")
+	if start < 0 || end < start {
+		t.Fatalf("no task section in the converted text")
+	}
+	tasks := text[start:end]
+	var names []string
+	for _, task := range c.Tasks {
+		for _, r := range task.Rows {
+			names = append(names, strings.Join(strings.Fields(r.Name), ""))
+		}
+	}
+	for _, n := range names {
+		got := strings.Count(tasks, n)
+		for _, other := range names {
+			if other != n && strings.Contains(other, n) {
+				got -= strings.Count(tasks, other)
+			}
+		}
+		if got != 1 {
+			t.Errorf("indicator %q named %d times in the task tables, want once", n, got)
+		}
+	}
+
+	// GB/T 9704 text block: 28 mm left, 26 mm right, 37 mm top, 35 mm
+	// bottom; the page number below it.
+	checkPages(t, "converted .docx", readPages(t, pdf), pageLayout{
+		Left: 28 * mm, Right: 26 * mm, Top: 37 * mm, BodyBottom: (297 - 35) * mm, FooterTop: (297 - 35) * mm,
+		Footer: pageNumberWord,
+	})
+	if out, err := exec.Command(pdftoppm, "-r", "60", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+}
+
+// pageNumberWord is a word of the form's page number, "— 7 —".
+func pageNumberWord(s string) bool { return strings.Trim(s, "—-–0123456789 ") == "" }

@@ -1,0 +1,124 @@
+package report_test
+
+import (
+	"encoding/xml"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// Documents people send are checked as pages: every word of every page
+// inside the printable area, and none where the footer is, as pdftotext
+// -bbox places them.
+
+// pageWord is a word as pdftotext -bbox places it, in points from the
+// page's top left.
+type pageWord struct {
+	X0, Y0, X1, Y1 float64
+	Text           string
+}
+
+type page struct {
+	W, H  float64
+	Words []pageWord
+}
+
+// readPages reads every page's words from a PDF.
+func readPages(t *testing.T, file string) []page {
+	t.Helper()
+	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
+	out, err := exec.Command(pdftotext, "-bbox", "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox %s: %v", file, err)
+	}
+	var doc struct {
+		Pages []struct {
+			W     float64 `xml:"width,attr"`
+			H     float64 `xml:"height,attr"`
+			Words []struct {
+				X0   float64 `xml:"xMin,attr"`
+				Y0   float64 `xml:"yMin,attr"`
+				X1   float64 `xml:"xMax,attr"`
+				Y1   float64 `xml:"yMax,attr"`
+				Text string  `xml:",chardata"`
+			} `xml:"word"`
+		} `xml:"body>doc>page"`
+	}
+	dec := xml.NewDecoder(strings.NewReader(string(out)))
+	dec.Strict = false
+	dec.Entity = xml.HTMLEntity
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("read pdftotext -bbox output: %v", err)
+	}
+	var pages []page
+	for _, p := range doc.Pages {
+		pg := page{W: p.W, H: p.H}
+		for _, w := range p.Words {
+			pg.Words = append(pg.Words, pageWord{w.X0, w.Y0, w.X1, w.Y1, w.Text})
+		}
+		pages = append(pages, pg)
+	}
+	if len(pages) == 0 {
+		t.Fatalf("%s: no pages read", file)
+	}
+	return pages
+}
+
+// pageLayout is where a document may print, in points: words of the body
+// lie within Left, Right, Top and BodyBottom; words below FooterTop are the
+// footer's and must be footer words.
+type pageLayout struct {
+	Left, Right, Top, BodyBottom, FooterTop float64
+	// Footer reports whether a word belongs in the footer.
+	Footer func(string) bool
+}
+
+const mm = 72 / 25.4
+
+// hangingPunct are the marks that may hang at a line's end.
+const hangingPunct = "，。、；：）》」”’！？"
+
+// checkPages fails for every word outside the printable area, in the gap
+// between body and footer, or in the footer without being a footer word.
+func checkPages(t *testing.T, name string, pages []page, l pageLayout) {
+	t.Helper()
+	const slack = 0.5 // points: glyph boxes may round out
+	bad := 0
+	for i, p := range pages {
+		for _, w := range p.Words {
+			var why string
+			right := w.X1
+			if r := []rune(w.Text); len(r) > 0 && strings.ContainsRune(hangingPunct, r[len(r)-1]) {
+				// CJK typesetting lets a closing mark hang past the line's
+				// end (LibreOffice does, whatever the .docx says): it starts
+				// at the end of the line, its ink in the left of its em box.
+				right -= (w.X1 - w.X0) / float64(len(r))
+			}
+			switch {
+			case w.X0 < l.Left-slack || right > p.W-l.Right+slack:
+				why = "outside the side margins"
+			case w.Y0 < l.Top-slack:
+				why = "above the top margin"
+			case w.Y1 > p.H-slack:
+				why = "off the page"
+			case w.Y0 >= l.FooterTop:
+				if !l.Footer(w.Text) {
+					why = "in the footer"
+				}
+			case w.Y1 > l.BodyBottom+slack:
+				why = "below the body, over the footer"
+			}
+			if why != "" {
+				bad++
+				if bad <= 20 {
+					t.Errorf("%s page %d: %q at (%.1f,%.1f)–(%.1f,%.1f) is %s", name, i+1, w.Text, w.X0, w.Y0, w.X1, w.Y1, why)
+				}
+			}
+		}
+	}
+	if bad > 20 {
+		t.Errorf("%s: %d words misplaced in all", name, bad)
+	}
+}
