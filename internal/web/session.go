@@ -185,6 +185,7 @@ type viewer struct {
 	session session
 	token   kpi.Token
 	user    *kpi.User
+	waiting int // supervision items waiting for this viewer (waitingItems)
 }
 
 // Actor returns who writes, for the ingester and the audit log.
@@ -210,7 +211,9 @@ func (s *server) currentViewer(r *http.Request) *viewer {
 		switch {
 		case err == nil && u.DisabledAt == nil:
 			a := u.Actor("")
-			return &viewer{session: sess, token: kpi.Token{Name: u.Name, Units: a.Units, All: a.All, Supervisor: a.Supervisor}, user: &u}
+			v := &viewer{session: sess, token: kpi.Token{Name: u.Name, Units: a.Units, All: a.All, Supervisor: a.Supervisor}, user: &u}
+			v.waiting = s.waitingItems(ctx, v)
+			return v
 		case err == nil || kpi.ErrorCode(err) == kpi.ENOTFOUND:
 			s.sessions.delete(ctx, c.Value)
 		default:
@@ -227,5 +230,7 @@ func (s *server) currentViewer(r *http.Request) *viewer {
 		}
 		return nil
 	}
-	return &viewer{session: sess, token: tok}
+	v := &viewer{session: sess, token: tok}
+	v.waiting = s.waitingItems(ctx, v)
+	return v
 }

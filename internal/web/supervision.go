@@ -278,6 +278,35 @@ func (s *server) handleReview() http.Handler {
 	})
 }
 
+// waitingItems counts the items waiting for v: for a unit, its open items
+// not yet answered (待说明, 逾期未说明); for the supervision office and the
+// bureau, the answered ones to review. 0 without supervision or on error.
+func (s *server) waitingItems(ctx context.Context, v *viewer) int {
+	if s.superv == nil {
+		return 0
+	}
+	a := v.token.Actor("")
+	f := supervision.Filter{Open: true}
+	office := a.All || a.Supervisor
+	if !office {
+		f.Units = append([]string{}, a.Units...)
+	}
+	items, err := s.superv.Items(ctx, f)
+	if err != nil {
+		s.logger.Error("web: supervision items waiting", "err", err)
+		return 0
+	}
+	n := 0
+	for _, it := range items {
+		switch {
+		case office && it.State == kpi.SupervisionAnswered,
+			!office && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue):
+			n++
+		}
+	}
+	return n
+}
+
 // openItemsByRef is the overview's 督办状态: each indicator's open items
 // as "unit state" phrases.
 func (s *server) openItemsByRef(ctx context.Context) map[string][]string {

@@ -156,6 +156,7 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 			t.Errorf("location after sign-in = %q, want /supervision", got)
 		}
 		b.wantText(row, own.Name, "待说明")
+		b.wantText("#waiting-count", "1")
 		b.screenshot("supervision-unit")
 	})
 
@@ -182,6 +183,7 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 	step("the supervisor must give a reason to send it back", func(t *testing.T) {
 		signIn(t, "dcs")
 		b.wantText(row, own.Name, "已说明", "两家企业推迟申报")
+		b.wantText("#waiting-count", "1") // one answer to review
 		if got := click(t, "return without a comment", row+" .review-return"); got != http.StatusBadRequest {
 			t.Errorf("return without a comment: status %d, want 400", got)
 		}

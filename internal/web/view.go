@@ -45,12 +45,15 @@ type viewerView struct {
 	// User is set for a person signed in with a password (not a token):
 	// the page offers to change it.
 	User bool
+	// Waiting counts the supervision items waiting for the viewer: a
+	// unit's to answer, the office's to review.
+	Waiting int
 }
 
 func (s *server) base(v *viewer, title, nav string) base {
 	b := base{Title: title, Nav: nav}
 	if v != nil {
-		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All, User: v.user != nil}
+		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All, User: v.user != nil, Waiting: v.waiting}
 		b.CSRF = v.session.csrf
 	}
 	return b
