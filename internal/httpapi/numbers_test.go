@@ -100,6 +100,31 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 		})
 	}
 
+	t.Run("a figure after the plan is kept and the receipt says so", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/uploads?name=late.csv",
+			strings.NewReader("指标编号,报告期,实际值\nhigh_tech_enterprises,2022,31\nhigh_tech_enterprises,2023,33\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+seedSecret)
+		req.Header.Set("Content-Type", "text/csv; charset=utf-8")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		wantStatus(t, resp, http.StatusCreated)
+		res := decodeBody[kpi.SubmissionResult](t, resp)
+		got := map[string]string{}
+		for _, o := range res.Outcomes {
+			got[o.Observation.Period.String()] = o.Name + " " + o.Value + " " + o.Note
+		}
+		want := map[string]string{"2022": "高新技术企业 31家 ", "2023": "高新技术企业 33家 超出目标期限（2022年），计入报送记录，不计入达标判断"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("receipt (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("no float noise in the raw numbers", func(t *testing.T) {
 		resp, err := srv.Client().Get(srv.URL + "/api/v1/indicators?as_of=2021-06-30")
 		if err != nil {

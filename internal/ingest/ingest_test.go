@@ -198,9 +198,9 @@ func TestIngestRejects(t *testing.T) {
 		{"fractional count", head + "high_tech_enterprises,2021,28.5,\n", 2, "实际值", "value", "整数"},
 		{"quarter for an annual indicator", head + "high_tech_enterprises,2021-Q3,28,\n", 2, "报告期", "period", "年度"},
 		{"annual for a quarterly indicator", head + "patent_grants_q,2021,28,\n", 2, "报告期", "period", "季度"},
-		{"before the plan", head + "high_tech_enterprises,2015,28,\n", 2, "报告期", "period", "不在计划期内"},
+		{"before the plan", head + "high_tech_enterprises,2015,28,\n", 2, "报告期", "period", "报告期早于规划起始年（2019年）"},
 		{"not begun yet", head + "patent_grants_q,2022-Q3,28,\n", 2, "报告期", "period", "尚未开始"},
-		{"after the plan", head + "high_tech_enterprises,2023,28,\n", 2, "报告期", "period", "不在计划期内"},
+		{"after the plan, not begun yet", head + "high_tech_enterprises,2023,28,\n", 2, "报告期", "period", "尚未开始"},
 		{"period not understood", head + "high_tech_enterprises,去年,28,\n", 2, "报告期", "period", "无法识别"},
 		{"duplicate rows", head + "high_tech_enterprises,2021,28,\nhigh_tech_enterprises,2021年,29,\n", 3, "报告期", "period", "重复"},
 		{"empty value", head + "high_tech_enterprises,2021,,\n", 2, "实际值", "value", "缺少实际值"},
@@ -438,5 +438,37 @@ func TestRowJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`[{"indicator":"a","period":"2021","value":true}]`), &rows); err == nil {
 		t.Error("a boolean value decoded without error")
+	}
+}
+
+// TestIngestAfterThePlan: a figure of a period after the plan is kept
+// (it counts for the report duty) and the receipt says it is beyond the
+// target's deadline; one such row no longer refuses the whole file (issue
+// 19, item 8).
+func TestIngestAfterThePlan(t *testing.T) {
+	f := newFixture(t)
+	later := time.Date(2024, 6, 30, 0, 0, 0, 0, kpi.China)
+	ing, err := ingest.New(ingest.Options{Store: f.store, Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ing.Ingest(context.Background(), kpi.Upload{Name: "figures.csv", Source: "test", Actor: kpi.Actor{Name: "tjj", All: true},
+		Body: []byte("指标编号,报告期,实际值\nhigh_tech_enterprises,2022,30\nhigh_tech_enterprises,2023,35\n")})
+	if err != nil {
+		t.Fatalf("a file with a 2023 row was refused: %v", err)
+	}
+	if res.Added != 2 {
+		t.Errorf("added %d figures, want 2", res.Added)
+	}
+	notes := map[string]string{}
+	for _, o := range res.Outcomes {
+		notes[o.Observation.Period.String()] = o.Name + " " + o.Value + " " + o.Note
+	}
+	want := map[string]string{
+		"2022": "高新技术企业 30家 ",
+		"2023": "高新技术企业 35家 超出目标期限（2022年），计入报送记录，不计入达标判断",
+	}
+	if diff := cmp.Diff(want, notes); diff != "" {
+		t.Errorf("receipt names, values and notes (-want +got):\n%s", diff)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // DefaultMaxRows bounds one submission.
@@ -180,7 +181,14 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 	ing.m.rows.WithLabelValues(u.Source, "unchanged").Add(float64(res.Unchanged))
 	ing.log.Info("submission stored", "ingest_source", u.Source, "file", u.Name, "actor", u.Actor.Name,
 		"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged, "took", ing.now().Sub(start))
-	return res.Summary(ing.maxOutcomes), nil
+	res = res.Summary(ing.maxOutcomes)
+	for i := range res.Outcomes {
+		o := &res.Outcomes[i]
+		if ind := ix.inPlan[planKey{plan: o.Observation.Plan, key: o.Observation.Indicator}]; ind != nil {
+			o.Name, o.Value, o.Note = ind.Name, present.Reported(*ind, o.Observation.Value), present.FigureNote(*ind, o.Observation.Period)
+		}
+	}
+	return res, nil
 }
 
 func name(u kpi.Upload) string {

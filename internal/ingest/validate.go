@@ -223,11 +223,16 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		return kpi.Period{}, false
 	}
 	// The plan's base years (base_year, 现有基础) are accepted too: their
-	// figures are baselines (docs/method.md, "Baselines").
-	last, first := max(plan.EndYear, ind.Deadline), plan.FirstYear()
-	if plan.StartYear != 0 && (p.Year < first || p.Year > last) {
-		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d–%d", first, last),
-			fmt.Sprintf("报告期不在计划期内（%d–%d年）\nperiod outside the plan (%d–%d)", first, last, first, last))
+	// figures are baselines (docs/method.md, "Baselines"). Periods after
+	// the plan are kept: they count for the report duty, not the verdict,
+	// and the receipt says so (present.FigureNote).
+	if first := plan.FirstYear(); plan.StartYear != 0 && p.Year < first {
+		what, whatEN := "规划基期", "base year"
+		if first == plan.StartYear {
+			what, whatEN = "规划起始年", "first year"
+		}
+		bad(r.col.period, "period", r.Period, fmt.Sprintf("%d年及以后\n%d or later", first, first),
+			fmt.Sprintf("报告期早于%s（%d年）\nperiod before the plan's %s (%d)", what, first, whatEN, first))
 		return kpi.Period{}, false
 	}
 	if !now.IsZero() && p.Start().After(now) {

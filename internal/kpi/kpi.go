@@ -229,6 +229,15 @@ func (ind Indicator) HasUnit(unit string) bool {
 	return false
 }
 
+// BeyondDeadline reports whether a figure of period p lies outside the
+// target's horizon: its period ends after the deadline year. Such figures
+// are kept and count for the report duty, never for the verdict
+// (docs/method.md, "Which figures count").
+func (ind Indicator) BeyondDeadline(p Period) bool {
+	_, end := periodBounds(p)
+	return end > DeadlineEnd(ind.Deadline).Unix()
+}
+
 // IsPercent reports whether the indicator is measured in percent points.
 func (ind Indicator) IsPercent() bool { return ind.Unit == "%" }
 

@@ -159,6 +159,14 @@ type Submission struct {
 type Outcome struct {
 	Observation Observation `json:"observation"`
 	Result      string      `json:"result"` // added, revised, unchanged
+	// Name and Value say the figure as people read it: the indicator's
+	// name and the value with its unit ("高新技术企业", "2400000万元").
+	// Note says what to know about it, such as a period beyond the
+	// target's deadline. Filled by the ingester; empty where a receipt is
+	// made without the catalog.
+	Name  string `json:"name,omitempty"`
+	Value string `json:"value_text,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // Results of one figure of a submission.

@@ -352,6 +352,17 @@ func Ratio(p *float64) string {
 // four), so a receipt never hides what was stored: "652.83件".
 func Reported(ind kpi.Indicator, v float64) string { return Value(ind, v) }
 
+// FigureNote says what a receipt should add about a figure of period p
+// of ind: for a period beyond the target's deadline, that it is kept for
+// the report duty and not judged ("超出目标期限（2022年），计入报送记录，不计入
+// 达标判断"); "" otherwise.
+func FigureNote(ind kpi.Indicator, p kpi.Period) string {
+	if !ind.BeyondDeadline(p) {
+		return ""
+	}
+	return fmt.Sprintf("超出目标期限（%d年），计入报送记录，不计入达标判断", ind.Deadline)
+}
+
 // Result is the word for what a submission did to one figure (新增, 修订,
 // 未变), as receipts say it.
 func Result(result string) string {

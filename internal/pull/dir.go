@@ -214,7 +214,20 @@ func receiptText(name string, res kpi.SubmissionResult) string {
 	fmt.Fprintf(&b, "回执：%s\n%s\nReceipt: %s: added %d, revised %d, unchanged %d\n\n", name, counted(res.Added, res.Revised, res.Unchanged), name, res.Added, res.Revised, res.Unchanged)
 	for _, o := range res.Outcomes {
 		ob := o.Observation
-		fmt.Fprintf(&b, "%s/%s\t%s\t%g\t%s\n", ob.Plan, ob.Indicator, ob.Period, ob.Value, present.Result(o.Result))
+		// The indicator by name, the figure with its unit, as the web
+		// receipt says them (2400000万元, never 2.4e+06).
+		name, value := ob.Plan+"/"+ob.Indicator, o.Value
+		if o.Name != "" {
+			name = o.Name + "（" + ob.Indicator + "）"
+		}
+		if value == "" {
+			value = present.Plain(ob.Value)
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s", name, present.Period(ob.Period), value, present.Result(o.Result))
+		if o.Note != "" {
+			b.WriteString("\t" + o.Note)
+		}
+		b.WriteString("\n")
 	}
 	if res.MoreOutcomes > 0 {
 		fmt.Fprintf(&b, "… 另有 %d 条未列出，按规划合计：\n", res.MoreOutcomes)

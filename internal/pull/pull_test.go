@@ -144,6 +144,8 @@ func TestInbox(t *testing.T) {
 		}
 	}
 	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "新增 1 项")
+	// The figure by the indicator's name, in words (issue 19, item 10).
+	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "高新技术企业数（high_tech_enterprises）\t2021年\t25家\t新增\n")
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "no_such_indicator")
 	// A problem's English follows its Chinese on its own, indented line.
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "未知指标")
@@ -423,4 +425,20 @@ func TestInboxGBKAndTemplate(t *testing.T) {
 	if len(obs) != 2 || obs[0].Value != 21 || obs[0].Note != "统计公报" || obs[1].Value != 26 || obs[1].File != "2021模板.xlsx" {
 		t.Errorf("stored %+v, want 2020 = 21 (note 统计公报) from the GBK CSV and 2021 = 26 from the template", obs)
 	}
+}
+
+// TestInboxReceiptFigures: an inbox receipt prints a large figure as
+// written (2400000, not 2.4e+06) and says when a figure lies beyond the
+// target's deadline (issue 19, items 8 and 10).
+func TestInboxReceiptFigures(t *testing.T) {
+	ing, _ := newIngester(t)
+	dir := t.TempDir()
+	s := inboxScheduler(t, ing, dir, "@every 1h")
+	writeOld(t, filepath.Join(dir, "late.csv"), "indicator,period,value\nhigh_tech_enterprises,2022,2400000\nhigh_tech_enterprises,2023,2400001\n")
+	if _, err := s.RunNow(context.Background(), "inbox"); err != nil {
+		t.Fatalf("RunNow: %v", err)
+	}
+	done := filepath.Join(dir, pull.DoneDir)
+	assertFiled(t, done, "late.csv", ".receipt.txt", "高新技术企业数（high_tech_enterprises）\t2022年\t2400000家\t新增\n")
+	assertFiled(t, done, "late.csv", ".receipt.txt", "2023年\t2400001家\t新增\t超出目标期限（2022年），计入报送记录，不计入达标判断\n")
 }

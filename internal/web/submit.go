@@ -59,6 +59,7 @@ type receiptRow struct {
 	Result     string
 	ResultCode string
 	Revision   int
+	Note       string // present.FigureNote: a period beyond the target's deadline
 }
 
 // refusal is a submission refused whole: nothing was written.
@@ -387,6 +388,7 @@ func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *rece
 		if ind, ok := byRef[obs.Ref()]; ok {
 			row.Name = ind.Name
 			row.Value = present.Reported(ind, obs.Value)
+			row.Note = present.FigureNote(ind, obs.Period)
 		}
 		rc.Rows = append(rc.Rows, row)
 	}
