@@ -470,7 +470,7 @@ func exportedMetrics() []string {
 		"kpi_indicator_lead_unit",
 		"kpi_status",
 		"kpi_target",
-		"kpi_baseline",
+		"kpi_progress_ratio",
 		"kpi_actual",
 		"kpi_expected",
 		"kpi_required_annual_change",

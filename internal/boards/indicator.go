@@ -29,7 +29,9 @@ func Indicator() Dashboard {
 	status.Options = statOptions("/^status$/")
 	status.FieldConfig.Defaults.Mappings = statusMapping()
 
-	progress := valueStat("完成进度", "从基期值到目标值已完成的比例 (progress ratio)；100% 即达到目标。", "percentunit", at(0, 4, 4, 4), instant("A", progressExpr(sel)))
+	progress := valueStat("完成进度", "kpimon 计算的完成进度 (progress ratio)：从基期值到判定目标已完成的比例，100% 即达到目标；定性任务为已完成比例；持续类（每年完成）为已完成年数占应完成年数的比例。逐年增长类不计完成进度（看状态：每年是否比上年增长）。",
+		"percentunit", at(0, 4, 4, 4), instant("A", progressExpr(sel)))
+	progress.FieldConfig.Defaults.NoValue = "不计进度（逐年增长类看状态）"
 	progress.FieldConfig.Defaults.Color = map[string]any{"mode": "continuous-RdYlGr"}
 	progress.FieldConfig.Defaults.Min = ptr(0.0)
 	progress.FieldConfig.Defaults.Max = ptr(1.0)
@@ -51,17 +53,23 @@ func Indicator() Dashboard {
 		instantSeries("A", m("kpi_required_annual_change"), "{{type}}"))
 	required.FieldConfig.Defaults.Decimals = ptr(3)
 
+	// The deciding bar; increase and continuing lines have none and say so.
+	target := figure("目标值", "判定是否达标的目标值（判定线）：突破40家为41家，40家左右为38家；压缩类为基期值按比例压缩后的值；定性任务为完成（100%或1）。逐年增长类和持续类没有目标数值：逐年增长类要求每年比上年增长，持续类要求每年完成。Deciding bar at the deadline.", 8, 0, withUnit("kpi_target"))
+	target.FieldConfig.Defaults.NoValue = "无目标数值（逐年增长或每年完成）"
+
+	gap := figure("差距", "距判定目标还差多少，单位同指标；已达标为 0 (gap to the deciding bar)。逐年增长类和持续类没有目标数值，不计差距，看状态。", 16, 0,
+		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", gapExpr(sel), m("kpi_indicator_info")), "{{unit}}"))
+	gap.FieldConfig.Defaults.NoValue = "不计差距（看状态）"
+
 	panels := []Panel{
 		status,
 		latest,
-		figure("目标值", "截止年份应达到的目标值（压缩类为基期值按比例压缩后的值）。Target at the deadline.", 8, 0, withUnit("kpi_target")),
+		target,
 		figure("当前应达值", "按基期值到目标值的直线路径，今天应达到的值 (expected now)。", 12, 0, withUnit("kpi_expected")),
-		figure("差距", "距目标还差多少，单位同指标；已达标为 0 (gap to target)。", 16, 0,
-			instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", gapExpr(sel), m("kpi_indicator_info")), "{{unit}}")),
+		gap,
 		asOfStat(at(20, 0, 4, 4)),
 		progress,
-		figure("基期值", "进度的起点：规划给定的基期值，或首次报送的值。Baseline.", 4, 4, withUnit("kpi_baseline")),
-		leadUnitTable(at(8, 4, 4, 4), m("kpi_indicator_lead_unit")),
+		leadUnitTable(at(4, 4, 8, 4), m("kpi_indicator_lead_unit")),
 		required,
 		due,
 		overdue,

@@ -187,21 +187,23 @@ func mergeAndOrder(order []string, exclude ...string) []Transformation {
 	}
 }
 
-// gapExpr is the shortfall against the target in the indicator's unit, 0
-// when met, as kpimon's evaluation computes it (kpi_gap is not exported:
-// docs/metrics.md): target − actual for lines that must reach a figure,
-// actual − target for those that must stay under one.
+// gapExpr is the shortfall against the deciding bar (kpi_target) in the
+// indicator's unit, 0 when met, as kpimon's evaluation computes it
+// (kpi_gap is not exported: docs/metrics.md): bar − actual for lines that
+// must reach a figure, actual − bar for those that must stay under one.
+// Increase and continuing lines have no kpi_target, so no gap: their
+// status and reason say what is wrong.
 func gapExpr(sel string) string {
 	return fmt.Sprintf(`(clamp_min(kpi_target{%[1]s} - kpi_actual{%[1]s}, 0) and on(plan, indicator) kpi_indicator_info{%[1]s, kind!~"at_most|reduce_by"}`+
 		` or clamp_min(kpi_actual{%[1]s} - kpi_target{%[1]s}, 0) and on(plan, indicator) kpi_indicator_info{%[1]s, kind=~"at_most|reduce_by"})`, sel)
 }
 
-// progressExpr is the progress from baseline to target (1 = reached;
-// more when exceeded, as kpimon evaluates it); a milestone's is its actual
-// (0 or 1).
+// progressExpr is kpimon's own progress ratio (kpi_progress_ratio): from
+// baseline to the deciding bar, a milestone's share done, a continuing
+// line's years done of years due; absent where kpimon has none (increase
+// lines), so a board never shows a progress the API does not.
 func progressExpr(sel string) string {
-	return fmt.Sprintf(`((kpi_actual{%[1]s} - kpi_baseline{%[1]s}) / (kpi_target{%[1]s} - kpi_baseline{%[1]s} != 0)`+
-		` or (kpi_actual{%[1]s} and on(plan, indicator) kpi_indicator_info{%[1]s, kind="milestone"}))`, sel)
+	return fmt.Sprintf(`kpi_progress_ratio{%s}`, sel)
 }
 
 // asOfStat shows the instant kpimon evaluated the indicators at: every

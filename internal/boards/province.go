@@ -171,7 +171,7 @@ func comparedValue(family string) string {
 }
 
 // comparedProgress is the compared indicator's progress in each region
-// (computed: kpimon does not export a progress ratio, docs/metrics.md).
+// (kpimon's kpi_progress_ratio).
 func comparedProgress() string {
 	return fmt.Sprintf(`max by (level, region, plan, indicator) (%s and on(region, plan, indicator) %s)`, progressExpr(provinceScope), compared)
 }

@@ -64,7 +64,7 @@ type Collector struct {
 	links   Links
 
 	info, leadUnit                     *prometheus.Desc
-	target, baseline, actual, expected *prometheus.Desc
+	target, progress, actual, expected *prometheus.Desc
 	requiredChange                     *prometheus.Desc
 	status, statusAlert                *prometheus.Desc
 	reportDue, reportDueAlert          *prometheus.Desc
@@ -114,10 +114,10 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 			"One series per lead unit (牵头单位) of the indicator, always 1; join on (plan, indicator) to route by unit.",
 			with("lead_unit")),
 		target: desc("kpi_target",
-			"Effective target in the indicator's unit (reduce_by: baseline × (1 − p); increase: the previous period's figure). 目标值。",
+			"The deciding bar in the indicator's unit: the figure that decides whether the target is met and the gap is measured to (突破40家 → 41, 40家左右 → 38; reduce_by: baseline × (1 − p)); a milestone's full completion. Absent for increase and continuing lines, which have no figure to reach, and while unknown. 目标值（判定线）。",
 			ref),
-		baseline: desc("kpi_baseline",
-			"Baseline value the progress is measured from (given, or the first figure). 基期值。",
+		progress: desc("kpi_progress_ratio",
+			"kpimon's progress ratio, as GET /api/v1/indicators gives it: from baseline to the deciding bar (1 = reached), a milestone's share done, a continuing line's years done of years due. Absent where kpimon has none (increase lines, no baseline). 完成进度。",
 			ref),
 		actual: desc("kpi_actual",
 			"Latest actual figure (cumulative measures: the sum since the plan start); its period is kpi_status's period label. 最新实际值。",
@@ -151,7 +151,7 @@ func NewCollector(states kpi.StateService, opts Options) *Collector {
 // differ in label names, which a registered descriptor may not.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.info, c.leadUnit, c.target, c.baseline, c.actual, c.expected, c.requiredChange,
+		c.info, c.leadUnit, c.target, c.progress, c.actual, c.expected, c.requiredChange,
 		c.status, c.reportDue, c.evaluationTime, c.buildInfo,
 	} {
 		ch <- d

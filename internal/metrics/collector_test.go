@@ -208,13 +208,12 @@ kpi_actual{indicator="rd_spending",plan="test-plan"} 1100
 `,
 		},
 		{
-			name:   "no target before a reduce_by baseline exists",
+			name:   "no target before a reduce_by baseline exists, none for an increase line",
 			metric: "kpi_target",
 			want: `
 kpi_target{indicator="high_tech",plan="test-plan"} 30
 kpi_target{indicator="new_projects",plan="test-plan"} 20
 kpi_target{indicator="platform",plan="test-plan"} 1
-kpi_target{indicator="rd_spending",plan="test-plan"} 1200
 `,
 		},
 		{
@@ -269,10 +268,10 @@ func TestSeriesBudget(t *testing.T) {
 	}
 	want := map[string]int{
 		"energy_cut":   4,  // no figure: info, lead unit, status, report due (overdue); no target before a baseline
-		"high_tech":    9,  // lagging: + baseline, actual, expected, required change
+		"high_tech":    9,  // lagging: + target, progress, actual, expected, required change
 		"new_projects": 10, // two lead units
-		"platform":     6,  // an achieved milestone with two lead units: nothing more due
-		"rd_spending":  7,  // increase: no expected or required change
+		"platform":     7,  // an achieved milestone with two lead units (target, progress, actual): nothing more due
+		"rd_spending":  5,  // increase: no target (no figure to reach), progress, expected or required change
 	}
 	if diff := cmp.Diff(want, perIndicator); diff != "" {
 		t.Errorf("series per indicator in testdata/collector.prom (-want +got):\n%s", diff)

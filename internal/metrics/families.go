@@ -56,16 +56,12 @@ func (c *Collector) newFamilies() []family {
 				yield([]string{u}, nil, 1)
 			}
 		}},
-		{desc: c.target, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
-			if t := st.Evaluation.Target; t != nil {
-				yield(nil, nil, *t)
+		{desc: c.target, samples: func(st *kpi.State, _ bool, yield func([]string, *alertText, float64)) {
+			if bar, ok := decidingBar(st); ok {
+				yield(nil, nil, bar)
 			}
 		}},
-		{desc: c.baseline, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
-			if b := st.Evaluation.Baseline; b != nil {
-				yield(nil, nil, b.Value)
-			}
-		}},
+		{desc: c.progress, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.ProgressRatio })},
 		{desc: c.actual, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Actual })},
 		{desc: c.expected, samples: optional(func(ev *kpi.Evaluation) *float64 { return ev.Expected })},
 		{desc: c.requiredChange, names: []string{"type"}, samples: func(st *kpi.State, words bool, yield func([]string, *alertText, float64)) {
@@ -119,6 +115,23 @@ func (c *Collector) newFamilies() []family {
 // notWorded stands for the alert text of a sample when the caller of
 // family.samples did not ask for words.
 var notWorded alertText
+
+// decidingBar is kpi_target's value: the evaluation's deciding bar
+// (Evaluation.Bar, kpi.DecidingBar of the effective target), what boards
+// show as the target and measure the gap to. Increase lines (whose bar is
+// the figure before) and continuing lines (years, not a figure) have none.
+func decidingBar(st *kpi.State) (float64, bool) {
+	ev := &st.Evaluation
+	switch {
+	case st.Indicator.Kind == kpi.KindIncrease, st.Indicator.Kind == kpi.KindContinuing:
+		return 0, false
+	case ev.Bar != nil:
+		return *ev.Bar, true
+	case ev.Target != nil:
+		return *ev.Target, true
+	}
+	return 0, false
+}
 
 // changeForm is kpi_required_annual_change's type label: relative (a
 // ratio per year) or absolute (the indicator's unit per year).

@@ -1,0 +1,193 @@
+package boards_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// kindRows are the figures of testdata/kinds: one indicator of every kind,
+// none of them met, so every number has something to say.
+var kindRows = []map[string]string{
+	{"plan": "boards-kinds", "indicator": "strict_smes", "period": "2024", "value": "30"},
+	{"plan": "boards-kinds", "indicator": "strict_smes", "period": "2025", "value": "35"},
+	{"plan": "boards-kinds", "indicator": "tolerance_firms", "period": "2024", "value": "30"},
+	{"plan": "boards-kinds", "indicator": "tolerance_firms", "period": "2025", "value": "36"},
+	{"plan": "boards-kinds", "indicator": "energy_intensity", "period": "2024", "value": "0.65"},
+	{"plan": "boards-kinds", "indicator": "energy_intensity", "period": "2025", "value": "0.6"},
+	{"plan": "boards-kinds", "indicator": "rd_growth", "period": "2024", "value": "100"},
+	{"plan": "boards-kinds", "indicator": "rd_growth", "period": "2025", "value": "100"},
+	{"plan": "boards-kinds", "indicator": "alliances", "period": "2024", "value": "1"},
+	{"plan": "boards-kinds", "indicator": "alliances", "period": "2025", "value": "0"},
+	{"plan": "boards-kinds", "indicator": "platform_pct", "period": "2025", "value": "40"},
+	{"plan": "boards-kinds", "indicator": "approval_steps", "period": "2024", "value": "195"},
+	{"plan": "boards-kinds", "indicator": "approval_steps", "period": "2025", "value": "190"},
+	{"plan": "boards-kinds", "indicator": "profits_doubled", "period": "2024", "value": "1200"},
+	{"plan": "boards-kinds", "indicator": "profits_doubled", "period": "2025", "value": "1500"},
+}
+
+// apiIndicator is what the test reads of GET /api/v1/indicators.
+type apiIndicator struct {
+	Indicator  kpi.Indicator `json:"indicator"`
+	Evaluation struct {
+		Target        *float64 `json:"target"`
+		Actual        *float64 `json:"actual"`
+		Gap           *float64 `json:"gap"`
+		ProgressRatio *float64 `json:"progress_ratio"`
+	} `json:"evaluation"`
+}
+
+// TestBoardsEveryKindAgainstAPI runs kpimon with one indicator of every
+// kind (increase, continuing, strict, tolerance, at_most, milestone in %,
+// reduce_by, multiply) and a real Prometheus, and checks that every number
+// the indicator board and the overview's indicator table show for each
+// equals kpimon's own, GET /api/v1/indicators: the target is the deciding
+// bar of the API's target, the gap is measured to it, the progress is the
+// API's and absent where the API's is null; increase and continuing lines
+// show no target and no gap (their panels say so), not last year's figure.
+func TestBoardsEveryKindAgainstAPI(t *testing.T) {
+	promBin := testkit.LookPath(t, "prometheus", "prometheus")
+	if testing.Short() {
+		t.Skip("-short: skipping the real kpimon and Prometheus")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	kpimonBin := testkit.Kpimon(t)
+	data := filepath.Join(dir, "data")
+	secret := testkit.CreateToken(t, kpimonBin, data, "", "boards-kinds")
+	targets, err := filepath.Abs("testdata/kinds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kpimonAddr := testkit.FreeAddr(t)
+	kpimon := testkit.Start(t, "kpimon", kpimonBin, "serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
+		"--as-of", "2026-06-30", "--log-level", "warn")
+	kpimonURL := "http://" + kpimonAddr
+	testkit.WaitFor(t, ctx, kpimon, "kpimon ready", func() error { return testkit.GetOK(ctx, kpimonURL+"/readyz") })
+	if status, body := postRows(t, ctx, kpimonURL, secret, kindRows); status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("POST figures: status %d:\n%s", status, body)
+	}
+
+	promAddr := testkit.FreeAddr(t)
+	promConfig := filepath.Join(dir, "prometheus.yml")
+	writeFile(t, promConfig, fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: kpimon\n    static_configs: [{targets: [%q]}]\n", kpimonAddr))
+	prometheus := testkit.Start(t, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prometheus"),
+		"--web.listen-address="+promAddr, "--log.level=warn")
+	prom := &promClient{base: "http://" + promAddr}
+	waitQuery(t, ctx, prometheus, prom, "every indicator scraped", `count(kpi_status{plan="boards-kinds"}) == 8`)
+
+	var list struct {
+		Indicators []apiIndicator `json:"indicators"`
+	}
+	resp, err := http.Get(kpimonURL + "/api/v1/indicators?plan=boards-kinds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[kpi.Kind]bool{}
+	for _, ind := range list.Indicators {
+		if ind.Indicator.Plan == "boards-kinds" {
+			kinds[ind.Indicator.Kind] = true
+		}
+	}
+	for _, k := range kpi.Kinds {
+		if !kinds[k] {
+			t.Errorf("the API lists no %s indicator of boards-kinds: the comparison must cover every kind", k)
+		}
+	}
+
+	// The overview's indicator table, one row per indicator: B target,
+	// C actual, E gap, F progress.
+	overview := boards.Overview()
+	ov := boardValues(overview, "all")
+	ov["plan"] = "boards-kinds"
+	column := func(ref string) map[string]float64 {
+		res, err := prom.query(ctx, panelQuery(t, overview, "指标一览", ref, ov))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		for _, s := range res {
+			m[s.Metric["indicator"]] = sampleValue([]promSample{s})
+		}
+		return m
+	}
+	table := map[string]map[string]float64{"目标值": column("B"), "最新实际值": column("C"), "差距": column("E"), "完成进度": column("F")}
+
+	for _, ind := range list.Indicators {
+		if ind.Indicator.Plan != "boards-kinds" {
+			continue
+		}
+		id, ev := ind.Indicator.ID, ind.Evaluation
+		t.Run(string(ind.Indicator.Kind)+"/"+id, func(t *testing.T) {
+			noFigure := ind.Indicator.Kind == kpi.KindIncrease || ind.Indicator.Kind == kpi.KindContinuing
+			var target, gap *float64
+			if !noFigure && ev.Target != nil {
+				bar := *ev.Target
+				if ind.Indicator.Kind != kpi.KindMilestone {
+					bar = kpi.DecidingBar(ind.Indicator, bar)
+				}
+				target, gap = &bar, ev.Gap
+			}
+			want := map[string]*float64{"目标值": target, "最新实际值": ev.Actual, "差距": gap, "完成进度": ev.ProgressRatio}
+			if ev.Actual == nil {
+				t.Fatalf("API has no actual for %s: the fixture submits one", id)
+			}
+			values := selectedValues()
+			values["plan"], values["indicator"] = "boards-kinds", id
+			for panel, w := range want {
+				res, err := prom.query(ctx, panelQuery(t, boards.Indicator(), panel, "A", values))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := (*float64)(nil)
+				if len(res) > 1 {
+					t.Errorf("indicator board %s: %d series, want at most one", panel, len(res))
+				}
+				if len(res) == 1 {
+					v := sampleValue(res)
+					got = &v
+				}
+				if !sameNumber(got, w) {
+					t.Errorf("indicator board %s = %s, API says %s", panel, show(got), show(w))
+				}
+				var row *float64
+				if v, ok := table[panel][id]; ok {
+					row = &v
+				}
+				if !sameNumber(row, w) {
+					t.Errorf("overview 指标一览 %s = %s, API says %s", panel, show(row), show(w))
+				}
+			}
+		})
+	}
+}
+
+func sameNumber(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return math.Abs(*a-*b) <= 1e-9*math.Max(1, math.Abs(*b))
+}
+
+func show(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return strconv.FormatFloat(*p, 'g', -1, 64)
+}
