@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/alecthomas/kingpin/v2"
 
+	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/ingest"
 )
 
@@ -14,6 +17,10 @@ type serveLimits struct {
 	unzippedBytes int64 // what an XLSX unzips to
 	cellBytes     int64 // one cell or field
 	rows          int64 // figures of one submission
+	// connections open at once (0: from the file limit) and per client
+	// address; the slowest a request body may come, bytes per second.
+	conns, connsPerClient int
+	bodyRate              int64
 }
 
 // addLimitFlags adds the --limits.* flags to cmd.
@@ -23,8 +30,12 @@ func addLimitFlags(c *cli, cmd *kingpin.CmdClause) func() serveLimits {
 	unzipped := c.env(cmd.Flag("limits.unzipped-bytes", "Most an XLSX may unzip to, all parts together."), "KPIMON_LIMITS_UNZIPPED_BYTES", "512MiB").PlaceHolder("SIZE").Bytes()
 	cell := c.env(cmd.Flag("limits.cell-bytes", "Longest cell, value or field of a submission."), "KPIMON_LIMITS_CELL_BYTES", "128KiB").PlaceHolder("SIZE").Bytes()
 	rows := c.env(cmd.Flag("limits.rows", "Most figures in one submission."), "KPIMON_LIMITS_ROWS", "2000000").PlaceHolder("N").Int64()
+	conns := c.env(cmd.Flag("limits.connections", "Most connections open at once; further clients wait for one to close. 0: three quarters of the open-file limit, at most 8192."), "KPIMON_LIMITS_CONNECTIONS", "0").PlaceHolder("N").Int()
+	perClient := c.env(cmd.Flag("limits.connections-per-client", "Most connections one client address may hold open (trusted proxies: --limits.connections only)."), "KPIMON_LIMITS_CONNECTIONS_PER_CLIENT", strconv.Itoa(httpapi.DefaultMaxConnsPerClient)).PlaceHolder("N").Int()
+	bodyRate := c.env(cmd.Flag("limits.body-rate", "Slowest a request body may arrive, per second on average after its first 10 s; a slower one is cut off (408)."), "KPIMON_LIMITS_BODY_RATE", "4KiB").PlaceHolder("SIZE").Bytes()
 	return func() serveLimits {
-		return serveLimits{uploadBytes: int64(*upload), fileBytes: int64(*file), unzippedBytes: int64(*unzipped), cellBytes: int64(*cell), rows: *rows}
+		return serveLimits{uploadBytes: int64(*upload), fileBytes: int64(*file), unzippedBytes: int64(*unzipped), cellBytes: int64(*cell), rows: *rows,
+			conns: *conns, connsPerClient: *perClient, bodyRate: int64(*bodyRate)}
 	}
 }
 

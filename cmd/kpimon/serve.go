@@ -324,12 +324,14 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 		},
 		Supervision:    superv,
 		TrustedProxies: proxies,
+		MinBodyRate:    c.limits.bodyRate,
 	})
 	logger.Info("kpimon serving", "listen", c.listen, "data", c.data, "as_of", c.asOf, "sources", len(sources))
 	// Shutdown order: HTTP stops first (ListenAndServe returns), then the
 	// deferred scheduler stop cancels running pulls (they run under ctx) and
 	// waits for them, then the store closes.
-	err = httpapi.ListenAndServe(ctx, httpapi.ServeOptions{Addr: c.listen, WebConfigFile: c.webConfig, Handler: handler, Logger: logger, OnListen: c.onListen})
+	err = httpapi.ListenAndServe(ctx, httpapi.ServeOptions{Addr: c.listen, WebConfigFile: c.webConfig, Handler: handler, Logger: logger, OnListen: c.onListen,
+		Conns: httpapi.ConnLimits{Total: c.limits.conns, PerClient: c.limits.connsPerClient, TrustedProxies: proxies}})
 	logger.Info("kpimon stopping")
 	return err
 }

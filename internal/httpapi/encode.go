@@ -30,6 +30,7 @@ var statusOf = map[string]int{
 	kpi.EUNAVAILABLE:           http.StatusServiceUnavailable,
 	kpi.EINTERNAL:              http.StatusInternalServerError,
 	codeTooLarge:               http.StatusRequestEntityTooLarge,
+	codeTooSlow:                http.StatusRequestTimeout,
 	codeMethodNotAllowed:       http.StatusMethodNotAllowed,
 	access.CodeTooManyRequests: http.StatusTooManyRequests,
 }
@@ -99,6 +100,10 @@ func bodyReadError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return tooLargeError(tooLarge.Limit)
+	}
+	var ke *kpi.Error
+	if errors.As(err, &ke) && ke.Code == codeTooSlow {
+		return ke
 	}
 	return &kpi.Error{Code: kpi.EINVALID, Message: fmt.Sprintf("读取请求体失败\nreading the request body failed: %v", err)}
 }

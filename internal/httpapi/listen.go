@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 )
 
-// Server timeouts. Reads and writes allow a large upload over a slow
-// office line; headers must come quickly (slowloris).
+// Server timeouts. Headers must come quickly (slowloris). A body is read
+// under its own deadline, at a minimum rate (bodyRate in middleware.go), so
+// a large upload over a slow office line may take longer than readTimeout
+// while a body trickling in is cut off; readTimeout bounds the rest.
 const (
 	readHeaderTimeout      = 10 * time.Second
 	readTimeout            = 2 * time.Minute
@@ -36,6 +38,8 @@ type ServeOptions struct {
 	OnListen func(net.Addr)
 	// ShutdownTimeout bounds the graceful shutdown; 0 means 15 s.
 	ShutdownTimeout time.Duration
+	// Conns bounds the open connections, in total and per client.
+	Conns ConnLimits
 }
 
 // ListenAndServe serves o.Handler until ctx is done, then shuts down
@@ -59,6 +63,13 @@ func ListenAndServe(ctx context.Context, o ServeOptions) error {
 			return fmt.Errorf("listen on %s: %w (is another kpimon running? choose another address with --web.listen-address, alias --listen)", o.Addr, err)
 		}
 	}
+	if o.Conns.Total <= 0 {
+		o.Conns.Total = DefaultMaxConns(fileLimit())
+	}
+	if o.Conns.PerClient <= 0 {
+		o.Conns.PerClient = DefaultMaxConnsPerClient
+	}
+	l = newLimitListener(l, o.Conns, logger)
 	defer l.Close()
 
 	srv := &http.Server{

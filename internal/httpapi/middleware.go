@@ -1,11 +1,16 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // statusRecorder remembers what a handler wrote, for the request log and
@@ -125,3 +130,127 @@ func noSniff(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// DefaultMinBodyRate is the slowest a request body may arrive, on average,
+// after bodyGrace: a slow office line sends far more, a client trickling a
+// byte a second to hold a connection is cut off.
+const DefaultMinBodyRate = 4 << 10 // bytes per second
+
+// bodyGrace is the time a body may take before the rate applies.
+const bodyGrace = 10 * time.Second
+
+// codeTooSlow is a request body that came slower than the minimum rate.
+const codeTooSlow = "too_slow"
+
+// bodyRate reads request bodies under a deadline that grows with what
+// has arrived: the time spent waiting for the body may not exceed
+// bodyGrace + bytes read / minRate. Only time blocked in Read counts, so a
+// handler that waits before reading (for a turn to ingest, say) costs the
+// client nothing. Whatever the handler leaves unread is not waited for.
+func bodyRate(minRate int64, logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rc := http.NewResponseController(w)
+			// Until the handler reads: a deadline in proportion to the
+			// declared size (net/http reads up to 256 KiB of an unread body
+			// to answer on the same connection).
+			declared := min(max(r.ContentLength, 0), 256<<10)
+			rc.SetReadDeadline(time.Now().Add(bodyGrace + time.Duration(declared*int64(time.Second)/minRate))) //nolint:errcheck // unsupported: the server's timeouts still hold
+			body := &rateBody{body: r.Body, rc: rc, minRate: minRate}
+			r.Body = body
+			next.ServeHTTP(&answerCuts{ResponseWriter: w, body: body}, r)
+			if body.tooSlow {
+				logger.Warn("request body too slow: connection cut", "path", r.URL.Path, "remote", r.RemoteAddr,
+					"bytes", body.n, "waited", body.blocked.Round(time.Millisecond))
+			}
+			if !body.eof {
+				// net/http would read up to 256 KiB of the rest to reuse the
+				// connection; a trickling client is not waited for.
+				rc.SetReadDeadline(time.Now()) //nolint:errcheck // unsupported: the server's timeouts still hold
+			}
+		})
+	}
+}
+
+// answerCuts stops reading the request body once the handler answers
+// without having read all of it (a refusal): net/http would otherwise wait
+// for up to 256 KiB more of it before sending the answer.
+type answerCuts struct {
+	http.ResponseWriter
+	body     *rateBody
+	answered bool
+}
+
+func (w *answerCuts) cut() {
+	if !w.answered {
+		w.answered = true
+		if !w.body.eof {
+			w.body.rc.SetReadDeadline(time.Now()) //nolint:errcheck // unsupported: the server's timeouts still hold
+		}
+	}
+}
+
+func (w *answerCuts) WriteHeader(code int) {
+	if code >= 200 { // 1xx (100 Continue) is not an answer
+		w.cut()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *answerCuts) Write(b []byte) (int, error) {
+	w.cut()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (w *answerCuts) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type rateBody struct {
+	body    io.ReadCloser
+	rc      *http.ResponseController
+	minRate int64
+	n       int64         // bytes read
+	blocked time.Duration // time spent in Read
+	eof     bool
+	tooSlow bool
+}
+
+func (b *rateBody) Read(p []byte) (int, error) {
+	if b.tooSlow {
+		return 0, b.slowError()
+	}
+	allowed := bodyGrace + time.Duration(float64(b.n)/float64(b.minRate)*float64(time.Second)) - b.blocked
+	start := time.Now()
+	if err := b.rc.SetReadDeadline(start.Add(max(allowed, time.Millisecond))); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	n, err := b.body.Read(p)
+	b.blocked += time.Since(start)
+	b.n += int64(n)
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		b.eof = true
+		// No deadline while net/http watches the idle connection for the
+		// client going away (a timeout there would cancel the request); the
+		// answer's write time counts from the end of a long upload.
+		b.rc.SetReadDeadline(time.Time{})                   //nolint:errcheck // as above
+		b.rc.SetWriteDeadline(time.Now().Add(writeTimeout)) //nolint:errcheck // as above
+	case errors.As(err, &ne) && ne.Timeout():
+		b.tooSlow = true
+		return n, b.slowError()
+	}
+	return n, err
+}
+
+func (b *rateBody) slowError() error {
+	return &kpi.Error{Code: codeTooSlow, Message: fmt.Sprintf(
+		"请求体传送过慢（%d 秒内只收到 %d 字节），连接已断开；请检查网络后重新提交\nthe request body came too slowly (%d bytes in %d s, under %d bytes per second): the connection is closed; check the line and send it again",
+		int(b.blocked.Seconds()), b.n, b.n, int(b.blocked.Seconds()), b.minRate)}
+}
+
+func (b *rateBody) Close() error { return b.body.Close() }

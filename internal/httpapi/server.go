@@ -62,6 +62,9 @@ type Deps struct {
 	// ingester's own limit (serve's --limits.rows for both);
 	// kpi.DefaultMaxRows when zero.
 	MaxRows int
+	// MinBodyRate is the slowest (bytes per second, on average after the
+	// first 10 s) a request body may arrive; DefaultMinBodyRate when zero.
+	MinBodyRate int64
 	// Access checks tokens and slows down failing clients; one on Store
 	// with Now when nil. Share it with the web page so both count the
 	// same failures.
@@ -97,10 +100,14 @@ func NewServer(d Deps) http.Handler {
 	if d.MaxRows <= 0 {
 		d.MaxRows = kpi.DefaultMaxRows
 	}
+	if d.MinBodyRate <= 0 {
+		d.MinBodyRate = DefaultMinBodyRate
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, d)
 	var h http.Handler = mux
 	h = limitBody(d.MaxBodyBytes, d.Logger)(h)
+	h = bodyRate(d.MinBodyRate, d.Logger)(h)
 	h = recoverPanics(d.Logger)(h)
 	h = logRequests(d.Logger)(h)
 	h = clientAddress(d.TrustedProxies)(h)
