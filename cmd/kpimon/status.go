@@ -159,7 +159,11 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 		}
 		return evaluateCatalog(cat, now()), "store " + dbPath + " (catalog not loaded yet)", nil
 	}
-	return states, "store " + dbPath, nil
+	out := make([]kpi.State, len(states))
+	for i, st := range states {
+		out[i] = *st
+	}
+	return out, "store " + dbPath, nil
 }
 
 // evaluateCatalog evaluates a catalog nobody has reported on yet.

@@ -166,7 +166,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 		}
 		list := IndicatorList{AsOf: states.Now(), Indicators: []IndicatorSummary{}, Plans: []kpi.Plan{}}
 		for _, s := range all {
-			if f.Match(s) {
+			if f.Match(*s) {
 				list.Indicators = append(list.Indicators, IndicatorSummary{
 					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluation(s.Indicator, s.Evaluation),
 				})

@@ -368,7 +368,7 @@ type State struct {
 
 // StateService evaluates every indicator at its clock ("now", or --as-of).
 type StateService interface {
-	States(ctx context.Context) ([]State, error)
+	States(ctx context.Context) ([]*State, error)
 	State(ctx context.Context, ref Ref) (State, error)
 	Now() time.Time
 }

@@ -89,7 +89,7 @@ type statesKey struct {
 
 type statesSnapshot struct {
 	key    statesKey
-	states []State
+	states []*State // shared between snapshots: never modified once stored
 	index  map[Ref]int
 	// catalog is the source's CatalogGeneration when the snapshot was
 	// read (0 if the source has none).
@@ -122,7 +122,7 @@ func (s *States) Now() time.Time { return s.now() }
 
 // States returns every current indicator with its figures and evaluation,
 // in catalog order (plan, task, id).
-func (s *States) States(ctx context.Context) ([]State, error) {
+func (s *States) States(ctx context.Context) ([]*State, error) {
 	snap, err := s.current(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (s *States) State(ctx context.Context, ref Ref) (State, error) {
 			"指标 %s/%s 不存在 (no current indicator %q in plan %q): check the plan and indicator ids against the targets file",
 			ref.Plan, ref.ID, ref.ID, ref.Plan)
 	}
-	st := snap.states[i]
+	st := *snap.states[i]
 	if s.onDemand {
 		if st.Latest, err = s.figures.LatestOf(ctx, ref); err != nil {
 			return State{}, fmt.Errorf("state of %s/%s: read figures: %w", ref.Plan, ref.ID, err)
@@ -213,10 +213,11 @@ func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*s
 	if err != nil {
 		return nil, err
 	}
-	for i := range snap.states {
-		st := &snap.states[i]
+	for i, st := range snap.states {
 		if note := notes[st.Indicator.Ref()]; !sameNotes(st.Supervision, note) {
-			st.Supervision, st.Pass = note, s.pass
+			changed := *st // the last snapshot may share st
+			changed.Supervision, changed.Pass = note, s.pass
+			snap.states[i] = &changed
 		}
 	}
 	return snap, nil
@@ -266,11 +267,11 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 				return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
 			}
 			s.pass++
-			snap := &statesSnapshot{key: key, states: make([]State, len(last.states)), index: last.index, catalog: catalogGen}
+			snap := &statesSnapshot{key: key, states: make([]*State, len(last.states)), index: last.index, catalog: catalogGen}
 			for i, st := range last.states {
 				obs := latest[st.Indicator.Ref()]
 				if !sameFigures(st.Latest, obs) {
-					st = State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+					st = &State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Supervision: st.Supervision, Pass: s.pass}
 				}
 				snap.states[i] = st
 			}
@@ -291,17 +292,21 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 	s.pass++
 	snap := &statesSnapshot{
 		key:     key,
-		states:  make([]State, len(cat.Indicators)),
+		states:  make([]*State, len(cat.Indicators)),
 		catalog: catalogGen,
 	}
 	snap.index = make(map[Ref]int, len(cat.Indicators))
+	// One allocation for the states of a whole evaluation; a write
+	// replaces the pointers of the states it changed.
+	block := make([]State, len(cat.Indicators))
 	for i, ind := range cat.Indicators {
 		plan, ok := plans[ind.Plan]
 		if !ok {
 			plan = Plan{ID: ind.Plan}
 		}
 		snap.index[ind.Ref()] = i
-		snap.states[i] = State{Plan: plan, Indicator: ind, Pass: s.pass}
+		block[i] = State{Plan: plan, Indicator: ind, Pass: s.pass}
+		snap.states[i] = &block[i]
 	}
 	evaluated := make([]bool, len(snap.states))
 	evaluate := func(ref Ref, obs []Observation) {
@@ -309,7 +314,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 		if !ok {
 			return // figures of a removed indicator
 		}
-		st := &snap.states[i]
+		st := snap.states[i]
 		st.Evaluation = Evaluate(st.Plan, st.Indicator, obs, now)
 		if !s.onDemand {
 			st.Latest = obs
@@ -340,7 +345,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 	}
 	for i := range snap.states {
 		if !evaluated[i] {
-			st := &snap.states[i]
+			st := snap.states[i]
 			st.Evaluation = Evaluate(st.Plan, st.Indicator, nil, now)
 		}
 	}
@@ -362,11 +367,12 @@ func (s *States) evaluateChanged(ctx context.Context, key statesKey, now time.Ti
 		if err != nil {
 			return nil, fmt.Errorf("evaluate indicators: read figures of %s/%s: %w", ref.Plan, ref.ID, err)
 		}
-		st := &snap.states[i]
-		*st = State{Plan: st.Plan, Indicator: st.Indicator, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Pass: s.pass}
+		last := snap.states[i]
+		st := &State{Plan: last.Plan, Indicator: last.Indicator, Evaluation: Evaluate(last.Plan, last.Indicator, obs, now), Supervision: last.Supervision, Pass: s.pass}
 		if !s.onDemand {
 			st.Latest = obs
 		}
+		snap.states[i] = st
 	}
 	return snap, nil
 }

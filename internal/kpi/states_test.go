@@ -167,7 +167,7 @@ func TestState(t *testing.T) {
 		wantCode string
 		want     kpi.State
 	}{
-		{name: "known", ref: kpi.Ref{Plan: "yf", ID: "energy"}, want: all[3]},
+		{name: "known", ref: kpi.Ref{Plan: "yf", ID: "energy"}, want: *all[3]},
 		{name: "unknown id", ref: kpi.Ref{Plan: "yf", ID: "nope"}, wantCode: kpi.ENOTFOUND},
 		{name: "id of another plan", ref: kpi.Ref{Plan: "hy", ID: "energy"}, wantCode: kpi.ENOTFOUND},
 	}
@@ -193,7 +193,7 @@ func TestState(t *testing.T) {
 
 // sameSnapshot reports whether two results share their backing array, that
 // is, whether the second call reused the first's evaluation.
-func sameSnapshot(a, b []kpi.State) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+func sameSnapshot(a, b []*kpi.State) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
 
 func TestStatesCache(t *testing.T) {
 	ctx := context.Background()
@@ -202,7 +202,7 @@ func TestStatesCache(t *testing.T) {
 	clk := &clock{t: time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China)}
 	states := kpi.NewStates(s, kpi.StatesOptions{Now: clk.Now})
 
-	statesNow := func() []kpi.State {
+	statesNow := func() []*kpi.State {
 		t.Helper()
 		got, err := states.States(ctx)
 		if err != nil {
@@ -210,7 +210,7 @@ func TestStatesCache(t *testing.T) {
 		}
 		return got
 	}
-	statusOf := func(got []kpi.State, id string) kpi.Status {
+	statusOf := func(got []*kpi.State, id string) kpi.Status {
 		for _, st := range got {
 			if st.Indicator.ID == id {
 				return st.Evaluation.Status
@@ -263,7 +263,7 @@ func TestStatesConcurrentCallersShareOneEvaluation(t *testing.T) {
 	states := kpi.NewStates(s, kpi.StatesOptions{Now: func() time.Time { return day(t, "2021-06-01") }})
 
 	const callers = 8
-	results := make([][]kpi.State, callers)
+	results := make([][]*kpi.State, callers)
 	errs := make([]error, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
@@ -434,7 +434,7 @@ func TestStatesIncremental(t *testing.T) {
 		}
 		m := map[string]kpi.State{}
 		for _, st := range got {
-			m[st.Indicator.ID] = st
+			m[st.Indicator.ID] = *st
 		}
 		return m
 	}
@@ -492,7 +492,7 @@ func TestStatesFiguresOnDemand(t *testing.T) {
 	)
 	now := day(t, "2021-06-01")
 	onDemand := kpi.NewStates(s, kpi.StatesOptions{Now: func() time.Time { return now }, FiguresOnDemand: true})
-	compare := func(when string) []kpi.State {
+	compare := func(when string) []*kpi.State {
 		t.Helper()
 		got, err := onDemand.States(ctx)
 		if err != nil {
@@ -526,6 +526,10 @@ func TestStatesFiguresOnDemand(t *testing.T) {
 		changed := after[i].Pass != before[i].Pass
 		if want := after[i].Indicator.ID == "energy"; changed != want {
 			t.Errorf("after a write of energy's figure: %s evaluated again = %v, want %v", after[i].Indicator.ID, changed, want)
+		}
+		// Kept states are shared, not copied: a write costs what it changed.
+		if shared := after[i] == before[i]; shared == changed {
+			t.Errorf("after a write of energy's figure: %s's state shared with the last snapshot = %v, want %v", after[i].Indicator.ID, shared, !changed)
 		}
 	}
 }

@@ -189,7 +189,7 @@ func (c SupervisionChanges) Empty() bool { return len(c.Open) == 0 && len(c.Clos
 // answer deadline responseDays working days after now; an open item whose
 // indicator is no longer red, is gone from the catalog, or no longer has
 // the unit as a lead unit closes. It reads nothing and writes nothing.
-func PlanSupervision(states []State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
+func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
 	type key struct {
 		ref  Ref
 		unit string
@@ -203,8 +203,7 @@ func PlanSupervision(states []State, open []SupervisionItem, red func(State) boo
 	var ch SupervisionChanges
 	deadline := WorkingDeadline(now, responseDays)
 	keep := make(map[key]bool, len(openByKey))
-	for i := range states {
-		st := &states[i]
+	for _, st := range states {
 		ev := &st.Evaluation
 		isRed := red(*st)
 		for _, unit := range st.Indicator.LeadUnits {

@@ -87,8 +87,8 @@ func TestPlanSupervision(t *testing.T) {
 	red := func(st kpi.State) bool {
 		return st.Evaluation.Status == kpi.StatusOffTrack || st.Evaluation.Report.Overdue
 	}
-	state := func(id string, status kpi.Status, overdue bool, units ...string) kpi.State {
-		return kpi.State{Indicator: kpi.Indicator{Plan: "p", ID: id, LeadUnits: units},
+	state := func(id string, status kpi.Status, overdue bool, units ...string) *kpi.State {
+		return &kpi.State{Indicator: kpi.Indicator{Plan: "p", ID: id, LeadUnits: units},
 			Evaluation: kpi.Evaluation{Status: status, Report: kpi.ReportDuty{Overdue: overdue}}}
 	}
 	open := func(id uint64, ind, unit string) kpi.SupervisionItem {
@@ -98,7 +98,7 @@ func TestPlanSupervision(t *testing.T) {
 		return it
 	}
 	now := chinaHour(2026, 12, 7, 10)
-	states := []kpi.State{
+	states := []*kpi.State{
 		state("a", kpi.StatusOffTrack, false, "甲", "乙"), // red, 甲 already open: opens 乙
 		state("b", kpi.StatusOnTrack, false, "甲"),       // green with an open item: closes it
 		state("c", kpi.StatusLagging, true, "丙"),        // overdue report counts as red

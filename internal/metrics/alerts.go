@@ -60,10 +60,10 @@ type segmentOf struct {
 // as chunks. With last (the previous rendering's list for the same states
 // slice layout) and changed, only the states marked changed are worded
 // and written again.
-func (c *Collector) renderAlerts(states []kpi.State, order []int32, f *family, last *alertList, changed []bool, seed maphash.Seed) (*alertList, []chunkOutcome) {
+func (c *Collector) renderAlerts(states []*kpi.State, order []int32, f *family, last *alertList, changed []bool, seed maphash.Seed) (*alertList, []chunkOutcome) {
 	var scratch bytes.Buffer
 	linesOf := func(i int32, buf []*alertLine) []*alertLine {
-		st := &states[i]
+		st := states[i]
 		f.samples(st, true, func(values []string, at *alertText, v float64) {
 			if at == nil {
 				return

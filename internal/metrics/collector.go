@@ -187,7 +187,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	var buf []label
 	var alerts []alertSample
 	for _, i := range order.index {
-		st := &states[i]
+		st := states[i]
 		for fi := range c.families {
 			f := &c.families[fi]
 			f.samples(st, true, func(values []string, text *alertText, v float64) {
@@ -226,7 +226,7 @@ func labelPairs(ls []label) []*dto.LabelPair {
 // label values. The orders are kept while the StateService hands out the
 // same slice (kpi.States does until a write or a new day), so they are
 // worked out once per change.
-func (c *Collector) labelOrder(states []kpi.State) *stateOrder {
+func (c *Collector) labelOrder(states []*kpi.State) *stateOrder {
 	if len(states) == 0 {
 		return &stateOrder{}
 	}
@@ -262,7 +262,7 @@ type stateOrder struct {
 	// first identifies the slice without keeping it alive: an incremental
 	// rendering takes the order of the states it replaces, which must not
 	// keep a province's states (150 MB) from being collected.
-	first weak.Pointer[kpi.State]
+	first weak.Pointer[*kpi.State]
 	index []int32 // by (indicator, plan)
 	info  []int32 // by kpi_indicator_info's label values
 }

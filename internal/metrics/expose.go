@@ -30,8 +30,8 @@ import (
 // compresses only the chunks whose text changed: after one figure is
 // written, one chunk per family.
 type rendered struct {
-	first    *kpi.State // identifies the states slice (and keeps it from reuse)
-	states   []kpi.State
+	first    **kpi.State // identifies the states slice (and keeps it from reuse)
+	states   []*kpi.State
 	order    *stateOrder
 	chunks   []chunkResult // by job: part, then chunk
 	n        int
@@ -75,7 +75,7 @@ type segmentKey struct {
 // 180,000 indicators).
 const chunkIndicators = 2048
 
-func (r *rendered) matches(states []kpi.State) bool {
+func (r *rendered) matches(states []*kpi.State) bool {
 	if r == nil || r.n != len(states) {
 		return false
 	}
@@ -112,7 +112,7 @@ func (r *rendered) writePlain(w io.Writer) error {
 // within the collector's send order), deflate-compressed at BestSpeed in
 // chunks on all cores, reusing prev's compressed chunks whose text is
 // unchanged.
-func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error) {
+func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, error) {
 	r := &rendered{n: len(states)}
 	if len(states) == 0 {
 		return r, nil
@@ -123,7 +123,7 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	// taken without being written again.
 	same := prev != nil && len(prev.states) == len(states) && len(prev.chunks) > 0
 	for i := 0; same && i < len(states); i++ {
-		same = states[i].Indicator.Ref() == prev.states[i].Indicator.Ref()
+		same = states[i] == prev.states[i] || states[i].Indicator.Ref() == prev.states[i].Indicator.Ref()
 	}
 	var order *stateOrder
 	if same {
@@ -184,8 +184,9 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 	if same {
 		changed = make([]bool, len(states))
 		for i := range states {
-			p := states[i].Pass
-			changed[i] = p == 0 || p != prev.states[i].Pass
+			// kpi.States hands out the same *State for a state it kept.
+			st, was := states[i], prev.states[i]
+			changed[i] = st != was && (st.Pass == 0 || st.Pass != was.Pass)
 		}
 	}
 	// A chunk whose states are all kept is taken as it was. (changed is
@@ -229,7 +230,7 @@ func (c *Collector) render(states []kpi.State, prev *rendered) (*rendered, error
 					}
 					f := pt.f
 					ind := &states[i].Indicator
-					f.samples(&states[i], false, func(values []string, at *alertText, v float64) {
+					f.samples(states[i], false, func(values []string, at *alertText, v float64) {
 						if at != nil {
 							return // renderAlerts
 						}

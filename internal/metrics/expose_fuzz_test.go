@@ -19,15 +19,15 @@ import (
 
 // fixedStates is a StateService over states made up by a test.
 type fixedStates struct {
-	states []kpi.State
+	states []*kpi.State
 	now    time.Time
 }
 
-func (f fixedStates) States(context.Context) ([]kpi.State, error) { return f.states, nil }
+func (f fixedStates) States(context.Context) ([]*kpi.State, error) { return f.states, nil }
 func (f fixedStates) State(_ context.Context, ref kpi.Ref) (kpi.State, error) {
 	for _, s := range f.states {
 		if s.Indicator.Ref() == ref {
-			return s, nil
+			return *s, nil
 		}
 	}
 	return kpi.State{}, kpi.Errorf(kpi.ENOTFOUND, "no %v", ref)
@@ -68,7 +68,7 @@ func FuzzExposeMatchesRegistry(f *testing.F) {
 		}
 		other := kpi.Indicator{ID: "other", Plan: "p", Name: "别的", Unit: "件", Kind: kpi.KindIncrease, Deadline: 2022,
 			Frequency: kpi.Annual, Measure: kpi.MeasureLevel}
-		states := []kpi.State{
+		states := []*kpi.State{
 			{Plan: p, Indicator: ind, Latest: latest, Evaluation: ev},
 			{Plan: kpi.Plan{ID: "p", Title: "另一计划"}, Indicator: other, Evaluation: kpi.Evaluation{Ref: other.Ref(), AsOf: asOf, Status: kpi.StatusNoData}},
 		}

@@ -425,7 +425,7 @@ type gatedStates struct {
 	waiting atomic.Int32
 }
 
-func (g *gatedStates) States(ctx context.Context) ([]kpi.State, error) {
+func (g *gatedStates) States(ctx context.Context) ([]*kpi.State, error) {
 	if g.held.Load() {
 		g.waiting.Add(1)
 		defer g.waiting.Add(-1)
@@ -707,7 +707,7 @@ type failingStates struct {
 	fail atomic.Bool
 }
 
-func (f *failingStates) States(ctx context.Context) ([]kpi.State, error) {
+func (f *failingStates) States(ctx context.Context) ([]*kpi.State, error) {
 	if f.fail.Load() {
 		return nil, errors.New("store unreadable")
 	}

@@ -47,7 +47,11 @@ func statesAt(ctx context.Context, store kpi.StateSource, at, reportingFrom time
 	if err != nil {
 		return nil, fmt.Errorf("report: evaluate at %s: %w", at.Format(time.RFC3339), err)
 	}
-	return states, nil
+	out := make([]kpi.State, len(states))
+	for i, st := range states {
+		out[i] = *st
+	}
+	return out, nil
 }
 
 func choosePlan(cat kpi.Catalog, id string) (kpi.Plan, error) {

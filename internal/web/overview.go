@@ -100,14 +100,14 @@ func (s *server) handleOverview() http.Handler {
 		match := f.stateFilter()
 		var matched []kpi.State
 		for _, st := range states {
-			if !match.Match(st) {
+			if !match.Match(*st) {
 				continue
 			}
-			matched = append(matched, st)
+			matched = append(matched, *st)
 			counts[st.Evaluation.Status]++
 			p.Matched++
 			if len(p.Rows) < maxOverviewRows {
-				p.Rows = append(p.Rows, newIndicatorRow(st, v))
+				p.Rows = append(p.Rows, newIndicatorRow(*st, v))
 			}
 		}
 		for _, status := range kpi.Statuses {
@@ -144,7 +144,7 @@ func (f overviewFilter) stateFilter() kpi.StateFilter {
 // filterOptions lists the choices of the filter form from the indicators
 // themselves, so a new plan or unit shows up without code changes. Lead
 // units come first, in the order the table names them.
-func filterOptions(states []kpi.State, f overviewFilter) (plans, tasks, units, statuses []option) {
+func filterOptions(states []*kpi.State, f overviewFilter) (plans, tasks, units, statuses []option) {
 	seenPlan := map[string]bool{}
 	seenTask := map[int]bool{}
 	seenUnit := map[string]bool{}
