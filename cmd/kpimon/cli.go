@@ -72,6 +72,8 @@ var aliases = map[string]string{
 	"sources":        "pull.config.file",
 	"inbox":          "inbox.path",
 	"inbox-schedule": "inbox.schedule",
+	"lights":         "report.lights",
+	"font":           "report.font",
 }
 
 // kingpinExit is how kingpin's terminate unwinds to run instead of exiting.

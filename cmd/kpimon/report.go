@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/httpapi"
@@ -16,19 +17,21 @@ import (
 )
 
 func addReportCommand(c *cli) {
-	cmd := c.command("report", "write the progress circular (进展情况通报) as PDF, XLSX or HTML", `
+	cmd := c.command("report", "write the progress circular (进展情况通报) as .docx, PDF, XLSX or HTML", `
 Write the progress circular of a plan as it stood at the end of --as-of:
 counts by status with 红/黄/绿 lights, what changed since --previous, a
 table and a chart per task with each indicator's target, latest figure,
 completion, pace, the growth still required and its status, the units
 ranked, and the lagging indicators named. The format follows -o's
-extension (.pdf, .xlsx, .html) unless --format says otherwise.
+extension (.docx, .pdf, .xlsx, .html) unless --format says otherwise. The .docx
+is the document an office sends: 版头 with its name and 文号, 主送, the
+sections, 落款 and 版记, from --report.config.file and the flags after it.
 
 With the data dir free it reads the store itself; while 'kpimon serve'
 holds it, or when --server or KPIMON_SERVER names a server, it asks the
 server's /report (the server's --report.* settings then apply). --unit limits the circular to what one unit leads or
 cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
-(Debian fonts-wqy-microhei, Apache-2.0) unless --font names another.`,
+(Debian fonts-wqy-microhei, Apache-2.0) unless --report.font names another.`,
 		"kpimon report --as-of 2021-06-30 --previous 2020-12-31 -o 进展情况通报.pdf")
 	var o reportCommand
 	data := c.storageFlag(cmd)
@@ -37,13 +40,23 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 	cmd.Flag("unit", "Only the indicators this unit leads or cooperates on (区科工信局).").PlaceHolder("UNIT").StringVar(&o.unit)
 	cmd.Flag("plan", "Plan id; needed only when the store holds several plans.").PlaceHolder("ID").StringVar(&o.plan)
 	reportingFrom := c.reportingFromFlag(cmd)
-	cmd.Flag("output", "Output file (.pdf, .xlsx or .html), or - for stdout.").Short('o').Default("进展情况通报.pdf").PlaceHolder("FILE").StringVar(&o.out)
-	cmd.Flag("format", "pdf, xlsx or html (default: from -o's extension).").PlaceHolder("FORMAT").StringVar(&o.format)
-	font := c.env(cmd.Flag("font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
-	lights := c.env(cmd.Flag("lights", "Lights of statuses, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
+	cmd.Flag("output", "Output file (.docx, .pdf, .xlsx or .html), or - for stdout.").Short('o').Default("进展情况通报.pdf").PlaceHolder("FILE").StringVar(&o.out)
+	cmd.Flag("format", "docx, pdf, xlsx or html (default: from -o's extension).").PlaceHolder("FORMAT").StringVar(&o.format)
+	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF and the .docx's charts (alias --font)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
+	lights := c.env(cmd.Flag("report.lights", "Lights of statuses, changes to the default: no_data=red,in_progress=green (alias --lights)."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
+	officeFile := c.env(cmd.Flag("report.config.file", "YAML file of the issuing office's fields: issuer, number (雁创办〔{year}〕{n}号), serial, subject, to, cc, signature, printed_by, date, next_steps."), "KPIMON_REPORT_CONFIG_FILE", "").PlaceHolder("FILE").String()
+	var over report.Office
+	cmd.Flag("report.serial", "The circular's serial number, the {n} of the 文号 (overrides the file's serial).").PlaceHolder("N").IntVar(&over.Serial)
+	date := cmd.Flag("report.date", "成文日期 (2021-07-05); default the file's date, else --as-of.").PlaceHolder("DATE").String()
+	cmd.Flag("report.issuer", "发文机关 (overrides the file's issuer).").PlaceHolder("NAME").StringVar(&over.Issuer)
+	cmd.Flag("report.number", "文号 pattern with {year} and {n} (overrides the file's number).").PlaceHolder("PATTERN").StringVar(&over.NumberPattern)
+	cmd.Flag("report.to", "主送机关 (overrides the file's to).").PlaceHolder("UNITS").StringVar(&over.To)
+	cmd.Flag("report.cc", "抄送机关 (overrides the file's cc).").PlaceHolder("UNITS").StringVar(&over.CC)
+	minRanked := cmd.Flag("report.min-ranked", "Fewest lead indicators a unit needs to be ranked; units with fewer are listed apart.").Default("3").Int()
 	server := c.env(cmd.Flag("server", "Server URL to ask (default: while a server holds the data dir, http:// and KPIMON_LISTEN, else "+defaultListen+")."), "KPIMON_SERVER", "").PlaceHolder("URL").String()
 	c.action(cmd, func(ctx context.Context) error {
 		o.data, o.font, o.lights, o.server, o.reportingFrom = *data, *font, *lights, *server, *reportingFrom
+		o.officeFile, o.office, o.date, o.minRanked = *officeFile, over, *date, *minRanked
 		o.serverNamed = o.server != ""
 		if o.server == "" {
 			o.server = serverURL(c.e.getenv("KPIMON_LISTEN"))
@@ -55,6 +68,9 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 type reportCommand struct {
 	data, asOf, previous, unit, plan, out, format, font, lights, server string
 	reportingFrom                                                       string
+	officeFile, date                                                    string
+	office                                                              report.Office // flags over the file's fields
+	minRanked                                                           int
 	serverNamed                                                         bool // --server or KPIMON_SERVER: ask that server, whoever holds the data dir
 }
 
@@ -78,8 +94,15 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 		return err
 	}
 	if opts.Lights, err = report.ParseLights(o.lights); err != nil {
-		return fmt.Errorf("--lights: %w", err)
+		return fmt.Errorf("--report.lights: %w", err)
 	}
+	if opts.Office, err = o.officeFields(); err != nil {
+		return err
+	}
+	if o.minRanked < 1 || o.minRanked > 100 {
+		return fmt.Errorf("--report.min-ranked %d: want 1 to 100", o.minRanked)
+	}
+	opts.MinRanked = o.minRanked
 	if o.serverNamed {
 		return o.fromServer(ctx, e, format)
 	}
@@ -120,7 +143,7 @@ func (o reportCommand) fileFormat() (report.Format, error) {
 	}
 	f, err := report.FormatOf(o.out)
 	if err != nil {
-		return "", fmt.Errorf("-o %s: name a .pdf, .xlsx or .html file, or give --format", o.out)
+		return "", fmt.Errorf("-o %s: name a .docx, .pdf, .xlsx or .html file, or give --format", o.out)
 	}
 	return f, nil
 }
@@ -150,8 +173,52 @@ func (o reportCommand) write(e *env, body func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), o.out)
 }
 
+// officeFields reads --report.config.file and lays the flags over it.
+func (o reportCommand) officeFields() (report.Office, error) {
+	var office report.Office
+	if o.officeFile != "" {
+		var err error
+		if office, err = report.ReadOffice(o.officeFile); err != nil {
+			return report.Office{}, fmt.Errorf("--report.config.file: %w", err)
+		}
+	}
+	if o.date != "" {
+		if err := o.office.SetDate(o.date); err != nil {
+			return report.Office{}, fmt.Errorf("--report.date: %w", err)
+		}
+	}
+	if o.office.Serial < 0 {
+		return report.Office{}, fmt.Errorf("--report.serial %d: want a positive number", o.office.Serial)
+	}
+	return office.Override(o.office), nil
+}
+
+// localOnly are the flags a server's /report cannot take: they are the
+// server's own settings there. Asking a server with one of them set is
+// refused rather than silently ignored.
+func (o reportCommand) localOnly() []string {
+	var set []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"--report.lights", o.lights != ""}, {"--report.font", o.font != ""}, {"--reporting.from", o.reportingFrom != ""},
+		{"--report.config.file", o.officeFile != ""}, {"--report.serial", o.office.Serial != 0}, {"--report.date", o.date != ""},
+		{"--report.issuer", o.office.Issuer != ""}, {"--report.number", o.office.NumberPattern != ""},
+		{"--report.to", o.office.To != ""}, {"--report.cc", o.office.CC != ""}, {"--report.min-ranked", o.minRanked != report.DefaultMinRanked},
+	} {
+		if f.set {
+			set = append(set, f.name)
+		}
+	}
+	return set
+}
+
 // fromServer asks a running server for the circular.
 func (o reportCommand) fromServer(ctx context.Context, e *env, format report.Format) error {
+	if set := o.localOnly(); len(set) > 0 {
+		return fmt.Errorf("%s cannot apply to a circular made by the server at %s (it uses its own settings from 'kpimon serve --report.*'): stop the server and run again, or set them on serve", strings.Join(set, ", "), o.server)
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	q := httpapi.ReportQuery{Format: string(format), Plan: o.plan, AsOf: o.asOf, Previous: o.previous, Unit: o.unit}

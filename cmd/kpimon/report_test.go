@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +54,39 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("区科工信局's circular lacks its heading or shows another unit's indicator")
 	}
 
+	// The .docx with the office's file and a flag over it, and the
+	// --report.lights/--report.font the README writes (and --lights).
+	office := filepath.Join(dir, "office.yaml")
+	if err := os.WriteFile(office, []byte("issuer: 雁峰区创新办\nnumber: 雁创办〔{year}〕{n}号\nserial: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	docx := filepath.Join(dir, "通报.docx")
+	if _, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--as-of", "2021-06-30", "--report.config.file", office,
+		"--report.serial", "5", "--lights", "no_data=red", "--report.font", "", "-o", docx); err != nil {
+		t.Fatalf("report -o %s: %v\n%s", docx, err, stderr)
+	}
+	zr, err := zip.OpenReader(docx)
+	if err != nil {
+		t.Fatalf("the .docx is no zip package: %v", err)
+	}
+	defer zr.Close()
+	var doc []byte
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" {
+			r, _ := f.Open()
+			doc, _ = io.ReadAll(r)
+			r.Close()
+		}
+	}
+	for _, want := range []string{"雁峰区创新办", "雁创办〔2021〕5号"} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("the .docx lacks %q", want)
+		}
+	}
+
 	for _, bad := range [][]string{
+		{"--report.config.file", filepath.Join(dir, "none.yaml"), "-o", filepath.Join(dir, "x.pdf")},
+		{"--report.date", "2021-7-5", "-o", filepath.Join(dir, "x.pdf")},
 		{"-o", filepath.Join(dir, "通报.txt")},
 		{"--as-of", "2021/06/30", "-o", filepath.Join(dir, "x.pdf")},
 		{"--lights", "no_data=blue", "-o", filepath.Join(dir, "x.pdf")},
@@ -94,5 +128,14 @@ func TestReportWhileServerRuns(t *testing.T) {
 	rows, _ := f.GetRows("指标明细")
 	if len(rows) != 1+11 {
 		t.Errorf("区财政局's circular via the server has %d indicators, want 11", len(rows)-1)
+	}
+	// Settings of the server's own are refused, not silently dropped (the
+	// circular would have 15 红灯 where the flag asks for 21).
+	for _, flag := range [][]string{{"--report.lights", "no_data=red"}, {"--lights", "no_data=red"}, {"--report.font", "/x.ttf"}, {"--report.serial", "3"}} {
+		args := append([]string{"report", "--storage.path", data, "--server", url, "--as-of", "2021-06-30", "-o", filepath.Join(dir, "y.pdf")}, flag...)
+		_, _, err := runKpimon(t, nil, args...)
+		if err == nil || !strings.Contains(err.Error(), "cannot apply to a circular made by the server") {
+			t.Errorf("report %v via the server: err = %v, want a refusal", flag, err)
+		}
 	}
 }

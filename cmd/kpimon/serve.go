@@ -44,6 +44,7 @@ type serveConfig struct {
 	memoryLimit                   string         // --memory.limit: "" automatic, 0 none
 	reportLights                  report.Lights  // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
+	reportOffice                  report.Office  // the issuing office's fields for /report
 	responseDays                  int            // working days a unit has to answer a supervision item
 	onListen                      func(net.Addr) // tests learn the bound port
 }
@@ -81,6 +82,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	limits := addLimitFlags(c, cmd)
 	lights := c.env(cmd.Flag("report.lights", "Lights of statuses on charts and in the circular, changes to the default: no_data=red,in_progress=green."), "KPIMON_REPORT_LIGHTS", "").PlaceHolder("STATUS=LIGHT,…").String()
 	font := c.env(cmd.Flag("report.font", "TrueType font (.ttf or .ttc) with Chinese glyphs for the PDF circular (default: WenQuanYi Micro Hei if installed)."), "KPIMON_REPORT_FONT", "").PlaceHolder("FILE").String()
+	officeFile := c.env(cmd.Flag("report.config.file", "YAML file of the issuing office's fields for /report's circular (.docx 版头, 文号, 主送, 抄送, 落款): see 'kpimon report --help'."), "KPIMON_REPORT_CONFIG_FILE", "").PlaceHolder("FILE").String()
 	grafanaURL := c.env(cmd.Flag("grafana.url", "Grafana's root URL (its GF_SERVER_ROOT_URL), for the board links in alerts."), "KPIMON_GRAFANA_URL", "http://localhost:3000/").PlaceHolder("URL").String()
 	externalURL := c.env(cmd.Flag("web.external-url", "The URL units reach kpimon at, for the submission link in alerts (default http://<listen address>/)."), "KPIMON_WEB_EXTERNAL_URL", "").PlaceHolder("URL").String()
 	responseDays := c.env(cmd.Flag("supervision.response-days", "Working days a lead unit has to explain a red indicator (督办 answer deadline)."), "KPIMON_SUPERVISION_RESPONSE_DAYS", "5").PlaceHolder("DAYS").Int()
@@ -97,6 +99,11 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 			return fmt.Errorf("--report.lights: %w", err)
 		}
 		cfg.reportFont = *font
+		if *officeFile != "" {
+			if cfg.reportOffice, err = report.ReadOffice(*officeFile); err != nil {
+				return fmt.Errorf("--report.config.file: %w", err)
+			}
+		}
 		if len(*webFlags.WebListenAddresses) != 1 {
 			return fmt.Errorf("--web.listen-address given %d times: kpimon listens on one address", len(*webFlags.WebListenAddresses))
 		}
@@ -301,7 +308,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	}()
 	ui, err := web.New(web.Options{Store: store, States: states, Ingester: ing, Template: template, Logger: logger,
 		SecureCookies: c.secureCookies, Access: auth, Now: time.Now, MaxUploadBytes: c.limits.uploadBytes,
-		Lights: c.reportLights, ReportFont: c.reportFont, UnitTemplate: ing.WriteTemplateFor, Supervision: superv, ReportingFrom: reportingFrom})
+		Lights: c.reportLights, ReportFont: c.reportFont, ReportOffice: c.reportOffice, UnitTemplate: ing.WriteTemplateFor, Supervision: superv, ReportingFrom: reportingFrom})
 	if err != nil {
 		return err
 	}

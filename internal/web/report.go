@@ -17,7 +17,7 @@ const maxReportParam = 200
 const maxReports = 2
 
 // handleReport serves the progress circular:
-// GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf.
+// GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf|docx.
 // as_of defaults to the server's evaluation day, format to html. The HTML
 // is served under a policy that admits its one stylesheet by hash.
 func (s *server) handleReport() http.Handler {
@@ -29,7 +29,7 @@ func (s *server) handleReport() http.Handler {
 				return
 			}
 		}
-		opts := report.Options{AsOf: s.states.Now(), Unit: q.Get("unit"), Lights: s.lights, ReportingFrom: s.reportingFrom}
+		opts := report.Options{AsOf: s.states.Now(), Unit: q.Get("unit"), Lights: s.lights, ReportingFrom: s.reportingFrom, Office: s.office}
 		format := report.FormatHTML
 		var err error
 		if v := q.Get("format"); v != "" {

@@ -61,6 +61,8 @@ type Options struct {
 	Lights report.Lights
 	// ReportFont is the font of /report's PDF; empty: report.FindFont.
 	ReportFont string
+	// ReportOffice is the issuing office's fields of /report's circular.
+	ReportOffice report.Office
 	// Access checks sign-ins and slows down guessing; one on Store with
 	// Now when nil. Share the API's so both count the same failures.
 	Access *access.Authenticator
@@ -95,6 +97,7 @@ type server struct {
 	secure        bool
 	lights        report.Lights
 	font          string
+	office        report.Office
 	reports       chan struct{} // slots for circulars being made (maxReports)
 	pages         map[string]*template.Template
 	superv        *supervision.Service
@@ -119,6 +122,7 @@ func New(opts Options) (http.Handler, error) {
 		lights:        opts.Lights,
 		unitTmpl:      opts.UnitTemplate,
 		font:          opts.ReportFont,
+		office:        opts.ReportOffice,
 		reports:       make(chan struct{}, maxReports),
 		superv:        opts.Supervision,
 		reportingFrom: opts.ReportingFrom,
