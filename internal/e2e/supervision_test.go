@@ -191,6 +191,18 @@ func TestSupervisionLoop(t *testing.T) {
 		t.Errorf("the supervisor submitting a figure = %d, want 403", status)
 	}
 
+	// Hostile input is refused whole, and nothing is stored.
+	for name, body := range map[string]any{
+		"control characters": map[string]any{"reason": "a\x1b[31m", "measures": "b", "expected_by": "2030-01-01"},
+		"too long":           map[string]any{"reason": strings.Repeat("长", kpi.MaxExplanationReason+1), "measures": "b", "expected_by": "2030-01-01"},
+		"not a date":         map[string]any{"reason": "a", "measures": "b", "expected_by": "明年"},
+		"too large":          map[string]any{"reason": strings.Repeat("x", 70<<10), "measures": "b", "expected_by": "2030-01-01"},
+	} {
+		if status := api.post(kgx, "/api/v1/indicators/sv-plan/alpha/explanations", body, nil); status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge {
+			t.Errorf("explanation with %s = %d, want 400 or 413", name, status)
+		}
+	}
+
 	// The loop: answer, sent back, answer again, accepted.
 	if status := explain(kgx, "alpha", "两家企业推迟申报"); status != http.StatusCreated {
 		t.Fatalf("first explanation = %d, want 201", status)
@@ -322,6 +334,21 @@ func TestSupervisionLoop(t *testing.T) {
 		if got := boardValue(boards.Overview(), "督办情况", ref, overview, "区商务局"); got != want {
 			t.Errorf("overview 督办情况 %s of 区商务局 = %s, want %s", ref, got, want)
 		}
+	}
+
+	// As of yesterday nothing had opened and nothing was explained.
+	kpimon.Kill()
+	addr = testkit.FreeAddr(t)
+	before := start.In(kpi.China).AddDate(0, 0, -1).Format(time.DateOnly)
+	earlier := testkit.Start(t, "kpimon-earlier", kpimonBin, "serve", "--listen", addr, "--data", data, "--targets", targets, "--as-of", before)
+	testkit.WaitHTTP(t, ctx, earlier, "http://"+addr+"/readyz")
+	api.base = "http://" + addr
+	if items := api.items(dcs, ""); len(items) != 0 {
+		t.Errorf("as of %s: %d items, want none", before, len(items))
+	}
+	api.get(kgx, "/api/v1/indicators/sv-plan/alpha/explanations", &ex)
+	if len(ex.Explanations) != 0 {
+		t.Errorf("as of %s: %d explanations, want none", before, len(ex.Explanations))
 	}
 }
 
