@@ -36,8 +36,8 @@ const (
 	// high_tech: baseline 10, target 30; 14 is progress 0.2, pace 0.8: lagging.
 	laggingIndicator = "high_tech"
 	laggingUnit      = "区科工信局"
-	// foreign_trade: baseline 100, target 200, two lead units; 105.123456
-	// is pace 0.2: off track, shown as 105.1亿元.
+	// foreign_trade: baseline 100, target 200, two lead units; 105.12
+	// is pace 0.2: off track, shown with the decimals it was submitted with.
 	twoUnitIndicator = "foreign_trade"
 	// new_firms: no figure; its 2019 figure is overdue (to 区商务局).
 	overdueIndicator = "new_firms"
@@ -223,7 +223,7 @@ func TestAlertsReachUnits(t *testing.T) {
 
 	submit(t, ctx, kpimonAddr, secret, []row{
 		{testPlan, laggingIndicator, "2019", "14"},
-		{testPlan, twoUnitIndicator, "2019", "105.123456"},
+		{testPlan, twoUnitIndicator, "2019", "105.12"},
 		{testPlan, missedIndicator, "2019-Q1", "11"},
 		{testPlan, missedIndicator, "2019-Q2", "12"},
 		{testPlan, missedIndicator, "2019-Q3", "12"},
@@ -257,13 +257,13 @@ func TestAlertsReachUnits(t *testing.T) {
 		}
 	})
 
-	t.Run("an off-track indicator with two lead units reaches both, its figure rounded", func(t *testing.T) {
+	t.Run("an off-track indicator with two lead units reaches both, its figure as submitted", func(t *testing.T) {
 		for _, unit := range twoUnits {
 			got := waitAlert(t, ctx, hooks, unit, "KpiIndicatorOffTrack", twoUnitIndicator)
 			if got.Labels["lead_unit"] != unit || got.Labels["severity"] != "critical" {
 				t.Errorf("alert at %s has labels %v, want lead_unit %s and severity critical", unit, got.Labels, unit)
 			}
-			checkText(t, got, []string{"【严重滞后】外贸进出口总额（区发改局、区商务局牵头）：2019年实际105.1亿元，目标≥200亿元，差距94.9亿元"}, nil)
+			checkText(t, got, []string{"【严重滞后】外贸进出口总额（区发改局、区商务局牵头）：2019年实际105.12亿元，目标≥200亿元，差距94.88亿元"}, nil)
 		}
 		want := slices.Sorted(slices.Values(twoUnits))
 		if got := hooks.receiversOf(twoUnitIndicator); !slices.Equal(got, want) {
