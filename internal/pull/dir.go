@@ -56,6 +56,18 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			continue
 		}
 		if !e.Type().IsRegular() {
+			if !dataName(name) {
+				continue // the inbox's own done/ and failed/, an operator's folder
+			}
+			// A pipe, a folder or a device named like a data file is no
+			// submission anyone can read: said so (log, the source's
+			// failure count, a report beside it in failed/), not passed over.
+			j.s.opts.Logger.Error("inbox: not a regular file", "ingest_source", j.src.Name, "file", name, "type", e.Type().String())
+			if j.s.opts.FailureRecorder != nil {
+				j.s.opts.FailureRecorder.RecordFailure(j.src.sourceLabel())
+			}
+			rep.Unreadable = append(rep.Unreadable, name)
+			j.moveAside(path, now, "这不是普通文件（是文件夹、管道或设备），无法读取；请放入文件本身\nnot a regular file (a folder, a pipe or a device): put the file itself into the inbox")
 			continue
 		}
 		info, err := e.Info()
@@ -89,12 +101,23 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			}
 			continue
 		}
+		if int64(len(body)) != info.Size() || fileChanged(path, info) {
+			j.leaveChanged(&rep, name)
+			continue
+		}
 		j.s.opts.Logger.Info("ingesting inbox file", "ingest_source", j.src.Name, "file", name, "bytes", len(body))
 		res, err := j.s.opts.Ingester.Ingest(ctx, kpi.Upload{
 			Name: name, ContentType: contentType(j.src.Format), Body: body,
 			Actor: j.src.actor(), Source: j.src.sourceLabel(),
 		})
 		stamp := now.In(kpi.China).Format("20060102-150405")
+		if code := kpi.ErrorCode(err); (code == "" || code == kpi.EINVALID || code == kpi.EFORBIDDEN) && fileChanged(path, info) {
+			// Written to after it was read (a writer that paused longer than
+			// the settle time): what was stored stands, and the next run
+			// reads the whole file again (the same figures change nothing).
+			j.leaveChanged(&rep, name)
+			continue
+		}
 		switch code := kpi.ErrorCode(err); code {
 		case "":
 			if err := j.file(path, DoneDir, stamp, ".receipt.txt", receiptText(name, res), res); err != nil {
@@ -113,6 +136,30 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// fileChanged reports whether the file at path is no longer the one info
+// describes: another size or modification time, or another file.
+func fileChanged(path string, info fs.FileInfo) bool {
+	now, err := os.Lstat(path)
+	return err != nil || !os.SameFile(info, now) || now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime())
+}
+
+// leaveChanged leaves a file that changed while it was read in place, for
+// the next run to take whole.
+func (j *job) leaveChanged(rep *RunReport, name string) {
+	j.s.opts.Logger.Warn("inbox: file changed while it was read; left for the next run, which takes it whole",
+		"ingest_source", j.src.Name, "file", name)
+	rep.Changed = append(rep.Changed, name)
+}
+
+// dataName reports whether a name looks like a file of figures.
+func dataName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".json":
+		return true
+	}
+	return false
 }
 
 // refuse moves a file the ingester never saw to failed/ with the reason.

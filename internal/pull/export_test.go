@@ -20,7 +20,11 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (RunReport, error) 
 }
 
 // SetReadFile replaces how s reads inbox files, to simulate one that
-// cannot be read (tests run as root, where permissions do not stop a read).
+// cannot be read (tests run as root, where permissions do not stop a read);
+// nil puts the real one back.
 func SetReadFile(s *Scheduler, read func(path string, max int64) ([]byte, error)) {
+	if read == nil {
+		read = readFileCapped
+	}
 	s.readFile = read
 }

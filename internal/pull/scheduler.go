@@ -159,6 +159,9 @@ type RunReport struct {
 	Ingested []string // files (or URLs) stored
 	Rejected []string // files refused whole, moved to failed/
 	Skipped  []string // unchanged, or not settled yet
+	// Changed files were written to while they were read: left in place
+	// for the next run to take whole (what was stored of them stands).
+	Changed []string
 	// Unreadable files could not be read; they were moved to failed/ when
 	// possible, and the rest of the folder went on.
 	Unreadable []string
