@@ -1,0 +1,322 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// wecomLimit is the largest markdown message WeCom (企业微信) accepts.
+const wecomLimit = 4096
+
+// fakeWeCom answers the two WeCom API calls Alertmanager's wechat
+// receiver makes (a token, then message/send) and keeps every message.
+type fakeWeCom struct {
+	mu       sync.Mutex
+	messages []string // markdown content
+}
+
+func (f *fakeWeCom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/gettoken"):
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","access_token":"test-token","expires_in":7200}`)
+	case strings.HasSuffix(r.URL.Path, "/message/send"):
+		var m struct {
+			MsgType  string `json:"msgtype"`
+			Markdown struct {
+				Content string `json:"content"`
+			} `json:"markdown"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err := json.Unmarshal(body, &m); err != nil || m.MsgType != "markdown" {
+			http.Error(w, "want a markdown message", http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.messages = append(f.messages, m.Markdown.Content)
+		f.mu.Unlock()
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok"}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (f *fakeWeCom) all() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.messages...)
+}
+
+// smtpSink is a minimal SMTP server on loopback keeping each message's data.
+type smtpSink struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	mail []string
+}
+
+func newSMTPSink(t *testing.T) *smtpSink {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &smtpSink{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *smtpSink) serve(c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Minute))
+	r := bufio.NewReader(io.LimitReader(c, 4<<20))
+	fmt.Fprint(c, "220 sink ESMTP\r\n")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			fmt.Fprint(c, "250-sink\r\n250 8BITMIME\r\n")
+		case cmd == "DATA":
+			fmt.Fprint(c, "354 go on\r\n")
+			var data strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" || l == ".\n" {
+					break
+				}
+				data.WriteString(l)
+			}
+			s.mu.Lock()
+			s.mail = append(s.mail, data.String())
+			s.mu.Unlock()
+			fmt.Fprint(c, "250 ok\r\n")
+		case cmd == "QUIT":
+			fmt.Fprint(c, "221 bye\r\n")
+			return
+		default:
+			fmt.Fprint(c, "250 ok\r\n")
+		}
+	}
+}
+
+func (s *smtpSink) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.mail...)
+}
+
+// testAlert is one alert as Prometheus posts it to Alertmanager.
+type testAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	StartsAt    time.Time         `json:"startsAt"`
+	EndsAt      time.Time         `json:"endsAt,omitzero"`
+}
+
+func unitAlert(indicator, summary string) testAlert {
+	return testAlert{Labels: map[string]string{
+		"alertname": "KpiIndicatorLagging", "severity": "warning", "plan": "yanfeng", "indicator": indicator,
+		"lead_unit": "区科工信局", "summary": summary, "description": "规划：测试\n" + summary,
+		"dashboard": "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=yanfeng&var-indicator=" + indicator,
+	}, StartsAt: time.Now().Add(-time.Hour)}
+}
+
+// TestNotificationTemplates renders the shipped templates
+// (alertmanager/templates/kpimon.tmpl) through a real Alertmanager, as a
+// unit receives them: a grouped notification of 30 alerts with long
+// lines to a WeCom receiver (Alertmanager's wechat integration against a
+// local stand-in for WeCom's API) and an e-mail receiver (a local SMTP
+// sink), then a second one where one indicator got a new figure (its old
+// alert resolved, a new one firing) and another recovered. The WeCom body
+// must stay under 4,096 bytes, list firing and resolved apart and say
+// which resolved alert was replaced and which ended. The shipped example
+// on main sent every alert's full text alike: 20,109 bytes for 21 alerts.
+func TestNotificationTemplates(t *testing.T) {
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip("starts Alertmanager: not in -short mode (CI runs it)")
+	}
+	amBin := testkit.LookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	root := testkit.RepoRoot(t)
+	wecom := &fakeWeCom{}
+	wecomSrv := httptest.NewServer(wecom)
+	defer wecomSrv.Close()
+	smtp := newSMTPSink(t)
+
+	dir := t.TempDir()
+	amAddr := testkit.FreeAddr(t)
+	config := fmt.Sprintf(`global:
+  resolve_timeout: 5m
+templates: [%q]
+route:
+  receiver: unit
+  group_by: [lead_unit]
+  group_wait: 2s
+  group_interval: 2s
+  repeat_interval: 1h
+receivers:
+  - name: unit
+    wechat_configs:
+      - api_url: %q
+        corp_id: test-corp
+        api_secret: test-secret
+        agent_id: "1000002"
+        to_party: "2"
+        message_type: markdown
+        send_resolved: true
+        message: '{{ template "kpimon.wecom.markdown" . }}'
+    email_configs:
+      - to: kegongxin@example.gov.cn
+        from: kpimon@example.gov.cn
+        smarthost: %q
+        require_tls: false
+        send_resolved: true
+        headers: {Subject: '{{ template "kpimon.email.subject" . }}'}
+        html: ''
+        text: '{{ template "kpimon.email.text" . }}'
+`, filepath.Join(root, "alertmanager", "templates", "*.tmpl"), wecomSrv.URL+"/cgi-bin/", smtp.ln.Addr().String())
+	amConfig := filepath.Join(dir, "alertmanager.yml")
+	mustWrite(t, amConfig, config)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	am := testkit.Start(t, "alertmanager", amBin, "--config.file="+amConfig, "--storage.path="+filepath.Join(dir, "am"),
+		"--web.listen-address="+amAddr, "--cluster.listen-address=")
+	testkit.WaitHTTP(t, ctx, am, "http://"+amAddr+"/-/ready")
+	post := func(alerts []testAlert) {
+		t.Helper()
+		b, _ := json.Marshal(alerts)
+		resp, err := http.Post("http://"+amAddr+"/api/v2/alerts", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST alerts: %s", resp.Status)
+		}
+	}
+
+	// 30 alerts with lines far longer than a message has room for.
+	long := strings.Repeat("长", 150)
+	var alerts []testAlert
+	for i := range 30 {
+		alerts = append(alerts, unitAlert(fmt.Sprintf("ind_%02d", i), fmt.Sprintf("【进度滞后】指标%02d（区科工信局牵头）：%s", i, long)))
+	}
+	post(alerts)
+	// The whole group in one message (under load Alertmanager may flush a
+	// part of the POST first; the next flush has all 30).
+	var first string
+	testkit.WaitFor(t, ctx, am, "a WeCom message with all 30 alerts, and an e-mail", func() error {
+		for _, m := range wecom.all() {
+			if strings.Contains(m, "30项告警") {
+				first = m
+			}
+		}
+		if first == "" || len(smtp.all()) < 1 {
+			return fmt.Errorf("%d WeCom messages, none of 30 alerts; %d e-mails", len(wecom.all()), len(smtp.all()))
+		}
+		return nil
+	})
+	t.Logf("first WeCom message (%d bytes):\n%s", len(first), first)
+	if len(first) > wecomLimit {
+		t.Errorf("first WeCom message is %d bytes, over WeCom's %d", len(first), wecomLimit)
+	}
+	for _, want := range []string{"**【kpimon】区科工信局：30项告警**", "**新增及仍在告警（30项）**", "……共30项，此处列出前10项",
+		"[查看本单位全部指标](https://grafana.example.gov.cn/d/kpi-unit/kpi-unit?var-lead_unit=%E5%8C%BA%E7%A7%91%E5%B7%A5%E4%BF%A1%E5%B1%80)"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first WeCom message lacks %q", want)
+		}
+	}
+	if strings.Contains(first, "已恢复") {
+		t.Error("first WeCom message has a 已恢复 section, but nothing resolved")
+	}
+
+	// ind_00 gets a new figure: its old alert ends, a new one fires. ind_01
+	// recovers: its alert ends with no successor.
+	now := time.Now()
+	ended := []testAlert{alerts[0], alerts[1]}
+	for i := range ended {
+		ended[i].EndsAt = now.Add(-time.Second)
+	}
+	replacement := unitAlert("ind_00", "【严重滞后】指标00（区科工信局牵头）：2022年实际20家，目标≥30家，差距10家")
+	post(append(ended, replacement))
+	testkit.WaitFor(t, ctx, am, "the second WeCom message", func() error {
+		for _, m := range wecom.all() {
+			if strings.Contains(m, "已恢复") {
+				return nil
+			}
+		}
+		return fmt.Errorf("%d WeCom messages, none with 已恢复", len(wecom.all()))
+	})
+	var second string
+	for _, m := range wecom.all() {
+		if strings.Contains(m, "已恢复") {
+			second = m
+		}
+	}
+	t.Logf("second WeCom message (%d bytes):\n%s", len(second), second)
+	if len(second) > wecomLimit {
+		t.Errorf("second WeCom message is %d bytes, over WeCom's %d", len(second), wecomLimit)
+	}
+	firing, resolved, _ := strings.Cut(second, "**已恢复（2项）**")
+	if resolved == "" {
+		t.Fatalf("second message has no 已恢复（2项） section:\n%s", second)
+	}
+	if !strings.Contains(firing, "**新增及仍在告警（29项）**") || !strings.Contains(firing, "【严重滞后】指标00") {
+		t.Errorf("second message's firing section lacks the 29 alerts or the new ind_00 line:\n%s", firing)
+	}
+	for _, want := range []string{"> 已更新（新数据见上方告警）：【进度滞后】指标00", "> 已解除（不再处于原状态，最新状态和数据见看板）：【进度滞后】指标01"} {
+		if !strings.Contains(resolved, want) {
+			t.Errorf("resolved section lacks %q:\n%s", want, resolved)
+		}
+	}
+	if strings.Contains(firing, "指标01") {
+		t.Error("the recovered ind_01 is listed among the firing alerts")
+	}
+
+	// The e-mail of the second round, decoded: the full text of each alert.
+	var mail string
+	testkit.WaitFor(t, ctx, am, "the e-mail with the resolved alerts", func() error {
+		for _, m := range smtp.all() {
+			b, _ := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
+			if strings.Contains(string(b), "二、已恢复（2项）") {
+				mail = strings.ReplaceAll(string(b), "\r\n", "\n")
+				return nil
+			}
+		}
+		return fmt.Errorf("%d e-mails, none with 二、已恢复（2项）", len(smtp.all()))
+	})
+	for _, want := range []string{"一、新增及仍在告警（29项）", "【严重滞后】指标00（区科工信局牵头）：2022年实际20家，目标≥30家，差距10家\n规划：测试",
+		"已解除（不再处于原状态，最新状态和数据见看板）：【进度滞后】指标01", "本单位全部指标：https://grafana.example.gov.cn/d/kpi-unit/kpi-unit?var-lead_unit="} {
+		if !strings.Contains(mail, want) {
+			t.Errorf("e-mail lacks %q", want)
+		}
+	}
+}
