@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"sync"
 )
 
 // The stored exposition is raw deflate data that a scrape frames as ONE
@@ -115,41 +116,43 @@ func (c *compressor) deflate(text []byte) ([]byte, error) {
 
 // crc32Combine returns the CRC-32 (IEEE) of A followed by B from crcA,
 // crcB and the length of B, as zlib's crc32_combine does: appending lenB
-// zero bytes to A is a linear map on the CRC register, applied by
-// repeated squaring of the one-zero-bit operator over GF(2).
+// zero bytes to A is a linear map on the CRC register over GF(2), applied
+// here as the product of the operators for the powers of two in lenB
+// (zeroBytes). A rendering combines one CRC per segment (some 1,200 at
+// 180,000 indicators); squaring the operators anew for each took most of
+// a write's rendering.
 func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
 	if lenB <= 0 {
 		return crcA
 	}
-	var even, odd [32]uint32 // operators for 2^k zero bits
-	odd[0] = 0xedb88320      // the reversed IEEE polynomial: one zero bit
+	ops := zeroBytes()
+	for k := 0; lenB != 0; k, lenB = k+1, lenB>>1 {
+		if lenB&1 != 0 {
+			crcA = gf2Times(&ops[k], crcA)
+		}
+	}
+	return crcA ^ crcB
+}
+
+// zeroBytes returns the operators on the CRC register for appending 2^k
+// zero bytes, k = 0…62.
+var zeroBytes = sync.OnceValue(func() *[63][32]uint32 {
+	var ops [63][32]uint32
+	var odd, even [32]uint32
+	odd[0] = 0xedb88320 // the reversed IEEE polynomial: one zero bit
 	row := uint32(1)
 	for n := 1; n < 32; n++ {
 		odd[n] = row
 		row <<= 1
 	}
-	gf2Square(&even, &odd) // two zero bits
-	gf2Square(&odd, &even) // four zero bits
-	for {
-		gf2Square(&even, &odd) // first pass: one zero byte
-		if lenB&1 != 0 {
-			crcA = gf2Times(&even, crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-		gf2Square(&odd, &even)
-		if lenB&1 != 0 {
-			crcA = gf2Times(&odd, crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
+	gf2Square(&even, &odd)   // two zero bits
+	gf2Square(&odd, &even)   // four zero bits
+	gf2Square(&ops[0], &odd) // eight: one zero byte
+	for k := 1; k < len(ops); k++ {
+		gf2Square(&ops[k], &ops[k-1])
 	}
-	return crcA ^ crcB
-}
+	return &ops
+})
 
 func gf2Times(mat *[32]uint32, vec uint32) uint32 {
 	var sum uint32
