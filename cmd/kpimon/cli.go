@@ -203,8 +203,7 @@ func (c *cli) parse(ctx context.Context, args []string) (err error) {
 func (c *cli) normalise(args []string) []string {
 	bools := map[string]bool{} // long name → is a boolean flag
 	shorts := map[string]string{}
-	var flags func(fs []*kingpin.FlagModel)
-	flags = func(fs []*kingpin.FlagModel) {
+	flags := func(fs []*kingpin.FlagModel) {
 		for _, f := range fs {
 			bools[f.Name] = f.IsBoolFlag()
 			if f.Short != 0 {

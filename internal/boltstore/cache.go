@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"cmp"
 	"sync"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -110,28 +109,6 @@ func (l *figureLog) since(gen uint64) ([]kpi.Ref, bool) {
 		}
 	}
 	return refs, true
-}
-
-// comparePeriods orders periods as their keys sort (keys.go).
-func comparePeriods(a, b kpi.Period) int {
-	freq := func(p kpi.Period) (int, int) {
-		switch {
-		case p.Quarter != 0:
-			return 1, p.Quarter
-		case p.Month != 0:
-			return 2, p.Month
-		}
-		return 0, 0
-	}
-	af, an := freq(a)
-	bf, bn := freq(b)
-	if c := cmp.Compare(a.Year, b.Year); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(af, bf); c != 0 {
-		return c
-	}
-	return cmp.Compare(an, bn)
 }
 
 type catalogCache struct {

@@ -364,14 +364,6 @@ func decodeIndicator(d *dec) kpi.Indicator {
 	return ind
 }
 
-// encodeIndicator returns the indicator's encoding alone, used to compare
-// definitions.
-func encodeIndicator(ind *kpi.Indicator) []byte {
-	e := enc{}
-	appendIndicator(&e, ind)
-	return e.b
-}
-
 // encodeVersion encodes one version of an indicator's definition.
 func encodeVersion(v *kpi.IndicatorVersion) []byte {
 	e := enc{b: make([]byte, 0, 256)}

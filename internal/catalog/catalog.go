@@ -9,13 +9,11 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -31,18 +29,9 @@ var knownUnits = append(kpi.CountUnits(),
 	"%", "元", "万元", "亿元", "吨标准煤/万元", "件/万人", "人/万人", "工作日", "天",
 )
 
-// KnownUnits returns the units a targets file may use.
-func KnownUnits() []string { return slices.Clone(knownUnits) }
-
 // Default returns the catalog embedded in the binary (the targets directory).
 func Default() (kpi.Catalog, error) {
 	return loadFS(targets.FS, "targets")
-}
-
-// LoadFS reads every *.yaml and *.yml file at the root of fsys: one plan per
-// file, several plans side by side. Subdirectories are not read.
-func LoadFS(fsys fs.FS) (kpi.Catalog, error) {
-	return loadFS(fsys, "")
 }
 
 // LoadDir reads every *.yaml and *.yml file of dir (not its subdirectories).
@@ -193,11 +182,3 @@ func build(files []sourceFile) (kpi.Catalog, error) {
 	return cat, nil
 }
 
-// Problems returns the problems carried by err (a *kpi.Error), or nil.
-func Problems(err error) []kpi.Problem {
-	var e *kpi.Error
-	if errors.As(err, &e) {
-		return e.Problems
-	}
-	return nil
-}

@@ -328,10 +328,8 @@ func (c ProgressChart) Layout() Scene {
 	for _, r := range c.Rows {
 		s.text(8, y+barH/2+smallFont*0.35, smallFont, AnchorStart, textColor, Clip(r.Label, labelWidth, smallFont))
 		s.add(Shape{Kind: KindRect, Points: []Point{{left, y}, {right, y + barH}}, Fill: "#f2f2f2"})
-		end := left
 		if r.Value != nil {
-			end = px(*r.Value)
-			if end > left {
+			if end := px(*r.Value); end > left {
 				s.add(Shape{Kind: KindRect, Points: []Point{{left, y}, {end, y + barH}}, Fill: r.Color})
 			}
 		}

@@ -610,20 +610,6 @@ func (h *webhooks) receiversOf(indicator string) []string {
 	return rs
 }
 
-func (h *webhooks) count(indicator string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c := 0
-	for _, n := range h.seen {
-		for _, a := range n.Alerts {
-			if a.Labels["indicator"] == indicator {
-				c++
-			}
-		}
-	}
-	return c
-}
-
 func (h *webhooks) String() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()

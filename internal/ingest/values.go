@@ -24,18 +24,13 @@ var (
 	ErrComma = errors.New("ambiguous comma")
 )
 
-// ParseNumber reads a number as people type it: "44,700", full-width
+// parseNumber reads a number as people type it: "44,700", full-width
 // "４４７００", "33%", " 2.51 ". A trailing % is dropped (percent values are
 // kept in percent points). A comma is a thousands separator only in the
 // integer part, after one to three digits, and followed by exactly three
 // digits each time ("1,234,567.5"); any other comma is ErrComma, since
 // "1,5" is 1.5 to much of the world and 15 to strconv.
-func ParseNumber(s string) (float64, error) {
-	v, _, err := parseNumber(s)
-	return v, err
-}
-
-// parseNumber also says whether the text carried a percent sign.
+// It also says whether the text carried a percent sign.
 func parseNumber(s string) (v float64, percent bool, err error) {
 	// Fast path: plain decimal numbers, what machines write.
 	if plainDecimal(s) {

@@ -326,15 +326,6 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-func labelValue(pairs []*dto.LabelPair, name string) string {
-	for _, p := range pairs {
-		if p.GetName() == name {
-			return p.GetValue()
-		}
-	}
-	return ""
-}
-
 // TestCollectorSendsFamiliesSorted checks that every family arrives in the
 // order the registry sorts it into (by label values), which keeps the
 // registry's sort of a national catalog linear. Output is the same either

@@ -379,15 +379,6 @@ func writeHeader(w interface {
 	w.WriteString(" gauge\n")
 }
 
-// writeLabel writes `,name="value"`.
-func writeLabel(w *bytes.Buffer, name, value string) {
-	w.WriteString(`,`)
-	w.WriteString(name)
-	w.WriteString(`="`)
-	w.WriteString(escapeLabel(value))
-	w.WriteByte('"')
-}
-
 // The escapes of expfmt's text format.
 var (
 	helpEscaper  = strings.NewReplacer("\\", `\\`, "\n", `\n`)

@@ -40,7 +40,7 @@ func (f fixedStates) Now() time.Time { return f.now }
 // and samples as client_golang's registry makes of the same Collector.
 func FuzzExposeMatchesRegistry(f *testing.F) {
 	f.Add("high_tech", "yanfeng", "高新技术企业", "家", "区科工信局", 25.0, 30.0, 5.0, 0.8, uint8(1), uint16(2021), true)
-	f.Add(`we"ird\id`, "p\nq", "名\\称", "%", "单位\"甲\"", math.NaN(), math.Inf(1), -0.0, math.Inf(-1), uint8(4), uint16(2020), false)
+	f.Add(`we"ird\id`, "p\nq", "名\\称", "%", "单位\"甲\"", math.NaN(), math.Inf(1), math.Copysign(0, -1), math.Inf(-1), uint8(4), uint16(2020), false)
 	f.Add("x", "p", "", "", "", 1e-300, 1e300, 8.399999999999999, 0.020999999999999963, uint8(8), uint16(1900), true)
 	f.Fuzz(func(t *testing.T, id, plan, name, unit, lead string, actual, target, gap, pace float64, status uint8, year uint16, withFigure bool) {
 		for _, s := range []string{id, plan, name, unit, lead} {

@@ -194,8 +194,6 @@ type uploadError struct {
 	message string
 }
 
-func (e *uploadError) Error() string { return e.message }
-
 // readUpload returns the uploaded file's bytes, its base name and type.
 func readUpload(r *http.Request, field string, limit int64) ([]byte, string, string, *uploadError) {
 	unreadable := &uploadError{http.StatusBadRequest, "上传的文件无法读取，请重新选择文件后上传。"}

@@ -1,0 +1,7 @@
+package ingest
+
+// ParseNumber is parseNumber without the percent sign, for the tests.
+func ParseNumber(s string) (float64, error) {
+	v, _, err := parseNumber(s)
+	return v, err
+}
