@@ -143,7 +143,7 @@ func pageCharts(t Task, lights Lights) []chart.Scene {
 	for start := 0; start < len(t.Rows); start += maxChartRows {
 		part := t
 		part.Rows = t.Rows[start:min(start+maxChartRows, len(t.Rows))]
-		s := taskChart(part, lights, chart.ProgressChart{Width: 720, LabelWidth: 420})
+		s := taskChart(part, lights, chart.ProgressChart{Width: 880, LabelWidth: 560})
 		if len(t.Rows) > maxChartRows {
 			s.Title += fmt.Sprintf("（%d/%d）", start/maxChartRows+1, (len(t.Rows)+maxChartRows-1)/maxChartRows)
 		}

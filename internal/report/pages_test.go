@@ -121,4 +121,26 @@ func checkPages(t *testing.T, name string, pages []page, l pageLayout) {
 	if bad > 20 {
 		t.Errorf("%s: %d words misplaced in all", name, bad)
 	}
+	// No word printed over another (a cell's line over the next row's, a
+	// name over a date).
+	overlaps := 0
+	for i, p := range pages {
+		for a := range p.Words {
+			for b := a + 1; b < len(p.Words); b++ {
+				wa, wb := p.Words[a], p.Words[b]
+				ix := min(wa.X1, wb.X1) - max(wa.X0, wb.X0)
+				iy := min(wa.Y1, wb.Y1) - max(wa.Y0, wb.Y0)
+				if ix <= 0 || iy <= 0 {
+					continue
+				}
+				smaller := min((wa.X1-wa.X0)*(wa.Y1-wa.Y0), (wb.X1-wb.X0)*(wb.Y1-wb.Y0))
+				if ix*iy > 0.25*smaller {
+					overlaps++
+					if overlaps <= 10 {
+						t.Errorf("%s page %d: %q and %q are printed over each other", name, i+1, wa.Text, wb.Text)
+					}
+				}
+			}
+		}
+	}
 }

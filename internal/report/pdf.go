@@ -3,12 +3,12 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
 
 	"github.com/yanfeng/kpimon/internal/chart"
-	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // PDFOptions configures WritePDF.
@@ -18,116 +18,67 @@ type PDFOptions struct {
 	FontFile string
 }
 
-// Page geometry of the PDF in millimetres (A4 portrait).
+// Page geometry of the PDF in millimetres: A4 with the text block of
+// GB/T 9704 (156 × 225 mm: 37 mm top, 35 mm bottom, 28 mm left, 26 mm
+// right) and the page number 7 mm below it, as the .docx has them.
 const (
-	pageMargin = 12.0
-	pageWidth  = 210.0 - 2*pageMargin
-	lineHeight = 4.2
-	bodyPt     = 10.0
-	tablePt    = 7.5
+	pdfTop      = 37.0
+	pdfBottom   = 35.0
+	pdfLeft     = 28.0
+	pdfRight    = 26.0
+	pageWidth   = 210.0 - pdfLeft - pdfRight
+	pageBottomY = 297.0 - pdfBottom // where the text block ends
+	bodyPt      = 16.0              // 三号
+	bodyLead    = 9.8               // mm a body line takes: 28 pt exactly, as the .docx
+	notePt      = 14.0              // 四号
+	tablePt     = 10.5              // 五号
+	smallPt     = 9.0               // 小五: wide tables
+	lineHeight  = 4.6               // mm per table line at 10.5 pt
 )
 
-// WritePDF writes the circular as an A4 PDF with Chinese text: the cover
-// summary, the changes, the lagging paragraph and the unit ranking, then
-// one page (or more) per task with its table and chart.
+// WritePDF writes the circular as an A4 PDF in the form the .docx has
+// (WriteDOCX): 版头, title, 主送, the body of Outline, 落款, 成文日期 and
+// 版记. Headings of the first level and the tables are set in the found
+// font (黑体-like: WenQuanYi Micro Hei), second-level headings and units'
+// words in AR PL UKai (楷体) when installed; the body uses a TrueType serif
+// (AR PL UMing) when installed, else the found font. (Noto Serif CJK is
+// not usable: the PDF library embeds TrueType outlines only, Noto CJK is
+// CFF.)
 func WritePDF(w io.Writer, c Circular, opts PDFOptions) error {
-	font, err := FindFont(opts.FontFile)
+	fonts, err := pdfFonts(opts.FontFile)
 	if err != nil {
 		return err
 	}
-	fontBytes, err := loadFont(font)
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
 	p := &pdfWriter{pdf: fpdf.New("P", "mm", "A4", "")}
 	pdf := p.pdf
-	pdf.SetTitle(c.Title, true)
+	pdf.SetTitle(c.Subject, true)
 	pdf.SetCreator("kpimon", true)
 	if !c.Made.IsZero() {
 		pdf.SetCreationDate(c.Made)
 		pdf.SetModificationDate(c.Made)
 	}
-	pdf.AddUTF8FontFromBytes("cjk", "", fontBytes)
-	pdf.SetMargins(pageMargin, pageMargin+2, pageMargin)
-	pdf.SetAutoPageBreak(true, pageMargin+4)
-	pdf.AliasNbPages("{nb}")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-pageMargin)
-		p.font(8)
-		pdf.SetTextColor(90, 90, 90)
-		pdf.CellFormat(0, 4, fmt.Sprintf("%s · 第%d页，共{nb}页", c.AsOfText, pdf.PageNo()), "", 0, "C", false, 0, "")
-		pdf.SetTextColor(0, 0, 0)
-	})
-	if err := pdf.Error(); err != nil {
-		return fmt.Errorf("report: PDF font %s: %w", font, err)
+	for _, f := range fonts {
+		pdf.AddUTF8FontFromBytes(f.family, "", f.data)
 	}
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("report: PDF fonts: %w", err)
+	}
+	pdf.SetMargins(pdfLeft, pdfTop, pdfRight)
+	pdf.SetAutoPageBreak(false, pdfBottom)
+	pdf.SetFooterFunc(func() {
+		pdf.SetXY(pdfLeft, pageBottomY+5)
+		p.font(familyHei, 14)
+		pdf.CellFormat(pageWidth, 6, fmt.Sprintf("— %d —", pdf.PageNo()), "", 0, "C", false, 0, "")
+	})
 
 	pdf.AddPage()
-	p.font(16)
-	p.multiCell(pageWidth, 9, c.Title, "C")
-	p.font(12)
-	sub := "（" + c.AsOfText
-	if c.Unit != "" {
-		sub += " · " + c.Unit
+	p.head(c)
+	for _, b := range c.Outline() {
+		p.block(b)
 	}
-	p.multiCell(pageWidth, 7, sub+"）", "C")
-	pdf.Ln(3)
-
-	p.heading("一、总体情况")
-	p.paragraph(c.Intro())
-	p.lightCounts(c.Summary)
-	p.table([]column{{"状态", 60, "L"}, {"信号灯", 60, "L"}, {"指标数", 30, "R"}}, func(row func(...string)) {
-		for _, sc := range c.Summary.Statuses {
-			row(sc.Word, sc.Light.Word(), fmt.Sprint(sc.Count))
-		}
-		row("合计", "", fmt.Sprint(c.Summary.Total))
-	})
-	p.scene(c.StatusChart, 120)
-	p.paragraph("信号灯对应：" + c.LightLegend() + "。")
-
-	n := 2
-	if ch := c.Changes; ch != nil {
-		p.heading("二、较上期（" + ch.PreviousText + "）变化")
-		var names []string
-		for _, r := range ch.NewFigures {
-			names = append(names, r.Name)
-		}
-		p.paragraph(fmt.Sprintf("新报送数据的指标%d项%s。", len(names), listed(names, "、")))
-		p.paragraph(fmt.Sprintf("状态好转%d项%s。", len(ch.Up), listed(statusChanges(ch.Up), "；")))
-		p.paragraph(fmt.Sprintf("状态退步%d项%s。", len(ch.Down), listed(statusChanges(ch.Down), "；")))
-		n = 3
-	}
-	p.heading(sectionNumber(n) + "、需重点关注的指标")
-	if len(c.Attention) == 0 {
-		p.paragraph("无进度滞后、严重滞后、不进反退或逾期未达标的指标。")
-	}
-	for _, g := range c.Attention {
-		p.paragraph(g.Sentence())
-	}
-	p.heading(sectionNumber(n+1) + "、责任单位排名")
-	p.table([]column{{"名次", 12, "R"}, {"责任单位", 50, "L"}, {"指标数", 18, "R"}, {"达标或正常推进", 26, "R"}, {"占比", 20, "R"}, {"滞后", 16, "R"}, {"逾期未达标", 24, "R"}, {"逾期未报", 20, "R"}}, func(row func(...string)) {
-		for _, u := range c.Units {
-			share := u.GoodShare
-			row(fmt.Sprint(u.Rank), u.Unit, fmt.Sprint(u.Total), fmt.Sprint(u.Good), present.Ratio(&share), fmt.Sprint(u.Lagging), fmt.Sprint(u.Missed), fmt.Sprint(u.Overdue))
-		}
-	})
-
-	for _, t := range c.Tasks {
-		pdf.AddPage()
-		p.heading(t.Heading())
-		p.table(taskColumns, func(row func(...string)) {
-			for _, r := range t.Rows {
-				status := r.StatusWord
-				if r.Reason != "" {
-					status += "\n" + r.Reason
-				}
-				if r.Overdue != "" {
-					status += "\n" + r.Overdue
-				}
-				row(r.Name, r.LeadUnits, r.Target, r.Deadline, r.Actual, r.Period, r.Completion, r.Pace, r.Required, r.LightWord, status)
-			}
-		})
-		p.scene(t.Chart, pageWidth*0.9)
+	p.tail(c)
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("report: write PDF: %w", err)
 	}
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("report: write PDF: %w", err)
@@ -135,129 +86,312 @@ func WritePDF(w io.Writer, c Circular, opts PDFOptions) error {
 	return nil
 }
 
-var taskColumns = []column{
-	{"指标", 29, "L"}, {"责任单位", 18, "L"}, {"目标", 19, "L"}, {"时限", 11, "L"}, {"最新数据", 17, "R"}, {"报告期", 12, "L"},
-	{"完成进度", 13, "R"}, {"进度比", 12, "R"}, {"需年均变化", 24, "L"}, {"信号灯", 13, "L"}, {"状态", 18 + pageWidth - 186, "L"},
+// Font families of the PDF.
+const (
+	familyHei  = "hei"
+	familyKai  = "kai"
+	familyBody = "body"
+)
+
+// KaiCandidates and SerifCandidates are the TrueType fonts WritePDF uses,
+// when installed, for 楷体 text and for the body (Debian fonts-arphic-ukai
+// and fonts-arphic-uming).
+var (
+	KaiCandidates   = []string{"/usr/share/fonts/truetype/arphic/ukai.ttc", "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf"}
+	SerifCandidates = []string{"/usr/share/fonts/truetype/arphic/uming.ttc", "/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf"}
+)
+
+type pdfFont struct {
+	family string
+	data   []byte
 }
 
-func listed(items []string, sep string) string {
-	if len(items) == 0 {
-		return ""
+// pdfFonts loads the fonts: the main one (FindFont) is required, the 楷体
+// and serif ones fall back to it.
+func pdfFonts(file string) ([]pdfFont, error) {
+	main, err := FindFont(file)
+	if err != nil {
+		return nil, err
 	}
-	return "：" + strings.Join(items, sep)
-}
-
-func statusChanges(cs []StatusChange) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Row.Name+"（"+c.FromWord+"→"+c.Row.StatusWord+"）")
+	hei, err := loadFont(main)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	return out
+	optional := func(candidates []string) []byte {
+		for _, f := range candidates {
+			if _, err := os.Stat(f); err == nil {
+				if b, err := loadFont(f); err == nil {
+					return b
+				}
+			}
+		}
+		return hei
+	}
+	return []pdfFont{{familyHei, hei}, {familyKai, optional(KaiCandidates)}, {familyBody, optional(SerifCandidates)}}, nil
 }
 
 type pdfWriter struct{ pdf *fpdf.Fpdf }
 
-type column struct {
-	title string
-	width float64
-	align string
-}
+func (p *pdfWriter) font(family string, pt float64) { p.pdf.SetFont(family, "", pt) }
 
-func (p *pdfWriter) font(pt float64) { p.pdf.SetFont("cjk", "", pt) }
-
-func (p *pdfWriter) heading(s string) {
-	p.pdf.Ln(2)
-	p.font(13)
-	p.pdf.CellFormat(0, 8, s, "", 1, "L", false, 0, "")
-	x, y := p.pdf.GetXY()
-	p.pdf.SetDrawColor(183, 28, 28)
-	p.pdf.SetLineWidth(0.5)
-	p.pdf.Line(x, y, x+pageWidth, y)
-	p.pdf.SetLineWidth(0.2)
-	p.pdf.SetDrawColor(0, 0, 0)
-	p.pdf.Ln(2)
-}
-
-// paragraph writes text indented two characters, as Chinese prose is.
-func (p *pdfWriter) paragraph(s string) {
-	p.font(bodyPt)
-	p.multiCell(pageWidth, 5.5, "　　"+s, "L")
-	p.pdf.Ln(1)
-}
-
-func (p *pdfWriter) lightCounts(s Summary) {
-	p.font(12)
-	x := p.pdf.GetX() + 20
-	y := p.pdf.GetY() + 4
-	for _, lc := range s.Lights {
-		r, g, b := rgb(lc.Light.Color())
-		p.pdf.SetFillColor(r, g, b)
-		p.pdf.Circle(x, y, 2, "F")
-		label := fmt.Sprintf("%s %d项", lc.Word, lc.Count)
-		p.pdf.Text(x+3.5, y+1.5, label)
-		x += 8 + p.pdf.GetStringWidth(label)
+// room starts a new page unless h mm fit above the text block's end.
+func (p *pdfWriter) room(h float64) {
+	if p.pdf.GetY()+h > pageBottomY {
+		p.pdf.AddPage()
 	}
-	p.pdf.SetY(y + 6)
 }
 
-// table writes a bordered table with a grey header row, wrapping cells to
-// their column and repeating the header on a new page.
-func (p *pdfWriter) table(cols []column, rows func(row func(...string))) {
-	pdf := p.pdf
-	_, pageH := pdf.GetPageSize()
-	_, _, _, bottom := pdf.GetMargins()
-	header := func() {
-		p.font(tablePt)
-		pdf.SetFillColor(235, 235, 235)
-		h := p.rowHeight(cols, titles(cols))
-		p.drawRow(cols, titles(cols), h, true)
-	}
-	header()
-	rows(func(cells ...string) {
-		p.font(tablePt)
-		h := p.rowHeight(cols, cells)
-		if pdf.GetY()+h > pageH-bottom-2 {
-			pdf.AddPage()
-			header()
-			p.font(tablePt)
-		}
-		p.drawRow(cols, cells, h, false)
-	})
-	pdf.Ln(3)
-}
-
-func titles(cols []column) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.title
-	}
-	return out
-}
-
-func (p *pdfWriter) rowHeight(cols []column, cells []string) float64 {
-	lines := 1
-	for i, c := range cols {
-		if i < len(cells) {
-			lines = max(lines, p.lineCount(cells[i], c.width))
-		}
-	}
-	return float64(lines)*lineHeight*0.85 + 1.6
-}
-
-// multiCell writes text wrapped to width. fpdf's own wrapping drops the
-// character it breaks a Chinese line at (it takes it for a space), so
-// lines are broken here and handed to fpdf as explicit line breaks.
-func (p *pdfWriter) multiCell(width, h float64, text, align string) {
-	var lines []string
+// lines writes text wrapped to the text block, each line lead mm apart,
+// the first indented by indent characters, a line at a time so that a page
+// break may come between any two lines.
+func (p *pdfWriter) lines(text, family string, pt, lead float64, indent float64, align string, left float64) {
+	p.font(family, pt)
+	em := pt * 25.4 / 72
+	width := pageWidth - left
+	first := true
 	for _, part := range strings.Split(text, "\n") {
-		lines = append(lines, p.wrap(part, width)...)
+		for _, line := range p.wrapFirst(part, width, indent*em) {
+			p.room(lead)
+			x := pdfLeft + left
+			w := width
+			if first && indent > 0 {
+				x += indent * em
+				w -= indent * em
+			}
+			p.pdf.SetXY(x, p.pdf.GetY())
+			p.pdf.CellFormat(w, lead, line, "", 2, align, false, 0, "")
+			first = false
+		}
 	}
-	p.pdf.MultiCell(width, h, strings.Join(lines, "\n"), "", align, false)
+}
+
+// wrapFirst wraps text to width, its first line indent narrower.
+func (p *pdfWriter) wrapFirst(text string, width, indent float64) []string {
+	if indent == 0 {
+		return p.wrap(text, width)
+	}
+	first := p.wrap(text, width-indent)
+	if len(first) <= 1 {
+		return first
+	}
+	rest := strings.Join(first[1:], "")
+	return append(first[:1], p.wrap(rest, width)...)
+}
+
+func (p *pdfWriter) head(c Circular) {
+	pdf := p.pdf
+	// The issuer's name in red, as large as fits the width (at most 小初).
+	size := 36.0
+	p.font(familyHei, size)
+	if w := pdf.GetStringWidth(c.Office.Issuer); w > pageWidth {
+		size *= pageWidth / w * 0.98
+	}
+	pdf.SetY(pdfTop + 8)
+	pdf.SetTextColor(255, 0, 0)
+	p.font(familyHei, size)
+	pdf.CellFormat(pageWidth, size*25.4/72+4, c.Office.Issuer, "", 2, "C", false, 0, "")
+	pdf.SetTextColor(0, 0, 0)
+	pdf.Ln(8)
+	p.font(familyBody, bodyPt)
+	pdf.CellFormat(pageWidth, bodyLead, c.Number, "", 2, "C", false, 0, "")
+	y := pdf.GetY() + 2
+	pdf.SetDrawColor(255, 0, 0)
+	pdf.SetLineWidth(0.6)
+	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.2)
+	pdf.SetY(y + bodyLead)
+	p.font(familyHei, 22)
+	for _, line := range strings.Split(titleLines(c.Subject, 20), "\n") {
+		for _, l := range p.wrap(line, pageWidth) {
+			pdf.CellFormat(pageWidth, 12, l, "", 2, "C", false, 0, "")
+		}
+	}
+	pdf.Ln(bodyLead / 2)
+	p.lines(c.Office.To+"：", familyBody, bodyPt, bodyLead, 0, "L", 0)
+}
+
+func (p *pdfWriter) block(b Block) {
+	switch b.Kind {
+	case BlockHeading1:
+		p.room(3 * bodyLead) // with two lines of what follows
+		p.lines(b.Text, familyHei, bodyPt, bodyLead, 2, "L", 0)
+	case BlockHeading2:
+		p.room(3 * bodyLead)
+		p.lines(b.Text, familyKai, bodyPt, bodyLead, 2, "L", 0)
+	case BlockParagraph:
+		p.lines(b.Text, familyBody, bodyPt, bodyLead, 2, "L", 0)
+	case BlockNote:
+		p.lines(b.Text, familyKai, notePt, 7.5, 2, "L", 11)
+	case BlockTable:
+		p.table(b.Table)
+	case BlockChart:
+		p.scene(*b.Chart)
+	}
+}
+
+func (p *pdfWriter) tail(c Circular) {
+	pdf := p.pdf
+	pdf.Ln(bodyLead)
+	p.room(2 * bodyLead)
+	p.font(familyBody, bodyPt)
+	right := pageWidth - 4*bodyPt*25.4/72 // 右空四字
+	if w := max(pdf.GetStringWidth(c.Office.Signature), pdf.GetStringWidth(c.Date)) + 2*pdf.GetCellMargin(); w > right {
+		right = pageWidth
+	}
+	pdf.SetX(pdfLeft)
+	pdf.CellFormat(right, bodyLead, c.Office.Signature, "", 2, "R", false, 0, "")
+	pdf.SetX(pdfLeft)
+	pdf.CellFormat(right, bodyLead, c.Date, "", 2, "R", false, 0, "")
+	// 版记: 抄送 between a thick and a thin line, 印发机关 and 印发日期
+	// above a thick one.
+	p.font(familyBody, notePt)
+	cc := p.wrap("抄送："+c.Office.CC+"。", pageWidth-2*bodyPt*25.4/72)
+	h := float64(len(cc))*7 + 14 + 6
+	p.room(h + bodyLead)
+	y := max(pdf.GetY()+bodyLead, pageBottomY-h) // at the foot of the last page
+	pdf.SetLineWidth(0.35)
+	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
+	pdf.SetY(y + 1)
+	for _, l := range cc {
+		pdf.SetX(pdfLeft + notePt*25.4/72)
+		pdf.CellFormat(pageWidth-2*notePt*25.4/72, 7, l, "", 2, "L", false, 0, "")
+	}
+	pdf.SetLineWidth(0.25)
+	y = pdf.GetY() + 1
+	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
+	em := notePt * 25.4 / 72
+	pdf.SetXY(pdfLeft+em, y+1)
+	printed := c.Date + "印发"
+	if pdf.GetStringWidth(c.Office.PrintedBy)+pdf.GetStringWidth(printed)+em+4*pdf.GetCellMargin() > pageWidth-2*em {
+		// Too long for one line: the date goes on a line of its own.
+		pdf.CellFormat(pageWidth-2*em, 7, c.Office.PrintedBy, "", 2, "L", false, 0, "")
+		pdf.SetX(pdfLeft + em)
+		pdf.CellFormat(pageWidth-2*em, 7, printed, "", 2, "R", false, 0, "")
+	} else {
+		pdf.CellFormat(pageWidth-2*em, 7, c.Office.PrintedBy, "", 0, "L", false, 0, "")
+		pdf.SetX(pdfLeft + em)
+		pdf.CellFormat(pageWidth-2*em, 7, printed, "", 2, "R", false, 0, "")
+	}
+	y = pdf.GetY() + 1
+	pdf.SetLineWidth(0.35)
+	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
+	pdf.SetLineWidth(0.2)
+}
+
+// table writes a bordered table as wide as the text block, its columns
+// shared by what they hold (Table.widths, measured in the PDF's font), the
+// header row repeated on every page and no row split. A row is as tall as
+// its cells are when drawn: the same wrapping measures and draws them.
+func (p *pdfWriter) table(t *Table) {
+	pdf := p.pdf
+	pt := tablePt
+	if len(t.Columns) > 7 {
+		pt = smallPt
+	}
+	const cellMargin, lamp, pad = 1.0, 3.2, 0.9
+	pdf.SetCellMargin(cellMargin)
+	defer pdf.SetCellMargin(1)
+	p.font(familyHei, pt)
+	lead := pt * 25.4 / 72 * 1.3
+	widths := t.widths(pageWidth, 2*cellMargin+0.3, func(s string) float64 {
+		if rest, ok := strings.CutPrefix(s, "●"); ok {
+			return pdf.GetStringWidth(rest) + lamp
+		}
+		return pdf.GetStringWidth(s)
+	})
+	// cell is a cell's lines and whether it shows a lamp.
+	cell := func(i int, text string, head bool) ([]string, bool) {
+		w := widths[i]
+		_, isLight := lightNamed(text)
+		isLight = isLight && !head && i == t.Light
+		if isLight {
+			w -= lamp
+		}
+		var out []string
+		for _, part := range strings.Split(text, "\n") {
+			out = append(out, p.wrap(part, w)...)
+		}
+		return out, isLight
+	}
+	height := func(cells []string, head bool) float64 {
+		n := 1
+		for i := range t.Columns {
+			if i < len(cells) {
+				ls, _ := cell(i, cells[i], head)
+				n = max(n, len(ls))
+			}
+		}
+		return float64(n)*lead + 2*pad
+	}
+	draw := func(cells []string, head bool) {
+		h := height(cells, head)
+		if pdf.GetY()+h > pageBottomY {
+			pdf.AddPage()
+			if !head {
+				draw0(p, t, widths, cell, height, lead, pad, lamp, t.titles(), true)
+			}
+		}
+		draw0(p, t, widths, cell, height, lead, pad, lamp, cells, head)
+	}
+	first := lead + 2*pad
+	if len(t.Rows) > 0 {
+		first = height(t.Rows[0], false)
+	}
+	p.room(height(t.titles(), true) + first) // the header with its first row
+	draw(t.titles(), true)
+	for _, r := range t.Rows {
+		draw(r, false)
+	}
+	pdf.SetY(pdf.GetY() + 3)
+}
+
+// draw0 draws one row of a table at the current position.
+func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool) ([]string, bool),
+	height func([]string, bool) float64, lead, pad, lamp float64, cells []string, head bool) {
+	pdf := p.pdf
+	h := height(cells, head)
+	x, y := pdfLeft, pdf.GetY()
+	for i, col := range t.Columns {
+		text := ""
+		if i < len(cells) {
+			text = cells[i]
+		}
+		style := "D"
+		if head {
+			pdf.SetFillColor(232, 232, 232)
+			style = "FD"
+		}
+		pdf.Rect(x, y, widths[i], h, style)
+		lines, isLight := cell(i, text, head)
+		tx, tw := x, widths[i]
+		if isLight {
+			l, _ := lightNamed(text)
+			r, g, b := rgb(l.Color())
+			pdf.SetFillColor(r, g, b)
+			pdf.Circle(x+pdf.GetCellMargin()+1.2, y+pad+lead/2, 1.2, "F")
+			tx, tw = x+lamp, widths[i]-lamp
+		}
+		align := col.Align
+		if head {
+			align = "C"
+		}
+		for k, l := range lines {
+			pdf.SetXY(tx, y+pad+float64(k)*lead)
+			pdf.CellFormat(tw, lead, l, "", 0, align, false, 0, "")
+		}
+		x += widths[i]
+	}
+	pdf.SetXY(pdfLeft, y+h)
 }
 
 // noLineStart are the characters Chinese typesetting keeps off the start
 // of a line: the character before them moves down with them.
 const noLineStart = "，。；：、）》”’！？%"
+
+// noLineEnd are the characters kept off the end of a line: an opening
+// bracket or quote moves down with what it opens.
+const noLineEnd = "（《“‘"
 
 // wrap breaks text into lines that fit width (less the cell margins) in
 // the current font: anywhere between Chinese characters, between Latin
@@ -274,7 +408,7 @@ func (p *pdfWriter) wrap(text string, width float64) []string {
 			// Break before r unless r may not start a line, or r and the
 			// character before are one Latin word or number ("8.2%").
 			brk := i
-			for brk-1 > start && (strings.ContainsRune(noLineStart, rs[brk]) || (latin(rs[brk]) && latin(rs[brk-1]))) {
+			for brk-1 > start && (strings.ContainsRune(noLineStart, rs[brk]) || strings.ContainsRune(noLineEnd, rs[brk-1]) || (latin(rs[brk]) && latin(rs[brk-1]))) {
 				brk--
 			}
 			lines = append(lines, strings.TrimRight(string(rs[start:brk]), " "))
@@ -286,61 +420,21 @@ func (p *pdfWriter) wrap(text string, width float64) []string {
 	return append(lines, string(rs[start:]))
 }
 
-func (p *pdfWriter) lineCount(text string, width float64) int {
-	n := 0
-	for _, part := range strings.Split(text, "\n") {
-		n += max(1, len(p.wrap(part, width)))
-	}
-	return n
-}
-
-func (p *pdfWriter) drawRow(cols []column, cells []string, h float64, head bool) {
+// scene draws a chart laid out by package chart, centred: page charts as
+// wide as the text block, small ones three quarters of it, any chart
+// scaled down to fit a page, on a new page when it does not fit the rest
+// of this one.
+func (p *pdfWriter) scene(s chart.Scene) {
 	pdf := p.pdf
-	x0, y := pdf.GetXY()
-	x := x0
-	for i, c := range cols {
-		text := ""
-		if i < len(cells) {
-			text = cells[i]
-		}
-		style := "D"
-		if head {
-			style = "FD"
-		}
-		pdf.Rect(x, y, c.width, h, style)
-		align := c.align
-		if head {
-			align = "C"
-		}
-		pdf.SetXY(x, y+0.8)
-		if l, ok := lightNamed(text); ok && !head {
-			// A lamp before the light's name, as the HTML shows it.
-			r, g, b := rgb(l.Color())
-			pdf.SetFillColor(r, g, b)
-			pdf.Circle(x+2.2, y+0.8+lineHeight*0.45, 1.3, "F")
-			pdf.SetFillColor(235, 235, 235)
-			pdf.SetXY(x+3.2, y+0.8)
-			p.multiCell(c.width-3.2, lineHeight*0.85, text, align)
-		} else {
-			p.multiCell(c.width, lineHeight*0.85, text, align)
-		}
-		x += c.width
+	widthMM := pageWidth
+	if s.Width < 600 {
+		widthMM *= 0.75
 	}
-	pdf.SetXY(x0, y+h)
-}
-
-// scene draws a chart laid out by package chart, widthMM wide, centred,
-// starting a new page when it does not fit.
-func (p *pdfWriter) scene(s chart.Scene, widthMM float64) {
-	pdf := p.pdf
-	scale := widthMM / s.Width
-	h := s.Height * scale
-	_, pageH := pdf.GetPageSize()
-	_, _, _, bottom := pdf.GetMargins()
-	if pdf.GetY()+h > pageH-bottom {
-		pdf.AddPage()
-	}
-	ox := pageMargin + (pageWidth-widthMM)/2
+	full := pageBottomY - pdfTop - 4
+	scale := min(widthMM/s.Width, full/s.Height)
+	widthMM, h := s.Width*scale, s.Height*scale
+	p.room(h + 4)
+	ox := pdfLeft + (pageWidth-widthMM)/2
 	oy := pdf.GetY() + 2
 	at := func(pt chart.Point) (float64, float64) { return ox + pt.X*scale, oy + pt.Y*scale }
 	for _, sh := range s.Shapes {
@@ -377,7 +471,7 @@ func (p *pdfWriter) scene(s chart.Scene, widthMM float64) {
 			x, y := at(sh.Points[0])
 			pdf.Circle(x, y, sh.Radius*scale, style)
 		case chart.KindText:
-			pdf.SetFont("cjk", "", sh.Size*scale*72/25.4)
+			pdf.SetFont(familyHei, "", sh.Size*scale*72/25.4)
 			x, y := at(sh.Points[0])
 			w := pdf.GetStringWidth(sh.Text)
 			switch sh.Anchor {
@@ -393,7 +487,7 @@ func (p *pdfWriter) scene(s chart.Scene, widthMM float64) {
 	pdf.SetDrawColor(0, 0, 0)
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetLineWidth(0.2)
-	pdf.SetY(oy + h + 2)
+	pdf.SetXY(pdfLeft, oy+h+2)
 }
 
 func paintStyle(sh chart.Shape) string {

@@ -73,21 +73,29 @@ func (t *Table) widths(total, pad float64, measure func(string) float64) []float
 	}
 	step := (total - sum) / 60
 	for sum+step <= total+1e-9 {
-		best, bestH, bestRoom := -1, height(out), 0.0
+		// The column where widening saves the most lines per step, looking
+		// a few steps ahead: a column may need several before a line goes.
+		h0 := height(out)
+		best, bestK, bestGain, bestRoom := -1, 0, 0.0, 0.0
 		for i := range out {
-			out[i] += step
-			h := height(out)
-			out[i] -= step
-			room := natural[i] - out[i]
-			if h < bestH || (h == bestH && best >= 0 && room > bestRoom) || (best < 0 && h <= bestH && room > 0) {
-				best, bestH, bestRoom = i, h, room
+			for k := 1; k <= 12 && sum+float64(k)*step <= total+1e-9; k++ {
+				out[i] += float64(k) * step
+				h := height(out)
+				out[i] -= float64(k) * step
+				if h < h0 {
+					gain := float64(h0-h) / float64(k)
+					if room := natural[i] - out[i]; gain > bestGain || (gain == bestGain && room > bestRoom) {
+						best, bestK, bestGain, bestRoom = i, k, gain, room
+					}
+					break
+				}
 			}
 		}
-		if best < 0 { // every column holds its text on one line: share what is left
+		if best < 0 { // no widening saves a line: share what is left
 			break
 		}
-		out[best] += step
-		sum += step
+		out[best] += float64(bestK) * step
+		sum += float64(bestK) * step
 	}
 	// What is left goes to every column by its natural width.
 	if rest, nat := total-sum, sumOf(natural); rest > 0 && nat > 0 {
