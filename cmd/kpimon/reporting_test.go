@@ -56,6 +56,22 @@ func TestReportDutyOffTheServer(t *testing.T) {
 	if m == nil || m[1] != strconv.Itoa(overdue) {
 		t.Errorf("the circular says %v overdue, want %d as status says", m, overdue)
 	}
+	// After the plan closed, the lines that never reported still count as
+	// 逾期未报 (issue 19, item 9): all but the one reported, which closed.
+	late, _, err := runKpimon(t, nil, "status", "--storage.path", data, "--as-of", "2024-06-30", "--reporting.from", "2019-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(late, "逾期未报 "); got != 79 {
+		t.Errorf("as of 2024-06-30, %d overdue reports, want 79 (every line but the one reported)", got)
+	}
+	if _, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--as-of", "2024-06-30", "--reporting.from", "2019-01-01", "-o", html); err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr)
+	}
+	if body, _ := os.ReadFile(html); !strings.Contains(string(body), "逾期未报送数据的79项") {
+		t.Errorf("the circular of 2024-06-30 does not say 逾期未报送数据的79项")
+	}
+
 	if _, _, err := runKpimon(t, nil, "report", "--storage.path", data, "--reporting.from", "2019/01/01", "-o", filepath.Join(dir, "x.html")); err == nil {
 		t.Errorf("report --reporting.from 2019/01/01 succeeded, want an error")
 	}

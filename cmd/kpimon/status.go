@@ -211,8 +211,11 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 			gap = present.GapOf(ind, ev)
 		}
 		due := ""
-		if ev.Report.Overdue {
+		switch {
+		case ev.Report.Overdue:
 			due = "逾期未报 overdue, due " + present.DueDate(ev.Report.Due)
+		case ev.Report.NeverReported:
+			due = "逾期未报 never reported: " + present.Reason(ev)
 		}
 		target := present.Target(ind, ev) + " (" + strconv.Itoa(ind.Deadline) + ")"
 		required := ""

@@ -41,6 +41,7 @@ type Evaluation struct {
 	ReportPeriod    *kpi.Period        `json:"report_period"` // the oldest owed period (docs/method.md, "Report duty"); null when nothing is owed
 	ReportDue       *time.Time         `json:"report_due"`    // null when no more reports are due
 	Overdue         bool               `json:"overdue"`
+	NeverReported   bool               `json:"never_reported"` // the plan closed without any figure that was owed: 逾期未报, not completed
 	// Required growth (需年均增长/需年均下降) and the change per year so far:
 	// ratios per year when change_is_relative, else units per year.
 	RequiredAnnualChange *float64 `json:"required_annual_change"`
@@ -81,7 +82,7 @@ func newEvaluation(ind kpi.Indicator, e kpi.Evaluation) Evaluation {
 		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
 		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
 		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
-		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue,
+		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue, NeverReported: e.Report.NeverReported,
 		RequiredAnnualChange: finite(e.RequiredAnnualChange), AchievedAnnualChange: finite(e.AchievedAnnualChange),
 		ChangeIsRelative: e.ChangeIsRelative, Text: newEvaluationText(ind, e),
 	}
@@ -105,10 +106,10 @@ func finite(f *float64) *float64 {
 
 // IndicatorSummary is one element of GET /api/v1/indicators.
 type IndicatorSummary struct {
-	Plan       string         `json:"plan"`
-	ID         string         `json:"id"`
-	Indicator  kpi.Indicator  `json:"indicator"`
-	Evaluation Evaluation `json:"evaluation"`
+	Plan       string        `json:"plan"`
+	ID         string        `json:"id"`
+	Indicator  kpi.Indicator `json:"indicator"`
+	Evaluation Evaluation    `json:"evaluation"`
 }
 
 // IndicatorList is GET /api/v1/indicators.
@@ -193,9 +194,9 @@ type IndicatorDetail struct {
 	Indicator  kpi.Indicator          `json:"indicator"`
 	Target     float64                `json:"target"` // as the plan states it; evaluation.target is the effective one
 	Latest     *kpi.Observation       `json:"latest"` // the newest counted figure
-	Periods    []PeriodFigures           `json:"periods"`
+	Periods    []PeriodFigures        `json:"periods"`
 	Versions   []kpi.IndicatorVersion `json:"versions"`
-	Evaluation Evaluation         `json:"evaluation"`
+	Evaluation Evaluation             `json:"evaluation"`
 }
 
 // handleIndicatorGet shows one indicator: target, figures with their

@@ -94,6 +94,7 @@ type verdict struct {
 	BaselineOrigin kpi.BaselineOrigin
 	ReportPeriod   string // "" for null
 	Overdue        bool
+	NeverReported  bool
 }
 
 type evaluationView struct {
@@ -106,10 +107,11 @@ type evaluationView struct {
 	BaselineOrigin kpi.BaselineOrigin `json:"baseline_origin"`
 	ReportPeriod   *kpi.Period        `json:"report_period"`
 	Overdue        bool               `json:"overdue"`
+	NeverReported  bool               `json:"never_reported"`
 }
 
 func (e evaluationView) verdict() verdict {
-	v := verdict{Status: e.Status, Reason: e.Reason, Target: e.Target, BaselineOrigin: e.BaselineOrigin, Overdue: e.Overdue}
+	v := verdict{Status: e.Status, Reason: e.Reason, Target: e.Target, BaselineOrigin: e.BaselineOrigin, Overdue: e.Overdue, NeverReported: e.NeverReported}
 	for _, p := range e.ReasonPeriods {
 		v.ReasonPeriods = append(v.ReasonPeriods, p.String())
 	}
@@ -206,6 +208,13 @@ func TestVerdictsThroughTheAPI(t *testing.T) {
 			name: "a single figure of a reduce_by line is insufficient after the deadline", id: "approval_fees_cut", day: "2023-06-30",
 			want: verdict{Status: kpi.StatusInsufficientData, Reason: kpi.ReasonNeedBaseline, Target: ptr(72),
 				Baseline: "2022=80", BaselineOrigin: kpi.BaselineFromFirstFigure},
+		},
+		{
+			// Issue 19, item 9: never reported, after the plan closed: still
+			// owed and overdue, naming the periods asked for.
+			name: "a 2020 line never reported stays 未报送 and overdue after the plan", id: "new_engineering_research_centres", day: "2023-06-30",
+			want: verdict{Status: kpi.StatusNoData, Reason: kpi.ReasonNeverReported, ReasonPeriods: []string{"2019", "2020"}, Target: ptr(1),
+				BaselineOrigin: kpi.BaselineFromPlanStart, Baseline: "2018=0", NeverReported: true},
 		},
 		{
 			name: "a cut from the 2018 level is achieved", id: "approval_time_cut", day: "2023-06-30",

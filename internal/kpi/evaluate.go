@@ -98,6 +98,15 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 	if ind.Kind == KindMilestone && ev.Status == StatusAchieved {
 		ev.Report = ReportDuty{}
 	}
+	// Nothing ever came for the plan's periods and the verdict is due: not
+	// completed, naming the periods the plan asked for (docs/method.md,
+	// "Report duty").
+	if ev.Status == StatusNoData && c.closed {
+		ev.Reason = ReasonNeverReported
+		ev.ReasonPeriods = []Period{planFirstPeriod(plan, ind, indicatorFrequency(ind)), c.final}
+		start := plan.DutyStart()
+		ev.Report.NeverReported = ev.Report.Period == nil && (start.IsZero() || finalDue.After(start))
+	}
 	ev.setAnnualChanges(ind)
 	ev.clean(ind)
 	return ev

@@ -172,7 +172,16 @@ func TestEvaluateMethod(t *testing.T) {
 		},
 		{
 			name: "reduce_by without any figure has no target", ind: cut, now: "2023-06-30",
-			want: verdict{Status: kpi.StatusNoData},
+			want: verdict{Status: kpi.StatusNoData, Reason: "never_reported 2019,2022"},
+		},
+
+		// Lines that never reported, after the plan closes (issue 19, item
+		// 9): still 未报送 and not completed, naming the periods asked for,
+		// also when the only figure lies after the deadline.
+		{
+			name: "a 2020 line reported only for 2021 is 未报送 naming 2019–2020", ind: indicator(func(ind *kpi.Indicator) { ind.Deadline = 2020 }), now: "2023-06-30",
+			obs:  figs(t, "2021", 12),
+			want: verdict{Status: kpi.StatusNoData, Reason: "never_reported 2019,2020", Target: num(30)},
 		},
 
 		// Existing-level baselines.

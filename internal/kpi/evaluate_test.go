@@ -315,9 +315,9 @@ func TestEvaluate(t *testing.T) {
 			want: outcome{Status: kpi.StatusNoData, Target: num(30), Baseline: "2018=10", Expected: num(20)},
 		},
 		{
-			name: "no_data after the deadline",
+			name: "no_data after the deadline names the periods the plan asked for",
 			ind:  hte, now: "2024-01-01",
-			want: outcome{Status: kpi.StatusNoData, Target: num(30), Baseline: "2018=10", Expected: num(30)},
+			want: outcome{Status: kpi.StatusNoData, Reason: "never_reported 2019,2022", Target: num(30), Baseline: "2018=10", Expected: num(30)},
 		},
 		{
 			name: "no baseline and a single figure is insufficient_data",
@@ -857,6 +857,8 @@ func TestEvaluateReportDuty(t *testing.T) {
 			want: duty{},
 		},
 		{
+			// The duty ends; TestNeverReported holds that it is still
+			// counted as unreported.
 			name: "a figure after the deadline year ends the duty",
 			ind:  annual, obs: figs(t, "2023", 2), now: day(t, "2024-05-01"),
 			want: duty{},
@@ -984,4 +986,40 @@ func FuzzEvaluate(f *testing.F) {
 			t.Errorf("Evaluate(...).Gap = %v, want ≥ 0", *ev.Gap)
 		}
 	})
+}
+
+// TestNeverReported: a line that never reported a figure of the plan's
+// periods is not completed after the plan closes: 未报送 naming the periods
+// asked for, and unreported (逾期未报 in rankings) once the duty has ended,
+// where the final figure was owed (issue 19, item 9).
+func TestNeverReported(t *testing.T) {
+	annual := indicator(func(ind *kpi.Indicator) { ind.Deadline = 2020 })
+	loadedLate := plan2019
+	loadedLate.ReportingFrom = day(t, "2023-01-01")
+	tests := []struct {
+		name       string
+		plan       kpi.Plan
+		obs        []kpi.Observation
+		now        string
+		reason     string
+		unreported bool
+	}{
+		{"never, duty from the plan's start", plan2019, nil, "2023-06-30", "never_reported 2019,2020", true},
+		{"only a figure after the deadline", plan2019, figs(t, "2021", 12), "2023-06-30", "never_reported 2019,2020", true},
+		{"still overdue while the duty runs", plan2019, nil, "2021-05-01", "never_reported 2019,2020", true},
+		{"before the final figure is due: nothing said yet", plan2019, nil, "2021-03-01", "", true},
+		{"loaded after the plan: history, not owed", loadedLate, nil, "2023-06-30", "never_reported 2019,2020", false},
+		{"reported, then missing the final figure: missed, not unreported", plan2019, figs(t, "2019", 12), "2023-06-30", "final_overdue 2020", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := kpi.Evaluate(tt.plan, annual, tt.obs, day(t, tt.now))
+			if got := outcomeOf(ev).Reason; got != tt.reason {
+				t.Errorf("reason %q, want %q", got, tt.reason)
+			}
+			if got := ev.Report.Unreported(); got != tt.unreported {
+				t.Errorf("Report.Unreported() = %v (%+v), want %v", got, ev.Report, tt.unreported)
+			}
+		})
+	}
 }

@@ -350,6 +350,10 @@ const (
 	ReasonYearNotDone Reason = "year_not_done"
 	// ReasonYearsMissing: years of a continuing line were not reported.
 	ReasonYearsMissing Reason = "years_missing"
+	// ReasonNeverReported: the deadline verdict is due and no figure of
+	// the plan's periods ever came; ReasonPeriods holds the first and the
+	// last period the plan asked for.
+	ReasonNeverReported Reason = "never_reported"
 )
 
 var reasonWords = map[Reason]string{
@@ -361,6 +365,7 @@ var reasonWords = map[Reason]string{
 	ReasonFlat:           "有年度较上一年度未增长",
 	ReasonYearNotDone:    "有年度未完成",
 	ReasonYearsMissing:   "有年度未报送",
+	ReasonNeverReported:  "完成时限已过，应报数据从未报送",
 }
 
 // Chinese says the reason as shown to people (the periods go beside it).
@@ -424,7 +429,16 @@ type ReportDuty struct {
 	// Overdue: Due has passed without the figure. Only this one period is
 	// overdue at a time, however many are missing.
 	Overdue bool `json:"overdue"`
+	// NeverReported: the duty has ended and no figure of the plan's
+	// periods ever came although the final one was owed (due after the
+	// duty started): not completed, counted as 逾期未报 (Unreported).
+	NeverReported bool `json:"never_reported,omitempty"`
 }
+
+// Unreported reports whether the unit owes figures it has not sent: a
+// period is overdue, or the plan closed without any figure that was owed.
+// Rankings and circulars count it as 逾期未报.
+func (d ReportDuty) Unreported() bool { return d.Overdue || d.NeverReported }
 
 // Actor is who performs a write, and from where.
 type Actor struct {

@@ -277,6 +277,9 @@ func Reason(ev kpi.Evaluation) string {
 	if len(ev.ReasonPeriods) == 0 {
 		return s
 	}
+	if ev.Reason == kpi.ReasonNeverReported && len(ev.ReasonPeriods) == 2 {
+		return s + "（应报" + PeriodRange(ev.ReasonPeriods[0], ev.ReasonPeriods[1]) + "数据）"
+	}
 	periods := make([]string, len(ev.ReasonPeriods))
 	for i, p := range ev.ReasonPeriods {
 		periods[i] = Period(p)
@@ -328,6 +331,18 @@ func Period(p kpi.Period) string {
 }
 
 var quarterWords = [4]string{"一", "二", "三", "四"}
+
+// PeriodRange prints the periods from a to b: "2019–2020年",
+// "2019年第一季度–2020年第四季度", "2020年" when a is b.
+func PeriodRange(a, b kpi.Period) string {
+	switch {
+	case a == b:
+		return Period(a)
+	case a.Frequency() == kpi.Annual && b.Frequency() == kpi.Annual:
+		return fmt.Sprintf("%d–%d年", a.Year, b.Year)
+	}
+	return Period(a) + "–" + Period(b)
+}
 
 // Status is the word shown to people for s: 已达标, 进度滞后 …; the code
 // itself for a status without a word.

@@ -119,6 +119,8 @@ func TestReason(t *testing.T) {
 	}{
 		{"none", kpi.Evaluation{}, ""},
 		{"without periods", kpi.Evaluation{Reason: kpi.ReasonNeedTwoFigures}, kpi.ReasonNeedTwoFigures.Chinese()},
+		{"never reported, the periods asked for", kpi.Evaluation{Reason: kpi.ReasonNeverReported, ReasonPeriods: []kpi.Period{kpi.YearPeriod(2019), kpi.YearPeriod(2020)}}, "完成时限已过，应报数据从未报送（应报2019–2020年数据）"},
+		{"never reported, quarters", kpi.Evaluation{Reason: kpi.ReasonNeverReported, ReasonPeriods: []kpi.Period{{Year: 2019, Quarter: 1}, {Year: 2020, Quarter: 4}}}, "完成时限已过，应报数据从未报送（应报2019年第一季度–2020年第四季度数据）"},
 		{"with periods", kpi.Evaluation{Reason: kpi.ReasonFell, ReasonPeriods: []kpi.Period{kpi.YearPeriod(2021), {Year: 2022, Quarter: 1}}}, "有年度较上一年度下降：2021年、2022年第一季度"},
 	}
 	for _, tt := range tests {

@@ -325,8 +325,11 @@ func newRow(st kpi.State, lights Lights) Row {
 	if ev.Period != nil {
 		r.Period = present.Period(*ev.Period)
 	}
-	if ev.Report.Overdue && ev.Report.Period != nil {
+	switch {
+	case ev.Report.Overdue && ev.Report.Period != nil:
 		r.Overdue = present.Period(*ev.Report.Period) + "数据应于" + present.DueDate(ev.Report.Due) + "前报送"
+	case ev.Report.NeverReported:
+		r.Overdue = present.Reason(ev)
 	}
 	return r
 }
@@ -344,7 +347,7 @@ func summarize(rows []Row, lights Lights) Summary {
 		if good(st) {
 			s.Good++
 		}
-		if r.State.Evaluation.Report.Overdue {
+		if r.State.Evaluation.Report.Unreported() {
 			s.Overdue++
 		}
 	}
@@ -429,7 +432,7 @@ func tally(rows []Row, units func(kpi.Indicator) []string) []UnitRank {
 			case kpi.StatusMissed:
 				ur.Missed++
 			}
-			if ev.Report.Overdue {
+			if ev.Report.Unreported() {
 				ur.Overdue++
 			}
 		}

@@ -54,7 +54,7 @@ var problemCauses = []struct {
 	{present.Status(kpi.StatusDeteriorating), statusIs(kpi.StatusDeteriorating)},
 	{present.Status(kpi.StatusOffTrack), statusIs(kpi.StatusOffTrack)},
 	{present.Status(kpi.StatusLagging), statusIs(kpi.StatusLagging)},
-	{"逾期未报", func(ev kpi.Evaluation) bool { return ev.Report.Overdue }},
+	{"逾期未报", func(ev kpi.Evaluation) bool { return ev.Report.Unreported() }},
 }
 
 func statusIs(s kpi.Status) func(kpi.Evaluation) bool {
