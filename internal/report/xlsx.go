@@ -26,7 +26,11 @@ const (
 // its indicator's precision (shares as percentages), so a district can
 // sort, filter and sum it.
 func WriteXLSX(w io.Writer, c Circular) error {
-	x := &workbook{f: excelize.NewFile(), styles: map[string]int{}}
+	title := c.Title + "（" + c.AsOfText
+	if c.Unit != "" {
+		title += " · " + c.Unit
+	}
+	x := &workbook{f: excelize.NewFile(), styles: map[string]int{}, title: title + "）"}
 	defer x.f.Close()
 	x.summary(c)
 	if c.Changes != nil {
@@ -50,6 +54,7 @@ func WriteXLSX(w io.Writer, c Circular) error {
 // workbook writes sheets and keeps the first error, so the section
 // writers read as the table they write.
 type workbook struct {
+	title  string // printed in every page's header
 	f      *excelize.File
 	styles map[string]int // number format → style id
 	err    error
@@ -110,7 +115,32 @@ func (x *workbook) newSheet(name string, widths []float64, header ...string) {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		err = x.f.SetColWidth(name, col, col, wd)
 	}
+	if err == nil {
+		err = x.printSetup(name)
+	}
 	x.err = err
+}
+
+// printSetup makes a sheet print as a circular's table: A4 landscape, all
+// columns on one page's width (as many pages down as needed), the header
+// row repeated on every page, the circular's title and the page number in
+// the page header and footer.
+func (x *workbook) printSetup(sheet string) error {
+	a4, landscape, one, any := 9, "landscape", 1, 0
+	if err := x.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &any}); err != nil {
+		return err
+	}
+	fit := true
+	if err := x.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := x.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$1", Scope: sheet}); err != nil {
+		return err
+	}
+	return x.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
+		OddHeader: "&C" + strings.ReplaceAll(x.title, "&", "&&") + " " + sheet,
+		OddFooter: "&C第 &P 页，共 &N 页",
+	})
 }
 
 func (x *workbook) add(cells ...cell) {
@@ -171,13 +201,15 @@ func decimalsFormat(d int) string {
 
 const percentFormat = "0.0%"
 
-// changeCell is the required or achieved change per year as a number:
-// a percentage when relative, else in the indicator's precision.
-func changeCell(ind kpi.Indicator, ev kpi.Evaluation, v *float64) cell {
+// changeCells are the required or achieved change per year as two
+// cells, one unit per column: the amount in the indicator's unit and
+// precision, and the rate as a percentage; the one that does not apply is
+// empty.
+func changeCells(ind kpi.Indicator, ev kpi.Evaluation, v *float64) (amount, rate cell) {
 	if ev.ChangeIsRelative {
-		return optNumber(v, percentFormat)
+		return cell{}, optNumber(v, percentFormat)
 	}
-	return optNumber(v, decimalsFormat(present.ChangeDecimals(ind, ev, v)))
+	return optNumber(v, decimalsFormat(present.ChangeDecimals(ind, ev, v))), cell{}
 }
 
 func (x *workbook) summary(c Circular) {
@@ -214,35 +246,49 @@ func (x *workbook) changes(c Circular) {
 	for _, sc := range ch.Down {
 		row("状态退步", sc.Row, sc.FromWord)
 	}
+	for _, r := range ch.FirstFigures {
+		row("首次报送", r, "")
+	}
 	for _, r := range ch.NewFigures {
-		row("新报送数据", r, "")
+		row("更新数据", r, "")
 	}
 }
 
 func (x *workbook) attention(c Circular) {
-	x.newSheet(SheetAttention, []float64{12, 40, 24, 22, 8, 14, 10, 12, 14, 14, 22},
-		"状态", "指标", "责任单位", "目标", "时限", "最新数据", "单位", "报告期", "差距", "需年均变化", "需年均变化说明")
+	x.newSheet(SheetAttention, []float64{12, 40, 24, 22, 8, 14, 10, 12, 14, 14, 14, 22},
+		"状态", "指标", "责任单位", "目标", "时限", "最新数据", "单位", "报告期", "差距", "需年均变化量", "需年均变化率", "需年均变化说明")
 	for _, g := range c.Attention {
 		for _, r := range g.Rows {
 			ind, ev := r.State.Indicator, r.State.Evaluation
+			amount, rate := changeCells(ind, ev, ev.RequiredAnnualChange)
 			x.add(text(r.StatusWord), text(r.Name), text(r.LeadUnits), text(r.Target), number(float64(ind.Deadline), "0"),
 				optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(ind.Unit), text(r.Period), optNumber(ev.Gap, gapFormat(ind, ev.Gap)),
-				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required))
+				amount, rate, text(r.Required))
 		}
 	}
 }
 
 func (x *workbook) units(c Circular) {
-	x.newSheet(SheetUnits, []float64{8, 28, 10, 16, 10, 10, 12, 12}, "名次", "责任单位", "指标数", "达标或正常推进", "占比", "滞后", "逾期未达标", "逾期未报")
-	for _, u := range c.Units {
-		x.add(number(float64(u.Rank), "0"), text(u.Unit), number(float64(u.Total), "0"), number(float64(u.Good), "0"),
+	x.newSheet(SheetUnits, []float64{20, 28, 10, 16, 10, 10, 12, 12}, "名次", "责任单位", "指标数", "达标或正常推进", "占比", "滞后", "逾期未达标", "逾期未报")
+	line := func(rank cell, u UnitRank) {
+		x.add(rank, text(u.Unit), number(float64(u.Total), "0"), number(float64(u.Good), "0"),
 			number(u.GoodShare, percentFormat), number(float64(u.Lagging), "0"), number(float64(u.Missed), "0"), number(float64(u.Overdue), "0"))
+	}
+	for _, u := range c.Units {
+		line(number(float64(u.Rank), "0"), u)
+	}
+	// Units leading fewer than MinRanked, then the 配合 counts: no rank.
+	for _, u := range c.Unranked {
+		line(text(fmt.Sprintf("不排名（牵头不足%d项）", c.MinRanked)), u)
+	}
+	for _, u := range c.Cooperating {
+		line(text("配合"), u)
 	}
 }
 
 func (x *workbook) detail(c Circular) {
-	x.newSheet(SheetDetail, []float64{26, 40, 24, 22, 12, 10, 8, 14, 12, 12, 10, 14, 22, 10, 12, 30},
-		"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态", "说明")
+	x.newSheet(SheetDetail, []float64{26, 40, 24, 22, 12, 10, 8, 14, 12, 12, 10, 14, 14, 22, 10, 12, 30},
+		"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化量", "需年均变化率", "需年均变化说明", "信号灯", "状态", "说明")
 	for _, t := range c.Tasks {
 		for _, r := range t.Rows {
 			ind, ev := r.State.Indicator, r.State.Evaluation
@@ -250,10 +296,11 @@ func (x *workbook) detail(c Circular) {
 			if ind.Kind != kpi.KindIncrease {
 				target = optNumber(ev.Target, figureFormat(ind, ev.Target))
 			}
+			amount, rate := changeCells(ind, ev, ev.RequiredAnnualChange)
 			x.add(text(t.Heading()), text(r.Name), text(r.LeadUnits), text(r.Target), target, text(ind.Unit),
 				number(float64(ind.Deadline), "0"), optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(r.Period),
 				optNumber(ev.ProgressRatio, percentFormat), optNumber(ev.PaceRatio, percentFormat),
-				changeCell(ind, ev, ev.RequiredAnnualChange), text(r.Required), text(r.LightWord), text(r.StatusWord), text(r.Reason))
+				amount, rate, text(r.Required), text(r.LightWord), text(r.StatusWord), text(r.Reason))
 		}
 	}
 }

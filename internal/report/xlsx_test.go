@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,7 +32,7 @@ func TestWriteXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeader := []string{"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化", "需年均变化说明", "信号灯", "状态", "说明"}
+	wantHeader := []string{"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化量", "需年均变化率", "需年均变化说明", "信号灯", "状态", "说明"}
 	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
 		t.Errorf("detail header (-want +got):\n%s", diff)
 	}
@@ -91,8 +92,45 @@ func TestWriteXLSX(t *testing.T) {
 	if got, _ := f.GetCellValue(report.SheetDetail, "H"+strconv.Itoa(energy)); got != "0.361" {
 		t.Errorf("energy intensity shown as %q, want 0.361", got)
 	}
-	if got := numberAt(report.SheetDetail, "L", energy); math.Abs(got-(math.Sqrt(0.331/0.361)-1)) > 1e-9 {
+	// One unit per column: the rate in M, the amount column empty; a count's
+	// change (高新技术企业: 7 a year) in L, its rate column empty.
+	if got := numberAt(report.SheetDetail, "M", energy); math.Abs(got-(math.Sqrt(0.331/0.361)-1)) > 1e-9 {
 		t.Errorf("energy intensity required change = %v, want √(0.331/0.361) − 1", got)
+	}
+	for _, ref := range []string{"L" + strconv.Itoa(energy), "M" + strconv.Itoa(n)} {
+		if v, _ := f.GetCellValue(report.SheetDetail, ref); v != "" {
+			t.Errorf("%s = %q, want empty: one unit per column", ref, v)
+		}
+	}
+	if got, _ := f.GetCellValue(report.SheetDetail, "M1"); got != "需年均变化率" {
+		t.Errorf("M1 = %q", got)
+	}
+
+	// Print setup: A4 landscape, one page wide, the header row on every
+	// page, the title in the page header.
+	for _, sheet := range f.GetSheetList() {
+		pl, err := f.GetPageLayout(sheet)
+		if err != nil || pl.Size == nil || *pl.Size != 9 || pl.Orientation == nil || *pl.Orientation != "landscape" ||
+			pl.FitToWidth == nil || *pl.FitToWidth != 1 || pl.FitToHeight == nil || *pl.FitToHeight != 0 {
+			t.Errorf("sheet %s page layout %+v, %v; want A4 (9) landscape, fit to 1 page wide", sheet, pl, err)
+		}
+		props, err := f.GetSheetProps(sheet)
+		if err != nil || props.FitToPage == nil || !*props.FitToPage {
+			t.Errorf("sheet %s: fit to page not set (%v)", sheet, err)
+		}
+		hf, err := f.GetHeaderFooter(sheet)
+		if err != nil || hf == nil || !strings.Contains(hf.OddHeader, "指标进展情况通报（截至2021年6月30日）") {
+			t.Errorf("sheet %s header/footer %+v, %v; want the title in the header", sheet, hf, err)
+		}
+		found := false
+		for _, dn := range f.GetDefinedName() {
+			if dn.Name == "_xlnm.Print_Titles" && dn.Scope == sheet && dn.RefersTo == "'"+sheet+"'!$1:$1" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("sheet %s: no print titles ($1:$1)", sheet)
+		}
 	}
 
 	summary, _ := f.GetRows(report.SheetSummary)
@@ -104,7 +142,7 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("units header (-want +got):\n%s", diff)
 	}
 	att, _ := f.GetRows(report.SheetAttention)
-	if len(att) != 1+4+2+9+11 {
+	if len(att) != 1+4+2+9+11 { //
 		t.Errorf("attention rows = %d, want 26 (missed 4, deteriorating 2, off track 9, lagging 11)", len(att)-1)
 	}
 }
