@@ -183,7 +183,10 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	cat, err := loadCatalog(c.targets)
+	// The targets files are read (not parsed) before the store opens, so
+	// a missing dir fails first; syncTargets parses them only if they or
+	// the stored catalog changed.
+	digest, err := targetsDigest(c.targets)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
@@ -219,12 +222,9 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err := store.CheckSpace(ctx); err != nil {
 		logger.Error("no room to write in the data dir: not ready until there is", "data", c.data, "err", err)
 	}
-	changes, err := store.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog", Remote: catalogOrigin(c.targets)})
-	if err != nil {
-		return fmt.Errorf("load catalog into the store: %w", err)
+	if err := syncTargets(ctx, store, c.targets, digest, logger); err != nil {
+		return err
 	}
-	logCatalogChanges(ctx, logger, changes)
-	logger.Info("catalog loaded", "plans", len(cat.Plans), "indicators", len(cat.Indicators), "changes", len(changes), "catalog_source", catalogOrigin(c.targets))
 
 	// The server's readers of every state use the evaluation only; the
 	// indicator page and API read one indicator's figures (State).
