@@ -21,6 +21,7 @@ type serveLimits struct {
 	// address; the slowest a request body may come, bytes per second.
 	conns, connsPerClient int
 	bodyRate              int64
+	ingestMemory          int64 // what all submissions being read at once may hold
 }
 
 // addLimitFlags adds the --limits.* flags to cmd.
@@ -33,9 +34,10 @@ func addLimitFlags(c *cli, cmd *kingpin.CmdClause) func() serveLimits {
 	conns := c.env(cmd.Flag("limits.connections", "Most connections open at once; further clients wait for one to close. 0: three quarters of the open-file limit, at most 8192."), "KPIMON_LIMITS_CONNECTIONS", "0").PlaceHolder("N").Int()
 	perClient := c.env(cmd.Flag("limits.connections-per-client", "Most connections one client address may hold open (trusted proxies: --limits.connections only)."), "KPIMON_LIMITS_CONNECTIONS_PER_CLIENT", strconv.Itoa(httpapi.DefaultMaxConnsPerClient)).PlaceHolder("N").Int()
 	bodyRate := c.env(cmd.Flag("limits.body-rate", "Slowest a request body may arrive, per second on average after its first 10 s; a slower one is cut off (408)."), "KPIMON_LIMITS_BODY_RATE", "4KiB").PlaceHolder("SIZE").Bytes()
+	memory := c.env(cmd.Flag("limits.ingest-memory", "Memory all submissions being read at once may hold; each is charged what its format and size may need, the rest wait their turn."), "KPIMON_LIMITS_INGEST_MEMORY", "1GiB").PlaceHolder("SIZE").Bytes()
 	return func() serveLimits {
 		return serveLimits{uploadBytes: int64(*upload), fileBytes: int64(*file), unzippedBytes: int64(*unzipped), cellBytes: int64(*cell), rows: *rows,
-			conns: *conns, connsPerClient: *perClient, bodyRate: int64(*bodyRate)}
+			conns: *conns, connsPerClient: *perClient, bodyRate: int64(*bodyRate), ingestMemory: int64(*memory)}
 	}
 }
 
@@ -44,5 +46,6 @@ func (l serveLimits) ingestOptions(o ingest.Options) ingest.Options {
 	o.MaxRows = int(l.rows)
 	o.MaxUnzippedBytes = l.unzippedBytes
 	o.MaxCellBytes = int(l.cellBytes)
+	o.IngestMemory = l.ingestMemory
 	return o
 }

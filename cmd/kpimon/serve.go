@@ -166,6 +166,22 @@ func openStore(dataDir string, timeout time.Duration, logger *slog.Logger) (*bol
 	return boltstore.Open(storePath(dataDir), boltstore.Options{Timeout: timeout, Logger: logger})
 }
 
+// cleanTempDir empties the data directory's tmp/, where the ingester keeps
+// a large workbook's shared strings while reading it, and returns it.
+// Files there are unlinked as soon as they are created, so only a crash
+// in between leaves one; the store's lock, taken before, means no other
+// kpimon uses the directory.
+func cleanTempDir(dataDir string) (string, error) {
+	dir := filepath.Join(dataDir, "tmp")
+	if err := os.RemoveAll(dir); err != nil {
+		return "", fmt.Errorf("empty the temporary directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create the temporary directory: %w", err)
+	}
+	return dir, nil
+}
+
 func serve(ctx context.Context, e *env, c serveConfig) error {
 	logCfg := c.log
 	logCfg.Writer = e.stderr
@@ -270,7 +286,11 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err := metrics.RegisterSupervision(reg, superv, logger); err != nil {
 		return err
 	}
-	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg}))
+	tempDir, err := cleanTempDir(c.data)
+	if err != nil {
+		return err
+	}
+	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg, TempDir: tempDir}))
 	if err != nil {
 		return err
 	}

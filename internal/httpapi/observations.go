@@ -8,12 +8,15 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// handleObservationsPost stores figures sent as JSON rows.
+// handleObservationsPost stores figures sent as JSON rows. The body is
+// checked here (its JSON, its row count) without keeping the rows, and the
+// ingester reads it again as a stream: a body of two million empty
+// objects never becomes two million rows in memory.
 func handleObservationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
-		rows, err := decodeRows(r, d.MaxRows)
-		if err == nil && len(rows) == 0 {
+		body, n, err := readRows(r, d.MaxRows)
+		if err == nil && n == 0 {
 			err = kpi.Errorf(kpi.EINVALID,
 				"没有数据行\n"+`no rows: send [{"indicator": "...", "period": "2021", "value": "30"}] or {"rows": [...]}`)
 		}
@@ -21,12 +24,7 @@ func handleObservationsPost(d Deps) http.Handler {
 			refuse(w, r, d, actor, "", err)
 			return
 		}
-		for i := range rows {
-			if rows[i].Line == 0 {
-				rows[i].Line = i + 1 // problems then name the row as the submitter counts them
-			}
-		}
-		res, err := d.Ingester.IngestRows(r.Context(), rows, kpi.Upload{Source: "api", Actor: actor})
+		res, err := d.Ingester.Ingest(r.Context(), kpi.Upload{Body: body, ContentType: "application/json", Source: "api", Actor: actor})
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -35,25 +33,26 @@ func handleObservationsPost(d Deps) http.Handler {
 	})
 }
 
-// decodeRows reads the body of POST /api/v1/observations: an array of rows
-// or an object {"rows": [...]}, decoded one row at a time so that the
-// number of rows is bounded before they are all in memory.
-func decodeRows(r *http.Request, maxRows int) ([]kpi.Row, error) {
+// readRows reads the body of POST /api/v1/observations — an array of rows
+// or an object {"rows": [...]} — and counts its rows, decoding one at a
+// time and keeping none, so the number of rows is bounded as it is read.
+func readRows(r *http.Request, maxRows int) ([]byte, int, error) {
 	body, err := readBody(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, kpi.Errorf(kpi.EINVALID, "请求体为空\nthe request body is empty: send JSON")
+		return nil, 0, kpi.Errorf(kpi.EINVALID, "请求体为空\nthe request body is empty: send JSON")
 	}
-	rows, err := kpi.DecodeRows(bytes.NewReader(body), maxRows)
+	n := 0
+	err = kpi.EachRow(bytes.NewReader(body), maxRows, func(kpi.Row) { n++ })
 	switch {
 	case errors.Is(err, kpi.ErrTooManyRows):
-		return nil, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d\nmore than %d rows: split the submission", maxRows, maxRows)
+		return nil, 0, kpi.Errorf(kpi.EINVALID, "行数超过上限 %d\nmore than %d rows: split the submission", maxRows, maxRows)
 	case err != nil:
-		return nil, jsonError(body, err)
+		return nil, 0, jsonError(body, err)
 	}
-	return rows, nil
+	return body, n, nil
 }
 
 // refuse answers a write that never reached the ingester (unreadable,

@@ -43,7 +43,7 @@ func FuzzParseCSV(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, problems := parseCSV(kpi.Upload{Name: "f.csv", Body: body}, limits{maxRows: 1000})
+		rows, problems := collect(parseCSV, kpi.Upload{Name: "f.csv", Body: body}, limits{maxRows: 1000})
 		checkRows(t, rows, problems)
 	})
 }
@@ -58,7 +58,7 @@ func FuzzParseXLSX(f *testing.F) {
 	f.Add([]byte("PK\x03\x04 not really a zip"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, problems := parseXLSX(kpi.Upload{Name: "f.xlsx", Body: body}, limits{maxRows: 1000})
+		rows, problems := collect(parseXLSX, kpi.Upload{Name: "f.xlsx", Body: body}, limits{maxRows: 1000})
 		checkRows(t, rows, problems)
 	})
 }
@@ -78,7 +78,7 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, problems := parseJSON(kpi.Upload{Name: "f.json", Body: body}, limits{maxRows: 1000})
+		rows, problems := collect(parseJSON, kpi.Upload{Name: "f.json", Body: body}, limits{maxRows: 1000})
 		if len(rows) > 0 && len(problems) > 0 {
 			t.Fatalf("parse returned rows and problems")
 		}

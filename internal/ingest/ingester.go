@@ -50,6 +50,16 @@ type Options struct {
 	// MaxOutcomes bounds the figures a receipt lists one by one (the rest
 	// are counted per plan); default kpi.DefaultMaxOutcomes.
 	MaxOutcomes int
+	// IngestMemory is the memory all submissions being read and stored at
+	// once may hold (each is charged what its format and size may make it
+	// hold; the rest wait); default DefaultIngestMemory.
+	IngestMemory int64
+	// IngestWait bounds how long a submission waits for its share of
+	// IngestMemory before it is refused as busy; default DefaultIngestWait.
+	IngestWait time.Duration
+	// TempDir holds the temporary files of large XLSX submissions (the
+	// data directory's tmp/, emptied at start); empty: the system's.
+	TempDir string
 }
 
 // Ingester implements kpi.Ingester on a Store. Safe for concurrent use.
@@ -64,6 +74,7 @@ type Ingester struct {
 	// sources, when the store keeps them, remembers each source's last
 	// success and failure across restarts; the metrics start from it.
 	sources kpi.SourceStateStore
+	budget                   *budget
 
 	mu    sync.Mutex
 	ix    *index
@@ -87,9 +98,9 @@ func New(opts Options) (*Ingester, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := limits{maxRows: opts.MaxRows, maxUnzippedBytes: opts.MaxUnzippedBytes, maxCellBytes: opts.MaxCellBytes}.withDefaults()
+	l := limits{maxRows: opts.MaxRows, maxUnzippedBytes: opts.MaxUnzippedBytes, maxCellBytes: opts.MaxCellBytes, tempDir: opts.TempDir}.withDefaults()
 	ing := &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, limits: l,
-		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m}
+		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m, budget: newBudget(opts.IngestMemory, opts.IngestWait)}
 	if ss, ok := opts.Store.(kpi.SourceStateStore); ok {
 		ing.sources = ss
 		// A few keys, read once at start-up: a source failing before a
@@ -119,18 +130,27 @@ func (ing *Ingester) result(ctx context.Context, source, result string, start, e
 	}
 }
 
-// Ingest parses and stores a file.
+// Ingest parses and stores a file. Its rows are checked as they are read,
+// so memory holds the good figures and a bounded list of problems, never
+// the file's rows; it waits for its share of the ingest memory budget.
 func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionResult, error) {
 	start := ing.now()
-	rows, problems := parse(u, ing.limits)
-	if len(problems) == 0 {
-		problems = longFields(rows, u, ing.limits) // JSON files: CSV and XLSX cells were checked as read
+	ix, err := ing.index(ctx)
+	if err != nil {
+		ing.result(ctx, u.Source, "error", start, ing.now())
+		return kpi.SubmissionResult{}, err
 	}
-	if len(problems) > 0 {
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, 0, ing.problemsError(kpi.EINVALID,
+	release, err := ing.budget.acquire(ctx, u, charge(u, ing.limits, ix.maxObs(ing.now())))
+	if err != nil {
+		return kpi.SubmissionResult{}, ing.refuseBusy(ctx, u, start, err)
+	}
+	defer release()
+	c := ix.checker(u, ing.now(), ing.maxProblems)
+	if problems := parse(u, ing.limits, c.add); len(problems) > 0 {
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, c.rows, ing.problemsError(kpi.EINVALID,
 			fmt.Sprintf("文件 %s 无法读取，未写入任何数据\n%s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
 	}
-	return ing.store1(ctx, rows, u, start)
+	return ing.store1(ctx, c, u, start)
 }
 
 // IngestRows stores rows already decoded (the JSON API).
@@ -140,32 +160,58 @@ func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload)
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), &kpi.Error{Code: kpi.EINVALID,
 			Message: "行数过多\ntoo many rows", Problems: []kpi.Problem{tooMany(u, ing.limits.maxRows)}})
 	}
-	rows := jsonRows(in)
-	if problems := longFields(rows, u, ing.limits); len(problems) > 0 {
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), ing.problemsError(kpi.EINVALID,
-			"字段过长，未写入任何数据\na field is too long; nothing was written", problems...))
-	}
-	return ing.store1(ctx, rows, u, start)
-}
-
-func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start time.Time) (kpi.SubmissionResult, error) {
 	ix, err := ing.index(ctx)
 	if err != nil {
 		ing.result(ctx, u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
-	obs, invalid, forbidden := ix.check(rows, u, ing.now(), ing.maxProblems)
+	held := len(in)
+	if n := ix.maxObs(ing.now()); n >= 0 {
+		held = min(held, n)
+	}
+	release, err := ing.budget.acquire(ctx, u, int64(held)*obsBytes)
+	if err != nil {
+		return kpi.SubmissionResult{}, ing.refuseBusy(ctx, u, start, err)
+	}
+	defer release()
+	cols := jsonColumns()
+	c := ix.checker(u, ing.now(), ing.maxProblems)
+	for i, r := range in {
+		r.Line = i + 1
+		rw := row{Row: r, col: cols}
+		if problems := longFields(&rw, u, ing.limits); len(problems) > 0 {
+			return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(in), ing.problemsError(kpi.EINVALID,
+				"字段过长，未写入任何数据\na field is too long; nothing was written", problems...))
+		}
+		c.add(&rw)
+	}
+	return ing.store1(ctx, c, u, start)
+}
+
+// refuseBusy counts and logs a submission refused for the memory budget.
+func (ing *Ingester) refuseBusy(ctx context.Context, u kpi.Upload, start time.Time, err error) error {
+	var ke *kpi.Error
+	if errors.As(err, &ke) {
+		return ing.reject(ctx, u, start, 0, ke)
+	}
+	ing.result(ctx, u.Source, "error", start, ing.now())
+	return err
+}
+
+func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start time.Time) (kpi.SubmissionResult, error) {
+	obs, invalid, forbidden := c.done()
+	rows := c.rows
 	switch {
 	case invalid.Len() > 0:
 		for _, p := range forbidden.Problems() {
 			invalid.Add(p)
 		}
 		n := kpi.Thousands(invalid.Len() + forbidden.Len() - len(forbidden.Problems()))
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), invalid.Fill(&kpi.Error{Code: kpi.EINVALID,
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, rows, invalid.Fill(&kpi.Error{Code: kpi.EINVALID,
 			Message: fmt.Sprintf("%s 有 %s 处问题，整份未写入，请修改后重新提交\n%s has %s problem(s); nothing was written: fix them and submit again",
 				name(u), n, name(u), n)}))
 	case forbidden.Len() > 0:
-		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, len(rows), forbidden.Fill(&kpi.Error{Code: kpi.EFORBIDDEN,
+		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, rows, forbidden.Fill(&kpi.Error{Code: kpi.EFORBIDDEN,
 			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入\n%s names indicators %s may not submit for; nothing was written",
 				name(u), unitsText(u.Actor), name(u), u.Actor.Name)}))
 	}
@@ -184,7 +230,7 @@ func (ing *Ingester) store1(ctx context.Context, rows []row, u kpi.Upload, start
 	res = res.Summary(ing.maxOutcomes)
 	for i := range res.Outcomes {
 		o := &res.Outcomes[i]
-		if ind := ix.inPlan[planKey{plan: o.Observation.Plan, key: o.Observation.Indicator}]; ind != nil {
+		if ind := c.ix.inPlan[planKey{plan: o.Observation.Plan, key: o.Observation.Indicator}]; ind != nil {
 			o.Name, o.Value, o.Note = ind.Name, present.Reported(*ind, o.Observation.Value), present.FigureNote(*ind, o.Observation.Period)
 		}
 	}

@@ -38,6 +38,7 @@ type limits struct {
 	maxUnzippedBytes int64
 	maxCellBytes     int
 	maxCells         int
+	tempDir          string // for a large XLSX's shared strings; "" is the system's
 }
 
 func (l limits) withDefaults() limits {

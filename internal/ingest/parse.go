@@ -35,7 +35,7 @@ type row struct {
 // header for CSV, the field name for JSON. One per file, shared by its
 // rows, which keeps a million-row submission small.
 type columns struct {
-	indicator, name, period, value, unit, plan, note string
+	indicator, name, period, value, unit, plan, note, confirm string
 }
 
 // field is what a column means.
@@ -50,6 +50,7 @@ const (
 	fieldValue
 	fieldUnit
 	fieldNote
+	fieldConfirm
 )
 
 // headerAliases maps a header, lower-cased and without spaces, to its field.
@@ -62,6 +63,7 @@ var headerAliases = map[string]field{
 	"实际值": fieldValue, "数值": fieldValue, "完成值": fieldValue, "实际完成": fieldValue, "value": fieldValue, "actual": fieldValue,
 	"单位": fieldUnit, "计量单位": fieldUnit, "unit": fieldUnit,
 	"备注": fieldNote, "说明": fieldNote, "note": fieldNote,
+	"确认": fieldConfirm, "核实": fieldConfirm, "confirm": fieldConfirm,
 }
 
 // The accepted header row, in Chinese and in English.
@@ -118,6 +120,8 @@ func parseHeader(cells []string, xlsx bool) (header, bool) {
 			h.cols.plan = h.labels[i]
 		case fieldNote:
 			h.cols.note = h.labels[i]
+		case fieldConfirm:
+			h.cols.confirm = h.labels[i]
 		}
 	}
 	ok := (seen[fieldIndicator] || seen[fieldName]) && seen[fieldPeriod] && seen[fieldValue]
@@ -154,6 +158,8 @@ func (h header) row(cells []string, line int, sheet string) (row, bool) {
 			r.Unit = c
 		case fieldNote:
 			r.Note = c
+		case fieldConfirm:
+			r.Confirm = kpi.ParseConfirm(c)
 		}
 		any = true
 	}
@@ -242,16 +248,18 @@ func fileProblem(u kpi.Upload, sheet, msg string) kpi.Problem {
 	return kpi.Problem{File: u.Name, Sheet: sheet, Message: msg}
 }
 
-// parse turns a submission into rows, or whole-file problems.
-func parse(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+// parse reads a submission and hands each row to emit as it is read (a
+// row is not kept after emit returns), or returns whole-file problems.
+// Rows are counted against the row limit as they come.
+func parse(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	l = l.withDefaults()
 	switch detectFormat(u) {
 	case FormatXLSX:
-		return parseXLSX(u, l)
+		return parseXLSX(u, l, emit)
 	case FormatJSON:
-		return parseJSON(u, l)
+		return parseJSON(u, l, emit)
 	}
-	return parseCSV(u, l)
+	return parseCSV(u, l, emit)
 }
 
 // decodeText returns the body as UTF-8: UTF-8 with or without BOM as it is,
@@ -265,12 +273,12 @@ func decodeText(b []byte) ([]byte, error) {
 	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 }
 
-func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	l = l.withDefaults()
 	maxRows := l.maxRows
 	text, err := decodeText(u.Body)
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV\ncannot decode the file: save it as CSV in UTF-8 or GBK")}
+		return []kpi.Problem{fileProblem(u, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 的 CSV\ncannot decode the file: save it as CSV in UTF-8 or GBK")}
 	}
 	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1
@@ -282,8 +290,7 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 	var (
 		h     header
 		found bool
-		// Sized by the line count, so a million rows are not copied as the slice grows.
-		rows = make([]row, 0, min(bytes.Count(text, []byte{'\n'})+1, maxRows))
+		n     int
 	)
 	for {
 		rec, err := cr.Read()
@@ -292,33 +299,48 @@ func parseCSV(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误\nmalformed CSV: " + err.Error()}}
+			return []kpi.Problem{{File: u.Name, Row: line, Message: "CSV 格式错误\nmalformed CSV: " + err.Error()}}
 		}
 		if p, ok := longCell(u, "", line, rec, l); !ok {
-			return nil, []kpi.Problem{p}
+			return []kpi.Problem{p}
 		}
 		if !found {
 			if blank(rec) {
 				continue
 			}
 			if h, found = parseHeader(rec, false); !found {
-				return nil, []kpi.Problem{{File: u.Name, Row: line, Value: strings.Join(rec, ","), Expected: acceptedHeaders,
+				return []kpi.Problem{{File: u.Name, Row: line, Value: headerExcerpt(rec), Expected: acceptedHeaders,
 					Message: "缺少必需的表头\nmissing required header columns"}}
 			}
 			continue
 		}
 		if r, ok := h.row(rec, line, ""); ok {
-			if len(rows) >= maxRows {
-				return nil, []kpi.Problem{tooMany(u, maxRows)}
+			if n++; n > maxRows {
+				return []kpi.Problem{tooMany(u, maxRows)}
 			}
 			r.Value = h.spilled(rec, r.Value, cr.Comma)
-			rows = append(rows, r)
+			emit(&r)
 		}
 	}
 	if !found {
-		return nil, []kpi.Problem{fileProblem(u, "", "文件为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe file is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
+		return []kpi.Problem{fileProblem(u, "", "文件为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe file is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
 	}
-	return rows, nil
+	return nil
+}
+
+// headerExcerpt quotes the start of a row that is not a header.
+func headerExcerpt(cells []string) string {
+	var b strings.Builder
+	for i, c := range cells {
+		if b.Len() > 4*kpi.MaxExcerptRunes {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(kpi.ExcerptN(c, kpi.MaxExcerptRunes))
+	}
+	return b.String()
 }
 
 func tooMany(u kpi.Upload, maxRows int) kpi.Problem {
@@ -334,124 +356,131 @@ func blank(cells []string) bool {
 	return true
 }
 
-func parseXLSX(u kpi.Upload, l limits) (rows []row, problems []kpi.Problem) {
+func parseXLSX(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	l = l.withDefaults()
 	maxRows := l.maxRows
 	if err := checkXLSX(u.Body, l); err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", limitAdvice(err, "请删去无关的工作表、行或内容后重新提交", "remove unrelated sheets, rows or content and submit again"))}
+		return []kpi.Problem{fileProblem(u, "", limitAdvice(err, "请删去无关的工作表、行或内容后重新提交", "remove unrelated sheets, rows or content and submit again"))}
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(u.Body), excelize.Options{
-		UnzipSizeLimit: l.maxUnzippedBytes, UnzipXMLSizeLimit: min(excelizeStreamAbove, l.maxUnzippedBytes)})
+	book, err := openXLSX(u.Body, l.tempDir, l)
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, "", "不是有效的 XLSX 文件\nnot a valid XLSX file: save it from Excel or WPS as .xlsx")}
+		return []kpi.Problem{xlsxProblem(u, "", 0, err)}
 	}
-	defer f.Close()
-	sheet := u.Sheet
-	sheets := f.GetSheetList()
-	if sheet == "" {
-		if len(sheets) == 0 {
-			return nil, []kpi.Problem{fileProblem(u, "", "工作簿没有工作表\nthe workbook has no sheet")}
+	defer book.close()
+	var sheet xlsxSheet
+	var names []string
+	for _, s := range book.sheets {
+		if u.Sheet != "" && s.name == u.Sheet || u.Sheet == "" && sheet.part == "" {
+			sheet = s
 		}
-		sheet = sheets[0]
-	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
-		return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Value: sheet, Expected: strings.Join(sheets, ", "),
+		if len(names) < 20 {
+			names = append(names, s.name)
+		}
+	}
+	switch {
+	case len(book.sheets) == 0:
+		return []kpi.Problem{fileProblem(u, "", "工作簿没有工作表\nthe workbook has no sheet")}
+	case sheet.part == "" && u.Sheet != "":
+		return []kpi.Problem{{File: u.Name, Sheet: u.Sheet, Value: u.Sheet, Expected: strings.Join(names, ", "),
 			Message: "找不到工作表\nno such sheet"}}
 	}
-	it, err := f.Rows(sheet)
+	sr, err := book.sheet(sheet, l)
 	if err != nil {
-		return nil, []kpi.Problem{fileProblem(u, sheet, "无法读取工作表\ncannot read the sheet: "+err.Error())}
+		return []kpi.Problem{xlsxProblem(u, sheet.name, 0, err)}
 	}
-	defer it.Close()
+	defer sr.close()
 	var (
 		h     header
 		found bool
-		line  int
+		n     int
+		cells []string
 	)
-	rows = make([]row, 0, xlsxRowsHint(f, sheet, len(u.Body), maxRows))
-	for it.Next() {
-		line++
-		cells, err := it.Columns()
+	for {
+		ok, err := sr.next()
 		if err != nil {
-			return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行\ncannot read the row: " + err.Error()}}
+			return []kpi.Problem{xlsxProblem(u, sheet.name, sr.row, err)}
 		}
-		if p, ok := longCell(u, sheet, line, cells, l); !ok {
-			return nil, []kpi.Problem{p}
+		if !ok {
+			break
 		}
 		if !found {
-			if blank(cells) {
+			if !sr.nonBlnk {
 				continue
 			}
-			if h, found = parseHeader(cells, true); found {
-				h.dates = &dateSystem{}
-				if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-					h.dates.date1904 = *props.Date1904
-				}
-			} else {
-				return nil, []kpi.Problem{{File: u.Name, Sheet: sheet, Row: line, Value: strings.Join(cells, ","), Expected: acceptedHeaders,
+			width := 0
+			for _, c := range sr.cells {
+				width = max(width, c.col+1)
+			}
+			cells = make([]string, width)
+			for _, c := range sr.cells {
+				cells[c.col] = c.value
+			}
+			if h, found = parseHeader(cells, true); !found {
+				return []kpi.Problem{{File: u.Name, Sheet: sheet.name, Row: sr.row, Value: headerExcerpt(cells), Expected: acceptedHeaders,
 					Message: "缺少必需的表头\nmissing required header columns"}}
 			}
+			h.dates = &dateSystem{date1904: book.date1904}
+			sr.keep = func(col int) bool { return col < len(h.fields) && h.fields[col] != fieldNone }
+			cells = make([]string, len(h.fields))
 			continue
 		}
-		if r, ok := h.row(cells, line, sheet); ok {
-			if len(rows) >= maxRows {
-				return nil, []kpi.Problem{tooMany(u, maxRows)}
+		if len(sr.cells) == 0 {
+			continue
+		}
+		clear(cells)
+		for _, c := range sr.cells {
+			cells[c.col] = c.value
+		}
+		if r, ok := h.row(cells, sr.row, sheet.name); ok {
+			if n++; n > maxRows {
+				return []kpi.Problem{tooMany(u, maxRows)}
 			}
-			rows = append(rows, r)
+			emit(&r)
 		}
 	}
 	if !found {
-		return nil, []kpi.Problem{fileProblem(u, sheet, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
+		return []kpi.Problem{fileProblem(u, sheet.name, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
 	}
-	return rows, nil
+	return nil
 }
 
-// xlsxRowsHint guesses a sheet's row count from its dimension element,
-// read without loading the sheet, so a million rows are not copied as the
-// slice grows. The guess is bounded by the file's size, so a small file
-// claiming a huge range cannot make it allocate much.
-func xlsxRowsHint(f *excelize.File, sheet string, size, maxRows int) int {
-	ref, err := f.GetSheetDimension(sheet)
-	if err != nil {
-		return 0
+// xlsxProblem turns a reading error into a problem: a limit names itself,
+// anything else says the file is not a workbook kpimon can read.
+func xlsxProblem(u kpi.Upload, sheet string, line int, err error) kpi.Problem {
+	var le *limitError
+	switch {
+	case errors.As(err, &le):
+		return kpi.Problem{File: u.Name, Sheet: sheet, Row: line,
+			Message: limitAdvice(err, "请删去无关的工作表、行或内容后重新提交", "remove unrelated sheets, rows or content and submit again")}
+	case line > 0:
+		return kpi.Problem{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行\ncannot read the row: " + kpi.ExcerptN(err.Error(), 200)}
 	}
-	_, last, ok := strings.Cut(ref, ":")
-	if !ok {
-		return 0
-	}
-	_, rows, err := excelize.CellNameToCoordinates(last)
-	if err != nil || rows < 0 {
-		return 0
-	}
-	return min(rows, maxRows, size/8)
+	return kpi.Problem{File: u.Name, Sheet: sheet, Message: "不是有效的 XLSX 文件\nnot a valid XLSX file: save it from Excel or WPS as .xlsx"}
 }
 
-func parseJSON(u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+func parseJSON(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	l = l.withDefaults()
 	cols := jsonColumns()
-	var rows []row
+	n := 0
+	var long []kpi.Problem
 	err := kpi.EachRow(bytes.NewReader(bytes.TrimPrefix(u.Body, utf8BOM)), l.maxRows, func(r kpi.Row) {
-		r.Line = len(rows) + 1
-		rows = append(rows, row{Row: r, col: cols})
+		n++
+		r.Line = n
+		rw := row{Row: r, col: cols}
+		if long == nil {
+			long = longFields(&rw, u, l)
+		}
+		if long == nil {
+			emit(&rw)
+		}
 	})
 	switch {
 	case errors.Is(err, kpi.ErrTooManyRows):
-		return nil, []kpi.Problem{tooMany(u, l.maxRows)}
+		return []kpi.Problem{tooMany(u, l.maxRows)}
 	case err != nil:
-		return nil, []kpi.Problem{fileProblem(u, "", "JSON 格式错误\nmalformed JSON: want an array of {indicator, period, value} or {\"rows\": [...]}: "+err.Error())}
+		return []kpi.Problem{fileProblem(u, "", "JSON 格式错误\nmalformed JSON: want an array of {indicator, period, value} or {\"rows\": [...]}: "+kpi.ExcerptN(err.Error(), 200))}
 	}
-	return rows, nil
-}
-
-// jsonRows labels decoded rows: Row is the element's position (1-based),
-// columns are the field names.
-func jsonRows(in []kpi.Row) []row {
-	cols := jsonColumns()
-	rows := make([]row, len(in))
-	for i, r := range in {
-		r.Line = i + 1
-		rows[i] = row{Row: r, col: cols}
-	}
-	return rows
+	return long
 }
 
 // jsonColumns names the fields of JSON rows as their columns.

@@ -10,42 +10,15 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-func TestXLSXRowsHint(t *testing.T) {
-	tests := []struct {
-		name      string
-		dimension string // "" leaves excelize's default
-		maxRows   int
-		want      func(size int) int
-	}{
-		{"no dimension written", "", 1000, func(int) int { return 0 }},
-		{"dimension within the file size", "A1:C3", 1000, func(int) int { return 3 }},
-		{"huge claim bounded by file size", "A1:C1048576", 2_000_000, func(size int) int { return size / 8 }},
-		{"bounded by max rows", "A1:C1048576", 2, func(int) int { return 2 }},
+// collect runs a parser and keeps its rows, as tests want them; no rows
+// when it returns problems.
+func collect(parser func(kpi.Upload, limits, func(*row)) []kpi.Problem, u kpi.Upload, l limits) ([]row, []kpi.Problem) {
+	var rows []row
+	problems := parser(u, l, func(r *row) { rows = append(rows, *r) })
+	if len(problems) > 0 {
+		return nil, problems
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			x := excelize.NewFile()
-			x.SetSheetRow("Sheet1", "A1", &[]any{"indicator", "period", "value"})
-			if tt.dimension != "" {
-				if err := x.SetSheetDimension("Sheet1", tt.dimension); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var buf bytes.Buffer
-			if _, err := x.WriteTo(&buf); err != nil {
-				t.Fatal(err)
-			}
-			f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			got, want := xlsxRowsHint(f, "Sheet1", buf.Len(), tt.maxRows), tt.want(buf.Len())
-			if got != want {
-				t.Errorf("xlsxRowsHint(%q) = %d, want %d", tt.dimension, got, want)
-			}
-		})
-	}
+	return rows, nil
 }
 
 func TestDetectFormat(t *testing.T) {
@@ -116,7 +89,7 @@ func TestXLSXDatesAndFormats(t *testing.T) {
 			if _, err := x.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			rows, problems := parseXLSX(kpi.Upload{Name: "d.xlsx", Body: buf.Bytes()}, limits{maxRows: 10})
+			rows, problems := collect(parseXLSX, kpi.Upload{Name: "d.xlsx", Body: buf.Bytes()}, limits{maxRows: 10})
 			if len(problems) > 0 || len(rows) != 1 {
 				t.Fatalf("parseXLSX = %d rows, problems %v; want one row", len(rows), problems)
 			}

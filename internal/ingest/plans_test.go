@@ -24,7 +24,7 @@ func provinceCatalog(plans, perPlan int) kpi.Catalog {
 		cat.Plans = append(cat.Plans, kpi.Plan{ID: pid, Title: pid, Region: pid, Source: "s", StartYear: 2013, EndYear: 2022})
 		for i := range perPlan {
 			cat.Indicators = append(cat.Indicators, kpi.Indicator{ID: fmt.Sprintf("i%03d", i), Plan: pid, Name: fmt.Sprintf("指标%03d", i),
-				Task: 1, LeadUnits: []string{"区统计局"}, Unit: "家", Kind: kpi.KindAtLeast, Target: 100, Deadline: 2022,
+				Task: 1, LeadUnits: []string{"区统计局"}, Unit: "家", Kind: kpi.KindAtLeast, Target: 10_000, Deadline: 2022,
 				Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel, SourceText: "s"})
 		}
 	}

@@ -16,15 +16,13 @@ func longCell(u kpi.Upload, sheet string, line int, cells []string, l limits) (k
 	return kpi.Problem{}, true
 }
 
-// longFields refuses decoded rows (the JSON API) with a field longer than
-// the limit.
-func longFields(rows []row, u kpi.Upload, l limits) []kpi.Problem {
-	for _, r := range rows {
-		for _, c := range []string{r.Indicator, r.name, r.Plan, r.Period, r.Value, r.Unit, r.Note} {
-			if len(c) > l.maxCellBytes {
-				return []kpi.Problem{{File: u.Name, Row: r.Line, Value: kpi.Excerpt(c),
-					Message: overLimit("字段内容超过 %d KiB 的上限", "a field is longer than the limit of %d KiB", l.maxCellBytes>>10).Error()}}
-			}
+// longFields refuses a decoded row (JSON) with a field longer than the
+// limit.
+func longFields(r *row, u kpi.Upload, l limits) []kpi.Problem {
+	for _, c := range []string{r.Indicator, r.name, r.Plan, r.Period, r.Value, r.Unit, r.Note} {
+		if len(c) > l.maxCellBytes {
+			return []kpi.Problem{{File: u.Name, Row: r.Line, Value: kpi.Excerpt(c),
+				Message: overLimit("字段内容超过 %d KiB 的上限", "a field is longer than the limit of %d KiB", l.maxCellBytes>>10).Error()}}
 		}
 	}
 	return nil

@@ -27,6 +27,9 @@ type index struct {
 	// plans, so narrowing byID's list by plan would cost a pass over
 	// 3,000 indicators per row.
 	inPlan map[planKey]*kpi.Indicator
+	// spans count the indicators by the years and periods a year they can
+	// be reported for (nil: a plan without years, reported for any).
+	spans map[periodSpan]int
 }
 
 // planKey is an indicator id, or a trimmed Chinese name, within a plan.
@@ -41,6 +44,7 @@ func newIndex(cat kpi.Catalog) *index {
 	for _, p := range cat.Plans {
 		ix.plans[p.ID] = p
 	}
+	ix.spans = spansOf(cat, ix.plans)
 	type idName struct{ id, name string }
 	seen := map[idName]bool{}
 	for i := range cat.Indicators {
@@ -60,60 +64,120 @@ func newIndex(cat kpi.Catalog) *index {
 	return ix
 }
 
+// periodSpan is the years an indicator can be reported for — from its
+// plan's first (or base) year to the later of the plan's end and its
+// deadline, and after that until now — and its periods a year.
+type periodSpan struct{ first, last, perYear int }
+
+func spansOf(cat kpi.Catalog, plans map[string]kpi.Plan) map[periodSpan]int {
+	spans := map[periodSpan]int{}
+	for _, ind := range cat.Indicators {
+		plan := plans[ind.Plan]
+		if plan.StartYear == 0 {
+			return nil
+		}
+		per := 1
+		switch ind.Frequency {
+		case kpi.Quarterly:
+			per = 4
+		case kpi.Monthly:
+			per = 12
+		}
+		spans[periodSpan{first: plan.FirstYear(), last: max(plan.EndYear, ind.Deadline), perYear: per}]++
+	}
+	return spans
+}
+
+// maxObs is how many distinct figures a submission can hold at now: every
+// indicator's periods that have begun since its plan's first year; -1 when
+// a plan has no years.
+func (ix *index) maxObs(now time.Time) int {
+	if ix.spans == nil {
+		return -1
+	}
+	n := 0
+	for s, count := range ix.spans {
+		last := max(s.last, now.Year())
+		n += count * s.perYear * max(last-s.first+1, 1)
+	}
+	return n
+}
+
 // maxSuggestedRows bounds the rows that get "did you mean" suggestions, so
 // a file of a million wrong ids does not scan the catalog a million times.
 const maxSuggestedRows = 20
 
-// check validates rows as a whole. It returns the observations when there
-// is no problem; otherwise the problems (invalid) and the refusals
-// (indicators outside the actor's units).
-func (ix *index) check(rows []row, u kpi.Upload, now time.Time, maxProblems int) (obs []kpi.Observation, invalid, forbidden *kpi.ProblemList) {
-	invalid, forbidden = &kpi.ProblemList{Max: maxProblems}, &kpi.ProblemList{Max: maxProblems}
-	obs = make([]kpi.Observation, 0, len(rows))
-	type key struct {
-		ref kpi.Ref
-		p   kpi.Period
+// checker validates a submission's rows as they are read, keeping only
+// the observations of good rows and a bounded list of problems, so a file
+// of a million bad rows costs no more than its first problems.
+type checker struct {
+	ix                 *index
+	u                  kpi.Upload
+	now                time.Time
+	invalid, forbidden *kpi.ProblemList
+	obs                []kpi.Observation
+	seen               map[obsKey]int
+	suggested, rows    int
+}
+
+type obsKey struct {
+	ref kpi.Ref
+	p   kpi.Period
+}
+
+func (ix *index) checker(u kpi.Upload, now time.Time, maxProblems int) *checker {
+	return &checker{ix: ix, u: u, now: now, seen: map[obsKey]int{},
+		invalid: &kpi.ProblemList{Max: maxProblems}, forbidden: &kpi.ProblemList{Max: maxProblems}}
+}
+
+// add checks one row.
+func (c *checker) add(r *row) {
+	c.rows++
+	ix, u := c.ix, c.u
+	bad := func(column, fld, value, expected, msg string) {
+		c.invalid.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
+			Indicator: r.Indicator, Value: value, Expected: expected, Message: msg})
 	}
-	seen := make(map[key]int, len(rows))
-	suggested := 0
-	for i := range rows {
-		r := &rows[i]
-		bad := func(column, fld, value, expected, msg string) {
-			invalid.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
-				Indicator: r.Indicator, Value: value, Expected: expected, Message: msg})
-		}
-		ind, column, ok := ix.resolve(r, bad, &suggested)
-		if !ok {
-			continue
-		}
-		if !u.Actor.MaySubmitFor(*ind) {
-			forbidden.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
-				Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
-				Expected: "本单位负责或配合的指标\nan indicator of " + unitsText(u.Actor),
-				Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位\n%s may not submit for %s: its units are %s",
-					ind.ID, ind.Name, unitsText(u.Actor), u.Actor.Name, ind.ID, strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、"))})
-			continue
-		}
-		plan := ix.plans[ind.Plan]
-		period, pok := ix.checkPeriod(r, ind, plan, now, bad)
-		value, vok := checkValue(r, ind, bad)
-		nok := checkNote(r, bad)
-		if !pok || !vok || !nok {
-			continue
-		}
-		k := key{ind.Ref(), period}
-		if first, dup := seen[k]; dup {
-			bad(r.col.period, "period", r.Period, "每个指标每个报告期一行\none row per indicator and period",
-				fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同\nduplicate of row %d (same indicator and period)", first, first))
-			continue
-		}
-		seen[k] = r.Line
-		obs = append(obs, kpi.Observation{Plan: ind.Plan, Indicator: ind.ID, Period: period, Value: value, Note: r.Note})
+	ind, column, ok := ix.resolve(r, bad, &c.suggested)
+	if !ok {
+		return
 	}
-	if len(rows) == 0 {
-		invalid.Add(kpi.Problem{File: u.Name, Message: "没有任何数据行\nno figures in the submission: fill in 报告期 and 实际值"})
+	if !u.Actor.MaySubmitFor(*ind) {
+		c.forbidden.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
+			Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
+			Expected: "本单位负责或配合的指标\nan indicator of " + unitsText(u.Actor),
+			Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位\n%s may not submit for %s: its units are %s",
+				ind.ID, ind.Name, unitsText(u.Actor), u.Actor.Name, ind.ID, strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、"))})
+		return
 	}
-	return obs, invalid, forbidden
+	plan := ix.plans[ind.Plan]
+	period, pok := ix.checkPeriod(r, ind, plan, c.now, bad)
+	value, vok := checkValue(r, ind, bad)
+	nok := checkNote(r, bad)
+	if !pok || !vok || !nok {
+		return
+	}
+	if !checkPlausible(r, ind, period, value, bad) {
+		return
+	}
+	k := obsKey{ind.Ref(), period}
+	if first, dup := c.seen[k]; dup {
+		bad(r.col.period, "period", r.Period, "每个指标每个报告期一行\none row per indicator and period",
+			fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同\nduplicate of row %d (same indicator and period)", first, first))
+		return
+	}
+	c.seen[k] = r.Line
+	// The note is copied: the row's text may share memory with a much
+	// larger buffer (a decoded JSON body) that is not kept.
+	c.obs = append(c.obs, kpi.Observation{Plan: ind.Plan, Indicator: ind.ID, Period: period, Value: value, Note: strings.Clone(r.Note)})
+}
+
+// done returns what check returns, once every row was added.
+func (c *checker) done() (obs []kpi.Observation, invalid, forbidden *kpi.ProblemList) {
+	if c.rows == 0 {
+		c.invalid.Add(kpi.Problem{File: c.u.Name, Message: "没有任何数据行\nno figures in the submission: fill in 报告期 and 实际值"})
+	}
+	return c.obs, c.invalid, c.forbidden
 }
 
 // resolve finds the row's indicator by id (or by exact Chinese name),
@@ -287,10 +351,6 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 		return 0, false
 	case ind.Unit == "%" && ind.Max == nil && (v < 0 || v > 100):
 		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）\n0–100 percent points", "百分比超出 0–100\npercent outside 0–100")
-		return 0, false
-	case ind.Max != nil && v > *ind.Max:
-		bad(r.col.value, "value", r.Value, fmt.Sprintf("不超过 %g%s\nat most %g %s", *ind.Max, ind.Unit, *ind.Max, ind.Unit),
-			"数值超过该指标的合理上限，请检查单位和位数\nabove the indicator's plausible maximum: check the unit and the digits")
 		return 0, false
 	case ind.Unit == "%" && v < 0:
 		bad(r.col.value, "value", r.Value, "不小于 0 的百分点\npercent points ≥ 0", "百分比不能为负\na percentage cannot be negative")

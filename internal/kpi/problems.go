@@ -38,10 +38,31 @@ func ExcerptN(s string, runes int) string {
 		i += size
 		n++
 	}
-	if i >= len(s) {
+	if i >= len(s) || isExcerpt(s, i) {
 		return s
 	}
 	return fmt.Sprintf("%s…（共 %d 字节）", s[:i], len(s))
+}
+
+// isExcerpt reports whether s, whose first runes end at i, is already an
+// excerpt: at most those runes and the "…（共 N 字节）" that says how long
+// the original was. Cutting it again would say how long the excerpt is.
+func isExcerpt(s string, i int) bool {
+	at := strings.LastIndex(s, "…（共 ")
+	if at < 0 || at > i {
+		return false
+	}
+	rest := s[at+len("…（共 "):]
+	digits, ok := strings.CutSuffix(rest, " 字节）")
+	if !ok || digits == "" || len(digits) > 20 {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ChineseLine returns the Chinese of a message to submitters: its first

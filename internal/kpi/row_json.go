@@ -18,11 +18,12 @@ func (r *Row) UnmarshalJSON(b []byte) error {
 		Value     json.RawMessage `json:"value"`
 		Unit      string          `json:"unit"`
 		Note      string          `json:"note"`
+		Confirm   Confirm         `json:"confirm"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*r = Row{Plan: raw.Plan, Indicator: raw.Indicator, Unit: raw.Unit, Note: raw.Note}
+	*r = Row{Plan: raw.Plan, Indicator: raw.Indicator, Unit: raw.Unit, Note: raw.Note, Confirm: raw.Confirm}
 	if r.Indicator == "" {
 		r.Indicator = raw.Name
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ErrTooManyRows is DecodeRows' refusal of more rows than allowed.
@@ -136,4 +137,39 @@ func tokenKind(tok json.Token) string {
 		return "true or false"
 	}
 	return "null"
+}
+
+// Confirm is a row's confirmation that an implausible-looking figure is
+// right: true in JSON, or a word people write in a 确认 column (是, 确认,
+// 已核实, yes, true, 1).
+type Confirm bool
+
+// ParseConfirm reads a confirmation as typed in a cell.
+func ParseConfirm(s string) Confirm {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "是", "确认", "已确认", "核实", "已核实", "属实", "y", "yes", "true", "1", "✓", "√":
+		return true
+	}
+	return false
+}
+
+// UnmarshalJSON accepts true/false, a number (1/0) or a string ParseConfirm reads.
+func (c *Confirm) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch t := v.(type) {
+	case bool:
+		*c = Confirm(t)
+	case float64:
+		*c = t == 1
+	case string:
+		*c = ParseConfirm(t)
+	case nil:
+		*c = false
+	default:
+		return fmt.Errorf("confirm: want true or false")
+	}
+	return nil
 }

@@ -347,6 +347,9 @@ type Row struct {
 	Value     string `json:"value"`
 	Unit      string `json:"unit,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// Confirm says the submitter checked a figure the plausibility rules
+	// would refuse (far above its target, or above the catalog's max).
+	Confirm Confirm `json:"confirm,omitempty"`
 }
 
 // State is one indicator with its figures and evaluation.

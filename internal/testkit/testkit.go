@@ -183,6 +183,9 @@ func StartEnv(t testing.TB, name, bin string, env []string, args ...string) *Pro
 	return p
 }
 
+// Pid is the program's process id (for /proc/<pid>/status).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+
 // Output is everything the program wrote so far.
 func (p *Proc) Output() string { return p.out.String() }
 

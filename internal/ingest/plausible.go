@@ -1,0 +1,66 @@
+package ingest
+
+import (
+	"fmt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
+
+// plausibleMultiple is how far above its target (or baseline, when that is
+// larger) a count may be before it is taken for a typo: 高新技术企业 2020 =
+// 999999999 against a target of 30 is nine digits too many, and would turn
+// every board green. A district's count rarely passes its five-year target
+// tenfold; one that truly does is confirmed and stored.
+const plausibleMultiple = 10
+
+// How the submitter keeps a figure the rules doubt.
+const (
+	confirmAdviceZh = "如确属实，请在“确认”列填“是”后重新提交"
+	confirmAdviceEn = "if it is right, put 是 in a 确认 (confirm) column, or send \"confirm\": true, and submit again"
+)
+
+// checkPlausible refuses, unless the row confirms it, a figure above the
+// indicator's catalog max, or a count above plausibleMultiple times its
+// target. The message asks the submitter to check (请核实).
+func checkPlausible(r *row, ind *kpi.Indicator, period kpi.Period, value float64, bad func(column, fld, value, expected, msg string)) bool {
+	if r.Confirm {
+		return true
+	}
+	if ind.Max != nil && value > *ind.Max {
+		bad(r.col.value, "value", r.Value,
+			fmt.Sprintf("不超过 %s%s\nat most %s %s", present.Number(*ind, *ind.Max), ind.Unit, present.Number(*ind, *ind.Max), ind.Unit),
+			"数值超过该指标的合理上限，请核实单位和位数；"+confirmAdviceZh+
+				"\nabove the indicator's plausible maximum: check the unit and the digits; "+confirmAdviceEn)
+		return false
+	}
+	if limit, ok := countLimit(ind); ok && value > limit {
+		bad(r.col.value, "value", r.Value,
+			fmt.Sprintf("不超过目标的 %d 倍（%s%s）\nat most %d times the target (%s %s)",
+				plausibleMultiple, present.Number(*ind, limit), ind.Unit, plausibleMultiple, present.Number(*ind, limit), ind.Unit),
+			fmt.Sprintf("数值远超目标（目标 %s%s），请核实；%s\nfar above the target (%s %s): check the unit and the digits; %s",
+				present.Number(*ind, ind.Target), ind.Unit, confirmAdviceZh, present.Number(*ind, ind.Target), ind.Unit, confirmAdviceEn))
+		return false
+	}
+	return true
+}
+
+// countLimit is the largest count a figure of ind may be without being
+// confirmed; false when the rule does not apply (not a count, a target
+// that is not a number of things — a cut in percent, a milestone — or a
+// catalog max, which says what is plausible instead).
+func countLimit(ind *kpi.Indicator) (float64, bool) {
+	if !ind.IsCount() || ind.Target <= 0 || ind.Max != nil {
+		return 0, false
+	}
+	switch ind.Kind {
+	case kpi.KindAtLeast, kpi.KindAtMost:
+	default:
+		return 0, false
+	}
+	ref := ind.Target
+	if ind.Baseline != nil && ind.Baseline.Value > ref {
+		ref = ind.Baseline.Value
+	}
+	return ref * plausibleMultiple, true
+}
