@@ -434,7 +434,7 @@ func TestInboxReceiptFigures(t *testing.T) {
 	ing, _ := newIngester(t)
 	dir := t.TempDir()
 	s := inboxScheduler(t, ing, dir, "@every 1h")
-	writeOld(t, filepath.Join(dir, "late.csv"), "indicator,period,value\nhigh_tech_enterprises,2022,2400000\nhigh_tech_enterprises,2023,2400001\n")
+	writeOld(t, filepath.Join(dir, "late.csv"), "indicator,period,value,确认\nhigh_tech_enterprises,2022,2400000,是\nhigh_tech_enterprises,2023,2400001,是\n") // far above the target: confirmed
 	if _, err := s.RunNow(context.Background(), "inbox"); err != nil {
 		t.Fatalf("RunNow: %v", err)
 	}
