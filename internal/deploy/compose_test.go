@@ -86,7 +86,7 @@ func TestComposeConfig(t *testing.T) {
 			cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config", "-q")
 			cmd.Dir = repoRoot
 			// A test value: the real password lives in an uncommitted .env.
-			cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), append(tc.env, "GRAFANA_ADMIN_PASSWORD=test-only")...)
+			cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), append(tc.env, append(requiredEnv, "GRAFANA_ADMIN_PASSWORD=test-only")...)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Run(); err != nil {
@@ -102,7 +102,8 @@ func TestComposeConfig(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config")
 		cmd.Dir = repoRoot
-		cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://kpi.example.gov.cn/grafana/")
+		cmd.Env = append(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://kpi.example.gov.cn/grafana/",
+			"KPIMON_EXTERNAL_URL=https://kpi.example.gov.cn/")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("docker-compose config: %v", err)
@@ -134,6 +135,27 @@ func TestComposeConfig(t *testing.T) {
 			}
 		}
 	})
+	// A localhost address in a unit's alert leads nowhere: compose asks
+	// for the real ones instead of defaulting to localhost.
+	for _, missing := range []string{"GRAFANA_ROOT_URL", "KPIMON_EXTERNAL_URL"} {
+		t.Run(missing+" required", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "--env-file", envFile, "-f", "docker-compose.yml", "config", "-q")
+			cmd.Dir = repoRoot
+			env := []string{"GRAFANA_ADMIN_PASSWORD=test-only"}
+			for _, kv := range requiredEnv {
+				if !strings.HasPrefix(kv, missing+"=") {
+					env = append(env, kv)
+				}
+			}
+			cmd.Env = append(withoutEnv(withoutEnv(os.Environ(), "GRAFANA_ADMIN_PASSWORD"), missing), env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), missing) {
+				t.Errorf("docker-compose config without %s: err %v, output %q; want a refusal naming it", missing, err, out)
+			}
+		})
+	}
 	t.Run("password required", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -144,6 +166,66 @@ func TestComposeConfig(t *testing.T) {
 			t.Errorf("docker-compose config passed without GRAFANA_ADMIN_PASSWORD, want an error asking for it; output:\n%s", out)
 		}
 	})
+}
+
+// requiredEnv are the settings compose requires besides the password,
+// set as an operator would.
+var requiredEnv = []string{"GRAFANA_ROOT_URL=https://grafana.example.gov.cn/", "KPIMON_EXTERNAL_URL=https://kpi.example.gov.cn/"}
+
+// TestAlertmanagerRefusesPlaceholders runs the Alertmanager service's
+// entrypoint script from docker-compose.yml with the host's sh: with the
+// shipped alertmanager.yml (placeholder webhooks) it refuses to start and
+// says why; with ALLOW_PLACEHOLDER_WEBHOOKS=1, or a file without
+// placeholders, it starts Alertmanager (here a stand-in that prints its
+// arguments).
+func TestAlertmanagerRefusesPlaceholders(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Services map[string]struct {
+			Entrypoint []string `yaml:"entrypoint"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	ep := c.Services["alertmanager"].Entrypoint
+	if len(ep) != 4 || ep[0] != "/bin/sh" || ep[1] != "-c" {
+		t.Fatalf("alertmanager entrypoint %q: want /bin/sh -c SCRIPT NAME", ep)
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "alertmanager")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho started \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	clean := filepath.Join(dir, "clean.yml")
+	if err := os.WriteFile(clean, []byte("route: {receiver: x}\nreceivers: [{name: x}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := filepath.Abs(filepath.Join(repoRoot, "alertmanager", "alertmanager.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(config, allow string) (string, error) {
+		// Compose turns $$ into $; the paths are the test's.
+		script := strings.ReplaceAll(ep[2], "$$", "$")
+		script = strings.ReplaceAll(script, "/etc/alertmanager/alertmanager.yml", config)
+		script = strings.ReplaceAll(script, "/bin/alertmanager", fake)
+		cmd := exec.Command("/bin/sh", "-c", script, ep[3], "--config.file=x")
+		cmd.Env = append(withoutEnv(os.Environ(), "ALLOW_PLACEHOLDER_WEBHOOKS"), "ALLOW_PLACEHOLDER_WEBHOOKS="+allow)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run(shipped, "0"); err == nil || !strings.Contains(out, "placeholder webhooks") {
+		t.Errorf("shipped alertmanager.yml: err %v, output %q; want a refusal naming the placeholder webhooks", err, out)
+	}
+	for _, tc := range []struct{ name, config, allow string }{{"allowed for a trial", shipped, "1"}, {"real receivers", clean, "0"}} {
+		if out, err := run(tc.config, tc.allow); err != nil || out != "started --config.file=x\n" {
+			t.Errorf("%s: err %v, output %q; want Alertmanager started with its arguments", tc.name, err, out)
+		}
+	}
 }
 
 func withoutEnv(env []string, name string) []string {
