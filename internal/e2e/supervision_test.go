@@ -94,6 +94,7 @@ func TestSupervisionLoop(t *testing.T) {
 	}
 	prometheusBin := testkit.LookPath(t, "prometheus", "prometheus")
 	alertmanagerBin := testkit.LookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
 	root := testkit.RepoRoot(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
@@ -235,6 +236,24 @@ func TestSupervisionLoop(t *testing.T) {
 	api.get(kgx, "/api/v1/indicators/sv-plan/alpha/explanations", &ex)
 	if len(ex.Explanations) != 2 || ex.Explanations[0].Revision != 1 || ex.Explanations[1].Reason != "两家企业推迟至下季度申报，已逐户辅导" {
 		t.Errorf("explanations of alpha: %+v, want both revisions", ex.Explanations)
+	}
+
+	// The circular quotes the unit's latest explanation under its red
+	// indicator and lists the items in 督办情况.
+	pdf := filepath.Join(dir, "circular.pdf")
+	writeFile(t, pdf, get(t, ctx, api.base+"/report?plan=sv-plan&format=pdf"))
+	text, err := exec.Command(pdftotext, pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	flat := strings.Join(strings.Fields(string(text)), "")
+	for _, want := range []string{"两家企业推迟至下季度申报，已逐户辅导", "督办情况", "已审阅", "待说明"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the circular's text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(flat, "两家企业推迟申报") {
+		t.Errorf("the circular quotes the first explanation, not the latest:\n%s", text)
 	}
 
 	// alpha reaches its target: its items close, beta's stays.
