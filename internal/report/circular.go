@@ -67,6 +67,9 @@ type Circular struct {
 	Lights   Lights
 	// Made is when the circular was made, for its footer.
 	Made time.Time
+	// BackLink, when set, is where the HTML circular links back to (the
+	// site's overview, when kpimon serves it).
+	BackLink string
 
 	// Office holds the office's fields with defaults filled in; Number
 	// is the 发文字号 and Date the 成文日期 it gives.

@@ -32,48 +32,77 @@ func StyleSource() string {
 
 // htmlView is what the template reads.
 type htmlView struct {
-	C                *Circular
-	CSS              template.CSS
-	Intro            string
-	LightLegend      string
-	AttentionHeading string
-	UnitsHeading     string
-	StatusChart      template.HTML
-	Units            []unitView
-	Tasks            []taskView
-	Footer           string
+	C        *Circular
+	CSS      template.CSS
+	Title    []string // the title's lines
+	Sections []htmlSection
+	Footer   string
 }
 
-type unitView struct {
-	UnitRank
-	Share string
+// htmlSection is a first-level section of the outline (or the opening
+// paragraph, before the first heading).
+type htmlSection struct {
+	ID      string
+	Heading string
+	Blocks  []htmlBlock
 }
 
-type taskView struct {
-	Task
-	Chart template.HTML
+type htmlBlock struct {
+	Block
+	SVG   template.HTML
+	Rows  [][]htmlCell
+	Class string // the table's class: wide tables scroll on a phone
+}
+
+type htmlCell struct {
+	Text  string
+	Light Light // a lamp before the text, when set
+	Num   bool
 }
 
 // WriteHTML writes the circular as one self-contained, print-ready HTML
-// page: A4, each task on a new page, charts inline as SVG, no script.
+// page with the sections of the .docx and the PDF: charts inline as SVG,
+// no script; on a phone the text reflows and wide tables scroll inside
+// their own box. c.BackLink, when set, is a link back to the site.
 func WriteHTML(w io.Writer, c Circular) error {
-	v := htmlView{
-		C: &c, CSS: template.CSS(circularCSS), Intro: c.Intro(), LightLegend: c.LightLegend(),
-		StatusChart: svgHTML(c.StatusChart),
+	v := htmlView{C: &c, CSS: template.CSS(circularCSS), Title: strings.Split(titleLines(c.Subject, 20), "\n")}
+	sec := htmlSection{ID: "opening"}
+	for _, b := range c.Outline() {
+		if b.Kind == BlockHeading1 {
+			v.Sections = append(v.Sections, sec)
+			sec = htmlSection{ID: fmt.Sprintf("s%d", len(v.Sections)), Heading: b.Text}
+			continue
+		}
+		hb := htmlBlock{Block: b}
+		switch b.Kind {
+		case BlockChart:
+			scene := b.Chart
+			if b.Task != 0 {
+				if b.Screen == nil {
+					continue // a part of a split chart: the first part's screen chart is whole
+				}
+				scene = b.Screen
+			}
+			hb.SVG = svgHTML(*scene)
+		case BlockTable:
+			for _, row := range b.Table.Rows {
+				var cells []htmlCell
+				for i, text := range row {
+					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R"}
+					if l, ok := lightNamed(text); ok && i == b.Table.Light {
+						hc.Light = l
+					}
+					cells = append(cells, hc)
+				}
+				hb.Rows = append(hb.Rows, cells)
+			}
+			if len(b.Table.Columns) > 5 {
+				hb.Class = "wide"
+			}
+		}
+		sec.Blocks = append(sec.Blocks, hb)
 	}
-	n := 2
-	if c.Changes != nil {
-		n = 3
-	}
-	v.AttentionHeading = sectionNumber(n) + "、需重点关注的指标"
-	v.UnitsHeading = sectionNumber(n+1) + "、责任单位排名"
-	for _, u := range c.Units {
-		share := u.GoodShare
-		v.Units = append(v.Units, unitView{UnitRank: u, Share: present.Ratio(&share)})
-	}
-	for _, t := range c.Tasks {
-		v.Tasks = append(v.Tasks, taskView{Task: t, Chart: svgHTML(t.Chart)})
-	}
+	v.Sections = append(v.Sections, sec)
 	if !c.Made.IsZero() {
 		v.Footer = "kpimon 生成于" + present.Date(c.Made)
 	}
@@ -85,10 +114,6 @@ func WriteHTML(w io.Writer, c Circular) error {
 
 // svgHTML is a scene's SVG as trusted HTML: chart escapes every text.
 func svgHTML(s chart.Scene) template.HTML { return template.HTML(s.String()) }
-
-func sectionNumber(n int) string {
-	return []string{"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"}[n%10]
-}
 
 // Intro is the cover's opening sentence: how many indicators, how many of
 // each status, the share achieved or on track, reports overdue.

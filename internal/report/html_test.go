@@ -19,19 +19,25 @@ func TestWriteHTML(t *testing.T) {
 	}
 	html := b.String()
 	for _, want := range []string{
-		`<h1 id="title">衡阳市雁峰区培育建设省级创新型区责任分工表指标进展情况通报</h1>`,
-		"（截至2021年6月30日）", "二、较上期（2020年6月30日）变化", "三、需重点关注的指标", "四、责任单位排名",
+		`<h1 id="title">关于培育建设省级创新型区<br>工作进展情况的通报</h1>`,
+		`<p class="number">〔2021〕1号</p>`, `<p class="to">各责任单位：</p>`,
+		"（截至2021年6月30日）", "<h2>二、较上期（2020年6月30日）变化</h2>", "<h2>三、存在问题</h2>", "<h2>四、责任单位排名</h2>",
+		"<h2>六、下步工作要求</h2>", `<h3 id="task-6" class="task">（六）任务6 创新环境建设</h3>`,
 		"<td>高新技术企业</td>", "需年均增加7家", "需年均下降4.2%", `<span class="light light-yellow"></span>黄灯`,
-		"@page { size: A4;", ".task { break-before: page; }",
+		"@page { size: A4;", `<div class="scroll"><table class="wide">`,
+		`<p class="signature">衡阳市雁峰区培育建设省级创新型区工作领导小组办公室</p>`, "<p>抄送：区委办公室",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if n := strings.Count(html, `<section class="task"`); n != 6 {
-		t.Errorf("task sections = %d, want 6", n)
+	if n := strings.Count(html, `class="task"`); n != 6 {
+		t.Errorf("task headings = %d, want 6", n)
 	}
-	// One chart per task and the status chart, all inline SVG.
+	if strings.Contains(html, "返回首页") {
+		t.Error("a circular written offline links back to a site")
+	}
+	// One chart per task (task 6's whole, on a screen) and the tasks' status chart, all inline SVG.
 	if n := strings.Count(html, "<svg "); n != 7 {
 		t.Errorf("charts = %d, want 7", n)
 	}

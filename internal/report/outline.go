@@ -30,6 +30,12 @@ type Block struct {
 	Text  string
 	Table *Table
 	Chart *chart.Scene
+	// Screen is the chart for a screen, where Chart is drawn for a page:
+	// narrower, with larger text. Nil: Chart serves both; a part of a
+	// split chart has none (the first part's Screen shows the whole).
+	Screen *chart.Scene
+	// Task is the task number of a task's heading and chart, else 0.
+	Task int
 }
 
 // Table is a table of the circular. Its header row repeats on every page.
@@ -131,9 +137,15 @@ func (c Circular) Outline() []Block {
 	b.h1("各项任务指标进展情况")
 	for _, t := range c.Tasks {
 		b.h2(t.Heading())
+		b.blocks[len(b.blocks)-1].Task = t.Number
 		b.table(taskTable(t))
 		for i := range t.Charts {
 			b.chart(t.Charts[i])
+			last := &b.blocks[len(b.blocks)-1]
+			last.Task = t.Number
+			if i == 0 {
+				last.Screen = &t.Chart
+			}
 		}
 	}
 

@@ -63,6 +63,7 @@ func (s *server) handleReport() http.Handler {
 		var body bytes.Buffer
 		if err == nil {
 			c.Made = s.now()
+			c.BackLink = "/"
 			err = report.Write(&body, c, format, report.PDFOptions{FontFile: s.font})
 		}
 		if err != nil {

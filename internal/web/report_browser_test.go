@@ -36,8 +36,8 @@ func TestBrowserCircularAndCharts(t *testing.T) {
 
 	step("circular in the browser", func(t *testing.T) {
 		b.do("open /report", chromedp.Navigate(base+"/report?as_of=2021-06-30&previous=2020-12-31"))
-		b.wantText("#title", "衡阳市雁峰区培育建设省级创新型区责任分工表指标进展情况通报")
-		b.wantText("#attention", "进度滞后的指标", "高新技术企业（区科工信局，2020年16家，目标≥30家（2022年），差距14家，需年均增加7家）")
+		b.wantText("#title", "关于培育建设省级创新型区", "工作进展情况的通报")
+		b.wantText("#s3", "三、存在问题", "进度滞后指标11项，涉及")
 		// The stylesheet is inline: centred headings prove the page's CSP
 		// admits it by hash, while scripts stay refused.
 		align, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`getComputedStyle(document.getElementById('title')).textAlign`))
@@ -49,6 +49,23 @@ func TestBrowserCircularAndCharts(t *testing.T) {
 			t.Errorf("charts = %d (%v), want 7: status counts and one per task", charts, err)
 		}
 		b.screenshotViewport("circular")
+	})
+
+	step("circular on a phone", func(t *testing.T) {
+		b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+			chromedp.Navigate(base+"/report?as_of=2021-06-30&previous=2020-12-31"))
+		b.noHorizontalScroll("circular on a phone")
+		// The task tables scroll inside their box, the names keep room to read.
+		nameWidth, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.querySelector('#s5 table.wide td').getBoundingClientRect().width`))
+		if err != nil || nameWidth < 100 {
+			t.Errorf("indicator name cell %.0f px wide on a phone (%v), want at least 100 (8 characters)", nameWidth, err)
+		}
+		back, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('nav.back a').getAttribute('href')`))
+		if err != nil || back != "/" {
+			t.Errorf("link back = %q (%v), want /", back, err)
+		}
+		b.screenshotViewport("circular-phone")
+		b.do("desktop viewport", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/report?as_of=2021-06-30&previous=2020-12-31"))
 	})
 
 	step("circular printed to PDF", func(t *testing.T) {
@@ -72,10 +89,11 @@ func TestBrowserCircularAndCharts(t *testing.T) {
 			t.Fatalf("pdfinfo says:\n%s", info)
 		}
 		pages, _ := strconv.Atoi(string(m[1]))
-		// The cover sections, then each of the six tasks from a new page:
-		// at least 7 pages; a runaway layout would print far more.
-		if pages < 7 || pages > 20 {
-			t.Errorf("printed circular has %d pages, want 7 to 20", pages)
+		// The form's 三号-like text on the GB/T 9704 text block takes about
+		// 20 pages (the .docx 23, the PDF 17); a runaway layout would print
+		// far more.
+		if pages < 10 || pages > 40 {
+			t.Errorf("printed circular has %d pages, want 10 to 40", pages)
 		}
 		// A4 is 595 × 842 points: the page's @page size won over Letter.
 		if w, _ := strconv.ParseFloat(string(size[1]), 64); w < 590 || w > 600 {
