@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // memory is what the kernel reports of a process: resident now (VmRSS, of
@@ -148,7 +150,7 @@ func (k kpimonCmd) run(ctx context.Context, args ...string) (runResult, error) {
 
 // server is a running `kpimon serve`.
 type server struct {
-	cmd *exec.Cmd
+	*child
 	url string
 	log string
 }
@@ -193,49 +195,57 @@ func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
 	cmd := k.command(ctx, append([]string{"KPIMON_LISTEN=" + addr, "KPIMON_LOG_LEVEL=debug"}, k.serveEnv...), "serve")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	c, err := startChild(cmd)
+	if err != nil {
 		return nil, 0, fmt.Errorf("start kpimon serve: %w", err)
 	}
-	s := &server{cmd: cmd, url: "http://" + addr, log: logf.Name()}
-	if err := waitReady(ctx, s.url+"/readyz", 10*time.Minute); err != nil {
+	s := &server{child: c, url: "http://" + addr, log: logf.Name()}
+	if err := c.waitReady(ctx, s.url+"/readyz", 10*time.Minute); err != nil {
 		s.stop()
 		return nil, 0, fmt.Errorf("kpimon serve (log %s): %w", logf.Name(), err)
 	}
 	return s, time.Since(start), nil
 }
 
-func (s *server) memory() memory { return procMemory(s.cmd.Process.Pid) }
+func (s *server) stop() { s.child.stop(30 * time.Second) }
 
-func (s *server) stop() {
-	s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
+// child is a program kpibench started; exited is closed once it has
+// ended, so waiting for it to answer gives up as soon as it dies.
+type child struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
-// waitReady polls url until it answers 200.
-func waitReady(ctx context.Context, url string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		if resp, err := get(ctx, url, nil); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %v", url, limit)
-		}
-		time.Sleep(100 * time.Millisecond)
+func startChild(cmd *exec.Cmd) (*child, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, err
 	}
+	c := &child{cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(c.exited) }()
+	return c, nil
+}
+
+func (c *child) memory() memory { return procMemory(c.cmd.Process.Pid) }
+
+// waitReady polls url until it answers 200 (testkit.WaitReady), giving up
+// after limit or when the program exits.
+func (c *child) waitReady(ctx context.Context, url string, limit time.Duration) error {
+	return testkit.WaitReady(ctx, url, c.exited, limit)
+}
+
+// stop interrupts the program and kills it if it is still there after
+// grace; with no grace it kills it at once.
+func (c *child) stop(grace time.Duration) {
+	if grace > 0 {
+		c.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-c.exited:
+			return
+		case <-time.After(grace):
+		}
+	}
+	c.cmd.Process.Kill()
+	<-c.exited
 }
 
 // get GETs url with the given headers.

@@ -3,21 +3,21 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // prometheus is a Debian prometheus process on loopback scraping one
 // kpimon, with the repository's alert rules loaded.
 type prometheus struct {
-	cmd *exec.Cmd
+	*child
 	url string
 }
 
@@ -54,55 +54,34 @@ scrape_configs:
 	cmd := exec.CommandContext(ctx, bin, "--config.file="+configPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	c, err := startChild(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start prometheus: %w", err)
 	}
-	p := &prometheus{cmd: cmd, url: "http://" + addr}
-	if err := waitReady(ctx, p.url+"/-/ready", 2*time.Minute); err != nil {
+	p := &prometheus{child: c, url: "http://" + addr}
+	if err := c.waitReady(ctx, p.url+"/-/ready", 2*time.Minute); err != nil {
 		p.stop()
 		return nil, fmt.Errorf("prometheus (log %s): %w", logf.Name(), err)
 	}
 	return p, nil
 }
 
-func (p *prometheus) memory() memory { return procMemory(p.cmd.Process.Pid) }
+func (p *prometheus) stop() { p.child.stop(0) }
 
-func (p *prometheus) stop() {
-	p.cmd.Process.Kill()
-	p.cmd.Wait()
-}
-
-// query evaluates an instant PromQL query and returns the values of its
-// result vector.
+// query evaluates an instant PromQL query (testkit.Prom) and returns the
+// values of its result.
 func (p *prometheus) query(ctx context.Context, q string) ([]float64, error) {
-	resp, err := get(ctx, p.url+"/api/v1/query?query="+url.QueryEscape(q), nil)
+	api, err := testkit.NewProm(p.url)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Value [2]any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
+	samples, err := api.Query(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("query %s: %w", q, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %s: %s", q, body.Error)
-	}
-	var out []float64
-	for _, r := range body.Data.Result {
-		s, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: value %q", q, s)
-		}
-		out = append(out, v)
+	out := make([]float64, len(samples))
+	for i, s := range samples {
+		out[i] = s.Value
 	}
 	return out, nil
 }

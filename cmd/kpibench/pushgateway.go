@@ -16,7 +16,7 @@ import (
 // nothing on disk (--persistence.file=""), so no earlier run's series are
 // loaded.
 type pushgateway struct {
-	cmd *exec.Cmd
+	*child
 	url string
 }
 
@@ -31,11 +31,12 @@ func startPushgateway(ctx context.Context, path, dir string, ports *ports) (*pus
 	}
 	cmd := exec.CommandContext(ctx, path, "--web.listen-address="+addr, "--persistence.file=")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	c, err := startChild(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start pushgateway: %w", err)
 	}
-	pg := &pushgateway{cmd: cmd, url: "http://" + addr}
-	if err := waitReady(ctx, pg.url+"/-/ready", 30*time.Second); err != nil {
+	pg := &pushgateway{child: c, url: "http://" + addr}
+	if err := c.waitReady(ctx, pg.url+"/-/ready", 30*time.Second); err != nil {
 		pg.stop()
 		return nil, fmt.Errorf("pushgateway (log %s): %w", logf.Name(), err)
 	}
@@ -63,9 +64,4 @@ func (pg *pushgateway) push(ctx context.Context, job string, text io.Reader) (ti
 	return time.Since(start), nil
 }
 
-func (pg *pushgateway) memory() memory { return procMemory(pg.cmd.Process.Pid) }
-
-func (pg *pushgateway) stop() {
-	pg.cmd.Process.Kill()
-	pg.cmd.Wait()
-}
+func (pg *pushgateway) stop() { pg.child.stop(0) }

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -291,11 +291,7 @@ func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
 			}
 			got := map[string]float64{}
 			for _, s := range res {
-				var v float64
-				if len(s.Value) == 2 {
-					fmt.Sscan(fmt.Sprint(s.Value[1]), &v)
-				}
-				got[s.Metric[tc.byLabel]] = v
+				got[s.Metric[tc.byLabel]] = s.Value
 			}
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", expr, diff)
@@ -467,56 +463,40 @@ func checkUnitLinks(t *testing.T, ctx context.Context, prom *promClient) {
 }
 
 func sampleValue(res []promSample) float64 {
-	var v float64
-	if len(res) > 0 && len(res[0].Value) == 2 {
-		fmt.Sscan(fmt.Sprint(res[0].Value[1]), &v)
+	if len(res) > 0 {
+		return res[0].Value
 	}
-	return v
+	return 0
 }
 
-// promClient asks Prometheus' HTTP API.
+// promClient asks Prometheus' HTTP API through testkit.Prom.
 type promClient struct{ base string }
 
-type promSample struct {
-	Metric map[string]string `json:"metric"`
-	Value  []any             `json:"value"`
-	Values [][]any           `json:"values"`
-}
-
-func (c *promClient) get(ctx context.Context, path string, params url.Values, out any) error {
-	return testkit.PromAPI(ctx, c.base, path, params, out)
-}
+type promSample = testkit.Sample
 
 func (c *promClient) query(ctx context.Context, expr string) ([]promSample, error) {
-	var data struct {
-		ResultType string          `json:"resultType"`
-		Result     json.RawMessage `json:"result"`
-	}
-	if err := c.get(ctx, "/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+	p, err := testkit.NewProm(c.base)
+	if err != nil {
 		return nil, err
 	}
-	if data.ResultType != "vector" {
-		return nil, fmt.Errorf("result type %s, want vector", data.ResultType)
-	}
-	var res []promSample
-	return res, json.Unmarshal(data.Result, &res)
+	return p.Query(ctx, expr)
 }
 
+// queryRange returns every point of every series of expr over the last span.
 func (c *promClient) queryRange(ctx context.Context, expr string, span time.Duration) ([]promSample, error) {
-	end := time.Now()
-	var data struct {
-		Result []promSample `json:"result"`
-	}
-	params := url.Values{
-		"query": {expr},
-		"start": {fmt.Sprint(end.Add(-span).Unix())},
-		"end":   {fmt.Sprint(end.Unix())},
-		"step":  {"1"},
-	}
-	if err := c.get(ctx, "/api/v1/query_range", params, &data); err != nil {
+	p, err := testkit.NewProm(c.base)
+	if err != nil {
 		return nil, err
 	}
-	return data.Result, nil
+	series, err := p.QueryRange(ctx, expr, time.Now(), span, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	var out []promSample
+	for _, s := range series {
+		out = append(out, s...)
+	}
+	return out, nil
 }
 
 var (
@@ -532,9 +512,12 @@ func (c *promClient) variableOptions(ctx context.Context, query, regex string) (
 	switch {
 	case labelValuesQuery.MatchString(query):
 		m := labelValuesQuery.FindStringSubmatch(query)
-		var series []map[string]string
-		params := url.Values{"match[]": {m[1]}, "start": {fmt.Sprint(time.Now().Add(-10 * time.Minute).Unix())}}
-		if err := c.get(ctx, "/api/v1/series", params, &series); err != nil {
+		p, err := testkit.NewProm(c.base)
+		if err != nil {
+			return nil, err
+		}
+		series, err := p.Series(ctx, m[1], time.Now().Add(-10*time.Minute))
+		if err != nil {
 			return nil, err
 		}
 		for _, s := range series {
@@ -596,13 +579,9 @@ func grafanaQueryResultText(s promSample) string {
 	for _, k := range names {
 		labels = append(labels, fmt.Sprintf("%s=%q", k, s.Metric[k]))
 	}
-	var ts float64
-	var value string
-	if len(s.Value) == 2 {
-		ts, _ = s.Value[0].(float64)
-		value, _ = s.Value[1].(string)
-	}
-	return fmt.Sprintf("%s{%s} %s %d", s.Metric["__name__"], strings.Join(labels, ","), value, int64(ts*1000))
+	// The value as Prometheus' JSON writes it.
+	value := strconv.FormatFloat(s.Value, 'f', -1, 64)
+	return fmt.Sprintf("%s{%s} %s %d", s.Metric["__name__"], strings.Join(labels, ","), value, s.Time.UnixMilli())
 }
 
 // scrapeNames returns the metric family names of a /metrics page.

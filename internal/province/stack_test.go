@@ -155,68 +155,36 @@ func postRows(ctx context.Context, base, secret string, rows []map[string]string
 }
 
 // sample is one series of an instant query's answer.
-type sample struct {
-	Metric map[string]string
-	Value  float64
-}
+type sample = testkit.Sample
 
 // promAPI talks to the Prometheus HTTP API that Prometheus and
-// VictoriaMetrics both serve.
+// VictoriaMetrics both serve, through testkit.Prom.
 type promAPI struct{ base string }
 
+func (c promAPI) prom() (testkit.Prom, error) { return testkit.NewProm(c.base) }
+
+// get reads an endpoint client_golang does not know (VictoriaMetrics'
+// /api/v1/series/count).
 func (c promAPI) get(ctx context.Context, path string, params url.Values, out any) error {
-	return testkit.PromAPI(ctx, c.base, path, params, out)
+	return testkit.PromGet(ctx, c.base, path, params, out)
 }
 
 // query evaluates expr at now; a scalar answer is one sample without labels.
 func (c promAPI) query(ctx context.Context, expr string) ([]sample, error) {
-	var data struct {
-		ResultType string          `json:"resultType"`
-		Result     json.RawMessage `json:"result"`
-	}
-	if err := c.get(ctx, "/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+	p, err := c.prom()
+	if err != nil {
 		return nil, err
 	}
-	if data.ResultType == "scalar" {
-		var pair [2]any
-		if err := json.Unmarshal(data.Result, &pair); err != nil {
-			return nil, err
-		}
-		v, err := parseValue(pair[1])
-		return []sample{{Metric: map[string]string{}, Value: v}}, err
-	}
-	var vec []struct {
-		Metric map[string]string `json:"metric"`
-		Value  [2]any            `json:"value"`
-	}
-	if err := json.Unmarshal(data.Result, &vec); err != nil {
-		return nil, fmt.Errorf("result type %s: %w", data.ResultType, err)
-	}
-	out := make([]sample, 0, len(vec))
-	for _, s := range vec {
-		v, err := parseValue(s.Value[1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sample{Metric: s.Metric, Value: v})
-	}
-	return out, nil
-}
-
-func parseValue(v any) (float64, error) {
-	s, ok := v.(string)
-	if !ok {
-		return 0, fmt.Errorf("sample value %v is not a string", v)
-	}
-	return strconv.ParseFloat(s, 64)
+	return p.Query(ctx, expr)
 }
 
 // labelValues is what Grafana's label_values(selector, label) offers.
 func (c promAPI) labelValues(ctx context.Context, selector, label string) ([]string, error) {
-	var values []string
-	params := url.Values{"match[]": {selector}, "start": {strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)}}
-	err := c.get(ctx, "/api/v1/label/"+label+"/values", params, &values)
-	return values, err
+	p, err := c.prom()
+	if err != nil {
+		return nil, err
+	}
+	return p.LabelValues(ctx, selector, label, time.Now().Add(-time.Hour))
 }
 
 // exportedSample is one raw sample of VictoriaMetrics' /api/v1/export.

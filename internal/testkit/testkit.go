@@ -6,6 +6,7 @@ package testkit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -204,22 +205,48 @@ func WaitFor(t testing.TB, ctx context.Context, p *Proc, what string, check func
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, WaitTimeout)
 	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
 	var exited <-chan struct{}
 	if p != nil {
 		exited = p.done
 	}
+	switch err := poll(ctx, exited, check); {
+	case errors.Is(err, errExited):
+		t.Fatalf("waiting for %s: %s exited: %v (%v)", what, p.Name, p.err, err)
+	case err != nil:
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// WaitReady polls GET u every 100 ms until it answers 200. It gives up
+// after limit, when ctx ends, or when exited (if not nil) is closed: the
+// program that was to answer has ended. For programs that are not tests
+// (cmd/kpibench); tests use WaitHTTP.
+func WaitReady(ctx context.Context, u string, exited <-chan struct{}, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := poll(ctx, exited, func() error { return GetOK(ctx, u) }); err != nil {
+		return fmt.Errorf("waiting for %s to answer 200: %w", u, err)
+	}
+	return nil
+}
+
+var errExited = errors.New("the program exited")
+
+// poll calls check every 100 ms until it returns nil, ctx ends or exited
+// is closed; the error then carries check's last error.
+func poll(ctx context.Context, exited <-chan struct{}, check func() error) error {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		err := check()
 		if err == nil {
-			return
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v (last: %v)", what, ctx.Err(), err)
+			return fmt.Errorf("%w (last: %v)", ctx.Err(), err)
 		case <-exited:
-			t.Fatalf("waiting for %s: %s exited: %v (last: %v)", what, p.Name, p.err, err)
+			return fmt.Errorf("%w (last: %v)", errExited, err)
 		case <-tick.C:
 		}
 	}
