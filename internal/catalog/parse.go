@@ -630,12 +630,7 @@ func (p *parser) target(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicato
 		}
 		return
 	case kpi.KindMilestone, kpi.KindContinuing:
-		// A milestone in percent (completion percent) is 100 % done; any
-		// other milestone, and a continuing line's year, is 1 (done).
-		full := 1.0
-		if ind.Kind == kpi.KindMilestone && ind.Unit == "%" {
-			full = 100
-		}
+		full := ind.DoneFigure()
 		ind.Target = full
 		if has {
 			if t, ok := p.number(v, "target", id); ok && t != full {

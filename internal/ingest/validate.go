@@ -346,7 +346,7 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 		return 0, false
 	}
 	switch {
-	case (ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%") && v != 0 && v != 1:
+	case ind.IsDoneOrNot() && v != 0 && v != 1:
 		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0\na milestone is 1 or 0")
 		return 0, false
 	case ind.Unit == "%" && ind.Max == nil && (v < 0 || v > 100):

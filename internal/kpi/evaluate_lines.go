@@ -178,7 +178,7 @@ func (p *stagePath) at(sec int64) float64 {
 // milestonePath returns the path a milestone is judged against, nil for a
 // 0/1 milestone without stages (done or not has no pace) or without a start.
 func milestonePath(plan Plan, ind Indicator, figs []figure, deadline int64) *stagePath {
-	if len(ind.Stages) == 0 && ind.Unit != "%" {
+	if len(ind.Stages) == 0 && ind.IsDoneOrNot() {
 		return nil
 	}
 	start := planStartSec(plan)

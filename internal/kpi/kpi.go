@@ -241,6 +241,21 @@ func (ind Indicator) BeyondDeadline(p Period) bool {
 // IsPercent reports whether the indicator is measured in percent points.
 func (ind Indicator) IsPercent() bool { return ind.Unit == "%" }
 
+// IsDoneOrNot reports whether ind's figures are 1 (done) or 0: a milestone
+// not reported as a completion percent, and a continuing line's years.
+func (ind Indicator) IsDoneOrNot() bool {
+	return ind.Kind == KindContinuing || ind.Kind == KindMilestone && !ind.IsPercent()
+}
+
+// DoneFigure is the figure of a milestone or continuing line that is done:
+// 100 for a completion percent, else 1.
+func (ind Indicator) DoneFigure() float64 {
+	if ind.Kind == KindMilestone && ind.IsPercent() {
+		return 100
+	}
+	return 1
+}
+
 // countUnits are the units that count whole things: the one list the
 // catalog's known units, the ingest checks and the presentation share.
 var countUnits = [...]string{"家", "个", "件", "项", "人", "名", "次", "家次", "份"}

@@ -112,7 +112,7 @@ func Estimate(ind kpi.Indicator, p *float64) string {
 		return Missing
 	}
 	n := Fixed(*p, Decimals(ind))
-	if n == Missing || doneOrNot(ind) {
+	if n == Missing || ind.IsDoneOrNot() {
 		return n
 	}
 	return n + ind.Unit
@@ -149,7 +149,7 @@ func Plain(v float64) string {
 // "2.51%", "0.345吨标准煤/万元"; a done-or-not milestone, and a continuing
 // line's year, as 已完成 or 未完成; a milestone in percent as "60%".
 func Value(ind kpi.Indicator, v float64) string {
-	if doneOrNot(ind) {
+	if ind.IsDoneOrNot() {
 		if v >= 1 {
 			return "已完成"
 		}
@@ -167,16 +167,10 @@ func OptValue(ind kpi.Indicator, p *float64) string {
 	if p == nil {
 		return Missing
 	}
-	if doneOrNot(ind) {
+	if ind.IsDoneOrNot() {
 		return Number(ind, *p)
 	}
 	return Value(ind, *p)
-}
-
-// doneOrNot reports whether ind's figures are 1 (done) or 0: a milestone not
-// reported in percent, and a continuing line.
-func doneOrNot(ind kpi.Indicator) bool {
-	return ind.Kind == kpi.KindContinuing || ind.Kind == kpi.KindMilestone && ind.Unit != "%"
 }
 
 // withUnit prints a target figure with the unit as the catalog writes it.
