@@ -24,7 +24,7 @@ func TestReportDutyOffTheServer(t *testing.T) {
 	}
 
 	// As of 2021-06-30 with duty from 2019, every annual line but the one
-	// reported owes its 2019 figure (due 2020-03-31).
+	// reported owes its 2019 figure (due by the end of 2020-03-31).
 	status, stderr, err := runKpimon(t, nil, "status", "--storage.path", data, "--as-of", "2021-06-30", "--reporting.from", "2019-01-01")
 	if err != nil {
 		t.Fatalf("status: %v\n%s", err, stderr)

@@ -273,8 +273,8 @@ func TestAlertsReachUnits(t *testing.T) {
 
 	t.Run("an overdue report names the owed period and its due date", func(t *testing.T) {
 		got := waitAlert(t, ctx, hooks, "区商务局", "KpiReportOverdue", overdueIndicator)
-		checkText(t, got, []string{"【逾期未报】新设企业（区商务局牵头）：2019年数据应于2020年3月30日前报送，尚未报送"},
-			[]string{"应报：2019年数据，报送期限2020年3月30日", "已报最新：尚无数据", "下一步：请登录 https://kpi.example.gov.cn/submit 报送2019年数据。"})
+		checkText(t, got, []string{"【逾期未报】新设企业（区商务局牵头）：2019年数据应于2020年3月31日前报送，尚未报送"},
+			[]string{"应报：2019年数据，报送期限2020年3月31日", "已报最新：尚无数据", "下一步：请登录 https://kpi.example.gov.cn/submit 报送2019年数据。"})
 		if got.Labels["period"] != "2019" {
 			t.Errorf("overdue alert period label = %q, want the owed 2019", got.Labels["period"])
 		}

@@ -21,8 +21,7 @@ func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) Repor
 	if coveredFrom(counted, 0, lastStart, lastEnd) >= 0 {
 		return ReportDuty{}
 	}
-	dueDays := int64(ind.DueDays) * 86400
-	if now.Unix() > lastEnd+dueDays+int64(dutyAfterClose/time.Second) {
+	if now.Unix() > dueSec(last, ind.DueDays)+int64(dutyAfterClose/time.Second) {
 		return ReportDuty{}
 	}
 	from := int64(0)
@@ -35,7 +34,7 @@ func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) Repor
 	// owed reports whether p is owed, and when its figure is due.
 	owed := func(p Period) (due int64, ok bool) {
 		start, end := periodBounds(p)
-		due = end + dueDays
+		due = dueSec(p, ind.DueDays)
 		if due <= from {
 			return 0, false
 		}
@@ -95,4 +94,30 @@ func coveredFrom(counted []figure, j int, start, end int64) int {
 		}
 	}
 	return -1
+}
+
+// DueAt returns when the figure of period p of ind is due: DueDays after
+// the period ends, read as a calendar rule (dueSec): with the default 90
+// days, the end of March for a year's figure, leap year or not.
+func (ind Indicator) DueAt(p Period) time.Time {
+	return time.Unix(dueSec(p, ind.DueDays), 0).In(China)
+}
+
+// dueSec is when a figure of period p is due (Unix seconds): dueDays after
+// the period ends, each whole 30 days a calendar month and the rest days
+// (90 → three months: 2020-04-01 00:00, due by the end of 31 March in a
+// leap year too; 15 → 15 days). A due date is a calendar rule, not a day
+// count (docs/method.md, "Time").
+func dueSec(p Period, dueDays int) int64 {
+	month, months := 1, 12
+	switch {
+	case p.Quarter != 0:
+		month, months = 3*(p.Quarter-1)+1, 3
+	case p.Month != 0:
+		month, months = p.Month, 1
+	}
+	m := month + months + dueDays/30 // months since January of p.Year, from 1
+	y := p.Year + (m-1)/12
+	m = (m-1)%12 + 1
+	return chinaMidnight(y, m) + int64(dueDays%30)*86400
 }

@@ -80,7 +80,7 @@ func Evaluate(plan Plan, ind Indicator, obs []Observation, now time.Time) Evalua
 
 	c := closing{deadline: deadlineSec, now: now.Unix() + 1}
 	c.finalIn = len(judged) > 0 && judged[len(judged)-1].end == deadlineSec
-	finalDue := deadline.AddDate(0, 0, ind.DueDays)
+	finalDue := ind.DueAt(periodAt(deadline.Add(-time.Second), indicatorFrequency(ind)))
 	c.closed = endedBy(deadlineSec, now) && (c.finalIn || now.After(finalDue))
 	c.final = periodAt(deadline.Add(-time.Second), indicatorFrequency(ind))
 

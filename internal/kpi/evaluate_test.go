@@ -754,8 +754,10 @@ func TestEvaluateReportDuty(t *testing.T) {
 	from := func(d string) kpi.Plan { p := plan2019; p.ReportingFrom = day(t, d); return p }
 	loaded := func(d string) kpi.Plan { p := plan2019; p.LoadedAt = day(t, d).Add(15 * time.Hour); return p }
 
-	// 2020 is a leap year: 90 days after 2020-01-01 is 2020-03-31; after 2021-01-01, 2021-04-01.
-	dueOf := map[string]string{"2019": "2020-03-31", "2020": "2021-04-01", "2021": "2022-04-01", "2022": "2023-04-01"}
+	// A due date is a calendar rule (issue 19, item 10): 90 days is three
+	// months, the end of March, in the leap year 2020 too (a day count made
+	// the 2019 figure due on 30 March).
+	dueOf := map[string]string{"2019": "2020-04-01", "2020": "2021-04-01", "2021": "2022-04-01", "2022": "2023-04-01"}
 
 	type duty struct {
 		Period  string

@@ -197,7 +197,7 @@ func finalPeriod(ind kpi.Indicator) kpi.Period {
 
 // finalDue is when the final period's figure was due.
 func finalDue(ind kpi.Indicator) time.Time {
-	return finalPeriod(ind).End().Add(time.Duration(ind.DueDays) * 24 * time.Hour)
+	return ind.DueAt(finalPeriod(ind))
 }
 
 // neverReported reports whether st's unit never reported a figure and the

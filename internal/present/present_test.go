@@ -1,6 +1,7 @@
 package present
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -229,5 +230,20 @@ func TestResult(t *testing.T) {
 		if got := Result(result); got != want {
 			t.Errorf("Result(%q) = %q, want %q", result, got, want)
 		}
+	}
+}
+
+// TestDueDateIsACalendarRule: every year's figure is due by 31 March, the
+// leap year 2020 too (issue 19, item 10: a 90-day count said 3月30日).
+func TestDueDateIsACalendarRule(t *testing.T) {
+	ind := kpi.Indicator{DueDays: 90, Frequency: kpi.Annual}
+	for _, year := range []int{2019, 2020, 2021, 2022, 2023} {
+		if got, want := DueDate(ind.DueAt(kpi.YearPeriod(year))), fmt.Sprintf("%d年3月31日", year+1); got != want {
+			t.Errorf("the %d figure is due by %s, want %s", year, got, want)
+		}
+	}
+	quarterly := kpi.Indicator{DueDays: 15, Frequency: kpi.Quarterly}
+	if got := DueDate(quarterly.DueAt(kpi.Period{Year: 2021, Quarter: 3})); got != "2021年10月15日" {
+		t.Errorf("2021-Q3 with 15 days is due by %s, want 2021年10月15日", got)
 	}
 }
