@@ -157,7 +157,8 @@ func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, e
 		case asked == "" && len(ind.LeadUnits) == 1:
 			return ind.LeadUnits[0], nil
 		}
-		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%v）\nname the unit the explanation speaks for (unit: one of %v)", ind.LeadUnits, ind.LeadUnits)
+		units := strings.Join(ind.LeadUnits, "、")
+		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%s）\nname the unit the explanation speaks for (unit: one of %s)", units, units)
 	}
 	for _, u := range actor.Units {
 		if ind.HasUnit(u) && (asked == "" || asked == u) {
