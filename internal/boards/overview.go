@@ -51,13 +51,19 @@ func Overview() Dashboard {
 		}, panels)
 }
 
+// The pace thresholds as the help texts print them: kpi's own.
+var (
+	onTrackPace = present.Plain(kpi.OnTrackPace)
+	laggingPace = present.Plain(kpi.LaggingPace)
+)
+
 // statusDescriptions say what each status tile counts.
 var statusDescriptions = map[kpi.Status]string{
 	kpi.StatusAchieved:         "实际值已达到目标的指标个数 (achieved)。",
-	kpi.StatusOnTrack:          "进度比不低于 0.95 的指标个数 (on track)。",
+	kpi.StatusOnTrack:          "进度比不低于 " + onTrackPace + " 的指标个数 (on track)。",
 	kpi.StatusInProgress:       "尚未到期、仍在推进的定性任务个数 (milestones in progress)。",
-	kpi.StatusLagging:          "进度比在 0.6 到 0.95 之间的指标个数 (lagging)。",
-	kpi.StatusOffTrack:         "进度比低于 0.6 的指标个数 (off track)。",
+	kpi.StatusLagging:          "进度比在 " + laggingPace + " 到 " + onTrackPace + " 之间的指标个数 (lagging)。",
+	kpi.StatusOffTrack:         "进度比低于 " + laggingPace + " 的指标个数 (off track)。",
 	kpi.StatusDeteriorating:    "较基期不进反退的指标个数 (deteriorating)。",
 	kpi.StatusMissed:           "截止时间已过仍未达标的指标个数 (missed)。",
 	kpi.StatusInsufficientData: "只报送过一期、尚无法判断进度的指标个数 (insufficient data)。",

@@ -44,9 +44,9 @@ type statusGroup struct {
 func provinceGroups() []statusGroup {
 	return []statusGroup{
 		{"已达标", "实际值已达到目标的指标个数 (achieved)。", "achieved", "green"},
-		{"正常推进", "进度比不低于 0.95 的指标，含推进中的定性任务 (on track, in progress)。", "on_track|in_progress", "semi-dark-green"},
-		{"进度滞后", "进度比在 0.6 到 0.95 之间的指标 (lagging)。", "lagging", "orange"},
-		{"严重滞后", "进度比低于 0.6 或不进反退的指标 (off track, deteriorating)。", "off_track|deteriorating", "red"},
+		{"正常推进", "进度比不低于 " + onTrackPace + " 的指标，含推进中的定性任务 (on track, in progress)。", "on_track|in_progress", "semi-dark-green"},
+		{"进度滞后", "进度比在 " + laggingPace + " 到 " + onTrackPace + " 之间的指标 (lagging)。", "lagging", "orange"},
+		{"严重滞后", "进度比低于 " + laggingPace + " 或不进反退的指标 (off track, deteriorating)。", "off_track|deteriorating", "red"},
 		{"逾期未达标", "截止时间已过仍未达标的指标 (missed)。", "missed", "purple"},
 		{"无法判断", "只报送过一期或从未报送的指标 (insufficient data, no data)。", "insufficient_data|no_data", "#8e8e8e"},
 	}

@@ -12,7 +12,7 @@ func Unit() Dashboard {
 	stats := []struct{ title, desc, expr, color string }{
 		{"负责指标", "本单位作为牵头单位负责的指标个数。Indicators this unit leads.", count(".*"), "blue"},
 		{"已达标", "已达到目标的指标个数 (achieved)。", count("achieved"), "green"},
-		{"正常推进与推进中", "正常推进（进度比不低于 0.95）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", count("on_track|in_progress"), "semi-dark-green"},
+		{"正常推进与推进中", "正常推进（进度比不低于 " + onTrackPace + "）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", count("on_track|in_progress"), "semi-dark-green"},
 		{"滞后（进度滞后、严重滞后、不进反退）", "进度滞后、严重滞后与不进反退的指标个数之和 (lagging, off track, deteriorating)。", count("lagging|off_track|deteriorating"), "orange"},
 		{"逾期未达标", "截止时间已过仍未达标的指标个数 (missed)。", count("missed"), "purple"},
 		{"逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", fmt.Sprintf(`count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"} and on(plan, indicator) %s) or vector(0)`, lead), "red"},

@@ -9,9 +9,10 @@ import (
 
 // Pace thresholds of the UN statistics progress methods (as Open SDG
 // implements them): the pace ratio R is progress made over progress due.
+// The boards' help texts print them from here.
 const (
-	onTrackPace = 0.95 // R ≥ 0.95: on track
-	laggingPace = 0.6  // 0.6 ≤ R < 0.95: lagging; 0 ≤ R < 0.6: off track; R < 0: deteriorating
+	OnTrackPace = 0.95 // R ≥ 0.95: on track
+	LaggingPace = 0.6  // 0.6 ≤ R < 0.95: lagging; 0 ≤ R < 0.6: off track; R < 0: deteriorating
 )
 
 // relTolerance lets a figure equal to the target meet it even when the
@@ -542,9 +543,9 @@ func runningTotals(figs []figure, start int64) []figure {
 // paceStatus maps a pace ratio to a status.
 func paceStatus(pace float64) Status {
 	switch {
-	case pace >= onTrackPace:
+	case pace >= OnTrackPace:
 		return StatusOnTrack
-	case pace >= laggingPace:
+	case pace >= LaggingPace:
 		return StatusLagging
 	case pace >= 0:
 		return StatusOffTrack
