@@ -92,6 +92,9 @@ func TestInboxWriterResumesAfterRead(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Fatalf("the changed file is not in the inbox any more: %v", err)
 			}
+			if got := listDir(t, filepath.Join(dir, pull.DoneDir)); len(got) != 0 {
+				t.Errorf("done/ after the first run holds %v, want nothing (no receipt for a file left)", got)
+			}
 			if got := periodsOf(t, st); !slices.Equal(got, tc.firstRun) {
 				t.Errorf("stored by the first run: %v, want %v", got, tc.firstRun)
 			}

@@ -111,23 +111,30 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 			Actor: j.src.actor(), Source: j.src.sourceLabel(),
 		})
 		stamp := now.In(kpi.China).Format("20060102-150405")
-		if code := kpi.ErrorCode(err); (code == "" || code == kpi.EINVALID || code == kpi.EFORBIDDEN) && fileChanged(path, info) {
-			// Written to after it was read (a writer that paused longer than
-			// the settle time): what was stored stands, and the next run
-			// reads the whole file again (the same figures change nothing).
-			j.leaveChanged(&rep, name)
-			continue
-		}
+		// A file written to after it was read (a writer that paused longer
+		// than the settle time) is not moved (file checks just before):
+		// what was stored stands, and the next run reads the whole file
+		// again (the same figures change nothing).
 		switch code := kpi.ErrorCode(err); code {
 		case "":
-			if err := j.file(path, DoneDir, stamp, ".receipt.txt", receiptText(name, res), res); err != nil {
+			err := j.file(path, DoneDir, stamp, ".receipt.txt", receiptText(name, res), res, info)
+			if errors.Is(err, errChanged) {
+				j.leaveChanged(&rep, name)
+				continue
+			}
+			if err != nil {
 				return rep, err
 			}
 			rep.Ingested = append(rep.Ingested, name)
 		case kpi.EINVALID, kpi.EFORBIDDEN:
 			var ke *kpi.Error
 			errors.As(err, &ke)
-			if err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(name, ke), ke); err != nil {
+			err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(name, ke), ke, info)
+			if errors.Is(err, errChanged) {
+				j.leaveChanged(&rep, name)
+				continue
+			}
+			if err != nil {
 				return rep, err
 			}
 			rep.Rejected = append(rep.Rejected, name)
@@ -174,7 +181,7 @@ func (j *job) refuse(rep *RunReport, path string, now time.Time, reason string) 
 func (j *job) moveAside(path string, now time.Time, reason string) bool {
 	stamp := now.In(kpi.China).Format("20060102-150405")
 	ke := &kpi.Error{Code: kpi.EINVALID, Message: reason}
-	if err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(filepath.Base(path), ke), ke); err != nil {
+	if err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(filepath.Base(path), ke), ke, nil); err != nil {
 		j.s.opts.Logger.Error("inbox: cannot move file aside; it stays and is tried again next run", "ingest_source", j.src.Name, "file", filepath.Base(path), "err", err)
 		return false
 	}
@@ -201,10 +208,15 @@ func readFileCapped(path string, max int64) ([]byte, error) {
 	return body, nil
 }
 
+// errChanged is a file that changed since it was read: not moved.
+var errChanged = errors.New("file changed since it was read")
+
 // file moves path into sub/ under a stamped name and writes the report
 // (text and JSON) beside it. The report is written first, so a moved file
-// always has one.
-func (j *job) file(path, sub, stamp, suffix, text string, detail any) error {
+// always has one. With read set, a file no longer as read is not moved
+// (errChanged, its report removed again): checked last, so that a writer
+// resuming at any moment before has its rows read next time.
+func (j *job) file(path, sub, stamp, suffix, text string, detail any, read fs.FileInfo) error {
 	dir := filepath.Join(filepath.Dir(path), sub)
 	base := stamp + "-" + filepath.Base(path)
 	for i := 2; ; i++ {
@@ -220,8 +232,12 @@ func (j *job) file(path, sub, stamp, suffix, text string, detail any) error {
 	if err := writeFileAtomic(filepath.Join(dir, base+suffix), []byte(text)); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, base+strings.TrimSuffix(suffix, ".txt")+".json"), js); err != nil {
+	jsPath := filepath.Join(dir, base+strings.TrimSuffix(suffix, ".txt")+".json")
+	if err := writeFileAtomic(jsPath, js); err != nil {
 		return err
+	}
+	if read != nil && fileChanged(path, read) {
+		return errors.Join(errChanged, os.Remove(filepath.Join(dir, base+suffix)), os.Remove(jsPath))
 	}
 	if err := os.Rename(path, filepath.Join(dir, base)); err != nil {
 		return fmt.Errorf("move %s to %s/: %w", path, sub, err)
