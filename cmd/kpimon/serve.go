@@ -194,7 +194,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("memory limit", "bytes", memLimit.bytes, "source", memLimit.source)
+	logger.Info("memory limit", "bytes", memLimit.bytes, "limit_from", memLimit.source)
 	reportingFrom, err := parseReportingFrom(c.reportingFrom)
 	if err != nil {
 		return err
