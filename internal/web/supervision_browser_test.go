@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -232,6 +233,36 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 		b.do("open the indicator page", chromedp.Navigate(indicatorPage))
 		b.wantText("#supervision-items", "已办结")
 		b.wantText("#explanations", "两家企业推迟申报", "两家企业推迟至四季度申报，已逐户辅导")
+	})
+
+	step("a unit cannot answer another unit's indicator nor review (403, audited)", func(t *testing.T) {
+		var foreign kpi.Indicator
+		for _, ind := range cat.Indicators {
+			if !ind.HasUnit(unitScience) && len(ind.LeadUnits) > 0 {
+				foreign = ind
+				break
+			}
+		}
+		c := f.newClient(t)
+		p := c.post("/signin", url.Values{"csrf_token": {c.csrf("/signin", "/signin")}, "user": {unitName}, "password": {testPassword}, "next": {"/supervision"}})
+		wantStatus(t, "sign in", p, http.StatusSeeOther)
+		csrf := c.csrf("/supervision", "/signout")
+		p = c.post("/indicators/"+foreign.Plan+"/"+foreign.ID+"/explanations", url.Values{"csrf_token": {csrf},
+			"reason": {"越权"}, "measures": {"越权"}, "expected_by": {"2022-12-31"}})
+		wantStatus(t, "explaining "+foreign.ID, p, http.StatusForbidden)
+		wantText(t, "explaining "+foreign.ID, p, "无权操作")
+		p = c.post("/supervision/"+strconv.FormatUint(item.ID, 10)+"/review", url.Values{"csrf_token": {csrf}, "action": {"review"}})
+		wantStatus(t, "a unit reviewing", p, http.StatusForbidden)
+		entries, err := st.Audit(ctx, kpi.AuditFilter{Object: foreign.Plan + "/" + foreign.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 0 || entries[0].Action != kpi.ActionAccessDenied || entries[0].Actor != unitName {
+			t.Errorf("newest audit entry of %s: %+v, want access.denied by %s", foreign.ID, entries, unitName)
+		}
+		if ex, _ := st.Explanations(ctx, foreign.Ref()); len(ex) != 0 {
+			t.Errorf("explanations of %s after the refusal: %+v, want none", foreign.ID, ex)
+		}
 	})
 }
 
