@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
@@ -35,7 +36,18 @@ next_steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sampleCircular(t, report.Options{Previous: chinaDay(t, "2020-06-30"), Office: office, Supervision: []kpi.SupervisionItem{}})
+	// A red indicator its unit has explained, under supervision since June.
+	red := sampleCircular(t, report.Options{}).Red[0].State.Indicator
+	opened := chinaDay(t, "2021-06-01")
+	deadline := chinaDay(t, "2021-06-08")
+	c := sampleCircular(t, report.Options{
+		Previous: chinaDay(t, "2020-06-30"), Office: office,
+		Explanations: []kpi.Explanation{{Ref: red.Ref(), Unit: red.LeadUnits[0], Revision: 1, Reason: "受疫情影响企业研发投入推迟", Measures: "开展专项帮扶", At: opened.Add(48 * time.Hour)}},
+		Supervision: []kpi.SupervisionItem{{ID: 1, Ref: red.Ref(), Unit: red.LeadUnits[0], Events: []kpi.SupervisionEvent{
+			{At: opened, Action: kpi.SupervisionEventOpen, Status: kpi.StatusOffTrack, Deadline: &deadline},
+			{At: opened.Add(48 * time.Hour), Action: kpi.SupervisionEventExplain, Revision: 1},
+		}}},
+	})
 	dir := artifactDir(t, "circular-docx")
 	file := filepath.Join(dir, "通报.docx")
 	var b bytes.Buffer
@@ -80,7 +92,8 @@ next_steps:
 		"关于培育建设省级创新型区工作进展情况的通报", "各镇、街道，区直各有关单位：",
 		"一、总体情况", "二、较上期（2020年6月30日）变化", "三、存在问题", "四、责任单位排名",
 		"（一）牵头指标排名", "（二）牵头指标不足3项的单位（不排名）", "（三）配合指标情况",
-		"五、各项任务指标进展情况", "（六）任务6创新环境建设", "六、督办情况", "本期无督办事项。", "七、下步工作要求",
+		"五、各项任务指标进展情况", "（六）任务6创新环境建设", "六、督办情况", "红灯指标督办事项共1项，其中已说明1项。", "七、下步工作要求",
+		red.LeadUnits[0] + "说明：受疫情影响企业研发投入推迟；措施：开展专项帮扶（2021年6月3日）。",
 		"各单位要对照目标，查找差距，加快推进。",
 		"衡阳市雁峰区创新型区建设工作领导小组办公室2021年7月5日",
 		"抄送：区委督查室，区政府督查室。", "2021年7月5日印发",
