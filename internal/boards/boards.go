@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 const (
@@ -75,20 +76,16 @@ func WriteDir(dir string) error {
 	return nil
 }
 
-// statusColors colours each status word: green for good, orange and red for
-// behind, purple for missed, grey for nothing to judge.
+// statusColors colours each status word as the circular and the web page
+// do: present's one colour table, with the default lights (the boards are
+// generated files; a --report.lights change is not reflected here).
 func statusColors() map[kpi.Status]string {
-	return map[kpi.Status]string{
-		kpi.StatusAchieved:         "green",
-		kpi.StatusOnTrack:          "semi-dark-green",
-		kpi.StatusInProgress:       "blue",
-		kpi.StatusLagging:          "orange",
-		kpi.StatusOffTrack:         "red",
-		kpi.StatusDeteriorating:    "dark-red",
-		kpi.StatusMissed:           "purple",
-		kpi.StatusInsufficientData: "#8e8e8e",
-		kpi.StatusNoData:           "#8e8e8e",
+	lights := present.DefaultLights()
+	colors := map[kpi.Status]string{}
+	for _, s := range kpi.Statuses {
+		colors[s] = lights.StatusColor(s)
 	}
+	return colors
 }
 
 // statusMapping shows a status label value as its coloured Chinese word.
@@ -109,4 +106,3 @@ func overdueMapping() []ValueMapping {
 		"1": {Text: "逾期未报", Color: "red", Index: 1},
 	}}}
 }
-

@@ -18,6 +18,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 var update = flag.Bool("update", false, "rewrite grafana/dashboards from the Go definitions")
@@ -132,6 +133,10 @@ func TestBoardsHaveRequiredFields(t *testing.T) {
 					}
 				}
 				for _, u := range units {
+					// Grafana's custom unit "suffix:<word>": a count with its word.
+					if word, ok := strings.CutPrefix(u, "suffix:"); ok && word != "" {
+						continue
+					}
 					if known := grafanaUnits(); !known[u] {
 						t.Errorf("%s: unit %q is not one of Grafana's unit ids the boards use (%v)", name, u, known)
 					}
@@ -234,11 +239,15 @@ func TestVariables(t *testing.T) {
 }
 
 // TestStatusWords checks the status column and stat show every status as
-// its Chinese word.
+// its Chinese word, in the colour of kpimon's one colour table
+// (present.Lights.StatusColor), as the circular and the web page do: on
+// main 逾期未达标 was purple here and red in the circular.
 func TestStatusWords(t *testing.T) {
-	want := map[string]string{}
+	want, wantColor := map[string]string{}, map[string]string{}
+	lights := present.DefaultLights()
 	for _, s := range kpi.Statuses {
 		want[string(s)] = s.Chinese()
+		wantColor[string(s)] = lights.StatusColor(s)
 	}
 	byFile := readBoards(t)
 	for _, tc := range []struct{ board, panel string }{
@@ -251,11 +260,11 @@ func TestStatusWords(t *testing.T) {
 			if !ok {
 				t.Fatalf("no panel %q", tc.panel)
 			}
-			got := map[string]string{}
+			got, gotColor := map[string]string{}, map[string]string{}
 			collect := func(ms []boards.ValueMapping) {
 				for _, m := range ms {
 					for raw, r := range m.Options {
-						got[raw] = r.Text
+						got[raw], gotColor[raw] = r.Text, r.Color
 					}
 				}
 			}
@@ -277,6 +286,9 @@ func TestStatusWords(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("status mappings (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantColor, gotColor); diff != "" {
+				t.Errorf("status colours (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -482,5 +494,21 @@ func exportedMetrics() []string {
 		"kpi_ingest_last_failure_timestamp_seconds",
 		"kpi_ingest_duration_seconds",
 		"kpi_supervision_items",
+	}
+}
+
+// TestColoursFollowThresholds: no panel paints its value one fixed colour
+// whatever it is (on main a "0" of 失败批次 was red and a 24.7% share
+// green): counts are neutral at 0 and coloured from 1, shares by size.
+func TestColoursFollowThresholds(t *testing.T) {
+	for name, d := range readBoards(t) {
+		for _, p := range d.Panels {
+			if mode, _ := p.FieldConfig.Defaults.Color["mode"].(string); mode == "fixed" {
+				t.Errorf("%s panel %q: fixed colour %v, want thresholds", name, p.Title, p.FieldConfig.Defaults.Color)
+			}
+			if p.Type == "stat" && p.FieldConfig.Defaults.Unit == "percentunit" && len(p.FieldConfig.Defaults.Thresholds.Steps) < 2 && p.FieldConfig.Defaults.Color["mode"] == "thresholds" {
+				t.Errorf("%s panel %q: a share with one colour step, want colours by size", name, p.Title)
+			}
+		}
 	}
 }

@@ -37,7 +37,7 @@ func Indicator() Dashboard {
 	progress.FieldConfig.Defaults.Max = ptr(1.0)
 
 	// The owed period and its due date; red once overdue.
-	due := valueStat("报送期限", "应报期数据的报送期限（报告期末加报送天数），下方为应报期；逾期未报时标红。When the awaited figure is due, and its period.",
+	due := valueStat("报送期限", "应报期数据的报送期限（报告期末加报送天数），下方为应报期和是否逾期（逾期 1）；逾期与否以右侧“报送状态”的颜色标示。When the awaited figure is due, and its period.",
 		"dateTimeAsIsoNoDateIfToday", at(16, 4, 4, 4), instantSeries("A", m("kpi_report_due_timestamp_seconds")+" * 1000", "应报 {{period}} · 逾期 {{overdue}}"))
 	due.Options["textMode"] = "value_and_name"
 	overdue := valueStat("报送状态", "应报期数据是否已过报送期限仍未报送 (report overdue)。", "none", at(20, 4, 4, 4),
@@ -49,9 +49,14 @@ func Indicator() Dashboard {
 	latest := figure("最新实际值", "最近一期报送的实际值（新增类指标为规划期内累计值），下方为单位和报告期。Latest actual, its unit and period.", 4, 0,
 		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s * on(plan, indicator) group_left(period) %s",
 			m("kpi_actual"), m("kpi_indicator_info"), m("kpi_status")), "{{unit}} · 报告期 {{period}}"))
-	required := figure("需年均变化", "从最新一期到截止年份，达到目标平均每年还需的变化：relative 为年均增长率（0.12 即 12%），absolute 为每年增减的数量（单位同指标）；负数为需下降。Required change per year.", 12, 4,
-		instantSeries("A", m("kpi_required_annual_change"), "{{type}}"))
-	required.FieldConfig.Defaults.Decimals = ptr(3)
+	required := figure("需年均变化", "从最新一期到截止年份，达到目标平均每年还需的变化：需年均增长率（百分比，复合增长），或每年需增减的数量（单位同指标；比重类为个百分点）；负数为需下降。Required change per year.", 12, 4,
+		// One series, named by its form: a rate reads as a percentage
+		// (8.5%), not "relative 0.085".
+		instantSeries("A", fmt.Sprintf(`label_replace(label_replace(%s, "form", "需年均增长率", "type", "relative"), "form", "需年均增减", "type", "absolute")`,
+			m("kpi_required_annual_change")), "{{form}}"))
+	required.FieldConfig.Defaults.Decimals = ptr(2)
+	required.FieldConfig.Overrides = []Override{{Matcher: Matcher{ID: "byName", Options: "需年均增长率"},
+		Properties: []Property{unitProp("percentunit"), {ID: "decimals", Value: 1}}}}
 
 	// The deciding bar; increase and continuing lines have none and say so.
 	target := figure("目标值", "判定是否达标的目标值（判定线）：突破40家为41家，40家左右为38家；压缩类为基期值按比例压缩后的值；定性任务为完成（100%或1）。逐年增长类和持续类没有目标数值：逐年增长类要求每年比上年增长，持续类要求每年完成。Deciding bar at the deadline.", 8, 0, withUnit("kpi_target"))

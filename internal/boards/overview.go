@@ -32,7 +32,7 @@ func Overview() Dashboard {
 		"count(" + on(`kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}`, info, lead) + ") or vector(0)", "red"})
 	var panels []Panel
 	for i, t := range tiles {
-		panels = append(panels, stat(t.title, t.desc, "none", t.color, at((i%6)*4, (i/6)*3, 4, 3), instant("A", t.expr)))
+		panels = append(panels, stat(t.title, t.desc, countUnit("个"), t.color, at((i%6)*4, (i/6)*3, 4, 3), instant("A", t.expr)))
 	}
 	panels = append(panels, asOfStat(at(20, 3, 4, 3)))
 	panels = append(panels, indicatorTable("指标一览",

@@ -46,14 +46,21 @@ func newPanel(typ, title, desc, unit string, pos GridPos, targets ...Target) Pan
 	}
 }
 
-// stat is a single number on a coloured background.
+// stat is a count on a background coloured by thresholds: neutral at 0,
+// color from 1 (a fixed colour showed "0 失败批次" red). unit names what
+// is counted (countUnit).
 func stat(title, desc, unit, color string, pos GridPos, t Target) Panel {
 	p := newPanel("stat", title, desc, unit, pos, t)
-	p.FieldConfig.Defaults.Color = map[string]any{"mode": "fixed", "fixedColor": color}
+	p.FieldConfig.Defaults.Color = map[string]any{"mode": "thresholds"}
+	p.FieldConfig.Defaults.Thresholds = Thresholds{Mode: "absolute", Steps: []ThresholdStep{{Color: "text"}, {Color: color, Value: ptr(1.0)}}}
 	p.FieldConfig.Defaults.Decimals = ptr(0)
 	p.Options = statOptions("")
 	return p
 }
+
+// countUnit is Grafana's unit for a count of things: the number with the
+// word after it ("3个", "2批").
+func countUnit(word string) string { return "suffix:" + word }
 
 func statOptions(fields string) map[string]any {
 	return map[string]any{

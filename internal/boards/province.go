@@ -77,19 +77,21 @@ func goodShare() string {
 func Province() Dashboard {
 	var panels []Panel
 	panels = append(panels,
-		stat("地区数", "所选层级、地区中报送到省级平台的地区个数。Regions selected.", "none", "blue", at(0, 0, 4, 4),
+		stat("地区数", "所选层级、地区中报送到省级平台的地区个数。Regions selected.", countUnit("个"), "blue", at(0, 0, 4, 4),
 			instant("A", fmt.Sprintf(`count(%s)`, regionTotal()))),
-		stat("指标总数", "所选地区全部规划的指标个数。Indicators of every selected region.", "none", "blue", at(4, 0, 4, 4),
+		stat("指标总数", "所选地区全部规划的指标个数。Indicators of every selected region.", countUnit("个"), "blue", at(4, 0, 4, 4),
 			instant("A", fmt.Sprintf(`count(kpi_indicator_info{%s})`, provinceScope))),
 	)
 	for i, g := range []statusGroup{provinceGroups()[0], provinceGroups()[2], provinceGroups()[3], provinceGroups()[4]} {
 		expr := fmt.Sprintf(`count(kpi_status{%s, status=~"%s"} == 1) or vector(0)`, provinceScope, g.statuses)
-		panels = append(panels, stat(g.title, g.desc, "none", g.color, at(8+i*3, 0, 3, 4), instant("A", expr)))
+		panels = append(panels, stat(g.title, g.desc, countUnit("个"), g.color, at(8+i*3, 0, 3, 4), instant("A", expr)))
 	}
 	share := stat("达标或正常推进占比", "所选地区已达标或正常推进（含推进中）的指标占全部指标的比例。Share achieved or on track.",
 		"percentunit", "green", at(20, 0, 4, 4),
 		instant("A", fmt.Sprintf(`(count(kpi_status{%s, status=~"achieved|on_track|in_progress"} == 1) or vector(0)) / count(kpi_indicator_info{%s})`, provinceScope, provinceScope)))
 	share.FieldConfig.Defaults.Decimals = ptr(1)
+	// A share is good or bad by its size, not green whatever it is.
+	share.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "red"}, {Color: "orange", Value: ptr(0.6)}, {Color: "green", Value: ptr(0.8)}}
 	panels = append(panels, share,
 		regionTable(at(0, 4, 24, 10)),
 		regionRanking(at(0, 14, 12, 10)),

@@ -11,13 +11,13 @@ func Reporting() Dashboard {
 	rejectedRows := fmt.Sprintf(`kpi_ingest_rows_total{%s, result="rejected"}`, src)
 
 	panels := []Panel{
-		stat("报送批次", "所选时间范围内处理的报送批次（文件、网页上传、接口提交、定时拉取）。Ingest runs in the time range.", "none", "blue", at(0, 0, 6, 4),
+		stat("报送批次", "所选时间范围内处理的报送批次（文件、网页上传、接口提交、定时拉取）。Ingest runs in the time range.", countUnit("批"), "blue", at(0, 0, 6, 4),
 			instant("A", inRange(runs))),
-		stat("失败批次", "所选时间范围内未能完成的报送批次：文件无法读取、全部行被拒等。Failed ingest runs.", "none", "red", at(6, 0, 6, 4),
+		stat("失败批次", "所选时间范围内未能完成的报送批次：文件无法读取、全部行被拒等。Failed ingest runs.", countUnit("批"), "red", at(6, 0, 6, 4),
 			instant("A", inRange(failedRuns))),
-		stat("被拒数据行", "所选时间范围内因格式、指标或权限问题被拒绝的数据行。Rejected rows.", "none", "orange", at(12, 0, 6, 4),
+		stat("被拒数据行", "所选时间范围内因格式、指标或权限问题被拒绝的数据行。Rejected rows.", countUnit("行"), "orange", at(12, 0, 6, 4),
 			instant("A", inRange(rejectedRows))),
-		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", "none", "purple", at(18, 0, 6, 4),
+		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", countUnit("个"), "red", at(18, 0, 6, 4),
 			instant("A", `count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}) or vector(0)`)),
 		timeseries("报送批次（按来源与结果）", "各来源（inbox 收件箱、upload 网页上传、api 接口、pull 定时拉取）每个时间段处理的批次，按结果区分。Ingest runs by source and result.",
 			"none", at(0, 4, 12, 8),

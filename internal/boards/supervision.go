@@ -56,7 +56,7 @@ func supervisionStats(y int) []Panel {
 	for i, st := range kpi.SupervisionStates {
 		desc := "本单位处于“" + present.SupervisionState(st) + "”的督办事项数 (supervision items, " + string(st) + ")。"
 		expr := fmt.Sprintf(`sum(kpi_supervision_items{unit="$lead_unit", state=%q}) or vector(0)`, st)
-		panels = append(panels, stat("督办："+present.SupervisionState(st), desc, "none", supervisionColors[st], at(i*4, y, 4, 4), instant("A", expr)))
+		panels = append(panels, stat("督办："+present.SupervisionState(st), desc, countUnit("项"), supervisionColors[st], at(i*4, y, 4, 4), instant("A", expr)))
 	}
 	return panels
 }

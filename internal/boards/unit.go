@@ -19,7 +19,7 @@ func Unit() Dashboard {
 	}
 	var panels []Panel
 	for i, s := range stats {
-		panels = append(panels, stat(s.title, s.desc, "none", s.color, at(i*3, 0, 3, 4), instant("A", s.expr)))
+		panels = append(panels, stat(s.title, s.desc, countUnit("个"), s.color, at(i*3, 0, 3, 4), instant("A", s.expr)))
 	}
 	panels = append(panels, asOfStat(at(18, 0, 6, 4)))
 	panels = append(panels,

@@ -96,7 +96,7 @@ func TaskStatusChart(states []kpi.State, lights Lights) chart.Scene {
 }
 
 func segment(st kpi.Status, lights Lights) chart.Segment {
-	seg := chart.Segment{Name: present.Status(st), Color: lights.statusColor(st)}
+	seg := chart.Segment{Name: present.Status(st), Color: lights.StatusColor(st)}
 	if lights.Of(st) == Yellow || seg.Color != lights.Of(st).Color() {
 		seg.Ink = "#222222" // dark on a light fill
 	}
