@@ -86,9 +86,10 @@ func (l *limitListener) admit(addr netip.Addr) bool {
 	if !addr.IsValid() || trusted(l.limits.TrustedProxies, addr) {
 		return true
 	}
+	key := clientKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.clients[addr] >= l.limits.PerClient {
+	if l.clients[key] >= l.limits.PerClient {
 		l.refusals++
 		if l.refusals&(l.refusals-1) == 0 { // the 1st, 2nd, 4th, 8th …: a flood logs a few lines
 			l.logger.Warn("connection refused: the client holds too many already", "remote", addr.String(),
@@ -96,15 +97,16 @@ func (l *limitListener) admit(addr netip.Addr) bool {
 		}
 		return false
 	}
-	l.clients[addr]++
+	l.clients[key]++
 	return true
 }
 
 func (l *limitListener) leave(addr netip.Addr) {
 	if addr.IsValid() && !trusted(l.limits.TrustedProxies, addr) {
+		key := clientKey(addr)
 		l.mu.Lock()
-		if l.clients[addr]--; l.clients[addr] <= 0 {
-			delete(l.clients, addr)
+		if l.clients[key]--; l.clients[key] <= 0 {
+			delete(l.clients, key)
 		}
 		l.mu.Unlock()
 	}
@@ -116,6 +118,16 @@ func connAddr(c net.Conn) netip.Addr {
 		return ap.Addr().Unmap()
 	}
 	return netip.Addr{}
+}
+
+// clientKey is what a connection from addr counts against: the address,
+// or for IPv6 its /64 (one subscriber's network, whose addresses are free
+// to pick from).
+func clientKey(addr netip.Addr) netip.Addr {
+	if addr.Is6() && !addr.IsLoopback() {
+		return netip.PrefixFrom(addr, 64).Masked().Addr()
+	}
+	return addr
 }
 
 // limitedConn gives its slot back once, at the first Close.
