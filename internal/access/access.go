@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // CodeTooManyRequests is the error code of an attempt refused because its
@@ -270,7 +271,7 @@ func (d *denials) flush(ctx context.Context, store kpi.Store, now time.Time, all
 			at := time.Unix(k.minute*60, 0).In(kpi.China)
 			done = append(done, kpi.AuditEntry{At: now, Actor: "anonymous", Remote: k.remote, Action: kpi.ActionAccessDenied,
 				Detail: fmt.Sprintf("又拒绝 %d 次（%s 这一分钟内，首次已单独记录）\n%d more refused in the minute from %s (the first is recorded on its own)",
-					f.n-1, at.Format("2006-01-02 15:04"), f.n-1, at.Format("15:04"))})
+					f.n-1, present.Time(at), f.n-1, present.Time(at))})
 		}
 	}
 	d.mu.Unlock()

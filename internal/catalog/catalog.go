@@ -181,4 +181,3 @@ func build(files []sourceFile) (kpi.Catalog, error) {
 	})
 	return cat, nil
 }
-

@@ -154,7 +154,7 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	writeSupervision(&d, st)
 	d.WriteString("下一步：" + w.next + "报送地址：" + c.submitURL() + "\n")
 	d.WriteString("English: " + nameEN(ind) + " " + w.en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
-		targetEN(ind, ev) + " by " + dateEN(ev.Deadline) + ".")
+		targetEN(ind, ev) + " by " + present.DueDateISO(ev.Deadline) + ".")
 	if en := reasonsEN[ev.Reason]; en != "" {
 		d.WriteString(" Reason: " + en + reasonPeriodsEN(ev) + ".")
 	}
@@ -235,7 +235,7 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	writeSupervision(&d, st)
 	d.WriteString("下一步：请登录 " + c.submitURL() + " 补报数据，并说明未报原因。\n")
 	d.WriteString("English: " + nameEN(ind) + " has never been reported: its " + final.String() + " figure was due by " +
-		dateEN(due) + "; submit it at " + c.submitURL() + ".")
+		present.DueDateISO(due) + "; submit it at " + c.submitURL() + ".")
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
@@ -268,7 +268,7 @@ func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 	writeSupervision(&d, st)
 	d.WriteString("下一步：请登录 " + c.submitURL() + " 报送" + owed + "数据。\n")
 	d.WriteString("English: the " + owedEN + " figure of " + nameEN(ind) + " was due by " +
-		dateEN(ev.Report.Due) + " and has not been submitted; submit it at " + c.submitURL() + ".")
+		present.DueDateISO(ev.Report.Due) + " and has not been submitted; submit it at " + c.submitURL() + ".")
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
@@ -293,15 +293,6 @@ func (c *Collector) writeContext(d *strings.Builder, st *kpi.State) {
 	if ind.Note != "" {
 		d.WriteString("说明：" + ind.Note + "\n")
 	}
-}
-
-// dateEN is present.DueDate's day for the English line: 2022-12-31.
-func dateEN(t time.Time) string {
-	c := t.In(kpi.China)
-	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 && c.Nanosecond() == 0 {
-		c = c.Add(-time.Nanosecond)
-	}
-	return c.Format("2006-01-02")
 }
 
 func leadUnits(ind kpi.Indicator) string { return strings.Join(ind.LeadUnits, leadUnitSep) }

@@ -296,11 +296,24 @@ func DueDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
+	return Date(dueDay(t))
+}
+
+// DueDateISO is DueDate as 2022-06-30, for the English line of an alert.
+func DueDateISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return dueDay(t).Format(time.DateOnly)
+}
+
+// dueDay is t in China time, a midnight moved back into the day it ends.
+func dueDay(t time.Time) time.Time {
 	c := t.In(kpi.China)
 	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 && c.Nanosecond() == 0 {
 		c = c.Add(-time.Nanosecond)
 	}
-	return Date(c)
+	return c
 }
 
 // Time prints an instant in China time to the minute: "2021-03-31 14:05".

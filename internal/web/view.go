@@ -87,48 +87,6 @@ func formatBytes(n int64) string {
 	return present.Plain(float64(n)/(1<<20)) + " MB"
 }
 
-func kindWord(k kpi.Kind) string {
-	switch k {
-	case kpi.KindAtLeast:
-		return "不低于目标"
-	case kpi.KindAtMost:
-		return "不高于目标"
-	case kpi.KindIncrease:
-		return "逐年增长"
-	case kpi.KindReduceBy:
-		return "按比例压缩"
-	case kpi.KindMultiply:
-		return "较基期倍增"
-	case kpi.KindMilestone:
-		return "里程碑（完成 / 未完成，或完成百分比）"
-	case kpi.KindContinuing:
-		return "每年完成（每年报 1 完成 / 0 未完成）"
-	}
-	return string(k)
-}
-
-func frequencyWord(f kpi.Frequency) string {
-	switch f {
-	case kpi.Annual:
-		return "每年"
-	case kpi.Quarterly:
-		return "每季度"
-	case kpi.Monthly:
-		return "每月"
-	}
-	return string(f)
-}
-
-func measureWord(m kpi.Measure) string {
-	switch m {
-	case kpi.MeasureLevel:
-		return "期末存量"
-	case kpi.MeasureCumulative:
-		return "累计新增（自规划起始年）"
-	}
-	return string(m)
-}
-
 func indicatorURL(ref kpi.Ref) string {
 	return "/indicators/" + url.PathEscape(ref.Plan) + "/" + url.PathEscape(ref.ID)
 }
