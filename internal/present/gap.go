@@ -18,7 +18,10 @@ func Gap(ind kpi.Indicator, gap *float64) string {
 		return Missing
 	}
 	if ind.Kind == kpi.KindMilestone {
-		return OptValue(ind, gap)
+		if ind.IsDoneOrNot() {
+			return Number(ind, *gap) // what is left to do: 1
+		}
+		return Value(ind, *gap)
 	}
 	n := Fixed(*gap, GapDecimals(ind, *gap))
 	if n == Missing {

@@ -162,13 +162,11 @@ func Value(ind kpi.Indicator, v float64) string {
 	return n + ind.Unit
 }
 
-// OptValue is Value for an optional figure: "—" when p is nil.
+// OptValue is Value for an optional figure: "—" when p is nil. A
+// done-or-not line's figure is 已完成 or 未完成 here too, as on the page.
 func OptValue(ind kpi.Indicator, p *float64) string {
 	if p == nil {
 		return Missing
-	}
-	if ind.IsDoneOrNot() {
-		return Number(ind, *p)
 	}
 	return Value(ind, *p)
 }

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// surfaceFigures are the issue's series, revising the sample figures of
+// 2021 (issue 19): a share just short of its target, a rate, a strict
+// count, a share's change in points, a doubling, whole amounts.
+const surfaceFigures = `指标编号,报告期,实际值
+high_tech_industry_value_added_share,2021,32.96
+invention_patents_per_10k,2021,12.96
+tech_smes,2021,38
+rd_spending_share_gdp,2021,2.1
+enterprise_benefit_doubling,2018,50000
+enterprise_benefit_doubling,2021,85000
+disposable_income_per_capita,2021,38240
+rd_personnel_per_10k_employed,2021,104.25
+`
+
+// surfaceText is one indicator's numbers as the API's text says them.
+type surfaceText struct {
+	ID, Plan, Name   string
+	Status           string
+	Actual, Gap      string
+	Required         string
+}
+
+// TestSurfacesPrintTheSameNumbers: the web page, the alert text, kpimon
+// status, the PDF circular and its XLSX print the same figure, gap and
+// required change for every indicator of one store (issue 19).
+func TestSurfacesPrintTheSameNumbers(t *testing.T) {
+	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	for i, file := range []string{filepath.Join("..", "..", "internal", "report", "testdata", "figures-2019-2021.csv"), filepath.Join(dir, "series.csv")} {
+		if i == 1 {
+			if err := os.WriteFile(file, []byte(surfaceFigures), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, stderr, err := runKpimon(t, nil, "ingest", "--storage.path", data, file); err != nil {
+			t.Fatalf("ingest %s: %v\n%s", file, err, stderr)
+		}
+	}
+	url, stop := startServe(t, serveConfig{data: data, asOf: "2022-06-30", reportingFrom: "2019-01-01"})
+	defer stop()
+	ctx := context.Background()
+	testkit.WaitFor(t, ctx, nil, "kpimon ready", func() error { return testkit.GetOK(ctx, url+"/readyz") })
+
+	// The API's words: what every surface must print.
+	var list struct {
+		Indicators []struct {
+			Plan, ID   string
+			Indicator  struct{ Name string }
+			Evaluation struct {
+				Status string
+				Text   struct{ Actual, Gap, Required string }
+			}
+		}
+	}
+	getJSON(t, url+"/api/v1/indicators", &list)
+	var want []surfaceText
+	for _, in := range list.Indicators {
+		tx := in.Evaluation.Text
+		want = append(want, surfaceText{ID: in.ID, Plan: in.Plan, Name: in.Indicator.Name, Status: in.Evaluation.Status, Actual: tx.Actual, Gap: tx.Gap, Required: tx.Required})
+	}
+	if len(want) != 80 {
+		t.Fatalf("%d indicators, want the seed plan's 80", len(want))
+	}
+	byID, byName := map[string]surfaceText{}, map[string]surfaceText{}
+	for _, w := range want {
+		byID[w.ID], byName[w.Name] = w, w
+	}
+	// The issue's cases are there, in the words the rule gives.
+	for id, actual := range map[string]string{
+		"high_tech_industry_value_added_share": "32.96%", "invention_patents_per_10k": "12.96件/万人", "disposable_income_per_capita": "38240元",
+		"enterprise_benefit_doubling": "85000万元", "rd_personnel_per_10k_employed": "104.25人/万人", "tech_smes": "38家",
+	} {
+		if got := byID[id].Actual; got != actual {
+			t.Errorf("%s: actual %q, want %q", id, got, actual)
+		}
+	}
+	if got := byID["rd_spending_share_gdp"].Required; got != "需年均提高0.41个百分点" {
+		t.Errorf("rd_spending_share_gdp: required %q, want 需年均提高0.41个百分点", got)
+	}
+	if got := byID["tech_smes"].Required; got != "需年均增加3家" {
+		t.Errorf("tech_smes: required %q, want 需年均增加3家", got)
+	}
+
+	t.Run("web page", func(t *testing.T) {
+		for _, w := range want {
+			page := html.UnescapeString(getText(t, url+"/indicators/"+w.Plan+"/"+w.ID))
+			expectIn(t, "web page of "+w.ID, page, w.Actual, w.Gap, w.Required)
+		}
+	})
+
+	t.Run("alert text", func(t *testing.T) {
+		metrics := getText(t, url+"/metrics")
+		alerted := 0
+		for _, w := range want {
+			desc := alertDescription(metrics, w.ID)
+			if desc == "" {
+				continue
+			}
+			alerted++
+			if w.Actual != "" && !strings.Contains(desc, "实际："+w.Actual) {
+				t.Errorf("alert of %s lacks 实际：%s:\n%s", w.ID, w.Actual, desc)
+			}
+			if w.Required != "" && !strings.Contains(desc, "进度要求："+w.Required) {
+				t.Errorf("alert of %s lacks 进度要求：%s:\n%s", w.ID, w.Required, desc)
+			}
+			if strings.Contains(desc, "差距：") && !strings.Contains(desc, "差距："+w.Gap+"\n") {
+				t.Errorf("alert of %s lacks 差距：%s:\n%s", w.ID, w.Gap, desc)
+			}
+		}
+		if alerted < 10 {
+			t.Errorf("%d indicators alerted, want the lagging and missed ones", alerted)
+		}
+	})
+
+	t.Run("kpimon status", func(t *testing.T) {
+		out, stderr, err := runKpimon(t, nil, "status", "--storage.path", data, "--server", url)
+		if err != nil {
+			t.Fatalf("status: %v\n%s", err, stderr)
+		}
+		rows := map[string]string{}
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 0 {
+				rows[f[0]] = line
+			}
+		}
+		for _, w := range want {
+			expectIn(t, "status row of "+w.ID, rows[w.ID], w.Actual, w.Gap, w.Required)
+		}
+	})
+
+	t.Run("PDF circular", func(t *testing.T) {
+		pdf := filepath.Join(dir, "通报.pdf")
+		if err := os.WriteFile(pdf, getBytes(t, url+"/report?format=pdf"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(pdftotext, "-raw", pdf, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		// Table cells wrap: compare without line breaks and spaces.
+		text := strings.Join(strings.Fields(string(out)), "")
+		for _, w := range want {
+			// Milestones are 已完成/未完成 in words; every figure and
+			// required change stands in its task's table.
+			expectIn(t, "PDF", text, w.Actual, w.Required)
+		}
+	})
+
+	t.Run("XLSX circular", func(t *testing.T) {
+		f, err := excelize.OpenReader(bytes.NewReader(getBytes(t, url+"/report?format=xlsx")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows("指标明细")
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := columns(rows[0])
+		seen := 0
+		for _, r := range rows[1:] {
+			w, ok := byName[cell(r, col["指标"])]
+			if !ok {
+				continue
+			}
+			seen++
+			unit := cell(r, col["单位"])
+			if a := cell(r, col["最新数据"]); w.Actual != "" && !doneOrNotWord(w.Actual) && a+unit != w.Actual {
+				t.Errorf("XLSX %s: 最新数据 %q %s, want %q", w.ID, a, unit, w.Actual)
+			}
+			if got := cell(r, col["需年均变化说明"]); w.Required != "" && got != w.Required {
+				t.Errorf("XLSX %s: 需年均变化说明 %q, want %q", w.ID, got, w.Required)
+			}
+		}
+		if seen != len(want) {
+			t.Errorf("XLSX lists %d of the %d indicators", seen, len(want))
+		}
+		att, err := f.GetRows("需重点关注指标")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acol := columns(att[0])
+		for _, r := range att[1:] {
+			w, ok := byName[cell(r, acol["指标"])]
+			if !ok || w.Gap == "" || strings.Contains(w.Gap, "（") {
+				continue
+			}
+			g := cell(r, acol["差距"])
+			if unit := cell(r, acol["单位"]); g+unit != w.Gap && g+"个百分点" != w.Gap {
+				t.Errorf("XLSX %s: 差距 %q %s, want %q", w.ID, g, unit, w.Gap)
+			}
+		}
+	})
+}
+
+// expectIn checks that text holds every non-empty want.
+func expectIn(t *testing.T, where, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if w != "" && !strings.Contains(text, strings.Join(strings.Fields(w), "")) {
+			t.Errorf("%s lacks %q", where, w)
+		}
+	}
+}
+
+var descriptionLabel = regexp.MustCompile(`description="((?:[^"\\]|\\.)*)"`)
+
+// alertDescription returns the description of the alert text /metrics
+// carries for indicator id, unquoted; "" when it has none.
+func alertDescription(metrics, id string) string {
+	for _, line := range strings.Split(metrics, "\n") {
+		if !strings.HasPrefix(line, "kpi_status{") || !strings.Contains(line, `indicator="`+id+`"`) {
+			continue
+		}
+		if m := descriptionLabel.FindStringSubmatch(line); m != nil {
+			var s string
+			if err := json.Unmarshal([]byte(`"`+m[1]+`"`), &s); err == nil {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func getBytes(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
+	}
+	return b
+}
+
+func getText(t *testing.T, url string) string { return string(getBytes(t, url)) }
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	if err := json.Unmarshal(getBytes(t, url), v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func columns(header []string) map[string]int {
+	m := map[string]int{}
+	for i, h := range header {
+		m[h] = i
+	}
+	return m
+}
+
+func cell(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+func doneOrNotWord(s string) bool { return s == "已完成" || s == "未完成" }
