@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,6 +260,12 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 		}
 		if len(entries) == 0 || entries[0].Action != kpi.ActionAccessDenied || entries[0].Actor != unitName {
 			t.Errorf("newest audit entry of %s: %+v, want access.denied by %s", foreign.ID, entries, unitName)
+		}
+		// The supervision pages and their refusals speak Chinese only.
+		for what, pg := range map[string]page{"/supervision": c.get("/supervision"), "the refusal": p} {
+			if words := pageWords(pg.body, unitName, "tjj"); len(words) > 0 {
+				t.Errorf("%s shows English %q", what, strings.Join(words, " "))
+			}
 		}
 		if ex, _ := st.Explanations(ctx, foreign.Ref()); len(ex) != 0 {
 			t.Errorf("explanations of %s after the refusal: %+v, want none", foreign.ID, ex)
