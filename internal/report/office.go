@@ -125,8 +125,12 @@ func (o Office) Override(over Office) Office {
 
 // SetDate sets the 成文日期 from 2021-07-05.
 func (o *Office) SetDate(s string) error {
-	o.Date = s
-	return o.check("--report.date")
+	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
+	if err != nil {
+		return kpi.Errorf(kpi.EINVALID, "成文日期“%s”应写作2021-07-05", kpi.ExcerptN(s, 40))
+	}
+	o.Date, o.date = s, d
+	return nil
 }
 
 // withDefaults fills the fields left empty from the plan: the subject is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
@@ -17,13 +18,15 @@ const maxReportParam = 200
 const maxReports = 2
 
 // handleReport serves the progress circular:
-// GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf|docx.
+// GET /report?plan=…&as_of=2021-06-30&previous=2020-12-31&unit=…&format=html|xlsx|pdf|docx&serial=3&date=2021-07-05.
+// serial and date (成文日期) set the document's number and date over the
+// server's --report.config.file.
 // as_of defaults to the server's evaluation day, format to html. The HTML
 // is served under a policy that admits its one stylesheet by hash.
 func (s *server) handleReport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		for _, k := range []string{"plan", "as_of", "previous", "unit", "format"} {
+		for _, k := range []string{"plan", "as_of", "previous", "unit", "format", "serial", "date"} {
 			if len(q.Get(k)) > maxReportParam {
 				s.renderError(w, r, http.StatusBadRequest, "参数过长", "参数 "+k+" 过长，请检查链接。")
 				return
@@ -40,6 +43,9 @@ func (s *server) handleReport() http.Handler {
 		}
 		if v := q.Get("previous"); err == nil && v != "" {
 			opts.Previous, err = report.ParseAsOf(v)
+		}
+		if err == nil {
+			opts.Office, err = officeOverride(s.office, q.Get("serial"), q.Get("date"))
 		}
 		if err == nil {
 			// Every plan's indicators are evaluated at the dates asked: at
@@ -87,4 +93,23 @@ func (s *server) handleReport() http.Handler {
 		}
 		w.Write(body.Bytes())
 	})
+}
+
+// officeOverride lays a request's serial number and date over the
+// server's office fields.
+func officeOverride(o report.Office, serial, date string) (report.Office, error) {
+	var over report.Office
+	if serial != "" {
+		n, err := strconv.Atoi(serial)
+		if err != nil || n < 1 || n > 9999 {
+			return o, kpi.Errorf(kpi.EINVALID, "序号“%s”应为1至9999的整数", kpi.ExcerptN(serial, 20))
+		}
+		over.Serial = n
+	}
+	if date != "" {
+		if err := over.SetDate(date); err != nil {
+			return o, err
+		}
+	}
+	return o.Override(over), nil
 }

@@ -45,6 +45,8 @@ func TestReportEndpoint(t *testing.T) {
 
 	p := c.get(q)
 	wantStatus(t, q, p, http.StatusOK)
+	numbered := c.get(q + "&serial=7&date=2021-07-05")
+	wantText(t, q, numbered, `<p class="number">〔2021〕7号</p>`, `<p class="signature">2021年7月5日</p>`)
 	wantText(t, q, p, `<h1 id="title">关于培育建设省级创新型区<br>工作进展情况的通报</h1>`, "（截至2021年6月30日）", "较上期（2020年12月31日）变化", "需年均增加7家", `<a href="/">← 返回首页</a>`)
 	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src "+report.StyleSource()) || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP = %q, want default-src 'none' and the circular's style hash only", csp)
@@ -79,6 +81,8 @@ func TestReportEndpoint(t *testing.T) {
 		want   string
 	}{
 		{"/report?format=doc", http.StatusBadRequest, "不支持的格式"},
+		{"/report?serial=x", http.StatusBadRequest, "序号“x”应为1至9999的整数"},
+		{"/report?date=2021-7-5", http.StatusBadRequest, "应写作2021-07-05"},
 		{"/report?as_of=yesterday", http.StatusBadRequest, "格式不对"},
 		{"/report?as_of=2021-06-30&previous=2021-07-01", http.StatusBadRequest, "上期通报日期（2021年7月1日）须早于本期（2021年6月30日）"},
 		{"/report?plan=none", http.StatusNotFound, "没有规划"},
