@@ -120,7 +120,11 @@ func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *v
 		sec.Items = append(sec.Items, newItemRow(it, ind.Name))
 	}
 	for i := len(ex) - 1; i >= 0; i-- { // newest first
-		sec.Explanations = append(sec.Explanations, newExplanationRow(ind, ex[i]))
+		row := newExplanationRow(ind, ex[i])
+		if v == nil {
+			row.Author = "" // the unit stands for it: user names are half of a password guess
+		}
+		sec.Explanations = append(sec.Explanations, row)
 	}
 	return sec, nil
 }
