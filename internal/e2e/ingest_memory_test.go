@@ -228,3 +228,70 @@ func workbook(t *testing.T, sheet, sst part) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestKillDuringXLSXIngestLeavesNoTempFiles kills kpimon while it reads a
+// workbook whose shared strings went to a table on disk: nothing is left in
+// $TMPDIR (excelize left 1.4 GB of excelize-* files there) nor in the data
+// directory's tmp/, whose leftovers are removed at start.
+func TestKillDuringXLSXIngestLeavesNoTempFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs kpimon")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	bin := testkit.Kpimon(t)
+	dir := t.TempDir()
+	data, sysTmp := filepath.Join(dir, "data"), filepath.Join(dir, "systmp")
+	secret := testkit.CreateToken(t, bin, data, "", "crash")
+	for _, d := range []string{sysTmp, filepath.Join(data, "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stray := filepath.Join(data, "tmp", "kpimon-ingest-123")
+	if err := os.WriteFile(stray, []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := testkit.FreeAddr(t)
+	kpimon := testkit.StartEnv(t, "kpimon", bin, []string{"TMPDIR=" + sysTmp}, "serve", "--listen", addr, "--data", data)
+	testkit.WaitHTTP(t, ctx, kpimon, "http://"+addr+"/readyz")
+	if _, err := os.Stat(stray); !os.IsNotExist(err) {
+		t.Errorf("a file left in data/tmp survived the start: %v", err)
+	}
+
+	body := workbook(t,
+		part{prefix: sheetHead + `<row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row>` + sheetTail},
+		part{prefix: sstHead + "<si><t>指标编号</t></si><si><t>报告期</t></si><si><t>实际值</t></si>", unit: "<si><t>a</t></si>", count: 5_000_000, suffix: "</sst>"})
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/api/v1/uploads?name=big.xlsx", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	// The table is open, already unlinked, while the strings are read.
+	fds := fmt.Sprintf("/proc/%d/fd", kpimon.Pid())
+	deadline := time.Now().Add(time.Minute)
+	for open := false; !open; {
+		if time.Now().After(deadline) {
+			t.Fatal("kpimon never opened a shared-strings table in data/tmp")
+		}
+		entries, _ := os.ReadDir(fds)
+		for _, e := range entries {
+			target, _ := os.Readlink(filepath.Join(fds, e.Name()))
+			if strings.HasPrefix(target, filepath.Join(data, "tmp", "kpimon-ingest-")) {
+				if !strings.HasSuffix(target, "(deleted)") {
+					t.Errorf("open table %s is still linked", target)
+				}
+				open = true
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	kpimon.Kill()
+	for _, d := range []string{sysTmp, filepath.Join(data, "tmp")} {
+		if entries, err := os.ReadDir(d); err != nil || len(entries) != 0 {
+			t.Errorf("%s after the kill: %d entries (%v), want none", d, len(entries), err)
+		}
+	}
+}

@@ -12,10 +12,6 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// multipartMemory is how much of a multipart form stays in memory; the
-// rest spills to temporary files. The body limit bounds the total.
-const multipartMemory = 8 << 20
-
 // handleUploadsPost stores figures from a CSV, XLSX or JSON file sent as
 // the raw body (with ?name= and ?sheet=) or as the multipart field "file".
 func handleUploadsPost(d Deps) http.Handler {
@@ -61,7 +57,10 @@ func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
 }
 
 func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Upload, error) {
-	if err := r.ParseMultipartForm(multipartMemory); err != nil {
+	// The whole form may stay in memory (the body limit bounds it): a part
+	// spilled to a temporary file would be read back into memory anyway,
+	// and a crash would leave it in $TMPDIR.
+	if err := r.ParseMultipartForm(maxBody); err != nil {
 		return u, multipartError(err, maxBody)
 	}
 	defer r.MultipartForm.RemoveAll()

@@ -146,3 +146,34 @@ func TestXLSXLargeSharedStrings(t *testing.T) {
 		t.Errorf("temporary directory holds %d files after the ingest, want none", len(entries))
 	}
 }
+
+// TestFileOverIngestBudget: a file whose reading may need more than the
+// whole ingest memory budget is refused at once, naming the limit.
+func TestFileOverIngestBudget(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SyncCatalog(context.Background(), catalog, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, IngestMemory: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
+	x.SetSheetRow("Sheet1", "A2", &[]any{"high_tech_enterprises", "2021", 28})
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	_, err = ing.Ingest(context.Background(), kpi.Upload{Name: "m.xlsx", Body: buf.Bytes(), Actor: operator, Source: "api"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || ke.Code != kpi.EINVALID || !strings.Contains(ke.Message, "limits.ingest-memory") {
+		t.Fatalf("Ingest under a 4 MiB budget = %v, want refused naming limits.ingest-memory", err)
+	}
+	// A CSV of the same figure needs far less, and is stored.
+	if _, err := ing.Ingest(context.Background(), kpi.Upload{Name: "m.csv", Body: []byte("indicator,period,value\nhigh_tech_enterprises,2021,28\n"), Actor: operator, Source: "api"}); err != nil {
+		t.Errorf("CSV under a 4 MiB budget: %v", err)
+	}
+}

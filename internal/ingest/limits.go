@@ -23,13 +23,10 @@ const (
 	DefaultMaxCellBytes = 128 << 10
 	// DefaultMaxCells bounds the cells of one sheet.
 	DefaultMaxCells = 50_000_000
-	// maxInMemoryPart bounds an XLSX part excelize keeps in memory whole
-	// (everything but worksheets and shared strings, which it streams
-	// from a temporary file when large): styles, the workbook, relations.
+	// maxInMemoryPart bounds the parts other than worksheets and shared
+	// strings (styles, the workbook, relationships): they are small in any
+	// workbook Excel or WPS writes, and a large one is not a data sheet.
 	maxInMemoryPart = 16 << 20
-	// excelizeStreamAbove is the part size above which excelize extracts
-	// worksheets and shared strings to a temporary file instead of memory.
-	excelizeStreamAbove = 16 << 20
 )
 
 // limits bound one submission while it is read.
@@ -82,7 +79,7 @@ func overLimit(zh, en string, args ...any) *limitError {
 	return &limitError{zh: fmt.Sprintf(zh, args...), en: fmt.Sprintf(en, args...)}
 }
 
-// checkXLSX looks at an XLSX before excelize opens it: the central
+// checkXLSX looks at an XLSX before it is read (openXLSX): the central
 // directory's sizes first (nothing unzipped), then every part streamed
 // through a scanner that stops at the first cell, value or tag longer than
 // the limit, and at the first byte beyond what the directory declared
@@ -91,7 +88,7 @@ func overLimit(zh, en string, args ...any) *limitError {
 func checkXLSX(body []byte, l limits) error {
 	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		return nil // not a zip: excelize says so in its own words
+		return nil // not a zip: openXLSX says so in its own words
 	}
 	var total uint64
 	for _, f := range zr.File {
@@ -121,8 +118,8 @@ func checkXLSX(body []byte, l limits) error {
 	return nil
 }
 
-// streamedPart reports whether excelize reads the part from a temporary
-// file when it is large, rather than holding it in memory.
+// streamedPart reports whether the part may be large: a worksheet, or the
+// shared strings (which go to a table on disk when large).
 func streamedPart(name string) bool {
 	return strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedStrings.xml"
 }
@@ -130,7 +127,7 @@ func streamedPart(name string) bool {
 func scanPart(f *zip.File, sc *xmlScanner, buf []byte) error {
 	rc, err := f.Open()
 	if err != nil {
-		return nil // excelize reports an unreadable part in its own words
+		return nil // openXLSX reports an unreadable part in its own words
 	}
 	defer rc.Close()
 	for {
@@ -145,7 +142,7 @@ func scanPart(f *zip.File, sc *xmlScanner, buf []byte) error {
 			return overLimit("XLSX 中的 %s 与其声明的大小或校验和不符（文件已损坏或被篡改）",
 				"the XLSX part %s does not match its declared size or checksum (damaged or forged)", kpi.ExcerptN(f.Name, 60))
 		case err != nil:
-			return nil // a damaged deflate stream: excelize reports it
+			return nil // a damaged deflate stream: the reader reports it
 		}
 	}
 }

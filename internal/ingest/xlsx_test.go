@@ -3,10 +3,14 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // TestSharedStringsOnDisk: a table too large for memory reads back the
@@ -67,4 +71,45 @@ func TestSharedStringsOnDisk(t *testing.T) {
 			t.Errorf("get(%d) = %q, blank %v, %v; want %q", i, got, blank, err, w)
 		}
 	}
+}
+
+// TestBudgetWaitsThenRefuses: a submission whose share does not fit waits
+// for one being read to finish, and is refused as busy, naming the limit,
+// when none finishes in time; one larger than the whole budget is refused
+// at once.
+func TestBudgetWaitsThenRefuses(t *testing.T) {
+	ctx := t.Context()
+	u := kpi.Upload{Name: "b.xlsx"}
+	b := newBudget(100, 200*time.Millisecond)
+	release, err := b.acquire(ctx, u, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.acquire(ctx, u, 30)
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || ke.Code != kpi.EUNAVAILABLE || !strings.Contains(ke.Message, "limits.ingest-memory") || !strings.Contains(kpi.ChineseLine(ke.Message), "导入内存上限") {
+		t.Fatalf("acquire beyond the budget = %v, want unavailable naming limits.ingest-memory", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := newBudgetWait(b, time.Minute).acquire(ctx, u, 30)
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	release()
+	if err := <-got; err != nil {
+		t.Errorf("a waiting submission after the first finished: %v, want admitted", err)
+	}
+	if _, err := b.acquire(ctx, u, 101); !errors.As(err, &ke) || ke.Code != kpi.EINVALID || !strings.Contains(ke.Message, "limits.ingest-memory") {
+		t.Errorf("acquire of more than the budget = %v, want invalid naming limits.ingest-memory", err)
+	}
+}
+
+// newBudgetWait is b with another bound on waiting (same semaphore).
+func newBudgetWait(b *budget, wait time.Duration) *budget {
+	c := *b
+	c.wait = wait
+	return &c
 }
