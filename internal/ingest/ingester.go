@@ -74,7 +74,7 @@ type Ingester struct {
 	// sources, when the store keeps them, remembers each source's last
 	// success and failure across restarts; the metrics start from it.
 	sources kpi.SourceStateStore
-	budget                   *budget
+	budget  *budget
 
 	mu    sync.Mutex
 	ix    *index
