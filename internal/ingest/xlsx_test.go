@@ -113,3 +113,61 @@ func newBudgetWait(b *budget, wait time.Duration) *budget {
 	c.wait = wait
 	return &c
 }
+
+// TestXLSXReaderXMLForms: what other producers write — prefixed element
+// names, comments and CDATA holding '>', a '>' in a quoted attribute,
+// entities, cells and rows without references, inline strings with
+// phonetic runs, a percent style, a 1904 workbook — reads as Excel shows it.
+func TestXLSXReaderXMLForms(t *testing.T) {
+	parts := map[string]string{
+		"_rels/.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/xl/wb.xml"/></Relationships>`,
+		"xl/wb.xml": `<?xml version="1.0"?><x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+			`<x:workbookPr date1904="1"/><x:sheets><x:sheet name="数据 &amp; 表" sheetId="1" r:id="rId1"/><x:sheet name="说明" sheetId="2" r:id="rId9"/></x:sheets></x:workbook>`,
+		"xl/_rels/wb.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="sheets/data.xml"/>` +
+			`<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="sheets/notes.xml"/>` +
+			`<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
+			`<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings.xml"/></Relationships>`,
+		"xl/styles.xml": `<styleSheet><numFmts count="1"><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/><numFmt numFmtId="165" formatCode="0.0%"/></numFmts>` +
+			`<cellStyleXfs><xf numFmtId="10"/></cellStyleXfs><cellXfs><xf numFmtId="0"/><xf numFmtId="9"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>`,
+		"xl/strings.xml": `<sst><si><t>指标编号</t></si><si><t>报告期</t></si><si><t>实际值</t></si><si><r><t>备</t></r><r><t>注</t></r><rPh><t>び</t></rPh></si></sst>`,
+		"xl/sheets/notes.xml": `<worksheet><sheetData><row><c t="inlineStr"><is><t>not this sheet</t></is></c></row></sheetData></worksheet>`,
+		"xl/sheets/data.xml": `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
+			`<!-- a comment > with a tag's end --><x:row r="3"/>` +
+			`<x:row r="4"><x:c t="s"><x:v>0</x:v></x:c><x:c t="s"><x:v>1</x:v></x:c><x:c t="s" note="a>b"><x:v>2</x:v></x:c><x:c t="s"><x:v>3</x:v></x:c></x:row>` +
+			`<x:row><x:c r="A5" t="inlineStr"><x:is><x:t>high_tech_enterprises</x:t></x:is></x:c><x:c><x:v>2021</x:v></x:c><x:c s="0"><x:v>28.000000000000004</x:v></x:c>` +
+			`<x:c t="inlineStr"><x:is><x:r><x:t xml:space="preserve">年报 </x:t></x:r><x:r><x:t>&lt;初&gt; &#x4E2D;</x:t></x:r><x:rPh><x:t>ねん</x:t></x:rPh></x:is></x:c></x:row>` +
+			`<x:row r="7"><x:c r="A7" t="str"><x:v><![CDATA[rd_spending_share_gdp]]></x:v></x:c><x:c r="B7"><x:f>2020+1</x:f><x:v>2021</x:v></x:c><x:c r="C7" s="1"><x:v>0.021</x:v></x:c></x:row>` +
+			`<x:row r="8"><x:c r="A8" t="str"><x:v>a</x:v></x:c><x:c r="B8"><x:v>44348</x:v></x:c><x:c r="C8" s="2"><x:v>5</x:v></x:c><x:c r="D8" s="3"><x:v>0.5</x:v></x:c></x:row>` +
+			`</x:sheetData></x:worksheet>`,
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range parts {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	rows, problems := collect(parseXLSX, kpi.Upload{Name: "p.xlsx", Body: buf.Bytes()}, limits{maxRows: 10})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	type got struct {
+		line                            int
+		sheet, ind, period, value, note string
+	}
+	var gots []got
+	for _, r := range rows {
+		gots = append(gots, got{r.Line, r.Sheet, r.Indicator, r.Period, r.Value, r.Note})
+	}
+	want := []got{
+		{5, "数据 & 表", "high_tech_enterprises", "2021", "28", "年报 <初> 中"},
+		{7, "数据 & 表", "rd_spending_share_gdp", "2021", "2.1%", ""},
+		// 44348 in a 1904 workbook is 2025-06-02; 0.0"%" is not a percentage.
+		{8, "数据 & 表", "a", "2025-06", "5", "50%"},
+	}
+	if fmt.Sprint(gots) != fmt.Sprint(want) {
+		t.Errorf("rows\n got %v\nwant %v", gots, want)
+	}
+}

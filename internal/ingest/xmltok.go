@@ -35,6 +35,7 @@ type xmlTokens struct {
 	cdata     bool   // text came from a CDATA section: no entities
 
 	buf []byte
+	tag []byte
 }
 
 func newXMLTokens(r io.Reader, maxRun int) *xmlTokens {
@@ -136,64 +137,64 @@ func (t *xmlTokens) next() (int, error) {
 }
 
 // readTag reads after '<' up to the '>' that ends the tag (a '>' inside a
-// quoted attribute value does not) and returns what is between.
+// quoted attribute value does not) and returns what is between. The quote
+// state is carried across reads, so a long tag costs one pass.
 func (t *xmlTokens) readTag() ([]byte, error) {
-	b, err := t.readUntil('>')
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	for quoteOpen(b) {
-		start := len(b)
-		saved := append([]byte(nil), b...)
-		more, err := t.readUntil('>')
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+	t.tag = t.tag[:0]
+	var q byte
+	for {
+		b, err := t.r.ReadSlice('>')
+		for _, c := range b {
+			switch {
+			case q != 0 && c == q:
+				q = 0
+			case q == 0 && (c == '"' || c == '\''):
+				q = c
 			}
-			return nil, err
 		}
-		if start+len(more) > t.maxRun+16 {
+		t.tag = append(t.tag, b...)
+		if len(t.tag) > t.maxRun+16 {
 			return nil, errRunTooLong
 		}
-		b = append(saved, more...)
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF:
+			return nil, io.ErrUnexpectedEOF
+		case err != nil:
+			return nil, err
+		}
+		if q == 0 {
+			return t.tag[:len(t.tag)-1], nil
+		}
 	}
-	return b[:len(b)-1], nil
 }
 
 // finish reads on until the tag body b (without its '>') ends with end,
 // for comments and CDATA sections, which may hold '>'.
 func (t *xmlTokens) finish(b []byte, end string) ([]byte, error) {
 	for !bytes.HasSuffix(b, []byte(end)) {
-		saved := append(append([]byte(nil), b...), '>')
-		more, err := t.readUntil('>')
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+		b = append(b, '>') // the '>' read last belongs to the content
+		for {
+			more, err := t.r.ReadSlice('>')
+			b = append(b, more...)
+			if len(b) > t.maxRun+16 {
+				return nil, errRunTooLong
 			}
-			return nil, err
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err == io.EOF {
+				return nil, io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return nil, err
+			}
+			break
 		}
-		if len(saved)+len(more) > t.maxRun+16 {
-			return nil, errRunTooLong
-		}
-		b = append(saved, more[:len(more)-1]...)
+		b = b[:len(b)-1] // the '>' this read stopped at
 	}
 	return b, nil
-}
-
-func quoteOpen(b []byte) bool {
-	var q byte
-	for _, c := range b {
-		switch {
-		case q != 0 && c == q:
-			q = 0
-		case q == 0 && (c == '"' || c == '\''):
-			q = c
-		}
-	}
-	return q != 0
 }
 
 func localName(b []byte) []byte {
