@@ -103,9 +103,20 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	}
 
 	t.Run("web page", func(t *testing.T) {
+		notes := 0
 		for _, w := range want {
 			page := html.UnescapeString(getText(t, url+"/indicators/"+w.Plan+"/"+w.ID))
 			expectIn(t, "web page of "+w.ID, page, w.Actual, w.Gap, w.Required)
+			// The deadline note is Chinese on the page (issue 19, item 10).
+			if strings.Contains(page, "names no year") || strings.Contains(page, "end year of its own") {
+				t.Errorf("web page of %s shows the English deadline_note", w.ID)
+			}
+			if strings.Contains(page, "未写明") {
+				notes++
+			}
+		}
+		if notes == 0 {
+			t.Errorf("no page shows a deadline note in Chinese (原文未写明年份…)")
 		}
 	})
 
