@@ -1,6 +1,9 @@
 package boards
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Unit is one responsible unit's board: its indicators, what lags, and
 // which report it owes.
@@ -33,12 +36,44 @@ func Unit() Dashboard {
 		progressGauge(at(12, 24, 12, 8), lead),
 	)
 	panels = append(panels, supervisionStats(32)...)
-	return newBoard(UIDUnit, "责任单位 · 指标进展", "一个责任单位牵头的指标、滞后情况和报送情况 (one responsible unit)", "now-24h",
+	d := newBoard(UIDUnit, "责任单位 · 指标进展", "一个责任单位牵头的指标、滞后情况和报送情况 (one responsible unit)", "now-24h",
 		[]Variable{
 			datasourceVar(),
+			regionVar(),
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, true),
 			queryVar("lead_unit", "牵头单位", "要查看的牵头单位 (lead unit)", `label_values(kpi_indicator_lead_unit{plan=~"$plan"}, lead_unit)`, false),
 		}, panels)
+	inRegion(&d)
+	return d
+}
+
+// regionVar picks one region on a board that province Grafana reads from
+// VictoriaMetrics, where two districts' units of one name (区科工信局)
+// would otherwise count as one (31 = 28 + 3). One region, no All: the
+// first by default. A district's own Prometheus has no region label: the
+// variable is empty and region=~"" keeps every series.
+func regionVar() Variable {
+	return queryVar("region", "地区", "地区 (region)；区县自身的看板无此项", `label_values(kpi_indicator_info, `+RegionLabel+`)`, false)
+}
+
+// inRegion scopes every series of d's queries and variables that names the
+// plan to the selected region.
+func inRegion(d *Dashboard) {
+	scope := func(expr string) string {
+		expr = strings.ReplaceAll(expr, `plan=~"$plan"`, `plan=~"$plan", region=~"$region"`)
+		expr = strings.ReplaceAll(expr, `kpi_indicator_info, plan)`, `kpi_indicator_info{region=~"$region"}, plan)`)
+		return strings.ReplaceAll(expr, `kpi_supervision_items{unit`, `kpi_supervision_items{region=~"$region", unit`)
+	}
+	for i := range d.Panels {
+		for j := range d.Panels[i].Targets {
+			d.Panels[i].Targets[j].Expr = scope(d.Panels[i].Targets[j].Expr)
+		}
+	}
+	for i := range d.Templating.List {
+		if v := &d.Templating.List[i]; v.Name != "region" {
+			v.Query, v.Definition = scope(v.Query), scope(v.Definition)
+		}
+	}
 }
 
 // overdueTable lists the indicators whose report is overdue, with the

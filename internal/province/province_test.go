@@ -97,6 +97,7 @@ func TestProvinceOnVictoriaMetrics(t *testing.T) {
 	waitForRegions(t, ctx, vm, api, truth)
 
 	checkBoards(t, ctx, api, truth)
+	t.Run("unit board per region", func(t *testing.T) { checkUnitBoardPerRegion(t, ctx, api, truth) })
 
 	// Restart: what VictoriaMetrics answered before must survive; what
 	// the districts scraped meanwhile must arrive (Prometheus resends).
@@ -223,6 +224,7 @@ type regionTruth struct {
 	status        map[string]int // indicators per status
 	overdue       int            // indicators whose report is overdue
 	plans         map[string]int // indicators per plan
+	leads         map[string]int // indicators per lead unit
 	compared      *indicatorTruth
 }
 
@@ -262,7 +264,8 @@ func readTruth(t *testing.T, ctx context.Context, d *district) *regionTruth {
 			Plan      string `json:"plan"`
 			ID        string `json:"id"`
 			Indicator struct {
-				Name string `json:"name"`
+				Name      string   `json:"name"`
+				LeadUnits []string `json:"lead_units"`
 			} `json:"indicator"`
 			Evaluation struct {
 				Status        string   `json:"status"`
@@ -276,10 +279,13 @@ func readTruth(t *testing.T, ctx context.Context, d *district) *regionTruth {
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		t.Fatalf("%s: GET /api/v1/indicators: %v", d.region, err)
 	}
-	r := &regionTruth{region: d.region, level: d.level, status: map[string]int{}, plans: map[string]int{}}
+	r := &regionTruth{region: d.region, level: d.level, status: map[string]int{}, plans: map[string]int{}, leads: map[string]int{}}
 	for _, ind := range list.Indicators {
 		ev := ind.Evaluation
 		r.total++
+		for _, u := range ind.Indicator.LeadUnits {
+			r.leads[u]++
+		}
 		r.status[ev.Status]++
 		r.plans[ind.Plan]++
 		if ev.Actual != nil {
@@ -550,3 +556,44 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(ks)
 	return ks
 }
+
+// checkUnitBoardPerRegion opens the 责任单位 board in the province Grafana
+// (VictoriaMetrics) for a lead unit both districts have, with the plan at
+// All as it opens: its count is the one region's, as that district's
+// kpimon says, not both districts' together (on main 31 = 28 + 3). The
+// region picker offers every region and no All.
+func checkUnitBoardPerRegion(t *testing.T, ctx context.Context, api promAPI, truth map[string]*regionTruth) {
+	var unit string
+	for u := range truth["雁峰区"].leads {
+		if truth["珠晖区"].leads[u] > 0 && (unit == "" || u < unit) {
+			unit = u
+		}
+	}
+	if unit == "" {
+		t.Fatal("no lead unit in both districts: the fixture must share one")
+	}
+	d := boards.Unit()
+	var expr string
+	for _, q := range boardtest.Queries(d) {
+		if q.Panel == "负责指标" && q.RefID == "A" {
+			expr = q.Expr
+		}
+	}
+	for _, v := range d.Templating.List {
+		if v.Name == "region" && (v.IncludeAll || v.Multi) {
+			t.Errorf("region variable offers All or several regions: %+v", v)
+		}
+	}
+	for region, r := range truth {
+		values := map[string]string{"datasource": boards.DatasourceUID, "region": region, "plan": ".*", "lead_unit": unit}
+		q := boardtest.Interpolate(expr, values)
+		res, err := api.query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 1 || res[0].Value != float64(r.leads[unit]) {
+			t.Errorf("%s: 负责指标 of %s = %v, its kpimon says %d:\n%s", region, unit, res, r.leads[unit], q)
+		}
+	}
+}
+
