@@ -79,6 +79,10 @@ type ingestResult struct {
 	dur, cpu  time.Duration
 	peakMiB   float64
 	summary   string
+	// The same file posted to kpimon serve's API (csv only).
+	apiStatus  int
+	apiDur     time.Duration
+	apiPeakMiB float64
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -441,7 +445,7 @@ func (b *bench) ingest(ctx context.Context, format string, rows int) (ingestResu
 		defer os.RemoveAll(dir)
 	}
 	cat := generateCatalog(b.cfg.ingestPlans*indicatorsPerRegion, b.y)
-	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir}
+	k := kpimonCmd{bin: b.cfg.kpimon, data: filepath.Join(dir, "data"), targets: filepath.Join(dir, "targets"), logDir: dir, ports: b.cfg.ports}
 	if err := writeTargets(k.targets, cat); err != nil {
 		return r, err
 	}
@@ -469,7 +473,54 @@ func (b *bench) ingest(ctx context.Context, format string, rows int) (ingestResu
 	}
 	r.dur, r.cpu, r.peakMiB, r.summary = res.wall, res.cpu, res.peakMiB, strings.ReplaceAll(lastLine(res.stdout), file, filepath.Base(file))
 	b.logf("ingest %s: %d rows in %v (CPU %v), peak RSS %.0f MiB: %s", format, rows, r.dur, r.cpu, r.peakMiB, r.summary)
+	if format == "csv" {
+		if err := b.ingestAPI(ctx, k, file, &r); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// ingestAPI posts the file to /api/v1/uploads of a kpimon serve with
+// default limits on a new data dir (the same catalog), as a unit's
+// program would: the answer, how long it took and serve's VmHWM.
+func (b *bench) ingestAPI(ctx context.Context, k kpimonCmd, file string, r *ingestResult) error {
+	k.data = k.data + "-api"
+	k.logDir = filepath.Join(k.logDir, "api")
+	if err := os.MkdirAll(k.logDir, 0o755); err != nil {
+		return err
+	}
+	res, err := k.run(ctx, "token", "create", "--name", "kpibench", "--all")
+	if err != nil {
+		return err
+	}
+	secret := lastLine(res.stdout)
+	srv, _, err := k.serve(ctx)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	body, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/api/v1/uploads?name="+filepath.Base(file), body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+secret)
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	r.apiStatus, r.apiDur, r.apiPeakMiB = resp.StatusCode, time.Since(start), srv.memory().hwm
+	b.logf("ingest %s through the API (default limits): %s in %v, kpimon serve VmHWM %.0f MiB", r.format, resp.Status, r.apiDur, r.apiPeakMiB)
+	return nil
 }
 
 // seriesCounter counts the kpi_* samples (not kpi_ingest_*) of an exposition.

@@ -61,11 +61,17 @@ func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "*CPU* is the process's user + system time: on a machine others share, the wall time also holds the time it waited for a core.")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| format | rows | catalog | file bytes | wall time | CPU time | rows per CPU second | peak RSS MiB (kernel) | kpimon says |")
-		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---|")
+		fmt.Fprintln(w, "*Through the API*: the same file posted to `/api/v1/uploads` of a `kpimon serve` with default limits on a new data dir: its HTTP status, time and the server's VmHWM.")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| format | rows | catalog | file bytes | wall time | CPU time | rows per CPU second | peak RSS MiB (kernel) | kpimon says | through the API: status, time, serve VmHWM MiB |")
+		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---|---|")
 		for _, r := range ingests {
-			fmt.Fprintf(w, "| %s | %d | %d plans × %d indicators, ids shared | %d | %s | %s | %.0f | %.0f | %s |\n",
-				r.format, r.rows, r.plans, indicatorsPerRegion, r.fileBytes, ms(r.dur), ms(r.cpu), float64(r.rows)/r.cpu.Seconds(), r.peakMiB, r.summary)
+			api := "—"
+			if r.apiStatus != 0 {
+				api = fmt.Sprintf("%d, %s, %.0f", r.apiStatus, ms(r.apiDur), r.apiPeakMiB)
+			}
+			fmt.Fprintf(w, "| %s | %d | %d plans × %d indicators, ids shared | %d | %s | %s | %.0f | %.0f | %s | %s |\n",
+				r.format, r.rows, r.plans, indicatorsPerRegion, r.fileBytes, ms(r.dur), ms(r.cpu), float64(r.rows)/r.cpu.Seconds(), r.peakMiB, r.summary, api)
 		}
 		fmt.Fprintln(w)
 	}
