@@ -3,6 +3,8 @@ package report_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +65,23 @@ next_steps:
 	}
 	images := 0
 	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".xml") || strings.HasSuffix(f.Name, ".rels") {
+			// Every part well-formed XML: Word refuses a document that is not.
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := xml.NewDecoder(r)
+			for {
+				if _, err := dec.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Errorf("%s is not well-formed XML: %v", f.Name, err)
+					break
+				}
+			}
+			r.Close()
+		}
 		if strings.HasPrefix(f.Name, "word/media/") && strings.HasSuffix(f.Name, ".png") {
 			images++
 		}
