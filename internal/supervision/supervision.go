@@ -125,8 +125,9 @@ func (s *Service) Run(ctx context.Context, changed func() <-chan struct{}, inter
 // stood then.
 func (s *Service) Now() time.Time { return s.o.States.Now() }
 
-// Explain files an explanation of ref for a unit: a unit account for its
-// own indicators only (EFORBIDDEN, audited, otherwise); the bureau and the
+// Explain files an explanation of ref for one of its lead units: a unit
+// account for the indicators it leads only (EFORBIDDEN, audited, otherwise:
+// cooperating units answer through the lead unit); the bureau and the
 // supervision office for any lead unit (in.Unit names it when the
 // indicator has several).
 func (s *Service) Explain(ctx context.Context, ref kpi.Ref, in kpi.ExplanationInput, actor kpi.Actor) (kpi.Explanation, error) {
@@ -152,7 +153,7 @@ func (s *Service) Explain(ctx context.Context, ref kpi.Ref, in kpi.ExplanationIn
 func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, error) {
 	if actor.All || actor.Supervisor {
 		switch {
-		case asked != "" && ind.HasUnit(asked):
+		case asked != "" && slices.Contains(ind.LeadUnits, asked):
 			return asked, nil
 		case asked == "" && len(ind.LeadUnits) == 1:
 			return ind.LeadUnits[0], nil
@@ -161,11 +162,11 @@ func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, e
 		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%s）\nname the unit the explanation speaks for (unit: one of %s)", units, units)
 	}
 	for _, u := range actor.Units {
-		if ind.HasUnit(u) && (asked == "" || asked == u) {
+		if slices.Contains(ind.LeadUnits, u) && (asked == "" || asked == u) {
 			return u, nil
 		}
 	}
-	return "", kpi.Errorf(kpi.EFORBIDDEN, "%s 无权为指标“%s”提交情况说明：只能说明本单位负责的指标\n%s may not explain %s/%s: a unit explains only its own indicators",
+	return "", kpi.Errorf(kpi.EFORBIDDEN, "%s 无权为指标“%s”提交情况说明：只有牵头单位可以说明\n%s may not explain %s/%s: only its lead units explain an indicator",
 		actor.Name, ind.Name, actor.Name, ind.Plan, ind.ID)
 }
 

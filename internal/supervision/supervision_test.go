@@ -23,7 +23,7 @@ func TestStatesCarrySupervision(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局", "区发改局"},
+	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局", "区发改局"}, CoUnits: []string{"区统计局"},
 		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
 		Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}}
 	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
@@ -77,6 +77,11 @@ func TestStatesCarrySupervision(t *testing.T) {
 	if _, err := svc.Explain(ctx, ind.Ref(), kpi.ExplanationInput{Reason: "a", Measures: "b", ExpectedBy: "2022-12-31"},
 		kpi.Actor{Name: "sw", Units: []string{"区商务局"}}); kpi.ErrorCode(err) != kpi.EFORBIDDEN {
 		t.Errorf("区商务局 answering: %v, want forbidden", err)
+	}
+	// A cooperating unit answers through the lead unit.
+	if _, err := svc.Explain(ctx, ind.Ref(), kpi.ExplanationInput{Reason: "a", Measures: "b", ExpectedBy: "2022-12-31"},
+		kpi.Actor{Name: "tjj-unit", Units: []string{"区统计局"}}); kpi.ErrorCode(err) != kpi.EFORBIDDEN {
+		t.Errorf("a cooperating unit answering: %v, want forbidden", err)
 	}
 	if _, err := svc.Explain(ctx, ind.Ref(), kpi.ExplanationInput{Reason: "a", Measures: "b", ExpectedBy: "2022-12-31"},
 		kpi.Actor{Name: "tjj", All: true}); kpi.ErrorCode(err) != kpi.EINVALID {

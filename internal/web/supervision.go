@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,7 @@ func explainUnits(ind kpi.Indicator, v *viewer) []string {
 	}
 	var out []string
 	for _, u := range a.Units {
-		if ind.HasUnit(u) {
+		if slices.Contains(ind.LeadUnits, u) {
 			out = append(out, u)
 		}
 	}
