@@ -16,7 +16,7 @@ func TestReportDutyOffTheServer(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	figures := filepath.Join(dir, "figures.csv")
-	if err := os.WriteFile(figures, []byte("指标编号,报告期,实际值\nhigh_tech_enterprises,2019,12\nhigh_tech_enterprises,2020,16\n"), 0o644); err != nil {
+	if err := os.WriteFile(figures, []byte("指标编号,报告期,实际值\nhigh_tech_enterprises,2019,12\nhigh_tech_enterprises,2020,16\nhigh_tech_enterprises,2021,28\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, stderr, err := runKpimon(t, nil, "ingest", "--storage.path", data, figures); err != nil {
@@ -70,6 +70,15 @@ func TestReportDutyOffTheServer(t *testing.T) {
 	}
 	if body, _ := os.ReadFile(html); !strings.Contains(string(body), "逾期未报送数据的79项") {
 		t.Errorf("the circular of 2024-06-30 does not say 逾期未报送数据的79项")
+	}
+
+	// As of the last day of 2021, the 2021 figure counts (issue 19, item 2).
+	end2021, _, err := runKpimon(t, nil, "status", "--storage.path", data, "--as-of", "2021-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`high_tech_enterprises[^\n]*28家\s+2021\s`).MatchString(end2021) {
+		t.Errorf("status --as-of 2021-12-31 does not show the 2021 figure 28家:\n%s", end2021)
 	}
 
 	if _, _, err := runKpimon(t, nil, "report", "--storage.path", data, "--reporting.from", "2019/01/01", "-o", filepath.Join(dir, "x.html")); err == nil {
