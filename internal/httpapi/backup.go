@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -20,7 +21,7 @@ func handleBackup(d Deps) http.Handler {
 		name := "kpimon-" + d.Now().In(kpi.China).Format("20060102-150405") + ".db"
 		h := w.Header()
 		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+		h.Set("Content-Disposition", httpfile.Attachment(name, name))
 		h.Set("Cache-Control", "no-store")
 		n, err := d.Backup(r.Context(), w)
 		if err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -33,31 +33,11 @@ func handleTemplate(d Deps) http.Handler {
 		}
 		h := w.Header()
 		h.Set("Content-Type", xlsxContentType)
-		h.Set("Content-Disposition", contentDisposition(templateFileNameASCII, templateFileName))
+		h.Set("Content-Disposition", httpfile.Attachment(templateFileNameASCII, templateFileName))
 		h.Set("Content-Length", strconv.Itoa(buf.Len()))
 		h.Set("Cache-Control", "no-store")
 		if _, err := buf.WriteTo(w); err != nil {
 			d.Logger.DebugContext(r.Context(), "write template", "err", err)
 		}
 	})
-}
-
-// contentDisposition names an attachment with an ASCII fallback and the
-// UTF-8 name in RFC 5987 form, which every current browser reads.
-func contentDisposition(ascii, utf8Name string) string {
-	return fmt.Sprintf(`attachment; filename=%q; filename*=UTF-8''%s`, ascii, rfc5987Escape(utf8Name))
-}
-
-// rfc5987Escape percent-encodes every byte outside RFC 5987's attr-char.
-func rfc5987Escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }

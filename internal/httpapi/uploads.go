@@ -3,12 +3,11 @@ package httpapi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
-	"path"
 	"strings"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -35,7 +34,7 @@ func handleUploadsPost(d Deps) http.Handler {
 
 func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
 	q := r.URL.Query()
-	u := kpi.Upload{Name: cleanName(q.Get("name")), Sheet: q.Get("sheet")}
+	u := kpi.Upload{Name: httpfile.CleanName(q.Get("name")), Sheet: q.Get("sheet")}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType == "multipart/form-data" {
 		return readMultipartUpload(r, u, maxBody)
@@ -49,9 +48,9 @@ func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
 			"上传内容为空\nthe upload is empty: send the file as the request body (curl --data-binary @file.xlsx) or as the form field 'file'")
 	}
 	u.Body = body
-	u.ContentType = fileContentType(mediaType)
+	u.ContentType = httpfile.ContentType(mediaType)
 	if u.Name == "" {
-		u.Name = "upload" + extensionFor(u.ContentType)
+		u.Name = httpfile.NameFor(u.ContentType)
 	}
 	return u, nil
 }
@@ -64,31 +63,25 @@ func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Uplo
 		return u, multipartError(err, maxBody)
 	}
 	defer r.MultipartForm.RemoveAll()
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件\nthe form has no file field 'file': %v", err)
+	file, err := httpfile.FormFile(r, "file", maxBody)
+	switch {
+	case errors.Is(err, httpfile.ErrNoFile):
+		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件\nthe form has no file field 'file'")
+	case errors.Is(err, httpfile.ErrEmpty):
+		return u, kpi.Errorf(kpi.EINVALID, "上传的文件 %s 是空的\nthe uploaded file %s is empty", file.Name, file.Name)
+	case errors.Is(err, httpfile.ErrTooLarge):
+		return u, tooLargeError(maxBody)
+	case err != nil:
+		return u, fmt.Errorf("read uploaded file %s: %w", file.Name, err)
 	}
-	defer f.Close()
-	body, err := io.ReadAll(f)
-	if err != nil {
-		return u, fmt.Errorf("read uploaded file %s: %w", hdr.Filename, err)
+	if u.Name != "" {
+		file.Name = u.Name // ?name= says what the file is called
 	}
-	if len(body) == 0 {
-		return u, kpi.Errorf(kpi.EINVALID, "上传的文件 %s 是空的\nthe uploaded file %s is empty", hdr.Filename, hdr.Filename)
+	file.Sheet = u.Sheet
+	if file.Sheet == "" {
+		file.Sheet = r.FormValue("sheet")
 	}
-	u.Body = body
-	if u.Name == "" {
-		u.Name = cleanName(hdr.Filename)
-	}
-	if u.Sheet == "" {
-		u.Sheet = r.FormValue("sheet")
-	}
-	partType, _, _ := mime.ParseMediaType(hdr.Header.Get("Content-Type"))
-	u.ContentType = fileContentType(partType)
-	if u.Name == "" {
-		u.Name = "upload" + extensionFor(u.ContentType)
-	}
-	return u, nil
+	return file, nil
 }
 
 func multipartError(err error, maxBody int64) error {
@@ -98,39 +91,4 @@ func multipartError(err error, maxBody int64) error {
 		return tooLargeError(maxBody)
 	}
 	return kpi.Errorf(kpi.EINVALID, "表单格式错误\nmalformed multipart form: %v", err)
-}
-
-// fileContentType keeps the types that say what a file is; a generic one
-// is dropped so that the file name or a sniff decides.
-func fileContentType(mediaType string) string {
-	switch mediaType {
-	case "", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain":
-		return ""
-	}
-	return mediaType
-}
-
-func extensionFor(contentType string) string {
-	switch contentType {
-	case "text/csv":
-		return ".csv"
-	case "application/json":
-		return ".json"
-	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-		return ".xlsx"
-	}
-	return ""
-}
-
-// cleanName keeps only the base name of what a client calls its file.
-func cleanName(name string) string {
-	name = strings.TrimSpace(strings.ReplaceAll(name, `\`, "/"))
-	if name == "" {
-		return ""
-	}
-	base := path.Base(name)
-	if base == "." || base == "/" {
-		return ""
-	}
-	return base
 }

@@ -3,9 +3,10 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"net/url"
+	"path"
 	"strconv"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
 )
@@ -89,7 +90,7 @@ func (s *server) handleReport() http.Handler {
 		if format == report.FormatHTML {
 			h.Set("Content-Security-Policy", "default-src 'none'; style-src "+report.StyleSource()+"; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		} else {
-			h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(format.FileName(c)))
+			h.Set("Content-Disposition", httpfile.Attachment("kpimon-report"+path.Ext(format.FileName(c)), format.FileName(c)))
 		}
 		w.Write(body.Bytes())
 	})

@@ -5,13 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
 )
@@ -154,7 +153,7 @@ func (s *server) handleTemplate() http.Handler {
 		}
 		h := w.Header()
 		h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		h.Set("Content-Disposition", `attachment; filename="kpimon-template.xlsx"; filename*=UTF-8''`+url.PathEscape("指标报送模板.xlsx"))
+		h.Set("Content-Disposition", httpfile.Attachment("kpimon-template.xlsx", "指标报送模板.xlsx"))
 		h.Set("Content-Length", strconv.Itoa(buf.Len()))
 		h.Set("Cache-Control", "no-store")
 		_, _ = w.Write(buf.Bytes())
@@ -164,61 +163,39 @@ func (s *server) handleTemplate() http.Handler {
 func (s *server) handleUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		body, name, contentType, uerr := readUpload(r, "file", s.maxUpload)
-		if uerr != nil {
+		u, err := httpfile.FormFile(r, "file", s.maxUpload)
+		if err != nil {
+			status, message := uploadRefusal(err, s.maxUpload)
 			p, _, perr := s.newSubmitPage(r, v, entryForm{})
 			if perr != nil {
 				s.catalogError(w, r, perr)
 				return
 			}
-			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据", Message: uerr.message}
-			s.render(w, r, uerr.status, "submit", p)
+			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据", Message: message}
+			s.render(w, r, status, "submit", p)
 			return
 		}
-		u := kpi.Upload{
-			Name:        name,
-			ContentType: contentType,
-			Sheet:       strings.TrimSpace(r.PostFormValue("sheet")),
-			Body:        body,
-			Actor:       v.actor(r),
-			Source:      "web",
-		}
+		u.Sheet = strings.TrimSpace(r.PostFormValue("sheet"))
+		u.Actor = v.actor(r)
+		u.Source = "web"
+		name := u.Name
 		res, err := s.ingester.Ingest(r.Context(), u)
 		s.renderOutcome(w, r, v, entryForm{}, name, res, err)
 	})
 }
 
-// uploadError is why an uploaded file was not taken, for the submitter.
-type uploadError struct {
-	status  int
-	message string
-}
-
-// readUpload returns the uploaded file's bytes, its base name and type.
-func readUpload(r *http.Request, field string, limit int64) ([]byte, string, string, *uploadError) {
-	unreadable := &uploadError{http.StatusBadRequest, "上传的文件无法读取，请重新选择文件后上传。"}
-	f, hdr, err := r.FormFile(field)
-	if err != nil {
-		if errors.Is(err, http.ErrMissingFile) {
-			return nil, "", "", &uploadError{http.StatusBadRequest, "请先点“选择文件”选好填写完的 XLSX 或 CSV 文件，再点“上传”。"}
-		}
-		return nil, "", "", unreadable
+// uploadRefusal words why an uploaded file was not taken, for the
+// submitter, with the status of the page.
+func uploadRefusal(err error, limit int64) (int, string) {
+	switch {
+	case errors.Is(err, httpfile.ErrNoFile):
+		return http.StatusBadRequest, "请先点“选择文件”选好填写完的 XLSX 或 CSV 文件，再点“上传”。"
+	case errors.Is(err, httpfile.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, "文件超过了 " + formatBytes(limit) + " 的上限，请删去无关的工作表或行后重试。"
+	case errors.Is(err, httpfile.ErrEmpty):
+		return http.StatusBadRequest, "上传的文件是空的，请检查后重新上传。"
 	}
-	defer func(f multipart.File) { _ = f.Close() }(f)
-	body, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, "", "", unreadable
-	}
-	if int64(len(body)) > limit {
-		return nil, "", "", &uploadError{http.StatusRequestEntityTooLarge,
-			"文件超过了 " + formatBytes(limit) + " 的上限，请删去无关的工作表或行后重试。"}
-	}
-	if len(body) == 0 {
-		return nil, "", "", &uploadError{http.StatusBadRequest, "上传的文件是空的，请检查后重新上传。"}
-	}
-	// Browsers send a bare name; older ones a full client path.
-	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
-	return body, name, hdr.Header.Get("Content-Type"), nil
+	return http.StatusBadRequest, "上传的文件无法读取，请重新选择文件后上传。"
 }
 
 func (s *server) handleEntry() http.Handler {
