@@ -131,7 +131,7 @@ func TestXLSXReaderXMLForms(t *testing.T) {
 			`<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings.xml"/></Relationships>`,
 		"xl/styles.xml": `<styleSheet><numFmts count="1"><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/><numFmt numFmtId="165" formatCode="0.0%"/></numFmts>` +
 			`<cellStyleXfs><xf numFmtId="10"/></cellStyleXfs><cellXfs><xf numFmtId="0"/><xf numFmtId="9"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>`,
-		"xl/strings.xml": `<sst><si><t>指标编号</t></si><si><t>报告期</t></si><si><t>实际值</t></si><si><r><t>备</t></r><r><t>注</t></r><rPh><t>び</t></rPh></si></sst>`,
+		"xl/strings.xml":      `<sst><si><t>指标编号</t></si><si><t>报告期</t></si><si><t>实际值</t></si><si><r><t>备</t></r><r><t>注</t></r><rPh><t>び</t></rPh></si></sst>`,
 		"xl/sheets/notes.xml": `<worksheet><sheetData><row><c t="inlineStr"><is><t>not this sheet</t></is></c></row></sheetData></worksheet>`,
 		"xl/sheets/data.xml": `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
 			`<!-- a comment > with a tag's end --><x:row r="3"/>` +
