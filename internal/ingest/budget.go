@@ -82,8 +82,9 @@ func (b *budget) acquire(ctx context.Context, u kpi.Upload, n int64) (func(), er
 // charge is what reading u may hold at most: the reader's own buffers for
 // its format, and a good figure's cost for as many figures as the file
 // can hold (by its size) and the catalog can take (maxObs distinct
-// indicator-periods), whichever is fewer, within the row limit.
-func charge(u kpi.Upload, l limits, maxObs int) int64 {
+// indicator-periods), whichever is fewer, within the row limit; and that
+// number of figures.
+func charge(u kpi.Upload, l limits, maxObs int) (held int64, figures int) {
 	var read int64
 	var rows int
 	switch detectFormat(u) {
@@ -105,7 +106,7 @@ func charge(u kpi.Upload, l limits, maxObs int) int64 {
 	if maxObs >= 0 {
 		rows = min(rows, maxObs)
 	}
-	return read + int64(rows)*obsBytes
+	return read + int64(rows)*obsBytes, rows
 }
 
 // xlsxMaxRows bounds the figures an XLSX can hold by its largest

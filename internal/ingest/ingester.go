@@ -140,12 +140,13 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 		ing.result(ctx, u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
-	release, err := ing.budget.acquire(ctx, u, charge(u, ing.limits, ix.maxObs(ing.now())))
+	held, figures := charge(u, ing.limits, ix.maxObs(ing.now()))
+	release, err := ing.budget.acquire(ctx, u, held)
 	if err != nil {
 		return kpi.SubmissionResult{}, ing.refuseBusy(ctx, u, start, err)
 	}
 	defer release()
-	c := ix.checker(u, ing.now(), ing.maxProblems)
+	c := ix.checker(u, ing.now(), ing.maxProblems, figures)
 	if problems := parse(u, ing.limits, c.add); len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, c.rows, ing.problemsError(kpi.EINVALID,
 			fmt.Sprintf("文件 %s 无法读取，未写入任何数据\n%s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
@@ -175,7 +176,7 @@ func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload)
 	}
 	defer release()
 	cols := jsonColumns()
-	c := ix.checker(u, ing.now(), ing.maxProblems)
+	c := ix.checker(u, ing.now(), ing.maxProblems, held)
 	for i, r := range in {
 		r.Line = i + 1
 		rw := row{Row: r, col: cols}

@@ -125,17 +125,20 @@ type obsKey struct {
 	p   kpi.Period
 }
 
-func (ix *index) checker(u kpi.Upload, now time.Time, maxProblems int) *checker {
-	return &checker{ix: ix, u: u, now: now, seen: map[obsKey]int{},
+// checker returns a checker for a submission of at most figures good
+// figures (sized for them up front: growing by appending allocates five
+// times the final size for a large slice, and the budget charged them).
+func (ix *index) checker(u kpi.Upload, now time.Time, maxProblems, figures int) *checker {
+	return &checker{ix: ix, u: u, now: now, seen: make(map[obsKey]int, figures), obs: make([]kpi.Observation, 0, figures),
 		invalid: &kpi.ProblemList{Max: maxProblems}, forbidden: &kpi.ProblemList{Max: maxProblems}}
 }
 
 // add checks one row.
 func (c *checker) add(r *row) {
 	c.rows++
-	ix, u := c.ix, c.u
+	ix, u := c.ix, &c.u
 	bad := func(column, fld, value, expected, msg string) {
-		c.invalid.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
+		c.invalid.Add(kpi.Problem{File: c.u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: fld,
 			Indicator: r.Indicator, Value: value, Expected: expected, Message: msg})
 	}
 	ind, column, ok := ix.resolve(r, bad, &c.suggested)
