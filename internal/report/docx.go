@@ -187,8 +187,9 @@ func (d *docx) table(t *Table) {
 	// Widths in twips.
 	widths := t.widths(float64(docxTextW), 2*80+40, func(s string) float64 { return emWidth(s) * pt * 20 })
 	b := &d.body
-	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(docxTextW) + `" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>`)
-	b.WriteString(`<w:tblBorders><w:top w:val="single" w:sz="4" w:color="000000"/><w:left w:val="single" w:sz="4" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:color="000000"/><w:right w:val="single" w:sz="4" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:color="000000"/></w:tblBorders>`)
+	// Children in CT_TblPr's order: tblW, jc, tblBorders, tblLayout, tblCellMar.
+	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(docxTextW) + `" w:type="dxa"/><w:jc w:val="center"/>`)
+	b.WriteString(`<w:tblBorders><w:top w:val="single" w:sz="4" w:color="000000"/><w:left w:val="single" w:sz="4" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:color="000000"/><w:right w:val="single" w:sz="4" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:color="000000"/></w:tblBorders><w:tblLayout w:type="fixed"/>`)
 	b.WriteString(`<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
 	for _, wd := range widths {
 		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, int(wd))
@@ -205,11 +206,12 @@ func (d *docx) table(t *Table) {
 			if i < len(cells) {
 				text = cells[i]
 			}
-			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/><w:vAlign w:val="center"/>`, int(widths[i]))
+			// CT_TcPr's order: tcW, shd, vAlign.
+			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/>`, int(widths[i]))
 			if header {
 				b.WriteString(`<w:shd w:val="clear" w:color="auto" w:fill="E8E8E8"/>`)
 			}
-			b.WriteString(`</w:tcPr>`)
+			b.WriteString(`<w:vAlign w:val="center"/></w:tcPr>`)
 			jc := map[string]string{"L": "left", "R": "right", "C": "center"}[col.Align]
 			if header {
 				jc = "center"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,15 +72,7 @@ next_steps:
 			if err != nil {
 				t.Fatal(err)
 			}
-			dec := xml.NewDecoder(r)
-			for {
-				if _, err := dec.Token(); err == io.EOF {
-					break
-				} else if err != nil {
-					t.Errorf("%s is not well-formed XML: %v", f.Name, err)
-					break
-				}
-			}
+			checkSchemaOrder(t, f.Name, xml.NewDecoder(r))
 			r.Close()
 		}
 		if strings.HasPrefix(f.Name, "word/media/") && strings.HasSuffix(f.Name, ".png") {
@@ -159,3 +152,62 @@ next_steps:
 
 // pageNumberWord is a word of the form's page number, "— 7 —".
 func pageNumberWord(s string) bool { return strings.Trim(s, "—-–0123456789 ") == "" }
+
+// schemaOrder is the order the WordprocessingML schema gives the children
+// of the property elements kpimon writes (ECMA-376 Part 1, §17): Word
+// refuses a document with them out of order, where LibreOffice is lenient.
+var schemaOrder = map[string][]string{
+	"pPr": {"pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr", "suppressLineNumbers",
+		"pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE",
+		"autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+		"suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"},
+	"rPr": {"rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow", "emboss",
+		"imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs",
+		"highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath"},
+	"tblPr": {"tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+		"tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"},
+	"tcPr": {"cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark"},
+	"sectPr": {"headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc", "pgBorders",
+		"lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid"},
+	"pBdr": {"top", "left", "bottom", "right", "between", "bar"},
+}
+
+// checkSchemaOrder reads a part to its end: it must be well-formed, and
+// the children of each property element in schemaOrder's order.
+func checkSchemaOrder(t *testing.T, part string, dec *xml.Decoder) {
+	t.Helper()
+	type open struct {
+		name string
+		last int // index in schemaOrder of the last child seen
+	}
+	var stack []open
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Errorf("%s is not well-formed XML: %v", part, err)
+			return
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if n := len(stack); n > 0 {
+				if order, ok := schemaOrder[stack[n-1].name]; ok {
+					i := slices.Index(order, e.Name.Local)
+					if i < 0 {
+						t.Errorf("%s: w:%s inside w:%s is not in the schema", part, e.Name.Local, stack[n-1].name)
+					} else if i < stack[n-1].last {
+						t.Errorf("%s: w:%s after w:%s inside w:%s: out of schema order", part, e.Name.Local, order[stack[n-1].last], stack[n-1].name)
+						return
+					} else {
+						stack[n-1].last = i
+					}
+				}
+			}
+			stack = append(stack, open{name: e.Name.Local})
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
