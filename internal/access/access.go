@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -148,7 +149,17 @@ func New(o Options) *Authenticator {
 // an hour, from every address together, before its sign-ins are slowed.
 const DefaultAccountSoftCap = 20
 
-func addrKey(remote string) string { return "addr:" + remote }
+// addrKey is the key of a client's failures: its address, or for IPv6 its
+// /64 (one subscriber's network, whose addresses are free to pick from).
+func addrKey(remote string) string { return "addr:" + clientOf(remote) }
+
+func clientOf(remote string) string {
+	a, err := netip.ParseAddr(remote)
+	if err != nil || !a.Is6() || a.Is4In6() || a.IsLoopback() {
+		return remote
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
 
 // Token returns the unrevoked token a secret stands for, its Hash set. A
 // missing, unknown or revoked secret is EUNAUTHORIZED and counts as a

@@ -227,3 +227,21 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// TestIPv6ClientsCountPerSubnet: a guesser with a /64 of addresses to
+// pick from is one client; another /64 is not slowed by it.
+func TestIPv6ClientsCountPerSubnet(t *testing.T) {
+	ctx := context.Background()
+	c := testkit.NewClock(start)
+	st := testkit.Store(t, kpi.Catalog{}, nil)
+	a := access.New(access.Options{Store: st, Now: c.Now, Limiter: access.NewLimiter(access.LimiterOptions{Now: c.Now})})
+	for i := range 10 {
+		a.Token(ctx, "kpm_guess", fmt.Sprintf("2001:db8:1:2::%x", i+1), "")
+	}
+	if _, err := a.Token(ctx, "kpm_guess", "2001:db8:1:2:ffff::1", ""); kpi.ErrorCode(err) != access.CodeTooManyRequests {
+		t.Errorf("another address of the guessing /64: %v, want %s", err, access.CodeTooManyRequests)
+	}
+	if _, err := a.Token(ctx, "kpm_guess", "2001:db8:1:3::1", ""); kpi.ErrorCode(err) != kpi.EUNAUTHORIZED {
+		t.Errorf("an address of another /64: %v, want %s", err, kpi.EUNAUTHORIZED)
+	}
+}

@@ -119,7 +119,7 @@ func (a *Authenticator) Password(ctx context.Context, name, pw, remote string) (
 		return kpi.User{}, errors.New("password sign-in: no account store")
 	}
 	name = strings.TrimSpace(name)
-	pair := name + " " + remote
+	pair := name + " " + clientOf(remote)
 	if wait := max(a.clients.Wait(addrKey(remote)), a.accountClients.Wait(pair)); wait > 0 {
 		a.refused.WithLabelValues("password", "throttled").Inc()
 		a.deny(ctx, remote, "web sign-in "+kpi.Excerpt(name), "throttled")
