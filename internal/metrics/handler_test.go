@@ -507,9 +507,16 @@ func TestAuditWriteRendersNothing(t *testing.T) {
 		Observations: testObservations()}); err != nil {
 		t.Fatal(err)
 	}
-	for range 20 { // scrapes wake the loop too: still nothing to render
+	// Wait until the loop has looked at the states since the writes: two
+	// more looks, since one may have begun before them. Scrapes wake it.
+	since := c.cache.looks.Load()
+	deadline := time.Now().Add(time.Minute)
+	for c.cache.looks.Load() < since+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the render loop did not look at the states within a minute of the writes")
+		}
 		get(t, srv.URL, "gzip")
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	if got := c.cache.renders.Load(); got != renders || c.cache.cur.Load() != first {
 		t.Errorf("renderings after audit, token and unchanged writes: %d → %d, want none", renders, got)

@@ -25,8 +25,11 @@ type renderCache struct {
 	// states now (a scrape arrived), without waiting for it.
 	loops atomic.Int32
 	wake  chan struct{}
-	// renders counts the renderings made, for logs and tests.
+	// renders counts the renderings made, for logs and tests; looks counts
+	// the refreshes done, rendering or not (a test waits on it to see that
+	// a write was looked at and rendered nothing).
 	renders atomic.Int64
+	looks   atomic.Int64
 	// failed holds the error of the loop's last refresh, nil after a good
 	// one: scrapes served the previous rendering still count it.
 	failed atomic.Pointer[error]
@@ -68,6 +71,7 @@ func (rc *renderCache) refresh(ctx context.Context) (*rendered, error) {
 		return nil, fmt.Errorf("wait for the exposition being rendered: %w", ctx.Err())
 	}
 	defer func() { <-rc.lock }()
+	defer rc.looks.Add(1)
 	states, err := rc.c.states.States(ctx)
 	if err != nil {
 		return nil, err
