@@ -11,6 +11,7 @@
 //	GET  /api/v1/indicators/{id}      one indicator: target, figures with revisions, versions, evaluation (?plan=)
 //	GET  /api/v1/audit                the audit log, newest first (?object= ?since= ?limit=); needs an --all token
 //	GET  /api/v1/template.xlsx        the XLSX template submitters fill in
+//	GET  /api/v1/backup               a consistent copy of the store (bbolt file); needs an --all token
 //	POST /api/v1/indicators/{plan}/{id}/explanations  a unit's 情况说明: {reason, measures, expected_by}
 //	GET  /api/v1/indicators/{plan}/{id}/explanations  its explanations and supervision items (token)
 //	GET  /api/v1/supervision          supervision items (督办), a unit token's own only (?open=1 ?unit= ?state=)

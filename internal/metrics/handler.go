@@ -45,7 +45,7 @@ func NewRegistry(c *Collector) *prometheus.Registry {
 // the rendering current in the background; see prerender.go), followed by the
 // rest of reg (Go, process and build info, kpi_ingest_*, the handler's own
 // metrics) gathered per request. It is the /metrics handler for catalogs
-// of any size: a national catalog (180,000 indicators, 4.5 million series)
+// of any size: a national catalog (180,000 indicators, about 1.5 million series)
 // takes client_golang some 15 s to gather and encode, while its rendering
 // only changes when the StateService hands out new states (after a write,
 // or as the clock crosses a day), so it is rendered and compressed once

@@ -104,8 +104,7 @@ type server struct {
 	reportingFrom time.Time
 }
 
-// New returns the handler of the web page. It serves /, /indicators/…,
-// /submit, /signin, /signout, /upload, /entry, /template.xlsx and /static/….
+// New returns the handler of the web page: the routes of routes.go.
 func New(opts Options) (http.Handler, error) {
 	if opts.Store == nil || opts.States == nil || opts.Ingester == nil || opts.Template == nil {
 		return nil, errors.New("web.New: Store, States, Ingester and Template are required")
