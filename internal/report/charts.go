@@ -103,18 +103,6 @@ func segment(st kpi.Status, lights Lights) chart.Segment {
 	return seg
 }
 
-// statusChart draws the circular's count of indicators per status.
-func statusChart(s Summary, lights Lights) chart.Scene {
-	c := chart.BarChart{Title: "指标状态分布", HideLegend: true}
-	for i, sc := range s.Statuses {
-		c.Segments = append(c.Segments, segment(sc.Status, lights))
-		values := make([]float64, len(s.Statuses))
-		values[i] = float64(sc.Count)
-		c.Rows = append(c.Rows, chart.BarRow{Label: sc.Word, Values: values})
-	}
-	return c.Layout()
-}
-
 // taskChart draws each indicator of a task: its progress from baseline to
 // target against the progress due by now.
 func taskChart(t Task, lights Lights, c chart.ProgressChart) chart.Scene {

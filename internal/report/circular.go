@@ -1,8 +1,10 @@
 // Package report makes the progress circular (进展情况通报) of a plan as it
-// stood on a date: a cover summary with counts by status and light, what
-// changed since a previous circular, a table per task, the units ranked,
-// the lagging indicators named, and charts — and writes it as print-ready
-// HTML, XLSX or PDF. Every number, date, target and status word is said by
+// stood on a date, in the official-document form of GB/T 9704 (版头, 文号,
+// title, 主送, sections, 落款, 版记): counts by status and light, what
+// changed since a previous circular, the problems by cause with the units'
+// explanations, the units ranked over what they lead, a table and charts
+// per task, supervision, next steps — and writes it as .docx, PDF, XLSX or
+// HTML. Every number, date, target and status word is said by
 // internal/present, as on the web page and in the CLI.
 //
 // It also draws the charts of kpimon's own web pages (IndicatorChart,
@@ -98,7 +100,6 @@ type Circular struct {
 	// Supervision is the 督办情况 table's rows; nil when none were given.
 	Supervision []SupervisionRow
 
-	StatusChart     chart.Scene // indicators per status
 	TaskStatusChart chart.Scene // per task, indicators per status
 }
 
@@ -270,7 +271,6 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 		}
 	}
 	c.Summary = summarize(rows, lights)
-	c.StatusChart = statusChart(c.Summary, lights)
 
 	for _, r := range rows {
 		ind := r.State.Indicator
