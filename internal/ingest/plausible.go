@@ -16,8 +16,8 @@ const plausibleMultiple = 10
 
 // How the submitter keeps a figure the rules doubt.
 const (
-	confirmAdviceZh = "如确属实，请在“确认”列填“是”后重新提交"
-	confirmAdviceEn = "if it is right, put 是 in a 确认 (confirm) column, or send \"confirm\": true, and submit again"
+	confirmAdviceZh = "如确属实，请确认后重新提交（表格加“确认”列填“是”；网页勾选“确认”）"
+	confirmAdviceEn = "if it is right, confirm it and submit again: a 确认 (confirm) column saying 是, \"confirm\": true in JSON, or the page's 确认 box"
 )
 
 // checkPlausible refuses, unless the row confirms it, a figure above the

@@ -40,6 +40,8 @@ type entryForm struct {
 	Period    string
 	Value     string
 	Note      string
+	// Confirm: the submitter checked a figure far above its target.
+	Confirm bool
 }
 
 type receipt struct {
@@ -206,6 +208,7 @@ func (s *server) handleEntry() http.Handler {
 			Period:    strings.TrimSpace(r.PostFormValue("period")),
 			Value:     strings.TrimSpace(r.PostFormValue("value")),
 			Note:      strings.TrimSpace(r.PostFormValue("note")),
+			Confirm:   r.PostFormValue("confirm") != "",
 		}
 		plan, id, ok := strings.Cut(entry.Indicator, "/")
 		if !ok || plan == "" || id == "" {
@@ -219,7 +222,7 @@ func (s *server) handleEntry() http.Handler {
 			s.render(w, r, http.StatusUnprocessableEntity, "submit", p)
 			return
 		}
-		row := kpi.Row{Line: 1, Plan: plan, Indicator: id, Period: entry.Period, Value: entry.Value, Note: entry.Note}
+		row := kpi.Row{Line: 1, Plan: plan, Indicator: id, Period: entry.Period, Value: entry.Value, Note: entry.Note, Confirm: kpi.Confirm(entry.Confirm)}
 		u := kpi.Upload{Name: entryFileName, Actor: v.actor(r), Source: "web"}
 		res, err := s.ingester.IngestRows(r.Context(), []kpi.Row{row}, u)
 		if err == nil && len(res.Outcomes) == 1 {

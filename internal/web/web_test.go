@@ -690,3 +690,32 @@ func TestIndicatorPageHidesSubmitterNames(t *testing.T) {
 	c.signIn(testSecrets[unitName])
 	wantText(t, "signed-in "+path, c.get(path), unitName)
 }
+
+// TestEntryConfirmsFarAboveTarget: a figure far above its target is
+// refused with 请核实 until the form's 确认 box is ticked.
+func TestEntryConfirmsFarAboveTarget(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	if !f.own.IsCount() || f.own.Target <= 0 {
+		t.Skipf("%s is not a count with a target", f.own.ID)
+	}
+	c := f.newClient(t)
+	c.signIn(testSecrets[unitName])
+	value := fmt.Sprint(int(f.own.Target)*1000 + 1)
+	form := func(confirm bool) url.Values {
+		v := url.Values{"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {f.own.Plan + "/" + f.own.ID}, "period": {"2021"}, "value": {value}}
+		if confirm {
+			v.Set("confirm", "是")
+		}
+		return v
+	}
+	p := c.post("/entry", form(false))
+	if p.status < 400 || !strings.Contains(p.body, "请核实") || !strings.Contains(p.body, `name="confirm"`) {
+		t.Fatalf("POST /entry of %s = %d, want a refusal saying 请核实 beside the 确认 box:\n%s", value, p.status, p.body)
+	}
+	p = c.post("/entry", form(true))
+	wantStatus(t, "POST /entry confirmed", p, http.StatusSeeOther)
+	obs, err := f.store.Observations(context.Background(), f.own.Ref())
+	if err != nil || len(obs) != 1 || fmt.Sprint(obs[0].Value) != value {
+		t.Errorf("stored %+v (%v), want %s", obs, err, value)
+	}
+}
