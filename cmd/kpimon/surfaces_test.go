@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,10 +35,10 @@ rd_personnel_per_10k_employed,2021,104.25
 
 // surfaceText is one indicator's numbers as the API's text says them.
 type surfaceText struct {
-	ID, Plan, Name   string
-	Status           string
-	Actual, Gap      string
-	Required         string
+	ID, Plan, Name string
+	Status         string
+	Actual, Gap    string
+	Required       string
 }
 
 // TestSurfacesPrintTheSameNumbers: the web page, the alert text, kpimon
@@ -101,6 +102,33 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	if got := byID["tech_smes"].Required; got != "需年均增加3家" {
 		t.Errorf("tech_smes: required %q, want 需年均增加3家", got)
 	}
+
+	t.Run("report duty in /report as in the API", func(t *testing.T) {
+		// serve's --reporting.from reaches ?as_of= and the circular (issue
+		// 19, item 3): as of 2023-06-30 the 2022 figures are overdue.
+		var later struct {
+			Indicators []struct {
+				Evaluation struct {
+					Overdue       bool
+					NeverReported bool `json:"never_reported"`
+				}
+			}
+		}
+		getJSON(t, url+"/api/v1/indicators?as_of=2023-06-30", &later)
+		owed := 0
+		for _, in := range later.Indicators {
+			if in.Evaluation.Overdue || in.Evaluation.NeverReported {
+				owed++
+			}
+		}
+		if owed < 10 {
+			t.Fatalf("%d overdue as of 2023-06-30 with duty from 2019, want the 2022 lines", owed)
+		}
+		page := getText(t, url+"/report?format=html&as_of=2023-06-30")
+		if want := "逾期未报送数据的" + strconv.Itoa(owed) + "项"; !strings.Contains(page, want) {
+			t.Errorf("/report does not say %s", want)
+		}
+	})
 
 	t.Run("web page", func(t *testing.T) {
 		notes := 0
