@@ -232,7 +232,7 @@ type reportLink struct {
 // (the whole plan without a unit), in each format.
 func reportLinks(f overviewFilter) []reportLink {
 	var links []reportLink
-	for _, l := range []struct{ label, format string }{{"Word", "docx"}, {"PDF", "pdf"}, {"Excel", "xlsx"}, {"网页", "html"}} {
+	for _, l := range []struct{ label, format string }{{"公文版", "docx"}, {"PDF", "pdf"}, {"Excel", "xlsx"}, {"网页", "html"}} {
 		q := url.Values{"format": {l.format}}
 		if f.Plan != "" {
 			q.Set("plan", f.Plan)

@@ -165,7 +165,7 @@ func TestOverviewLinksTheCircular(t *testing.T) {
 	c := f.newClient(t)
 	p := c.get("/?unit=" + url.QueryEscape(unitScience))
 	wantStatus(t, "/", p, http.StatusOK)
-	wantText(t, "/", p, `进展情况通报（`+unitScience+`）：<a href="/report?format=docx&amp;unit=`+url.QueryEscape(unitScience)+`">Word</a> · <a href="/report?format=pdf&amp;unit=`+url.QueryEscape(unitScience)+`">PDF</a>`)
+	wantText(t, "/", p, `进展情况通报（`+unitScience+`）：<a href="/report?format=docx&amp;unit=`+url.QueryEscape(unitScience)+`">公文版</a> · <a href="/report?format=pdf&amp;unit=`+url.QueryEscape(unitScience)+`">PDF</a>`)
 	link := "/report?format=xlsx&unit=" + url.QueryEscape(unitScience)
 	if r := c.get(link); r.status != http.StatusOK || !strings.HasPrefix(r.body, "PK") {
 		t.Errorf("GET %s = %d, want the XLSX", link, r.status)
