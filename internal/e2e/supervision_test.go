@@ -342,10 +342,10 @@ func TestSupervisionLoop(t *testing.T) {
 		t.Fatalf("board %s has no panel %q with a value for %q", d.UID, title, unit)
 		return ""
 	}
-	if got := boardValue(boards.Unit(), "督办：逾期未说明", "A", map[string]string{"lead_unit": "区商务局", "plan": ".*"}, ""); got != "1" {
+	if got := boardValue(boards.Unit(), "督办：逾期未说明", "A", map[string]string{"lead_unit": "区商务局", "plan": ".*", "region": ""}, ""); got != "1" {
 		t.Errorf("unit board of 区商务局, 督办：逾期未说明 = %s, want 1", got)
 	}
-	if got := boardValue(boards.Unit(), "督办：已办结", "A", map[string]string{"lead_unit": "区发改局", "plan": ".*"}, ""); got != "1" {
+	if got := boardValue(boards.Unit(), "督办：已办结", "A", map[string]string{"lead_unit": "区发改局", "plan": ".*", "region": ""}, ""); got != "1" {
 		t.Errorf("unit board of 区发改局, 督办：已办结 = %s, want 1", got)
 	}
 	overview := map[string]string{"lead_unit": ".*", "plan": ".*", "task": ".*", "status": ".*"}
