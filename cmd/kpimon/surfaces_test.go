@@ -236,6 +236,12 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 			if got := cell(r, col["需年均变化说明"]); w.Required != "" && got != w.Required {
 				t.Errorf("XLSX %s: 需年均变化说明 %q, want %q", w.ID, got, w.Required)
 			}
+			// The amount beside the words is the number the words say.
+			if m := amountWords.FindStringSubmatch(w.Required); m != nil {
+				if got := cell(r, col["需年均变化量"]); strings.TrimPrefix(got, "-") != m[1] {
+					t.Errorf("XLSX %s: 需年均变化量 %q, want %s as %q says", w.ID, got, m[1], w.Required)
+				}
+			}
 		}
 		if seen != len(want) {
 			t.Errorf("XLSX lists %d of the %d indicators", seen, len(want))
@@ -267,6 +273,8 @@ func expectIn(t *testing.T, where, text string, wants ...string) {
 		}
 	}
 }
+
+var amountWords = regexp.MustCompile(`^需年均(?:增加|减少|提高|降低)([0-9.]+)`)
 
 var descriptionLabel = regexp.MustCompile(`description="((?:[^"\\]|\\.)*)"`)
 

@@ -79,3 +79,16 @@ func ChangeDecimals(ind kpi.Indicator, ev kpi.Evaluation, change *float64) int {
 	}
 	return d
 }
+
+// RequiredAmount is the change per year still required as RequiredChange
+// says it, as a number: a count's rounded up to whole things (6.5 more
+// firms a year is 7), the sign kept; nil where none is required. The XLSX
+// cell beside the words holds it.
+func RequiredAmount(ind kpi.Indicator, ev kpi.Evaluation) *float64 {
+	v := ev.RequiredAnnualChange
+	if v == nil || ev.ChangeIsRelative || !ind.IsCount() {
+		return v
+	}
+	r := math.Copysign(math.Ceil(math.Abs(*v)-1e-9), *v)
+	return &r
+}

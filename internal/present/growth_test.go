@@ -32,6 +32,9 @@ func TestAnnualChangeWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if a := present.RequiredAmount(tt.ind, tt.ev); tt.ev.RequiredAnnualChange != nil && !tt.ev.ChangeIsRelative && tt.ind.IsCount() && present.RequiredChange(tt.ind, tt.ev) != "需年均增加"+present.Plain(*a)+tt.ind.Unit {
+				t.Errorf("RequiredAmount = %v, want the %s RequiredChange says", *a, present.RequiredChange(tt.ind, tt.ev))
+			}
 			if got := present.RequiredChange(tt.ind, tt.ev); got != tt.required {
 				t.Errorf("RequiredChange = %q, want %q", got, tt.required)
 			}

@@ -209,6 +209,9 @@ func changeCells(ind kpi.Indicator, ev kpi.Evaluation, v *float64) (amount, rate
 	if ev.ChangeIsRelative {
 		return cell{}, optNumber(v, percentFormat)
 	}
+	if v == ev.RequiredAnnualChange {
+		v = present.RequiredAmount(ind, ev) // a count required is whole, as the words say
+	}
 	return optNumber(v, decimalsFormat(present.ChangeDecimals(ind, ev, v))), cell{}
 }
 
