@@ -50,11 +50,22 @@ func composeConfig(t *testing.T, env ...string) ([]byte, error) {
 // Debian's docker-compose, and that it refuses to start without a Grafana
 // password.
 func TestProvinceComposeConfig(t *testing.T) {
-	if _, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only"); err != nil {
+	if _, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://grafana.example.gov.cn/"); err != nil {
 		t.Fatalf("docker-compose -f %s config: %v", provinceComposeFile, err)
 	}
-	if out, err := composeConfig(t); err == nil {
+	if out, err := composeConfig(t, "GRAFANA_ROOT_URL=https://grafana.example.gov.cn/"); err == nil {
 		t.Errorf("docker-compose config passed without GRAFANA_ADMIN_PASSWORD, want an error asking for it:\n%.500s", out)
+	}
+	if out, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only"); err == nil || !strings.Contains(err.Error(), "GRAFANA_ROOT_URL") {
+		t.Errorf("docker-compose config without GRAFANA_ROOT_URL: err %v; want a refusal naming it:\n%.500s", err, out)
+	}
+	// The district Alertmanagers refuse placeholder webhooks as the main
+	// file's does: the same entrypoint.
+	c, main := provinceServicesEntrypoints(t)
+	for name, ep := range c {
+		if strings.HasSuffix(name, "-alertmanager") && !slices.Equal(ep, main) {
+			t.Errorf("%s entrypoint %q, want docker-compose.yml's alertmanager entrypoint", name, ep)
+		}
 	}
 }
 
@@ -99,7 +110,7 @@ type districtProm struct {
 // VictoriaMetrics under the uid the boards use and opens the province
 // board; VictoriaMetrics is the release the tests run.
 func TestProvinceComposeWiring(t *testing.T) {
-	out, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only")
+	out, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://grafana.example.gov.cn/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,3 +255,41 @@ func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
 }
+
+// provinceServicesEntrypoints returns every service's entrypoint in
+// docker-compose.province.yml and the main file's Alertmanager entrypoint,
+// both as docker-compose config resolves them.
+func provinceServicesEntrypoints(t *testing.T) (map[string][]string, []string) {
+	t.Helper()
+	var out = map[string][]string{}
+	b, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://grafana.example.gov.cn/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Services map[string]struct {
+			Entrypoint []string `yaml:"entrypoint"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range c.Services {
+		out[name] = s.Entrypoint
+	}
+	raw, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Services map[string]struct {
+			Entrypoint []string `yaml:"entrypoint"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	// docker-compose config writes $ as $$, as the file does.
+	return out, m.Services["alertmanager"].Entrypoint
+}
+

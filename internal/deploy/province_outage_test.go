@@ -56,7 +56,7 @@ func mainComposePrometheus(t *testing.T) []string {
 // provinceServices is docker-compose.province.yml as compose resolves it.
 func provinceServices(t *testing.T) resolvedCompose {
 	t.Helper()
-	out, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only")
+	out, err := composeConfig(t, "GRAFANA_ADMIN_PASSWORD=test-only", "GRAFANA_ROOT_URL=https://grafana.example.gov.cn/")
 	if err != nil {
 		t.Fatal(err)
 	}
