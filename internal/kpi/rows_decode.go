@@ -8,21 +8,11 @@ import (
 	"strings"
 )
 
-// ErrTooManyRows is DecodeRows' refusal of more rows than allowed.
+// ErrTooManyRows is EachRow's refusal of more rows than allowed.
 var ErrTooManyRows = errors.New("too many rows")
 
 // DefaultMaxRows bounds one submission when no other limit is given.
 const DefaultMaxRows = 2_000_000
-
-// DecodeRows reads JSON rows (see EachRow) into a slice.
-func DecodeRows(r io.Reader, maxRows int) ([]Row, error) {
-	var rows []Row
-	err := EachRow(r, maxRows, func(row Row) { rows = append(rows, row) })
-	if err != nil {
-		return nil, err
-	}
-	return rows, nil
-}
 
 // EachRow reads JSON rows — an array [{indicator, period, value}, …] or
 // an object {"rows": [...]} — one element at a time, so a body of a

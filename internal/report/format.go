@@ -66,7 +66,7 @@ func Write(w io.Writer, c Circular, f Format, pdf PDFOptions) error {
 	case FormatPDF:
 		return WritePDF(w, c, pdf)
 	case FormatDOCX:
-		return WriteDOCX(w, c, DOCXOptions{FontFile: pdf.FontFile})
+		return WriteDOCX(w, c, DOCXOptions(pdf))
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }
