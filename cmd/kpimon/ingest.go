@@ -11,6 +11,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/supervision"
 )
 
 func addIngestCommand(c *cli) {
@@ -64,7 +65,8 @@ func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 			return fmt.Errorf("load catalog into the store: %w", err)
 		}
 	}
-	ing, err := ingest.New(ingest.Options{Store: store})
+	// A workbook's 情况说明 rows are filed as the server files them.
+	ing, err := ingest.New(ingest.Options{Store: store, Explainer: supervision.New(supervision.Options{Store: store})})
 	if err != nil {
 		return err
 	}
@@ -90,6 +92,9 @@ func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 			return err
 		default:
 			fmt.Fprintf(e.stdout, "✓ %s: 新增 added %d · 修订 revised %d · 未变 unchanged %d\n", path, res.Added, res.Revised, res.Unchanged)
+			if t := res.ExplanationsText(); t != "" {
+				fmt.Fprintf(e.stdout, "  %s\n", t)
+			}
 		}
 	}
 	if rejected > 0 {

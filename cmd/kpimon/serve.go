@@ -290,7 +290,7 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg, TempDir: tempDir}))
+	ing, err := ingest.New(c.limits.ingestOptions(ingest.Options{Store: store, Logger: logger, Registerer: reg, TempDir: tempDir, Explainer: superv}))
 	if err != nil {
 		return err
 	}

@@ -69,10 +69,10 @@ func refuse(w http.ResponseWriter, r *http.Request, d Deps, actor kpi.Actor, fil
 	writeError(w, r, d.Logger, err)
 }
 
-// receiptStatus is 201 when the submission stored anything new, 200 when
-// every figure was already there.
+// receiptStatus is 201 when the submission stored anything new (figures
+// or explanations), 200 when every figure was already there.
 func receiptStatus(res kpi.SubmissionResult) int {
-	if res.Added+res.Revised > 0 {
+	if res.Added+res.Revised+res.Explanations > 0 {
 		return http.StatusCreated
 	}
 	return http.StatusOK

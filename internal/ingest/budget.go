@@ -89,7 +89,7 @@ func charge(u kpi.Upload, l limits, maxObs int) (held int64, figures int) {
 	var rows int
 	switch detectFormat(u) {
 	case FormatXLSX:
-		read = xlsxReadBytes + 2*int64(l.maxCellBytes)
+		read = xlsxReadBytes + 2*int64(l.maxCellBytes) + explanationsHeld
 		rows = xlsxMaxRows(u.Body)
 	case FormatJSON:
 		// A field is decoded whole: at worst the body is one string.

@@ -60,6 +60,9 @@ type Options struct {
 	// TempDir holds the temporary files of large XLSX submissions (the
 	// data directory's tmp/, emptied at start); empty: the system's.
 	TempDir string
+	// Explainer files the explanations of a workbook's 情况说明 sheet
+	// (supervision.Service); nil: a file with such rows is refused.
+	Explainer Explainer
 }
 
 // Ingester implements kpi.Ingester on a Store. Safe for concurrent use.
@@ -75,6 +78,7 @@ type Ingester struct {
 	// success and failure across restarts; the metrics start from it.
 	sources kpi.SourceStateStore
 	budget  *budget
+	explain Explainer
 
 	mu    sync.Mutex
 	ix    *index
@@ -100,7 +104,7 @@ func New(opts Options) (*Ingester, error) {
 	}
 	l := limits{maxRows: opts.MaxRows, maxUnzippedBytes: opts.MaxUnzippedBytes, maxCellBytes: opts.MaxCellBytes, tempDir: opts.TempDir}.withDefaults()
 	ing := &Ingester{store: opts.Store, now: opts.Now, log: opts.Logger, limits: l,
-		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m, budget: newBudget(opts.IngestMemory, opts.IngestWait)}
+		maxProblems: opts.MaxProblems, maxOutcomes: opts.MaxOutcomes, m: m, budget: newBudget(opts.IngestMemory, opts.IngestWait), explain: opts.Explainer}
 	if ss, ok := opts.Store.(kpi.SourceStateStore); ok {
 		ing.sources = ss
 		// A few keys, read once at start-up: a source failing before a
@@ -147,9 +151,16 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 	}
 	defer release()
 	c := ix.checker(u, ing.now(), ing.maxProblems, figures)
-	if problems := parse(u, ing.limits, c.add); len(problems) > 0 {
+	var ex explanationSet
+	if problems := parse(u, ing.limits, c.add, &ex); len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, c.rows, ing.problemsError(kpi.EINVALID,
 			fmt.Sprintf("文件 %s 无法读取，未写入任何数据\n%s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
+	}
+	if len(ex.rows) > 0 {
+		if err := c.checkExplanations(ctx, ing.explain, ex.rows, ex.cols); err != nil {
+			ing.result(ctx, u.Source, "error", start, ing.now())
+			return kpi.SubmissionResult{}, fmt.Errorf("check the explanations of %s: %w", name(u), err)
+		}
 	}
 	return ing.store1(ctx, c, u, start)
 }
@@ -216,11 +227,24 @@ func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start
 			Message: fmt.Sprintf("%s 含有 %s 无权报送的指标，整份未写入\n%s names indicators %s may not submit for; nothing was written",
 				name(u), unitsText(u.Actor), name(u), u.Actor.Name)}))
 	}
-	res, err := ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
-	if err != nil {
-		ing.result(ctx, u.Source, "error", start, ing.now())
-		ing.log.Error("store submission", "ingest_source", u.Source, "file", u.Name, "err", err)
-		return kpi.SubmissionResult{}, fmt.Errorf("store %s: %w", name(u), err)
+	var res kpi.SubmissionResult
+	if len(obs) > 0 || len(c.expl) == 0 {
+		var err error
+		res, err = ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
+		if err != nil {
+			ing.result(ctx, u.Source, "error", start, ing.now())
+			ing.log.Error("store submission", "ingest_source", u.Source, "file", u.Name, "err", err)
+			return kpi.SubmissionResult{}, fmt.Errorf("store %s: %w", name(u), err)
+		}
+	}
+	// The explanations were checked with the figures; only a store
+	// failure can stop them now, and it is reported as one.
+	for i, e := range c.expl {
+		if _, err := ing.explain.FileExplanation(ctx, e, u.Actor); err != nil {
+			ing.result(ctx, u.Source, "error", start, ing.now())
+			ing.log.Error("file explanation", "ingest_source", u.Source, "file", u.Name, "filed", i, "of", len(c.expl), "err", err)
+			return kpi.SubmissionResult{}, fmt.Errorf("store %s: figures stored, %d of %d explanations filed: %w", name(u), i, len(c.expl), err)
+		}
 	}
 	ing.result(ctx, u.Source, "ok", start, ing.now())
 	ing.m.rows.WithLabelValues(u.Source, "added").Add(float64(res.Added))
@@ -229,6 +253,7 @@ func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start
 	ing.log.Info("submission stored", "ingest_source", u.Source, "file", u.Name, "actor", u.Actor.Name,
 		"added", res.Added, "revised", res.Revised, "unchanged", res.Unchanged, "took", ing.now().Sub(start))
 	res = res.Summary(ing.maxOutcomes)
+	res.Explanations = len(c.expl)
 	for i := range res.Outcomes {
 		o := &res.Outcomes[i]
 		if ind := c.ix.inPlan[planKey{plan: o.Observation.Plan, key: o.Observation.Indicator}]; ind != nil {

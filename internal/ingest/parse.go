@@ -251,11 +251,12 @@ func fileProblem(u kpi.Upload, sheet, msg string) kpi.Problem {
 // parse reads a submission and hands each row to emit as it is read (a
 // row is not kept after emit returns), or returns whole-file problems.
 // Rows are counted against the row limit as they come.
-func parse(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
+// A workbook's 情况说明 rows go to ex.
+func parse(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
 	switch detectFormat(u) {
 	case FormatXLSX:
-		return parseXLSX(u, l, emit)
+		return parseWorkbook(u, l, emit, ex)
 	case FormatJSON:
 		return parseJSON(u, l, emit)
 	}
@@ -356,7 +357,18 @@ func blank(cells []string) bool {
 	return true
 }
 
+// explanationSet is what a workbook's 情况说明 sheet holds.
+type explanationSet struct {
+	rows []explanationRow
+	cols *explanationColumns
+}
+
+// parseXLSX reads a workbook's figures (its 情况说明 sheet is not read).
 func parseXLSX(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
+	return parseWorkbook(u, l, emit, nil)
+}
+
+func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
 	maxRows := l.maxRows
 	if err := checkXLSX(u.Body, l); err != nil {
@@ -367,9 +379,13 @@ func parseXLSX(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 		return []kpi.Problem{xlsxProblem(u, "", 0, err)}
 	}
 	defer book.close()
-	var sheet xlsxSheet
+	var sheet, explanations xlsxSheet
 	var names []string
 	for _, s := range book.sheets {
+		if s.name == ExplanationSheet && s.name != u.Sheet {
+			explanations = s
+			continue
+		}
 		if u.Sheet != "" && s.name == u.Sheet || u.Sheet == "" && sheet.part == "" {
 			sheet = s
 		}
@@ -383,6 +399,15 @@ func parseXLSX(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	case sheet.part == "" && u.Sheet != "":
 		return []kpi.Problem{{File: u.Name, Sheet: u.Sheet, Value: u.Sheet, Expected: strings.Join(names, ", "),
 			Message: "找不到工作表\nno such sheet"}}
+	}
+	if explanations.part != "" && ex != nil {
+		var problems []kpi.Problem
+		if ex.rows, ex.cols, problems = readExplanations(u, book, explanations, l); problems != nil {
+			return problems
+		}
+		if sheet.part == "" { // a workbook of explanations only
+			return nil
+		}
 	}
 	sr, err := book.sheet(sheet, l)
 	if err != nil {

@@ -94,6 +94,9 @@ func WriteTemplate(w io.Writer, cat kpi.Catalog) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
+	if err := writeExplanationSheet(f, headStyle, inputStyle); err != nil {
+		return err
+	}
 	if err := writeInstructions(f); err != nil {
 		return err
 	}
@@ -118,6 +121,48 @@ var instructions = []string{
 	"   A file with any problem is rejected whole, with every problem listed by sheet, row and column.",
 	"6. 提交方式：在网页“报送数据”上传，或放入统计局共享收件箱文件夹。",
 	"   Submit on the web page (报送数据) or drop the file into the inbox folder.",
+	"7. 选填“情况说明”表：牵头单位可为滞后指标说明原因、措施和预计完成时间，与数据一并审核，有任何问题整份退回。",
+	"   Optional sheet 情况说明: a lead unit's explanations, checked with the figures; any problem rejects the file whole.",
+}
+
+// writeExplanationSheet adds the optional 情况说明 sheet: an instruction
+// row, the header and a few input rows.
+func writeExplanationSheet(f *excelize.File, headStyle, inputStyle int) error {
+	const sheet = ExplanationSheet
+	if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	for i, width := range []float64{20, 14, 36, 16, 40, 40, 14, 14} {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sheet, col, col, width); err != nil {
+			return err
+		}
+	}
+	if err := f.SetCellValue(sheet, "A1", explanationNote); err != nil {
+		return err
+	}
+	if err := f.MergeCell(sheet, "A1", "H1"); err != nil {
+		return err
+	}
+	head := make([]any, len(explanationHeader))
+	for i, h := range explanationHeader {
+		head[i] = h
+	}
+	if err := f.SetSheetRow(sheet, "A2", &head); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, "A2", "H2", headStyle); err != nil {
+		return err
+	}
+	// The date column is text, so 2021-12-31 stays as typed.
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 49, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}})
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, "A3", "H22", inputStyle); err != nil {
+		return err
+	}
+	return f.SetCellStyle(sheet, "G3", "G22", dateStyle)
 }
 
 func writeInstructions(f *excelize.File) error {

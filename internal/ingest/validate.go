@@ -118,6 +118,10 @@ type checker struct {
 	obs                []kpi.Observation
 	seen               map[obsKey]int
 	suggested, rows    int
+	// expl are the explanations of the 情况说明 sheet, checked, to file
+	// once the figures are stored; explRows counts its rows.
+	expl     []kpi.Explanation
+	explRows int
 }
 
 type obsKey struct {
@@ -177,7 +181,7 @@ func (c *checker) add(r *row) {
 
 // done returns what check returns, once every row was added.
 func (c *checker) done() (obs []kpi.Observation, invalid, forbidden *kpi.ProblemList) {
-	if c.rows == 0 {
+	if c.rows == 0 && c.explRows == 0 {
 		c.invalid.Add(kpi.Problem{File: c.u.Name, Message: "没有任何数据行\nno figures in the submission: fill in 报告期 and 实际值"})
 	}
 	return c.obs, c.invalid, c.forbidden

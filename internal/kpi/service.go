@@ -186,6 +186,18 @@ type SubmissionResult struct {
 	// the figures not listed in Outcomes (see Summary).
 	ByPlan       []PlanResult `json:"by_plan,omitempty"`
 	MoreOutcomes int          `json:"more_outcomes,omitempty"`
+	// Explanations counts the explanations (情况说明) filed from the
+	// workbook's 情况说明 sheet with the figures.
+	Explanations int `json:"explanations,omitempty"`
+}
+
+// ExplanationsText says in the receipt how many explanations were filed;
+// empty when none.
+func (r SubmissionResult) ExplanationsText() string {
+	if r.Explanations == 0 {
+		return ""
+	}
+	return "情况说明 " + itoa(r.Explanations) + " 条已登记"
 }
 
 // PlanResult counts one plan's figures of a submission by result.

@@ -274,7 +274,11 @@ func contentType(format string) string {
 
 func receiptText(name string, res kpi.SubmissionResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "回执：%s\n%s\nReceipt: %s: added %d, revised %d, unchanged %d\n\n", name, counted(res.Added, res.Revised, res.Unchanged), name, res.Added, res.Revised, res.Unchanged)
+	fmt.Fprintf(&b, "回执：%s\n%s\n", name, counted(res.Added, res.Revised, res.Unchanged))
+	if t := res.ExplanationsText(); t != "" {
+		b.WriteString(t + "\n")
+	}
+	fmt.Fprintf(&b, "Receipt: %s: added %d, revised %d, unchanged %d\n\n", name, res.Added, res.Revised, res.Unchanged)
 	for _, o := range res.Outcomes {
 		ob := o.Observation
 		// The indicator by name, the figure with its unit, as the web

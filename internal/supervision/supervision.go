@@ -131,6 +131,18 @@ func (s *Service) Now() time.Time { return s.o.States.Now() }
 // supervision office for any lead unit (in.Unit names it when the
 // indicator has several).
 func (s *Service) Explain(ctx context.Context, ref kpi.Ref, in kpi.ExplanationInput, actor kpi.Actor) (kpi.Explanation, error) {
+	e, err := s.PrepareExplanation(ctx, ref, in, actor)
+	if err != nil {
+		return kpi.Explanation{}, err
+	}
+	return s.FileExplanation(ctx, e, actor)
+}
+
+// PrepareExplanation applies Explain's rules without storing anything: the
+// explanation FileExplanation stores, or Explain's error (a refusal of
+// scope audited). A workbook's 情况说明 sheet checks every row with it
+// before any row is filed, so a file is taken or refused whole.
+func (s *Service) PrepareExplanation(ctx context.Context, ref kpi.Ref, in kpi.ExplanationInput, actor kpi.Actor) (kpi.Explanation, error) {
 	ind, err := s.o.Store.Indicator(ctx, ref)
 	if err != nil {
 		return kpi.Explanation{}, err
@@ -145,8 +157,13 @@ func (s *Service) Explain(ctx context.Context, ref kpi.Ref, in kpi.ExplanationIn
 		e.Problems = ps
 		return kpi.Explanation{}, e
 	}
-	return s.o.Store.AddExplanation(ctx, kpi.Explanation{Ref: ref, Unit: unit, Reason: in.Reason, Measures: in.Measures,
-		ExpectedBy: in.ExpectedBy, RevisedFigure: in.RevisedFigure}, actor)
+	return kpi.Explanation{Ref: ref, Unit: unit, Reason: in.Reason, Measures: in.Measures,
+		ExpectedBy: in.ExpectedBy, RevisedFigure: in.RevisedFigure}, nil
+}
+
+// FileExplanation stores an explanation PrepareExplanation returned.
+func (s *Service) FileExplanation(ctx context.Context, e kpi.Explanation, actor kpi.Actor) (kpi.Explanation, error) {
+	return s.o.Store.AddExplanation(ctx, e, actor)
 }
 
 // explainingUnit is the unit an explanation speaks for.

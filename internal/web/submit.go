@@ -50,6 +50,8 @@ type receipt struct {
 	// ByPlan and More are shown when the receipt lists only the first figures.
 	ByPlan []kpi.PlanResult
 	More   int
+	// Explanations says how many explanations the 情况说明 sheet filed.
+	Explanations string
 }
 
 type receiptRow struct {
@@ -353,7 +355,7 @@ func newProblemRow(pr kpi.Problem, byID map[string]kpi.Indicator) problemRow {
 }
 
 func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *receipt {
-	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged, More: res.MoreOutcomes}
+	rc := &receipt{Added: res.Added, Revised: res.Revised, Unchanged: res.Unchanged, More: res.MoreOutcomes, Explanations: res.ExplanationsText()}
 	if res.MoreOutcomes > 0 {
 		rc.ByPlan = res.ByPlan
 	}
