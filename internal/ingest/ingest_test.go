@@ -141,7 +141,7 @@ func TestTemplateRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(wantHeader, rows[0]); diff != "" {
 		t.Errorf("template header (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{ingest.TemplateSheet, "说明"}, x.GetSheetList()); diff != "" {
+	if diff := cmp.Diff([]string{ingest.TemplateSheet, ingest.ExplanationSheet, "说明"}, x.GetSheetList()); diff != "" {
 		t.Errorf("template sheets (-want +got):\n%s", diff)
 	}
 	if style, err := x.GetCellStyle(ingest.TemplateSheet, "H2"); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/supervision"
 	"github.com/yanfeng/kpimon/internal/testkit"
 	"github.com/yanfeng/kpimon/internal/web"
 )
@@ -82,7 +83,7 @@ func (hh *handlerHolder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the previous one is kept in memory.
 func (f *fixture) serve(st *boltstore.Store) {
 	f.t.Helper()
-	ing, err := ingest.New(ingest.Options{Store: st})
+	ing, err := ingest.New(ingest.Options{Store: st, Explainer: supervision.New(supervision.Options{Store: st})})
 	if err != nil {
 		f.t.Fatalf("new ingester: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -499,6 +500,27 @@ func TestUploadHTTP(t *testing.T) {
 		p := post(c.csrf("/submit", "/upload"), "模板原样填写.xlsx", body)
 		wantStatus(t, "POST /upload", p, http.StatusOK)
 		wantText(t, "POST /upload", p, `id="receipt"`, f.own.Name, "2020")
+	})
+	t.Run("template with an explanation", func(t *testing.T) {
+		x, err := excelize.OpenReader(bytes.NewReader(fillTemplate(t, templateBytes(t, f), f.own.ID, "2021", "20", true)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := []any{f.own.Plan, f.own.ID, "", "", "项目投产推迟", "加快建设进度", "2022-12-31"}
+		if err := x.SetSheetRow(ingest.ExplanationSheet, "A3", &row); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := x.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		p := post(c.csrf("/submit", "/upload"), "带情况说明.xlsx", buf.Bytes())
+		wantStatus(t, "POST /upload", p, http.StatusOK)
+		wantText(t, "POST /upload", p, `id="receipt-explanations"`, "情况说明 1 条已登记")
+		ex, err := f.store.Explanations(context.Background(), f.own.Ref())
+		if err != nil || len(ex) != 1 || ex[0].Reason != "项目投产推迟" || ex[0].Unit != unitScience {
+			t.Errorf("explanations of %s: %+v, %v", f.own.ID, ex, err)
+		}
 	})
 	t.Run("file naming another unit's indicator", func(t *testing.T) {
 		body := fillTemplate(t, templateBytes(t, f), f.foreign.ID, "2021", "3", false)
