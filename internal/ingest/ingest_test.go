@@ -206,7 +206,10 @@ func TestIngestRejects(t *testing.T) {
 		{"empty value", head + "high_tech_enterprises,2021,,\n", 2, "实际值", "value", "缺少实际值"},
 		{"non-numeric", head + "high_tech_enterprises,2021,二十八,\n", 2, "实际值", "value", "不是数字"},
 		{"NaN", head + "high_tech_enterprises,2021,NaN,\n", 2, "实际值", "value", "NaN"},
-		{"infinite", head + "high_tech_enterprises,2021,1e999,\n", 2, "实际值", "value", "无穷"},
+		{"infinite", head + "high_tech_enterprises,2021,Inf,\n", 2, "实际值", "value", "无穷"},
+		// Digits beyond a float64 are a number too large, not "NaN or infinity".
+		{"exponent beyond float64", head + "high_tech_enterprises,2021,1e999,\n", 2, "实际值", "value", "超出合理范围"},
+		{"400 digits", head + "high_tech_enterprises,2021," + strings.Repeat("9", 400) + ",\n", 2, "实际值", "value", "超出合理范围"},
 		{"milestone not 0 or 1", head + "safe_yanfeng,2021,2,\n", 2, "实际值", "value", "1 或 0"},
 		{"percent sign on a count", head + "high_tech_enterprises,2021,28%,\n", 2, "实际值", "value", "不是百分比"},
 		{"missing header", "a,b,c\n1,2,3\n", 1, "", "", "表头"},

@@ -342,8 +342,12 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case err == ErrComma:
 		bad(r.col.value, "value", r.Value, expected, commaAdvice(r.Value))
 		return 0, false
-	case err == ErrNotFinite:
+	case err == ErrNotFinite && strings.Contains(strings.ToLower(r.Value), "n"): // NaN, Inf, Infinity
 		bad(r.col.value, "value", r.Value, expected, "数值无效（非数或无穷大）\nnot a finite number (NaN or infinity)")
+		return 0, false
+	case err == ErrNotFinite: // digits beyond float64 ("1e999", 400 nines): too large, not "infinity"
+		bad(r.col.value, "value", r.Value, plausibleWords,
+			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
 		return 0, false
 	case err != nil:
 		bad(r.col.value, "value", r.Value, expected, "不是数字\nnot a number")
@@ -369,12 +373,15 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 		bad(r.col.value, "value", r.Value, "整数\na whole number", "数量应为整数\na count must be whole")
 		return 0, false
 	case math.Abs(v) > maxPlausible:
-		bad(r.col.value, "value", r.Value, fmt.Sprintf("绝对值不超过 %g\nat most %g in size", maxPlausible, maxPlausible),
+		bad(r.col.value, "value", r.Value, plausibleWords,
 			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
 		return 0, false
 	}
 	return v, true
 }
+
+// plausibleWords is what a figure beyond maxPlausible should be.
+const plausibleWords = "绝对值不超过 10¹⁵（1000万亿）\nat most 10^15 in size"
 
 // maxPlausible bounds any figure: no indicator of a district plan comes
 // near 10^15 in its unit, and 1e308 is a typo or an attack.

@@ -338,12 +338,22 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	s.render(w, r, status, "submit", p)
 }
 
+// fieldNames are the Chinese names of a submission's fields, shown where a
+// problem has no column of a file to point at (a figure typed in, JSON).
+var fieldNames = map[string]string{
+	"plan": "规划", "indicator": "指标", "period": "报告期", "value": "实际值",
+	"unit": "单位", "note": "备注", "confirm": "确认",
+}
+
 // newProblemRow shows a problem; an indicator named by id gets its name
 // beside it, as people know indicators by name.
 func newProblemRow(pr kpi.Problem, byID map[string]kpi.Indicator) problemRow {
 	row := problemRow{
-		Sheet: pr.Sheet, Column: pr.Column, Field: pr.Field, Indicator: pr.Indicator,
+		Sheet: pr.Sheet, Column: pr.Column, Field: fieldNames[pr.Field], Indicator: pr.Indicator,
 		Value: pr.Value, Expected: kpi.ChineseLine(pr.Expected), Message: kpi.ChineseLine(pr.Message),
+	}
+	if n, ok := fieldNames[pr.Column]; ok { // a typed-in figure's "column" is its field
+		row.Column = n
 	}
 	if ind, ok := byID[pr.Indicator]; ok && ind.Name != pr.Indicator {
 		row.Indicator = ind.Name + "（" + pr.Indicator + "）"

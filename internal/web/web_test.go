@@ -418,6 +418,9 @@ func TestEntryProblems(t *testing.T) {
 			p := c.post("/entry", tt.form)
 			wantStatus(t, "POST /entry", p, tt.wantStatus)
 			wantText(t, "POST /entry", p, tt.wantText...)
+			if strings.Contains(p.body, `id="problems"`) {
+				columnsInChinese(t, p)
+			}
 			if strings.Contains(p.body, "第 1 行") {
 				t.Errorf("problems of a typed-in figure point at a file row")
 			}
@@ -538,8 +541,21 @@ func TestUploadHTTP(t *testing.T) {
 	t.Run("bad file", func(t *testing.T) {
 		p := post(c.csrf("/submit", "/upload"), "错误.xlsx", badWorkbook(t, f, templateBytes(t, f), false))
 		wantStatus(t, "POST /upload", p, http.StatusUnprocessableEntity)
-		wantText(t, "POST /upload", p, `id="problems"`, "未写入任何数据", "第 ")
+		wantText(t, "POST /upload", p, `id="problems"`, "未写入任何数据", "第 ", `<td data-label="列">`)
+		columnsInChinese(t, p)
 	})
+}
+
+// columnsInChinese fails when a problem's 列 cell words a field in English
+// ("实际值 列 value"): the page is read by the district's staff.
+func columnsInChinese(t *testing.T, p page) {
+	t.Helper()
+	cells := regexp.MustCompile(`<td data-label="列">([^<]*(?:<[^/][^>]*>[^<]*</[^>]+>)?[^<]*)</td>`).FindAllStringSubmatch(p.body, -1)
+	for _, c := range cells {
+		if strings.ContainsAny(c[1], "abcdefghijklmnopqrstuvwxyz") {
+			t.Errorf("列 cell %q has English in it", c[1])
+		}
+	}
 }
 
 func TestTemplateDownload(t *testing.T) {
