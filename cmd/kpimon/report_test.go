@@ -129,6 +129,12 @@ func TestReportWhileServerRuns(t *testing.T) {
 	if len(rows) != 1+11 {
 		t.Errorf("区财政局's circular via the server has %d indicators, want 11", len(rows)-1)
 	}
+	// A named server is asked also when the local data dir is free (here
+	// one with no store at all): --server was ignored then.
+	if _, stderr, err := runKpimon(t, nil, "report", "--storage.path", filepath.Join(dir, "elsewhere"), "--server", url,
+		"--as-of", "2021-06-30", "-o", filepath.Join(dir, "z.xlsx")); err != nil || !strings.Contains(stderr, "from server "+url) {
+		t.Errorf("report --server %s with a free local data dir: %v, %q; want the server's circular", url, err, stderr)
+	}
 	// Settings of the server's own are refused, not silently dropped (the
 	// circular would have 15 红灯 where the flag asks for 21).
 	for _, flag := range [][]string{{"--report.lights", "no_data=red"}, {"--lights", "no_data=red"}, {"--report.font", "/x.ttf"}, {"--report.serial", "3"}} {
