@@ -11,7 +11,7 @@ import (
 
 // TestReportDutyOffTheServer: report and an offline status count report
 // duty from --reporting.from (KPIMON_REPORTING_FROM) as serve does; they
-// said 逾期未报送 0 where the API said 15 (issue 19, item 3).
+// said 逾期未报送 0 where the API said 15.
 func TestReportDutyOffTheServer(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -57,7 +57,7 @@ func TestReportDutyOffTheServer(t *testing.T) {
 		t.Errorf("the circular says %v overdue, want %d as status says", m, overdue)
 	}
 	// After the plan closed, the lines that never reported still count as
-	// 逾期未报 (issue 19, item 9): all but the one reported, which closed.
+	// 逾期未报: all but the one reported, which closed.
 	late, _, err := runKpimon(t, nil, "status", "--storage.path", data, "--as-of", "2024-06-30", "--reporting.from", "2019-01-01")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestReportDutyOffTheServer(t *testing.T) {
 		t.Errorf("the circular of 2024-06-30 does not say 逾期未报送数据的79项")
 	}
 
-	// As of the last day of 2021, the 2021 figure counts (issue 19, item 2).
+	// As of the last day of 2021, the 2021 figure counts.
 	end2021, _, err := runKpimon(t, nil, "status", "--storage.path", data, "--as-of", "2021-12-31")
 	if err != nil {
 		t.Fatal(err)

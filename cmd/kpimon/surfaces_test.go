@@ -20,7 +20,7 @@ import (
 )
 
 // surfaceFigures are the issue's series, revising the sample figures of
-// 2021 (issue 19): a share just short of its target, a rate, a strict
+// 2021: a share just short of its target, a rate, a strict
 // count, a share's change in points, a doubling, whole amounts.
 const surfaceFigures = `指标编号,报告期,实际值
 high_tech_industry_value_added_share,2021,32.96
@@ -43,7 +43,7 @@ type surfaceText struct {
 
 // TestSurfacesPrintTheSameNumbers: the web page, the alert text, kpimon
 // status, the PDF circular and its XLSX print the same figure, gap and
-// required change for every indicator of one store (issue 19).
+// required change for every indicator of one store.
 func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
 	dir := t.TempDir()
@@ -135,7 +135,7 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 		for _, w := range want {
 			page := html.UnescapeString(getText(t, url+"/indicators/"+w.Plan+"/"+w.ID))
 			expectIn(t, "web page of "+w.ID, page, w.Actual, w.Gap, w.Required)
-			// The deadline note is Chinese on the page (issue 19, item 10).
+			// The deadline note is Chinese on the page.
 			if strings.Contains(page, "names no year") || strings.Contains(page, "end year of its own") {
 				t.Errorf("web page of %s shows the English deadline_note", w.ID)
 			}
@@ -199,7 +199,7 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 		}
 		// Table cells wrap: compare without line breaks and spaces.
 		text := strings.Join(strings.Fields(string(out)), "")
-		// No "-0%" (issue 19, item 10), and every ratio with its one
+		// No "-0%", and every ratio with its one
 		// decimal: 113.0% beside 116.7%, never 113%.
 		if m := regexp.MustCompile(`-0(\.0)?%`).FindString(text); m != "" {
 			t.Errorf("the PDF prints %q", m)

@@ -44,9 +44,8 @@ type evaluationNumbers struct {
 }
 
 // TestAsOfEndOfDayThroughTheAPI: "as of 2021-12-31" is the board as it
-// stood at the end of that day, with the 2021 annual figure (issue 19,
-// item 2), and a request as of another day keeps serve's report duty
-// (--reporting.from, item 3).
+// stood at the end of that day, with the 2021 annual figure, and a request as of another day keeps
+// serve's report duty (--reporting.from).
 func TestAsOfEndOfDayThroughTheAPI(t *testing.T) {
 	st := seedStore(t)
 	from2019 := time.Date(2019, 1, 1, 0, 0, 0, 0, kpi.China)

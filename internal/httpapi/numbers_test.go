@@ -23,9 +23,9 @@ type numbersView struct {
 	Required, Achieved string
 }
 
-// TestNumbersThroughTheAPI: what the API's text says of the issue's series
-// (issue 19, items 1, 4, 5, 6 and the float noise of item 10), figures
-// uploaded as a unit would and read back as of a day.
+// TestNumbersThroughTheAPI: what the API's text says of figures that
+// miss narrowly, of bars and shares, of both pace bases and of float
+// noise, figures uploaded as a unit would and read back as of a day.
 func TestNumbersThroughTheAPI(t *testing.T) {
 	st := seedStore(t)
 	from2019 := time.Date(2019, 1, 1, 0, 0, 0, 0, kpi.China)

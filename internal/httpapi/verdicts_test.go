@@ -210,7 +210,7 @@ func TestVerdictsThroughTheAPI(t *testing.T) {
 				Baseline: "2022=80", BaselineOrigin: kpi.BaselineFromFirstFigure},
 		},
 		{
-			// Issue 19, item 9: never reported, after the plan closed: still
+			// Never reported, after the plan closed: still
 			// owed and overdue, naming the periods asked for.
 			name: "a 2020 line never reported stays 未报送 and overdue after the plan", id: "new_engineering_research_centres", day: "2023-06-30",
 			want: verdict{Status: kpi.StatusNoData, Reason: kpi.ReasonNeverReported, ReasonPeriods: []string{"2019", "2020"}, Target: ptr(1),

@@ -88,7 +88,7 @@ func TestEvaluateMethod(t *testing.T) {
 		want verdict
 	}{
 		// The end of a day holds every period ending at the next midnight
-		// (issue 19, item 2): as of 2021-12-31 the 2021 figure counts. 12
+		// As of 2021-12-31 the 2021 figure counts. 12
 		// (2019) → 28 (2021) toward 30 by 2022: progress 16/18 in 2/3 of
 		// the time, pace 4/3, on track; without 2021 it was 4/18 in 1/3,
 		// lagging.
@@ -127,7 +127,7 @@ func TestEvaluateMethod(t *testing.T) {
 
 		// Growth lines over the whole plan.
 		{
-			// 逐年 cannot be certified without 2020 (issue 19, item 7): as a
+			// 逐年 cannot be certified without 2020: as a
 			// continuing line's missing year, 数据不足 naming it.
 			name: "increase with 2020 never reported: 数据不足, not achieved", ind: increase, now: "2023-06-30",
 			obs:  figs(t, "2019", 1000, "2021", 1200, "2022", 1300),
@@ -175,8 +175,7 @@ func TestEvaluateMethod(t *testing.T) {
 			want: verdict{Status: kpi.StatusNoData, Reason: "never_reported 2019,2022"},
 		},
 
-		// Lines that never reported, after the plan closes (issue 19, item
-		// 9): still 未报送 and not completed, naming the periods asked for,
+		// Lines that never reported, after the plan closes: still 未报送 and not completed, naming the periods asked for,
 		// also when the only figure lies after the deadline.
 		{
 			name: "a 2020 line reported only for 2021 is 未报送 naming 2019–2020", ind: indicator(func(ind *kpi.Indicator) { ind.Deadline = 2020 }), now: "2023-06-30",
@@ -207,7 +206,7 @@ func TestEvaluateMethod(t *testing.T) {
 		{name: "突破40家: 40 is not yet met", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 40), want: verdict{Status: kpi.StatusMissed, Target: num(40), Base: "2022=40 first_figure"}},
 		{name: "突破40家: 41 meets it", ind: over40, now: "2023-06-30", obs: figs(t, "2022", 41), want: verdict{Status: kpi.StatusAchieved, Target: num(40), Base: "2022=41 first_figure"}},
 
-		// The deciding bar (issue 19, item 4): gap, progress, pace and the
+		// The deciding bar: gap, progress, pace and the
 		// change required are measured to the figure that meets the target.
 		{
 			// 突破40家 is met at 41: at 38 a year before the deadline, 3 more
@@ -232,7 +231,7 @@ func TestEvaluateMethod(t *testing.T) {
 				Measured: &measured{Gap: num(0.1), Progress: num(0.2 / 0.3), Achieved: num(0.2)}},
 		},
 
-		// Shares change in 个百分点 (issue 19, item 5): 2.10 % → 2.51 % in
+		// Shares change in 个百分点: 2.10 % → 2.51 % in
 		// one year is 0.41 points a year, not +19.5 %.
 		{
 			name: "a share's required and achieved change are in points", ind: rdShare, now: "2022-06-30",
@@ -241,7 +240,7 @@ func TestEvaluateMethod(t *testing.T) {
 				Measured: &measured{Gap: num(0.41), Progress: num(0.2 / 0.61), Required: num(0.41), Achieved: num(0.1)}},
 		},
 
-		// One pace basis (issue 19, item 6): 50000 → 85000 in three years
+		// One pace basis: 50000 → 85000 in three years
 		// toward 100000 grows 19.3 % a year where doubling in four needs
 		// 18.9 %: on track, beside 需年均增长17.6% for the last year.
 		{

@@ -754,7 +754,7 @@ func TestEvaluateReportDuty(t *testing.T) {
 	from := func(d string) kpi.Plan { p := plan2019; p.ReportingFrom = day(t, d); return p }
 	loaded := func(d string) kpi.Plan { p := plan2019; p.LoadedAt = day(t, d).Add(15 * time.Hour); return p }
 
-	// A due date is a calendar rule (issue 19, item 10): 90 days is three
+	// A due date is a calendar rule: 90 days is three
 	// months, the end of March, in the leap year 2020 too (a day count made
 	// the 2019 figure due on 30 March).
 	dueOf := map[string]string{"2019": "2020-04-01", "2020": "2021-04-01", "2021": "2022-04-01", "2022": "2023-04-01"}
@@ -993,7 +993,7 @@ func FuzzEvaluate(f *testing.F) {
 // TestNeverReported: a line that never reported a figure of the plan's
 // periods is not completed after the plan closes: 未报送 naming the periods
 // asked for, and unreported (逾期未报 in rankings) once the duty has ended,
-// where the final figure was owed (issue 19, item 9).
+// where the final figure was owed.
 func TestNeverReported(t *testing.T) {
 	annual := indicator(func(ind *kpi.Indicator) { ind.Deadline = 2020 })
 	loadedLate := plan2019

@@ -43,7 +43,7 @@ func TestAnnualChanges(t *testing.T) {
 		want changes
 	}{
 		{
-			// A share changes in 个百分点 (issue 19, item 5): from 22 at the
+			// A share changes in 个百分点: from 22 at the
 			// end of 2020 to 33 at the end of 2022 is 5.5 points a year; 20 →
 			// 22 in 2020 was 2 points.
 			name: "level percent share, in points",

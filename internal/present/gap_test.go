@@ -8,7 +8,7 @@ import (
 )
 
 // TestGapOf: a growth line that failed with nothing to measure says what
-// failed, not 差距0件 (issue 19, item 10).
+// failed, not 差距0件.
 func TestGapOf(t *testing.T) {
 	grow := kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}
 	y := func(year int) []kpi.Period { return []kpi.Period{kpi.YearPeriod(year)} }
@@ -44,7 +44,7 @@ func TestGap(t *testing.T) {
 		{"a count", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, num(14), "14家"},
 		{"a ratio", kpi.Indicator{Kind: kpi.KindAtMost, Target: 0.331, Unit: "吨标准煤/万元"}, num(0.361 - 0.331), "0.030吨标准煤/万元"},
 		{"a percent milestone", kpi.Indicator{Kind: kpi.KindMilestone, Target: 100, Unit: "%"}, num(40), "40%"},
-		// Issue 19 item 1: 差距0.0个百分点 beside a miss.
+		// 差距0.0个百分点 beside a miss.
 		{"a small gap in points", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, num(33 - 32.96), "0.04个百分点"},
 		{"a tiny gap is never 0", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, num(33 - 32.999999), "0.000001个百分点"},
 		{"a whole gap without .0", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 100000, Unit: "万元"}, num(15000), "15000万元"},

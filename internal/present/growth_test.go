@@ -25,7 +25,7 @@ func TestAnnualChangeWords(t *testing.T) {
 		{"count achieved whole", count, kpi.Evaluation{RequiredAnnualChange: p(7), AchievedAnnualChange: p(4)}, "需年均增加7家", "年均增加4家"},
 		{"absolute fall", money, kpi.Evaluation{Actual: p(123.4), RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-1.5)}, "需年均减少1.3万元", "年均减少1.5万元"},
 		{"whole money in its precision", money, kpi.Evaluation{Actual: p(120), RequiredAnnualChange: p(-1.26), AchievedAnnualChange: p(-0.2)}, "需年均减少1万元", "年均减少0.2万元"},
-		// Issue 19, item 5: a share rises in points.
+		// A share rises in points.
 		{"a share in points", share, kpi.Evaluation{Actual: p(2.1), RequiredAnnualChange: p(0.41), AchievedAnnualChange: p(0.1)}, "需年均提高0.41个百分点", "年均提高0.10个百分点"},
 		{"a share falling in points", share, kpi.Evaluation{Actual: p(2.1), RequiredAnnualChange: p(-0.2), AchievedAnnualChange: p(-0.05)}, "需年均降低0.20个百分点", "年均降低0.05个百分点"},
 		{"none", count, kpi.Evaluation{}, "—", "—"},

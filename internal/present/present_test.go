@@ -34,7 +34,7 @@ func TestNumber(t *testing.T) {
 		{"at most four of its own", fine, 0.1234567, "0.1235"},
 		{"negative zero", share, -0.00001, "0.00"},
 		{"negative", share, -3.5, "-3.50"},
-		// Issue 19 item 1: a miss was rounded onto its target.
+		// A miss was rounded onto its target.
 		{"a share just short of ≥33%", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, 32.96, "32.96"},
 		{"a rate just short of 13", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 13, Unit: "件/万人"}, 12.96, "12.96"},
 		{"0.45% against 0.5%", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.5, Unit: "%"}, 0.45, "0.45"},
@@ -234,7 +234,7 @@ func TestResult(t *testing.T) {
 }
 
 // TestDueDateIsACalendarRule: every year's figure is due by 31 March, the
-// leap year 2020 too (issue 19, item 10: a 90-day count said 3月30日).
+// leap year 2020 too (a 90-day count said 3月30日).
 func TestDueDateIsACalendarRule(t *testing.T) {
 	ind := kpi.Indicator{DueDays: 90, Frequency: kpi.Annual}
 	for _, year := range []int{2019, 2020, 2021, 2022, 2023} {

@@ -144,7 +144,7 @@ func TestInbox(t *testing.T) {
 		}
 	}
 	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "新增 1 项")
-	// The figure by the indicator's name, in words (issue 19, item 10).
+	// The figure by the indicator's name, in words.
 	assertFiled(t, filepath.Join(dir, pull.DoneDir), "good.csv", ".receipt.txt", "高新技术企业数（high_tech_enterprises）\t2021年\t25家\t新增\n")
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "no_such_indicator")
 	// A problem's English follows its Chinese on its own, indented line.
@@ -429,7 +429,7 @@ func TestInboxGBKAndTemplate(t *testing.T) {
 
 // TestInboxReceiptFigures: an inbox receipt prints a large figure as
 // written (2400000, not 2.4e+06) and says when a figure lies beyond the
-// target's deadline (issue 19, items 8 and 10).
+// target's deadline.
 func TestInboxReceiptFigures(t *testing.T) {
 	ing, _ := newIngester(t)
 	dir := t.TempDir()
