@@ -363,11 +363,6 @@ type explanationSet struct {
 	cols *explanationColumns
 }
 
-// parseXLSX reads a workbook's figures (its 情况说明 sheet is not read).
-func parseXLSX(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
-	return parseWorkbook(u, l, emit, nil)
-}
-
 func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
 	maxRows := l.maxRows
