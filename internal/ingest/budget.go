@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
@@ -84,13 +83,15 @@ func (b *budget) acquire(ctx context.Context, u kpi.Upload, n int64) (func(), er
 // can hold (by its size) and the catalog can take (maxObs distinct
 // indicator-periods), whichever is fewer, within the row limit; and that
 // number of figures.
-func charge(u kpi.Upload, l limits, maxObs int) (held int64, figures int) {
+//
+// xlsxFigures is checkXLSXRows' bound for an XLSX.
+func charge(u kpi.Upload, l limits, maxObs, xlsxFigures int) (held int64, figures int) {
 	var read int64
 	var rows int
 	switch detectFormat(u) {
 	case FormatXLSX:
 		read = xlsxReadBytes + 2*int64(l.maxCellBytes) + explanationsHeld
-		rows = xlsxMaxRows(u.Body)
+		rows = xlsxFigures
 	case FormatJSON:
 		// A field is decoded whole: at worst the body is one string.
 		read = textReadBytes + int64(len(u.Body))
@@ -107,19 +108,4 @@ func charge(u kpi.Upload, l limits, maxObs int) (held int64, figures int) {
 		rows = min(rows, maxObs)
 	}
 	return read + int64(rows)*obsBytes, rows
-}
-
-// xlsxMaxRows bounds the figures an XLSX can hold by its largest
-// worksheet's unzipped size (archive/zip reads no more than a part
-// declares, so the declared size holds).
-func xlsxMaxRows(body []byte) int {
-	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		return 0
-	}
-	var largest uint64
-	for _, f := range zr.File {
-		largest = max(largest, f.UncompressedSize64)
-	}
-	return int(min(largest/minXLSXRowBytes+1, 1<<40))
 }

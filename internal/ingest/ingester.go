@@ -144,7 +144,14 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 		ing.result(ctx, u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
-	held, figures := charge(u, ing.limits, ix.maxObs(ing.now()))
+	// An XLSX is looked over first (sizes, runs, cells: one read buffer),
+	// which also bounds the figures it can hold for its charge.
+	l, xlsxFigures := ing.limits, 0
+	if detectFormat(u) == FormatXLSX {
+		xlsxFigures, l.checked = checkXLSXRows(u.Body, l)
+		l.precheck = true
+	}
+	held, figures := charge(u, l, ix.maxObs(ing.now()), xlsxFigures)
 	release, err := ing.budget.acquire(ctx, u, held)
 	if err != nil {
 		return kpi.SubmissionResult{}, ing.refuseBusy(ctx, u, start, err)
@@ -152,7 +159,7 @@ func (ing *Ingester) Ingest(ctx context.Context, u kpi.Upload) (kpi.SubmissionRe
 	defer release()
 	c := ix.checker(u, ing.now(), ing.maxProblems, figures)
 	var ex explanationSet
-	if problems := parse(u, ing.limits, c.add, &ex); len(problems) > 0 {
+	if problems := parse(u, l, c.add, &ex); len(problems) > 0 {
 		return kpi.SubmissionResult{}, ing.reject(ctx, u, start, c.rows, ing.problemsError(kpi.EINVALID,
 			fmt.Sprintf("文件 %s 无法读取，未写入任何数据\n%s could not be read; nothing was written", kpi.Excerpt(u.Name), kpi.Excerpt(u.Name)), problems...))
 	}

@@ -36,6 +36,9 @@ type limits struct {
 	maxCellBytes     int
 	maxCells         int
 	tempDir          string // for a large XLSX's shared strings; "" is the system's
+	// precheck: checkXLSX already ran on the submission, with this result.
+	precheck bool
+	checked  error
 }
 
 func (l limits) withDefaults() limits {
@@ -86,21 +89,30 @@ func overLimit(zh, en string, args ...any) *limitError {
 // (archive/zip refuses to read past the declared size). Memory stays at
 // one read buffer whatever the file holds.
 func checkXLSX(body []byte, l limits) error {
+	_, err := checkXLSXRows(body, l)
+	return err
+}
+
+// checkXLSXRows is checkXLSX that also bounds the figures the workbook
+// can hold: a figure takes a row and at least three cells (indicator,
+// period, value), so no sheet holds more than the fewer of its rows and a
+// third of its cells.
+func checkXLSXRows(body []byte, l limits) (figures int, err error) {
 	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		return nil // not a zip: openXLSX says so in its own words
+		return 0, nil // not a zip: openXLSX says so in its own words
 	}
 	var total uint64
 	for _, f := range zr.File {
 		size := f.UncompressedSize64
 		total += size
 		if total > uint64(l.maxUnzippedBytes) || size > uint64(l.maxUnzippedBytes) {
-			return overLimit("XLSX 解压后超过 %d MiB 的上限（%s 单独即有 %d MiB）",
+			return 0, overLimit("XLSX 解压后超过 %d MiB 的上限（%s 单独即有 %d MiB）",
 				"the XLSX unzips to more than the limit of %d MiB (%s alone is %d MiB)",
 				l.maxUnzippedBytes>>20, kpi.ExcerptN(f.Name, 60), size>>20)
 		}
 		if !streamedPart(f.Name) && size > maxInMemoryPart {
-			return overLimit("XLSX 中的 %s 解压后有 %d MiB，超过 %d MiB 的上限",
+			return 0, overLimit("XLSX 中的 %s 解压后有 %d MiB，超过 %d MiB 的上限",
 				"the XLSX part %s unzips to %d MiB, over the limit of %d MiB",
 				kpi.ExcerptN(f.Name, 60), size>>20, maxInMemoryPart>>20)
 		}
@@ -112,10 +124,13 @@ func checkXLSX(body []byte, l limits) error {
 		}
 		sc := &xmlScanner{maxRun: l.maxCellBytes, maxCells: l.maxCells, countCells: strings.HasPrefix(f.Name, "xl/worksheets/")}
 		if err := scanPart(f, sc, buf); err != nil {
-			return err
+			return 0, err
+		}
+		if sc.countCells {
+			figures = max(figures, min(sc.rows, sc.cells/3))
 		}
 	}
-	return nil
+	return figures, nil
 }
 
 // streamedPart reports whether the part may be large: a worksheet, or the
@@ -155,9 +170,10 @@ type xmlScanner struct {
 	countCells       bool
 
 	inTag bool
-	run   int     // bytes of the current tag or text
-	head  [2]byte // a tag's first two bytes, to spot <c …>
+	run   int      // bytes of the current tag or text
+	head  [16]byte // a tag's first bytes, to spot <c …> and <row …>
 	cells int
+	rows  int
 }
 
 func (s *xmlScanner) scan(b []byte) error {
@@ -181,7 +197,7 @@ func (s *xmlScanner) scan(b []byte) error {
 		if i >= 0 {
 			part = b[:i]
 		}
-		for k := 0; k < len(part) && s.run+k < 2; k++ {
+		for k := 0; k < len(part) && s.run+k < len(s.head); k++ {
 			s.head[s.run+k] = part[k]
 		}
 		s.run += len(part)
@@ -191,15 +207,34 @@ func (s *xmlScanner) scan(b []byte) error {
 		if i < 0 {
 			return nil
 		}
-		if s.countCells && s.head[0] == 'c' && (s.run == 1 || s.head[1] == ' ' || s.head[1] == '/') {
-			if s.cells++; s.cells > s.maxCells {
-				return overLimit("工作表超过 %d 个单元格的上限", "the sheet has more than the limit of %d cells", s.maxCells)
+		if s.countCells {
+			if name := s.tagName(); string(name) == "c" {
+				if s.cells++; s.cells > s.maxCells {
+					return overLimit("工作表超过 %d 个单元格的上限", "the sheet has more than the limit of %d cells", s.maxCells)
+				}
+			} else if string(name) == "row" {
+				s.rows++
 			}
 		}
-		s.inTag, s.run, s.head = false, 0, [2]byte{}
+		s.inTag, s.run, s.head = false, 0, [16]byte{}
 		b = b[i+1:]
 	}
 	return nil
+}
+
+// tagName is the local name of the tag just read (its prefix removed), as
+// far as head holds it.
+func (s *xmlScanner) tagName() []byte {
+	h := s.head[:min(s.run, len(s.head))]
+	if i := bytes.IndexAny(h, " \t\r\n/"); i >= 0 {
+		h = h[:i]
+	} else if s.run > len(s.head) {
+		return nil // longer than any name looked for
+	}
+	if i := bytes.IndexByte(h, ':'); i >= 0 {
+		h = h[i+1:]
+	}
+	return h
 }
 
 func (s *xmlScanner) checkRun() error {

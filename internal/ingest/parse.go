@@ -366,7 +366,11 @@ type explanationSet struct {
 func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
 	maxRows := l.maxRows
-	if err := checkXLSX(u.Body, l); err != nil {
+	err := l.checked
+	if !l.precheck {
+		err = checkXLSX(u.Body, l)
+	}
+	if err != nil {
 		return []kpi.Problem{fileProblem(u, "", limitAdvice(err, "请删去无关的工作表、行或内容后重新提交", "remove unrelated sheets, rows or content and submit again"))}
 	}
 	book, err := openXLSX(u.Body, l.tempDir, l)
