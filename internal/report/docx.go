@@ -269,19 +269,43 @@ func (d *docx) chart(s chart.Scene) error {
 
 // tail writes 落款, 成文日期 and the 版记.
 func (d *docx) tail(c Circular) {
-	d.para(pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(pExact+`<w:jc w:val="right"/><w:ind w:right="1280"/>`, run(c.Office.Signature, fontFang, sizeSanhao, "", false))
+	// 落款 and 成文日期 4 characters from the right (GB/T 9704 7.3.5), kept
+	// together on one page; a signature too long for that indent gets less,
+	// so that it stays on one line.
+	sigIndent := min(4*sizeSanhao*10, max(0, docxTextW-textTwips(c.Office.Signature, sizeSanhao)-sizeSanhao*10/2))
+	d.para(keepNext+pExact, run("", fontFang, sizeSanhao, "", false))
+	d.para(keepNext+pExact+`<w:jc w:val="right"/><w:ind w:right="`+fmt.Sprint(sigIndent)+`"/>`, run(c.Office.Signature, fontFang, sizeSanhao, "", false))
 	d.para(pExact+`<w:jc w:val="right"/><w:ind w:right="1280"/>`, run(c.Date, fontFang, sizeSanhao, "", false))
 	d.para(pExact, run("", fontFang, sizeSanhao, "", false))
 	// 版记: 抄送 between a thick and a thin line, then 印发机关 left and
-	// 印发日期 right above a thick line.
+	// 印发日期 right above a thick line; the date on a line of its own when
+	// both do not fit on one.
+	printed := c.Date + "印发"
+	sep := `<w:r><w:tab/></w:r>`
+	if textTwips(c.Office.PrintedBy, sizeSihao)+textTwips(printed, sizeSihao)+2*sizeSihao*10 > docxTextW-2*280 {
+		sep = `<w:r><w:br/><w:tab/></w:r>`
+	}
 	d.para(`<w:keepNext/><w:pBdr><w:top w:val="single" w:sz="8" w:space="1" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:space="1" w:color="000000"/></w:pBdr>`+
 		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="280" w:hanging="0"/>`,
 		run("抄送："+c.Office.CC+"。", fontFang, sizeSihao, "", false))
 	d.para(`<w:pBdr><w:bottom w:val="single" w:sz="8" w:space="1" w:color="000000"/></w:pBdr>`+
 		`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-280)+`"/></w:tabs>`+
 		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="0"/>`,
-		run(c.Office.PrintedBy, fontFang, sizeSihao, "", false), `<w:r><w:tab/></w:r>`, run(c.Date+"印发", fontFang, sizeSihao, "", false))
+		run(c.Office.PrintedBy, fontFang, sizeSihao, "", false), sep, run(printed, fontFang, sizeSihao, "", false))
+}
+
+// textTwips is about how wide s is set in a font of halfPoints: a Chinese
+// character is square, a Latin letter or digit half as wide.
+func textTwips(s string, halfPoints int) int {
+	w := 0
+	for _, r := range s {
+		if r < 0x80 {
+			w += halfPoints * 5
+		} else {
+			w += halfPoints * 10
+		}
+	}
+	return w
 }
 
 func (d *docx) write(w io.Writer, c Circular) error {

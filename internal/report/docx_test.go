@@ -211,3 +211,76 @@ func checkSchemaOrder(t *testing.T, part string, dec *xml.Decoder) {
 		}
 	}
 }
+
+// A long issuer (the plan's default, 25 characters) keeps 落款 on one line
+// with 成文日期 below it on the same page, and the 版记's 印发机关 and
+// 印发日期 do not run together ("…办公室2021年7月5日印发").
+func TestDOCXLongIssuerTail(t *testing.T) {
+	soffice := testkit.LookPath(t, "libreoffice-writer-nogui", "soffice", "libreoffice")
+	needFont(t)
+	const issuer = "衡阳市雁峰区培育建设省级创新型区工作领导小组办公室"
+	office, err := report.ParseOffice([]byte("issuer: "+issuer+"\ndate: 2021-07-05\n"), "office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sampleCircular(t, report.Options{Office: office})
+	dir := artifactDir(t, "circular-docx-long-issuer")
+	file := filepath.Join(dir, "通报.docx")
+	var b bytes.Buffer
+	if err := report.WriteDOCX(&b, c, report.DOCXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	profile := "file://" + filepath.Join(t.TempDir(), "lo-profile")
+	if out, err := exec.Command(soffice, "-env:UserInstallation="+profile, "--headless", "--convert-to", "pdf", "--outdir", dir, file).CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to pdf: %v\n%s", err, out)
+	}
+	pages := readPages(t, strings.TrimSuffix(file, ".docx")+".pdf")
+	// lines joins each page's words by their baseline, left to right.
+	lines := func(p page) []string {
+		var ys []float64
+		byY := map[float64][]pageWord{}
+		for _, w := range p.Words {
+			y := float64(int(w.Y1/3+0.5)) * 3
+			if _, ok := byY[y]; !ok {
+				ys = append(ys, y)
+			}
+			byY[y] = append(byY[y], w)
+		}
+		slices.Sort(ys)
+		var out []string
+		for _, y := range ys {
+			ws := byY[y]
+			slices.SortFunc(ws, func(a, b pageWord) int { return int(a.X0 - b.X0) })
+			var s strings.Builder
+			for _, w := range ws {
+				s.WriteString(w.Text)
+			}
+			out = append(out, s.String())
+		}
+		return out
+	}
+	signed, printed := false, false
+	for i, p := range pages {
+		ls := lines(p)
+		for j, l := range ls {
+			if l == "2021年7月5日" {
+				if j == 0 || ls[j-1] != issuer {
+					t.Errorf("page %d: 成文日期 not right below a one-line 落款 %q: lines before it %q", i+1, issuer, ls[max(0, j-3):j])
+				}
+				signed = true
+			}
+			if strings.HasSuffix(l, "印发") {
+				printed = true
+				if l != "2021年7月5日印发" && l != issuer+"2021年7月5日印发" {
+					t.Errorf("page %d: 印发日期 wrapped or run into 印发机关: line %q", i+1, l)
+				}
+			}
+		}
+	}
+	if !signed || !printed {
+		t.Errorf("converted .docx: 成文日期 found %v, 印发 line found %v", signed, printed)
+	}
+}
