@@ -94,6 +94,9 @@ type statesSnapshot struct {
 	// catalog is the source's CatalogGeneration when the snapshot was
 	// read (0 if the source has none).
 	catalog uint64
+	// notes are the supervision notes set on states (evaluate): a state
+	// whose indicator is not here has none.
+	notes map[Ref][]SupervisionNote
 }
 
 // CatalogGenerations is implemented by a StateSource that can tell catalog
@@ -203,21 +206,44 @@ func chinaDay(t time.Time) int64 {
 // evaluate evaluates the figures (evaluateFigures) and sets each state's
 // open supervision items beside its evaluation: a state whose items
 // changed gets a new Pass, so the alert text is worded again, with the
-// verdict untouched.
+// verdict untouched. After a write of figures (the snapshot built on the
+// last) only the indicators with items now or in the last snapshot are
+// looked at: every other state carries the last snapshot's notes (none),
+// so a write's cost grows with the open items, not with the catalog.
 func (s *States) evaluate(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, error) {
 	notes, err := s.supervisionNotes(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := s.evaluateFigures(ctx, key, now)
+	last := s.snapshot.Load()
+	snap, incremental, err := s.evaluateFigures(ctx, key, now)
 	if err != nil {
 		return nil, err
 	}
-	for i, st := range snap.states {
-		if note := notes[st.Indicator.Ref()]; !sameNotes(st.Supervision, note) {
+	snap.notes = notes
+	set := func(i int, note []SupervisionNote) {
+		if st := snap.states[i]; !sameNotes(st.Supervision, note) {
 			changed := *st // the last snapshot may share st
 			changed.Supervision, changed.Pass = note, s.pass
 			snap.states[i] = &changed
+		}
+	}
+	if !incremental || last == nil {
+		for i, st := range snap.states {
+			set(i, notes[st.Indicator.Ref()])
+		}
+		return snap, nil
+	}
+	for ref, note := range notes {
+		if i, ok := snap.index[ref]; ok {
+			set(i, note)
+		}
+	}
+	for ref := range last.notes {
+		if _, ok := notes[ref]; !ok {
+			if i, ok := snap.index[ref]; ok {
+				set(i, nil)
+			}
 		}
 	}
 	return snap, nil
@@ -244,7 +270,10 @@ func (s *States) supervisionNotes(ctx context.Context, now time.Time) (map[Ref][
 	return SupervisionNotes(items, ex, now), nil
 }
 
-func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, error) {
+// evaluateFigures returns the states with their figures evaluated, and
+// whether the snapshot was built on the last one (same catalog and day:
+// every state it did not evaluate again is the last one's, notes included).
+func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Time) (*statesSnapshot, bool, error) {
 	// Read before the catalog, like the generation: a catalog write landing
 	// meanwhile makes the next evaluation a full one.
 	var catalogGen uint64
@@ -259,12 +288,13 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 		// 180,000 indicators: not copied again for one figure).
 		if s.figures != nil {
 			if refs, ok := s.figures.FiguresChangedSince(last.key.generation); ok {
-				return s.evaluateChanged(ctx, key, now, last, refs)
+				snap, err := s.evaluateChanged(ctx, key, now, last, refs)
+				return snap, err == nil, err
 			}
 		} else {
 			latest, err := s.store.Latest(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+				return nil, false, fmt.Errorf("evaluate indicators: read figures: %w", err)
 			}
 			s.pass++
 			snap := &statesSnapshot{key: key, states: make([]*State, len(last.states)), index: last.index, catalog: catalogGen}
@@ -275,12 +305,12 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 				}
 				snap.states[i] = st
 			}
-			return snap, nil
+			return snap, true, nil
 		}
 	}
 	cat, err := s.store.Catalog(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate indicators: read catalog: %w", err)
+		return nil, false, fmt.Errorf("evaluate indicators: read catalog: %w", err)
 	}
 	plans := make(map[string]Plan, len(cat.Plans))
 	for _, p := range cat.Plans {
@@ -332,12 +362,12 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+			return nil, false, fmt.Errorf("evaluate indicators: read figures: %w", err)
 		}
 	} else {
 		latest, err := s.store.Latest(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("evaluate indicators: read figures: %w", err)
+			return nil, false, fmt.Errorf("evaluate indicators: read figures: %w", err)
 		}
 		for ref, obs := range latest {
 			evaluate(ref, obs)
@@ -349,7 +379,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 			st.Evaluation = Evaluate(st.Plan, st.Indicator, nil, now)
 		}
 	}
-	return snap, nil
+	return snap, false, nil
 }
 
 // evaluateChanged returns the snapshot after last whose figures changed

@@ -190,6 +190,19 @@ func (c SupervisionChanges) Empty() bool { return len(c.Open) == 0 && len(c.Clos
 // indicator is no longer red, is gone from the catalog, or no longer has
 // the unit as a lead unit closes. It reads nothing and writes nothing.
 func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
+	return planSupervision(states, open, red, now, responseDays, true)
+}
+
+// PlanSupervisionOf is PlanSupervision for some of the indicators only:
+// the states that changed since a plan over all of them was applied (same
+// catalog). It opens and closes the items of these indicators as
+// PlanSupervision would, and leaves every other item alone (their
+// indicators' states, hence their items, are as that plan left them).
+func PlanSupervisionOf(changed []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
+	return planSupervision(changed, open, red, now, responseDays, false)
+}
+
+func planSupervision(states []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int, all bool) SupervisionChanges {
 	type key struct {
 		ref  Ref
 		unit string
@@ -221,7 +234,7 @@ func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bo
 		}
 	}
 	for k, it := range openByKey {
-		if !keep[k] {
+		if all && !keep[k] {
 			ch.Close = append(ch.Close, SupervisionClosing{ID: it.ID})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -47,6 +48,11 @@ type Options struct {
 // Service is the supervision loop. It is safe for concurrent use.
 type Service struct {
 	o Options
+	// mu serializes syncs; last is the states the last sync planned over
+	// and applied (nil: none, or it failed), so the next one plans only
+	// the states that changed since.
+	mu   sync.Mutex
+	last []*kpi.State
 }
 
 // New returns a service.
@@ -78,10 +84,24 @@ func RedLights(lights report.Lights) func(kpi.State) bool {
 var Actor = kpi.Actor{Name: "supervision", Remote: "kpimon"}
 
 // Sync opens and closes items to match the states now, and returns what it did.
+// It plans over the states that changed since the last sync (a kept state
+// is the same pointer across kpi.States snapshots): after a write of one
+// figure, one indicator, not the whole catalog. A changed catalog (states
+// of another length, or all new) or a failed last sync means a plan over
+// every state.
 func (s *Service) Sync(ctx context.Context) (kpi.SupervisionChanges, error) {
+	return s.sync(ctx, false)
+}
+
+// sync is Sync; all plans over every state whatever changed.
+func (s *Service) sync(ctx context.Context, all bool) (kpi.SupervisionChanges, error) {
 	if s.o.Frozen {
 		return kpi.SupervisionChanges{}, nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := s.last
+	s.last = nil // until this sync is applied
 	states, err := s.o.States.States(ctx)
 	if err != nil {
 		return kpi.SupervisionChanges{}, fmt.Errorf("supervision sync: %w", err)
@@ -90,33 +110,59 @@ func (s *Service) Sync(ctx context.Context) (kpi.SupervisionChanges, error) {
 	if err != nil {
 		return kpi.SupervisionChanges{}, fmt.Errorf("supervision sync: %w", err)
 	}
-	ch := kpi.PlanSupervision(states, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
-	if ch.Empty() {
-		return ch, nil
+	var ch kpi.SupervisionChanges
+	if changed, ok := changedStates(last, states); ok && !all {
+		ch = kpi.PlanSupervisionOf(changed, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
+	} else {
+		ch = kpi.PlanSupervision(states, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
 	}
-	if err := s.o.Store.ApplySupervision(ctx, ch, Actor); err != nil {
-		return ch, fmt.Errorf("supervision sync: %w", err)
+	if !ch.Empty() {
+		if err := s.o.Store.ApplySupervision(ctx, ch, Actor); err != nil {
+			return ch, fmt.Errorf("supervision sync: %w", err)
+		}
+		s.o.Logger.InfoContext(ctx, "supervision items changed", "opened", len(ch.Open), "closed", len(ch.Close))
 	}
-	s.o.Logger.InfoContext(ctx, "supervision items changed", "opened", len(ch.Open), "closed", len(ch.Close))
+	s.last = states
 	return ch, nil
 }
 
+// changedStates returns the states of now that are not those of last (by
+// pointer, index by index), and false when last is no base for a partial
+// plan: none, another length (the catalog changed), or nothing kept (a
+// full evaluation, as after a change of the catalog).
+func changedStates(last, now []*kpi.State) ([]*kpi.State, bool) {
+	if last == nil || len(last) != len(now) {
+		return nil, false
+	}
+	var changed []*kpi.State
+	for i, st := range now {
+		if st != last[i] {
+			changed = append(changed, st)
+		}
+	}
+	return changed, len(changed) < len(now) || len(now) == 0
+}
+
 // Run syncs at start, after every write that changes figures or targets
-// (changed is the store's Changed), and every interval (statuses and report
-// duties change as the clock moves), until ctx ends.
+// (changed is the store's Changed: the states that changed only), and
+// every interval over every state (statuses and report duties change as
+// the clock moves), until ctx ends.
 func (s *Service) Run(ctx context.Context, changed func() <-chan struct{}, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	all := true
 	for {
 		ch := changed()
-		if _, err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.sync(ctx, all); err != nil && ctx.Err() == nil {
 			s.o.Logger.ErrorContext(ctx, "supervision sync failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-ch:
+			all = false
 		case <-tick.C:
+			all = true
 		}
 	}
 }
