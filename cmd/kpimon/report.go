@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ sections, 落款 and 版记, from --report.config.file and the flags after it.
 
 With the data dir free it reads the store itself; while 'kpimon serve'
 holds it, or when --server or KPIMON_SERVER names a server, it asks the
-server's /report (the server's --report.* settings then apply). --unit limits the circular to what one unit leads or
+server's /report (the server's --report.* settings then apply; --report.serial
+and --report.date go along). --unit limits the circular to what one unit leads or
 cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 (Debian fonts-wqy-microhei, Apache-2.0) unless --report.font names another.`,
 		"kpimon report --as-of 2021-06-30 --previous 2020-12-31 -o 进展情况通报.pdf")
@@ -194,7 +196,8 @@ func (o reportCommand) officeFields() (report.Office, error) {
 }
 
 // localOnly are the flags a server's /report cannot take: they are the
-// server's own settings there. Asking a server with one of them set is
+// server's own settings there (--report.serial and --report.date it takes,
+// as serial= and date=). Asking a server with one of them set is
 // refused rather than silently ignored.
 func (o reportCommand) localOnly() []string {
 	var set []string
@@ -203,7 +206,7 @@ func (o reportCommand) localOnly() []string {
 		set  bool
 	}{
 		{"--report.lights", o.lights != ""}, {"--report.font", o.font != ""}, {"--reporting.from", o.reportingFrom != ""},
-		{"--report.config.file", o.officeFile != ""}, {"--report.serial", o.office.Serial != 0}, {"--report.date", o.date != ""},
+		{"--report.config.file", o.officeFile != ""},
 		{"--report.issuer", o.office.Issuer != ""}, {"--report.number", o.office.NumberPattern != ""},
 		{"--report.to", o.office.To != ""}, {"--report.cc", o.office.CC != ""}, {"--report.min-ranked", o.minRanked != report.DefaultMinRanked},
 	} {
@@ -222,6 +225,10 @@ func (o reportCommand) fromServer(ctx context.Context, e *env, format report.For
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	q := httpapi.ReportQuery{Format: string(format), Plan: o.plan, AsOf: o.asOf, Previous: o.previous, Unit: o.unit}
+	if o.office.Serial != 0 {
+		q.Serial = strconv.Itoa(o.office.Serial)
+	}
+	q.Date = o.date
 	err := o.write(e, func(w io.Writer) error { return httpapi.Client{BaseURL: o.server}.Report(ctx, q, w) })
 	if err != nil {
 		return fmt.Errorf("asking the server at %s for the circular: %w", o.server, err)

@@ -135,9 +135,19 @@ func TestReportWhileServerRuns(t *testing.T) {
 		"--as-of", "2021-06-30", "-o", filepath.Join(dir, "z.xlsx")); err != nil || !strings.Contains(stderr, "from server "+url) {
 		t.Errorf("report --server %s with a free local data dir: %v, %q; want the server's circular", url, err, stderr)
 	}
+	// The document's number and date go to the server's /report as
+	// serial= and date=, as the README's /report takes them.
+	html := filepath.Join(dir, "numbered.html")
+	if _, stderr, err := runKpimon(t, nil, "report", "--storage.path", data, "--server", url, "--as-of", "2021-06-30",
+		"--report.serial", "7", "--report.date", "2021-07-05", "-o", html); err != nil {
+		t.Fatalf("report --report.serial 7 --report.date 2021-07-05 via the server: %v\n%s", err, stderr)
+	}
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "〔2021〕7号") || !strings.Contains(string(b), "2021年7月5日") {
+		t.Errorf("the server's circular lacks the serial 〔2021〕7号 or the date 2021年7月5日 asked for (%v)", err)
+	}
 	// Settings of the server's own are refused, not silently dropped (the
 	// circular would have 15 红灯 where the flag asks for 21).
-	for _, flag := range [][]string{{"--report.lights", "no_data=red"}, {"--lights", "no_data=red"}, {"--report.font", "/x.ttf"}, {"--report.serial", "3"}} {
+	for _, flag := range [][]string{{"--report.lights", "no_data=red"}, {"--lights", "no_data=red"}, {"--report.font", "/x.ttf"}, {"--report.issuer", "某某办公室"}} {
 		args := append([]string{"report", "--storage.path", data, "--server", url, "--as-of", "2021-06-30", "-o", filepath.Join(dir, "y.pdf")}, flag...)
 		_, _, err := runKpimon(t, nil, args...)
 		if err == nil || !strings.Contains(err.Error(), "cannot apply to a circular made by the server") {

@@ -52,12 +52,14 @@ type ReportQuery struct {
 	AsOf     string
 	Previous string
 	Unit     string
+	Serial   string // the 文号's {n}, over the server's office file
+	Date     string // 成文日期 (2021-07-05), over the server's office file
 }
 
 // Report writes the server's progress circular to w.
 func (c Client) Report(ctx context.Context, q ReportQuery, w io.Writer) error {
 	v := url.Values{}
-	for k, s := range map[string]string{"format": q.Format, "plan": q.Plan, "as_of": q.AsOf, "previous": q.Previous, "unit": q.Unit} {
+	for k, s := range map[string]string{"format": q.Format, "plan": q.Plan, "as_of": q.AsOf, "previous": q.Previous, "unit": q.Unit, "serial": q.Serial, "date": q.Date} {
 		if s != "" {
 			v.Set(k, s)
 		}
