@@ -118,3 +118,35 @@ func FuzzParseJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExplanationSheet: whatever a workbook's 情况说明 sheet holds, the
+// rows kept are within the sheet's bounds, each located and each with an
+// explanation in it.
+func FuzzExplanationSheet(f *testing.F) {
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
+	x.NewSheet(ExplanationSheet)
+	x.SetSheetRow(ExplanationSheet, "A1", &[]any{explanationNote})
+	x.SetSheetRow(ExplanationSheet, "A2", &[]any{"指标编号", "原因", "措施", "预计完成时间", "预计可达数值"})
+	x.SetSheetRow(ExplanationSheet, "A3", &[]any{"high_tech_enterprises", "认定滞后", "加快认定", 44926, "1,200"})
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var ex explanationSet
+		parseWorkbook(kpi.Upload{Name: "f.xlsx", Body: body}, limits{maxRows: 1000}.withDefaults(), func(*row) {}, &ex)
+		if len(ex.rows) > maxExplanationRows {
+			t.Fatalf("%d rows kept", len(ex.rows))
+		}
+		for _, r := range ex.rows {
+			if r.line <= 0 || r.reason == "" && r.measures == "" && r.expectedBy == "" && r.revised == "" {
+				t.Fatalf("row %+v", r)
+			}
+			for _, v := range []string{r.plan, r.indicator, r.name, r.unit, r.reason, r.measures, r.expectedBy, r.revised} {
+				if len(v) > explanationCellBytes {
+					t.Fatalf("a %d-byte cell kept", len(v))
+				}
+			}
+		}
+	})
+}
