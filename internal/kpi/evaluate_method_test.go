@@ -87,8 +87,8 @@ func TestEvaluateMethod(t *testing.T) {
 		now  string
 		want verdict
 	}{
-		// The end of a day holds every period ending at the next midnight
-		// As of 2021-12-31 the 2021 figure counts. 12
+		// The end of a day holds every period ending at the next midnight:
+		// as of 2021-12-31 the 2021 figure counts. 12
 		// (2019) → 28 (2021) toward 30 by 2022: progress 16/18 in 2/3 of
 		// the time, pace 4/3, on track; without 2021 it was 4/18 in 1/3,
 		// lagging.
