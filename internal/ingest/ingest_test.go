@@ -210,6 +210,8 @@ func TestIngestRejects(t *testing.T) {
 		// Digits beyond a float64 are a number too large, not "NaN or infinity".
 		{"exponent beyond float64", head + "high_tech_enterprises,2021,1e999,\n", 2, "实际值", "value", "超出合理范围"},
 		{"400 digits", head + "high_tech_enterprises,2021," + strings.Repeat("9", 400) + ",\n", 2, "实际值", "value", "超出合理范围"},
+		// The limit in Chinese counting, not "1e+15".
+		{"beyond the plausible limit", head + "disposable_income_per_capita,2021,2000000000000000,\n", 2, "实际值", "value", "绝对值不超过 1000万亿"},
 		{"milestone not 0 or 1", head + "safe_yanfeng,2021,2,\n", 2, "实际值", "value", "1 或 0"},
 		{"percent sign on a count", head + "high_tech_enterprises,2021,28%,\n", 2, "实际值", "value", "不是百分比"},
 		{"missing header", "a,b,c\n1,2,3\n", 1, "", "", "表头"},

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // index finds indicators by id and by Chinese name; built once per
@@ -381,7 +382,7 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 }
 
 // plausibleWords is what a figure beyond maxPlausible should be.
-const plausibleWords = "绝对值不超过 10¹⁵（1000万亿）\nat most 10^15 in size"
+var plausibleWords = "绝对值不超过 " + present.Large(maxPlausible) + "\nat most " + present.Plain(maxPlausible) + " in size"
 
 // maxPlausible bounds any figure: no indicator of a district plan comes
 // near 10^15 in its unit, and 1e308 is a typo or an attack.

@@ -145,6 +145,23 @@ func Plain(v float64) string {
 	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
+// Large prints a big number the way Chinese text counts it, in 万, 亿 and
+// 万亿 (a limit in a message, not a figure): 1e15 → "1000万亿",
+// 2.5e8 → "2.5亿", 30000 → "3万"; below 10000 as Plain.
+func Large(v float64) string {
+	switch a := math.Abs(v); {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return Missing
+	case a >= 1e12:
+		return Plain(v/1e12) + "万亿"
+	case a >= 1e8:
+		return Plain(v/1e8) + "亿"
+	case a >= 1e4:
+		return Plain(v/1e4) + "万"
+	}
+	return Plain(v)
+}
+
 // Value prints v with ind's unit as Chinese text writes it: "652.8件",
 // "2.51%", "0.345吨标准煤/万元"; a done-or-not milestone, and a continuing
 // line's year, as 已完成 or 未完成; a milestone in percent as "60%".

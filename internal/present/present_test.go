@@ -247,3 +247,17 @@ func TestDueDateIsACalendarRule(t *testing.T) {
 		t.Errorf("2021-Q3 with 15 days is due by %s, want 2021年10月15日", got)
 	}
 }
+
+func TestLarge(t *testing.T) {
+	for _, tt := range []struct {
+		v    float64
+		want string
+	}{
+		{1e15, "1000万亿"}, {-1e15, "-1000万亿"}, {2.5e8, "2.5亿"}, {1e12, "1万亿"},
+		{30000, "3万"}, {12345, "1.2345万"}, {9999, "9999"}, {0, "0"}, {math.Inf(1), Missing},
+	} {
+		if got := Large(tt.v); got != tt.want {
+			t.Errorf("Large(%g) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
