@@ -118,6 +118,31 @@ func Estimate(ind kpi.Indicator, p *float64) string {
 	return n + ind.Unit
 }
 
+// EstimateOf prints a figure kpimon computed for ind evaluated as ev
+// (expected, projected) as Estimate does, in the target's precision or the
+// figures' (latest, baseline) where they carry more — a projection from
+// 0.32% and 0.51% toward ≥0.5% is 0.51%, not 0.5% — counts whole.
+func EstimateOf(ind kpi.Indicator, ev kpi.Evaluation, p *float64) string {
+	if p == nil {
+		return Missing
+	}
+	d := Decimals(ind)
+	if !ind.IsCount() && !ind.IsDoneOrNot() {
+		if ev.Actual != nil {
+			d = max(d, decimalsOf(*ev.Actual))
+		}
+		if ev.Baseline != nil {
+			d = max(d, decimalsOf(ev.Baseline.Value))
+		}
+		d = min(d, maxDecimals)
+	}
+	n := Fixed(*p, d)
+	if n == Missing || ind.IsDoneOrNot() {
+		return n
+	}
+	return n + ind.Unit
+}
+
 // Fixed prints v with exactly decimals decimals, "—" when v is not finite,
 // never "-0".
 func Fixed(v float64, decimals int) string {

@@ -90,6 +90,19 @@ func TestValue(t *testing.T) {
 	if got := Estimate(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}, ptr(2.456789)); got != "2.46%" {
 		t.Errorf("Estimate(2.456789) = %q, want 2.46%%", got)
 	}
+	// Computed figures carry the figures' decimals where they have more
+	// than the target (docs/method.md §13): 0.32%, 0.51% toward ≥0.5%.
+	share := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.5, Unit: "%"}
+	ev := kpi.Evaluation{Actual: ptr(0.51), Baseline: &kpi.Baseline{Value: 0.32}}
+	if got := EstimateOf(share, ev, ptr(0.51)); got != "0.51%" {
+		t.Errorf("EstimateOf(0.51) toward ≥0.5%% = %q, want 0.51%%", got)
+	}
+	if got := EstimateOf(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, kpi.Evaluation{Actual: ptr(21)}, ptr(27.7)); got != "28家" {
+		t.Errorf("EstimateOf(27.7) of a count = %q, want 28家", got)
+	}
+	if got := EstimateOf(share, ev, nil); got != Missing {
+		t.Errorf("EstimateOf(nil) = %q, want %s", got, Missing)
+	}
 }
 
 func TestReported(t *testing.T) {

@@ -60,7 +60,7 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 	if ev.Projected != nil && len(actual) > 0 && actual[len(actual)-1].X < tD && ind.Kind != kpi.KindMilestone {
 		last := actual[len(actual)-1]
 		c.Series = append(c.Series, chart.Series{
-			Name:   "预测（" + present.Estimate(ind, ev.Projected) + "）",
+			Name:   "预测（" + present.EstimateOf(ind, ev, ev.Projected) + "）",
 			Points: []chart.Point{last, {X: tD, Y: *ev.Projected}},
 			Color:  color, Dash: []float64{2, 4},
 		})
