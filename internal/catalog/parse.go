@@ -553,7 +553,7 @@ var kindList = func() string {
 // compared with a number can carry, and not both at once.
 func (p *parser) targetForm(f map[string]*yaml.Node, ind *kpi.Indicator) {
 	id := ind.ID
-	comparable := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindMultiply || ind.Kind == kpi.KindReduceBy
+	comparable := ind.Kind.HasNumericTarget()
 	if v, ok := f["tolerance"]; ok && !isNull(v) {
 		if t, ok := p.number(v, "tolerance", id); ok {
 			switch {

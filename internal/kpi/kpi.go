@@ -45,6 +45,18 @@ func (k Kind) Valid() bool {
 	return false
 }
 
+// HasNumericTarget reports whether the kind compares figures with a target
+// number (at_least, at_most, reduce_by, multiply), judged by pace along a
+// path from the baseline to it (evaluateTarget); the others are judged
+// period by period or done or not.
+func (k Kind) HasNumericTarget() bool {
+	switch k {
+	case KindAtLeast, KindAtMost, KindReduceBy, KindMultiply:
+		return true
+	}
+	return false
+}
+
 // Measure says how observations of different periods combine.
 type Measure string
 

@@ -21,7 +21,7 @@ type CountedFigure struct {
 // show what was judged.
 func CountedSeries(plan Plan, ind Indicator, obs []Observation, now time.Time) []CountedFigure {
 	figs := judgedFigures(countedFigures(obs, now), DeadlineEnd(ind.Deadline).Unix())
-	if hasTargetPath(ind.Kind) {
+	if ind.Kind.HasNumericTarget() {
 		figs = targetSeries(plan, ind, figs)
 	}
 	out := make([]CountedFigure, len(figs))
@@ -53,16 +53,6 @@ func targetSeries(plan Plan, ind Indicator, figs []figure) []figure {
 	return figs
 }
 
-// hasTargetPath reports whether kind is judged by pace along a straight
-// path from the baseline to a numeric target (evaluateTarget).
-func hasTargetPath(kind Kind) bool {
-	switch kind {
-	case KindAtLeast, KindAtMost, KindReduceBy, KindMultiply:
-		return true
-	}
-	return false
-}
-
 // PathPoint is a point in time, as a fractional year (YearFraction), and a
 // value in the indicator's unit.
 type PathPoint struct {
@@ -77,7 +67,7 @@ type PathPoint struct {
 // along the curve where it is compound (CompoundBasis); nil for the other
 // kinds and where ev has no baseline or target.
 func ExpectedPath(ind Indicator, ev Evaluation) []PathPoint {
-	if !hasTargetPath(ind.Kind) || ev.Baseline == nil || ev.Target == nil {
+	if !ind.Kind.HasNumericTarget() || ev.Baseline == nil || ev.Target == nil {
 		return nil
 	}
 	b, bar := ev.Baseline.Value, ev.bar()

@@ -47,7 +47,7 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 	if ind.IsCount() || ind.Kind == kpi.KindMilestone {
 		c.MinStep = 1
 	}
-	numeric := ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy || ind.Kind == kpi.KindMultiply
+	numeric := ind.Kind.HasNumericTarget()
 	if path := kpi.ExpectedPath(ind, ev); path != nil {
 		if path[0].Year < c.X0 {
 			c.X0 = path[0].Year - 0.15
