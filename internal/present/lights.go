@@ -10,7 +10,7 @@ import (
 // The one colour table of kpimon: every status has a light (绿灯/黄灯/红灯/
 // 未评价, changed by --report.lights) and a colour derived from it
 // (StatusColor). The circular, the web page's charts and status words
-// (internal/web/static/style.css, held to it by a test) and the Grafana
+// (internal/web/lights.go, from serve's lights) and the Grafana
 // boards (DefaultLights, as generated) all colour a status from here, so
 // 逾期未达标 is one colour everywhere.
 

@@ -23,6 +23,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/supervision"
 	"github.com/yanfeng/kpimon/internal/testkit"
 	"github.com/yanfeng/kpimon/internal/web"
@@ -61,6 +62,8 @@ type fixtureOptions struct {
 	maxUpload int64
 	// extra indicators, copies of the first one led by 区科工信局
 	extraIndicators int
+	// lights as serve's --report.lights; nil: the default
+	lights present.Lights
 }
 
 // testPassword is the password of the user unitName.
@@ -96,6 +99,7 @@ func (f *fixture) serve(st *boltstore.Store) {
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SecureCookies:  f.o.secureCookies,
 		MaxUploadBytes: f.o.maxUpload,
+		Lights:         f.o.lights,
 	})
 	if err != nil {
 		f.t.Fatalf("web.New: %v", err)

@@ -24,6 +24,7 @@ func (s *server) routes(static fs.FS) http.Handler {
 	mux.Handle("POST /indicators/{plan}/{id}/explanations", s.withSupervision(s.requireSession(s.handleExplain())))
 	mux.Handle("GET /supervision", s.withSupervision(s.requireSignIn(s.handleSupervisionPage())))
 	mux.Handle("POST /supervision/{item}/review", s.withSupervision(s.requireSession(s.handleReview())))
+	mux.Handle("GET /static/status.css", s.styles.handler())
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.Handle("/", s.handleNotFound())
 

@@ -35,6 +35,8 @@ type base struct {
 	Nav    string // overview, submit, signin: the highlighted link
 	Viewer *viewerView
 	CSRF   string // the session's CSRF token, for the sign-out button
+	// StatusCSS is the URL of the status words' colours (lights.go).
+	StatusCSS string
 }
 
 // viewerView is the signed-in unit as the layout shows it.
@@ -51,7 +53,7 @@ type viewerView struct {
 }
 
 func (s *server) base(v *viewer, title, nav string) base {
-	b := base{Title: title, Nav: nav}
+	b := base{Title: title, Nav: nav, StatusCSS: s.styles.url}
 	if v != nil {
 		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All, User: v.user != nil, Waiting: v.waiting}
 		b.CSRF = v.session.csrf

@@ -56,8 +56,8 @@ type Options struct {
 	MaxUploadBytes int64
 	// SessionTTL is how long a session lives without use; 8 hours when zero.
 	SessionTTL time.Duration
-	// Lights colours the charts by status as the circular does; nil:
-	// report.DefaultLights.
+	// Lights colours the charts and the status words by status as the
+	// circular does (serve --report.lights); nil: report.DefaultLights.
 	Lights report.Lights
 	// ReportFont is the font of /report's PDF; empty: report.FindFont.
 	ReportFont string
@@ -96,6 +96,7 @@ type server struct {
 	access        *access.Authenticator
 	secure        bool
 	lights        report.Lights
+	styles        statusStyles // the status words' colours, from lights
 	font          string
 	office        report.Office
 	reports       chan struct{} // slots for circulars being made (maxReports)
@@ -126,6 +127,10 @@ func New(opts Options) (http.Handler, error) {
 		superv:        opts.Supervision,
 		reportingFrom: opts.ReportingFrom,
 	}
+	if s.lights == nil {
+		s.lights = report.DefaultLights()
+	}
+	s.styles = newStatusStyles(s.lights)
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
