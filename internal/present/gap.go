@@ -36,6 +36,9 @@ func Gap(ind kpi.Indicator, gap *float64) string {
 // GapDecimals is how many decimals Gap prints gap with: its own and the
 // target's, more while a gap there is would print as 0.
 func GapDecimals(ind kpi.Indicator, gap float64) int {
+	if gap == 0 {
+		return 0 // met: 0个百分点, not 0.0个百分点 against ≥0.5%
+	}
 	return apart(gap, 0, max(decimalsOf(gap), Decimals(ind)), gap != 0)
 }
 

@@ -49,6 +49,7 @@ func TestGap(t *testing.T) {
 		{"a tiny gap is never 0", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, num(33 - 32.999999), "0.000001个百分点"},
 		{"a whole gap without .0", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 100000, Unit: "万元"}, num(15000), "15000万元"},
 		{"no gap", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 33, Unit: "%"}, num(0), "0个百分点"},
+		{"no gap to a target with decimals", kpi.Indicator{Kind: kpi.KindAtLeast, Target: 0.5, Unit: "%"}, num(0), "0个百分点"},
 		{"none", share, nil, Missing},
 		{"not a number", share, num(math.NaN()), Missing},
 	}
