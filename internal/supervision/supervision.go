@@ -53,6 +53,18 @@ type Service struct {
 	// the states that changed since.
 	mu   sync.Mutex
 	last []*kpi.State
+	// units caches the catalog's lead units for Counts, which /metrics
+	// calls on every scrape: they change only with the catalog.
+	units leadUnits
+}
+
+// leadUnits is the sorted lead units of the catalog of generation gen
+// (the store's CatalogGeneration); ok is false before the first walk.
+type leadUnits struct {
+	mu    sync.Mutex
+	ok    bool
+	gen   uint64
+	units []string
 }
 
 // New returns a service.
@@ -349,18 +361,14 @@ func (s *Service) Counts(ctx context.Context) ([]Count, error) {
 	if err != nil {
 		return nil, err
 	}
-	states, err := s.o.States.States(ctx)
+	units, err := s.leadUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	n := map[string]map[kpi.SupervisionState]int{}
-	for i := range states {
-		for _, u := range states[i].Indicator.LeadUnits {
-			if n[u] == nil {
-				n[u] = map[kpi.SupervisionState]int{}
-			}
-		}
+	n := make(map[string]map[kpi.SupervisionState]int, len(units))
+	for _, u := range units {
+		n[u] = map[kpi.SupervisionState]int{}
 	}
 	for _, it := range items {
 		if n[it.Unit] == nil {
@@ -386,6 +394,43 @@ func (s *Service) Counts(ctx context.Context) ([]Count, error) {
 		return slices.Index(kpi.SupervisionStates, a.State) - slices.Index(kpi.SupervisionStates, b.State)
 	})
 	return out, nil
+}
+
+// leadUnits returns the lead units of every indicator of the catalog. It
+// walks the states once per catalog generation when the store tells catalog
+// changes apart (kpi.CatalogGenerations), on every call otherwise. The
+// generation is read before the states, so a catalog changed meanwhile
+// only costs another walk on the next call.
+func (s *Service) leadUnits(ctx context.Context) ([]string, error) {
+	cg, cached := s.o.Store.(kpi.CatalogGenerations)
+	var gen uint64
+	if cached {
+		gen = cg.CatalogGeneration()
+		s.units.mu.Lock()
+		defer s.units.mu.Unlock()
+		if s.units.ok && s.units.gen == gen {
+			return s.units.units, nil
+		}
+	}
+	states, err := s.o.States.States(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var units []string
+	for _, st := range states {
+		for _, u := range st.Indicator.LeadUnits {
+			if !seen[u] {
+				seen[u] = true
+				units = append(units, u)
+			}
+		}
+	}
+	slices.Sort(units)
+	if cached {
+		s.units.ok, s.units.gen, s.units.units = true, gen, units
+	}
+	return units, nil
 }
 
 // ForReport is ForReport on the service's store.
