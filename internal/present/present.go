@@ -105,23 +105,11 @@ func Number(ind kpi.Indicator, v float64) string {
 	return Fixed(v, FigureDecimals(ind, v))
 }
 
-// Estimate prints a figure kpimon computed for ind (expected, projected) in
-// ind's precision (Decimals), with the unit; "—" when p is nil.
-func Estimate(ind kpi.Indicator, p *float64) string {
-	if p == nil {
-		return Missing
-	}
-	n := Fixed(*p, Decimals(ind))
-	if n == Missing || ind.IsDoneOrNot() {
-		return n
-	}
-	return n + ind.Unit
-}
-
 // EstimateOf prints a figure kpimon computed for ind evaluated as ev
-// (expected, projected) as Estimate does, in the target's precision or the
-// figures' (latest, baseline) where they carry more — a projection from
-// 0.32% and 0.51% toward ≥0.5% is 0.51%, not 0.5% — counts whole.
+// (expected, projected), with the unit ("—" when p is nil), in ind's
+// precision (Decimals) or the figures' (latest, baseline) where they carry
+// more — a projection from 0.32% and 0.51% toward ≥0.5% is 0.51%, not
+// 0.5% — counts whole.
 func EstimateOf(ind kpi.Indicator, ev kpi.Evaluation, p *float64) string {
 	if p == nil {
 		return Missing

@@ -84,11 +84,11 @@ func TestValue(t *testing.T) {
 	if got := OptValue(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27)); got != "27家" {
 		t.Errorf("OptValue(27) = %q, want 27家", got)
 	}
-	if got := Estimate(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, ptr(27.7)); got != "28家" {
-		t.Errorf("Estimate(27.7) = %q, want 28家", got)
+	if got := EstimateOf(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}, kpi.Evaluation{}, ptr(27.7)); got != "28家" {
+		t.Errorf("EstimateOf(27.7) = %q, want 28家", got)
 	}
-	if got := Estimate(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}, ptr(2.456789)); got != "2.46%" {
-		t.Errorf("Estimate(2.456789) = %q, want 2.46%%", got)
+	if got := EstimateOf(kpi.Indicator{Kind: kpi.KindAtLeast, Target: 2.51, Unit: "%"}, kpi.Evaluation{}, ptr(2.456789)); got != "2.46%" {
+		t.Errorf("EstimateOf(2.456789) = %q, want 2.46%%", got)
 	}
 	// Computed figures carry the figures' decimals where they have more
 	// than the target (docs/method.md §13): 0.32%, 0.51% toward ≥0.5%.
