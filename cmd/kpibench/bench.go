@@ -302,7 +302,7 @@ func (b *bench) freshness(ctx context.Context, srv *server, secret string, r *st
 	var fresh, renders []time.Duration
 	var loads []float64
 	for w := range b.cfg.writes {
-		v := strconv.Itoa(12345 + w) // indicator_00 counts 家: a whole number
+		v := strconv.Itoa(50 + w) // indicator_00 counts 家 toward 100: a whole number, below the 10× plausibility bound
 		body := fmt.Sprintf("plan,indicator,period,value\nregion-0000,indicator_00,%d,%s\n", b.y.last(), v)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/api/v1/uploads?name=one.csv", strings.NewReader(body))
 		if err != nil {
