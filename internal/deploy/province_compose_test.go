@@ -292,4 +292,3 @@ func provinceServicesEntrypoints(t *testing.T) (map[string][]string, []string) {
 	// docker-compose config writes $ as $$, as the file does.
 	return out, m.Services["alertmanager"].Entrypoint
 }
-

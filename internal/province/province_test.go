@@ -596,4 +596,3 @@ func checkUnitBoardPerRegion(t *testing.T, ctx context.Context, api promAPI, tru
 		}
 	}
 }
-
