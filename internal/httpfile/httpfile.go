@@ -41,7 +41,7 @@ func FormFile(r *http.Request, field string, limit int64) (kpi.Upload, error) {
 	partType, _, _ := mime.ParseMediaType(hdr.Header.Get("Content-Type"))
 	u := kpi.Upload{Name: CleanName(hdr.Filename), ContentType: ContentType(partType)}
 	if u.Name == "" {
-		u.Name = "upload" + extension(u.ContentType)
+		u.Name = NameFor(u.ContentType)
 	}
 	body, err := io.ReadAll(io.LimitReader(f, limit+1))
 	switch {
