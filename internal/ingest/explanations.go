@@ -167,7 +167,7 @@ func explanationHeaderOf(cells []xlsxCell) ([]int, bool) {
 	fields := make([]int, width)
 	seen := map[int]bool{}
 	for _, c := range cells {
-		f := explanationAliases[strings.ToLower(strings.ReplaceAll(normalise(c.value), " ", ""))]
+		f := explanationAliases[headerKey(c.value)]
 		if !seen[f] {
 			fields[c.col] = f
 		}

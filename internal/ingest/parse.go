@@ -86,12 +86,17 @@ type header struct {
 // dateSystem is a workbook's date epoch.
 type dateSystem struct{ date1904 bool }
 
+// headerKey is a header cell as the alias tables spell it: normalised,
+// without spaces, in lower case.
+func headerKey(c string) string {
+	return strings.ToLower(strings.ReplaceAll(normalise(c), " ", ""))
+}
+
 func parseHeader(cells []string, xlsx bool) (header, bool) {
 	h := header{fields: make([]field, len(cells)), labels: make([]string, len(cells))}
 	seen := map[field]bool{}
 	for i, c := range cells {
-		key := strings.ToLower(strings.ReplaceAll(normalise(c), " ", ""))
-		f := headerAliases[key]
+		f := headerAliases[headerKey(c)]
 		if seen[f] {
 			f = fieldNone // a second column of the same meaning is ignored
 		}
