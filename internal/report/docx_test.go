@@ -120,24 +120,7 @@ next_steps:
 	if start < 0 || end < start {
 		t.Fatalf("no task section in the converted text")
 	}
-	tasks := text[start:end]
-	var names []string
-	for _, task := range c.Tasks {
-		for _, r := range task.Rows {
-			names = append(names, strings.Join(strings.Fields(r.Name), ""))
-		}
-	}
-	for _, n := range names {
-		got := strings.Count(tasks, n)
-		for _, other := range names {
-			if other != n && strings.Contains(other, n) {
-				got -= strings.Count(tasks, other)
-			}
-		}
-		if got != 1 {
-			t.Errorf("indicator %q named %d times in the task tables, want once", n, got)
-		}
-	}
+	checkNamedTimes(t, c, text[start:end], 1, "in the task tables")
 
 	// GB/T 9704 text block: 28 mm left, 26 mm right, 37 mm top, 35 mm
 	// bottom; the page number below it.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yanfeng/kpimon/internal/report"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
@@ -141,6 +142,30 @@ func checkPages(t *testing.T, name string, pages []page, l pageLayout) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// checkNamedTimes fails unless every indicator of c is named want times
+// in section, a name's pieces joined (pdftotext -raw keeps a wrapped name
+// together); a name counted inside a longer name is not counted again.
+func checkNamedTimes(t *testing.T, c report.Circular, section string, want int, where string) {
+	t.Helper()
+	var names []string
+	for _, task := range c.Tasks {
+		for _, r := range task.Rows {
+			names = append(names, strings.Join(strings.Fields(r.Name), ""))
+		}
+	}
+	for _, n := range names {
+		got := strings.Count(section, n)
+		for _, other := range names {
+			if other != n && strings.Contains(other, n) {
+				got -= strings.Count(section, other)
+			}
+		}
+		if got != want {
+			t.Errorf("indicator %q named %d times %s, want %d", n, got, where, want)
 		}
 	}
 }

@@ -91,24 +91,8 @@ func TestWritePDF(t *testing.T) {
 	// Every indicator once in the task tables, and whole: cells are
 	// written line after line, so -raw keeps a wrapped name together.
 	tasks := all[strings.Index(all, "五、各项任务指标进展情况"):strings.Index(all, "六、下步工作要求")]
-	var names []string
-	for _, task := range c.Tasks {
-		for _, r := range task.Rows {
-			names = append(names, strings.Join(strings.Fields(r.Name), ""))
-		}
-	}
-	for _, n := range names {
-		// Once in the table, once as a label of the task's chart.
-		got := strings.Count(tasks, n)
-		for _, other := range names {
-			if other != n && strings.Contains(other, n) {
-				got -= strings.Count(tasks, other)
-			}
-		}
-		if got != 2 {
-			t.Errorf("indicator %q named %d times in the task section, want twice (its table row, its chart bar)", n, got)
-		}
-	}
+	// Once in the table, once as a label of the task's chart.
+	checkNamedTimes(t, c, tasks, 2, "in the task section (its table row, its chart bar)")
 	checkPages(t, "PDF", readPages(t, file), pageLayout{
 		Left: 28 * mm, Right: 26 * mm, Top: 37 * mm, BodyBottom: (297 - 35) * mm, FooterTop: (297 - 35) * mm,
 		Footer: pageNumberWord,
