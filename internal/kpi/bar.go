@@ -24,10 +24,7 @@ func DecidingBar(ind Indicator, target float64) float64 {
 	if math.IsNaN(target) || math.IsInf(target, 0) {
 		return target
 	}
-	better := 1.0
-	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
-		better = -1
-	}
+	better := betterSign(ind)
 	switch {
 	case ind.Strict:
 		return cleanSum(target + better*StrictStep(ind, target))
@@ -57,11 +54,17 @@ func StrictStep(ind Indicator, target float64) float64 {
 // equality meets unless the target is strict; a tolerance (左右) widens the
 // bar by its percent. It is the rule Evaluate decides by.
 func Meets(ind Indicator, actual, target float64) bool {
-	better := 1.0
-	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
-		better = -1
-	}
+	better := betterSign(ind)
 	return meets(ind, better, actual, target)
+}
+
+// betterSign is the sign of a change for the better: +1, or -1 for
+// at_most and reduce_by, whose steps go down.
+func betterSign(ind Indicator) float64 {
+	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
+		return -1
+	}
+	return 1
 }
 
 // decimalsWritten is how many decimals v is written with, to four places:

@@ -323,10 +323,7 @@ func dropContained(figs []figure) []figure {
 // at_most, reduce_by (at most baseline × (1 − p)) and multiply (at least
 // baseline × factor).
 func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c closing, now time.Time) {
-	better := 1.0 // the sign of a change for the better
-	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
-		better = -1
-	}
+	better := betterSign(ind) // the sign of a change for the better
 	relative := ind.Kind == KindReduceBy || ind.Kind == KindMultiply
 
 	// series is the indicator's value at each period end.
