@@ -47,7 +47,7 @@ func StrictStep(ind Indicator, target float64) float64 {
 	if ind.IsCount() {
 		return 1
 	}
-	return math.Pow(10, -float64(max(decimalsWritten(target), 1)))
+	return math.Pow(10, -float64(max(DecimalsWritten(target), 1)))
 }
 
 // Meets reports whether actual meets the effective target target of ind:
@@ -67,9 +67,13 @@ func betterSign(ind Indicator) float64 {
 	return 1
 }
 
-// decimalsWritten is how many decimals v is written with, to four places:
-// 2.51 → 2, 30 → 0, 0.1+0.2 → 1.
-func decimalsWritten(v float64) int {
+// DecimalsWritten is how many decimals v is written with, to four places:
+// 2.51 → 2, 30 → 0, 0.1+0.2 → 1; none for NaN and ±Inf. The strict step
+// and the display precision (present) both go by it.
+func DecimalsWritten(v float64) int {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
 	s := strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		return len(s) - i - 1

@@ -68,10 +68,10 @@ func annualChange(ind kpi.Indicator, ev kpi.Evaluation, change *float64, roundUp
 func ChangeDecimals(ind kpi.Indicator, ev kpi.Evaluation, change *float64) int {
 	d := Decimals(ind)
 	if ev.Actual != nil {
-		d = max(d, decimalsOf(*ev.Actual))
+		d = max(d, kpi.DecimalsWritten(*ev.Actual))
 	}
 	if ev.Baseline != nil {
-		d = max(d, decimalsOf(ev.Baseline.Value))
+		d = max(d, kpi.DecimalsWritten(ev.Baseline.Value))
 	}
 	d = min(d, maxDecimals)
 	if change != nil {

@@ -49,25 +49,12 @@ func Decimals(ind kpi.Indicator) int {
 	}
 	d := 0
 	if ind.Kind == kpi.KindAtLeast || ind.Kind == kpi.KindAtMost {
-		d = decimalsOf(ind.Target)
+		d = kpi.DecimalsWritten(ind.Target)
 	}
 	if ind.Baseline != nil {
-		d = max(d, decimalsOf(ind.Baseline.Value))
+		d = max(d, kpi.DecimalsWritten(ind.Baseline.Value))
 	}
 	return min(d, maxDecimals)
-}
-
-// decimalsOf is how many decimals v is written with, to four places:
-// 0.345 → 3, 30 → 0, 0.1+0.2 → 1.
-func decimalsOf(v float64) int {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	s := strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return len(s) - i - 1
-	}
-	return 0
 }
 
 // FigureDecimals returns how many decimals the figure v of ind is shown
@@ -76,7 +63,7 @@ func decimalsOf(v float64) int {
 // tolerance band's floor) while its verdict differs from that bar's. The
 // XLSX number format of a figure's cell uses it.
 func FigureDecimals(ind kpi.Indicator, v float64) int {
-	d := max(decimalsOf(v), Decimals(ind))
+	d := max(kpi.DecimalsWritten(v), Decimals(ind))
 	if ind.Kind != kpi.KindAtLeast && ind.Kind != kpi.KindAtMost || math.IsNaN(v) || math.IsInf(v, 0) {
 		return d
 	}
@@ -117,10 +104,10 @@ func EstimateOf(ind kpi.Indicator, ev kpi.Evaluation, p *float64) string {
 	d := Decimals(ind)
 	if !ind.IsCount() && !ind.IsDoneOrNot() {
 		if ev.Actual != nil {
-			d = max(d, decimalsOf(*ev.Actual))
+			d = max(d, kpi.DecimalsWritten(*ev.Actual))
 		}
 		if ev.Baseline != nil {
-			d = max(d, decimalsOf(ev.Baseline.Value))
+			d = max(d, kpi.DecimalsWritten(ev.Baseline.Value))
 		}
 		d = min(d, maxDecimals)
 	}
