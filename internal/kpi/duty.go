@@ -2,6 +2,13 @@ package kpi
 
 import "time"
 
+// FinalPeriod is the deadline year's last period at ind's frequency (annual
+// when unset): the figure that closes the indicator and ends the report
+// duty.
+func (ind Indicator) FinalPeriod() Period {
+	return FirstOfYear(ind.Deadline+1, indicatorFrequency(ind)).Prev()
+}
+
 // reportDuty works out the unit's duty to report (docs/method.md, "Report
 // duty"). The periods owed run at the indicator's frequency (annual when
 // unset) from the plan's first period to the deadline year's last; a
@@ -16,7 +23,7 @@ import "time"
 // due.
 func reportDuty(plan Plan, ind Indicator, counted []figure, now time.Time) ReportDuty {
 	freq := indicatorFrequency(ind)
-	last := FirstOfYear(ind.Deadline+1, freq).Prev()
+	last := ind.FinalPeriod()
 	lastStart, lastEnd := periodBounds(last)
 	if coveredFrom(counted, 0, lastStart, lastEnd) >= 0 {
 		return ReportDuty{}

@@ -185,19 +185,9 @@ func reasonPeriodsEN(ev *kpi.Evaluation) string {
 	return " (" + strings.Join(ps, ", ") + ")"
 }
 
-// finalPeriod is the deadline year's last period at ind's frequency: the
-// figure that closes the indicator.
-func finalPeriod(ind kpi.Indicator) kpi.Period {
-	f := ind.Frequency
-	if !f.Valid() {
-		f = kpi.Annual
-	}
-	return kpi.FirstOfYear(ind.Deadline+1, f).Prev()
-}
-
 // finalDue is when the final period's figure was due.
 func finalDue(ind kpi.Indicator) time.Time {
-	return ind.DueAt(finalPeriod(ind))
+	return ind.DueAt(ind.FinalPeriod())
 }
 
 // neverReported reports whether st's unit never reported a figure and the
@@ -221,7 +211,7 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
 	ind := st.Indicator
-	final := finalPeriod(ind)
+	final := ind.FinalPeriod()
 	owed, due := present.Period(final), finalDue(ind)
 	summary := "【逾期未报】" + ind.Name + "（" + leadUnits(ind) + "牵头）：应报" + owed + "数据，报送期限" +
 		present.DueDate(due) + "已过，始终未报送任何数据"
