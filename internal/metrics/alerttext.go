@@ -229,11 +229,6 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
-// overdueText returns the alert text of st's overdue report.
-func (c *Collector) overdueText(st *kpi.State) *alertText {
-	return c.wordOverdue(st)
-}
-
 // wordOverdue words the alert text of st's overdue report.
 func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 	c.worded.Add(1)

@@ -98,7 +98,7 @@ func (c *Collector) newFamilies() []family {
 				overdue = "1"
 				text = &notWorded
 				if words {
-					text = c.overdueText(st)
+					text = c.wordOverdue(st)
 				}
 			}
 			yield([]string{overdue, period}, text, unixSeconds(r.Due))
