@@ -143,3 +143,54 @@ func BenchmarkCounts(b *testing.B) {
 		}
 	}
 }
+
+// countingStore counts reads of every item.
+type countingStore struct {
+	*boltstore.Store
+	reads int
+}
+
+func (c *countingStore) SupervisionItems(ctx context.Context) ([]kpi.SupervisionItem, error) {
+	c.reads++
+	return c.Store.SupervisionItems(ctx)
+}
+
+// TestCountsReadItemsOncePerGeneration: scrapes between writes read the
+// items from the store once; a supervision write (a sync opening an item)
+// makes the next scrape read them again and count the new item.
+func TestCountsReadItemsOncePerGeneration(t *testing.T) {
+	ctx := context.Background()
+	f := newCountsFixture(t, 4, 2)
+	cs := &countingStore{Store: f.st}
+	svc := supervision.New(supervision.Options{Store: cs, States: kpi.NewStates(f.st, kpi.StatesOptions{Now: f.clock.Now}), Now: f.clock.Now})
+	for range 3 {
+		if _, err := svc.Counts(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cs.reads != 1 {
+		t.Errorf("3 scrapes read the items %d times, want 1", cs.reads)
+	}
+	if _, err := f.st.AddObservations(ctx, kpi.Submission{Actor: kpi.Actor{Name: "tjj", All: true}, Source: "cli", At: f.clock.Now(),
+		Observations: []kpi.Observation{{Plan: "p", Indicator: "x00001", Period: kpi.YearPeriod(2021), Value: 8}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ch, err := svc.Sync(ctx); err != nil || len(ch.Open) != 1 {
+		t.Fatalf("Sync opened %d items, %v; want 1", len(ch.Open), err)
+	}
+	reads := cs.reads
+	counts, err := svc.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.reads != reads+1 {
+		t.Errorf("the scrape after a write read the items %d times, want 1", cs.reads-reads)
+	}
+	n := 0
+	for _, c := range counts {
+		n += c.N
+	}
+	if n != 1 {
+		t.Errorf("counts %+v: %d items, want 1", counts, n)
+	}
+}

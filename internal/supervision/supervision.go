@@ -56,6 +56,46 @@ type Service struct {
 	// units caches the catalog's lead units for Counts, which /metrics
 	// calls on every scrape: they change only with the catalog.
 	units leadUnits
+	// items caches the store's items for Counts by store Generation
+	// (every supervision write advances it), so a scrape between writes
+	// reads nothing from the store.
+	items itemsCache
+}
+
+// itemsCache is the store's items as read at generation gen; ok is false
+// before the first read.
+type itemsCache struct {
+	mu    sync.Mutex
+	ok    bool
+	gen   uint64
+	items []kpi.SupervisionItem
+}
+
+// generations is implemented by a store whose Generation advances with
+// every write of supervision items (boltstore).
+type generations interface{ Generation() uint64 }
+
+// cachedItems returns the store's items, read again only when the store's
+// Generation moved (on every call for a store without one). The
+// generation is read before the items, so a write landing meanwhile only
+// costs another read on the next call. Callers must not modify the items.
+func (s *Service) cachedItems(ctx context.Context) ([]kpi.SupervisionItem, error) {
+	g, ok := s.o.Store.(generations)
+	if !ok {
+		return s.o.Store.SupervisionItems(ctx)
+	}
+	gen := g.Generation()
+	s.items.mu.Lock()
+	defer s.items.mu.Unlock()
+	if s.items.ok && s.items.gen == gen {
+		return s.items.items, nil
+	}
+	items, err := s.o.Store.SupervisionItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.items.ok, s.items.gen, s.items.items = true, gen, items
+	return items, nil
 }
 
 // leadUnits is the sorted lead units of the catalog of generation gen
@@ -357,7 +397,7 @@ type Count struct {
 // ever had an item, zeros included, so a unit's series exist before its
 // first item and boards show 0 rather than nothing (closed items count too).
 func (s *Service) Counts(ctx context.Context) ([]Count, error) {
-	items, err := s.o.Store.SupervisionItems(ctx)
+	items, err := s.cachedItems(ctx)
 	if err != nil {
 		return nil, err
 	}
