@@ -56,9 +56,9 @@ type Service struct {
 	// units caches the catalog's lead units for Counts, which /metrics
 	// calls on every scrape: they change only with the catalog.
 	units leadUnits
-	// items caches the store's items for Counts by store Generation
-	// (every supervision write advances it), so a scrape between writes
-	// reads nothing from the store.
+	// items caches the store's items for Counts and Items by store
+	// Generation (every supervision write advances it), so a scrape or a
+	// page's 督办 badge between writes reads nothing from the store.
 	items itemsCache
 }
 
@@ -334,7 +334,7 @@ type Filter struct {
 // Items returns the items as they stood at the evaluation's clock, newest
 // first, with State the state at that instant (overdue included).
 func (s *Service) Items(ctx context.Context, f Filter) ([]kpi.SupervisionItem, error) {
-	all, err := s.o.Store.SupervisionItems(ctx)
+	all, err := s.cachedItems(ctx)
 	if err != nil {
 		return nil, err
 	}
