@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -92,7 +93,7 @@ func handleSupervisionList(d Deps) http.Handler {
 		q := r.URL.Query()
 		f := supervision.Filter{Units: scopeUnits(actor), Open: q.Get("open") == "1" || q.Get("open") == "true"}
 		if u := q.Get("unit"); u != "" {
-			if f.Units != nil && !contains(f.Units, u) {
+			if f.Units != nil && !slices.Contains(f.Units, u) {
 				f.Units = []string{}
 			} else {
 				f.Units = []string{u}
@@ -144,13 +145,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
