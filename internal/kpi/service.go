@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -197,7 +198,7 @@ func (r SubmissionResult) ExplanationsText() string {
 	if r.Explanations == 0 {
 		return ""
 	}
-	return "情况说明 " + itoa(r.Explanations) + " 条已登记"
+	return "情况说明 " + strconv.Itoa(r.Explanations) + " 条已登记"
 }
 
 // PlanResult counts one plan's figures of a submission by result.

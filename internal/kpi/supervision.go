@@ -1,9 +1,11 @@
 package kpi
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -238,18 +240,8 @@ func planSupervision(states []*State, open []SupervisionItem, red func(State) bo
 			ch.Close = append(ch.Close, SupervisionClosing{ID: it.ID})
 		}
 	}
-	slices.SortFunc(ch.Close, func(a, b SupervisionClosing) int { return compareUint(a.ID, b.ID) })
+	slices.SortFunc(ch.Close, func(a, b SupervisionClosing) int { return cmp.Compare(a.ID, b.ID) })
 	return ch
-}
-
-func compareUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Explanation is one revision of a unit's explanation (情况说明) of an
@@ -318,7 +310,7 @@ func checkText(field, word, s string, max int, required bool) []Problem {
 	case s == "" && required:
 		return []Problem{{Field: field, Message: word + "不能为空"}}
 	case utf8.RuneCountInString(s) > max:
-		return []Problem{{Field: field, Message: word + "过长：最多" + itoa(max) + "字"}}
+		return []Problem{{Field: field, Message: word + "过长：最多" + strconv.Itoa(max) + "字"}}
 	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
 		return []Problem{{Field: field, Message: word + "含有控制字符"}}
 	}
@@ -333,20 +325,6 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // SupervisionReviewInput is the office's answer to an explained item.
