@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
-	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // Store is what the service reads and writes.
@@ -110,7 +110,7 @@ type leadUnits struct {
 // New returns a service.
 func New(o Options) *Service {
 	if o.Red == nil {
-		o.Red = RedLights(report.DefaultLights())
+		o.Red = RedLights(present.DefaultLights())
 	}
 	if o.ResponseDays <= 0 {
 		o.ResponseDays = kpi.DefaultResponseDays
@@ -126,9 +126,9 @@ func New(o Options) *Service {
 
 // RedLights returns the red test of the issue: the statuses the lights map
 // shows red (default 严重滞后, 不进反退, 逾期未达标), and an overdue report (逾期未报).
-func RedLights(lights report.Lights) func(kpi.State) bool {
+func RedLights(lights present.Lights) func(kpi.State) bool {
 	return func(st kpi.State) bool {
-		return lights.Of(st.Evaluation.Status) == report.Red || st.Evaluation.Report.Overdue
+		return lights.Of(st.Evaluation.Status) == present.Red || st.Evaluation.Report.Overdue
 	}
 }
 

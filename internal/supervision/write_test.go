@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
-	"github.com/yanfeng/kpimon/internal/report"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // memSource is an in-memory store for kpi.States and the Service: a
@@ -139,7 +139,7 @@ func TestSyncAfterAWriteVisitsOnlyTheChangedIndicator(t *testing.T) {
 	src := newMemSource(n, now)
 	src.write(7, true) // red before the first sync
 	states := kpi.NewStates(src, kpi.StatesOptions{Now: func() time.Time { return now }, FiguresOnDemand: true})
-	red := &countingRed{red: RedLights(report.DefaultLights()), asked: map[kpi.Ref]int{}}
+	red := &countingRed{red: RedLights(present.DefaultLights()), asked: map[kpi.Ref]int{}}
 	svc := New(Options{Store: src, States: states, Red: red.Red, Now: func() time.Time { return now }})
 	ref := func(i int) kpi.Ref { return src.cat.Indicators[i].Ref() }
 	sync := func(all bool) kpi.SupervisionChanges {
@@ -159,7 +159,7 @@ func TestSyncAfterAWriteVisitsOnlyTheChangedIndicator(t *testing.T) {
 			t.Fatal(err)
 		}
 		items, _ := src.SupervisionItems(ctx)
-		return kpi.PlanSupervision(all, items, RedLights(report.DefaultLights()), now, kpi.DefaultResponseDays)
+		return kpi.PlanSupervision(all, items, RedLights(present.DefaultLights()), now, kpi.DefaultResponseDays)
 	}
 
 	if ch := sync(false); len(ch.Open) != 1 || ch.Open[0].Ref != ref(7) || len(red.asked) != n {
