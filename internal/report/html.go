@@ -58,6 +58,7 @@ type htmlCell struct {
 	Text  string
 	Light Light // a lamp before the text, when set
 	Num   bool
+	Unit  bool // a 责任单位 column: keeps room for a unit's name on a phone
 }
 
 // WriteHTML writes the circular as one self-contained, print-ready HTML
@@ -88,7 +89,7 @@ func WriteHTML(w io.Writer, c Circular) error {
 			for _, row := range b.Table.Rows {
 				var cells []htmlCell
 				for i, text := range row {
-					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R"}
+					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R", Unit: b.Table.Columns[i].Title == "责任单位"}
 					if l, ok := lightNamed(text); ok && i == b.Table.Light {
 						hc.Light = l
 					}
