@@ -101,11 +101,20 @@ func (ev Evaluation) ExpectedProgress() *float64 {
 	return finite((*ev.Expected - b.Value) / (bar - b.Value))
 }
 
-// bar is the deciding bar of an evaluation with a target: Bar, or Target
-// where Bar is not set.
-func (ev Evaluation) bar() float64 {
-	if ev.Bar != nil {
-		return *ev.Bar
+// DecidingBar is the evaluation's deciding bar: Bar, or Target where Bar
+// is not set; false with neither.
+func (ev *Evaluation) DecidingBar() (float64, bool) {
+	switch {
+	case ev.Bar != nil:
+		return *ev.Bar, true
+	case ev.Target != nil:
+		return *ev.Target, true
 	}
-	return *ev.Target
+	return 0, false
+}
+
+// bar is the deciding bar of an evaluation with a target.
+func (ev Evaluation) bar() float64 {
+	b, _ := ev.DecidingBar()
+	return b
 }

@@ -121,16 +121,10 @@ var notWorded alertText
 // show as the target and measure the gap to. Increase lines (whose bar is
 // the figure before) and continuing lines (years, not a figure) have none.
 func decidingBar(st *kpi.State) (float64, bool) {
-	ev := &st.Evaluation
-	switch {
-	case st.Indicator.Kind == kpi.KindIncrease, st.Indicator.Kind == kpi.KindContinuing:
+	if st.Indicator.Kind == kpi.KindIncrease || st.Indicator.Kind == kpi.KindContinuing {
 		return 0, false
-	case ev.Bar != nil:
-		return *ev.Bar, true
-	case ev.Target != nil:
-		return *ev.Target, true
 	}
-	return 0, false
+	return st.Evaluation.DecidingBar()
 }
 
 // changeForm is kpi_required_annual_change's type label: relative (a
