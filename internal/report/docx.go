@@ -222,7 +222,7 @@ func (d *docx) table(t *Table) {
 			if header {
 				font = fontHei
 			}
-			if l, ok := lightNamed(text); ok && !header && i == t.Light {
+			if l, ok := t.lamp(i, text, header); ok {
 				runs = append(runs, run("●", fontSong, size, l.Color(), false))
 			}
 			runs = append(runs, run(text, font, size, "", false))

@@ -90,7 +90,7 @@ func WriteHTML(w io.Writer, c Circular) error {
 				var cells []htmlCell
 				for i, text := range row {
 					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R", Unit: b.Table.Columns[i].Title == "责任单位"}
-					if l, ok := lightNamed(text); ok && i == b.Table.Light {
+					if l, ok := b.Table.lamp(i, text, false); ok {
 						hc.Light = l
 					}
 					cells = append(cells, hc)

@@ -303,8 +303,7 @@ func (p *pdfWriter) table(t *Table) {
 	// cell is a cell's lines and whether it shows a lamp.
 	cell := func(i int, text string, head bool) ([]string, bool) {
 		w := widths[i]
-		_, isLight := lightNamed(text)
-		isLight = isLight && !head && i == t.Light
+		_, isLight := t.lamp(i, text, head)
 		if isLight {
 			w -= lamp
 		}
@@ -366,7 +365,7 @@ func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool
 		lines, isLight := cell(i, text, head)
 		tx, tw := x, widths[i]
 		if isLight {
-			l, _ := lightNamed(text)
+			l, _ := t.lamp(i, text, head)
 			r, g, b := rgb(l.Color())
 			pdf.SetFillColor(r, g, b)
 			pdf.Circle(x+pdf.GetCellMargin()+1.2, y+pad+lead/2, 1.2, "F")
@@ -510,13 +509,3 @@ func rgb(hex string) (r, g, b int) {
 
 // latin reports whether r belongs to a Latin word or a number: not wide, not a space.
 func latin(r rune) bool { return r < 0x2E80 && r != ' ' }
-
-// lightNamed returns the light a table cell names (绿灯, 红灯 …).
-func lightNamed(text string) (Light, bool) {
-	for _, l := range LightOrder {
-		if text == l.Word() {
-			return l, true
-		}
-	}
-	return "", false
-}

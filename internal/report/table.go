@@ -24,7 +24,7 @@ func (t *Table) widths(total, pad float64, measure func(string) float64) []float
 		cw := make([][]float64, n)
 		for i := 0; i < n && i < len(row); i++ {
 			text := row[i]
-			if _, ok := lightNamed(text); ok && i == t.Light && !header {
+			if _, ok := t.lamp(i, text, header); ok {
 				text = "●" + text // the lamp before the word
 			}
 			for _, line := range strings.Split(text, "\n") {
@@ -158,4 +158,24 @@ func emWidth(s string) float64 {
 		}
 	}
 	return w
+}
+
+// lamp returns the light a body cell of column i shows a lamp for: the
+// table's light column, its text a light's word (绿灯, 红灯 …). Every
+// renderer (PDF, .docx, HTML) and the width measure ask it.
+func (t *Table) lamp(i int, text string, header bool) (Light, bool) {
+	if header || i != t.Light {
+		return "", false
+	}
+	return lightNamed(text)
+}
+
+// lightNamed returns the light a table cell names (绿灯, 红灯 …).
+func lightNamed(text string) (Light, bool) {
+	for _, l := range LightOrder {
+		if text == l.Word() {
+			return l, true
+		}
+	}
+	return "", false
 }
