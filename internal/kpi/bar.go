@@ -61,7 +61,7 @@ func Meets(ind Indicator, actual, target float64) bool {
 // betterSign is the sign of a change for the better: +1, or -1 for
 // at_most and reduce_by, whose steps go down.
 func betterSign(ind Indicator) float64 {
-	if ind.Kind == KindAtMost || ind.Kind == KindReduceBy {
+	if ind.Kind.LowerIsBetter() {
 		return -1
 	}
 	return 1

@@ -45,6 +45,10 @@ func (k Kind) Valid() bool {
 	return false
 }
 
+// LowerIsBetter reports whether a lower figure is better for kind k:
+// at_most and reduce_by, whose bars and steps go down.
+func (k Kind) LowerIsBetter() bool { return k == KindAtMost || k == KindReduceBy }
+
 // HasNumericTarget reports whether the kind compares figures with a target
 // number (at_least, at_most, reduce_by, multiply), judged by pace along a
 // path from the baseline to it (evaluateTarget); the others are judged

@@ -230,7 +230,7 @@ func Target(ind kpi.Indicator, ev kpi.Evaluation) string {
 // withUnit for a target as the catalog writes it, computed for one computed
 // from a baseline.
 func compared(ind kpi.Indicator, target float64, show func(kpi.Indicator, float64) string) string {
-	atMost := ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy
+	atMost := ind.Kind.LowerIsBetter()
 	sign := "≥"
 	switch {
 	case atMost && ind.Strict:
@@ -265,7 +265,7 @@ func computed(ind kpi.Indicator, bar float64) string {
 	switch r := math.Round(x); {
 	case math.Abs(x-r) <= 1e-6: // 37.800000000000004 is 37.8; 0.95 × 40 is 38
 		x = r
-	case (ind.Kind == kpi.KindAtMost || ind.Kind == kpi.KindReduceBy) != ind.Strict:
+	case ind.Kind.LowerIsBetter() != ind.Strict:
 		x = math.Floor(x) // ≤ and >: the largest whole step still meeting it
 	default:
 		x = math.Ceil(x)
