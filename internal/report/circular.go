@@ -337,6 +337,7 @@ func newRow(st kpi.State, lights Lights) Row {
 	return r
 }
 
+// good is 已达标 or 正常推进: the share the cover and the unit ranking count.
 func good(s kpi.Status) bool { return s == kpi.StatusAchieved || s == kpi.StatusOnTrack }
 
 func summarize(rows []Row, lights Lights) Summary {
@@ -427,12 +428,12 @@ func tally(rows []Row, units func(kpi.Indicator) []string) []UnitRank {
 				order = append(order, u)
 			}
 			ur.Total++
-			switch ev.Status {
-			case kpi.StatusAchieved, kpi.StatusOnTrack:
+			switch {
+			case good(ev.Status):
 				ur.Good++
-			case kpi.StatusLagging, kpi.StatusOffTrack, kpi.StatusDeteriorating:
+			case ev.Status == kpi.StatusLagging, ev.Status == kpi.StatusOffTrack, ev.Status == kpi.StatusDeteriorating:
 				ur.Lagging++
-			case kpi.StatusMissed:
+			case ev.Status == kpi.StatusMissed:
 				ur.Missed++
 			}
 			if ev.Report.Unreported() {
