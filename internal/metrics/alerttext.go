@@ -88,7 +88,8 @@ func hasStatusText(st *kpi.State) bool {
 
 // hasGap reports whether ind's gap is a distance in its unit worth saying.
 // An increase line's bar is last period's figure and a continuing line's
-// gap counts years: their reason says what is wrong, not a gap.
+// gap counts years: their reason says what is wrong, not a gap, and
+// kpi_target has no bar for them (decidingBar).
 func hasGap(ind kpi.Indicator) bool {
 	return ind.Kind != kpi.KindIncrease && ind.Kind != kpi.KindContinuing
 }
