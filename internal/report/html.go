@@ -58,7 +58,9 @@ type htmlCell struct {
 	Text  string
 	Light Light // a lamp before the text, when set
 	Num   bool
-	Unit  bool // a 责任单位 column: keeps room for a unit's name on a phone
+	// Class keeps a column readable on a phone: unit (责任单位) and
+	// change (需年均变化) keep room, lamp (信号灯) stays on one line.
+	Class string
 }
 
 // WriteHTML writes the circular as one self-contained, print-ready HTML
@@ -89,7 +91,7 @@ func WriteHTML(w io.Writer, c Circular) error {
 			for _, row := range b.Table.Rows {
 				var cells []htmlCell
 				for i, text := range row {
-					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R", Unit: b.Table.Columns[i].Title == "责任单位"}
+					hc := htmlCell{Text: text, Num: b.Table.Columns[i].Align == "R", Class: cellClass[b.Table.Columns[i].Title]}
 					if l, ok := b.Table.lamp(i, text, false); ok {
 						hc.Light = l
 					}
@@ -112,6 +114,9 @@ func WriteHTML(w io.Writer, c Circular) error {
 	}
 	return nil
 }
+
+// cellClass is the class of a column's cells by its title (htmlCell.Class).
+var cellClass = map[string]string{"责任单位": "unit", "需年均变化": "change", "信号灯": "lamp"}
 
 // svgHTML is a scene's SVG as trusted HTML: chart escapes every text.
 func svgHTML(s chart.Scene) template.HTML { return template.HTML(s.String()) }

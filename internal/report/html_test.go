@@ -25,9 +25,11 @@ func TestWriteHTML(t *testing.T) {
 		"<h2>六、下步工作要求</h2>", `<h3 id="task-6" class="task">（六）任务6 创新环境建设</h3>`,
 		"<td>高新技术企业</td>", "需年均增加7家", "需年均下降4.2%", `<span class="light light-yellow"></span>黄灯`,
 		"@page { size: A4;", `<div class="scroll"><table class="wide">`,
-		// On a phone the 责任单位 column keeps room for a unit's name
-		// instead of one character a line.
+		// On a phone the 责任单位 and 需年均变化 columns keep room instead
+		// of one character a line, and a lamp stays beside its word.
 		`<td class="unit">区科工信局</td>`, "table.wide td.unit { min-width: 6.5em; }",
+		`<td class="change">需年均增加7家</td>`, "table.wide td.change { min-width: 8em; }",
+		`<td class="lamp"><span class="light light-yellow"></span>黄灯</td>`, "table.wide td.lamp { white-space: nowrap; }",
 		`<p class="signature">衡阳市雁峰区培育建设省级创新型区工作领导小组办公室</p>`, "<p>抄送：区委办公室",
 	} {
 		if !strings.Contains(html, want) {
