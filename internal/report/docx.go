@@ -151,7 +151,7 @@ func (d *docx) head(c Circular) {
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
 	d.para(pCenter+pExact+redBorder, run(c.Number, fontFang, sizeSanhao, "", false))
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(pCenter+`<w:spacing w:before="0" w:after="0" w:line="700" w:lineRule="exact"/>`, run(titleLines(c.Subject, 20), fontTitle, sizeErhao, "", false))
+	d.para(pCenter+`<w:spacing w:before="0" w:after="0" w:line="700" w:lineRule="exact"/>`, run(titleLines(c.Subject), fontTitle, sizeErhao, "", false))
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
 	d.para(pExact+pJustify, run(c.Office.To+"：", fontFang, sizeSanhao, "", false))
 }
@@ -407,25 +407,6 @@ const docxFooter = xmlHead + `<w:ftr xmlns:w="http://schemas.openxmlformats.org/
 	`<w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve">— </w:t></w:r>` +
 	`<w:fldSimple w:instr=" PAGE "><w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>` +
 	`<w:r><w:rPr><w:rFonts w:ascii="` + fontSong + `" w:hAnsi="` + fontSong + `" w:eastAsia="` + fontSong + `"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve"> —</w:t></w:r></w:p></w:ftr>`
-
-func (t *Table) titles() []string {
-	out := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		out[i] = c.Title
-	}
-	return out
-}
-
-// titleLines breaks a title longer than perLine characters before its
-// closing words (工作进展情况的通报), so no line ends in the middle of a
-// phrase, as the form asks of a title on two lines.
-func titleLines(title string, perLine int) string {
-	const closing = "工作进展情况的通报"
-	if len([]rune(title)) <= perLine || !strings.HasSuffix(title, closing) {
-		return title
-	}
-	return strings.TrimSuffix(title, closing) + "\n" + closing
-}
 
 // pPrOrder is the order CT_PPr's children must come in (Word refuses a
 // document whose elements are out of schema order).

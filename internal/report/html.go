@@ -68,7 +68,7 @@ type htmlCell struct {
 // no script; on a phone the text reflows and wide tables scroll inside
 // their own box. c.BackLink, when set, is a link back to the site.
 func WriteHTML(w io.Writer, c Circular) error {
-	v := htmlView{C: &c, CSS: template.CSS(circularCSS), Title: strings.Split(titleLines(c.Subject, 20), "\n")}
+	v := htmlView{C: &c, CSS: template.CSS(circularCSS), Title: strings.Split(titleLines(c.Subject), "\n")}
 	sec := htmlSection{ID: "opening"}
 	for _, b := range c.Outline() {
 		if b.Kind == BlockHeading1 {

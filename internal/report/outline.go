@@ -260,3 +260,18 @@ func chineseNumber(n int) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// titlePerLine is how many characters a title line holds in every form
+// (PDF, .docx, HTML).
+const titlePerLine = 20
+
+// titleLines breaks a title longer than titlePerLine characters before its
+// closing words (工作进展情况的通报), so no line ends in the middle of a
+// phrase, as the form asks of a title on two lines.
+func titleLines(title string) string {
+	const closing = "工作进展情况的通报"
+	if len([]rune(title)) <= titlePerLine || !strings.HasSuffix(title, closing) {
+		return title
+	}
+	return strings.TrimSuffix(title, closing) + "\n" + closing
+}

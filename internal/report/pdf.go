@@ -202,7 +202,7 @@ func (p *pdfWriter) head(c Circular) {
 	pdf.SetLineWidth(0.2)
 	pdf.SetY(y + bodyLead)
 	p.font(familyHei, 22)
-	for _, line := range strings.Split(titleLines(c.Subject, 20), "\n") {
+	for _, line := range strings.Split(titleLines(c.Subject), "\n") {
 		for _, l := range p.wrap(line, pageWidth) {
 			pdf.CellFormat(pageWidth, 12, l, "", 2, "C", false, 0, "")
 		}

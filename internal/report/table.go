@@ -179,3 +179,12 @@ func lightNamed(text string) (Light, bool) {
 	}
 	return "", false
 }
+
+// titles are the column titles, the header row.
+func (t *Table) titles() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Title
+	}
+	return out
+}
