@@ -171,6 +171,10 @@ func targetEN(ind kpi.Indicator, ev *kpi.Evaluation) string {
 	case kpi.KindContinuing:
 		return "done every year"
 	}
+	if ind.Strict && ev.Target != nil {
+		// 突破40家: 40 does not meet it, as the Chinese line's >40家 says.
+		return "more than " + numberEN(ind, ev.Target)
+	}
 	return numberEN(ind, ev.Target)
 }
 

@@ -41,6 +41,10 @@ func TestAlertTextSaysWhy(t *testing.T) {
 		i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target = "firms", "高新技术企业", "High-tech enterprises", "家", kpi.KindAtLeast, 30
 		i.Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}
 	})
+	smes := ind(func(i *kpi.Indicator) {
+		i.ID, i.Name, i.NameEN, i.Unit, i.Kind, i.Target, i.Strict = "smes", "科技型中小企业", "Technology-based SMEs", "家", kpi.KindAtLeast, 40, true
+		i.Baseline = &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 22}
+	})
 	keep := ind(func(i *kpi.Indicator) {
 		i.ID, i.Name, i.NameEN, i.Kind, i.Target = "keep", "持续开展科技宣传", "Keep promoting science", kpi.KindContinuing, 1
 	})
@@ -60,6 +64,12 @@ func TestAlertTextSaysWhy(t *testing.T) {
 			summary: "【逾期未达标】高新技术企业（区科工信局牵头）：截止2022年12月31日未达标，2021年实际28家，目标≥30家，差距2家；完成时限年度的数据逾期未报：2022年",
 			want:    []string{"原因：完成时限年度的数据逾期未报：2022年\n", "English: High-tech enterprises has missed its deadline: actual 28 (2021), target 30 by 2022-12-31. Reason: the deadline year's figure is overdue (2022)."},
 			not:     []string{"is missed"},
+		},
+		{
+			name: "突破 missed", ind: smes, obs: obs("smes", map[int]float64{2021: 35}), now: late, status: kpi.StatusMissed,
+			summary: "【逾期未达标】科技型中小企业（区科工信局牵头）：截止2022年12月31日未达标，2021年实际35家，目标>40家，差距6家；完成时限年度的数据逾期未报：2022年",
+			want:    []string{"actual 35 (2021), target more than 40 by 2022-12-31."},
+			not:     []string{"target 40 "},
 		},
 		{
 			name: "fell in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1100}), now: mid, status: kpi.StatusDeteriorating,
