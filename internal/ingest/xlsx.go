@@ -472,9 +472,7 @@ func (r *sheetReader) number(v string, style int) string {
 	} else if len(v) <= 15 {
 		return v
 	}
-	if g, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64); err == nil {
-		f = g
-	}
+	f = kpi.Significant(f, 15)
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if pct {
 		s += "%"

@@ -607,14 +607,21 @@ func (ev *Evaluation) clean(ind Indicator) {
 	}
 }
 
-// significant rounds x to n significant digits.
-func significant(x float64, n int) float64 {
-	if x == 0 {
-		return 0
-	}
+// Significant rounds x to n significant digits: 2.87 − 2.74 to 12 is
+// 0.13, not 0.129999999999999. kpi, the XLSX report and the XLSX reader
+// all round by it.
+func Significant(x float64, n int) float64 {
 	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', n, 64), 64)
 	if err != nil {
 		return x
 	}
 	return r
+}
+
+// significant is Significant with −0 made 0.
+func significant(x float64, n int) float64 {
+	if x == 0 {
+		return 0
+	}
+	return Significant(x, n)
 }

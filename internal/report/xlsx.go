@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -73,10 +72,7 @@ func text(s string) cell { return cell{v: s} }
 // number is a number cell. v is stored to 12 significant digits, so a gap
 // of 2.87 − 2.74 is 0.13 in Excel's formula bar, not 0.129999999999999.
 func number(v float64, format string) cell {
-	if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64); err == nil {
-		v = r
-	}
-	return cell{v: v, format: format}
+	return cell{v: kpi.Significant(v, 12), format: format}
 }
 
 // optNumber is a number cell, or an empty cell for nil.
