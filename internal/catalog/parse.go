@@ -492,7 +492,7 @@ func (p *parser) target(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicato
 		p.add(v, "target", id, shortValue(v), "the percent to cut, above 0 and below 100 (10 means 10%)", "压缩比例无效 reduce_by percent out of range")
 	case ind.Kind == kpi.KindMultiply && (t <= 1 || t > 100):
 		p.add(v, "target", id, shortValue(v), "the factor to reach, above 1 (2 means 倍增, doubling)", "倍数无效 multiply factor out of range")
-	case ind.Kind != kpi.KindReduceBy && ind.Kind != kpi.KindMultiply && ind.Unit == "%" && (t < 0 || t > 100):
+	case ind.Kind != kpi.KindReduceBy && ind.Kind != kpi.KindMultiply && ind.IsPercent() && (t < 0 || t > 100):
 		p.add(v, "target", id, shortValue(v), "percent points from 0 to 100 (33 means 33%)", "百分比超出范围 percent target out of range")
 	case t < 0:
 		p.add(v, "target", id, shortValue(v), "a target of 0 or more", "目标值为负 negative target")

@@ -353,7 +353,7 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case err != nil:
 		bad(r.col.value, "value", r.Value, expected, "不是数字\nnot a number")
 		return 0, false
-	case pct && ind.Unit != "%":
+	case pct && !ind.IsPercent():
 		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值\na number in "+ind.Unit, "该指标不是百分比\nthis indicator is not a percentage")
 		return 0, false
 	}
@@ -361,10 +361,10 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case ind.IsDoneOrNot() && v != 0 && v != 1:
 		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0\na milestone is 1 or 0")
 		return 0, false
-	case ind.Unit == "%" && ind.Max == nil && (v < 0 || v > 100):
+	case ind.IsPercent() && ind.Max == nil && (v < 0 || v > 100):
 		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）\n0–100 percent points", "百分比超出 0–100\npercent outside 0–100")
 		return 0, false
-	case ind.Unit == "%" && v < 0:
+	case ind.IsPercent() && v < 0:
 		bad(r.col.value, "value", r.Value, "不小于 0 的百分点\npercent points ≥ 0", "百分比不能为负\na percentage cannot be negative")
 		return 0, false
 	case ind.IsCount() && v < 0:

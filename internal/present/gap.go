@@ -27,7 +27,7 @@ func Gap(ind kpi.Indicator, gap *float64) string {
 	if n == Missing {
 		return n
 	}
-	if ind.Unit == "%" {
+	if ind.IsPercent() {
 		return n + "个百分点"
 	}
 	return n + ind.Unit
