@@ -39,7 +39,7 @@ func GapDecimals(ind kpi.Indicator, gap float64) int {
 	if gap == 0 {
 		return 0 // met: 0个百分点, not 0.0个百分点 against ≥0.5%
 	}
-	return apart(gap, 0, max(kpi.DecimalsWritten(gap), Decimals(ind)), gap != 0)
+	return apart(gap, 0, max(kpi.DecimalsWritten(gap), Decimals(ind)), true) // gap ≠ 0 here
 }
 
 // GapOf says how far an evaluation is from its target, as Gap does; where
