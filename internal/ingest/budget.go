@@ -103,9 +103,19 @@ func charge(u kpi.Upload, l limits, maxObs, xlsxFigures int) (held int64, figure
 		}
 		rows = min(bytes.Count(u.Body, []byte{'\n'})+1, len(u.Body)/minCSVRowBytes+1)
 	}
-	rows = min(rows, l.maxRows)
+	held, figures = figuresCharge(rows, l, maxObs)
+	return read + held, figures
+}
+
+// figuresCharge is what holding the good figures of a submission of rows
+// rows costs until they are stored: a good figure's cost for each row,
+// within the row limit and the catalog's maxObs distinct indicator-periods
+// (-1: no bound); and that number of figures. Both the read files (charge)
+// and the rows already decoded (IngestRows) are charged by it.
+func figuresCharge(rows int, l limits, maxObs int) (held int64, figures int) {
+	figures = min(rows, l.maxRows)
 	if maxObs >= 0 {
-		rows = min(rows, maxObs)
+		figures = min(figures, maxObs)
 	}
-	return read + int64(rows)*obsBytes, rows
+	return int64(figures) * obsBytes, figures
 }

@@ -184,17 +184,14 @@ func (ing *Ingester) IngestRows(ctx context.Context, in []kpi.Row, u kpi.Upload)
 		ing.result(ctx, u.Source, "error", start, ing.now())
 		return kpi.SubmissionResult{}, err
 	}
-	held := len(in)
-	if n := ix.maxObs(ing.now()); n >= 0 {
-		held = min(held, n)
-	}
-	release, err := ing.budget.acquire(ctx, u, int64(held)*obsBytes)
+	held, figures := figuresCharge(len(in), ing.limits, ix.maxObs(ing.now()))
+	release, err := ing.budget.acquire(ctx, u, held)
 	if err != nil {
 		return kpi.SubmissionResult{}, ing.refuseBusy(ctx, u, start, err)
 	}
 	defer release()
 	cols := jsonColumns()
-	c := ix.checker(u, ing.now(), ing.maxProblems, held)
+	c := ix.checker(u, ing.now(), ing.maxProblems, figures)
 	for i, r := range in {
 		r.Line = i + 1
 		rw := row{Row: r, col: cols}
