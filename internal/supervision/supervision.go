@@ -264,20 +264,39 @@ func (s *Service) FileExplanation(ctx context.Context, e kpi.Explanation, actor 
 	return s.o.Store.AddExplanation(ctx, e, actor)
 }
 
-// explainingUnit is the unit an explanation speaks for.
+// ExplainingUnits is the lead units of ind that actor may file an
+// explanation for (Explain's scope rule): every one for the bureau and the
+// supervision office, a unit account's own lead units otherwise. The web
+// form offers exactly these.
+func ExplainingUnits(ind kpi.Indicator, actor kpi.Actor) []string {
+	if actor.All || actor.Supervisor {
+		return ind.LeadUnits
+	}
+	var out []string
+	for _, u := range actor.Units {
+		if slices.Contains(ind.LeadUnits, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// explainingUnit is the unit an explanation speaks for: the one asked, or
+// the only one (the first for a unit account) ExplainingUnits allows.
 func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, error) {
+	units := ExplainingUnits(ind, actor)
 	if actor.All || actor.Supervisor {
 		switch {
-		case asked != "" && slices.Contains(ind.LeadUnits, asked):
+		case asked != "" && slices.Contains(units, asked):
 			return asked, nil
-		case asked == "" && len(ind.LeadUnits) == 1:
-			return ind.LeadUnits[0], nil
+		case asked == "" && len(units) == 1:
+			return units[0], nil
 		}
-		units := strings.Join(ind.LeadUnits, "、")
-		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%s）\nname the unit the explanation speaks for (unit: one of %s)", units, units)
+		names := strings.Join(units, "、")
+		return "", kpi.Errorf(kpi.EINVALID, "请指明代哪个牵头单位说明（unit：%s）\nname the unit the explanation speaks for (unit: one of %s)", names, names)
 	}
-	for _, u := range actor.Units {
-		if slices.Contains(ind.LeadUnits, u) && (asked == "" || asked == u) {
+	for _, u := range units {
+		if asked == "" || asked == u {
 			return u, nil
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -84,17 +83,7 @@ func explainUnits(ind kpi.Indicator, v *viewer) []string {
 	if v == nil {
 		return nil
 	}
-	a := v.token.Actor("")
-	if a.All || a.Supervisor {
-		return ind.LeadUnits
-	}
-	var out []string
-	for _, u := range a.Units {
-		if slices.Contains(ind.LeadUnits, u) {
-			out = append(out, u)
-		}
-	}
-	return out
+	return supervision.ExplainingUnits(ind, v.token.Actor(""))
 }
 
 // supervisionSection reads ind's items and explanations; nil without a

@@ -1,0 +1,61 @@
+package supervision_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/boltstore"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/supervision"
+	"github.com/yanfeng/kpimon/internal/testkit"
+)
+
+// TestExplainingUnitsAreWhatExplainAccepts: the units the web form offers
+// an actor (ExplainingUnits) are exactly those Explain accepts from it —
+// each offered unit is taken, every other unit refused.
+func TestExplainingUnitsAreWhatExplainAccepts(t *testing.T) {
+	ctx := context.Background()
+	clock := testkit.NewClock(time.Date(2022, 6, 30, 10, 0, 0, 0, kpi.China))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局", "区发改局"}, CoUnits: []string{"区统计局"},
+		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel}
+	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := supervision.New(supervision.Options{Store: st, States: kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now}), Now: clock.Now})
+	tests := []struct {
+		name  string
+		actor kpi.Actor
+		want  []string
+	}{
+		{"one lead unit", kpi.Actor{Name: "kgx", Units: []string{"区科工信局"}}, []string{"区科工信局"}},
+		{"both lead units", kpi.Actor{Name: "two", Units: []string{"区发改局", "区商务局", "区科工信局"}}, []string{"区发改局", "区科工信局"}},
+		{"cooperating unit", kpi.Actor{Name: "tjj-unit", Units: []string{"区统计局"}}, nil},
+		{"another indicator's unit", kpi.Actor{Name: "sw", Units: []string{"区商务局"}}, nil},
+		{"bureau", kpi.Actor{Name: "tjj", All: true}, []string{"区科工信局", "区发改局"}},
+		{"supervision office", kpi.Actor{Name: "dcs", Supervisor: true}, []string{"区科工信局", "区发改局"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := supervision.ExplainingUnits(ind, tt.actor)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ExplainingUnits = %v, want %v", got, tt.want)
+			}
+			for _, unit := range []string{"区科工信局", "区发改局", "区统计局", "区商务局"} {
+				e, err := svc.PrepareExplanation(ctx, ind.Ref(), kpi.ExplanationInput{Unit: unit, Reason: "a", Measures: "b", ExpectedBy: "2022-12-31"}, tt.actor)
+				offered := slices.Contains(got, unit)
+				if accepted := err == nil && e.Unit == unit; accepted != offered {
+					t.Errorf("PrepareExplanation for %s = %+v, %v; offered %v", unit, e, err, offered)
+				}
+			}
+		})
+	}
+}
