@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
@@ -241,17 +243,46 @@ func (s *server) handleSupervisionPage() http.Handler {
 	})
 }
 
+// indicatorNames is the catalog's indicators by ref, for naming items.
+// It is built once per catalog generation when the store counts them
+// (kpi.CatalogGenerations, as bbolt does), not on every view; the map is
+// shared: callers only read it.
 func (s *server) indicatorNames(ctx context.Context) map[kpi.Ref]kpi.Indicator {
-	out := map[kpi.Ref]kpi.Indicator{}
-	cat, err := s.store.Catalog(ctx)
+	return s.names.get(ctx, s.store, s.logger)
+}
+
+// indicatorIndex caches indicatorNames' map by catalog generation.
+type indicatorIndex struct {
+	mu    sync.Mutex
+	ok    bool
+	gen   uint64
+	byRef map[kpi.Ref]kpi.Indicator
+}
+
+func (x *indicatorIndex) get(ctx context.Context, store kpi.Store, logger *slog.Logger) map[kpi.Ref]kpi.Indicator {
+	cg, cached := store.(kpi.CatalogGenerations)
+	var gen uint64
+	if cached {
+		gen = cg.CatalogGeneration() // before the read: a change meanwhile costs one more read later
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.ok && x.gen == gen {
+			return x.byRef
+		}
+	}
+	cat, err := store.Catalog(ctx)
 	if err != nil {
-		s.logger.Error("web: catalog for supervision", "err", err)
-		return out
+		logger.Error("web: catalog for supervision", "err", err)
+		return map[kpi.Ref]kpi.Indicator{}
 	}
+	byRef := make(map[kpi.Ref]kpi.Indicator, len(cat.Indicators))
 	for _, ind := range cat.Indicators {
-		out[ind.Ref()] = ind
+		byRef[ind.Ref()] = ind
 	}
-	return out
+	if cached {
+		x.ok, x.gen, x.byRef = true, gen, byRef
+	}
+	return byRef
 }
 
 // handleReview records the office's 已审阅 or 退回.

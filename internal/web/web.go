@@ -103,6 +103,7 @@ type server struct {
 	pages         map[string]*template.Template
 	superv        *supervision.Service
 	reportingFrom time.Time
+	names         indicatorIndex // the catalog's indicators by ref, per catalog generation
 }
 
 // New returns the handler of the web page: the routes of routes.go.

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/yanfeng/kpimon/internal/boltstore"
+	"github.com/yanfeng/kpimon/internal/catalog"
+	"github.com/yanfeng/kpimon/internal/ingest"
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/supervision"
+	"github.com/yanfeng/kpimon/internal/testkit"
+	"github.com/yanfeng/kpimon/internal/web"
+)
+
+// catalogCounter is the real store counting whole-catalog reads.
+type catalogCounter struct {
+	*boltstore.Store
+	reads atomic.Int64
+}
+
+func (c *catalogCounter) Catalog(ctx context.Context) (kpi.Catalog, error) {
+	c.reads.Add(1)
+	return c.Store.Catalog(ctx)
+}
+
+// supervisionFixture is a page with supervision on a real store: one
+// indicator of 区科工信局 (own) red with an open item, the unit's user
+// (unitName) and the supervision office's ("dcs"), both with testPassword.
+type supervisionFixture struct {
+	*fixture
+	st     *catalogCounter
+	cat    kpi.Catalog
+	clock  *testkit.Clock
+	superv *supervision.Service
+	item   kpi.SupervisionItem
+}
+
+func newSupervisionFixture(t *testing.T) *supervisionFixture {
+	t.Helper()
+	ctx := context.Background()
+	clock := testkit.NewClock(testNow.Add(-24 * time.Hour))
+	bs, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	st := &catalogCounter{Store: bs}
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := testPasswordHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []kpi.User{
+		{Name: unitName, Unit: unitScience, PasswordHash: hash},
+		{Name: "dcs", Role: kpi.RoleSupervisor, PasswordHash: hash},
+	} {
+		if err := st.CreateUser(ctx, u, kpi.Actor{Name: "operator"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
+	superv := supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})
+	ing, err := ingest.New(ingest.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Options{Store: st, States: states, Ingester: ing, Template: ing.WriteTemplate,
+		Logger: slog.New(slog.DiscardHandler), Now: clock.Now, Supervision: superv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sf := &supervisionFixture{fixture: &fixture{t: t, server: srv}, st: st, cat: cat, clock: clock, superv: superv}
+	for _, ind := range cat.Indicators {
+		if ind.Kind == kpi.KindAtLeast && len(ind.LeadUnits) == 1 && ind.LeadUnits[0] == unitScience &&
+			ind.Frequency == kpi.Annual && ind.Measure == kpi.MeasureLevel && ind.Deadline >= 2022 && ind.Target > 0 {
+			sf.own = ind
+			break
+		}
+	}
+	if sf.own.ID == "" {
+		t.Fatal("the embedded catalog has no annual at-least level indicator led by 区科工信局 alone")
+	}
+	// A baseline, then half of it a year on: 不进反退, red, an item opens.
+	for i, v := range []float64{sf.own.Target / 2, sf.own.Target / 4} {
+		clock.Advance(time.Minute)
+		if _, err := st.AddObservations(ctx, kpi.Submission{Actor: kpi.Actor{Name: "tjj", All: true}, Source: "cli", At: clock.Now(),
+			Observations: []kpi.Observation{{Plan: sf.own.Plan, Indicator: sf.own.ID, Period: kpi.YearPeriod(2020 + i), Value: v}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := superv.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	items, err := superv.Items(ctx, supervision.Filter{Ref: ptr(sf.own.Ref())})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items of %s: %+v, %v; want one", sf.own.ID, items, err)
+	}
+	sf.item = items[0]
+	return sf
+}
+
+// signedIn is a client signed in as user.
+func (sf *supervisionFixture) signedIn(t *testing.T, user string) *client {
+	t.Helper()
+	c := sf.newClient(t)
+	p := c.post("/signin", url.Values{"csrf_token": {c.csrf("/signin", "/signin")}, "user": {user}, "password": {testPassword}, "next": {"/supervision"}})
+	wantStatus(t, "sign in as "+user, p, http.StatusSeeOther)
+	return c
+}
+
+// explain files the unit's explanation of the fixture's item.
+func (sf *supervisionFixture) explain(t *testing.T) {
+	t.Helper()
+	sf.clock.Advance(time.Minute)
+	if _, err := sf.superv.Explain(context.Background(), sf.own.Ref(), kpi.ExplanationInput{Reason: "两家企业推迟申报", Measures: "逐户辅导", ExpectedBy: "2022-12-31"},
+		kpi.Actor{Name: unitName, Units: []string{unitScience}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSupervisionPageNamesFromCatalogGeneration: 督办事项 named its items
+// by building a map of the whole catalog on every view; it now builds it
+// once per catalog generation, and a changed catalog renames at once.
+func TestSupervisionPageNamesFromCatalogGeneration(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	c := sf.signedIn(t, "dcs")
+	row := `id="item-` + strconv.FormatUint(sf.item.ID, 10) + `"`
+	p := c.get("/supervision")
+	wantStatus(t, "督办事项", p, http.StatusOK)
+	wantText(t, "督办事项", p, row, sf.own.Name)
+
+	before := sf.st.reads.Load()
+	for range 3 {
+		wantText(t, "督办事项 again", c.get("/supervision"), sf.own.Name)
+	}
+	if n := sf.st.reads.Load() - before; n != 0 {
+		t.Errorf("three more views of 督办事项 read the whole catalog %d times, want 0 (the catalog did not change)", n)
+	}
+
+	// A new catalog generation: the page names the item by its new name.
+	cat := sf.cat
+	cat.Indicators = append([]kpi.Indicator(nil), cat.Indicators...)
+	for i := range cat.Indicators {
+		if cat.Indicators[i].Ref() == sf.own.Ref() {
+			cat.Indicators[i].Name += "（修订）"
+		}
+	}
+	if _, err := sf.st.SyncCatalog(context.Background(), cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, "督办事项 after a catalog change", c.get("/supervision"), sf.own.Name+"（修订）")
+}
