@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
@@ -76,24 +78,42 @@ func WriteDir(dir string) error {
 	return nil
 }
 
-// statusColors colours each status word as the circular and the web page
-// do: present's one colour table, with the default lights (the boards are
-// generated files; a --report.lights change is not reflected here).
-func statusColors() map[kpi.Status]string {
+// The boards' colours come from present's one colour table, with the
+// default lights (the boards are generated files; a --report.lights change
+// is not reflected here): a status word, a count of one status and a count
+// of several all take their colour from it, as the circular and the web
+// page do.
+
+// statusesColor is the colour of a count of the indicators in statuses,
+// written as the queries select them ("lagging|off_track|deteriorating"):
+// one status has its own colour (present.Lights.StatusColor); several take
+// the colour of the most serious light among them, so a count never looks
+// better than the worst status it holds.
+func statusesColor(statuses string) string {
 	lights := present.DefaultLights()
-	colors := map[kpi.Status]string{}
-	for _, s := range kpi.Statuses {
-		colors[s] = lights.StatusColor(s)
+	names := strings.Split(statuses, "|")
+	if len(names) == 1 {
+		return lights.StatusColor(kpi.Status(names[0]))
 	}
-	return colors
+	seriousness := []present.Light{present.None, present.Green, present.Yellow, present.Red}
+	worst := present.None
+	for _, s := range names {
+		if l := lights.Of(kpi.Status(s)); slices.Index(seriousness, l) > slices.Index(seriousness, worst) {
+			worst = l
+		}
+	}
+	return worst.Color()
 }
+
+// overdueColor colours a report past its due date: red, as the web page
+// marks it.
+func overdueColor() string { return present.Red.Color() }
 
 // statusMapping shows a status label value as its coloured Chinese word.
 func statusMapping() []ValueMapping {
-	colors := statusColors()
 	opts := map[string]MappedResult{}
 	for i, s := range kpi.Statuses {
-		opts[string(s)] = MappedResult{Text: s.Chinese(), Color: colors[s], Index: i}
+		opts[string(s)] = MappedResult{Text: s.Chinese(), Color: statusesColor(string(s)), Index: i}
 	}
 	return []ValueMapping{{Type: "value", Options: opts}}
 }
@@ -102,7 +122,7 @@ func statusMapping() []ValueMapping {
 // words.
 func overdueMapping() []ValueMapping {
 	return []ValueMapping{{Type: "value", Options: map[string]MappedResult{
-		"0": {Text: "按时", Color: "green", Index: 0},
-		"1": {Text: "逾期未报", Color: "red", Index: 1},
+		"0": {Text: "按时", Color: present.Green.Color(), Index: 0},
+		"1": {Text: "逾期未报", Color: overdueColor(), Index: 1},
 	}}}
 }

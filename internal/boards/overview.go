@@ -24,12 +24,11 @@ func Overview() Dashboard {
 	// tiles named for what they sum: all indicators, overdue reports.
 	type tile struct{ title, desc, expr, color string }
 	tiles := []tile{{"指标总数", "所选规划、任务、牵头单位下的指标个数。Indicators selected by the filters.", count(".*"), "blue"}}
-	colors := statusColors()
 	for _, s := range kpi.Statuses {
-		tiles = append(tiles, tile{present.Status(s), statusDescriptions[s], count(string(s)), colors[s]})
+		tiles = append(tiles, tile{present.Status(s), statusDescriptions[s], count(string(s)), statusesColor(string(s))})
 	}
 	tiles = append(tiles, tile{"逾期未报送", "报送期限已过、应报期数据仍未报送的指标个数 (reports overdue)。",
-		"count(" + on(`kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}`, info, lead) + ") or vector(0)", "red"})
+		"count(" + on(`kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}`, info, lead) + ") or vector(0)", overdueColor()})
 	var panels []Panel
 	for i, t := range tiles {
 		panels = append(panels, stat(t.title, t.desc, countUnit("个"), t.color, at((i%6)*4, (i/6)*3, 4, 3), instant("A", t.expr)))
@@ -121,14 +120,15 @@ func unitTable(pos GridPos) Panel {
 	state := func(statuses string) string {
 		return fmt.Sprintf(`count by (plan, indicator) (kpi_status{plan=~"$plan", status=~"%s"})`, statuses)
 	}
+	const lagging, missed = "lagging|off_track|deteriorating", "missed"
 	p := table("责任单位一览",
 		"每个牵头单位负责的指标数，其中已达标、滞后（进度滞后、严重滞后、不进反退）、逾期未达标的个数，以及逾期未报送的报表数。点单位名称看该单位看板。"+
 			"Each lead unit's indicators and what lags; click a unit for its board.",
 		pos,
 		instant("A", fmt.Sprintf("sum by (lead_unit) (%s and on(plan, indicator) %s)", lead, info)),
 		instant("B", perUnit(state("achieved"))),
-		instant("C", perUnit(state("lagging|off_track|deteriorating"))),
-		instant("D", perUnit(state("missed"))),
+		instant("C", perUnit(state(lagging))),
+		instant("D", perUnit(state(missed))),
 		instant("E", perUnit(`count by (plan, indicator) (kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"})`)),
 	)
 	p.Transformations = mergeAndOrder([]string{"lead_unit", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"})
@@ -136,9 +136,9 @@ func unitTable(pos GridPos) Panel {
 		column("lead_unit", "牵头单位", linksProp(unitLink())),
 		column("Value #A", "指标数"),
 		column("Value #B", "已达标"),
-		column("Value #C", "滞后", countColors("orange"), cellColorText()),
-		column("Value #D", "逾期未达标", countColors("purple"), cellColorText()),
-		column("Value #E", "逾期未报送", countColors("red"), cellColorText()),
+		column("Value #C", "滞后", countColors(statusesColor(lagging)), cellColorText()),
+		column("Value #D", "逾期未达标", countColors(statusesColor(missed)), cellColorText()),
+		column("Value #E", "逾期未报送", countColors(overdueColor()), cellColorText()),
 	}
 	p.Options["sortBy"] = []map[string]any{{"displayName": "滞后", "desc": true}}
 	return p

@@ -3,6 +3,8 @@ package boards
 import (
 	"fmt"
 	"strings"
+
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // The province board reads the central store (VictoriaMetrics, or any
@@ -36,19 +38,19 @@ const provinceScope = `level=~"$level", region=~"$region"`
 
 // statusGroup is a set of statuses the province board counts together.
 type statusGroup struct {
-	title, desc, statuses, color string
+	title, desc, statuses string
 }
 
 // provinceGroups are the columns of the region table, in order; together
 // they cover every status once.
 func provinceGroups() []statusGroup {
 	return []statusGroup{
-		{"已达标", "实际值已达到目标的指标个数 (achieved)。", "achieved", "green"},
-		{"正常推进", "进度比不低于 " + onTrackPace + " 的指标，含推进中的定性任务 (on track, in progress)。", "on_track|in_progress", "semi-dark-green"},
-		{"进度滞后", "进度比在 " + laggingPace + " 到 " + onTrackPace + " 之间的指标 (lagging)。", "lagging", "orange"},
-		{"严重滞后", "进度比低于 " + laggingPace + " 或不进反退的指标 (off track, deteriorating)。", "off_track|deteriorating", "red"},
-		{"逾期未达标", "截止时间已过仍未达标的指标 (missed)。", "missed", "purple"},
-		{"无法判断", "只报送过一期或从未报送的指标 (insufficient data, no data)。", "insufficient_data|no_data", "#8e8e8e"},
+		{"已达标", "实际值已达到目标的指标个数 (achieved)。", "achieved"},
+		{"正常推进", "进度比不低于 " + onTrackPace + " 的指标，含推进中的定性任务 (on track, in progress)。", "on_track|in_progress"},
+		{"进度滞后", "进度比在 " + laggingPace + " 到 " + onTrackPace + " 之间的指标 (lagging)。", "lagging"},
+		{"严重滞后", "进度比低于 " + laggingPace + " 或不进反退的指标 (off track, deteriorating)。", "off_track|deteriorating"},
+		{"逾期未达标", "截止时间已过仍未达标的指标 (missed)。", "missed"},
+		{"无法判断", "只报送过一期或从未报送的指标 (insufficient data, no data)。", "insufficient_data|no_data"},
 	}
 }
 
@@ -84,14 +86,14 @@ func Province() Dashboard {
 	)
 	for i, g := range []statusGroup{provinceGroups()[0], provinceGroups()[2], provinceGroups()[3], provinceGroups()[4]} {
 		expr := fmt.Sprintf(`count(kpi_status{%s, status=~"%s"} == 1) or vector(0)`, provinceScope, g.statuses)
-		panels = append(panels, stat(g.title, g.desc, countUnit("个"), g.color, at(8+i*3, 0, 3, 4), instant("A", expr)))
+		panels = append(panels, stat(g.title, g.desc, countUnit("个"), statusesColor(g.statuses), at(8+i*3, 0, 3, 4), instant("A", expr)))
 	}
 	share := stat("达标或正常推进占比", "所选地区已达标或正常推进（含推进中）的指标占全部指标的比例。Share achieved or on track.",
 		"percentunit", "green", at(20, 0, 4, 4),
 		instant("A", fmt.Sprintf(`(count(kpi_status{%s, status=~"achieved|on_track|in_progress"} == 1) or vector(0)) / count(kpi_indicator_info{%s})`, provinceScope, provinceScope)))
 	share.FieldConfig.Defaults.Decimals = ptr(1)
 	// A share is good or bad by its size, not green whatever it is.
-	share.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "red"}, {Color: "orange", Value: ptr(0.6)}, {Color: "green", Value: ptr(0.8)}}
+	share.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: present.Red.Color()}, {Color: present.Yellow.Color(), Value: ptr(0.6)}, {Color: present.Green.Color(), Value: ptr(0.8)}}
 	panels = append(panels, share,
 		regionTable(at(0, 4, 24, 10)),
 		regionRanking(at(0, 14, 12, 10)),
@@ -127,7 +129,7 @@ func regionTable(pos GridPos) Panel {
 		order = append(order, "Value #"+ref)
 		props := []Property{}
 		if g.statuses != "achieved" && g.statuses != "on_track|in_progress" && !strings.Contains(g.statuses, "no_data") {
-			props = append(props, countColors(g.color), cellColorText())
+			props = append(props, countColors(statusesColor(g.statuses)), cellColorText())
 		}
 		overrides = append(overrides, column("Value #"+ref, g.title, props...))
 	}
@@ -241,7 +243,7 @@ func planTable(pos GridPos) Panel {
 			URL:   "/d/" + UIDOverview + "/" + UIDOverview + "?var-plan=${__data.fields.plan}&${datasource:queryparam}&${__url_time_range}",
 		})),
 		column("Value #A", "指标数"),
-		column("Value #B", "逾期未报送", countColors("red"), cellColorText()),
+		column("Value #B", "逾期未报送", countColors(overdueColor()), cellColorText()),
 	}
 	p.Options["sortBy"] = []map[string]any{{"displayName": "地区", "desc": false}}
 	return p

@@ -1,6 +1,10 @@
 package boards
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/yanfeng/kpimon/internal/present"
+)
 
 // Reporting is the board of the figures coming in: ingest runs per source
 // and result, failures, rejected rows, and which units owe a report.
@@ -17,7 +21,7 @@ func Reporting() Dashboard {
 			instant("A", inRange(failedRuns))),
 		stat("被拒数据行", "所选时间范围内因格式、指标或权限问题被拒绝的数据行。Rejected rows.", countUnit("行"), "orange", at(12, 0, 6, 4),
 			instant("A", inRange(rejectedRows))),
-		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", countUnit("个"), "red", at(18, 0, 6, 4),
+		stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数。Reports overdue now.", countUnit("个"), overdueColor(), at(18, 0, 6, 4),
 			instant("A", `count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"}) or vector(0)`)),
 		timeseries("报送批次（按来源与结果）", "各来源（inbox 收件箱、upload 网页上传、api 接口、pull 定时拉取）每个时间段处理的批次，按结果区分。Ingest runs by source and result.",
 			"none", at(0, 4, 12, 8),
@@ -74,12 +78,12 @@ func sourceTable(pos GridPos, src string) Panel {
 // overdueByUnit counts, per lead unit, the indicators whose report is
 // overdue: every lead unit of an indicator owes it.
 func overdueByUnit(pos GridPos) Panel {
-	p := bargauge("逾期未报送（按牵头单位）", "每个牵头单位逾期未报送的指标个数；一个指标有几个牵头单位，就计入每个单位。Overdue reports by lead unit.", "none", pos,
+	p := bargauge("逾期未报送（按牵头单位）", "每个牵头单位逾期未报送的指标个数；一个指标有几个牵头单位，就计入每个单位。Overdue reports by lead unit.", countUnit("个"), pos,
 		instantSeries("A", `count by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"} and on(plan, indicator) kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"})`+
 			` or 0 * count by (lead_unit) (kpi_indicator_lead_unit{plan=~"$plan"})`, "{{lead_unit}}"))
 	p.FieldConfig.Defaults.Decimals = ptr(0)
 	p.FieldConfig.Defaults.Min = ptr(0.0)
-	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "red", Value: ptr(1.0)}}
+	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: present.Green.Color()}, {Color: overdueColor(), Value: ptr(1.0)}}
 	return p
 }
 

@@ -12,18 +12,23 @@ func Unit() Dashboard {
 	count := func(statuses string) string {
 		return fmt.Sprintf(`count(kpi_status{plan=~"$plan", status=~"%s"} and on(plan, indicator) %s) or vector(0)`, statuses, lead)
 	}
-	stats := []struct{ title, desc, expr, color string }{
-		{"负责指标", "本单位作为牵头单位负责的指标个数。Indicators this unit leads.", count(".*"), "blue"},
-		{"已达标", "已达到目标的指标个数 (achieved)。", count("achieved"), "green"},
-		{"正常推进与推进中", "正常推进（进度比不低于 " + onTrackPace + "）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", count("on_track|in_progress"), "semi-dark-green"},
-		{"滞后（进度滞后、严重滞后、不进反退）", "进度滞后、严重滞后与不进反退的指标个数之和 (lagging, off track, deteriorating)。", count("lagging|off_track|deteriorating"), "orange"},
-		{"逾期未达标", "截止时间已过仍未达标的指标个数 (missed)。", count("missed"), "purple"},
-		{"逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", fmt.Sprintf(`count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"} and on(plan, indicator) %s) or vector(0)`, lead), "red"},
+	stats := []struct{ title, desc, statuses string }{
+		{"负责指标", "本单位作为牵头单位负责的指标个数。Indicators this unit leads.", ".*"},
+		{"已达标", "已达到目标的指标个数 (achieved)。", "achieved"},
+		{"正常推进与推进中", "正常推进（进度比不低于 " + onTrackPace + "）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", "on_track|in_progress"},
+		{"滞后（进度滞后、严重滞后、不进反退）", "进度滞后、严重滞后与不进反退的指标个数之和 (lagging, off track, deteriorating)。", "lagging|off_track|deteriorating"},
+		{"逾期未达标", "截止时间已过仍未达标的指标个数 (missed)。", "missed"},
 	}
 	var panels []Panel
 	for i, s := range stats {
-		panels = append(panels, stat(s.title, s.desc, countUnit("个"), s.color, at(i*3, 0, 3, 4), instant("A", s.expr)))
+		color := "blue" // all of the unit's indicators: no status's colour
+		if s.statuses != ".*" {
+			color = statusesColor(s.statuses)
+		}
+		panels = append(panels, stat(s.title, s.desc, countUnit("个"), color, at(i*3, 0, 3, 4), instant("A", count(s.statuses))))
 	}
+	panels = append(panels, stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", countUnit("个"), overdueColor(), at(len(stats)*3, 0, 3, 4),
+		instant("A", fmt.Sprintf(`count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"} and on(plan, indicator) %s) or vector(0)`, lead))))
 	panels = append(panels, asOfStat(at(18, 0, 6, 4)))
 	panels = append(panels,
 		indicatorTable("本单位指标", "本单位牵头的全部指标及其进展。点指标名称看详情。Every indicator this unit leads.",
@@ -90,7 +95,7 @@ func overdueTable(title, desc string, pos GridPos, filters ...string) Panel {
 		column("name", "指标", linksProp(indicatorLink())),
 		column("lead_unit", "牵头单位"),
 		column("period", "应报期"),
-		column("Value #B", "报送期限", unitProp("dateTimeAsIsoNoDateIfToday"), Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}, cellColorText()),
+		column("Value #B", "报送期限", unitProp("dateTimeAsIsoNoDateIfToday"), Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": overdueColor()}}, cellColorText()),
 		column("plan", "规划", hidden()),
 		column("indicator", "指标编号", hidden()),
 	}
