@@ -51,9 +51,10 @@ func Indicator() Dashboard {
 			m("kpi_actual"), m("kpi_indicator_info"), m("kpi_status")), "{{unit}} · 报告期 {{period}}"))
 	required := figure("需年均变化", "从最新一期到截止年份，达到目标平均每年还需的变化：需年均增长率（百分比，复合增长），或每年需增减的数量（单位同指标；比重类为个百分点）；负数为需下降。Required change per year.", 12, 4,
 		// One series, named by its form: a rate reads as a percentage
-		// (8.5%), not "relative 0.085".
-		instantSeries("A", fmt.Sprintf(`label_replace(label_replace(%s, "form", "需年均增长率", "type", "relative"), "form", "需年均增减", "type", "absolute")`,
-			m("kpi_required_annual_change")), "{{form}}"))
+		// (8.5%), not "relative 0.085"; an amount per year names its unit
+		// (需年均增减（家）, a share's 个百分点).
+		instantSeries("A", fmt.Sprintf(`label_replace(label_replace(%s, "form", "需年均增减（$1）", "unit", "(.+)"), "form", "需年均增长率", "type", "relative")`,
+			withChangeUnit(m("kpi_required_annual_change"), sel)), "{{form}}"))
 	required.FieldConfig.Defaults.Decimals = ptr(2)
 	required.FieldConfig.Overrides = []Override{{Matcher: Matcher{ID: "byName", Options: "需年均增长率"},
 		Properties: []Property{unitProp("percentunit"), {ID: "decimals", Value: 1}}}}
@@ -62,8 +63,8 @@ func Indicator() Dashboard {
 	target := figure("目标值", "判定是否达标的目标值（判定线）：突破40家为41家，40家左右为38家；压缩类为基期值按比例压缩后的值；定性任务为完成（100%或1）。逐年增长类和持续类没有目标数值：逐年增长类要求每年比上年增长，持续类要求每年完成。Deciding bar at the deadline.", 8, 0, withUnit("kpi_target"))
 	target.FieldConfig.Defaults.NoValue = "无目标数值（逐年增长或每年完成）"
 
-	gap := figure("差距", "距判定目标还差多少，单位同指标；已达标为 0 (gap to the deciding bar)。逐年增长类和持续类没有目标数值，不计差距，看状态。", 16, 0,
-		instantSeries("A", fmt.Sprintf("%s * on(plan, indicator) group_left(unit) %s", gapExpr(sel), m("kpi_indicator_info")), "{{unit}}"))
+	gap := figure("差距", "距判定目标还差多少，单位同指标（比重类为个百分点，定性任务为%）；已达标为 0 (gap to the deciding bar)。逐年增长类和持续类没有目标数值，不计差距，看状态。", 16, 0,
+		instantSeries("A", withChangeUnit(gapExpr(sel), sel), "{{unit}}"))
 	gap.FieldConfig.Defaults.NoValue = "不计差距（看状态）"
 
 	panels := []Panel{
@@ -87,6 +88,17 @@ func Indicator() Dashboard {
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, false),
 			indicatorVar(),
 		}, panels)
+}
+
+// withChangeUnit gives the indicator's difference or change expr (one
+// series) the unit label its figure is named by: the indicator's unit, and
+// for a share 个百分点, as the circular and the web page write the distance
+// between two shares (a milestone's completion in % stays %).
+func withChangeUnit(expr, sel string) string {
+	join := func(kind string) string {
+		return fmt.Sprintf("%s * on(plan, indicator) group_left(unit) kpi_indicator_info{%s, kind%s}", expr, sel, kind)
+	}
+	return fmt.Sprintf(`label_replace(%s, "unit", "个百分点", "unit", "%%") or %s`, join(`!="milestone"`), join(`="milestone"`))
 }
 
 // indicatorVar picks an indicator by its Chinese name; its value is the id.

@@ -7,7 +7,9 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +25,8 @@ var kindRows = []map[string]string{
 	{"plan": "boards-kinds", "indicator": "strict_smes", "period": "2025", "value": "35"},
 	{"plan": "boards-kinds", "indicator": "tolerance_firms", "period": "2024", "value": "30"},
 	{"plan": "boards-kinds", "indicator": "tolerance_firms", "period": "2025", "value": "36"},
+	{"plan": "boards-kinds", "indicator": "hightech_share", "period": "2024", "value": "21.5"},
+	{"plan": "boards-kinds", "indicator": "hightech_share", "period": "2025", "value": "22.4"},
 	{"plan": "boards-kinds", "indicator": "energy_intensity", "period": "2024", "value": "0.65"},
 	{"plan": "boards-kinds", "indicator": "energy_intensity", "period": "2025", "value": "0.6"},
 	{"plan": "boards-kinds", "indicator": "rd_growth", "period": "2024", "value": "100"},
@@ -40,11 +44,27 @@ var kindRows = []map[string]string{
 type apiIndicator struct {
 	Indicator  kpi.Indicator `json:"indicator"`
 	Evaluation struct {
-		Target        *float64 `json:"target"`
-		Actual        *float64 `json:"actual"`
-		Gap           *float64 `json:"gap"`
-		ProgressRatio *float64 `json:"progress_ratio"`
+		Target               *float64 `json:"target"`
+		Actual               *float64 `json:"actual"`
+		Expected             *float64 `json:"expected"`
+		Gap                  *float64 `json:"gap"`
+		ProgressRatio        *float64 `json:"progress_ratio"`
+		RequiredAnnualChange *float64 `json:"required_annual_change"`
+		ChangeIsRelative     bool     `json:"change_is_relative"`
+		Text                 struct {
+			Actual   string `json:"actual"`
+			Gap      string `json:"gap"`
+			Required string `json:"required"`
+		} `json:"text"`
 	} `json:"evaluation"`
+}
+
+// legendName is the name Grafana gives a series: the target's legend
+// format with {{label}} replaced by the series' label.
+func legendName(format string, labels map[string]string) string {
+	return regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`).ReplaceAllStringFunc(format, func(ref string) string {
+		return labels[strings.Trim(ref, "{} ")]
+	})
 }
 
 // TestBoardsEveryKindAgainstAPI runs kpimon with one indicator of every
@@ -52,9 +72,12 @@ type apiIndicator struct {
 // reduce_by, multiply) and a real Prometheus, and checks that every number
 // the indicator board and the overview's indicator table show for each
 // equals kpimon's own, GET /api/v1/indicators: the target is the deciding
-// bar of the API's target, the gap is measured to it, the progress is the
-// API's and absent where the API's is null; increase and continuing lines
-// show no target and no gap (their panels say so), not last year's figure.
+// bar of the API's target, the gap is measured to it, the progress, the
+// expected value and the required change per year are the API's and absent
+// where the API's are null; increase and continuing lines show no target
+// and no gap (their panels say so), not last year's figure. Every figure
+// names its unit as kpimon's words do: a share's gap and change in
+// 个百分点, a growth rate as 需年均增长率 (shown in %).
 func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	promBin := testkit.LookPath(t, "prometheus", "prometheus")
 	if testing.Short() {
@@ -85,7 +108,7 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	prometheus := testkit.Start(t, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "prometheus"),
 		"--web.listen-address="+promAddr, "--log.level=warn")
 	prom := &promClient{base: "http://" + promAddr}
-	waitQuery(t, ctx, prometheus, prom, "every indicator scraped", `count(kpi_status{plan="boards-kinds"}) == 8`)
+	waitQuery(t, ctx, prometheus, prom, "every indicator scraped", `count(kpi_status{plan="boards-kinds"}) == 9`)
 
 	var list struct {
 		Indicators []apiIndicator `json:"indicators"`
@@ -144,7 +167,25 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 				}
 				target, gap = &bar, ev.Gap
 			}
-			want := map[string]*float64{"目标值": target, "最新实际值": ev.Actual, "差距": gap, "完成进度": ev.ProgressRatio}
+			want := map[string]*float64{"目标值": target, "最新实际值": ev.Actual, "差距": gap, "完成进度": ev.ProgressRatio,
+				"当前应达值": ev.Expected, "需年均变化": ev.RequiredAnnualChange}
+			// The unit each figure's name must begin with, as the API's
+			// words end in it (完成进度 is a percentage by its Grafana unit).
+			unit := ind.Indicator.Unit
+			points := unit
+			if ind.Indicator.IsPercent() && ind.Indicator.Kind != kpi.KindMilestone {
+				points = "个百分点" // a share's difference; a milestone's % still to do stays %
+			}
+			required := "需年均增减（" + points + "）"
+			if ev.ChangeIsRelative {
+				required = "需年均增长率"
+			}
+			wantName := map[string]string{"目标值": unit, "最新实际值": unit, "当前应达值": unit, "差距": points, "需年均变化": required}
+			for panel, words := range map[string]string{"差距": ev.Text.Gap, "需年均变化": ev.Text.Required} {
+				if want[panel] != nil && !ev.ChangeIsRelative && !strings.Contains(words, points) {
+					t.Errorf("API says %s %q, the test expects it in %s", panel, words, points)
+				}
+			}
 			if ev.Actual == nil {
 				t.Fatalf("API has no actual for %s: the fixture submits one", id)
 			}
@@ -162,9 +203,18 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 				if len(res) == 1 {
 					v := sampleValue(res)
 					got = &v
+					if name, ok := wantName[panel]; ok {
+						q := panelTarget(t, boards.Indicator(), panel, "A")
+						if shown := legendName(q.LegendFormat, res[0].Metric); !strings.HasPrefix(shown, name) {
+							t.Errorf("indicator board %s shows %v named %q, want its unit %q first", panel, v, shown, name)
+						}
+					}
 				}
 				if !sameNumber(got, w) {
 					t.Errorf("indicator board %s = %s, API says %s", panel, show(got), show(w))
+				}
+				if _, ok := table[panel]; !ok {
+					continue // the overview's table has no such column
 				}
 				var row *float64
 				if v, ok := table[panel][id]; ok {
@@ -190,4 +240,18 @@ func show(p *float64) string {
 		return "none"
 	}
 	return strconv.FormatFloat(*p, 'g', -1, 64)
+}
+
+// panelTarget returns the query refID of the board's panel.
+func panelTarget(t *testing.T, d boards.Dashboard, panel, refID string) boards.Target {
+	t.Helper()
+	for _, p := range d.Panels {
+		for _, q := range p.Targets {
+			if p.Title == panel && q.RefID == refID {
+				return q
+			}
+		}
+	}
+	t.Fatalf("board %s has no query %s in panel %q", d.UID, refID, panel)
+	return boards.Target{}
 }

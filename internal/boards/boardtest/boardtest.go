@@ -32,7 +32,10 @@ func Queries(d boards.Dashboard) []Query {
 }
 
 var (
-	variableRef = regexp.MustCompile(`\$\{(\w+)(?::\w+)?\}|\$(\w+)`)
+	// variableRef matches $name and ${name}; $1 in a label_replace
+	// replacement is a regex group, not a variable (the boards name none
+	// with a digit first, and Grafana leaves a name it lacks alone).
+	variableRef = regexp.MustCompile(`\$\{([A-Za-z_]\w*)(?::\w+)?\}|\$([A-Za-z_]\w*)`)
 	selectorRef = regexp.MustCompile(`\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{`)
 	kpiName     = regexp.MustCompile(`\bkpi_\w+`)
 )

@@ -15,6 +15,7 @@ func TestInterpolate(t *testing.T) {
 		{"longer name", `a{plan="$plan_id"}`, `a{plan="x"}`},
 		{"builtin", `increase(a[$__range])`, `increase(a[1h])`},
 		{"unknown left", `a{x="$nope"}`, `a{x="$nope"}`},
+		{"regex group left", `label_replace(a{plan="$plan"}, "f", "x$1", "u", "(.+)")`, `label_replace(a{plan="p1"}, "f", "x$1", "u", "(.+)")`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Interpolate(tc.expr, values); got != tc.want {
