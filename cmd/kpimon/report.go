@@ -83,12 +83,12 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 	}
 	opts := report.Options{AsOf: time.Now(), Unit: o.unit}
 	if o.asOf != "" {
-		if opts.AsOf, err = report.ParseAsOf(o.asOf); err != nil {
+		if opts.AsOf, err = kpi.ParseAsOf(o.asOf); err != nil {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
 	if o.previous != "" {
-		if opts.Previous, err = report.ParseAsOf(o.previous); err != nil {
+		if opts.Previous, err = kpi.ParseAsOf(o.previous); err != nil {
 			return fmt.Errorf("--previous: %w", err)
 		}
 	}

@@ -22,9 +22,9 @@ func parseReportingFrom(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
+	t, err := kpi.ParseDay(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--reporting.from %q: want a date like 2023-06-30", s)
+		return time.Time{}, fmt.Errorf("--reporting.from %q: want a day like 2023-06-30, years %d to %d", s, kpi.FirstYear, kpi.LastYear)
 	}
 	return t, nil
 }

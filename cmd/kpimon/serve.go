@@ -140,7 +140,7 @@ func clockFor(asOf string) (func() time.Time, error) {
 	}
 	end, err := kpi.ParseAsOf(asOf)
 	if err != nil {
-		return nil, fmt.Errorf("--as-of %q: want a date like 2021-06-30", asOf)
+		return nil, fmt.Errorf("--as-of %q: want a day like 2021-06-30, years %d to %d", asOf, kpi.FirstYear, kpi.LastYear)
 	}
 	return func() time.Time { return end }, nil
 }

@@ -145,8 +145,8 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 			return 0
 		}
 		y, ok := p.integer(v, key, "", "a year such as 2022")
-		if ok && (y < 1900 || y > 2200) {
-			p.add(v, key, "", strconv.Itoa(y), "a year between 1900 and 2200", "年份无效 implausible year")
+		if ok && (y < kpi.FirstYear || y > kpi.LastYear) {
+			p.add(v, key, "", strconv.Itoa(y), fmt.Sprintf("a year between %d and %d", kpi.FirstYear, kpi.LastYear), "年份无效 implausible year")
 			ok = false
 		}
 		yearsOK = yearsOK && ok

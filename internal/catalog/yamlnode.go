@@ -130,11 +130,11 @@ func (p *parser) number(n *yaml.Node, field, indicator string) (float64, bool) {
 func (p *parser) date(n *yaml.Node, field string) time.Time {
 	n = resolve(n)
 	if n.Kind == yaml.ScalarNode {
-		if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(n.Value), kpi.China); err == nil && d.Year() >= 1900 && d.Year() <= 2200 {
+		if d, err := kpi.ParseDay(strings.TrimSpace(n.Value)); err == nil {
 			return d
 		}
 	}
-	p.add(n, field, "", shortValue(n), "a day such as 2023-06-30", "日期无效 must be a day (YYYY-MM-DD)")
+	p.add(n, field, "", shortValue(n), fmt.Sprintf("a day such as 2023-06-30, years %d to %d", kpi.FirstYear, kpi.LastYear), "日期无效 must be a day (YYYY-MM-DD)")
 	return time.Time{}
 }
 

@@ -39,7 +39,7 @@ func TestIndicatorsAsOf(t *testing.T) {
 	if again := decodeBody[list](t, f.do(http.MethodGet, "/api/v1/indicators", "", nil)); !again.AsOf.Equal(testNow) {
 		t.Errorf("after an as_of request, as_of = %v, want %v", again.AsOf, testNow)
 	}
-	for _, bad := range []string{"2021/06/30", "yesterday", "2021-13-01"} {
+	for _, bad := range []string{"2021/06/30", "yesterday", "2021-13-01", "1899-12-31", "2201-01-01"} {
 		wantError(t, f.do(http.MethodGet, "/api/v1/indicators?as_of="+bad, "", nil), http.StatusBadRequest, kpi.EINVALID)
 	}
 }

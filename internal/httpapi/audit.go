@@ -43,7 +43,7 @@ func parseAuditFilter(r *http.Request) (kpi.AuditFilter, error) {
 		t, err := parseSince(s)
 		if err != nil {
 			return f, kpi.Errorf(kpi.EINVALID,
-				"参数 since=%q 无效\nsince=%q is not a time: use 2021-06-30 (China time) or 2021-06-30T08:00:00+08:00", s, s)
+				"参数 since=%q 无效：%s，或如2021-06-30T08:00:00+08:00的时间\nsince=%q is not a time: use 2021-06-30 (China time, years %d to %d) or 2021-06-30T08:00:00+08:00", s, kpi.DayForm, s, kpi.FirstYear, kpi.LastYear)
 		}
 		f.Since = t
 	}
@@ -62,5 +62,5 @@ func parseSince(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation("2006-01-02", s, kpi.China)
+	return kpi.ParseDay(s)
 }

@@ -155,7 +155,7 @@ func handleIndicatorsList(d Deps) http.Handler {
 			// Evaluated once for this request: the server's clock stays.
 			at, err := kpi.ParseAsOf(asOf)
 			if err != nil {
-				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效\nas_of=%q is not a date: use 2021-06-30", asOf, asOf))
+				writeError(w, r, d.Logger, kpi.Errorf(kpi.EINVALID, "参数 as_of=%q 无效：%s\nas_of=%q is not a day: use 2021-06-30, years %d to %d", asOf, kpi.DayForm, asOf, kpi.FirstYear, kpi.LastYear))
 				return
 			}
 			states = kpi.NewStates(d.Store, kpi.StatesOptions{Now: func() time.Time { return at }, ReportingFrom: d.ReportingFrom})

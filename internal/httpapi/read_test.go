@@ -267,7 +267,7 @@ func TestAudit(t *testing.T) {
 			t.Errorf("entries since 2200 = %v, want none", list.Entries)
 		}
 	})
-	for _, q := range []string{"?since=yesterday", "?limit=0", "?limit=many"} {
+	for _, q := range []string{"?since=yesterday", "?since=2201-01-01", "?limit=0", "?limit=many"} {
 		t.Run("bad query "+q, func(t *testing.T) {
 			wantError(t, f.do(http.MethodGet, "/api/v1/audit"+q, testSecrets["tjj"], nil), http.StatusBadRequest, kpi.EINVALID)
 		})

@@ -156,7 +156,7 @@ func isASCII(s string) bool {
 // Jun-21 count as their month: spreadsheets turn a typed month into a date.
 func ParsePeriod(s string) (kpi.Period, error) {
 	if len(s) == 4 { // fast path: a year
-		if y, err := strconv.Atoi(s); err == nil && y >= 1900 && y <= 2200 {
+		if y, err := strconv.Atoi(s); err == nil && y >= kpi.FirstYear && y <= kpi.LastYear {
 			return kpi.Period{Year: y}, nil
 		}
 	}

@@ -35,7 +35,7 @@ func (p Period) Frequency() Frequency {
 
 // Valid reports whether p is a well-formed period.
 func (p Period) Valid() bool {
-	if p.Year < 1900 || p.Year > 2200 {
+	if p.Year < FirstYear || p.Year > LastYear {
 		return false
 	}
 	if p.Quarter != 0 && p.Month != 0 {

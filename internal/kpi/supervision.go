@@ -280,7 +280,7 @@ func (in *ExplanationInput) Check() []Problem {
 		ps = append(ps, Problem{Field: "unit", Message: "单位名称无效"})
 	}
 	if _, err := ParseDay(in.ExpectedBy); err != nil {
-		ps = append(ps, Problem{Field: "expected_by", Value: clip(in.ExpectedBy, 40), Expected: "2021-12-31", Message: "预计完成时间应为日期，如 2021-12-31"})
+		ps = append(ps, Problem{Field: "expected_by", Value: clip(in.ExpectedBy, 40), Expected: "2021-12-31", Message: "预计完成时间" + DayForm})
 	}
 	if f := in.RevisedFigure; f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0) || math.Abs(*f) > 1e15) {
 		ps = append(ps, Problem{Field: "revised_figure", Message: "预计数值无效"})
@@ -292,15 +292,6 @@ func (in *ExplanationInput) Check() []Problem {
 // an empty one is a problem (退回 needs a reason).
 func CheckSupervisionComment(comment string, required bool) []Problem {
 	return checkText("comment", "意见", strings.TrimSpace(comment), MaxSupervisionComment, required)
-}
-
-// ParseDay parses a date "2021-12-31" in China time, years 2000–2100.
-func ParseDay(s string) (time.Time, error) {
-	d, err := time.ParseInLocation("2006-01-02", s, China)
-	if err != nil || d.Year() < 2000 || d.Year() > 2100 {
-		return time.Time{}, Errorf(EINVALID, "date %q: want a date like 2021-12-31", clip(s, 40))
-	}
-	return d, nil
 }
 
 func checkText(field, word, s string, max int, required bool) []Problem {

@@ -106,7 +106,7 @@ func ExplanationText(e kpi.Explanation) string {
 		s += "；措施：" + strings.TrimRight(e.Measures, "。；")
 	}
 	if e.ExpectedBy != "" {
-		if d, err := time.ParseInLocation(time.DateOnly, e.ExpectedBy, kpi.China); err == nil {
+		if d, err := kpi.ParseDay(e.ExpectedBy); err == nil {
 			s += "；预计" + present.Date(d) + "前改善"
 		}
 	}

@@ -86,13 +86,3 @@ func planHasUnit(cat kpi.Catalog, plan, unit string) bool {
 	}
 	return false
 }
-
-// ParseAsOf reads a date such as 2021-06-30 as the last second of that day
-// in China time: the circular of 2021-06-30 includes what was known that day.
-func ParseAsOf(s string) (time.Time, error) {
-	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
-	if err != nil {
-		return time.Time{}, kpi.Errorf(kpi.EINVALID, "日期“%s”格式不对，应为2021-06-30", kpi.ExcerptN(s, 40))
-	}
-	return d.AddDate(0, 0, 1).Add(-time.Second), nil
-}

@@ -81,9 +81,9 @@ func ParseOffice(b []byte, name string) (Office, error) {
 
 func (o *Office) check(name string) error {
 	if o.Date != "" {
-		d, err := time.ParseInLocation(time.DateOnly, o.Date, kpi.China)
+		d, err := kpi.ParseDay(o.Date)
 		if err != nil {
-			return kpi.Errorf(kpi.EINVALID, "发文设置文件 %s：成文日期 date“%s”应写作2021-07-05", name, kpi.ExcerptN(o.Date, 40))
+			return kpi.Errorf(kpi.EINVALID, "发文设置文件 %s：成文日期 date“%s”无效：%s", name, kpi.ExcerptN(o.Date, 40), kpi.DayForm)
 		}
 		o.date = d
 	}
@@ -125,9 +125,9 @@ func (o Office) Override(over Office) Office {
 
 // SetDate sets the 成文日期 from 2021-07-05.
 func (o *Office) SetDate(s string) error {
-	d, err := time.ParseInLocation(time.DateOnly, s, kpi.China)
+	d, err := kpi.ParseDay(s)
 	if err != nil {
-		return kpi.Errorf(kpi.EINVALID, "成文日期“%s”应写作2021-07-05", kpi.ExcerptN(s, 40))
+		return kpi.Errorf(kpi.EINVALID, "成文日期“%s”无效：%s", kpi.ExcerptN(s, 40), kpi.DayForm)
 	}
 	o.Date, o.date = s, d
 	return nil

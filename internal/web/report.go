@@ -40,10 +40,10 @@ func (s *server) handleReport() http.Handler {
 			format, err = report.ParseFormat(v)
 		}
 		if v := q.Get("as_of"); err == nil && v != "" {
-			opts.AsOf, err = report.ParseAsOf(v)
+			opts.AsOf, err = kpi.ParseAsOf(v)
 		}
 		if v := q.Get("previous"); err == nil && v != "" {
-			opts.Previous, err = report.ParseAsOf(v)
+			opts.Previous, err = kpi.ParseAsOf(v)
 		}
 		if err == nil {
 			opts.Office, err = officeOverride(s.office, q.Get("serial"), q.Get("date"))

@@ -82,8 +82,9 @@ func TestReportEndpoint(t *testing.T) {
 	}{
 		{"/report?format=doc", http.StatusBadRequest, "不支持的格式"},
 		{"/report?serial=x", http.StatusBadRequest, "序号“x”应为1至9999的整数"},
-		{"/report?date=2021-7-5", http.StatusBadRequest, "应写作2021-07-05"},
-		{"/report?as_of=yesterday", http.StatusBadRequest, "格式不对"},
+		{"/report?date=2021-7-5", http.StatusBadRequest, "成文日期“2021-7-5”无效：" + kpi.DayForm},
+		{"/report?as_of=yesterday", http.StatusBadRequest, "日期“yesterday”无效：" + kpi.DayForm},
+		{"/report?as_of=2201-01-01", http.StatusBadRequest, "日期“2201-01-01”无效：" + kpi.DayForm},
 		{"/report?as_of=2021-06-30&previous=2021-07-01", http.StatusBadRequest, "上期通报日期（2021年7月1日）须早于本期（2021年6月30日）"},
 		{"/report?plan=none", http.StatusNotFound, "没有规划"},
 		{"/report?unit=" + url.QueryEscape("区不存在局"), http.StatusNotFound, "区不存在局"},
