@@ -31,6 +31,7 @@ enterprise_benefit_doubling,2018,50000
 enterprise_benefit_doubling,2021,85000
 disposable_income_per_capita,2021,38240
 rd_personnel_per_10k_employed,2021,104.25
+egov_extranet_coverage,2018,72.5
 `
 
 // surfaceText is one indicator's numbers as the API's text says them.
@@ -101,6 +102,33 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	}
 	if got := byID["tech_smes"].Required; got != "需年均增加3家" {
 		t.Errorf("tech_smes: required %q, want 需年均增加3家", got)
+	}
+	// A growth line that fell says by how much (203 → 196), not 差距0件
+	// beside 不进反退; a done-or-not milestone's gap is in words, not 1.
+	for id, gap := range map[string]string{
+		"patent_grants": "2020年较上年下降7件", "three_regions_tech_talents": "2020年较上年未增长",
+		"ip_commercialisation_pledge": "未完成", "industry_academia_cooperation": "已完成",
+		// One precision for the gap and the change per year beside it
+		// (the 72.5 of 2018 is the baseline): not 4 beside 4.0.
+		"egov_extranet_coverage": "4.0个百分点",
+	} {
+		if got := byID[id].Gap; got != gap {
+			t.Errorf("%s: gap %q, want %q", id, got, gap)
+		}
+	}
+	if got := byID["egov_extranet_coverage"].Required; got != "需年均提高4.0个百分点" {
+		t.Errorf("egov_extranet_coverage: required %q, want 需年均提高4.0个百分点", got)
+	}
+	for _, w := range want {
+		if bareNumber.MatchString(w.Gap) {
+			t.Errorf("%s: gap %q has no unit", w.ID, w.Gap)
+		}
+		if failing[w.Status] && zeroGap.MatchString(w.Gap) {
+			t.Errorf("%s: gap %q beside %s", w.ID, w.Gap, w.Status)
+		}
+		if g, r := amountOf.FindStringSubmatch(w.Gap), amountWords.FindStringSubmatch(w.Required); g != nil && r != nil && g[2] == r[2] && decimals(g[1]) != decimals(r[1]) {
+			t.Errorf("%s: gap %q beside %q: one quantity in two precisions", w.ID, w.Gap, w.Required)
+		}
 	}
 
 	t.Run("report duty in /report as in the API", func(t *testing.T) {
@@ -209,6 +237,11 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 			// required change stands in its task's table.
 			expectIn(t, "PDF", text, w.Actual, w.Required)
 		}
+		// The lines needing attention say what failed, a fall by how much.
+		if m := regexp.MustCompile(`差距0(?:[^.0-9]|$)`).FindString(text); m != "" {
+			t.Errorf("the PDF prints %q", m)
+		}
+		expectIn(t, "PDF", text, "全区专利授权量（区市场监管局，2021年251件，目标逐年增长（2022年），2020年较上年下降7件）")
 	})
 
 	t.Run("XLSX circular", func(t *testing.T) {
@@ -253,11 +286,12 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 		acol := columns(att[0])
 		for _, r := range att[1:] {
 			w, ok := byName[cell(r, acol["指标"])]
-			if !ok || w.Gap == "" || strings.Contains(w.Gap, "（") {
+			if !ok || w.Gap == "" {
 				continue
 			}
+			// An amount in the number cell, words as they are.
 			g := cell(r, acol["差距"])
-			if unit := cell(r, acol["单位"]); g+unit != w.Gap && g+"个百分点" != w.Gap {
+			if unit := cell(r, acol["单位"]); g != w.Gap && g+unit != w.Gap && g+"个百分点" != w.Gap {
 				t.Errorf("XLSX %s: 差距 %q %s, want %q", w.ID, g, unit, w.Gap)
 			}
 		}
@@ -274,7 +308,21 @@ func expectIn(t *testing.T, where, text string, wants ...string) {
 	}
 }
 
-var amountWords = regexp.MustCompile(`^需年均(?:增加|减少|提高|降低)([0-9.]+)`)
+var (
+	amountWords = regexp.MustCompile(`^需年均(?:增加|减少|提高|降低)([0-9.]+)(.*)$`)
+	amountOf    = regexp.MustCompile(`^([0-9.]+)(.+)$`)
+	bareNumber  = regexp.MustCompile(`^[0-9.]+$`)
+	zeroGap     = regexp.MustCompile(`^0(?:[^.0-9]|$)`)
+	failing     = map[string]bool{"lagging": true, "off_track": true, "deteriorating": true, "missed": true}
+)
+
+// decimals is how many decimals a printed number has.
+func decimals(n string) int {
+	if i := strings.IndexByte(n, '.'); i >= 0 {
+		return len(n) - i - 1
+	}
+	return 0
+}
 
 var descriptionLabel = regexp.MustCompile(`description="((?:[^"\\]|\\.)*)"`)
 

@@ -121,7 +121,7 @@ func (l IndicatorList) States() []kpi.State {
 // Evaluation is the kpi.Evaluation the API showed for ref.
 func (e Evaluation) Evaluation(ref kpi.Ref) kpi.Evaluation {
 	ev := kpi.Evaluation{
-		Ref: ref, AsOf: e.AsOf, Status: e.Status, Reason: e.Reason, ReasonPeriods: e.ReasonPeriods,
+		Ref: ref, AsOf: e.AsOf, Status: e.Status, Reason: e.Reason, ReasonPeriods: e.ReasonPeriods, Falls: e.Falls,
 		Target: e.Target, Bar: e.Bar, Actual: e.Actual, Period: e.Period, Baseline: e.Baseline,
 		BaselineOrigin: e.BaselineOrigin, Expected: e.Expected, Gap: e.Gap, ProgressRatio: e.ProgressRatio,
 		PaceRatio: e.PaceRatio, Projected: e.Projected, Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,

@@ -27,6 +27,7 @@ type Evaluation struct {
 	Reason          kpi.Reason         `json:"reason,omitempty"`
 	ReasonZH        string             `json:"reason_zh,omitempty"`
 	ReasonPeriods   []kpi.Period       `json:"reason_periods,omitempty"`
+	Falls           []float64          `json:"falls,omitempty"` // a growth line that fell: how much each reason period fell, in the unit
 	BaselineOrigin  kpi.BaselineOrigin `json:"baseline_origin,omitempty"`
 	Actual          *float64           `json:"actual"`
 	Period          *kpi.Period        `json:"period"`
@@ -78,8 +79,8 @@ func newEvaluationText(ind kpi.Indicator, e kpi.Evaluation) EvaluationText {
 func newEvaluation(ind kpi.Indicator, e kpi.Evaluation) Evaluation {
 	v := Evaluation{
 		AsOf: e.AsOf, Status: e.Status, StatusZH: e.Status.Chinese(), Target: finite(e.Target), Bar: finite(e.Bar),
-		Reason: e.Reason, ReasonZH: e.Reason.Chinese(), ReasonPeriods: e.ReasonPeriods, BaselineOrigin: e.BaselineOrigin,
-		Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
+		Reason: e.Reason, ReasonZH: e.Reason.Chinese(), ReasonPeriods: e.ReasonPeriods, Falls: e.Falls,
+		BaselineOrigin: e.BaselineOrigin, Actual: finite(e.Actual), Period: e.Period, Baseline: e.Baseline, Expected: finite(e.Expected),
 		Gap: finite(e.Gap), ProgressRatio: finite(e.ProgressRatio), PaceRatio: finite(e.PaceRatio),
 		Projected: finite(e.Projected), Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
 		ReportPeriod: e.Report.Period, Overdue: e.Report.Overdue, NeverReported: e.Report.NeverReported,

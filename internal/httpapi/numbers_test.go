@@ -87,7 +87,7 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 		},
 		{
 			name: "a flat growth line says what failed, not 差距0件", id: "patent_applications", day: "2021-06-30",
-			want: numbersView{Status: kpi.StatusLagging, Actual: "300件", Gap: "0件（2020年较上年持平）"},
+			want: numbersView{Status: kpi.StatusLagging, Actual: "300件", Gap: "2020年较上年未增长"},
 		},
 	}
 	for _, tt := range tests {

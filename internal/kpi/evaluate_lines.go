@@ -58,18 +58,20 @@ func evaluateIncrease(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c
 	ev.Gap = finite(math.Max(0, previous-latest.value))
 
 	var fell, flat []Period
+	var falls []float64
 	for i := 1; i < len(chain); i++ {
 		prev, cur := chain[i-1].value, chain[i].value
 		switch {
 		case cur < prev-tolerance(prev):
 			fell = append(fell, chain[i].period)
+			falls = append(falls, significant(prev-cur, 10))
 		case cur <= prev+tolerance(prev):
 			flat = append(flat, chain[i].period)
 		}
 	}
 	switch {
 	case len(fell) > 0:
-		ev.Reason, ev.ReasonPeriods = ReasonFell, fell
+		ev.Reason, ev.ReasonPeriods, ev.Falls = ReasonFell, fell, falls
 	case len(flat) > 0:
 		ev.Reason, ev.ReasonPeriods = ReasonFlat, flat
 	}

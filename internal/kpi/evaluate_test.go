@@ -690,6 +690,22 @@ func TestEvaluateIdentity(t *testing.T) {
 	}
 }
 
+// TestEvaluateFalls: a growth line that fell says by how much each fall
+// went, beside its periods, so its gap can say so after the next rise.
+func TestEvaluateFalls(t *testing.T) {
+	ind := indicator(func(ind *kpi.Indicator) { ind.Kind, ind.Unit = kpi.KindIncrease, "件" })
+	ev := kpi.Evaluate(plan2019, ind, figs(t, "2019", 260, "2020", 257, "2021", 251.4, "2022", 300), day(t, "2023-06-30"))
+	if ev.Reason != kpi.ReasonFell || len(ev.ReasonPeriods) != 2 {
+		t.Fatalf("reason %s %v, want fell in 2020 and 2021", ev.Reason, ev.ReasonPeriods)
+	}
+	if diff := cmp.Diff([]float64{3, 5.6}, ev.Falls); diff != "" {
+		t.Errorf("Falls (-want +got):\n%s", diff)
+	}
+	if ev := kpi.Evaluate(plan2019, ind, figs(t, "2019", 260, "2020", 260), day(t, "2021-06-30")); ev.Falls != nil {
+		t.Errorf("a flat line has Falls %v", ev.Falls)
+	}
+}
+
 func TestEvaluateLastSubmittedAt(t *testing.T) {
 	ind := indicator(nil)
 	at := func(p string, v float64, submitted string) kpi.Observation {

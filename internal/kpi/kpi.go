@@ -413,6 +413,10 @@ type Evaluation struct {
 	// the periods concerned in ReasonPeriods.
 	Reason        Reason   `json:"reason,omitempty"`
 	ReasonPeriods []Period `json:"reason_periods,omitempty"`
+	// Falls, for a growth line that fell (ReasonFell), is how much each of
+	// ReasonPeriods fell below the period before, in the unit: the gap the
+	// text gives ("2020年较上年下降3件") where the latest step rose again.
+	Falls []float64 `json:"falls,omitempty"`
 	// Target is the effective target in the indicator's unit (reduce_by:
 	// baseline × (1 − p); multiply: baseline × factor; increase: the figure
 	// the latest had to pass); nil where there is none yet (no baseline,

@@ -120,8 +120,8 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 		clauses = append(clauses, "截止"+deadline+"未达标")
 	}
 	clauses = append(clauses, period+"实际"+actual, "目标"+target)
-	if hasGap(ind) {
-		clauses = append(clauses, "差距"+gap)
+	if g := present.GapClause(ind, *ev); hasGap(ind) && g != "" {
+		clauses = append(clauses, g)
 	}
 	if required != present.Missing {
 		clauses = append(clauses, required)

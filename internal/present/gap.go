@@ -1,29 +1,122 @@
 package present
 
 import (
+	"math"
 	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// Gap says how far a figure is from its target: in the indicator's unit
-// ("9家", "0.030吨标准煤/万元"), and for a percentage in percentage points,
-// as a circular writes the distance between two shares ("差距7.4个百分点",
-// not "7.4%", which reads as a relative gap; a milestone in percent keeps
-// "40%" still to do); "—" for nil. By the display rule: its own decimals
-// and the target's, and never "0" while there is a gap (33 − 32.96 is
-// "0.04个百分点").
-func Gap(ind kpi.Indicator, gap *float64) string {
-	if gap == nil {
+// GapOf says how far ind evaluated as ev is from its target, the one way
+// every surface prints 差距:
+//
+//   - an amount in the indicator's unit ("9家", "0.030吨标准煤/万元"), for a
+//     percentage in percentage points, as a circular writes the distance
+//     between two shares ("7.4个百分点", not "7.4%", which reads as a
+//     relative gap; a milestone in percent keeps "40%" still to do); in
+//     AmountDecimals, and never "0" while there is a gap (33 − 32.96 is
+//     "0.04个百分点");
+//   - a done-or-not line in words: a milestone "已完成" or "未完成", a
+//     continuing line the years not done ("2021年未完成") or "已完成";
+//   - a growth line (逐年增长) that failed says what failed and by how much
+//     instead of a bare 0 beside the failure: "2020年较上年下降3件",
+//     "2020年较上年未增长", "2020年未报送";
+//   - a line missed because its final figure never came, with no shortfall
+//     to measure: "2022年未报送".
+//
+// "—" when there is no gap to give.
+func GapOf(ind kpi.Indicator, ev kpi.Evaluation) string {
+	if ev.Gap == nil || math.IsNaN(*ev.Gap) || math.IsInf(*ev.Gap, 0) {
 		return Missing
 	}
-	if ind.Kind == kpi.KindMilestone {
-		if ind.IsDoneOrNot() {
-			return Number(ind, *gap) // what is left to do: 1
-		}
-		return Value(ind, *gap)
+	if s := gapWords(ind, ev); s != "" {
+		return s
 	}
-	n := Fixed(*gap, GapDecimals(ind, *gap))
+	if ind.Kind == kpi.KindMilestone {
+		return Value(ind, *ev.Gap) // a percent still to do: 40%
+	}
+	return amount(ind, *ev.Gap, GapDecimals(ind, ev))
+}
+
+// GapClause is the gap as a clause of a sentence (a circular's paragraph,
+// an alert's summary): "差距9家" where GapOf gives an amount, GapOf's words
+// alone where it says what failed ("2020年较上年下降7件", "2021年未完成"),
+// and "" where there is nothing to add: no gap, or a done-or-not
+// milestone, whose figure already says 未完成.
+func GapClause(ind kpi.Indicator, ev kpi.Evaluation) string {
+	gap := GapOf(ind, ev)
+	switch {
+	case gap == Missing || ind.Kind == kpi.KindMilestone && ind.IsDoneOrNot():
+		return ""
+	case GapAmount(ind, ev) == nil && ind.Kind != kpi.KindMilestone:
+		return gap
+	}
+	return "差距" + gap
+}
+
+// GapAmount is the gap GapOf prints as a number in the indicator's unit
+// (for a share in points), nil where GapOf says it in words (已完成,
+// 2020年较上年下降3件 …). The XLSX cell beside the words holds it.
+func GapAmount(ind kpi.Indicator, ev kpi.Evaluation) *float64 {
+	if GapOf(ind, ev) == Missing || gapWords(ind, ev) != "" {
+		return nil
+	}
+	return ev.Gap
+}
+
+// gapWords is the gap of a line that GapOf words instead of measuring; ""
+// for one it measures.
+func gapWords(ind kpi.Indicator, ev kpi.Evaluation) string {
+	periods := func(what string) string {
+		if len(ev.ReasonPeriods) == 0 {
+			return ""
+		}
+		ps := make([]string, len(ev.ReasonPeriods))
+		for i, p := range ev.ReasonPeriods {
+			ps[i] = Period(p) + what
+		}
+		return strings.Join(ps, "、")
+	}
+	gap := *ev.Gap
+	switch {
+	case ev.Reason == kpi.ReasonFinalOverdue && gap == 0:
+		return periods("未报送")
+	case ind.Kind == kpi.KindContinuing:
+		switch ev.Reason {
+		case kpi.ReasonYearNotDone:
+			return periods("未完成")
+		case kpi.ReasonYearsMissing:
+			return periods("未报送")
+		}
+		return Value(ind, 1-min(gap, 1))
+	case ind.IsDoneOrNot():
+		return Value(ind, 1-min(gap, 1)) // 1 still to do: 未完成
+	case ind.Kind != kpi.KindIncrease:
+		return ""
+	}
+	switch ev.Reason {
+	case kpi.ReasonFell:
+		if len(ev.Falls) != len(ev.ReasonPeriods) {
+			return periods("较上年下降")
+		}
+		ps := make([]string, len(ev.ReasonPeriods))
+		for i, p := range ev.ReasonPeriods {
+			fall := ev.Falls[i]
+			ps[i] = Period(p) + "较上年下降" + amount(ind, fall, apart(fall, 0, max(kpi.DecimalsWritten(fall), AmountDecimals(ind, ev)), true))
+		}
+		return strings.Join(ps, "、")
+	case kpi.ReasonFlat:
+		return periods("较上年未增长")
+	case kpi.ReasonYearsMissing:
+		return periods("未报送")
+	}
+	return ""
+}
+
+// amount prints an amount of ind's unit with d decimals: a share's in
+// percentage points.
+func amount(ind kpi.Indicator, v float64, d int) string {
+	n := Fixed(v, d)
 	if n == Missing {
 		return n
 	}
@@ -33,37 +126,31 @@ func Gap(ind kpi.Indicator, gap *float64) string {
 	return n + ind.Unit
 }
 
-// GapDecimals is how many decimals Gap prints gap with: its own and the
-// target's, more while a gap there is would print as 0.
-func GapDecimals(ind kpi.Indicator, gap float64) int {
-	if gap == 0 {
-		return 0 // met: 0个百分点, not 0.0个百分点 against ≥0.5%
+// AmountDecimals is the one precision of the amounts a line says about ind
+// evaluated as ev in the indicator's unit (in points for a share): the gap
+// and the change per year, required and achieved. It is the decimals of
+// the target, the deciding bar, the latest figure and the baseline, at most
+// four, so 差距4.0个百分点 stands beside 需年均提高4.0个百分点 and never 4
+// beside 4.0. Each amount widens on its own while it would print as 0.
+func AmountDecimals(ind kpi.Indicator, ev kpi.Evaluation) int {
+	d := Decimals(ind)
+	for _, v := range []*float64{ev.Actual, ev.Bar} {
+		if v != nil {
+			d = max(d, kpi.DecimalsWritten(*v))
+		}
 	}
-	return apart(gap, 0, max(kpi.DecimalsWritten(gap), Decimals(ind)), true) // gap ≠ 0 here
+	if ev.Baseline != nil {
+		d = max(d, kpi.DecimalsWritten(ev.Baseline.Value))
+	}
+	return min(d, maxDecimals)
 }
 
-// GapOf says how far an evaluation is from its target, as Gap does; where
-// a growth line (逐年增长) falls short with no shortfall to measure, it adds
-// what failed to the bare "0": "0件（2020年较上年持平）", "0件（2021年较上年
-// 下降）", "0件（2020年未报送）".
-func GapOf(ind kpi.Indicator, ev kpi.Evaluation) string {
-	if ind.Kind != kpi.KindIncrease || ev.Gap != nil && *ev.Gap > 0 || len(ev.ReasonPeriods) == 0 {
-		return Gap(ind, ev.Gap)
+// GapDecimals is how many decimals GapOf prints ev's gap with:
+// AmountDecimals, more while a gap there is would print as 0; 0 for no
+// gap or a met one (0个百分点, not 0.0个百分点 against ≥0.5%).
+func GapDecimals(ind kpi.Indicator, ev kpi.Evaluation) int {
+	if ev.Gap == nil || *ev.Gap == 0 {
+		return 0
 	}
-	var what string
-	switch ev.Reason {
-	case kpi.ReasonFell:
-		what = "较上年下降"
-	case kpi.ReasonFlat:
-		what = "较上年持平"
-	case kpi.ReasonYearsMissing:
-		what = "未报送"
-	default:
-		return Gap(ind, ev.Gap)
-	}
-	periods := make([]string, len(ev.ReasonPeriods))
-	for i, p := range ev.ReasonPeriods {
-		periods[i] = Period(p)
-	}
-	return Gap(ind, ev.Gap) + "（" + strings.Join(periods, "、") + what + "）"
+	return apart(*ev.Gap, 0, AmountDecimals(ind, ev), true)
 }

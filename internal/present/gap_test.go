@@ -7,28 +7,104 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// TestGapOf: a growth line that failed with nothing to measure says what
-// failed, not 差距0件.
+// TestGapOf: a failed line says what failed and by how much, never a bare
+// 0 beside the failure; a done-or-not line's gap is in words, not 1 or 0.
 func TestGapOf(t *testing.T) {
 	grow := kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}
-	y := func(year int) []kpi.Period { return []kpi.Period{kpi.YearPeriod(year)} }
+	growShare := kpi.Indicator{Kind: kpi.KindIncrease, Unit: "%"}
+	milestone := kpi.Indicator{Kind: kpi.KindMilestone, Unit: "项", Target: 1}
+	percentMilestone := kpi.Indicator{Kind: kpi.KindMilestone, Unit: "%", Target: 100}
+	continuing := kpi.Indicator{Kind: kpi.KindContinuing, Unit: "项", Target: 1}
+	count := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}
+	y := func(years ...int) []kpi.Period {
+		var ps []kpi.Period
+		for _, year := range years {
+			ps = append(ps, kpi.YearPeriod(year))
+		}
+		return ps
+	}
 	tests := []struct {
 		name string
+		ind  kpi.Indicator
 		ev   kpi.Evaluation
 		want string
 	}{
-		{"flat", kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(0), Reason: kpi.ReasonFlat, ReasonPeriods: y(2020)}, "0件（2020年较上年持平）"},
-		{"fell and rose again", kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(0), Reason: kpi.ReasonFell, ReasonPeriods: y(2020)}, "0件（2020年较上年下降）"},
-		{"a year never reported", kpi.Evaluation{Status: kpi.StatusInsufficientData, Gap: num(0), Reason: kpi.ReasonYearsMissing, ReasonPeriods: y(2020)}, "0件（2020年未报送）"},
-		{"a fall still measured", kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(10), Reason: kpi.ReasonFell, ReasonPeriods: y(2021)}, "10件"},
-		{"rose", kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0)}, "0件"},
+		{"flat", grow, kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(0), Reason: kpi.ReasonFlat, ReasonPeriods: y(2020)}, "2020年较上年未增长"},
+		// 差距0件（2020年较上年下降） beside 不进反退 said nothing of the fall.
+		{"fell and rose again", grow, kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(0), Reason: kpi.ReasonFell, ReasonPeriods: y(2020), Falls: []float64{3}}, "2020年较上年下降3件"},
+		{"fell twice", grow, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(5), Reason: kpi.ReasonFell, ReasonPeriods: y(2020, 2022), Falls: []float64{3, 5}}, "2020年较上年下降3件、2022年较上年下降5件"},
+		{"the latest fell", grow, kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(10), Reason: kpi.ReasonFell, ReasonPeriods: y(2021), Falls: []float64{10}}, "2021年较上年下降10件"},
+		{"a share fell in points", growShare, kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(0), Actual: num(2.3), Reason: kpi.ReasonFell, ReasonPeriods: y(2020), Falls: []float64{0.2}}, "2020年较上年下降0.2个百分点"},
+		{"fell without amounts", grow, kpi.Evaluation{Status: kpi.StatusDeteriorating, Gap: num(0), Reason: kpi.ReasonFell, ReasonPeriods: y(2020)}, "2020年较上年下降"},
+		{"a year never reported", grow, kpi.Evaluation{Status: kpi.StatusInsufficientData, Gap: num(0), Reason: kpi.ReasonYearsMissing, ReasonPeriods: y(2020)}, "2020年未报送"},
+		{"the final figure never came", grow, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "2022年未报送"},
+		{"rose", grow, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0)}, "0件"},
+		// A done-or-not milestone's gap printed a bare 1 or 0.
+		{"milestone not done", milestone, kpi.Evaluation{Status: kpi.StatusInProgress, Gap: num(1), Actual: num(0)}, "未完成"},
+		{"milestone done", milestone, kpi.Evaluation{Status: kpi.StatusAchieved, Gap: num(0), Actual: num(1)}, "已完成"},
+		{"milestone missed, final overdue", milestone, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(1), Actual: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "未完成"},
+		{"milestone in percent", percentMilestone, kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(40), Actual: num(60)}, "40%"},
+		{"continuing, every year done", continuing, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0)}, "已完成"},
+		{"continuing, a year not done", continuing, kpi.Evaluation{Status: kpi.StatusOffTrack, Gap: num(1), Reason: kpi.ReasonYearNotDone, ReasonPeriods: y(2021)}, "2021年未完成"},
+		{"continuing, a year missing", continuing, kpi.Evaluation{Status: kpi.StatusInsufficientData, Gap: num(0), Reason: kpi.ReasonYearsMissing, ReasonPeriods: y(2020)}, "2020年未报送"},
+		{"continuing, final overdue", continuing, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "2022年未报送"},
+		{"a count still measured after its final figure is overdue", count, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(9), Actual: num(21), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "9家"},
+		{"none", count, kpi.Evaluation{}, Missing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := GapOf(grow, tt.ev); got != tt.want {
-				t.Errorf("GapOf(%s) = %q, want %q", tt.ev.Reason, got, tt.want)
+			if got := GapOf(tt.ind, tt.ev); got != tt.want {
+				t.Errorf("GapOf(%s %s) = %q, want %q", tt.ind.Kind, tt.ev.Reason, got, tt.want)
+			}
+			// The XLSX cell holds a number only where the words are one.
+			if a := GapAmount(tt.ind, tt.ev); a != nil && amount(tt.ind, *a, GapDecimals(tt.ind, tt.ev)) != tt.want && tt.ind.Kind != kpi.KindMilestone {
+				t.Errorf("GapAmount = %v beside %q", *a, tt.want)
 			}
 		})
+	}
+}
+
+// TestGapClause: in a sentence an amount is 差距…, words stand alone, and a
+// milestone's 未完成 is not said twice.
+func TestGapClause(t *testing.T) {
+	grow := kpi.Indicator{Kind: kpi.KindIncrease, Unit: "件"}
+	count := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}
+	milestone := kpi.Indicator{Kind: kpi.KindMilestone, Unit: "项", Target: 1}
+	fell := kpi.Evaluation{Gap: num(0), Reason: kpi.ReasonFell, ReasonPeriods: []kpi.Period{kpi.YearPeriod(2020)}, Falls: []float64{7}}
+	for _, tt := range []struct {
+		ind  kpi.Indicator
+		ev   kpi.Evaluation
+		want string
+	}{
+		{count, kpi.Evaluation{Gap: num(9), Actual: num(21)}, "差距9家"},
+		{grow, fell, "2020年较上年下降7件"},
+		{milestone, kpi.Evaluation{Gap: num(1), Actual: num(0)}, ""},
+		{count, kpi.Evaluation{}, ""},
+	} {
+		if got := GapClause(tt.ind, tt.ev); got != tt.want {
+			t.Errorf("GapClause(%s) = %q, want %q", tt.ind.Kind, got, tt.want)
+		}
+	}
+}
+
+// TestGapAndChangeShareOnePrecision: the gap and the change per year of one
+// line are one quantity and print with one precision.
+func TestGapAndChangeShareOnePrecision(t *testing.T) {
+	share := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 100, Unit: "%"}
+	ev := kpi.Evaluation{
+		Status: kpi.StatusOnTrack, Actual: num(96), Bar: num(100), Gap: num(4),
+		Baseline:             &kpi.Baseline{Period: kpi.YearPeriod(2018), Value: 84.5},
+		RequiredAnnualChange: num(4), AchievedAnnualChange: num(3.833333333),
+	}
+	// Before: 差距4个百分点 beside 需年均提高4.0个百分点.
+	if gap, req, ach := GapOf(share, ev), RequiredChange(share, ev), AchievedChange(share, ev); gap != "4.0个百分点" || req != "需年均提高4.0个百分点" || ach != "年均提高3.8个百分点" {
+		t.Errorf("gap %q, required %q, achieved %q; want 4.0个百分点, 需年均提高4.0个百分点, 年均提高3.8个百分点", gap, req, ach)
+	}
+	// Two decimals in the target's bar: both in two.
+	fees := kpi.Indicator{Kind: kpi.KindReduceBy, Target: 10, Unit: "万元", Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2018), Value: 12.5}}
+	ev = kpi.Evaluation{Status: kpi.StatusLagging, Actual: num(11.5), Target: num(11.25), Bar: num(11.25), Gap: num(0.25), RequiredAnnualChange: num(-0.25)}
+	if gap, req := GapOf(fees, ev), RequiredChange(fees, ev); gap != "0.25万元" || req != "需年均减少0.25万元" {
+		t.Errorf("gap %q, required %q; want 0.25万元, 需年均减少0.25万元", gap, req)
 	}
 }
 
@@ -55,8 +131,8 @@ func TestGap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Gap(tt.ind, tt.gap); got != tt.want {
-				t.Errorf("Gap(%v) = %q, want %q", tt.gap, got, tt.want)
+			if got := GapOf(tt.ind, kpi.Evaluation{Gap: tt.gap}); got != tt.want {
+				t.Errorf("GapOf(%v) = %q, want %q", tt.gap, got, tt.want)
 			}
 		})
 	}

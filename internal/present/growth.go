@@ -63,17 +63,10 @@ func annualChange(ind kpi.Indicator, ev kpi.Evaluation, change *float64, roundUp
 }
 
 // ChangeDecimals is the precision of the absolute change per year change
-// of ind evaluated as ev: the target's, or the figures' it is computed from
-// where they carry more, widened while a change there is would print as 0.
+// of ind evaluated as ev: AmountDecimals, the one precision of the gap
+// beside it, widened while a change there is would print as 0.
 func ChangeDecimals(ind kpi.Indicator, ev kpi.Evaluation, change *float64) int {
-	d := Decimals(ind)
-	if ev.Actual != nil {
-		d = max(d, kpi.DecimalsWritten(*ev.Actual))
-	}
-	if ev.Baseline != nil {
-		d = max(d, kpi.DecimalsWritten(ev.Baseline.Value))
-	}
-	d = min(d, maxDecimals)
+	d := AmountDecimals(ind, ev)
 	if change != nil {
 		d = apart(*change, 0, d, *change != 0)
 	}

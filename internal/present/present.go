@@ -13,7 +13,7 @@
 // A gap is never printed as 0 while there is one. Figures computed by
 // kpimon (expected, projected, a change per year) are shown in the
 // target's precision (Decimals). Counts (kpi.IsCount: 家, 个, 件 …) are
-// whole; milestones show 1 or 0; ratios (progress, pace, shares of a
+// whole; done-or-not lines say 已完成 or 未完成; ratios (progress, pace, shares of a
 // ranking) one decimal: "113.0%".
 //
 // It imports internal/kpi and the standard library only.

@@ -201,8 +201,8 @@ func (r Row) Mention() string {
 		parts = append(parts, r.Period+r.Actual)
 	}
 	parts = append(parts, "目标"+r.Target+"（"+r.Deadline+"）")
-	if r.Gap != present.Missing && r.Gap != "" {
-		parts = append(parts, "差距"+r.Gap)
+	if gap := present.GapClause(r.State.Indicator, r.State.Evaluation); gap != "" {
+		parts = append(parts, gap)
 	}
 	if r.Required != present.Missing {
 		parts = append(parts, r.Required)

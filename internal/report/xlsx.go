@@ -179,12 +179,14 @@ func figureFormat(ind kpi.Indicator, v *float64) string {
 	return decimalsFormat(d)
 }
 
-// gapFormat is the number format of a gap: as present.Gap prints it.
-func gapFormat(ind kpi.Indicator, gap *float64) string {
-	if gap == nil {
-		return decimalsFormat(0)
+// gapCell is the gap as present.GapOf prints it: a number in its
+// precision where the words are an amount, else the words (已完成,
+// 2020年较上年下降3件).
+func gapCell(ind kpi.Indicator, ev kpi.Evaluation, words string) cell {
+	if g := present.GapAmount(ind, ev); g != nil || words == present.Missing {
+		return optNumber(g, decimalsFormat(present.GapDecimals(ind, ev)))
 	}
-	return decimalsFormat(present.GapDecimals(ind, *gap))
+	return text(words)
 }
 
 // decimalsFormat is the number format with d decimals.
@@ -261,7 +263,7 @@ func (x *workbook) attention(c Circular) {
 			ind, ev := r.State.Indicator, r.State.Evaluation
 			amount, rate := changeCells(ind, ev, ev.RequiredAnnualChange)
 			x.add(text(r.StatusWord), text(r.Name), text(r.LeadUnits), text(r.Target), number(float64(ind.Deadline), "0"),
-				optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(ind.Unit), text(r.Period), optNumber(ev.Gap, gapFormat(ind, ev.Gap)),
+				optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(ind.Unit), text(r.Period), gapCell(ind, ev, r.Gap),
 				amount, rate, text(r.Required))
 		}
 	}
