@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -103,6 +105,10 @@ func TestIngestFormats(t *testing.T) {
 			map[string]float64{"rd_spending_share_gdp": 2.1, "safe_yanfeng": 1}},
 		{"JSON array with numbers", kpi.Upload{Name: "2021.json", Body: []byte(`[{"indicator":"high_tech_enterprises","period":2021,"value":29},{"indicator":"高新技术企业","period":"2020","value":"25"}]`)},
 			map[string]float64{"high_tech_enterprises": 29}},
+		{"Excel's Unicode text: UTF-16LE with BOM, tab-separated", kpi.Upload{Name: "2021.txt", Body: utf16LE("\ufeff指标名称\t报告期\t实际值\r\n高新技术企业\t2021年\t28\r\n居民人均可支配收入\t2021\t\"41,200\"\r\n")},
+			map[string]float64{"high_tech_enterprises": 28, "disposable_income_per_capita": 41200}},
+		{"UTF-16BE with BOM", kpi.Upload{Name: "2021.csv", Body: utf16BE("\ufeff指标编号,报告期,实际值\nhigh_tech_enterprises,2021,28\n")},
+			map[string]float64{"high_tech_enterprises": 28}},
 		{"full-width digits, no extension", kpi.Upload{Name: "upload", ContentType: "text/csv", Body: []byte("指标名称,报告期,实际值\n居民人均可支配收入,２０２１年,４４，７００\n")},
 			map[string]float64{"disposable_income_per_capita": 44700}},
 	}
@@ -314,6 +320,40 @@ func TestRejectedValueMessageIsChinese(t *testing.T) {
 	}
 }
 
+// Files that are no CSV, XLSX or JSON are named for what they are, with
+// how to make them readable, instead of being read as a CSV whose
+// "header" is quoted back as mojibake.
+func TestUnreadableFilesSaidWhatTheyAre(t *testing.T) {
+	ole2 := []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0, 0x3E, 0, 3, 0, 0xFE, 0xFF}
+	zipOnly := []byte("PK\x03\x04\x14\x00\x00\x00 cut short")
+	for _, tc := range []struct {
+		name, file string
+		body       []byte
+		want       string // a fragment of the Chinese message
+	}{
+		{"Excel 97-2003", "2021年报.xls", ole2, "另存为” Excel 工作簿（.xlsx）"},
+		{"password-protected xlsx", "加密.xlsx", ole2, "取消密码"},
+		{"PDF", "通报.pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "这是 PDF 文件"},
+		{"binary", "photo.csv", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "不是表格文件"},
+		{"truncated xlsx", "半个.xlsx", zipOnly, "可能不完整或已损坏"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: tc.file, Body: tc.body, Actor: operator, Source: "upload"})
+			var ke *kpi.Error
+			if !errors.As(err, &ke) || len(ke.Problems) != 1 {
+				t.Fatalf("Ingest error = %v, want one problem", err)
+			}
+			p := ke.Problems[0]
+			if !strings.Contains(kpi.ChineseLine(p.Message), tc.want) || p.Value != "" {
+				t.Errorf("problem = %+v, want a Chinese message with %q and no quoted value", p, tc.want)
+			}
+			// Product and format names are how Chinese users say them too.
+			chineseThenEnglish(t, "problem message", p.Message, ".xlsx", ".xls", ".et", "Excel", "WPS", "XLSX", "CSV", "PDF", "UTF-8", "GBK")
+		})
+	}
+}
+
 func TestXLSXProblemsNameSheetRowColumn(t *testing.T) {
 	f := newFixture(t)
 	x := excelize.NewFile()
@@ -475,5 +515,72 @@ func TestIngestAfterThePlan(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, notes); diff != "" {
 		t.Errorf("receipt names, values and notes (-want +got):\n%s", diff)
+	}
+}
+
+// utf16LE and utf16BE encode s (a BOM included if s starts with one).
+func utf16LE(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return b
+}
+
+func utf16BE(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return b
+}
+
+// TestXLSXFormulaCells: a formula's computed value is the figure; a
+// formula with none (a workbook written by a program and never opened in
+// Excel or WPS) and an error value are refused saying so and how to fix
+// it, not "missing value" or "not a number".
+func TestXLSXFormulaCells(t *testing.T) {
+	const head = `<row r="1"><c t="inlineStr"><is><t>指标编号</t></is></c><c t="inlineStr"><is><t>报告期</t></is></c><c t="inlineStr"><is><t>实际值</t></is></c></row>` +
+		`<row r="2"><c t="inlineStr"><is><t>high_tech_enterprises</t></is></c><c><v>2021</v></c><c><f>10+11</f><v>21</v></c></row>`
+	workbook := func(rows string) []byte {
+		parts := map[string]string{
+			"_rels/.rels":                `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+			"xl/workbook.xml":            `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="报送" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+			"xl/_rels/workbook.xml.rels": `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+			"xl/worksheets/sheet1.xml":   `<worksheet><sheetData>` + head + rows + `</sheetData></worksheet>`,
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, body := range parts {
+			w, _ := zw.Create(name)
+			w.Write([]byte(body))
+		}
+		zw.Close()
+		return buf.Bytes()
+	}
+	f := newFixture(t)
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "f.xlsx", Actor: operator, Source: "upload", Body: workbook(
+		`<row r="3"><c t="inlineStr"><is><t>high_tech_enterprises</t></is></c><c><v>2020</v></c><c><f>SUM(D1:D9)</f></c></row>` +
+			`<row r="4"><c t="inlineStr"><is><t>high_tech_enterprises</t></is></c><c><v>2019</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row>` +
+			`<row r="5"><c t="inlineStr"><is><t>rd_spending_share_gdp</t></is></c><c><v>2021</v></c><c><f t="shared" si="0"/></c></row>`)})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) {
+		t.Fatalf("Ingest error = %v, want *kpi.Error", err)
+	}
+	type want struct{ value, message string }
+	wants := map[int]want{3: {"=SUM(D1:D9)", "公式没有计算结果"}, 4: {"#DIV/0!", "单元格是错误值 #DIV/0!"}, 5: {"=", "公式没有计算结果"}}
+	if len(ke.Problems) != len(wants) {
+		t.Fatalf("problems %v, want rows 3, 4 and 5", ke.Problems)
+	}
+	for _, p := range ke.Problems {
+		if w, ok := wants[p.Row]; !ok || p.Value != w.value || !strings.HasPrefix(p.Message, w.message) || p.Column != "C" {
+			t.Errorf("problem %+v, want column C value %q and %q", p, w.value, w.message)
+		}
+	}
+	if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "g.xlsx", Actor: operator, Source: "upload", Body: workbook("")}); err != nil {
+		t.Fatalf("Ingest of a computed formula: %v", err)
+	}
+	if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 21 {
+		t.Errorf("high_tech_enterprises 2021 = %v, want the formula's computed 21", v)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -259,6 +260,9 @@ func fileProblem(u kpi.Upload, sheet, msg string) kpi.Problem {
 // A workbook's 情况说明 rows go to ex.
 func parse(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
+	if msg := unreadableKind(u.Body); msg != "" {
+		return []kpi.Problem{fileProblem(u, "", msg)}
+	}
 	switch detectFormat(u) {
 	case FormatXLSX:
 		return parseWorkbook(u, l, emit, ex)
@@ -268,15 +272,63 @@ func parse(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Pr
 	return parseCSV(u, l, emit)
 }
 
+// ole2Magic starts a Compound File: Excel 97–2003 (.xls), WPS 表格 (.et)
+// and any workbook saved with an open password, .xlsx included.
+var ole2Magic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// unreadableKind says what a file kpimon cannot read is and how to make it
+// one it can, or "" for anything that may be a CSV, XLSX or JSON: a
+// binary file read as CSV would only be quoted back as mojibake under
+// "missing header".
+func unreadableKind(b []byte) string {
+	head := b[:min(len(b), 4096)]
+	switch {
+	case bytes.HasPrefix(head, ole2Magic):
+		return "这是旧版 Excel（.xls）、WPS 表格（.et）或设置了打开密码的工作簿，无法读取：请在 Excel 或 WPS 中取消密码，“另存为” Excel 工作簿（.xlsx）后重新提交\n" +
+			"an Excel 97–2003 (.xls), WPS (.et) or password-protected workbook cannot be read: remove the password and save it as an Excel workbook (.xlsx)"
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return "这是 PDF 文件，无法读取其中的数据：请提交填好的 XLSX 报送模板或 CSV 文件\n" +
+			"a PDF cannot be read: submit the filled-in XLSX template or a CSV file"
+	case !bytes.HasPrefix(head, []byte("PK\x03\x04")) && !bytes.HasPrefix(head, utf16LEBOM) && !bytes.HasPrefix(head, utf16BEBOM) &&
+		bytes.IndexByte(head, 0) >= 0:
+		return "不是表格文件（含二进制内容）：请提交填好的 XLSX 报送模板，或 UTF-8、GBK 编码的 CSV 文件\n" +
+			"not a spreadsheet (binary content): submit the filled-in XLSX template or a CSV file in UTF-8 or GBK"
+	}
+	return ""
+}
+
 // decodeText returns the body as UTF-8: UTF-8 with or without BOM as it is,
-// anything else read as GB18030 (a superset of GBK, what Excel on Chinese
-// Windows saves).
+// UTF-16 with its BOM (Excel's "Unicode text" and WPS's 文本文件(Unicode)
+// save that, tab-separated) decoded, anything else read as GB18030 (a
+// superset of GBK, what Excel on Chinese Windows saves as CSV).
 func decodeText(b []byte) ([]byte, error) {
 	b = bytes.TrimPrefix(b, utf8BOM)
+	if bytes.HasPrefix(b, utf16LEBOM) || bytes.HasPrefix(b, utf16BEBOM) {
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+	}
 	if utf8.Valid(b) {
 		return b, nil
 	}
 	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+}
+
+var (
+	utf16LEBOM = []byte{0xFF, 0xFE}
+	utf16BEBOM = []byte{0xFE, 0xFF}
+)
+
+// separator is the one of comma, semicolon and tab that the start of the
+// text holds most of: a European Excel saves CSV with semicolons, Excel's
+// and WPS's Unicode text with tabs. A tie keeps the comma.
+func separator(text []byte) rune {
+	head := text[:min(len(text), 4096)]
+	comma, best := ',', bytes.Count(head, []byte{','})
+	for _, c := range []rune{';', '\t'} {
+		if n := bytes.Count(head, []byte{byte(c)}); n > best {
+			comma, best = c, n
+		}
+	}
+	return comma
 }
 
 func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
@@ -290,9 +342,7 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
-	if bytes.Count(text[:min(len(text), 4096)], []byte(";")) > bytes.Count(text[:min(len(text), 4096)], []byte(",")) {
-		cr.Comma = ';'
-	}
+	cr.Comma = separator(text)
 	var (
 		h     header
 		found bool
@@ -484,7 +534,7 @@ func xlsxProblem(u kpi.Upload, sheet string, line int, err error) kpi.Problem {
 	case line > 0:
 		return kpi.Problem{File: u.Name, Sheet: sheet, Row: line, Message: "无法读取行\ncannot read the row: " + kpi.ExcerptN(err.Error(), 200)}
 	}
-	return kpi.Problem{File: u.Name, Sheet: sheet, Message: "不是有效的 XLSX 文件\nnot a valid XLSX file: save it from Excel or WPS as .xlsx"}
+	return kpi.Problem{File: u.Name, Sheet: sheet, Message: "不是有效的 XLSX 文件（可能不完整或已损坏）：请在 Excel 或 WPS 中打开，另存为 Excel 工作簿（.xlsx）后重新提交\nnot a valid XLSX file (incomplete or damaged): open it in Excel or WPS and save it as .xlsx"}
 }
 
 func parseJSON(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {

@@ -320,6 +320,9 @@ var periodForms = map[kpi.Frequency]string{kpi.Annual: "年度，如 2021\na yea
 
 var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季度", kpi.Monthly: "月度"}
 
+// excelErrors are the error values a spreadsheet cell may hold.
+var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true, "#NULL!": true, "#NUM!": true, "#REF!": true, "#VALUE!": true, "#SPILL!": true, "#CALC!": true}
+
 // milestoneWords are the ways people mark a qualitative line done or not.
 var milestoneWords = map[string]float64{"完成": 1, "已完成": 1, "是": 1, "未完成": 0, "否": 0, "done": 1, "yes": 1, "no": 0}
 
@@ -349,6 +352,15 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 	case err == ErrNotFinite: // digits beyond float64 ("1e999", 400 nines): too large, not "infinity"
 		bad(r.col.value, "value", r.Value, plausibleWords,
 			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
+		return 0, false
+	case err != nil && strings.HasPrefix(r.Value, "="):
+		bad(r.col.value, "value", r.Value, expected,
+			"公式没有计算结果：请在 Excel 或 WPS 中打开文件并保存后重新提交，或把公式“选择性粘贴”为数值\n"+
+				"a formula without a computed value: open and save the file in Excel or WPS, or paste the cells as values")
+		return 0, false
+	case err != nil && excelErrors[strings.ToUpper(r.Value)]:
+		bad(r.col.value, "value", r.Value, expected,
+			"单元格是错误值 "+r.Value+"：请改正公式或直接填写数值\nthe cell holds the error "+r.Value+": correct the formula or type the figure")
 		return 0, false
 	case err != nil:
 		bad(r.col.value, "value", r.Value, expected, "不是数字\nnot a number")

@@ -375,6 +375,10 @@ func (r *sheetReader) cell(col int) error {
 	want := r.keep == nil || r.keep(col)
 	r.value = r.value[:0]
 	var inV, inT, phonetic, any bool
+	// A formula's text is kept (as =text) in case no computed value
+	// follows: a workbook written by a program and never opened in Excel
+	// or WPS has none, and the value check then says so.
+	var inF, formula bool
 	for {
 		kind, err := t.next()
 		if err != nil {
@@ -384,11 +388,27 @@ func (r *sheetReader) cell(col int) error {
 		case kind == tokEOF:
 			return xmlError(r.part, io.ErrUnexpectedEOF, r.l)
 		case kind == tokEnd && t.is("c"):
+			if !any && formula {
+				typeName, any = "str", true
+			}
 			if !any {
 				return nil
 			}
 			return r.finishCell(col, typeName, style, want)
+		case kind == tokStart && t.is("f"):
+			inF, formula = !t.selfClose, true
+			r.value = append(r.value[:0], '=')
+		case kind == tokEnd && t.is("f"):
+			inF = false
+		case kind == tokText && inF && !any:
+			r.value = t.appendText(r.value)
+			if len(r.value) > r.l.maxCellBytes {
+				return cellTooLong(r.l)
+			}
 		case kind == tokStart && t.is("v"):
+			if !any {
+				r.value = r.value[:0] // the formula's computed value follows
+			}
 			inV, any = true, true
 		case kind == tokEnd && t.is("v"):
 			inV = false
