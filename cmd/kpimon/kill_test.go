@@ -18,13 +18,14 @@ import (
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
-// The kill tests show that one submission is one bbolt transaction: a
+// The kill tests show that one submission is stored whole or not at all: a
 // server killed with SIGKILL in the middle of storing a file holds, after
-// restart, either the whole file or none of it, and an inbox file that was
-// not committed is still in the inbox. The binary is built with -tags
-// killpoints, so the server stops at an exact instant of the write
-// (KPIMON_KILLPOINT: just before or just after the commit) and is killed
-// there: no sleeps, one kill point per phase.
+// restart, either the whole file or none of it (also when it was killed
+// between the transactions of a file written in batches), and an inbox
+// file that was not committed is still in the inbox. The binary is built
+// with -tags killpoints, so the server stops at an exact instant of the
+// write (KPIMON_KILLPOINT: just before or just after the commit, or after
+// a batch) and is killed there: no sleeps, one kill point per phase.
 
 const (
 	killIndicators = 200
@@ -105,6 +106,9 @@ func storedFigures(t *testing.T, bin, data, targets string) int {
 const (
 	beforeCommit = "add observations:before-commit"
 	afterCommit  = "add observations:after-commit"
+	// betweenBatches is after the first of several transactions of a file
+	// written in batches (KPIMON_BATCH_ROWS=500: the 2,000 figures are 4).
+	betweenBatches = "add observations:batch-committed"
 )
 
 func TestKillDuringInboxIngest(t *testing.T) {
@@ -125,6 +129,9 @@ func TestKillDuringInboxIngest(t *testing.T) {
 		// Committed, killed before the file moved to done/: all stored, and
 		// the file is read again after restart, changing nothing.
 		{afterCommit, all, true},
+		// A quarter of the file committed in its own transaction: nothing
+		// visible, rolled back when the store opens again, the file waits.
+		{betweenBatches, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.point, func(t *testing.T) {
@@ -139,7 +146,7 @@ func TestKillDuringInboxIngest(t *testing.T) {
 			if err := os.Chtimes(path, old, old); err != nil {
 				t.Fatal(err)
 			}
-			s, _ := startServer(t, bin, []string{"KPIMON_KILLPOINT=" + tt.point}, args...)
+			s, _ := startServer(t, bin, []string{"KPIMON_KILLPOINT=" + tt.point, "KPIMON_BATCH_ROWS=500"}, args...)
 			killAt(t, s, tt.point)
 
 			if n := storedFigures(t, bin, data, targets); n != tt.wantStored {

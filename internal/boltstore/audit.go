@@ -46,10 +46,14 @@ func (s *Store) Audit(ctx context.Context, f kpi.AuditFilter) ([]kpi.AuditEntry,
 	err := s.view(ctx, "audit", func(tx *bolt.Tx) error {
 		out = nil
 		log := tx.Bucket(bucketAudit)
+		pend := readPending(tx) // entries of a submission not committed yet are skipped
 		// take decodes one entry and reports whether the walk goes on.
 		// The whole log is walked newest first and stops at the first
 		// entry older than Since; an object's few entries are all checked.
 		take := func(seq uint64, v []byte) (bool, error) {
+			if pend.holds(seq) {
+				return true, nil
+			}
 			e, err := decodeAudit(seq, v)
 			if err != nil {
 				return false, err

@@ -52,25 +52,10 @@ func (l *figureLog) start(gen uint64) {
 	l.floor, l.entries, l.refs = gen, nil, 0
 }
 
-// committed records the indicators write tx changed. Called under
-// Store.writeMu, so in commit order.
-func (l *figureLog) committed(tx uint64, outcomes []kpi.Outcome) {
-	var refs []kpi.Ref
-	seen := make(map[kpi.Ref]bool)
-	for i := range outcomes {
-		o := &outcomes[i]
-		if o.Result == kpi.ResultUnchanged {
-			continue
-		}
-		if ref := o.Observation.Ref(); !seen[ref] {
-			if len(seen) == figureLogMax {
-				refs = nil // too many: forget everything up to tx
-				break
-			}
-			seen[ref] = true
-			refs = append(refs, ref)
-		}
-	}
+// committed records the indicators write tx changed; nil: more than
+// figureLogMax (see changedRefs), so the log forgets everything up to tx.
+// Called under Store.writeMu, so in commit order.
+func (l *figureLog) committed(tx uint64, refs []kpi.Ref) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if refs == nil {
@@ -85,6 +70,40 @@ func (l *figureLog) committed(tx uint64, outcomes []kpi.Outcome) {
 		l.entries[0] = figureCommit{}
 		l.entries = l.entries[1:]
 	}
+}
+
+// changedRefs gathers the indicators a write changes, once each, up to
+// figureLogMax; past that it holds nothing (the log is told to forget).
+type changedRefs struct {
+	seen     map[kpi.Ref]struct{}
+	refs     []kpi.Ref
+	overflow bool
+}
+
+func (c *changedRefs) add(ref kpi.Ref) {
+	if c.overflow || (len(c.refs) > 0 && c.refs[len(c.refs)-1] == ref) {
+		return // a file's rows come grouped by indicator
+	}
+	if _, ok := c.seen[ref]; ok {
+		return
+	}
+	if len(c.refs) == figureLogMax {
+		c.overflow, c.seen, c.refs = true, nil, nil
+		return
+	}
+	if c.seen == nil {
+		c.seen = make(map[kpi.Ref]struct{})
+	}
+	c.seen[ref] = struct{}{}
+	c.refs = append(c.refs, ref)
+}
+
+// list returns the indicators, nil when there were too many.
+func (c *changedRefs) list() []kpi.Ref {
+	if c.overflow {
+		return nil
+	}
+	return c.refs
 }
 
 // since returns the indicators changed by the commits after gen, and

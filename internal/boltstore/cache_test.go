@@ -89,12 +89,13 @@ func TestFiguresChangedSince(t *testing.T) {
 func TestFigureLogForgetsLargeWrites(t *testing.T) {
 	var l figureLog
 	l.start(3)
-	outcomes := func(n int) []kpi.Outcome {
-		out := make([]kpi.Outcome, n)
-		for i := range out {
-			out[i] = kpi.Outcome{Observation: kpi.Observation{Plan: "p", Indicator: fmt.Sprint(i)}, Result: kpi.ResultAdded}
+	outcomes := func(n int) []kpi.Ref {
+		var c changedRefs
+		for i := range n {
+			c.add(kpi.Ref{Plan: "p", ID: fmt.Sprint(i)})
+			c.add(kpi.Ref{Plan: "p", ID: fmt.Sprint(i)})
 		}
-		return out
+		return c.list()
 	}
 	if _, known := l.since(2); known {
 		t.Errorf("since(2) before the store's generation 3 is known")

@@ -5,6 +5,7 @@ package boltstore
 import (
 	"fmt"
 	"os"
+	"strconv"
 )
 
 // killPoint, in a binary built with -tags killpoints for the kill tests,
@@ -18,4 +19,13 @@ func killPoint(what, point string) {
 	}
 	fmt.Fprintf(os.Stderr, "killpoint reached: %s:%s\n", what, point)
 	select {}
+}
+
+// batchRowsDefault is KPIMON_BATCH_ROWS when set, so a kill test can stop
+// a small file between its batches ("add observations:batch-committed").
+func batchRowsDefault() int {
+	if n, err := strconv.Atoi(os.Getenv("KPIMON_BATCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return DefaultBatchRows
 }

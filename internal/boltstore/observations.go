@@ -3,11 +3,13 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -17,111 +19,219 @@ import (
 // maxProblems caps the problems one refused submission reports.
 const maxProblems = 100
 
-// AddObservations stores a submission in one transaction: all of it or, if
-// any figure names an unknown or removed indicator, has an invalid period
-// or a value that is not a finite number, none of it (EINVALID, every
-// problem listed). Per figure: the first for its period is added
-// (revision 1); one equal to the newest revision changes nothing; any other
-// becomes the next revision. Source, File, SubmittedBy (sub.Actor.Name) and
-// SubmittedAt (sub.At, or now) come from the submission. Every added or
-// revised figure is audited as observation.add or observation.revise, at
-// the store's now.
+// AddObservations stores a submission: all of it or, if any figure names
+// an unknown or removed indicator, has an invalid period or a value that is
+// not a finite number, none of it (EINVALID, every problem listed). Per
+// figure: the first for its period is added (revision 1); one equal to the
+// newest revision changes nothing; any other becomes the next revision.
+// Source, File, SubmittedBy (sub.Actor.Name) and SubmittedAt (sub.At, or
+// now) come from the submission. Every added or revised figure is audited
+// as observation.add or observation.revise, at the store's now.
+//
+// A submission of more than Options.BatchRows figures is written in
+// batches, one transaction each, and still seen by readers whole or not at
+// all (staging.go); one that fails half-way is rolled back. With
+// sub.MaxOutcomes set, the result lists that many outcomes and counts the
+// rest per plan (kpi.SubmissionResult.Summary), so a million figures need
+// no million outcomes.
 func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.SubmissionResult, error) {
+	const what = "add observations"
+	if err := ctx.Err(); err != nil {
+		return kpi.SubmissionResult{}, fmt.Errorf("%s: %w", what, err)
+	}
 	now := s.now()
 	at := sub.At
 	if at.IsZero() {
 		at = now
 	}
-	at = at.UTC() // as stored and read back (cached Latest must equal a fresh read)
-	var res kpi.SubmissionResult
-	err := s.update(ctx, "add observations", func(tx *bolt.Tx) (bool, error) {
-		if err := checkObservations(ctx, tx, sub); err != nil {
-			return false, err
-		}
-		res = kpi.SubmissionResult{Outcomes: make([]kpi.Outcome, 0, len(sub.Observations))}
-		latest := tx.Bucket(bucketLatest)
-		history := tx.Bucket(bucketHistory)
-		latest.FillPercent = mostlyFill
-		history.FillPercent = mostlyFill
-		var a arena
-		aw := newAuditWriter(tx, &a)
-		var key, val, detail []byte
-		suffix := ""
-		if sub.File != "" {
-			suffix = " (file " + sub.File + ")"
-		} else if sub.Source != "" {
-			suffix = " (" + sub.Source + ")"
-		}
-		for i := range sub.Observations {
-			if i%8192 == 8191 {
-				if err := ctx.Err(); err != nil {
-					return false, fmt.Errorf("add observations: %w", err)
-				}
-			}
-			o := sub.Observations[i]
-			o.Source, o.File, o.SubmittedBy, o.SubmittedAt = sub.Source, sub.File, sub.Actor.Name, at
-			o.Revision = 1
-			key = appendObsKey(key[:0], o.Plan, o.Indicator, o.Period)
-			action := kpi.ActionObservationAdd
-			detail = appendPeriodText(detail[:0], o.Period)
-			detail = append(detail, ": "...)
-			if cur := latest.Get(key); cur != nil {
-				old, rev, _, err := observationHead(cur)
-				if err != nil {
-					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-				}
-				if old == o.Value {
-					stored := kpi.Observation{Plan: o.Plan, Indicator: o.Indicator, Period: o.Period}
-					if err := decodeObservationValue(&dec{b: cur}, &stored); err != nil {
-						return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-					}
-					res.Unchanged++
-					res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
-					continue
-				}
-				// The superseded revision moves to history. cur points into
-				// the transaction's pages, which the Put below may reuse.
-				if err := history.Put(appendUint32(key, rev), a.copy(cur)); err != nil {
-					return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-				}
-				o.Revision = rev + 1
-				action = kpi.ActionObservationRevise
-				detail = strconv.AppendFloat(detail, old, 'f', -1, 64)
-				detail = append(detail, " → "...)
-			}
-			detail = strconv.AppendFloat(detail, o.Value, 'f', -1, 64)
-			detail = append(detail, suffix...)
-
-			seq, err := aw.log.NextSequence()
-			if err != nil {
-				return false, fmt.Errorf("add observations: audit: %w", err)
-			}
-			val = appendObservationValue(val[:0], &o, seq)
-			if err := latest.Put(key, a.copy(val)); err != nil {
-				return false, fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
-			}
-			val = appendObservationAudit(val[:0], now, &sub.Actor, action, o.Plan, o.Indicator, detail)
-			if err := aw.log.Put(seqKey(key[:0], seq), a.copy(val)); err != nil {
-				return false, fmt.Errorf("add observations: audit: %w", err)
-			}
-			result := kpi.ResultAdded
-			if o.Revision > 1 {
-				result = kpi.ResultRevised
-				res.Revised++
-			} else {
-				res.Added++
-			}
-			res.Outcomes = append(res.Outcomes, kpi.Outcome{Observation: o, Result: result})
-		}
-		return res.Added+res.Revised > 0, nil
-	}, func(txID uint64) {
-		s.figureLog.committed(txID, res.Outcomes)
-		s.evaluatedChanged(txID)
-	})
-	if err != nil {
+	at = at.UTC() // as stored and read back
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	// A submission left half-written by a failed rollback is undone first:
+	// the new figures' audit numbers follow its range.
+	if err := s.rollbackPending(ctx); err != nil {
+		return kpi.SubmissionResult{}, s.writeFailed(what, err)
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error { return checkObservations(ctx, tx, sub) }); err != nil {
 		return kpi.SubmissionResult{}, err
 	}
-	return res, nil
+	w := newFigureWriter(sub, now, at)
+	staged := len(sub.Observations) > s.batchRows
+	var txID uint64
+	for start := 0; ; start += s.batchRows {
+		end := min(start+s.batchRows, len(sub.Observations))
+		last := end == len(sub.Observations)
+		if err := ctx.Err(); err != nil {
+			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, fmt.Errorf("%s: %w", what, err))
+		}
+		tx, err := s.db.Begin(true)
+		if err != nil {
+			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, s.writeFailed(what+": begin", err))
+		}
+		err = w.write(ctx, tx, sub.Observations[start:end])
+		if err == nil && staged {
+			// The range of the figures not yet committed; the last batch
+			// removes it as it commits them all.
+			p := pending{first: w.firstSeq, last: tx.Bucket(bucketAudit).Sequence()}
+			if last {
+				p = pending{}
+			}
+			err = writePending(tx, p)
+		}
+		if err != nil {
+			tx.Rollback() //nolint:errcheck // the error that matters is err
+			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, err)
+		}
+		if !staged && !w.changed {
+			tx.Rollback() //nolint:errcheck // nothing written: no fsync
+			break
+		}
+		txID = uint64(tx.ID())
+		if last {
+			killPoint(what, "before-commit")
+		}
+		if err := tx.Commit(); err != nil {
+			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, s.writeFailed(what+": commit", err))
+		}
+		if last {
+			killPoint(what, "after-commit")
+			s.health.set(nil, time.Time{})
+			break
+		}
+		killPoint(what, "batch-committed")
+		if s.batchCommitted != nil {
+			s.batchCommitted()
+		}
+	}
+	if w.changed {
+		s.figureLog.committed(txID, w.refs.list())
+		s.evaluatedChanged(txID)
+	}
+	return w.result(), nil
+}
+
+// abandon returns err after rolling back the batches of a submission
+// already committed, if any (a failed rollback is retried by the next write
+// and at the next start).
+func (s *Store) abandon(ctx context.Context, committed bool, err error) error {
+	if !committed {
+		return err
+	}
+	if rerr := s.rollbackPending(context.WithoutCancel(ctx)); rerr != nil {
+		s.logger.Error("roll back a failed submission", "err", rerr)
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// figureWriter writes the figures of one submission, batch after batch,
+// and keeps its receipt.
+type figureWriter struct {
+	sub      kpi.Submission
+	now, at  time.Time
+	suffix   string // the audit detail's " (file x)" or " (source)"
+	receipt  kpi.ReceiptBuilder
+	refs     changedRefs
+	changed  bool   // a figure was added or revised
+	firstSeq uint64 // the audit sequence number of the first batch's first entry
+	started  bool
+
+	key, val, detail []byte
+}
+
+func newFigureWriter(sub kpi.Submission, now, at time.Time) *figureWriter {
+	w := &figureWriter{sub: sub, now: now, at: at, receipt: kpi.ReceiptBuilder{Max: sub.MaxOutcomes}}
+	if sub.MaxOutcomes <= 0 {
+		w.receipt.Max = len(sub.Observations)
+	}
+	if sub.File != "" {
+		w.suffix = " (file " + sub.File + ")"
+	} else if sub.Source != "" {
+		w.suffix = " (" + sub.Source + ")"
+	}
+	return w
+}
+
+// write stores a batch of the submission's figures in tx.
+func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, batch []kpi.Observation) error {
+	latest := tx.Bucket(bucketLatest)
+	history := tx.Bucket(bucketHistory)
+	latest.FillPercent = mostlyFill
+	history.FillPercent = mostlyFill
+	var a arena // bbolt keeps the values put until the transaction ends
+	aw := newAuditWriter(tx, &a)
+	if !w.started {
+		w.started, w.firstSeq = true, aw.log.Sequence()+1
+	}
+	for i := range batch {
+		if i%8192 == 8191 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("add observations: %w", err)
+			}
+		}
+		o := batch[i]
+		o.Source, o.File, o.SubmittedBy, o.SubmittedAt = w.sub.Source, w.sub.File, w.sub.Actor.Name, w.at
+		o.Revision = 1
+		w.key = appendObsKey(w.key[:0], o.Plan, o.Indicator, o.Period)
+		action := kpi.ActionObservationAdd
+		w.detail = appendPeriodText(w.detail[:0], o.Period)
+		w.detail = append(w.detail, ": "...)
+		if cur := latest.Get(w.key); cur != nil {
+			old, rev, _, err := observationHead(cur)
+			if err != nil {
+				return fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+			}
+			if old == o.Value {
+				stored := kpi.Observation{Plan: o.Plan, Indicator: o.Indicator, Period: o.Period}
+				if err := decodeObservationValue(&dec{b: cur}, &stored); err != nil {
+					return fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+				}
+				w.receipt.Add(kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
+				continue
+			}
+			// The superseded revision moves to history. cur points into
+			// the transaction's pages, which the Put below may reuse.
+			if err := history.Put(appendUint32(w.key, rev), a.copy(cur)); err != nil {
+				return fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+			}
+			o.Revision = rev + 1
+			action = kpi.ActionObservationRevise
+			w.detail = strconv.AppendFloat(w.detail, old, 'f', -1, 64)
+			w.detail = append(w.detail, " → "...)
+		}
+		w.detail = strconv.AppendFloat(w.detail, o.Value, 'f', -1, 64)
+		w.detail = append(w.detail, w.suffix...)
+
+		seq, err := aw.log.NextSequence()
+		if err != nil {
+			return fmt.Errorf("add observations: audit: %w", err)
+		}
+		w.val = appendObservationValue(w.val[:0], &o, seq)
+		if err := latest.Put(w.key, a.copy(w.val)); err != nil {
+			return fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
+		}
+		w.val = appendObservationAudit(w.val[:0], w.now, &w.sub.Actor, action, o.Plan, o.Indicator, w.detail)
+		if err := aw.log.Put(seqKey(w.key[:0], seq), a.copy(w.val)); err != nil {
+			return fmt.Errorf("add observations: audit: %w", err)
+		}
+		result := kpi.ResultAdded
+		if o.Revision > 1 {
+			result = kpi.ResultRevised
+		}
+		w.changed = true
+		w.refs.add(o.Ref())
+		w.receipt.Add(kpi.Outcome{Observation: o, Result: result})
+	}
+	return nil
+}
+
+// result is the submission's receipt.
+func (w *figureWriter) result() kpi.SubmissionResult {
+	res := w.receipt.Result()
+	if w.sub.MaxOutcomes <= 0 {
+		res.ByPlan, res.MoreOutcomes = nil, 0 // every outcome listed: no summary asked for
+	}
+	return res
 }
 
 // checkObservations refuses a submission with any figure the store cannot
@@ -211,7 +321,17 @@ func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observatio
 		}
 		prefix = append(prefix, sep)
 		d := dec{intern: make(map[string]string)}
+		pend := readPending(tx)
 		decode := func(k, v []byte, withRevision bool) error {
+			if !pend.none() {
+				_, _, seq, err := observationHead(v)
+				if err != nil {
+					return fmt.Errorf("key %q: %w", k, err)
+				}
+				if pend.holds(seq) {
+					return nil // not committed yet: its superseded revision is in history
+				}
+			}
 			_, _, p, _, err := splitObsKey(k, withRevision)
 			if err != nil {
 				return err
@@ -256,12 +376,16 @@ func observationAuditSeqs(tx *bolt.Tx, object string) ([]uint64, error) {
 	}
 	prefix := append(appendRefKey(nil, plan, id), sep)
 	var seqs []uint64
+	pend := readPending(tx)
 	for _, name := range [][]byte{bucketLatest, bucketHistory} {
 		c := tx.Bucket(name).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			_, _, seq, err := observationHead(v)
 			if err != nil {
 				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			if pend.holds(seq) {
+				continue
 			}
 			seqs = append(seqs, seq)
 		}
@@ -351,6 +475,8 @@ func eachLatest(ctx context.Context, tx *bolt.Tx, prefix []byte, fn func(ref kpi
 		group = group[:0]
 		return err
 	}
+	pend := readPending(tx)
+	history := tx.Bucket(bucketHistory)
 	c := tx.Bucket(bucketLatest).Cursor()
 	k, v := c.First()
 	if prefix != nil {
@@ -365,6 +491,15 @@ func eachLatest(ctx context.Context, tx *bolt.Tx, prefix []byte, fn func(ref kpi
 		}
 		if len(k) <= periodKeyLen {
 			return fmt.Errorf("key %q: %w", k, errCorrupt)
+		}
+		if !pend.none() {
+			var err error
+			if v, err = visibleLatest(pend, history, k, v); err != nil {
+				return err
+			}
+			if v == nil {
+				continue // a period the uncommitted submission adds
+			}
 		}
 		keyPrefix := k[:len(k)-periodKeyLen]
 		if !bytes.Equal(keyPrefix, curPrefix) {

@@ -215,7 +215,8 @@ func TestSubmissionWithBadRowWritesNothing(t *testing.T) {
 // submissions: every reader must see each submission whole or not at all.
 func TestReadersSeeWholeSubmissions(t *testing.T) {
 	ctx := context.Background()
-	s := openAt(t, t.TempDir(), Options{})
+	// Batches of 300: each submission of 4,000 figures is 14 transactions.
+	s := openAt(t, t.TempDir(), Options{BatchRows: 300})
 	cat := bigCatalog(10, 200) // 2,000 indicators
 	mustSync(t, s, cat)
 	years := []int{2020, 2021}

@@ -117,6 +117,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives open and close events. Default: discard.
 	Logger *slog.Logger
+	// BatchRows is how many figures one transaction of a large submission
+	// writes (staging.go). Default DefaultBatchRows.
+	BatchRows int
 }
 
 // Store is a kpi.Store on a bbolt file.
@@ -145,6 +148,11 @@ type Store struct {
 
 	health writeHealth // Writable
 
+	batchRows int
+	// batchCommitted, set by tests, runs after each batch of a staged
+	// submission commits but the last.
+	batchCommitted func()
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -170,6 +178,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = batchRowsDefault()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store: create data dir: %w", err)
@@ -180,6 +191,8 @@ func Open(path string, opts Options) (*Store, error) {
 		now:     opts.Now,
 		logger:  opts.Logger,
 		changed: make(chan struct{}),
+
+		batchRows: opts.BatchRows,
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: opts.Timeout,
@@ -205,6 +218,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// A submission a crash stopped half-way is undone before anyone reads.
+	if err := s.rollbackPending(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	// Written only while we hold bbolt's lock, so it never names a process
 	// that does not hold it (unless that one crashed, and then the lock is free).

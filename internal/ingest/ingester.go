@@ -234,7 +234,9 @@ func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start
 	var res kpi.SubmissionResult
 	if len(obs) > 0 || len(c.expl) == 0 {
 		var err error
-		res, err = ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs})
+		res, err = ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs,
+			MaxOutcomes: ing.receiptOutcomes()})
+		obs, c.obs = nil, nil // stored: the receipt's work need not keep them
 		if err != nil {
 			ing.result(ctx, u.Source, "error", start, ing.now())
 			ing.log.Error("store submission", "ingest_source", u.Source, "file", u.Name, "err", err)
@@ -265,6 +267,14 @@ func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start
 		}
 	}
 	return res, nil
+}
+
+// receiptOutcomes is how many figures a receipt lists one by one.
+func (ing *Ingester) receiptOutcomes() int {
+	if ing.maxOutcomes > 0 {
+		return ing.maxOutcomes
+	}
+	return kpi.DefaultMaxOutcomes
 }
 
 func name(u kpi.Upload) string {

@@ -125,9 +125,15 @@ type checker struct {
 	explRows int
 }
 
+// obsKey is one figure's indicator and period, small: a million-row file
+// keeps one per good row until every row is in.
 type obsKey struct {
-	ref kpi.Ref
-	p   kpi.Period
+	ind *kpi.Indicator // the index's, one per indicator
+	p   uint32         // year, quarter, month
+}
+
+func newObsKey(ind *kpi.Indicator, p kpi.Period) obsKey {
+	return obsKey{ind: ind, p: uint32(p.Year)<<8 | uint32(p.Quarter)<<4 | uint32(p.Month)}
 }
 
 // checker returns a checker for a submission of at most figures good
@@ -168,7 +174,7 @@ func (c *checker) add(r *row) {
 	if !checkPlausible(r, ind, period, value, bad) {
 		return
 	}
-	k := obsKey{ind.Ref(), period}
+	k := newObsKey(ind, period)
 	if first, dup := c.seen[k]; dup {
 		bad(r.col.period, "period", r.Period, "每个指标每个报告期一行\none row per indicator and period",
 			fmt.Sprintf("重复行：与第 %d 行的指标和报告期相同\nduplicate of row %d (same indicator and period)", first, first))
@@ -185,6 +191,7 @@ func (c *checker) done() (obs []kpi.Observation, invalid, forbidden *kpi.Problem
 	if c.rows == 0 && c.explRows == 0 {
 		c.invalid.Add(kpi.Problem{File: c.u.Name, Message: "没有任何数据行\nno figures in the submission: fill in 报告期 and 实际值"})
 	}
+	c.seen = nil // every row is in: the duplicate index goes before the store's work
 	return c.obs, c.invalid, c.forbidden
 }
 

@@ -154,6 +154,9 @@ type Submission struct {
 	File         string
 	At           time.Time
 	Observations []Observation // Plan, Indicator, Period, Value, Note set
+	// MaxOutcomes, when > 0, asks for a summary receipt: at most this
+	// many outcomes listed, the rest counted per plan (see Summary).
+	MaxOutcomes int
 }
 
 // Outcome says what a submission did with one figure.
