@@ -207,11 +207,19 @@ func TestBrowserSubmitFlow(t *testing.T) {
 			t.Errorf("status = %d, want %d", got, http.StatusUnauthorized)
 		}
 		b.wantText("#signin-error", "用户名或密码不正确")
+		// The user name stays typed in; the password never comes back.
+		fields, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[document.getElementById("user").value, document.getElementById("password").value]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fields[0] != unitName || fields[1] != "" {
+			t.Errorf("after the refusal user = %q, password = %q; want %q and empty", fields[0], fields[1], unitName)
+		}
 		b.screenshot("signin-refused")
 	})
 
 	step("sign in with user name and password", func(t *testing.T) {
-		b.do("type user and password", chromedp.SendKeys(chromedp.ID("user"), unitName), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+		b.do("type the password", chromedp.SendKeys(chromedp.ID("password"), testPassword))
 		if got := b.submit("sign in", "signin-submit"); got != http.StatusOK {
 			t.Errorf("status = %d, want %d", got, http.StatusOK)
 		}

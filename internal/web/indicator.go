@@ -94,49 +94,59 @@ func (s *server) handleIndicator() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := s.currentViewer(r)
 		ref := kpi.Ref{Plan: r.PathValue("plan"), ID: r.PathValue("id")}
-		st, err := s.states.State(r.Context(), ref)
-		if err != nil {
-			if kpi.ErrorCode(err) == kpi.ENOTFOUND {
-				s.renderError(w, r, http.StatusNotFound, "没有这个指标",
-					"规划 "+ref.Plan+" 中没有编号为 "+ref.ID+" 的指标（可能已被移除）。请从指标一览重新进入。")
-				return
-			}
-			s.logger.Error("web: evaluate indicator", "indicator", ref.Plan+"/"+ref.ID, "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标",
-				"读取指标时出错，请稍后刷新。")
+		page, ok := s.newIndicatorPage(w, r, v, ref)
+		if !ok {
 			return
-		}
-		obs, err := s.store.Observations(r.Context(), ref)
-		if err != nil {
-			s.logger.Error("web: read observations", "indicator", ref.Plan+"/"+ref.ID, "err", err)
-			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
-				"读取报送记录时出错，请稍后刷新。")
-			return
-		}
-		if v == nil {
-			// Readers who are not signed in see the submitter's unit, not
-			// a user or token name (half of a password guess).
-			public, err := s.access.PublicSubmitters(r.Context())
-			if err != nil {
-				s.logger.Error("web: read submitters", "err", err)
-				s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
-					"读取报送记录时出错，请稍后刷新。")
-				return
-			}
-			st.Latest = slices.Clone(st.Latest) // the states are shared: change a copy
-			access.PublicObservations(public, st.Latest)
-			access.PublicObservations(public, obs)
-		}
-		page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
-		page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
-		if page.Supervision, err = s.supervisionSection(r.Context(), st.Indicator, v); err != nil {
-			s.logger.Error("web: read supervision", "indicator", ref.Plan+"/"+ref.ID, "err", err)
 		}
 		if page.Supervision != nil {
 			page.Supervision.Done = r.URL.Query().Get("explained") == "1"
 		}
 		s.render(w, r, http.StatusOK, "indicator", page)
 	})
+}
+
+// newIndicatorPage reads ref's page for v; on failure it has answered
+// with an error page and returns false.
+func (s *server) newIndicatorPage(w http.ResponseWriter, r *http.Request, v *viewer, ref kpi.Ref) (indicatorPage, bool) {
+	st, err := s.states.State(r.Context(), ref)
+	if err != nil {
+		if kpi.ErrorCode(err) == kpi.ENOTFOUND {
+			s.renderError(w, r, http.StatusNotFound, "没有这个指标",
+				"规划 "+ref.Plan+" 中没有编号为 "+ref.ID+" 的指标（可能已被移除）。请从指标一览重新进入。")
+			return indicatorPage{}, false
+		}
+		s.logger.Error("web: evaluate indicator", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+		s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取指标",
+			"读取指标时出错，请稍后刷新。")
+		return indicatorPage{}, false
+	}
+	obs, err := s.store.Observations(r.Context(), ref)
+	if err != nil {
+		s.logger.Error("web: read observations", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+		s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
+			"读取报送记录时出错，请稍后刷新。")
+		return indicatorPage{}, false
+	}
+	if v == nil {
+		// Readers who are not signed in see the submitter's unit, not
+		// a user or token name (half of a password guess).
+		public, err := s.access.PublicSubmitters(r.Context())
+		if err != nil {
+			s.logger.Error("web: read submitters", "err", err)
+			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取数据",
+				"读取报送记录时出错，请稍后刷新。")
+			return indicatorPage{}, false
+		}
+		st.Latest = slices.Clone(st.Latest) // the states are shared: change a copy
+		access.PublicObservations(public, st.Latest)
+		access.PublicObservations(public, obs)
+	}
+	page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
+	page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
+	if page.Supervision, err = s.supervisionSection(r.Context(), st.Indicator, v); err != nil {
+		s.logger.Error("web: read supervision", "indicator", ref.Plan+"/"+ref.ID, "err", err)
+	}
+	return page, true
 }
 
 func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, asOf string) indicatorPage {

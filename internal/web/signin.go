@@ -15,15 +15,19 @@ type signinPage struct {
 	SigninCSRF string
 	Next       string
 	Error      string
+	// User is the user name typed into a refused sign-in, shown again
+	// (the password never is).
+	User string
 }
 
 func (s *server) handleSignInPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.renderSignIn(w, r, http.StatusOK, r.URL.Query().Get("next"), "")
+		s.renderSignIn(w, r, http.StatusOK, r.URL.Query().Get("next"), "", "")
 	})
 }
 
-func (s *server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
+// renderSignIn shows the sign-in page; user is the user name to fill in.
+func (s *server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, msg, user string) {
 	csrf, err := s.signinCSRF(w, r)
 	if err != nil {
 		s.logger.Error("web: sign-in CSRF token", "err", err)
@@ -35,6 +39,7 @@ func (s *server) renderSignIn(w http.ResponseWriter, r *http.Request, status int
 		SigninCSRF: csrf,
 		Next:       safeNext(next),
 		Error:      msg,
+		User:       user,
 	}
 	s.render(w, r, status, "signin", p)
 }
@@ -76,14 +81,22 @@ func (s *server) handleSignIn() http.Handler {
 			tok, err = s.access.Token(r.Context(), secret, remoteHost(r), "web sign-in")
 			name = tok.Name
 		default:
-			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入用户名和密码。")
+			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入用户名和密码。", "")
+			return
+		}
+		switch {
+		case secret == "" && userName == "":
+			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入用户名。", "")
+			return
+		case secret == "" && password == "":
+			s.renderSignIn(w, r, http.StatusBadRequest, next, "请输入密码。", userName)
 			return
 		}
 		if secs, ok := access.RetryAfter(err); ok {
 			s.logger.Warn("web: sign-in throttled", "remote", remoteHost(r))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			s.renderSignIn(w, r, http.StatusTooManyRequests, next,
-				fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs))
+				fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs), userName)
 			return
 		}
 		if err != nil {
@@ -97,7 +110,7 @@ func (s *server) handleSignIn() http.Handler {
 			if what == "令牌" {
 				msg = "令牌无效或已被吊销。请检查是否完整复制了令牌（以 kpm_ 开头）；如果令牌遗失，请向系统管理员申请新的令牌。"
 			}
-			s.renderSignIn(w, r, http.StatusUnauthorized, next, msg)
+			s.renderSignIn(w, r, http.StatusUnauthorized, next, msg, userName)
 			return
 		}
 		if err := s.startSession(w, r, user, tok); err != nil {

@@ -22,6 +22,9 @@ type submitPage struct {
 	Choices   []indicatorChoice // indicators the unit may submit for
 	Entry     entryForm
 	MaxUpload string
+	// Sheet is the sheet name typed with a refused upload, shown again (a
+	// browser never refills a file field: the refusal says to choose it again).
+	Sheet string
 
 	// The outcome of a submission, at most one of these.
 	Receipt  *receipt
@@ -42,7 +45,12 @@ type entryForm struct {
 	Note      string
 	// Confirm: the submitter checked a figure far above its target.
 	Confirm bool
+	// Sheet is the upload form's sheet name, kept when a file is refused.
+	Sheet string
 }
+
+// maxSheetName bounds the sheet name echoed back (Excel allows 31 characters).
+const maxSheetName = 200
 
 type receipt struct {
 	Added, Revised, Unchanged int
@@ -168,6 +176,10 @@ func (s *server) handleUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
 		u, err := httpfile.FormFile(r, "file", s.maxUpload)
+		sheet := strings.TrimSpace(r.PostFormValue("sheet"))
+		if len(sheet) > maxSheetName {
+			sheet = strings.ToValidUTF8(sheet[:maxSheetName], "") // an echo stays bounded; no sheet is named that long
+		}
 		if err != nil {
 			status, message := uploadRefusal(err, s.maxUpload)
 			p, _, perr := s.newSubmitPage(r, v, entryForm{})
@@ -175,16 +187,17 @@ func (s *server) handleUpload() http.Handler {
 				s.catalogError(w, r, perr)
 				return
 			}
+			p.Sheet = sheet
 			p.Refusal = &refusal{Heading: "文件未被接收，未写入任何数据", Message: message}
 			s.render(w, r, status, "submit", p)
 			return
 		}
-		u.Sheet = strings.TrimSpace(r.PostFormValue("sheet"))
+		u.Sheet = sheet
 		u.Actor = v.actor(r)
 		u.Source = "web"
 		name := u.Name
 		res, err := s.ingester.Ingest(r.Context(), u)
-		s.renderOutcome(w, r, v, entryForm{}, name, res, err)
+		s.renderOutcome(w, r, v, entryForm{Sheet: sheet}, name, res, err)
 	})
 }
 
@@ -290,6 +303,9 @@ func (s *server) renderOutcome(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	p.Uploaded = name
 	status := http.StatusOK
+	if err != nil {
+		p.Sheet = entry.Sheet
+	}
 	if err == nil {
 		p.Receipt = newReceipt(res, byRef)
 		s.logger.Info("web: submission stored", "token", v.token.Name, "file", name,

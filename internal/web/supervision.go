@@ -28,6 +28,18 @@ type supervisionSection struct {
 	CSRF         string
 	Action       string // the form's target
 	Done         bool   // an explanation was just filed
+	// Form is what was typed into a refused explanation, shown again
+	// with what is wrong next to each field.
+	Form explainForm
+}
+
+// explainForm is the explanation form's fields as typed, and the problems
+// of a refused one: Errors by field (unit, reason, measures, expected_by,
+// revised_figure), Message for the whole form.
+type explainForm struct {
+	Unit, Reason, Measures, ExpectedBy, Revised string
+	Errors                                      map[string]string
+	Message                                     string
 }
 
 type itemRow struct {
@@ -45,6 +57,10 @@ type itemRow struct {
 	Comment   string
 	Latest    *explanationRow
 	MayReview bool
+	// Draft and Problem re-show a refused review: the comment as typed
+	// and what is wrong with it, next to the field.
+	Draft   string
+	Problem string
 }
 
 type explanationRow struct {
@@ -121,28 +137,69 @@ func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *v
 	return sec, nil
 }
 
-// handleExplain files an explanation from the indicator page's form.
+// handleExplain files an explanation from the indicator page's form. A
+// refused one shows the page again with the form as typed.
 func (s *server) handleExplain() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
 		ref := kpi.Ref{Plan: r.PathValue("plan"), ID: r.PathValue("id")}
-		in := kpi.ExplanationInput{Unit: r.PostFormValue("unit"), Reason: r.PostFormValue("reason"),
-			Measures: r.PostFormValue("measures"), ExpectedBy: r.PostFormValue("expected_by")}
-		if f := strings.TrimSpace(r.PostFormValue("revised_figure")); f != "" {
-			x, err := strconv.ParseFloat(f, 64)
+		form := explainForm{Unit: r.PostFormValue("unit"), Reason: r.PostFormValue("reason"), Measures: r.PostFormValue("measures"),
+			ExpectedBy: r.PostFormValue("expected_by"), Revised: strings.TrimSpace(r.PostFormValue("revised_figure"))}
+		in := kpi.ExplanationInput{Unit: form.Unit, Reason: form.Reason, Measures: form.Measures, ExpectedBy: form.ExpectedBy}
+		if form.Revised != "" {
+			x, err := strconv.ParseFloat(form.Revised, 64)
 			if err != nil {
-				s.renderError(w, r, http.StatusBadRequest, "情况说明未保存", "预计数值应为数字，如 35。请返回修改后重新提交。")
+				form.Errors = map[string]string{"revised_figure": "预计数值应为数字，如 35；不需要时请留空。"}
+				s.reshowExplanation(w, r, v, ref, form)
 				return
 			}
 			in.RevisedFigure = &x
 		}
 		_, err := s.superv.Explain(r.Context(), ref, in, v.actor(r))
 		if err != nil {
+			var kerr *kpi.Error
+			if kpi.ErrorCode(err) == kpi.EINVALID && errors.As(err, &kerr) {
+				form.Errors = map[string]string{}
+				for _, p := range kerr.Problems {
+					if form.Errors[p.Field] == "" {
+						form.Errors[p.Field] = p.Message + "。"
+					}
+				}
+				if len(kerr.Problems) == 0 {
+					form.Message = kpi.ChineseLine(kerr.Message) + "。"
+				}
+				s.reshowExplanation(w, r, v, ref, form)
+				return
+			}
 			s.supervisionError(w, r, err)
 			return
 		}
 		http.Redirect(w, r, indicatorURL(ref)+"?explained=1#supervision", http.StatusSeeOther)
 	})
+}
+
+// reshowExplanation answers a refused explanation with the indicator page,
+// its form holding what was typed.
+func (s *server) reshowExplanation(w http.ResponseWriter, r *http.Request, v *viewer, ref kpi.Ref, form explainForm) {
+	page, ok := s.newIndicatorPage(w, r, v, ref)
+	if !ok {
+		return
+	}
+	if page.Supervision == nil || !page.Supervision.MayExplain {
+		s.renderError(w, r, http.StatusBadRequest, "情况说明未保存", problemsLine(form)+"请返回修改后重新提交。")
+		return
+	}
+	page.Supervision.Form = form
+	s.render(w, r, http.StatusBadRequest, "indicator", page)
+}
+
+// problemsLine is a refused form's problems in one line.
+func problemsLine(form explainForm) string {
+	out := form.Message
+	for _, f := range []string{"unit", "reason", "measures", "expected_by", "revised_figure"} {
+		out += form.Errors[f]
+	}
+	return out
 }
 
 // withSupervision answers 404 when the server runs without supervision.
@@ -192,6 +249,8 @@ type supervisionPage struct {
 	MayReview bool
 	CSRF      string
 	Done      string
+	// Refused is the element id of the item whose review was refused.
+	Refused string
 }
 
 // maxClosedRows bounds the closed items listed.
@@ -199,48 +258,57 @@ const maxClosedRows = 200
 
 func (s *server) handleSupervisionPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		a := v.actor(r)
-		f := supervision.Filter{}
-		scope := "全部单位"
-		if !a.All && !a.Supervisor {
-			f.Units = append([]string{}, a.Units...)
-			scope = strings.Join(a.Units, "、")
-		}
-		items, err := s.superv.Items(r.Context(), f)
+		p, err := s.newSupervisionPage(r)
 		if err != nil {
 			s.logger.Error("web: supervision items", "err", err)
 			s.renderError(w, r, http.StatusInternalServerError, "暂时无法读取督办事项", "读取时出错，请稍后刷新。")
 			return
 		}
-		names := s.indicatorNames(r.Context())
-		latest := map[kpi.Ref]map[string]kpi.Explanation{}
-		if all, err := s.superv.AllExplanations(r.Context()); err == nil {
-			latest = supervision.Latest(all)
-		}
-		p := supervisionPage{base: s.base(v, "督办事项", "supervision"), AsOf: present.Date(s.superv.Now()), Scope: scope,
-			MayReview: a.All || a.Supervisor, CSRF: v.session.csrf}
 		switch r.URL.Query().Get("done") {
 		case "review":
 			p.Done = "已标记为已审阅。"
 		case "return":
 			p.Done = "已退回，单位需在新的期限内重新说明。"
 		}
-		for _, it := range items {
-			row := newItemRow(it, names[it.Ref].Name)
-			if e, ok := latest[it.Ref][it.Unit]; ok {
-				er := newExplanationRow(names[it.Ref], e)
-				row.Latest = &er
-			}
-			row.MayReview = p.MayReview && (it.State == kpi.SupervisionAnswered || it.State == kpi.SupervisionReviewed)
-			if it.Open() {
-				p.Open = append(p.Open, row)
-			} else if len(p.Closed) < maxClosedRows {
-				p.Closed = append(p.Closed, row)
-			}
-		}
 		s.render(w, r, http.StatusOK, "supervision", p)
 	})
+}
+
+// newSupervisionPage reads the viewer's items.
+func (s *server) newSupervisionPage(r *http.Request) (supervisionPage, error) {
+	v := viewerFrom(r.Context())
+	a := v.actor(r)
+	f := supervision.Filter{}
+	scope := "全部单位"
+	if !a.All && !a.Supervisor {
+		f.Units = append([]string{}, a.Units...)
+		scope = strings.Join(a.Units, "、")
+	}
+	p := supervisionPage{base: s.base(v, "督办事项", "supervision"), AsOf: present.Date(s.superv.Now()), Scope: scope,
+		MayReview: a.All || a.Supervisor, CSRF: v.session.csrf}
+	items, err := s.superv.Items(r.Context(), f)
+	if err != nil {
+		return p, err
+	}
+	names := s.indicatorNames(r.Context())
+	latest := map[kpi.Ref]map[string]kpi.Explanation{}
+	if all, err := s.superv.AllExplanations(r.Context()); err == nil {
+		latest = supervision.Latest(all)
+	}
+	for _, it := range items {
+		row := newItemRow(it, names[it.Ref].Name)
+		if e, ok := latest[it.Ref][it.Unit]; ok {
+			er := newExplanationRow(names[it.Ref], e)
+			row.Latest = &er
+		}
+		row.MayReview = p.MayReview && (it.State == kpi.SupervisionAnswered || it.State == kpi.SupervisionReviewed)
+		if it.Open() {
+			p.Open = append(p.Open, row)
+		} else if len(p.Closed) < maxClosedRows {
+			p.Closed = append(p.Closed, row)
+		}
+	}
+	return p, nil
 }
 
 // indicatorNames is the catalog's indicators by ref, for naming items.
@@ -294,13 +362,52 @@ func (s *server) handleReview() http.Handler {
 			s.supervisionError(w, r, kpi.Errorf(kpi.ENOTFOUND, "no item %q", r.PathValue("item")))
 			return
 		}
-		action := r.PostFormValue("action")
-		if _, err := s.superv.Review(r.Context(), id, action, r.PostFormValue("comment"), v.actor(r)); err != nil {
+		action, comment := r.PostFormValue("action"), r.PostFormValue("comment")
+		if _, err := s.superv.Review(r.Context(), id, action, comment, v.actor(r)); err != nil {
+			if kpi.ErrorCode(err) == kpi.EINVALID && s.reshowReview(w, r, id, comment, err) {
+				return
+			}
 			s.supervisionError(w, r, err)
 			return
 		}
 		http.Redirect(w, r, "/supervision?done="+action+"#item-"+strconv.FormatUint(id, 10), http.StatusSeeOther)
 	})
+}
+
+// reshowReview answers a refused review with 督办事项 again, the comment
+// as typed in the item's form and what is wrong next to it; false when the
+// item is no longer listed for review.
+func (s *server) reshowReview(w http.ResponseWriter, r *http.Request, id uint64, comment string, err error) bool {
+	p, perr := s.newSupervisionPage(r)
+	if perr != nil {
+		return false
+	}
+	for i := range p.Open {
+		if row := &p.Open[i]; row.ID == id && row.MayReview {
+			row.Draft = comment
+			row.Problem = problemsText(err)
+			p.Refused = "item-" + strconv.FormatUint(id, 10)
+			s.render(w, r, http.StatusBadRequest, "supervision", p)
+			return true
+		}
+	}
+	return false
+}
+
+// problemsText words a refusal's problems in one Chinese line.
+func problemsText(err error) string {
+	var kerr *kpi.Error
+	if !errors.As(err, &kerr) {
+		return "未保存，请修改后重新提交。"
+	}
+	var parts []string
+	for _, p := range kerr.Problems {
+		parts = append(parts, p.Message)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, kpi.ChineseLine(kerr.Message))
+	}
+	return strings.Join(parts, "；") + "。"
 }
 
 // waitingItems counts the items waiting for v: for a unit, its open items

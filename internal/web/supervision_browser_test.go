@@ -176,6 +176,27 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 		b.wantText("#explanations", reason, "逐户走访辅导，加快认定", "2022年12月31日")
 		b.wantText("#supervision-items", "已说明")
 	}
+	step("a refused explanation comes back as typed", func(t *testing.T) {
+		b.do("open the indicator page", chromedp.Navigate(indicatorPage))
+		b.do("fill in the explanation with a figure in words",
+			chromedp.SendKeys(chromedp.ID("explain-reason"), "两家企业推迟申报"),
+			chromedp.SendKeys(chromedp.ID("explain-measures"), "逐户走访辅导，加快认定"),
+			chromedp.SetValue(chromedp.ID("explain-expected-by"), "2022-12-31"),
+			chromedp.SendKeys(chromedp.ID("explain-revised"), "约35家"))
+		if got := b.submit("submit the explanation", "explain-submit"); got != http.StatusBadRequest {
+			t.Fatalf("explanation with 约35家: status %d, want 400", got)
+		}
+		b.wantText("#explain-revised-error", "预计数值应为数字")
+		kept, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`["explain-reason","explain-measures","explain-expected-by","explain-revised"].map(id => document.getElementById(id).value)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"两家企业推迟申报", "逐户走访辅导，加快认定", "2022-12-31", "约35家"}; strings.Join(kept, "|") != strings.Join(want, "|") {
+			t.Errorf("the form after the refusal holds %q, want %q", kept, want)
+		}
+		b.screenshot("indicator-explanation-refused")
+	})
+
 	step("the unit answers on the indicator page", func(t *testing.T) {
 		answer(t, "两家企业推迟申报")
 		b.screenshot("indicator-explained")
@@ -189,7 +210,25 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 		if got := click(t, "return without a comment", row+" .review-return"); got != http.StatusBadRequest {
 			t.Errorf("return without a comment: status %d, want 400", got)
 		}
-		b.wantText("main", "意见不能为空")
+		// 督办事项 again, the message under the item's comment field.
+		b.wantText("#refused", "审阅未保存")
+		b.wantText(row+" .field-error", "意见不能为空")
+		// A comment the server refuses (over 1,000 characters: maxlength
+		// stops typing, not every paste or browser) comes back as typed.
+		long := strings.Repeat("措施不具体，请写明时间表。", 80)
+		b.do("paste a long comment", chromedp.SetValue(chromedp.CSS(row+" textarea"), long))
+		if got := click(t, "return with a long comment", row+" .review-return"); got != http.StatusBadRequest {
+			t.Errorf("return with a long comment: status %d, want 400", got)
+		}
+		b.wantText(row+" .field-error", "意见过长")
+		kept, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(row+" textarea")+`).value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept != long {
+			t.Errorf("the comment after the refusal has %d characters, want the %d typed", len([]rune(kept)), len([]rune(long)))
+		}
+		b.screenshot("supervision-return-refused")
 	})
 
 	step("the supervisor sends it back", func(t *testing.T) {
