@@ -95,7 +95,7 @@ func (o reportCommand) run(ctx context.Context, e *env) error {
 	if opts.ReportingFrom, err = parseReportingFrom(o.reportingFrom); err != nil {
 		return err
 	}
-	if opts.Lights, err = report.ParseLights(o.lights); err != nil {
+	if opts.Lights, err = present.ParseLights(o.lights); err != nil {
 		return fmt.Errorf("--report.lights: %w", err)
 	}
 	if opts.Office, err = o.officeFields(); err != nil {

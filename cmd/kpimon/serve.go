@@ -24,6 +24,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/metrics"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/pull"
 	"github.com/yanfeng/kpimon/internal/report"
 	"github.com/yanfeng/kpimon/internal/supervision"
@@ -42,7 +43,7 @@ type serveConfig struct {
 	trustedProxies                string
 	limits                        serveLimits
 	memoryLimit                   string         // --memory.limit: "" automatic, 0 none
-	reportLights                  report.Lights  // statuses' lights on charts and /report
+	reportLights                  present.Lights // statuses' lights on charts and /report
 	reportFont                    string         // the PDF circular's font
 	reportOffice                  report.Office  // the issuing office's fields for /report
 	responseDays                  int            // working days a unit has to answer a supervision item
@@ -95,7 +96,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 		}
 		cfg.responseDays = *responseDays
 		var err error
-		if cfg.reportLights, err = report.ParseLights(*lights); err != nil {
+		if cfg.reportLights, err = present.ParseLights(*lights); err != nil {
 			return fmt.Errorf("--report.lights: %w", err)
 		}
 		cfg.reportFont = *font

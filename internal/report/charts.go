@@ -18,10 +18,10 @@ const (
 // summed since the plan's start, as they are judged) against its target,
 // the straight path from baseline to target and the projection to the
 // deadline. The figures are drawn in the colour of the indicator's light.
-func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
+func IndicatorChart(st kpi.State, lights present.Lights) chart.Scene {
 	ind, ev := st.Indicator, st.Evaluation
 	if lights == nil {
-		lights = DefaultLights()
+		lights = present.DefaultLights()
 	}
 	color := lights.Of(ev.Status).Color()
 	tD := kpi.YearFraction(ev.Deadline)
@@ -74,9 +74,9 @@ func IndicatorChart(st kpi.State, lights Lights) chart.Scene {
 
 // TaskStatusChart draws, per task, how many indicators have each status,
 // in the colours of their lights.
-func TaskStatusChart(states []kpi.State, lights Lights) chart.Scene {
+func TaskStatusChart(states []kpi.State, lights present.Lights) chart.Scene {
 	if lights == nil {
-		lights = DefaultLights()
+		lights = present.DefaultLights()
 	}
 	c := chart.BarChart{Title: "各任务指标状态"}
 	index := map[kpi.Status]int{}
@@ -95,9 +95,9 @@ func TaskStatusChart(states []kpi.State, lights Lights) chart.Scene {
 	return c.Layout()
 }
 
-func segment(st kpi.Status, lights Lights) chart.Segment {
+func segment(st kpi.Status, lights present.Lights) chart.Segment {
 	seg := chart.Segment{Name: present.Status(st), Color: lights.StatusColor(st)}
-	if lights.Of(st) == Yellow || seg.Color != lights.Of(st).Color() {
+	if lights.Of(st) == present.Yellow || seg.Color != lights.Of(st).Color() {
 		seg.Ink = "#222222" // dark on a light fill
 	}
 	return seg
@@ -105,9 +105,9 @@ func segment(st kpi.Status, lights Lights) chart.Segment {
 
 // taskChart draws each indicator of a task: its progress from baseline to
 // target against the progress due by now.
-func taskChart(t Task, lights Lights, c chart.ProgressChart) chart.Scene {
+func taskChart(t Task, lights present.Lights, c chart.ProgressChart) chart.Scene {
 	c.Title, c.TargetName, c.ExpectedName = t.Heading()+"：完成进度", "目标", "按时序应达进度"
-	c.ProgressName, c.ProgressColor = "完成进度", Green.Color()
+	c.ProgressName, c.ProgressColor = "完成进度", present.Green.Color()
 	for _, r := range t.Rows {
 		ev := r.State.Evaluation
 		row := chart.ProgressRow{Label: r.Name, Value: ev.ProgressRatio, Color: r.Light.Color(), Text: r.Completion}
@@ -126,7 +126,7 @@ const maxChartRows = 18
 
 // pageCharts are a task's progress charts for paged documents: wide, with
 // room for whole names, split into charts of at most maxChartRows.
-func pageCharts(t Task, lights Lights) []chart.Scene {
+func pageCharts(t Task, lights present.Lights) []chart.Scene {
 	var out []chart.Scene
 	for start := 0; start < len(t.Rows); start += maxChartRows {
 		part := t

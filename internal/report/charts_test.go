@@ -7,6 +7,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/chart"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // The indicator chart draws the figures the evaluation judged: where
@@ -43,7 +44,7 @@ func TestIndicatorChartDrawsTheJudgedSeries(t *testing.T) {
 	targetY := math.NaN()
 	for _, sh := range scene.Shapes {
 		switch {
-		case sh.Kind == chart.KindCircle && sh.Fill == DefaultLights().Of(ev.Status).Color():
+		case sh.Kind == chart.KindCircle && sh.Fill == present.DefaultLights().Of(ev.Status).Color():
 			markers = append(markers, sh.Points[0])
 		case sh.Kind == chart.KindLine && sh.Stroke == targetColor:
 			targetY = sh.Points[0].Y

@@ -34,7 +34,7 @@ type Options struct {
 	// or cooperates on.
 	Unit string
 	// Lights maps statuses to lights; nil: DefaultLights.
-	Lights Lights
+	Lights present.Lights
 	// ReportingFrom is the day report duty starts for plans without their
 	// own reporting_from (serve's --reporting.from); zero: the day each
 	// plan was first loaded. kpi.StatesOptions.ReportingFrom.
@@ -66,7 +66,7 @@ type Circular struct {
 	AsOfText string // 截至2021年6月30日
 	Unit     string
 	Previous time.Time
-	Lights   Lights
+	Lights   present.Lights
 	// Made is when the circular was made, for its footer.
 	Made time.Time
 	// BackLink, when set, is where the HTML circular links back to (the
@@ -117,13 +117,13 @@ type Summary struct {
 type StatusCount struct {
 	Status kpi.Status
 	Word   string
-	Light  Light
+	Light  present.Light
 	Count  int
 }
 
 // LightCount is how many indicators show a light.
 type LightCount struct {
-	Light Light
+	Light present.Light
 	Word  string
 	Count int
 }
@@ -145,7 +145,7 @@ func (t Task) Heading() string { return fmt.Sprintf("任务%d %s", t.Number, t.T
 // Row is one indicator of the circular: the state and its words.
 type Row struct {
 	State kpi.State
-	Light Light
+	Light present.Light
 
 	Name       string
 	LeadUnits  string
@@ -245,7 +245,7 @@ func (sc StatusChange) Direction() string {
 func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 	lights := opts.Lights
 	if lights == nil {
-		lights = DefaultLights()
+		lights = present.DefaultLights()
 	}
 	c := Circular{
 		Plan: plan, Title: plan.Title + "指标进展情况通报", AsOf: opts.AsOf,
@@ -303,7 +303,7 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 	return c
 }
 
-func newRow(st kpi.State, lights Lights) Row {
+func newRow(st kpi.State, lights present.Lights) Row {
 	ind, ev := st.Indicator, st.Evaluation
 	r := Row{
 		State:      st,
@@ -340,10 +340,10 @@ func newRow(st kpi.State, lights Lights) Row {
 // good is 已达标 or 正常推进: the share the cover and the unit ranking count.
 func good(s kpi.Status) bool { return s == kpi.StatusAchieved || s == kpi.StatusOnTrack }
 
-func summarize(rows []Row, lights Lights) Summary {
+func summarize(rows []Row, lights present.Lights) Summary {
 	s := Summary{Total: len(rows)}
 	byStatus := map[kpi.Status]int{}
-	byLight := map[Light]int{}
+	byLight := map[present.Light]int{}
 	for _, r := range rows {
 		st := r.State.Evaluation.Status
 		byStatus[st]++
@@ -360,7 +360,7 @@ func summarize(rows []Row, lights Lights) Summary {
 			s.Statuses = append(s.Statuses, StatusCount{Status: st, Word: present.Status(st), Light: lights.Of(st), Count: n})
 		}
 	}
-	for _, l := range LightOrder {
+	for _, l := range present.LightOrder {
 		s.Lights = append(s.Lights, LightCount{Light: l, Word: l.Word(), Count: byLight[l]})
 	}
 	if s.Total > 0 {
@@ -480,7 +480,7 @@ var statusRank = map[kpi.Status]int{
 // MaxMoves is how many status changes the circular names: the largest.
 const MaxMoves = 10
 
-func changes(rows []Row, previous []kpi.State, lights Lights, at time.Time) *Changes {
+func changes(rows []Row, previous []kpi.State, lights present.Lights, at time.Time) *Changes {
 	ch := &Changes{Previous: at, PreviousText: present.Date(at)}
 	before := make(map[kpi.Ref]kpi.Evaluation, len(previous))
 	for _, st := range previous {

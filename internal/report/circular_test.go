@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/report"
 )
 
@@ -56,11 +57,11 @@ func TestCircularSummary(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status counts (-want +got):\n%s", diff)
 	}
-	lights := map[report.Light]int{}
+	lights := map[present.Light]int{}
 	for _, lc := range c.Summary.Lights {
 		lights[lc.Light] = lc.Count
 	}
-	if diff := cmp.Diff(map[report.Light]int{report.Green: 42, report.Yellow: 16, report.Red: 15, report.None: 7}, lights); diff != "" {
+	if diff := cmp.Diff(map[present.Light]int{present.Green: 42, present.Yellow: 16, present.Red: 15, present.None: 7}, lights); diff != "" {
 		t.Errorf("light counts (-want +got):\n%s", diff)
 	}
 	if c.Summary.Total != 80 || c.Summary.Good != 42 || c.Summary.Overdue != 8 {
@@ -158,21 +159,21 @@ func TestCircularOfOneUnit(t *testing.T) {
 }
 
 func TestLights(t *testing.T) {
-	ls, err := report.ParseLights("no_data=red, in_progress=绿")
+	ls, err := present.ParseLights("no_data=red, in_progress=绿")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ls.Of(kpi.StatusNoData) != report.Red || ls.Of(kpi.StatusInProgress) != report.Green || ls.Of(kpi.StatusLagging) != report.Yellow {
+	if ls.Of(kpi.StatusNoData) != present.Red || ls.Of(kpi.StatusInProgress) != present.Green || ls.Of(kpi.StatusLagging) != present.Yellow {
 		t.Errorf("ParseLights: no_data %s, in_progress %s, lagging %s; want red, green, yellow", ls.Of(kpi.StatusNoData), ls.Of(kpi.StatusInProgress), ls.Of(kpi.StatusLagging))
 	}
 	for _, bad := range []string{"no_data", "great=red", "no_data=blue"} {
-		if _, err := report.ParseLights(bad); err == nil {
+		if _, err := present.ParseLights(bad); err == nil {
 			t.Errorf("ParseLights(%q) succeeded, want an error", bad)
 		}
 	}
 	c := sampleCircular(t, report.Options{Lights: ls})
 	for _, lc := range c.Summary.Lights {
-		if lc.Light == report.Red && lc.Count != 21 {
+		if lc.Light == present.Red && lc.Count != 21 {
 			t.Errorf("red with no_data=red = %d, want 15 + 6", lc.Count)
 		}
 	}

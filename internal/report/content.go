@@ -127,7 +127,7 @@ func redRows(rows []Row, explanations []kpi.Explanation) []RedRow {
 	}
 	var out []RedRow
 	for _, r := range rows {
-		if r.Light != Red {
+		if r.Light != present.Red {
 			continue
 		}
 		rr := RedRow{Row: r}

@@ -56,7 +56,7 @@ type htmlBlock struct {
 
 type htmlCell struct {
 	Text  string
-	Light Light // a lamp before the text, when set
+	Light present.Light // a lamp before the text, when set
 	Num   bool
 	// Class keeps a column readable on a phone: unit (责任单位) and
 	// change (需年均变化) keep room, lamp (信号灯) stays on one line.
@@ -145,7 +145,7 @@ func (c Circular) Intro() string {
 // "绿灯：已达标、正常推进；黄灯：…".
 func (c Circular) LightLegend() string {
 	var parts []string
-	for _, l := range LightOrder {
+	for _, l := range present.LightOrder {
 		var words []string
 		for _, st := range kpi.Statuses {
 			if c.Lights.Of(st) == l {

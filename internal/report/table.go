@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // widths shares total among the table's columns by what they hold. Each
@@ -163,7 +165,7 @@ func emWidth(s string) float64 {
 // lamp returns the light a body cell of column i shows a lamp for: the
 // table's light column, its text a light's word (绿灯, 红灯 …). Every
 // renderer (PDF, .docx, HTML) and the width measure ask it.
-func (t *Table) lamp(i int, text string, header bool) (Light, bool) {
+func (t *Table) lamp(i int, text string, header bool) (present.Light, bool) {
 	if header || i != t.Light {
 		return "", false
 	}
@@ -171,8 +173,8 @@ func (t *Table) lamp(i int, text string, header bool) (Light, bool) {
 }
 
 // lightNamed returns the light a table cell names (绿灯, 红灯 …).
-func lightNamed(text string) (Light, bool) {
-	for _, l := range LightOrder {
+func lightNamed(text string) (present.Light, bool) {
+	for _, l := range present.LightOrder {
 		if text == l.Word() {
 			return l, true
 		}

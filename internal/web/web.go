@@ -24,6 +24,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/access"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/report"
 	"github.com/yanfeng/kpimon/internal/supervision"
 )
@@ -57,8 +58,8 @@ type Options struct {
 	// SessionTTL is how long a session lives without use; 8 hours when zero.
 	SessionTTL time.Duration
 	// Lights colours the charts and the status words by status as the
-	// circular does (serve --report.lights); nil: report.DefaultLights.
-	Lights report.Lights
+	// circular does (serve --report.lights); nil: present.DefaultLights.
+	Lights present.Lights
 	// ReportFont is the font of /report's PDF; empty: report.FindFont.
 	ReportFont string
 	// ReportOffice is the issuing office's fields of /report's circular.
@@ -95,7 +96,7 @@ type server struct {
 	accounts      kpi.AccountStore
 	access        *access.Authenticator
 	secure        bool
-	lights        report.Lights
+	lights        present.Lights
 	styles        statusStyles // the status words' colours, from lights
 	font          string
 	office        report.Office
@@ -129,7 +130,7 @@ func New(opts Options) (http.Handler, error) {
 		reportingFrom: opts.ReportingFrom,
 	}
 	if s.lights == nil {
-		s.lights = report.DefaultLights()
+		s.lights = present.DefaultLights()
 	}
 	s.styles = newStatusStyles(s.lights)
 	if s.logger == nil {
