@@ -306,7 +306,9 @@ func checkFigures(t *testing.T, ctx context.Context, prom *promClient) {
 // checkReportingAfterRestart restarts kpimon (its counters start again at
 // 0) and checks that the 数据报送 board still counts the runs before the
 // restart and still shows when the api source last succeeded (kpimon
-// keeps it in its store). On main 报送批次 read 0 and 最近成功 was blank.
+// keeps it in its store), last failed, and the source table's counts. On
+// main 报送批次 read 0 and 最近成功 was blank; the table's counts read 0
+// until its counters were counted over the time range.
 func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promClient, p *testkit.Proc, restart func()) {
 	d := boards.Reporting()
 	values := boardValues(d, "selected")
@@ -321,22 +323,41 @@ func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promCli
 		}
 		return sampleValue(res)
 	}
-	before := lastSuccess()
+	lastFailure := func() float64 {
+		t.Helper()
+		res, err := prom.query(ctx, panelQuery(t, d, "各来源报送情况", "B", values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 1 {
+			t.Fatalf("最近失败 of source api: %d series, want one", len(res))
+		}
+		return sampleValue(res)
+	}
+	before, failedBefore := lastSuccess(), lastFailure()
 	restart()
 	// The restarted kpimon scraped: its api counters are back at 0.
 	waitQuery(t, ctx, p, prom, "two scrapes of the restarted kpimon",
 		`count_over_time((sum(kpi_ingest_runs_total{source="api"}) == 0)[10m:1s]) >= 2 and on() up{job="kpimon"} == 1`)
-	for panel, want := range map[string]float64{"报送批次": 3, "失败批次": 1, "被拒数据行": 1} {
-		res, err := prom.query(ctx, panelQuery(t, d, panel, "A", values))
+	for _, c := range []struct{ panel, ref, name string }{
+		{"报送批次", "A", "报送批次"}, {"失败批次", "A", "失败批次"}, {"被拒数据行", "A", "被拒数据行"},
+		// The source table's columns, per source (api only here).
+		{"各来源报送情况", "C", "批次"}, {"各来源报送情况", "D", "失败批次"}, {"各来源报送情况", "E", "被拒数据行"},
+	} {
+		want := map[string]float64{"报送批次": 3, "批次": 3, "失败批次": 1, "被拒数据行": 1}[c.name]
+		res, err := prom.query(ctx, panelQuery(t, d, c.panel, c.ref, values))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := sampleValue(res); len(res) != 1 || got != want {
-			t.Errorf("%s after a kpimon restart = %v (%d series), want %v", panel, got, len(res), want)
+			t.Errorf("%s %s after a kpimon restart = %v (%d series), want %v", c.panel, c.name, got, len(res), want)
 		}
 	}
 	if got := lastSuccess(); got != before {
 		t.Errorf("最近成功 of source api after a kpimon restart = %v, want %v as before it", got, before)
+	}
+	if got := lastFailure(); got != failedBefore || got == 0 {
+		t.Errorf("最近失败 of source api after a kpimon restart = %v, want %v as before it", got, failedBefore)
 	}
 }
 

@@ -53,15 +53,19 @@ func inRange(counter string) string {
 	return fmt.Sprintf("floor(sum(increase(%s[$__range]))) or vector(0)", counter)
 }
 
-// sourceTable shows, per source, when it last succeeded and failed and its
-// totals since kpimon started.
+// sourceTable shows, per source, when it last succeeded and failed (kept
+// in kpimon's store across restarts) and its counts in the board's time
+// range, which survive restarts as the tiles above do (inRange).
 func sourceTable(pos GridPos, src string) Panel {
-	p := table("各来源报送情况", "每个来源最近一次成功和失败的时间，以及 kpimon 启动以来的批次、失败批次和被拒数据行。Per source: last success, last failure, totals.", pos,
+	perSource := func(counter string) string {
+		return fmt.Sprintf("floor(sum by (source) (increase(%s[$__range])))", counter)
+	}
+	p := table("各来源报送情况", "每个来源最近一次成功和失败的时间，以及所选时间范围内的批次、失败批次和被拒数据行。Per source: last success, last failure, counts in the time range.", pos,
 		instant("A", fmt.Sprintf("max by (source) (kpi_ingest_last_success_timestamp_seconds{%s}) * 1000", src)),
 		instant("B", fmt.Sprintf("max by (source) (kpi_ingest_last_failure_timestamp_seconds{%s}) * 1000", src)),
-		instant("C", fmt.Sprintf("sum by (source) (kpi_ingest_runs_total{%s})", src)),
-		instant("D", fmt.Sprintf(`sum by (source) (kpi_ingest_runs_total{%s, result!="ok"})`, src)),
-		instant("E", fmt.Sprintf(`sum by (source) (kpi_ingest_rows_total{%s, result="rejected"})`, src)),
+		instant("C", perSource(fmt.Sprintf("kpi_ingest_runs_total{%s}", src))),
+		instant("D", perSource(fmt.Sprintf(`kpi_ingest_runs_total{%s, result!="ok"}`, src))),
+		instant("E", perSource(fmt.Sprintf(`kpi_ingest_rows_total{%s, result="rejected"}`, src))),
 	)
 	p.Transformations = mergeAndOrder([]string{"source", "Value #A", "Value #B", "Value #C", "Value #D", "Value #E"})
 	p.FieldConfig.Overrides = []Override{

@@ -67,6 +67,7 @@ func inRegion(d *Dashboard) {
 	scope := func(expr string) string {
 		expr = strings.ReplaceAll(expr, `plan=~"$plan"`, `plan=~"$plan", region=~"$region"`)
 		expr = strings.ReplaceAll(expr, `kpi_indicator_info, plan)`, `kpi_indicator_info{region=~"$region"}, plan)`)
+		expr = strings.ReplaceAll(expr, `kpi_evaluation_timestamp_seconds)`, `kpi_evaluation_timestamp_seconds{region=~"$region"})`)
 		return strings.ReplaceAll(expr, `kpi_supervision_items{unit`, `kpi_supervision_items{region=~"$region", unit`)
 	}
 	for i := range d.Panels {
