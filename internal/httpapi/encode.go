@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 
 	"github.com/yanfeng/kpimon/internal/access"
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -89,7 +89,9 @@ func decode[T any](r *http.Request) (T, error) {
 
 // readBody reads the whole body; a body over the limit is a too_large error.
 func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(r.Body)
+	// Sized once from Content-Length (limitBody has bounded it); io.ReadAll
+	// would allocate several times the body while growing.
+	body, err := httpfile.ReadAtMost(r.Body, r.ContentLength, 1<<62)
 	if err != nil {
 		return nil, bodyReadError(err)
 	}

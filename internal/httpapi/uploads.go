@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -56,14 +55,9 @@ func readUpload(r *http.Request, maxBody int64) (kpi.Upload, error) {
 }
 
 func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Upload, error) {
-	// The whole form may stay in memory (the body limit bounds it): a part
-	// spilled to a temporary file would be read back into memory anyway,
-	// and a crash would leave it in $TMPDIR.
-	if err := r.ParseMultipartForm(maxBody); err != nil {
-		return u, multipartError(err, maxBody)
-	}
-	defer r.MultipartForm.RemoveAll()
-	file, err := httpfile.FormFile(r, "file", maxBody)
+	// Read as it arrives, the file into one buffer: nothing spills to
+	// $TMPDIR (where a crash would leave it) and the file is held once.
+	file, fields, err := httpfile.ReadMultipart(r, "file", maxBody)
 	switch {
 	case errors.Is(err, httpfile.ErrNoFile):
 		return u, kpi.Errorf(kpi.EINVALID, "表单中没有文件\nthe form has no file field 'file'")
@@ -72,14 +66,14 @@ func readMultipartUpload(r *http.Request, u kpi.Upload, maxBody int64) (kpi.Uplo
 	case errors.Is(err, httpfile.ErrTooLarge):
 		return u, tooLargeError(maxBody)
 	case err != nil:
-		return u, fmt.Errorf("read uploaded file %s: %w", file.Name, err)
+		return u, multipartError(err, maxBody)
 	}
 	if u.Name != "" {
 		file.Name = u.Name // ?name= says what the file is called
 	}
 	file.Sheet = u.Sheet
 	if file.Sheet == "" {
-		file.Sheet = r.FormValue("sheet")
+		file.Sheet = fields["sheet"]
 	}
 	return file, nil
 }
@@ -89,6 +83,10 @@ func multipartError(err error, maxBody int64) error {
 	// mime/multipart does not always wrap the reader's error.
 	if errors.As(err, &tooLarge) || strings.Contains(err.Error(), "request body too large") {
 		return tooLargeError(maxBody)
+	}
+	var ke *kpi.Error
+	if errors.As(err, &ke) && ke.Code == codeTooSlow {
+		return ke // 408, as for any body
 	}
 	return kpi.Errorf(kpi.EINVALID, "表单格式错误\nmalformed multipart form: %v", err)
 }

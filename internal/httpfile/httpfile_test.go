@@ -64,3 +64,33 @@ func TestFormFile(t *testing.T) {
 		})
 	}
 }
+
+func TestReadAtMost(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		size, hint  int64
+		limit       int64
+		wantTooLong bool
+	}{
+		{"length known", 100, 100, 100, false},
+		{"length unknown, grows", 200 << 10, -1, 1 << 20, false},
+		{"length understated", 300, 10, 1000, false},
+		{"over the limit", 101, 101, 100, true},
+		{"over the limit, length unknown", 101, -1, 100, true},
+		{"empty", 0, 0, 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := bytes.Repeat([]byte("x"), int(tc.size))
+			got, err := ReadAtMost(bytes.NewReader(in), tc.hint, tc.limit)
+			if tc.wantTooLong {
+				if !errors.Is(err, ErrTooLarge) {
+					t.Errorf("ReadAtMost = %d bytes, %v, want ErrTooLarge", len(got), err)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, in) {
+				t.Errorf("ReadAtMost = %d bytes, %v, want the %d bytes", len(got), err, len(in))
+			}
+		})
+	}
+}
