@@ -330,15 +330,7 @@ func (p *parser) dueDays(n *yaml.Node, id string) int {
 
 func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bool) {
 	n = resolve(n)
-	// Read the id first so every later problem can name the indicator.
-	var id string
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "id" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
-				id = strings.TrimSpace(resolve(n.Content[i+1]).Value)
-			}
-		}
-	}
+	id := indicatorID(n) // read first so every later problem can name the indicator
 	f := p.fields(n, "indicator", id, indicatorFields)
 	if f == nil {
 		return kpi.Indicator{}, false
@@ -347,19 +339,42 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 		ID: id, Plan: ic.plan.ID,
 		Frequency: ic.defaults.frequency, DueDays: ic.defaults.dueDays, Measure: ic.defaults.measure,
 	}
-	missing := func(key, expected, msg string) {
-		p.add(n, key, id, "", expected, msg)
-	}
-	str := func(key string) (string, *yaml.Node) {
-		v, ok := f[key]
-		if !ok {
-			return "", nil
-		}
-		return p.text(v, key, id), v
-	}
+	p.checkIndicatorID(f, n, id, ic)
+	p.indicatorTexts(f, n, &ind, ic)
+	kindNode := p.indicatorKindAndUnit(f, n, &ind)
+	p.target(f, n, &ind)
+	p.targetForm(f, &ind)
+	p.indicatorSchedule(f, n, &ind, ic)
+	p.indicatorBaseline(f, kindNode, &ind, ic)
+	return ind, true
+}
 
+// indicatorID is the id of the indicator mapping n, "" when it has none.
+func indicatorID(n *yaml.Node) string {
+	var id string
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "id" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
+				id = strings.TrimSpace(resolve(n.Content[i+1]).Value)
+			}
+		}
+	}
+	return id
+}
+
+// optionalText reads the text field key of f; "" and nil when absent.
+func (p *parser) optionalText(f map[string]*yaml.Node, key, id string) (string, *yaml.Node) {
+	v, ok := f[key]
+	if !ok {
+		return "", nil
+	}
+	return p.text(v, key, id), v
+}
+
+// checkIndicatorID checks the id: present, snake_case, once in the plan.
+func (p *parser) checkIndicatorID(f map[string]*yaml.Node, n *yaml.Node, id string, ic *indicatorChecks) {
 	if v, ok := f["id"]; !ok || id == "" {
-		missing("id", "a stable ASCII id such as high_tech_enterprises", "缺少指标编号 missing indicator id")
+		p.add(n, "id", id, "", "a stable ASCII id such as high_tech_enterprises", "缺少指标编号 missing indicator id")
 	} else if !indicatorIDPattern.MatchString(id) {
 		p.add(v, "id", id, id, "lower-case snake_case ASCII (e.g. high_tech_enterprises)", "指标编号无效 invalid indicator id")
 	} else if first, dup := ic.idLine[id]; dup {
@@ -367,48 +382,60 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 	} else {
 		ic.idLine[id] = v.Line
 	}
+}
 
+// indicatorTexts reads the name (once in the plan), the notes and the
+// source text.
+func (p *parser) indicatorTexts(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicator, ic *indicatorChecks) {
+	id := ind.ID
 	var nameNode *yaml.Node
-	ind.Name, nameNode = str("name")
+	ind.Name, nameNode = p.optionalText(f, "name", id)
 	if ind.Name == "" {
-		missing("name", "the indicator's Chinese name as the document words it", "缺少指标名称 missing name")
+		p.add(n, "name", id, "", "the indicator's Chinese name as the document words it", "缺少指标名称 missing name")
 	} else if first, dup := ic.nameLine[ind.Name]; dup {
 		// Submitters may name an indicator by its Chinese name, so it must be unique.
 		p.add(nameNode, "name", id, ind.Name, "a name used once in the plan", fmt.Sprintf("指标名称重复 duplicate name (first at line %d)", first))
 	} else {
 		ic.nameLine[ind.Name] = nameNode.Line
 	}
-	ind.NameEN, _ = str("name_en")
-	ind.DeadlineNote, _ = str("deadline_note")
-	ind.Note, _ = str("note")
-	ind.SourceText, _ = str("source_text")
+	ind.NameEN, _ = p.optionalText(f, "name_en", id)
+	ind.DeadlineNote, _ = p.optionalText(f, "deadline_note", id)
+	ind.Note, _ = p.optionalText(f, "note", id)
+	ind.SourceText, _ = p.optionalText(f, "source_text", id)
 	if ind.SourceText == "" {
-		missing("source_text", "the sentence of the document the indicator comes from, verbatim", "缺少原文 missing source_text")
+		p.add(n, "source_text", id, "", "the sentence of the document the indicator comes from, verbatim", "缺少原文 missing source_text")
 	}
+}
 
+// indicatorKindAndUnit reads the kind and the unit; it returns the kind's
+// node (nil when absent) for later problems about the kind.
+func (p *parser) indicatorKindAndUnit(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicator) *yaml.Node {
+	id := ind.ID
 	kindNode, hasKind := f["kind"]
 	if !hasKind {
-		missing("kind", kindList, "缺少指标类型 missing kind")
+		p.add(n, "kind", id, "", kindList, "缺少指标类型 missing kind")
 	} else {
 		ind.Kind = kpi.Kind(p.text(kindNode, "kind", id))
 		if !ind.Kind.Valid() {
 			p.add(kindNode, "kind", id, string(ind.Kind), kindList, "未知的指标类型 unknown kind")
 		}
 	}
-
 	var unitNode *yaml.Node
-	ind.Unit, unitNode = str("unit")
+	ind.Unit, unitNode = p.optionalText(f, "unit", id)
 	if unitNode == nil || ind.Unit == "" {
-		missing("unit", "one of "+strings.Join(knownUnits, " "), "缺少计量单位 missing unit")
+		p.add(n, "unit", id, "", "one of "+strings.Join(knownUnits, " "), "缺少计量单位 missing unit")
 	} else if !slices.Contains(knownUnits, ind.Unit) {
 		p.add(unitNode, "unit", id, ind.Unit, "one of "+strings.Join(knownUnits, " "), "未知的计量单位 unknown unit")
 	}
+	return kindNode
+}
 
-	p.target(f, n, &ind)
-	p.targetForm(f, &ind)
-
+// indicatorSchedule reads the deadline (within the plan's years) and the
+// reporting frequency, due days and measure over the plan's defaults.
+func (p *parser) indicatorSchedule(f map[string]*yaml.Node, n *yaml.Node, ind *kpi.Indicator, ic *indicatorChecks) {
+	id := ind.ID
 	if v, ok := f["deadline"]; !ok {
-		missing("deadline", fmt.Sprintf("the deadline year, %d to %d", ic.plan.StartYear, ic.plan.EndYear), "缺少完成时限 missing deadline")
+		p.add(n, "deadline", id, "", fmt.Sprintf("the deadline year, %d to %d", ic.plan.StartYear, ic.plan.EndYear), "缺少完成时限 missing deadline")
 	} else if y, ok := p.integer(v, "deadline", id, "a year such as 2022"); ok {
 		ind.Deadline = y
 		if ic.yearsOK && (y < ic.plan.StartYear || y > ic.plan.EndYear) {
@@ -416,7 +443,6 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 				"完成时限超出计划期 deadline outside the plan's years")
 		}
 	}
-
 	if v, ok := f["frequency"]; ok {
 		ind.Frequency = p.frequency(v, id)
 	}
@@ -426,14 +452,19 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 	if v, ok := f["measure"]; ok {
 		ind.Measure = p.measure(v, id)
 	}
+}
 
+// indicatorBaseline reads the baseline or baseline rule (not both; one of
+// them for the kinds measured from a base) and the milestone stages.
+func (p *parser) indicatorBaseline(f map[string]*yaml.Node, kindNode *yaml.Node, ind *kpi.Indicator, ic *indicatorChecks) {
+	id := ind.ID
 	baselineGiven := false
 	if v, ok := f["baseline"]; ok && !isNull(v) {
 		baselineGiven = true
 		ind.Baseline = p.baseline(v, id, ind.Deadline)
 	}
 	if v, ok := f["stages"]; ok && !isNull(v) {
-		ind.Stages = p.stages(v, &ind, ic)
+		ind.Stages = p.stages(v, ind, ic)
 	}
 	if v, ok := f["baseline_rule"]; ok {
 		ind.BaselineRule = kpi.BaselineRule(p.text(v, "baseline_rule", id))
@@ -448,7 +479,6 @@ func (p *parser) indicator(n *yaml.Node, ic *indicatorChecks) (kpi.Indicator, bo
 		p.add(kindNode, "baseline", id, "", "baseline: {period: \"2018\", value: …, source: …} or baseline_rule: first_observation",
 			fmt.Sprintf("%s 需要基数 %s needs a baseline to start from", ind.Kind, ind.Kind))
 	}
-	return ind, true
 }
 
 // target reads and checks the target for the indicator's kind and unit.
