@@ -328,28 +328,8 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 
 	// series is the indicator's value at each period end.
 	series := targetSeries(plan, ind, figs)
-
-	var base *Baseline
-	switch {
-	case ind.Baseline != nil:
-		b := *ind.Baseline
-		base = &b
-		ev.BaselineOrigin = BaselineFromIndicator
-	case ind.Measure == MeasureCumulative:
-		// Nothing added yet at the start of the plan.
-		start := plan.StartYear
-		if start == 0 && len(series) > 0 {
-			start = series[0].period.Year
-		}
-		if start != 0 {
-			base = &Baseline{Period: FirstOfYear(start, indicatorFrequency(ind)).Prev(), Value: 0}
-			ev.BaselineOrigin = BaselineFromPlanStart
-		}
-	case len(series) > 0:
-		base = &Baseline{Period: series[0].period, Value: series[0].value}
-		ev.BaselineOrigin = firstFigureOrigin(plan, series[0])
-	}
-	ev.Baseline = base
+	base, origin := targetBaseline(plan, ind, series)
+	ev.Baseline, ev.BaselineOrigin = base, origin
 
 	target := ind.Target
 	switch {
@@ -380,15 +360,7 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	var t0 float64
 	if base != nil {
 		t0 = YearFraction(base.Period.End())
-		// How far along the path from baseline to bar the indicator
-		// should be by now: straight, or compound on a compound basis.
-		if tD > t0 {
-			elapsedNow := clamp((YearFraction(now)-t0)/(tD-t0), 0, 1)
-			ev.Expected = finite(base.Value + (bar-base.Value)*elapsedNow)
-			if len(series) > 0 && CompoundBasis(ind, base.Value, series[len(series)-1].value, bar) {
-				ev.Expected = finite(base.Value * math.Pow(bar/base.Value, elapsedNow))
-			}
-		}
+		ev.Expected = expectedOnPath(ind, base, series, bar, t0, tD, now)
 	}
 
 	if len(series) == 0 {
@@ -430,21 +402,72 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	// A target relative to a baseline taken from the figures cannot be
 	// judged on that same figure: a cut from 200 to 200 is no cut.
 	onlyBaseline := relative && ev.BaselineOrigin != BaselineFromIndicator && latest.end <= base.Period.End().Unix()
+	targetVerdict(ev, c, targetFacts{onlyBaseline: onlyBaseline, achieved: achieved, elapsed: elapsed, targetAhead: targetAhead})
+	c.graceReason(ev)
+}
+
+// targetBaseline is the baseline a numeric target is measured from: the
+// indicator's own, nothing added yet at the plan's start for a cumulative
+// figure, else the first figure; nil (and no origin) when there is none.
+func targetBaseline(plan Plan, ind Indicator, series []figure) (*Baseline, BaselineOrigin) {
 	switch {
-	case onlyBaseline:
+	case ind.Baseline != nil:
+		b := *ind.Baseline
+		return &b, BaselineFromIndicator
+	case ind.Measure == MeasureCumulative:
+		start := plan.StartYear
+		if start == 0 && len(series) > 0 {
+			start = series[0].period.Year
+		}
+		if start != 0 {
+			return &Baseline{Period: FirstOfYear(start, indicatorFrequency(ind)).Prev(), Value: 0}, BaselineFromPlanStart
+		}
+	case len(series) > 0:
+		return &Baseline{Period: series[0].period, Value: series[0].value}, firstFigureOrigin(plan, series[0])
+	}
+	return nil, ""
+}
+
+// expectedOnPath is how far along the path from baseline to bar the
+// indicator should be by now: straight, or compound on a compound basis;
+// nil when the deadline is not after the baseline.
+func expectedOnPath(ind Indicator, base *Baseline, series []figure, bar, t0, tD float64, now time.Time) *float64 {
+	if tD <= t0 {
+		return nil
+	}
+	elapsedNow := clamp((YearFraction(now)-t0)/(tD-t0), 0, 1)
+	if len(series) > 0 && CompoundBasis(ind, base.Value, series[len(series)-1].value, bar) {
+		return finite(base.Value * math.Pow(bar/base.Value, elapsedNow))
+	}
+	return finite(base.Value + (bar-base.Value)*elapsedNow)
+}
+
+// targetFacts are what a numeric target's verdict is decided on.
+type targetFacts struct {
+	onlyBaseline bool     // the latest figure is the baseline a relative target was taken from
+	achieved     bool     // the latest figure meets the target
+	elapsed      *float64 // share of the time from baseline to deadline at the latest figure
+	targetAhead  bool     // the bar lies ahead of the baseline
+}
+
+// targetVerdict sets ev's status (and reason) for a numeric target whose
+// pace, if any, is already in ev.
+func targetVerdict(ev *Evaluation, c closing, f targetFacts) {
+	switch {
+	case f.onlyBaseline:
 		ev.Status = StatusInsufficientData
 		ev.Reason = ReasonNeedBaseline
-	case achieved:
+	case f.achieved:
 		ev.Status = StatusAchieved
 	case c.closed:
 		ev.Status = StatusMissed
 		c.missedReason(ev)
-	case elapsed == nil || *elapsed <= 0:
+	case f.elapsed == nil || *f.elapsed <= 0:
 		// The latest figure is the baseline itself (or older): no movement
 		// to judge yet.
 		ev.Status = StatusInsufficientData
 		ev.Reason = ReasonNeedTwoFigures
-	case !targetAhead:
+	case !f.targetAhead:
 		// The baseline already met the target and the latest figure has
 		// fallen short of it.
 		ev.Status = StatusDeteriorating
@@ -454,7 +477,6 @@ func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c c
 	default:
 		ev.Status = paceStatus(*ev.PaceRatio)
 	}
-	c.graceReason(ev)
 }
 
 // firstFigureOrigin says whether the first figure, taken as the baseline,
