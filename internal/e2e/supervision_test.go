@@ -197,6 +197,7 @@ func TestSupervisionLoop(t *testing.T) {
 		"control characters": map[string]any{"reason": "a\x1b[31m", "measures": "b", "expected_by": "2030-01-01"},
 		"too long":           map[string]any{"reason": strings.Repeat("长", kpi.MaxExplanationReason+1), "measures": "b", "expected_by": "2030-01-01"},
 		"not a date":         map[string]any{"reason": "a", "measures": "b", "expected_by": "明年"},
+		"a day already past": map[string]any{"reason": "a", "measures": "b", "expected_by": fmt.Sprintf("%d-01-01", y-1)},
 		"too large":          map[string]any{"reason": strings.Repeat("x", 70<<10), "measures": "b", "expected_by": "2030-01-01"},
 	} {
 		if status := api.post(kgx, "/api/v1/indicators/sv-plan/alpha/explanations", body, nil); status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge {

@@ -218,7 +218,7 @@ func (c *checker) checkExplanations(ctx context.Context, ex Explainer, rows []ex
 		}
 		rw := row{Row: kpi.Row{Plan: r.plan, Indicator: r.indicator, Line: r.line, Sheet: ExplanationSheet},
 			name: r.name, col: &columns{plan: cols[exPlan], indicator: cols[exIndicator], name: cols[exName]}}
-		ind, _, ok := c.ix.resolve(&rw, func(column, fld, value, expected, msg string) {
+		ind, column, ok := c.ix.resolve(&rw, func(column, fld, value, expected, msg string) {
 			c.invalid.Add(p(column, fld, value, expected, msg))
 		}, &c.suggested)
 		if !ok {
@@ -237,7 +237,10 @@ func (c *checker) checkExplanations(ctx context.Context, ex Explainer, rows []ex
 		var ke *kpi.Error
 		switch {
 		case errors.As(err, &ke) && ke.Code == kpi.EFORBIDDEN:
-			c.forbidden.Add(p(cols[exIndicator], "indicator", ind.ID+" "+ind.Name, "本单位牵头的指标\nan indicator "+unitsText(c.u.Actor)+" leads", ke.Message))
+			// The cell as written, and the service's words naming the indicator.
+			q := p(column, "indicator", kpi.Excerpt(rw.indicatorText()), "本单位牵头的指标\nan indicator "+unitsText(c.u.Actor)+" leads", ke.Message)
+			q.Indicator = ind.ID
+			c.forbidden.Add(q)
 			continue
 		case errors.As(err, &ke) && ke.Code == kpi.EINVALID:
 			if len(ke.Problems) == 0 {

@@ -54,7 +54,7 @@ func TestWorkbookExplanations(t *testing.T) {
 	if _, err := st.SyncCatalog(ctx, catalog, kpi.Actor{Name: "catalog"}); err != nil {
 		t.Fatal(err)
 	}
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, Explainer: supervision.New(supervision.Options{Store: st})})
+	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, Explainer: supervision.New(supervision.Options{Store: st, Now: func() time.Time { return now }})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +112,13 @@ func TestWorkbookExplanations(t *testing.T) {
 		[]any{"high_tech_enterprises", "", "认定滞后", "加快认定", "明年"}))
 	if code, p := problem(err); code != kpi.EINVALID || p.Column != "E" || p.Field != "expected_by" {
 		t.Errorf("a bad date: %s %+v", code, p)
+	}
+	// A completion day already past: refused on its row and column, in
+	// the service's words, with the figure beside it.
+	_, err = ingestBook(operator, explanationBook(t, [][]any{{"high_tech_enterprises", "2021", "12"}},
+		[]any{"high_tech_enterprises", "", "认定滞后", "加快认定", "2021-12-31"}))
+	if code, p := problem(err); code != kpi.EINVALID || p.Sheet != ingest.ExplanationSheet || p.Row != 2 || p.Column != "E" || !strings.HasPrefix(p.Message, "预计完成时间2021年12月31日已过") {
+		t.Errorf("a day already past: %s %+v", code, p)
 	}
 	if l, _ := st.Latest(ctx); len(l[kpi.Ref{Plan: "yf", ID: "high_tech_enterprises"}]) != 0 {
 		t.Errorf("the figure of a refused file was stored: %v", l)

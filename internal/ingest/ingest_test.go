@@ -414,6 +414,17 @@ func TestForbiddenUnit(t *testing.T) {
 	if len(ke.Problems) != 1 || ke.Problems[0].Indicator != "high_tech_enterprises" || !strings.Contains(ke.Problems[0].Message, "区市场监管局") {
 		t.Errorf("problems %+v, want one naming high_tech_enterprises and 区市场监管局", ke.Problems)
 	}
+	// The problem quotes the cell as the unit wrote it, not the catalog,
+	// and names the indicator it was read as and who reports it.
+	if p := ke.Problems[0]; p.Value != "high_tech_enterprises" || !strings.HasPrefix(p.Message, "无权报送指标“高新技术企业”（high_tech_enterprises）：区市场监管局 不是其责任单位或配合单位，该指标由区科工信局") {
+		t.Errorf("problem %+v, want the cell high_tech_enterprises and the indicator named", p)
+	}
+	// A file naming the indicator by its name: that cell, as written.
+	_, err = f.ing.Ingest(context.Background(), kpi.Upload{Name: "b.csv", Actor: unit, Source: "upload",
+		Body: []byte("指标名称,报告期,实际值\n高新技术企业,2021,28\n")})
+	if !errors.As(err, &ke) || ke.Code != kpi.EFORBIDDEN || len(ke.Problems) != 1 || ke.Problems[0].Value != "高新技术企业" || ke.Problems[0].Row != 2 || ke.Problems[0].Column != "指标名称" {
+		t.Errorf("by name: %v, want the cell 高新技术企业 at row 2, column 指标名称", err)
+	}
 	if len(f.latest(t)) != 0 {
 		t.Error("a refused submission wrote figures")
 	}

@@ -157,11 +157,7 @@ func (c *checker) add(r *row) {
 		return
 	}
 	if !u.Actor.MaySubmitFor(*ind) {
-		c.forbidden.Add(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column, Field: "indicator",
-			Indicator: ind.ID, Value: ind.ID + " " + ind.Name,
-			Expected: "本单位负责或配合的指标\nan indicator of " + unitsText(u.Actor),
-			Message: fmt.Sprintf("无权报送指标 %s（%s）：%s 不是其责任单位或配合单位\n%s may not submit for %s: its units are %s",
-				ind.ID, ind.Name, unitsText(u.Actor), u.Actor.Name, ind.ID, strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、"))})
+		c.forbidden.Add(forbiddenFigure(kpi.Problem{File: u.Name, Sheet: r.Sheet, Row: r.Line, Column: column}, r, *ind, u.Actor))
 		return
 	}
 	plan := ix.plans[ind.Plan]
@@ -195,6 +191,29 @@ func (c *checker) done() (obs []kpi.Observation, invalid, forbidden *kpi.Problem
 	return c.obs, c.invalid, c.forbidden
 }
 
+// forbiddenFigure is the problem of a row whose indicator the submitter
+// may not submit for, at where (file, sheet, row, column): it quotes the
+// cell as the submitter wrote it (an excerpt), not the catalog, and names
+// the indicator that cell was read as and the units that report it.
+func forbiddenFigure(where kpi.Problem, r *row, ind kpi.Indicator, a kpi.Actor) kpi.Problem {
+	units := strings.Join(append(append([]string{}, ind.LeadUnits...), ind.CoUnits...), "、")
+	p := where
+	p.Field, p.Indicator, p.Value = "indicator", ind.ID, kpi.Excerpt(r.indicatorText())
+	p.Expected = "本单位负责或配合的指标\nan indicator of " + unitsText(a)
+	p.Message = fmt.Sprintf("无权报送指标“%s”（%s）：%s 不是其责任单位或配合单位，该指标由%s报送；请删去此行\n%s may not submit for %s: its units are %s",
+		ind.Name, ind.ID, unitsText(a), units, a.Name, ind.ID, units)
+	return p
+}
+
+// indicatorText is the cell a row names its indicator by: the id's, else
+// the name's.
+func (r *row) indicatorText() string {
+	if r.Indicator != "" {
+		return r.Indicator
+	}
+	return r.name
+}
+
 // resolve finds the row's indicator by id (or by exact Chinese name),
 // narrowed by plan when given.
 func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg string), suggested *int) (*kpi.Indicator, string, bool) {
@@ -204,9 +223,9 @@ func (ix *index) resolve(r *row, bad func(column, fld, value, expected, msg stri
 			return nil, r.col.plan, false
 		}
 	}
-	text, column := r.Indicator, r.col.indicator
-	if text == "" {
-		text, column = r.name, r.col.name
+	text, column := r.indicatorText(), r.col.indicator
+	if r.Indicator == "" {
+		column = r.col.name
 	}
 	var cands []*kpi.Indicator
 	if r.Plan != "" {

@@ -2,6 +2,7 @@ package supervision_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 	"github.com/yanfeng/kpimon/internal/supervision"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
@@ -57,5 +59,46 @@ func TestExplainingUnitsAreWhatExplainAccepts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExplanationExpectedByNotPassed: an explanation promising completion
+// by a day already over is refused with a Chinese problem on expected_by;
+// today and later days are taken. The API, the web form and the XLSX
+// 情况说明 sheet all check through PrepareExplanation.
+func TestExplanationExpectedByNotPassed(t *testing.T) {
+	ctx := context.Background()
+	// 00:30 on 2022-07-01 in China is still 2022-06-30 in UTC: the day is China's.
+	clock := testkit.NewClock(time.Date(2022, 7, 1, 0, 30, 0, 0, kpi.China))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局"},
+		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel}
+	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
+	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := supervision.New(supervision.Options{Store: st, States: kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now}), Now: clock.Now})
+	unit := kpi.Actor{Name: "kgx", Units: []string{"区科工信局"}}
+	for by, refused := range map[string]bool{"2022-06-30": true, "2021-12-31": true, "2022-07-01": false, "2022-12-31": false} {
+		_, err := svc.PrepareExplanation(ctx, ind.Ref(), kpi.ExplanationInput{Reason: "a", Measures: "b", ExpectedBy: by}, unit)
+		if !refused {
+			if err != nil {
+				t.Errorf("expected by %s on 2022-07-01: %v, want it taken", by, err)
+			}
+			continue
+		}
+		var kerr *kpi.Error
+		if !errors.As(err, &kerr) || kerr.Code != kpi.EINVALID || len(kerr.Problems) != 1 {
+			t.Fatalf("expected by %s on 2022-07-01: %v, want one EINVALID problem", by, err)
+		}
+		p := kerr.Problems[0]
+		d, _ := kpi.ParseDay(by)
+		if p.Field != "expected_by" || p.Value != by || p.Message != "预计完成时间"+present.Date(d)+"已过（今天是2022年7月1日），请填写今天或以后的日期" {
+			t.Errorf("expected by %s: problem %+v", by, p)
+		}
 	}
 }

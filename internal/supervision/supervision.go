@@ -250,13 +250,31 @@ func (s *Service) PrepareExplanation(ctx context.Context, ref kpi.Ref, in kpi.Ex
 		s.deny(ctx, actor, ref, "explanation: "+err.Error())
 		return kpi.Explanation{}, err
 	}
-	if ps := in.Check(); len(ps) > 0 {
+	if ps := append(in.Check(), expectedByPassed(in.ExpectedBy, s.o.Now())...); len(ps) > 0 {
 		e := kpi.Errorf(kpi.EINVALID, "情况说明有误\nthe explanation has problems")
 		e.Problems = ps
 		return kpi.Explanation{}, e
 	}
 	return kpi.Explanation{Ref: ref, Unit: unit, Reason: in.Reason, Measures: in.Measures,
 		ExpectedBy: in.ExpectedBy, RevisedFigure: in.RevisedFigure}, nil
+}
+
+// expectedByPassed is the problem of an expected completion day
+// (预计完成时间) that has already passed on now's day in China time: a
+// unit cannot promise to finish by a day that is over. The day itself is
+// still to come; an unreadable day is Check's problem.
+func expectedByPassed(expectedBy string, now time.Time) []kpi.Problem {
+	by, err := kpi.ParseDay(expectedBy)
+	if err != nil {
+		return nil
+	}
+	n := now.In(kpi.China)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, kpi.China)
+	if !by.Before(today) {
+		return nil
+	}
+	return []kpi.Problem{{Field: "expected_by", Value: expectedBy, Expected: today.Format(time.DateOnly) + "或以后",
+		Message: "预计完成时间" + present.Date(by) + "已过（今天是" + present.Date(today) + "），请填写今天或以后的日期"}}
 }
 
 // FileExplanation stores an explanation PrepareExplanation returned.

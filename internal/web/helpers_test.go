@@ -86,7 +86,7 @@ func (hh *handlerHolder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the previous one is kept in memory.
 func (f *fixture) serve(st *boltstore.Store) {
 	f.t.Helper()
-	ing, err := ingest.New(ingest.Options{Store: st, Explainer: supervision.New(supervision.Options{Store: st})})
+	ing, err := ingest.New(ingest.Options{Store: st, Explainer: supervision.New(supervision.Options{Store: st, Now: func() time.Time { return testNow }})})
 	if err != nil {
 		f.t.Fatalf("new ingester: %v", err)
 	}

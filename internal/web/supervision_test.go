@@ -167,3 +167,20 @@ func TestSupervisionPageNamesFromCatalogGeneration(t *testing.T) {
 	}
 	wantText(t, "督办事项 after a catalog change", c.get("/supervision"), sf.own.Name+"（修订）")
 }
+
+// TestExplainFormRefusesAPassedDay: the indicator page's form refuses an
+// explanation whose expected completion day is already over, in Chinese,
+// and files nothing (the rule is supervision.PrepareExplanation's, shared
+// with the API and the XLSX 情况说明 sheet).
+func TestExplainFormRefusesAPassedDay(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	c := sf.signedIn(t, unitName)
+	csrf := c.csrf("/supervision", "/signout")
+	p := c.post("/indicators/"+sf.own.Plan+"/"+sf.own.ID+"/explanations", url.Values{"csrf_token": {csrf},
+		"reason": {"两家企业推迟申报"}, "measures": {"逐户辅导"}, "expected_by": {"2022-06-01"}})
+	wantStatus(t, "explaining with a passed day", p, http.StatusBadRequest)
+	wantText(t, "explaining with a passed day", p, "预计完成时间2022年6月1日已过（今天是2022年6月29日），请填写今天或以后的日期")
+	if ex, _ := sf.st.Explanations(context.Background(), sf.own.Ref()); len(ex) != 0 {
+		t.Errorf("filed %+v", ex)
+	}
+}
