@@ -121,102 +121,168 @@ func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, erro
 	// States kept from the previous evaluation (same State.Pass, same
 	// indicator in the same place) render as before: their chunks are
 	// taken without being written again.
+	w := chunkWork{states: states, same: sameIndicators(states, prev), seed: maphash.MakeSeed()}
+	if w.same {
+		w.prev, r.order = prev, prev.order
+		w.changed = changedStates(states, prev.states)
+	} else {
+		r.order = c.labelOrder(states)
+	}
+	if prev != nil {
+		w.reuse, w.seed = prev.reusable(), prev.hashSeed
+	}
+	w.parts = c.exposeParts(r.order)
+	firstJob := w.cut()
+	results := w.write()
+
+	r.chunks = make([]chunkResult, len(w.jobs))
+	for j, res := range results {
+		r.chunks[j] = chunkResult{seg: res.seg, samples: res.samples}
+	}
+	comp := newCompressor()
+	var header bytes.Buffer
+	for p, pt := range w.parts {
+		partResults := results[firstJob[p]:firstJob[p+1]]
+		if f := pt.f; f != nil && f.alert != nil {
+			var last *alertList
+			if w.same {
+				last = prev.alerts[f.name]
+			}
+			list, alerts := c.renderAlerts(states, pt.order, f, last, w.changed, w.seed)
+			if r.alerts == nil {
+				r.alerts = make(map[string]*alertList)
+			}
+			r.alerts[f.name] = list
+			partResults = append(slices.Clip(partResults), alerts...)
+			r.alertSegments += len(alerts)
+		}
+		if err := r.addPart(pt, partResults, comp, &header); err != nil {
+			return nil, err
+		}
+	}
+	r.hashSeed = w.seed
+	return r, nil
+}
+
+// sameIndicators reports whether states hold the indicators prev rendered,
+// in the same places, so prev's label order and chunks apply.
+func sameIndicators(states []*kpi.State, prev *rendered) bool {
 	same := prev != nil && len(prev.states) == len(states) && len(prev.chunks) > 0
 	for i := 0; same && i < len(states); i++ {
 		same = states[i] == prev.states[i] || states[i].Indicator.Ref() == prev.states[i].Indicator.Ref()
 	}
-	var order *stateOrder
-	if same {
-		order = prev.order
-	} else {
-		order = c.labelOrder(states)
-	}
-	r.order = order
+	return same
+}
 
-	// The families in output order, kpi_indicator_info (own label set and
-	// order) in its place by name; each cut into chunks.
-	type part struct {
-		f     *family // nil: kpi_indicator_info
-		order []int32
-		name  string
-		help  string
+// changedStates says, for each of states, whether it is not the state
+// was (the previous rendering's, at the same place) rendered.
+func changedStates(states, was []*kpi.State) []bool {
+	changed := make([]bool, len(states))
+	for i, st := range states {
+		// kpi.States hands out the same *State for a state it kept.
+		changed[i] = st != was[i] && (st.Pass == 0 || st.Pass != was[i].Pass)
 	}
-	var parts []part
+	return changed
+}
+
+// reusable indexes r's segments by content, for the next rendering.
+func (r *rendered) reusable() map[segmentKey]*segment {
+	reuse := make(map[segmentKey]*segment, len(r.segments))
+	for _, s := range r.segments {
+		reuse[s.key] = s
+	}
+	return reuse
+}
+
+// exposePart is one family in output order, rendered in chunks.
+type exposePart struct {
+	f     *family // nil: kpi_indicator_info
+	order []int32
+	name  string
+	help  string
+}
+
+// exposeParts lists the families in output order, kpi_indicator_info (own
+// label set and order) in its place by name.
+func (c *Collector) exposeParts(order *stateOrder) []exposePart {
+	var parts []exposePart
 	info := c.meta[c.info]
-	infoPart := part{order: order.info, name: info.name, help: info.help}
+	infoPart := exposePart{order: order.info, name: info.name, help: info.help}
 	for i := range c.families {
 		f := &c.families[i]
 		if infoPart.name != "" && f.name > infoPart.name {
 			parts = append(parts, infoPart)
 			infoPart.name = ""
 		}
-		parts = append(parts, part{f: f, order: order.index, name: f.name, help: f.help})
+		parts = append(parts, exposePart{f: f, order: order.index, name: f.name, help: f.help})
 	}
 	if infoPart.name != "" {
 		parts = append(parts, infoPart)
 	}
-	// Samples with alert text, which the registry sorts after the others
-	// of their family (more labels) in label-value order, are rendered
-	// after the chunks (renderAlerts), cut where their text says.
-	type job struct {
-		part, lo, hi int
-	}
-	var jobs []job
-	firstJob := make([]int, len(parts)+1)
-	for p := range parts {
-		firstJob[p] = len(jobs)
-		for lo := 0; lo < len(states); lo += chunkIndicators {
-			jobs = append(jobs, job{part: p, lo: lo, hi: min(lo+chunkIndicators, len(states))})
-		}
-	}
-	firstJob[len(parts)] = len(jobs)
+	return parts
+}
 
-	var reuse map[segmentKey]*segment
-	if prev != nil {
-		reuse = make(map[segmentKey]*segment, len(prev.segments))
-		for _, s := range prev.segments {
-			reuse[s.key] = s
+// chunkWork is a rendering's chunks being written: each part cut into
+// jobs of chunkIndicators states.
+type chunkWork struct {
+	states  []*kpi.State
+	parts   []exposePart
+	jobs    []chunkJob
+	same    bool      // states are prev's indicators in the same places
+	prev    *rendered // when same
+	changed []bool    // when same: states[i] is not the state prev rendered
+	seed    maphash.Seed
+	reuse   map[segmentKey]*segment // prev's segments by content; nil without prev
+}
+
+type chunkJob struct {
+	part, lo, hi int
+}
+
+// cut makes the jobs and returns where each part's jobs start (and, last,
+// their number). Samples with alert text, which the registry sorts after
+// the others of their family (more labels) in label-value order, are
+// rendered after the chunks (renderAlerts), cut where their text says.
+func (w *chunkWork) cut() []int {
+	firstJob := make([]int, len(w.parts)+1)
+	for p := range w.parts {
+		firstJob[p] = len(w.jobs)
+		for lo := 0; lo < len(w.states); lo += chunkIndicators {
+			w.jobs = append(w.jobs, chunkJob{part: p, lo: lo, hi: min(lo+chunkIndicators, len(w.states))})
 		}
 	}
-	// changed[i]: states[i] is not the state prev rendered (nil: nothing
-	// is taken from prev).
-	var changed []bool
-	if same {
-		changed = make([]bool, len(states))
-		for i := range states {
-			// kpi.States hands out the same *State for a state it kept.
-			st, was := states[i], prev.states[i]
-			changed[i] = st != was && (st.Pass == 0 || st.Pass != was.Pass)
+	firstJob[len(w.parts)] = len(w.jobs)
+	return firstJob
+}
+
+// kept reports whether none of the states in order changed. (changed is
+// one pass over the states; looking at the states' Pass per chunk and
+// family walked 150 MB of states out of order eight times.)
+func (w *chunkWork) kept(order []int32) bool {
+	for _, i := range order {
+		if w.changed[i] {
+			return false
 		}
 	}
-	// A chunk whose states are all kept is taken as it was. (changed is
-	// one pass over the states; looking at the states' Pass per chunk and
-	// family walked 150 MB of states out of order eight times.)
-	kept := func(order []int32) bool {
-		for _, i := range order {
-			if changed[i] {
-				return false
-			}
-		}
-		return true
-	}
-	results := make([]chunkOutcome, len(jobs))
-	seed := maphash.MakeSeed()
-	if prev != nil {
-		seed = prev.hashSeed
-	}
+	return true
+}
+
+// write renders every job on all cores; a chunk whose states are all kept
+// is taken as it was.
+func (w *chunkWork) write() []chunkOutcome {
+	results := make([]chunkOutcome, len(w.jobs))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+	for range min(runtime.GOMAXPROCS(0), len(w.jobs)) {
 		wg.Go(func() {
 			var text bytes.Buffer
 			var buf []label
 			comp := newCompressor()
 			for j := range next {
-				jb := jobs[j]
-				pt := parts[jb.part]
-				if same && kept(pt.order[jb.lo:jb.hi]) {
-					c := prev.chunks[j]
+				jb := w.jobs[j]
+				pt := w.parts[jb.part]
+				if w.same && w.kept(pt.order[jb.lo:jb.hi]) {
+					c := w.prev.chunks[j]
 					results[j] = chunkOutcome{seg: c.seg, samples: c.samples, reused: true, skipped: true}
 					continue
 				}
@@ -224,13 +290,13 @@ func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, erro
 				samples := 0
 				for _, i := range pt.order[jb.lo:jb.hi] {
 					if pt.f == nil {
-						writeInfo(&text, pt.name, &states[i].Indicator)
+						writeInfo(&text, pt.name, &w.states[i].Indicator)
 						samples++
 						continue
 					}
 					f := pt.f
-					ind := &states[i].Indicator
-					f.samples(states[i], false, func(values []string, at *alertText, v float64) {
+					ind := &w.states[i].Indicator
+					f.samples(w.states[i], false, func(values []string, at *alertText, v float64) {
 						if at != nil {
 							return // renderAlerts
 						}
@@ -239,70 +305,52 @@ func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, erro
 						samples++
 					})
 				}
-				results[j] = keyed(text.Bytes(), samples, seed, reuse, comp)
+				results[j] = keyed(text.Bytes(), samples, w.seed, w.reuse, comp)
 			}
 		})
 	}
-	for j := range jobs {
+	for j := range w.jobs {
 		next <- j
 	}
 	close(next)
 	wg.Wait()
+	return results
+}
 
-	r.chunks = make([]chunkResult, len(jobs))
-	for j, res := range results {
-		r.chunks[j] = chunkResult{seg: res.seg, samples: res.samples}
+// addPart appends a part's HELP/TYPE header and chunks to r; a part
+// without samples is left out, as the registry does.
+func (r *rendered) addPart(pt exposePart, results []chunkOutcome, comp *compressor, header *bytes.Buffer) error {
+	samples := 0
+	for _, res := range results {
+		if res.err != nil {
+			return fmt.Errorf("render exposition: %w", res.err)
+		}
+		samples += res.samples
 	}
-	comp := newCompressor()
-	var header bytes.Buffer
-	for p, pt := range parts {
-		partResults := results[firstJob[p]:firstJob[p+1]]
-		if f := pt.f; f != nil && f.alert != nil {
-			var last *alertList
-			if same {
-				last = prev.alerts[f.name]
-			}
-			list, alerts := c.renderAlerts(states, pt.order, f, last, changed, seed)
-			if r.alerts == nil {
-				r.alerts = make(map[string]*alertList)
-			}
-			r.alerts[f.name] = list
-			partResults = append(slices.Clip(partResults), alerts...)
-			r.alertSegments += len(alerts)
-		}
-		samples := 0
-		for _, res := range partResults {
-			if res.err != nil {
-				return nil, fmt.Errorf("render exposition: %w", res.err)
-			}
-			samples += res.samples
-		}
-		if samples == 0 {
-			continue // no family without samples, as the registry does
-		}
-		header.Reset()
-		writeHeader(&header, pt.name, pt.help)
-		data, err := comp.deflate(header.Bytes())
-		if err != nil {
-			return nil, fmt.Errorf("render exposition: %w", err)
-		}
-		r.add(&segment{key: segmentKey{n: header.Len(), crc: crc32.ChecksumIEEE(header.Bytes())}, data: data})
-		for _, res := range partResults {
-			if res.seg.key.n == 0 {
-				continue
-			}
-			r.add(res.seg)
-			if res.reused {
-				r.reused++
-			}
-			if res.skipped {
-				r.skipped++
-			}
-		}
-		r.series += samples
+	if samples == 0 {
+		return nil
 	}
-	r.hashSeed = seed
-	return r, nil
+	header.Reset()
+	writeHeader(header, pt.name, pt.help)
+	data, err := comp.deflate(header.Bytes())
+	if err != nil {
+		return fmt.Errorf("render exposition: %w", err)
+	}
+	r.add(&segment{key: segmentKey{n: header.Len(), crc: crc32.ChecksumIEEE(header.Bytes())}, data: data})
+	for _, res := range results {
+		if res.seg.key.n == 0 {
+			continue
+		}
+		r.add(res.seg)
+		if res.reused {
+			r.reused++
+		}
+		if res.skipped {
+			r.skipped++
+		}
+	}
+	r.series += samples
+	return nil
 }
 
 // chunkOutcome is one chunk of a rendering being made.
