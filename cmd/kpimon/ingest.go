@@ -83,7 +83,7 @@ func ingestFiles(ctx context.Context, e *env, o ingestOptions) error {
 			rejected++
 			fmt.Fprintf(e.stdout, "✗ %s: %s\n", path, ke.Message)
 			for _, p := range ke.Problems {
-				fmt.Fprintf(e.stdout, "    %s\n", p.String())
+				fmt.Fprintf(e.stdout, "    %s\n", strings.ReplaceAll(p.Text(), "\n", "\n    "))
 			}
 			if more := ke.MoreText(); more != "" {
 				fmt.Fprintf(e.stdout, "    %s\n", more)

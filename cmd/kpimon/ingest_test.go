@@ -83,7 +83,7 @@ func TestTemplateThenIngest(t *testing.T) {
 	}{
 		{"filled template", []string{tmpl}, 0, []string{"✓", "added 1"}},
 		{"same file again", []string{tmpl}, 0, []string{"unchanged 1"}},
-		{"a bad file beside a good one", []string{tmpl, bad}, 1, []string{"✗", "bad.csv: row 2: column 指标编号: indicator", "未知指标", "1 of 2 file(s) rejected"}},
+		{"a bad file beside a good one", []string{tmpl, bad}, 1, []string{"✗", "bad.csv 第 2 行 指标编号 列：未知指标（填写的是“no_such_indicator”", "bad.csv: row 2: column 指标编号: unknown indicator", "1 of 2 file(s) rejected"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,6 +120,63 @@ func (l *ProblemList) Fill(e *Error) *Error {
 	return e
 }
 
+// Text is the problem for the person who handed in the file: a Chinese
+// line saying where (文件, 工作表, 第 N 行, 列), what is wrong, what was
+// written and what is expected, then the same in English on its own line.
+// String, for logs and operators, mixes the two.
+func (p Problem) Text() string {
+	var zh, en []string
+	if p.File != "" {
+		zh, en = append(zh, p.File), append(en, p.File)
+	}
+	if p.Sheet != "" {
+		zh, en = append(zh, "工作表“"+p.Sheet+"”"), append(en, "sheet "+p.Sheet)
+	}
+	for _, n := range []int{p.Line, p.Row} {
+		if n > 0 {
+			zh, en = append(zh, fmt.Sprintf("第 %d 行", n)), append(en, fmt.Sprintf("row %d", n))
+		}
+	}
+	if p.Column != "" {
+		zh, en = append(zh, p.Column+" 列"), append(en, "column "+p.Column)
+	}
+	z, e := strings.Join(zh, " "), strings.Join(en, ": ")
+	if z != "" {
+		z, e = z+"：", e+": "
+	}
+	z += ChineseLine(p.Message)
+	e += EnglishLine(p.Message)
+	value := strings.ReplaceAll(p.Value, "\n", " ")
+	switch {
+	case p.Value != "" && p.Expected != "":
+		z += "（填写的是“" + value + "”，应为：" + ChineseLine(p.Expected) + "）"
+		e += fmt.Sprintf(" (found %q, expected %s)", p.Value, EnglishLine(p.Expected))
+	case p.Value != "":
+		z += "（填写的是“" + value + "”）"
+		e += fmt.Sprintf(" (found %q)", p.Value)
+	case p.Expected != "":
+		z += "（应为：" + ChineseLine(p.Expected) + "）"
+		e += " (expected " + EnglishLine(p.Expected) + ")"
+	}
+	return z + "\n" + e
+}
+
+// EnglishLine is the English of a message written Chinese line first,
+// English on the next: the part after the first line break, or the whole
+// message when it has none.
+func EnglishLine(msg string) string {
+	if _, en, ok := strings.Cut(msg, "\n"); ok {
+		return en
+	}
+	return msg
+}
+
+// kindWords are the Chinese names of Problem.Kind, for MoreText.
+var kindWords = map[string]string{
+	"file": "文件", "indicator": "指标", "name": "指标名称", "plan": "计划", "period": "报告期", "value": "实际值",
+	"unit": "单位", "note": "备注", "confirm": "确认",
+}
+
 // Kind names what a problem is about, for counting problems that are not
 // listed: the field (value, period, indicator, unit, plan, note), or
 // "file" for a problem with the whole file.
@@ -131,7 +188,8 @@ func (p Problem) Kind() string {
 }
 
 // MoreText says how many problems were left out and of which kinds:
-// "另有 999,990 处问题未列出（value 999,000、period 990）" and on its own line "and 999,990 more (value 999,000, period 990)".
+// "另有 999,990 处问题未列出（全部按类别：实际值 999,000、报告期 990）" and on its own line
+// "and 999,990 more not listed (all problems by kind: value 999,000, period 990)".
 // Empty when none were left out.
 func (e *Error) MoreText() string {
 	if e.More <= 0 {
@@ -147,12 +205,16 @@ func (e *Error) MoreText() string {
 		}
 		return kinds[i] < kinds[j]
 	})
-	parts := make([]string, len(kinds))
+	zh, en := make([]string, len(kinds)), make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = k + " " + Thousands(e.Kinds[k])
+		word := kindWords[k]
+		if word == "" {
+			word = k
+		}
+		zh[i], en[i] = word+" "+Thousands(e.Kinds[k]), k+" "+Thousands(e.Kinds[k])
 	}
 	return fmt.Sprintf("另有 %s 处问题未列出（全部按类别：%s）\nand %s more not listed (all problems by kind: %s)",
-		Thousands(e.More), strings.Join(parts, "、"), Thousands(e.More), strings.Join(parts, ", "))
+		Thousands(e.More), strings.Join(zh, "、"), Thousands(e.More), strings.Join(en, ", "))
 }
 
 // Thousands writes n with comma thousands separators: 999,990.

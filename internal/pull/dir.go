@@ -319,7 +319,7 @@ func errorText(name string, ke *kpi.Error) string {
 	fmt.Fprintf(&b, "%s\n\n", ke.Message)
 	// A problem's English follows its Chinese on its own, indented line.
 	for _, p := range ke.Problems {
-		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(p.String(), "\n", "\n  "))
+		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(p.Text(), "\n", "\n  "))
 	}
 	if more := ke.MoreText(); more != "" {
 		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(more, "\n", "\n  "))

@@ -149,7 +149,9 @@ func TestInbox(t *testing.T) {
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "no_such_indicator")
 	// A problem's English follows its Chinese on its own, indented line.
 	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "未知指标")
-	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "\n  unknown indicator")
+	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "\n  bad.csv: row 2: column indicator: unknown indicator")
+	// Where, what and what was written, in Chinese words for the submitter.
+	assertFiled(t, filepath.Join(dir, pull.FailedDir), "bad.csv", ".errors.txt", "- bad.csv 第 2 行 indicator 列：未知指标（填写的是“no_such_indicator”，应为：目录中的指标编号或完整中文名称）\n")
 }
 
 // assertFiled checks sub holds the moved file and a report containing want.
