@@ -40,14 +40,17 @@ func Overview() Dashboard {
 		at(0, 6, 24, 16), info, lead, status))
 	panels = append(panels, unitTable(at(0, 22, 24, 10)))
 	panels = append(panels, supervisionTable(at(0, 32, 24, 8)))
-	return newBoard(UIDOverview, "总览 · 创新型城区建设指标", "各指标达标、推进、滞后情况一览 (overview of every indicator)", "now-24h",
+	d := newBoard(UIDOverview, "总览 · 创新型城区建设指标", "各指标达标、推进、滞后情况一览 (overview of every indicator)", "now-24h",
 		[]Variable{
 			datasourceVar(),
+			regionVar(),
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, true),
 			queryVar("task", "主要任务", "主要任务编号 (task)", `label_values(kpi_indicator_info{plan=~"$plan"}, task)`, true),
 			queryVar("lead_unit", "牵头单位", "责任单位中的牵头单位 (lead unit)", `label_values(kpi_indicator_lead_unit{plan=~"$plan"}, lead_unit)`, true),
 			statusVar(),
 		}, panels)
+	inRegion(&d)
+	return d
 }
 
 // The pace thresholds as the help texts print them: kpi's own.

@@ -234,7 +234,7 @@ func indicatorLink() DataLink {
 func unitLink() DataLink {
 	return DataLink{
 		Title: "查看责任单位 (unit board)",
-		URL:   "/d/" + UIDUnit + "/" + UIDUnit + "?var-lead_unit=${__data.fields.lead_unit}&${plan:queryparam}&${datasource:queryparam}&${__url_time_range}",
+		URL:   "/d/" + UIDUnit + "/" + UIDUnit + "?var-lead_unit=${__data.fields.lead_unit}&${region:queryparam}&${plan:queryparam}&${datasource:queryparam}&${__url_time_range}",
 	}
 }
 

@@ -240,7 +240,7 @@ func planTable(pos GridPos) Panel {
 		column("level", "层级"),
 		column("plan", "规划", linksProp(DataLink{
 			Title: "查看该地区总览 (the region's overview)",
-			URL:   "/d/" + UIDOverview + "/" + UIDOverview + "?var-plan=${__data.fields.plan}&${datasource:queryparam}&${__url_time_range}",
+			URL:   "/d/" + UIDOverview + "/" + UIDOverview + "?var-region=${__data.fields.region}&var-plan=${__data.fields.plan}&${datasource:queryparam}&${__url_time_range}",
 		})),
 		column("Value #A", "指标数"),
 		column("Value #B", "逾期未报送", countColors(overdueColor()), cellColorText()),

@@ -9,28 +9,38 @@ import (
 	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 )
 
-// TestUnitBoardScopedToRegion: in the province's Grafana the 责任单位 board
-// reads every district from one store, where two districts' units of one
-// name (区科工信局) would count as one (31 = 28 + 3). Every series the
-// board reads, in every panel and variable but the region picker itself,
-// must keep to the selected region. On main 数据截至 took the latest
-// evaluation time of every region.
-func TestUnitBoardScopedToRegion(t *testing.T) {
+// TestBoardsScopedToRegion: in the province's Grafana the overview and
+// the 责任单位 board read every district from one store, where two
+// districts' units of one name (区科工信局) would count as one
+// (31 = 28 + 3). Both pick one region, and every series they read, in
+// every panel and variable but the region picker itself, keeps to it. On
+// main the overview had no region (plan = All merged the districts) and
+// the unit board's 数据截至 took the latest evaluation time of every region.
+func TestBoardsScopedToRegion(t *testing.T) {
 	selector := regexp.MustCompile(`\b(kpi_\w+)(\{[^}]*\})?`)
-	check := func(where, expr string) {
-		for _, m := range selector.FindAllStringSubmatch(expr, -1) {
-			if !strings.Contains(m[2], `region=~"$region"`) {
-				t.Errorf("%s: %s is not kept to the selected region:\n%s", where, m[0], expr)
+	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit()} {
+		t.Run(d.UID, func(t *testing.T) {
+			check := func(where, expr string) {
+				for _, m := range selector.FindAllStringSubmatch(expr, -1) {
+					if !strings.Contains(m[2], `region=~"$region"`) {
+						t.Errorf("%s: %s is not kept to the selected region:\n%s", where, m[0], expr)
+					}
+				}
 			}
-		}
-	}
-	d := boards.Unit()
-	for _, q := range boardtest.Queries(d) {
-		check(q.Panel+" "+q.RefID, q.Expr)
-	}
-	for _, v := range d.Templating.List {
-		if v.Type == "query" && v.Name != "region" {
-			check("variable "+v.Name, v.Query)
-		}
+			var region *boards.Variable
+			for i, v := range d.Templating.List {
+				if v.Name == "region" {
+					region = &d.Templating.List[i]
+				} else if v.Type == "query" {
+					check("variable "+v.Name, v.Query)
+				}
+			}
+			if region == nil || region.Multi || region.IncludeAll {
+				t.Fatalf("region variable %+v, want one that picks a single region", region)
+			}
+			for _, q := range boardtest.Queries(d) {
+				check(q.Panel+" "+q.RefID, q.Expr)
+			}
+		})
 	}
 }

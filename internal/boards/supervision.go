@@ -46,7 +46,7 @@ func supervisionTable(pos GridPos) Panel {
 func supervisionUnitLink() DataLink {
 	return DataLink{
 		Title: "查看责任单位 (unit board)",
-		URL:   "/d/" + UIDUnit + "/" + UIDUnit + "?var-lead_unit=${__data.fields.unit}&${plan:queryparam}&${datasource:queryparam}&${__url_time_range}",
+		URL:   "/d/" + UIDUnit + "/" + UIDUnit + "?var-lead_unit=${__data.fields.unit}&${region:queryparam}&${plan:queryparam}&${datasource:queryparam}&${__url_time_range}",
 	}
 }
 

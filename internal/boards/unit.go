@@ -53,8 +53,8 @@ func Unit() Dashboard {
 }
 
 // regionVar picks one region on a board that province Grafana reads from
-// VictoriaMetrics, where two districts' units of one name (区科工信局)
-// would otherwise count as one (31 = 28 + 3). One region, no All: the
+// VictoriaMetrics (the overview and the unit board), where two districts'
+// units of one name (区科工信局) would otherwise count as one (31 = 28 + 3). One region, no All: the
 // first by default. A district's own Prometheus has no region label: the
 // variable is empty and region=~"" keeps every series.
 func regionVar() Variable {

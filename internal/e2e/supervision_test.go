@@ -349,7 +349,7 @@ func TestSupervisionLoop(t *testing.T) {
 	if got := boardValue(boards.Unit(), "督办：已办结", "A", map[string]string{"lead_unit": "区发改局", "plan": ".*", "region": ""}, ""); got != "1" {
 		t.Errorf("unit board of 区发改局, 督办：已办结 = %s, want 1", got)
 	}
-	overview := map[string]string{"lead_unit": ".*", "plan": ".*", "task": ".*", "status": ".*"}
+	overview := map[string]string{"lead_unit": ".*", "plan": ".*", "task": ".*", "status": ".*", "region": ""}
 	for ref, want := range map[string]string{"A": "0", "B": "1"} { // 待说明, 逾期未说明
 		if got := boardValue(boards.Overview(), "督办情况", ref, overview, "区商务局"); got != want {
 			t.Errorf("overview 督办情况 %s of 区商务局 = %s, want %s", ref, got, want)
