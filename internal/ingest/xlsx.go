@@ -374,11 +374,7 @@ func (r *sheetReader) cell(col int) error {
 	}
 	want := r.keep == nil || r.keep(col)
 	r.value = r.value[:0]
-	var inV, inT, phonetic, any bool
-	// A formula's text is kept (as =text) in case no computed value
-	// follows: a workbook written by a program and never opened in Excel
-	// or WPS has none, and the value check then says so.
-	var inF, formula bool
+	var in cellParts
 	for {
 		kind, err := t.next()
 		if err != nil {
@@ -388,44 +384,71 @@ func (r *sheetReader) cell(col int) error {
 		case kind == tokEOF:
 			return xmlError(r.part, io.ErrUnexpectedEOF, r.l)
 		case kind == tokEnd && t.is("c"):
-			if !any && formula {
-				typeName, any = "str", true
+			if !in.any && in.formula {
+				typeName, in.any = "str", true
 			}
-			if !any {
+			if !in.any {
 				return nil
 			}
 			return r.finishCell(col, typeName, style, want)
-		case kind == tokStart && t.is("f"):
-			inF, formula = !t.selfClose, true
-			r.value = append(r.value[:0], '=')
-		case kind == tokEnd && t.is("f"):
-			inF = false
-		case kind == tokText && inF && !any:
-			r.value = t.appendText(r.value)
-			if len(r.value) > r.l.maxCellBytes {
-				return cellTooLong(r.l)
+		case kind == tokText:
+			// A formula's text until a value comes, a value, or an inline
+			// string's text outside its phonetic runs.
+			if in.inF && !in.any || in.inV || in.inT && typeName == "inlineStr" {
+				r.value = t.appendText(r.value)
+				if len(r.value) > r.l.maxCellBytes {
+					return cellTooLong(r.l)
+				}
 			}
-		case kind == tokStart && t.is("v"):
-			if !any {
-				r.value = r.value[:0] // the formula's computed value follows
-			}
-			inV, any = true, true
-		case kind == tokEnd && t.is("v"):
-			inV = false
-		case kind == tokStart && t.is("rPh"):
-			phonetic = true
-		case kind == tokEnd && t.is("rPh"):
-			phonetic = false
-		case kind == tokStart && t.is("t"):
-			inT, any = !phonetic, true
-		case kind == tokEnd && t.is("t"):
-			inT = false
-		case kind == tokText && (inV || inT && typeName == "inlineStr"):
-			r.value = t.appendText(r.value)
-			if len(r.value) > r.l.maxCellBytes {
-				return cellTooLong(r.l)
-			}
+		case kind == tokStart:
+			r.value = in.start(t, r.value)
+		case kind == tokEnd:
+			in.end(t)
 		}
+	}
+}
+
+// cellParts is where in a <c> element the reader is. A formula's text is
+// kept (as =text) in case no computed value follows: a workbook written by
+// a program and never opened in Excel or WPS has none, and the value check
+// then says so.
+type cellParts struct {
+	inV, inT, phonetic bool
+	any                bool // a value or a text element was seen
+	inF, formula       bool
+}
+
+// start notes the start tag t is on; value is the cell's text so far,
+// returned as it is to be kept.
+func (in *cellParts) start(t *xmlTokens, value []byte) []byte {
+	switch {
+	case t.is("f"):
+		in.inF, in.formula = !t.selfClose, true
+		value = append(value[:0], '=')
+	case t.is("v"):
+		if !in.any {
+			value = value[:0] // the formula's computed value follows
+		}
+		in.inV, in.any = true, true
+	case t.is("rPh"):
+		in.phonetic = true
+	case t.is("t"):
+		in.inT, in.any = !in.phonetic, true
+	}
+	return value
+}
+
+// end notes the end tag t is on.
+func (in *cellParts) end(t *xmlTokens) {
+	switch {
+	case t.is("f"):
+		in.inF = false
+	case t.is("v"):
+		in.inV = false
+	case t.is("rPh"):
+		in.phonetic = false
+	case t.is("t"):
+		in.inT = false
 	}
 }
 
