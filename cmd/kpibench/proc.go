@@ -181,6 +181,15 @@ func (s *server) lastRendering() (took time.Duration, reused, segments int) {
 	return 0, 0, 0
 }
 
+// renderings counts the renderings kpimon's debug log reports so far.
+func (s *server) renderings() int {
+	b, err := os.ReadFile(s.log)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(b, []byte("exposition rendered"))
+}
+
 // serve starts `kpimon serve` on a free port and waits until it is ready.
 func (k kpimonCmd) serve(ctx context.Context) (*server, time.Duration, error) {
 	addr, err := k.ports.addr()

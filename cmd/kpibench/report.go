@@ -57,18 +57,18 @@ func (b *bench) report(stacks []stackResult, ingests []ingestResult) {
 		fmt.Fprintln(w)
 	}
 	if len(ingests) > 0 {
-		fmt.Fprintln(w, "### `kpimon ingest` of one large file (parse, validate, one bbolt transaction)")
+		fmt.Fprintln(w, "### `kpimon ingest` of one large file (parse, validate, store in batches of one bbolt transaction each)")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "*CPU* is the process's user + system time: on a machine others share, the wall time also holds the time it waited for a core.")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "*Through the API*: the same file posted to `/api/v1/uploads` of a `kpimon serve` with default limits on a new data dir: its HTTP status, time and the server's VmHWM.")
+		fmt.Fprintln(w, "*Through the API*: the same file posted to `/api/v1/uploads` of a `kpimon serve` with default limits on a new data dir: its HTTP status, time, and the server's VmRSS before the upload, VmHWM at the answer and VmHWM once /metrics was rendered with the new figures.")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| format | rows | catalog | file bytes | wall time | CPU time | rows per CPU second | peak RSS MiB (kernel) | kpimon says | through the API: status, time, serve VmHWM MiB |")
+		fmt.Fprintln(w, "| format | rows | catalog | file bytes | wall time | CPU time | rows per CPU second | peak RSS MiB (kernel) | kpimon says | through the API: status, time, serve VmRSS before / VmHWM at the answer / after rendering, MiB |")
 		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---|---|")
 		for _, r := range ingests {
 			api := "—"
 			if r.apiStatus != 0 {
-				api = fmt.Sprintf("%d, %s, %.0f", r.apiStatus, ms(r.apiDur), r.apiPeakMiB)
+				api = fmt.Sprintf("%d, %s, %.0f / %.0f / %.0f", r.apiStatus, ms(r.apiDur), r.apiIdleMiB, r.apiPeakMiB, r.apiAfterMiB)
 			}
 			fmt.Fprintf(w, "| %s | %d | %d plans × %d indicators, ids shared | %d | %s | %s | %.0f | %.0f | %s | %s |\n",
 				r.format, r.rows, r.plans, indicatorsPerRegion, r.fileBytes, ms(r.dur), ms(r.cpu), float64(r.rows)/r.cpu.Seconds(), r.peakMiB, r.summary, api)

@@ -55,12 +55,13 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 	if err := s.db.View(func(tx *bolt.Tx) error { return checkObservations(ctx, tx, sub) }); err != nil {
 		return kpi.SubmissionResult{}, err
 	}
-	w := newFigureWriter(sub, now, at)
-	staged := len(sub.Observations) > s.batchRows
+	figs := sub.List()
+	w := newFigureWriter(sub, figs.Len(), now, at)
+	staged := figs.Len() > s.batchRows
 	var txID uint64
 	for start := 0; ; start += s.batchRows {
-		end := min(start+s.batchRows, len(sub.Observations))
-		last := end == len(sub.Observations)
+		end := min(start+s.batchRows, figs.Len())
+		last := end == figs.Len()
 		if err := ctx.Err(); err != nil {
 			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, fmt.Errorf("%s: %w", what, err))
 		}
@@ -68,7 +69,7 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 		if err != nil {
 			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, s.writeFailed(what+": begin", err))
 		}
-		err = w.write(ctx, tx, sub.Observations[start:end])
+		err = w.write(ctx, tx, figs, start, end)
 		if err == nil && staged {
 			// The range of the figures not yet committed; the last batch
 			// removes it as it commits them all.
@@ -139,10 +140,10 @@ type figureWriter struct {
 	key, val, detail []byte
 }
 
-func newFigureWriter(sub kpi.Submission, now, at time.Time) *figureWriter {
+func newFigureWriter(sub kpi.Submission, n int, now, at time.Time) *figureWriter {
 	w := &figureWriter{sub: sub, now: now, at: at, receipt: kpi.ReceiptBuilder{Max: sub.MaxOutcomes}}
 	if sub.MaxOutcomes <= 0 {
-		w.receipt.Max = len(sub.Observations)
+		w.receipt.Max = n
 	}
 	if sub.File != "" {
 		w.suffix = " (file " + sub.File + ")"
@@ -152,8 +153,8 @@ func newFigureWriter(sub kpi.Submission, now, at time.Time) *figureWriter {
 	return w
 }
 
-// write stores a batch of the submission's figures in tx.
-func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, batch []kpi.Observation) error {
+// write stores the submission's figures [start, end) in tx.
+func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, figs kpi.FigureList, start, end int) error {
 	latest := tx.Bucket(bucketLatest)
 	history := tx.Bucket(bucketHistory)
 	latest.FillPercent = mostlyFill
@@ -163,13 +164,13 @@ func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, batch []kpi.Obser
 	if !w.started {
 		w.started, w.firstSeq = true, aw.log.Sequence()+1
 	}
-	for i := range batch {
+	for i := start; i < end; i++ {
 		if i%8192 == 8191 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("add observations: %w", err)
 			}
 		}
-		o := batch[i]
+		o := figs.At(i)
 		o.Source, o.File, o.SubmittedBy, o.SubmittedAt = w.sub.Source, w.sub.File, w.sub.Actor.Name, w.at
 		o.Revision = 1
 		w.key = appendObsKey(w.key[:0], o.Plan, o.Indicator, o.Period)
@@ -247,13 +248,15 @@ func checkObservations(ctx context.Context, tx *bolt.Tx, sub kpi.Submission) err
 	var problems []kpi.Problem
 	more := 0
 	var key []byte
-	for i := range sub.Observations {
+	figs := sub.List()
+	for i := range figs.Len() {
 		if i%8192 == 8191 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("add observations: %w", err)
 			}
 		}
-		o := &sub.Observations[i]
+		fig := figs.At(i)
+		o := &fig
 		key = appendRefKey(key[:0], o.Plan, o.Indicator)
 		st, ok := state[string(key)]
 		if !ok {

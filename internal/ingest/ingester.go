@@ -234,7 +234,7 @@ func (ing *Ingester) store1(ctx context.Context, c *checker, u kpi.Upload, start
 	var res kpi.SubmissionResult
 	if len(obs) > 0 || len(c.expl) == 0 {
 		var err error
-		res, err = ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Observations: obs,
+		res, err = ing.store.AddObservations(ctx, kpi.Submission{Actor: u.Actor, Source: u.Source, File: u.Name, At: ing.now(), Figures: obs,
 			MaxOutcomes: ing.receiptOutcomes()})
 		obs, c.obs = nil, nil // stored: the receipt's work need not keep them
 		if err != nil {

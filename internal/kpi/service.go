@@ -154,9 +154,33 @@ type Submission struct {
 	File         string
 	At           time.Time
 	Observations []Observation // Plan, Indicator, Period, Value, Note set
+	// Figures, when not nil, holds the figures instead of Observations: a
+	// large file's, kept compact by the ingester and made one at a time.
+	Figures FigureList
 	// MaxOutcomes, when > 0, asks for a summary receipt: at most this
 	// many outcomes listed, the rest counted per plan (see Summary).
 	MaxOutcomes int
+}
+
+// FigureList is a submission's figures by index (Plan, Indicator, Period,
+// Value, Note set). At returns the same figure each time it is asked.
+type FigureList interface {
+	Len() int
+	At(i int) Observation
+}
+
+// ObservationList is a FigureList of observations in memory.
+type ObservationList []Observation
+
+func (l ObservationList) Len() int             { return len(l) }
+func (l ObservationList) At(i int) Observation { return l[i] }
+
+// List returns the submission's figures: Figures, or else Observations.
+func (s Submission) List() FigureList {
+	if s.Figures != nil {
+		return s.Figures
+	}
+	return ObservationList(s.Observations)
 }
 
 // Outcome says what a submission did with one figure.
