@@ -44,13 +44,17 @@ var kindRows = []map[string]string{
 type apiIndicator struct {
 	Indicator  kpi.Indicator `json:"indicator"`
 	Evaluation struct {
-		Target               *float64 `json:"target"`
-		Actual               *float64 `json:"actual"`
-		Expected             *float64 `json:"expected"`
-		Gap                  *float64 `json:"gap"`
-		ProgressRatio        *float64 `json:"progress_ratio"`
-		RequiredAnnualChange *float64 `json:"required_annual_change"`
-		ChangeIsRelative     bool     `json:"change_is_relative"`
+		Status               kpi.Status `json:"status"`
+		Period               *string    `json:"period"`
+		ReportPeriod         *string    `json:"report_period"`
+		ReportDue            *time.Time `json:"report_due"`
+		Target               *float64   `json:"target"`
+		Actual               *float64   `json:"actual"`
+		Expected             *float64   `json:"expected"`
+		Gap                  *float64   `json:"gap"`
+		ProgressRatio        *float64   `json:"progress_ratio"`
+		RequiredAnnualChange *float64   `json:"required_annual_change"`
+		ChangeIsRelative     bool       `json:"change_is_relative"`
 		Text                 struct {
 			Actual   string `json:"actual"`
 			Gap      string `json:"gap"`
@@ -77,7 +81,9 @@ func legendName(format string, labels map[string]string) string {
 // where the API's are null; increase and continuing lines show no target
 // and no gap (their panels say so), not last year's figure. Every figure
 // names its unit as kpimon's words do: a share's gap and change in
-// 个百分点, a growth rate as 需年均增长率 (shown in %).
+// 个百分点, a growth rate as 需年均增长率 (shown in %). The 状态 stat and
+// the table's 状态/报告期 are the API's status and period, 报送期限 its
+// report due date and owed period.
 func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	promBin := testkit.LookPath(t, "prometheus", "prometheus")
 	if testing.Short() {
@@ -151,6 +157,11 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 		return m
 	}
 	table := map[string]map[string]float64{"目标值": column("B"), "最新实际值": column("C"), "差距": column("E"), "完成进度": column("F")}
+	// The table's 状态 and 报告期 columns: labels of query G.
+	statusRows, err := prom.query(ctx, panelQuery(t, overview, "指标一览", "G", ov))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, ind := range list.Indicators {
 		if ind.Indicator.Plan != "boards-kinds" {
@@ -191,6 +202,7 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 			}
 			values := selectedValues()
 			values["plan"], values["indicator"] = "boards-kinds", id
+			checkStatusAndDue(t, ctx, prom, ind, values, statusRows)
 			for panel, w := range want {
 				res, err := prom.query(ctx, panelQuery(t, boards.Indicator(), panel, "A", values))
 				if err != nil {
@@ -229,6 +241,52 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkStatusAndDue compares the status and report due date the boards
+// show for one indicator with the API's.
+func checkStatusAndDue(t *testing.T, ctx context.Context, prom *promClient, ind apiIndicator, values map[string]string, statusRows []promSample) {
+	t.Helper()
+	ev := ind.Evaluation
+	period := ""
+	if ev.Period != nil {
+		period = *ev.Period
+	}
+	res, err := prom.query(ctx, panelQuery(t, boards.Indicator(), "状态", "A", values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Metric["status"] != string(ev.Status) || res[0].Value != 1 {
+		t.Errorf("indicator board 状态 = %v, API says %s", res, ev.Status)
+	}
+	var rows []string
+	for _, s := range statusRows {
+		if s.Metric["indicator"] == ind.Indicator.ID {
+			rows = append(rows, s.Metric["status"]+" "+s.Metric["period"])
+		}
+	}
+	if want := string(ev.Status) + " " + period; len(rows) != 1 || rows[0] != want {
+		t.Errorf("overview 指标一览 状态 报告期 = %q, API says %q", rows, want)
+	}
+	res, err = prom.query(ctx, panelQuery(t, boards.Indicator(), "报送期限", "A", values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case ev.ReportDue == nil:
+		if len(res) != 0 {
+			t.Errorf("indicator board 报送期限 = %v, API owes no report", res)
+		}
+	case len(res) != 1 || res[0].Value != float64(ev.ReportDue.UnixMilli()) || ev.ReportPeriod == nil || res[0].Metric["period"] != *ev.ReportPeriod:
+		t.Errorf("indicator board 报送期限 = %v, API says %s due %v", res, show2(ev.ReportPeriod), ev.ReportDue)
+	}
+}
+
+func show2(p *string) string {
+	if p == nil {
+		return "none"
+	}
+	return *p
 }
 
 func sameNumber(a, b *float64) bool {
