@@ -45,30 +45,13 @@ func readSharedStrings(f *zip.File, tempDir string, l limits) (*sharedStrings, e
 		return nil, fmt.Errorf("open %s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	s := &sharedStrings{}
-	var (
-		text io.Writer
-		disk *bufio.Writer
-		ends *os.File
-		endW *bufio.Writer
-		size int64
-	)
-	if f.UncompressedSize64 <= sharedStringsInMemory {
-		s.text = make([]byte, 0, min(int(f.UncompressedSize64), sharedStringsInMemory))
-	} else {
-		if s.file, err = tempFile(tempDir); err != nil {
-			return nil, err
-		}
-		if ends, err = tempFile(tempDir); err != nil {
-			s.close()
-			return nil, err
-		}
-		defer ends.Close()
-		disk, endW = bufio.NewWriterSize(s.file, 64<<10), bufio.NewWriterSize(ends, 64<<10)
-		text = disk
+	b, err := newStringsBuilder(f.UncompressedSize64, tempDir)
+	if err != nil {
+		return nil, err
 	}
+	defer b.closeEnds()
 	fail := func(err error) (*sharedStrings, error) {
-		s.close()
+		b.s.close()
 		return nil, err
 	}
 	var (
@@ -102,47 +85,98 @@ func readSharedStrings(f *zip.File, tempDir string, l limits) (*sharedStrings, e
 			}
 		case kind == tokEnd && tok.is("si"):
 			inSI = false
-			end := uint32(size + int64(len(cur)))
-			if size+int64(len(cur)) >= nonBlankBit {
-				return fail(overLimit("XLSX 的共享字符串过长", "the XLSX's shared strings are too long"))
-			}
-			if !isBlank(cur) {
-				end |= nonBlankBit
-			}
-			size += int64(len(cur))
-			s.n++
-			if disk == nil {
-				s.text = append(s.text, cur...)
-				s.ends = append(s.ends, end)
-				continue
-			}
-			if _, err := text.Write(cur); err != nil {
-				return fail(fmt.Errorf("write shared strings: %w", err))
-			}
-			binary.LittleEndian.PutUint32(s.buf[:4], end)
-			if _, err := endW.Write(s.buf[:4]); err != nil {
-				return fail(fmt.Errorf("write shared strings: %w", err))
+			if err := b.add(cur); err != nil {
+				return fail(err)
 			}
 		}
 	}
-	if disk == nil {
-		return s, nil
+	if err := b.finish(); err != nil {
+		return fail(err)
 	}
-	// The ends go after the text in the same file.
-	if err := endW.Flush(); err != nil {
-		return fail(fmt.Errorf("write shared strings: %w", err))
+	return b.s, nil
+}
+
+// stringsBuilder fills a table as its strings are read: in memory, or
+// (a part larger than sharedStringsInMemory) the text in the table's
+// file and the ends in a second one, copied after the text at the end.
+type stringsBuilder struct {
+	s    *sharedStrings
+	disk *bufio.Writer // nil: in memory
+	ends *os.File
+	endW *bufio.Writer
+	size int64 // bytes of text so far
+}
+
+func newStringsBuilder(partSize uint64, tempDir string) (*stringsBuilder, error) {
+	b := &stringsBuilder{s: &sharedStrings{}}
+	if partSize <= sharedStringsInMemory {
+		b.s.text = make([]byte, 0, min(int(partSize), sharedStringsInMemory))
+		return b, nil
 	}
-	if _, err := ends.Seek(0, io.SeekStart); err != nil {
-		return fail(fmt.Errorf("write shared strings: %w", err))
+	var err error
+	if b.s.file, err = tempFile(tempDir); err != nil {
+		return nil, err
 	}
-	if _, err := io.Copy(disk, ends); err != nil {
-		return fail(fmt.Errorf("write shared strings: %w", err))
+	if b.ends, err = tempFile(tempDir); err != nil {
+		b.s.close()
+		return nil, err
 	}
-	if err := disk.Flush(); err != nil {
-		return fail(fmt.Errorf("write shared strings: %w", err))
+	b.disk, b.endW = bufio.NewWriterSize(b.s.file, 64<<10), bufio.NewWriterSize(b.ends, 64<<10)
+	return b, nil
+}
+
+// add appends one string.
+func (b *stringsBuilder) add(cur []byte) error {
+	end := uint32(b.size + int64(len(cur)))
+	if b.size+int64(len(cur)) >= nonBlankBit {
+		return overLimit("XLSX 的共享字符串过长", "the XLSX's shared strings are too long")
 	}
-	s.index = size
-	return s, nil
+	if !isBlank(cur) {
+		end |= nonBlankBit
+	}
+	b.size += int64(len(cur))
+	b.s.n++
+	if b.disk == nil {
+		b.s.text = append(b.s.text, cur...)
+		b.s.ends = append(b.s.ends, end)
+		return nil
+	}
+	if _, err := b.disk.Write(cur); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	binary.LittleEndian.PutUint32(b.s.buf[:4], end)
+	if _, err := b.endW.Write(b.s.buf[:4]); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	return nil
+}
+
+// finish puts the ends after the text in the table's file.
+func (b *stringsBuilder) finish() error {
+	if b.disk == nil {
+		return nil
+	}
+	if err := b.endW.Flush(); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	if _, err := b.ends.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	if _, err := io.Copy(b.disk, b.ends); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	if err := b.disk.Flush(); err != nil {
+		return fmt.Errorf("write shared strings: %w", err)
+	}
+	b.s.index = b.size
+	return nil
+}
+
+// closeEnds closes the file of the ends (unlinked: it goes with it).
+func (b *stringsBuilder) closeEnds() {
+	if b.ends != nil {
+		b.ends.Close()
+	}
 }
 
 // tempFile creates a file in dir (the system's when empty) and unlinks
