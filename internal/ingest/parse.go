@@ -420,7 +420,6 @@ type explanationSet struct {
 
 func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) []kpi.Problem {
 	l = l.withDefaults()
-	maxRows := l.maxRows
 	err := l.checked
 	if !l.precheck {
 		err = checkXLSX(u.Body, l)
@@ -433,7 +432,24 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 		return []kpi.Problem{xlsxProblem(u, "", 0, err)}
 	}
 	defer book.close()
-	var sheet, explanations xlsxSheet
+	sheet, explanations, problems := pickSheets(u, book)
+	if problems != nil {
+		return problems
+	}
+	if explanations.part != "" && ex != nil {
+		if ex.rows, ex.cols, problems = readExplanations(u, book, explanations, l); problems != nil {
+			return problems
+		}
+		if sheet.part == "" { // a workbook of explanations only
+			return nil
+		}
+	}
+	return readFigureSheet(u, book, sheet, l, emit)
+}
+
+// pickSheets finds the sheet of figures (u.Sheet, else the first) and the
+// 情况说明 sheet; a problem when there is no sheet or no sheet u.Sheet.
+func pickSheets(u kpi.Upload, book *xlsxBook) (sheet, explanations xlsxSheet, problems []kpi.Problem) {
 	var names []string
 	for _, s := range book.sheets {
 		if s.name == ExplanationSheet && s.name != u.Sheet {
@@ -449,20 +465,17 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 	}
 	switch {
 	case len(book.sheets) == 0:
-		return []kpi.Problem{fileProblem(u, "", "工作簿没有工作表\nthe workbook has no sheet")}
+		problems = []kpi.Problem{fileProblem(u, "", "工作簿没有工作表\nthe workbook has no sheet")}
 	case sheet.part == "" && u.Sheet != "":
-		return []kpi.Problem{{File: u.Name, Sheet: u.Sheet, Value: u.Sheet, Expected: strings.Join(names, ", "),
+		problems = []kpi.Problem{{File: u.Name, Sheet: u.Sheet, Value: u.Sheet, Expected: strings.Join(names, ", "),
 			Message: "找不到工作表\nno such sheet"}}
 	}
-	if explanations.part != "" && ex != nil {
-		var problems []kpi.Problem
-		if ex.rows, ex.cols, problems = readExplanations(u, book, explanations, l); problems != nil {
-			return problems
-		}
-		if sheet.part == "" { // a workbook of explanations only
-			return nil
-		}
-	}
+	return sheet, explanations, problems
+}
+
+// readFigureSheet reads the sheet of figures: blank rows, then the header
+// row, then a row per figure (at most l.maxRows), each passed to emit.
+func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, emit func(*row)) []kpi.Problem {
 	sr, err := book.sheet(sheet, l)
 	if err != nil {
 		return []kpi.Problem{xlsxProblem(u, sheet.name, 0, err)}
@@ -486,21 +499,11 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 			if !sr.nonBlnk {
 				continue
 			}
-			width := 0
-			for _, c := range sr.cells {
-				width = max(width, c.col+1)
+			var problem *kpi.Problem
+			if h, problem = sheetHeader(u, sheet, sr, book); problem != nil {
+				return []kpi.Problem{*problem}
 			}
-			cells = make([]string, width)
-			for _, c := range sr.cells {
-				cells[c.col] = c.value
-			}
-			if h, found = parseHeader(cells, true); !found {
-				return []kpi.Problem{{File: u.Name, Sheet: sheet.name, Row: sr.row, Value: headerExcerpt(cells), Expected: acceptedHeaders,
-					Message: "缺少必需的表头\nmissing required header columns"}}
-			}
-			h.dates = &dateSystem{date1904: book.date1904}
-			sr.keep = func(col int) bool { return col < len(h.fields) && h.fields[col] != fieldNone }
-			cells = make([]string, len(h.fields))
+			found, cells = true, make([]string, len(h.fields))
 			continue
 		}
 		if len(sr.cells) == 0 {
@@ -511,8 +514,8 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 			cells[c.col] = c.value
 		}
 		if r, ok := h.row(cells, sr.row, sheet.name); ok {
-			if n++; n > maxRows {
-				return []kpi.Problem{tooMany(u, maxRows)}
+			if n++; n > l.maxRows {
+				return []kpi.Problem{tooMany(u, l.maxRows)}
 			}
 			emit(&r)
 		}
@@ -521,6 +524,27 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 		return []kpi.Problem{fileProblem(u, sheet.name, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
 	}
 	return nil
+}
+
+// sheetHeader reads the header from sr's current row (its first non-blank
+// one) and has sr keep only the header's columns from then on.
+func sheetHeader(u kpi.Upload, sheet xlsxSheet, sr *sheetReader, book *xlsxBook) (header, *kpi.Problem) {
+	width := 0
+	for _, c := range sr.cells {
+		width = max(width, c.col+1)
+	}
+	cells := make([]string, width)
+	for _, c := range sr.cells {
+		cells[c.col] = c.value
+	}
+	h, found := parseHeader(cells, true)
+	if !found {
+		return h, &kpi.Problem{File: u.Name, Sheet: sheet.name, Row: sr.row, Value: headerExcerpt(cells), Expected: acceptedHeaders,
+			Message: "缺少必需的表头\nmissing required header columns"}
+	}
+	h.dates = &dateSystem{date1904: book.date1904}
+	sr.keep = func(col int) bool { return col < len(h.fields) && h.fields[col] != fieldNone }
+	return h, nil
 }
 
 // xlsxProblem turns a reading error into a problem: a limit names itself,
