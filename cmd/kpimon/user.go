@@ -144,6 +144,9 @@ func readPassword(e *env) (string, error) {
 		return "", fmt.Errorf("read the password from standard input: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on standard input: pipe it in as the first line, e.g. printf '%s\\n' 'a long passphrase' | kpimon user add --name NAME --unit UNIT")
+	}
 	if err := access.CheckPasswordRules(pw); err != nil {
 		return "", fmt.Errorf("the password (first line of standard input): %w", err)
 	}

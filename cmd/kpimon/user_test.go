@@ -27,6 +27,10 @@ func TestUserCommands(t *testing.T) {
 	if out, err := runWithStdin(t, "short\n", "user", "add", "--storage.path", data, "--name", "lisi", "--bureau"); err == nil {
 		t.Errorf("user add with a 5-character password succeeded:\n%s", out)
 	}
+	// Run as the README's supervisor example once read, with nothing piped in.
+	if out, err := runWithStdin(t, "", "user", "add", "--storage.path", data, "--name", "dcs-wang", "--role", "supervisor"); err == nil || !strings.Contains(err.Error(), "no password on standard input") {
+		t.Errorf("user add with nothing on stdin = %v, want it to say no password came and how to give one:\n%s", err, out)
+	}
 	if out, err := runWithStdin(t, "x\n", "user", "add", "--storage.path", data, "--name", "wang", "--bureau", "--unit", "区科工信局"); err == nil {
 		t.Errorf("user add with both --unit and --bureau succeeded:\n%s", out)
 	}
