@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
@@ -34,20 +34,12 @@ func backup(ctx context.Context, e *env, data, out string) error {
 		return err
 	}
 	defer store.Close()
-	tmp := out + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
+	var n int64
+	err = writeFile(out, 0o600, func(w io.Writer) (err error) {
+		n, err = store.Backup(ctx, w)
 		return err
-	}
-	n, err := store.Backup(ctx, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, out)
-	}
+	})
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", out, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", out, n)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -150,29 +148,13 @@ func (o reportCommand) fileFormat() (report.Format, error) {
 	return f, nil
 }
 
-// write writes the output file whole or not at all: a temporary file in
-// the same directory, renamed when complete.
+// write writes the output file whole or not at all (writeFile), or to
+// stdout for -o -.
 func (o reportCommand) write(e *env, body func(io.Writer) error) error {
 	if o.out == "-" {
 		return body(e.stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(o.out), ".kpimon-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := body(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), o.out)
+	return writeFile(o.out, 0o644, body)
 }
 
 // officeFields reads --report.config.file and lays the flags over it.

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/yanfeng/kpimon/internal/ingest"
 )
@@ -32,15 +32,7 @@ func writeTemplate(e *env, out, targets string) error {
 		}
 		return w.Flush()
 	}
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	if err := ingest.WriteTemplate(f, cat); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeFile(out, 0o644, func(w io.Writer) error { return ingest.WriteTemplate(w, cat) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s: %d indicators\n", out, len(cat.Indicators))
