@@ -47,6 +47,7 @@ type serveConfig struct {
 	reportFont                    string         // the PDF circular's font
 	reportOffice                  report.Office  // the issuing office's fields for /report
 	responseDays                  int            // working days a unit has to answer a supervision item
+	calendar                      *kpi.Calendar  // public holidays and 调休 workdays of those days; nil: Monday to Friday
 	onListen                      func(net.Addr) // tests learn the bound port
 }
 
@@ -87,6 +88,7 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 	grafanaURL := c.env(cmd.Flag("grafana.url", "Grafana's root URL (its GF_SERVER_ROOT_URL), for the board links in alerts."), "KPIMON_GRAFANA_URL", "http://localhost:3000/").PlaceHolder("URL").String()
 	externalURL := c.env(cmd.Flag("web.external-url", "The URL units reach kpimon at, for the submission link in alerts (default http://<listen address>/)."), "KPIMON_WEB_EXTERNAL_URL", "").PlaceHolder("URL").String()
 	responseDays := c.env(cmd.Flag("supervision.response-days", "Working days a lead unit has to explain a red indicator (督办 answer deadline)."), "KPIMON_SUPERVISION_RESPONSE_DAYS", "5").PlaceHolder("DAYS").Int()
+	calendarFile := c.env(cmd.Flag("supervision.calendar.file", "YAML file of public holidays and 调休 working weekends (holidays:, workdays:) for the 督办 answer deadline's working days. Without it working days are Monday to Friday, with no public holidays."), "KPIMON_SUPERVISION_CALENDAR_FILE", "").PlaceHolder("FILE").String()
 	memLimit := c.env(cmd.Flag("memory.limit", "Soft memory limit of the Go runtime (GOMEMLIMIT), e.g. 900MiB; 0 for none. Default: GOMEMLIMIT if set, else 90% of the container's (cgroup's) memory limit if there is one, else none."), "KPIMON_MEMORY_LIMIT", "").PlaceHolder("SIZE").String()
 	addLogFlags(c, cmd, &cfg.log)
 	c.action(cmd, func(ctx context.Context) error {
@@ -96,6 +98,11 @@ help names; the flag wins. The earlier flag names (--data, --listen,
 		}
 		cfg.responseDays = *responseDays
 		var err error
+		if *calendarFile != "" {
+			if cfg.calendar, err = supervision.ReadCalendar(*calendarFile); err != nil {
+				return fmt.Errorf("--supervision.calendar.file: %w", err)
+			}
+		}
 		if cfg.reportLights, err = present.ParseLights(*lights); err != nil {
 			return fmt.Errorf("--report.lights: %w", err)
 		}
@@ -273,7 +280,8 @@ func serve(ctx context.Context, e *env, c serveConfig) error {
 	// after every write and as the clock moves; under --as-of they are
 	// history and stay as they were.
 	superv := supervision.New(supervision.Options{Store: store, States: states, Red: supervision.RedLights(c.reportLights),
-		ResponseDays: c.responseDays, Now: time.Now, Frozen: c.asOf != "", Logger: logger})
+		ResponseDays: c.responseDays, Calendar: c.calendar, Now: time.Now, Frozen: c.asOf != "", Logger: logger})
+	logCalendar(logger, c.calendar, time.Now())
 	supervCtx, stopSuperv := context.WithCancel(ctx)
 	supervDone := make(chan struct{})
 	go func() {
@@ -398,5 +406,20 @@ func logCatalogChanges(ctx context.Context, logger *slog.Logger, changes []kpi.C
 		}
 		attrs = append(attrs, "targets_added", c[kpi.ActionTargetAdd], "targets_changed", c[kpi.ActionTargetChange], "targets_removed", c[kpi.ActionTargetRemove])
 		logger.InfoContext(ctx, "catalog changes", attrs...)
+	}
+}
+
+// logCalendar says at start which working days answer deadlines count,
+// and warns when the calendar names no day of the current year: its
+// holidays would then be counted as working days.
+func logCalendar(logger *slog.Logger, cal *kpi.Calendar, now time.Time) {
+	years := supervision.CalendarYears(cal)
+	switch {
+	case cal == nil:
+		logger.Info("supervision deadlines count Monday to Friday; no public holidays (--supervision.calendar.file)")
+	case !supervision.CalendarNamesYear(cal, now.In(kpi.China).Year()):
+		logger.Warn("supervision calendar names no day of this year: its public holidays count as working days", "years", years)
+	default:
+		logger.Info("supervision calendar", "years", years)
 	}
 }

@@ -146,18 +146,52 @@ func (it SupervisionItem) StateAt(t time.Time) SupervisionState {
 // Open reports whether the item has not closed.
 func (it SupervisionItem) Open() bool { return it.State != SupervisionClosed }
 
-// WorkingDeadline is the end (23:59:59 China time) of the days-th working
-// day (Monday to Friday) after from's day.
-func WorkingDeadline(from time.Time, days int) time.Time {
+// Calendar says which days are working days for an answer deadline
+// (督办): Monday to Friday, less the public holidays (法定节假日) in
+// Holidays, plus the weekend days worked in their place (调休上班) in
+// Workdays. Days are keyed as written, 2006-01-02, in China time. A nil
+// Calendar, or an empty one, is Monday to Friday only: it knows no public
+// holiday.
+type Calendar struct {
+	Holidays map[string]bool
+	Workdays map[string]bool
+}
+
+// IsWorkday reports whether day (its China-time day) is a working day.
+func (c *Calendar) IsWorkday(day time.Time) bool {
+	d := day.In(China)
+	if c != nil {
+		key := d.Format(time.DateOnly)
+		switch {
+		case c.Workdays[key]:
+			return true
+		case c.Holidays[key]:
+			return false
+		}
+	}
+	return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday
+}
+
+// Deadline is the end (23:59:59 China time) of the days-th working day
+// after from's day: an item opened on a Friday with 5 days is due by the
+// end of the next Friday, or later across a holiday.
+func (c *Calendar) Deadline(from time.Time, days int) time.Time {
 	d := from.In(China)
 	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, China)
 	for days > 0 {
 		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if c.IsWorkday(day) {
 			days--
 		}
 	}
 	return day.AddDate(0, 0, 1).Add(-time.Second)
+}
+
+// WorkingDeadline is the end (23:59:59 China time) of the days-th working
+// day (Monday to Friday, no public holidays) after from's day: the nil
+// Calendar's Deadline.
+func WorkingDeadline(from time.Time, days int) time.Time {
+	return (*Calendar)(nil).Deadline(from, days)
 }
 
 // SupervisionOpening opens an item.
@@ -188,11 +222,11 @@ func (c SupervisionChanges) Empty() bool { return len(c.Open) == 0 && len(c.Clos
 // PlanSupervision compares the indicators' states with the open items: an
 // indicator that is red (red decides: the red lights and an overdue
 // report) opens an item for each lead unit without an open one, with an
-// answer deadline responseDays working days after now; an open item whose
+// answer deadline deadline (Calendar.Deadline of now); an open item whose
 // indicator is no longer red, is gone from the catalog, or no longer has
 // the unit as a lead unit closes. It reads nothing and writes nothing.
-func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
-	return planSupervision(states, open, red, now, responseDays, true)
+func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bool, deadline time.Time) SupervisionChanges {
+	return planSupervision(states, open, red, deadline, true)
 }
 
 // PlanSupervisionOf is PlanSupervision for some of the indicators only:
@@ -200,11 +234,11 @@ func PlanSupervision(states []*State, open []SupervisionItem, red func(State) bo
 // catalog). It opens and closes the items of these indicators as
 // PlanSupervision would, and leaves every other item alone (their
 // indicators' states, hence their items, are as that plan left them).
-func PlanSupervisionOf(changed []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int) SupervisionChanges {
-	return planSupervision(changed, open, red, now, responseDays, false)
+func PlanSupervisionOf(changed []*State, open []SupervisionItem, red func(State) bool, deadline time.Time) SupervisionChanges {
+	return planSupervision(changed, open, red, deadline, false)
 }
 
-func planSupervision(states []*State, open []SupervisionItem, red func(State) bool, now time.Time, responseDays int, all bool) SupervisionChanges {
+func planSupervision(states []*State, open []SupervisionItem, red func(State) bool, deadline time.Time, all bool) SupervisionChanges {
 	type key struct {
 		ref  Ref
 		unit string
@@ -216,7 +250,6 @@ func planSupervision(states []*State, open []SupervisionItem, red func(State) bo
 		}
 	}
 	var ch SupervisionChanges
-	deadline := WorkingDeadline(now, responseDays)
 	keep := make(map[key]bool, len(openByKey))
 	for _, st := range states {
 		ev := &st.Evaluation

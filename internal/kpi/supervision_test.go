@@ -34,6 +34,38 @@ func TestWorkingDeadline(t *testing.T) {
 	}
 }
 
+// TestCalendarDeadline: public holidays do not count as working days and
+// 调休 weekends do (the 2025 National Day arrangement: 10月1日–8日 off,
+// 9月28日 (Sunday) and 10月11日 (Saturday) worked); without a calendar
+// every weekday counts.
+func TestCalendarDeadline(t *testing.T) {
+	end := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 23, 59, 59, 0, kpi.China) }
+	cal := &kpi.Calendar{Holidays: map[string]bool{}, Workdays: map[string]bool{"2025-09-28": true, "2025-10-11": true}}
+	for d := 1; d <= 8; d++ {
+		cal.Holidays[time.Date(2025, 10, d, 0, 0, 0, 0, kpi.China).Format(time.DateOnly)] = true
+	}
+	tests := []struct {
+		name string
+		cal  *kpi.Calendar
+		from time.Time
+		days int
+		want time.Time
+	}{
+		{"weekdays only: across the holiday as if none", nil, chinaHour(2025, 9, 26, 10), 5, end(2025, 10, 3)},
+		{"a 调休 Sunday counts, the holiday does not", cal, chinaHour(2025, 9, 26, 10), 5, end(2025, 10, 10)},
+		{"opened in the holiday: the first working day after it", cal, chinaHour(2025, 10, 3, 10), 1, end(2025, 10, 9)},
+		{"a 调休 Saturday counts", cal, chinaHour(2025, 10, 9, 10), 2, end(2025, 10, 11)},
+		{"an empty calendar is weekdays only", &kpi.Calendar{}, chinaHour(2026, 12, 11, 18), 1, end(2026, 12, 14)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.cal.Deadline(tt.from, tt.days); !got.Equal(tt.want) {
+				t.Errorf("Deadline(%v, %d) = %v, want %v", tt.from, tt.days, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSupervisionItemReplayAndAsOf(t *testing.T) {
 	d1, d2 := kpi.WorkingDeadline(chinaHour(2026, 12, 7, 9), 5), kpi.WorkingDeadline(chinaHour(2026, 12, 15, 9), 5)
 	it := kpi.SupervisionItem{ID: 1, Ref: kpi.Ref{Plan: "p", ID: "x"}, Unit: "区科技局", Events: []kpi.SupervisionEvent{
@@ -105,7 +137,7 @@ func TestPlanSupervision(t *testing.T) {
 		state("d", kpi.StatusOffTrack, false, "丁"),      // lead unit changed from 戊: 戊's item closes
 	}
 	items := []kpi.SupervisionItem{open(1, "a", "甲"), open(2, "b", "甲"), open(3, "d", "戊"), open(4, "gone", "甲")}
-	got := kpi.PlanSupervision(states, items, red, now, 5)
+	got := kpi.PlanSupervision(states, items, red, kpi.WorkingDeadline(now, 5))
 	var opened []string
 	for _, o := range got.Open {
 		opened = append(opened, o.Ref.ID+"/"+o.Unit)
@@ -127,7 +159,7 @@ func TestPlanSupervision(t *testing.T) {
 		t.Errorf("closing of b carries status %q, want on_track", got.Close[0].Status)
 	}
 	// Nothing more to do once applied.
-	if again := kpi.PlanSupervision(states[:1], []kpi.SupervisionItem{open(1, "a", "甲"), open(5, "a", "乙")}, red, now, 5); !again.Empty() {
+	if again := kpi.PlanSupervision(states[:1], []kpi.SupervisionItem{open(1, "a", "甲"), open(5, "a", "乙")}, red, kpi.WorkingDeadline(now, 5)); !again.Empty() {
 		t.Errorf("second plan = %+v, want nothing", again)
 	}
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// ResponseDays is how many working days a unit has to answer;
 	// kpi.DefaultResponseDays when zero.
 	ResponseDays int
+	// Calendar says which days are working days (public holidays, 调休
+	// working weekends; ReadCalendar); nil: Monday to Friday only.
+	Calendar *kpi.Calendar
 	// Now is the wall clock of deadlines and audit entries; time.Now when nil.
 	Now func() time.Time
 	// Frozen: the evaluation runs at a fixed --as-of date, so Sync opens
@@ -124,6 +127,12 @@ func New(o Options) *Service {
 	return &Service{o: o}
 }
 
+// deadline is the answer deadline of an item opened or sent back now:
+// ResponseDays working days of the Calendar on.
+func (s *Service) deadline() time.Time {
+	return s.o.Calendar.Deadline(s.o.Now(), s.o.ResponseDays)
+}
+
 // RedLights returns the red test of the issue: the statuses the lights map
 // shows red (default 严重滞后, 不进反退, 逾期未达标), and an overdue report (逾期未报).
 func RedLights(lights present.Lights) func(kpi.State) bool {
@@ -164,9 +173,9 @@ func (s *Service) sync(ctx context.Context, all bool) (kpi.SupervisionChanges, e
 	}
 	var ch kpi.SupervisionChanges
 	if changed, ok := changedStates(last, states); ok && !all {
-		ch = kpi.PlanSupervisionOf(changed, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
+		ch = kpi.PlanSupervisionOf(changed, items, s.o.Red, s.deadline())
 	} else {
-		ch = kpi.PlanSupervision(states, items, s.o.Red, s.o.Now(), s.o.ResponseDays)
+		ch = kpi.PlanSupervision(states, items, s.o.Red, s.deadline())
 	}
 	if !ch.Empty() {
 		if err := s.o.Store.ApplySupervision(ctx, ch, Actor); err != nil {
@@ -348,7 +357,7 @@ func (s *Service) Review(ctx context.Context, id uint64, action, comment string,
 	switch action {
 	case kpi.SupervisionEventReview:
 	case kpi.SupervisionEventReturn:
-		in.Deadline = kpi.WorkingDeadline(s.o.Now(), s.o.ResponseDays)
+		in.Deadline = s.deadline()
 	default:
 		return kpi.SupervisionItem{}, kpi.Errorf(kpi.EINVALID, "审阅操作应为 review（已审阅）或 return（退回）\naction %q: want review or return", action)
 	}
