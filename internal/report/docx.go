@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/image/font/opentype"
 
@@ -34,29 +35,33 @@ const (
 )
 
 // Sizes in half-points (w:sz): 二号 22 pt, 三号 16 pt, 四号 14 pt, 五号
-// 10.5 pt, 小五 9 pt.
+// 10.5 pt, 小五 9 pt; wide tables 8 pt.
 const (
-	sizeErhao   = 44
-	sizeSanhao  = 32
-	sizeSihao   = 28
-	sizeWuhao   = 21
-	sizeXiaowu  = 18
-	lineExactly = 560 // 28 pt: 22 lines of 三号 on the 225 mm text block
+	sizeErhao     = 44
+	sizeSanhao    = 32
+	sizeSihao     = 28
+	sizeWuhao     = 21
+	sizeXiaowu    = 18
+	sizeWideTable = 16
+	lineExactly   = 560 // 28 pt: 22 lines of 三号 on the 225 mm text block
 )
 
 // Page geometry in twips (GB/T 9704: A4, 天头 37 mm, 订口 28 mm, 版心
 // 156 × 225 mm).
 const (
-	twipsPerMM   = 56.6929
-	docxPageW    = 11906
-	docxPageH    = 16838
-	docxTop      = 2098 // 37 mm
-	docxBottom   = 1984 // 35 mm
-	docxLeft     = 1587 // 28 mm
-	docxRight    = 1474 // 26 mm
-	docxTextW    = docxPageW - docxLeft - docxRight
-	emuPerTwip   = 635
-	chartPxScale = 2
+	twipsPerMM = 56.6929
+	docxPageW  = 11906
+	docxPageH  = 16838
+	docxTop    = 2098 // 37 mm
+	docxBottom = 1984 // 35 mm
+	docxLeft   = 1587 // 28 mm
+	docxRight  = 1474 // 26 mm
+	docxTextW  = docxPageW - docxLeft - docxRight
+	emuPerTwip = 635
+	// docxCellMargin is a table cell's left and right margin (0.7 mm):
+	// nine columns share 156 mm.
+	docxCellMargin = 40
+	chartPxScale   = 2
 )
 
 // WriteDOCX writes the circular as a WordprocessingML document in the
@@ -179,20 +184,35 @@ func (d *docx) block(b Block) error {
 // by what they hold, the header row repeated on every page and no row
 // split across pages.
 func (d *docx) table(t *Table) {
+	// Nine columns (the task tables) in 156 mm: 8 pt, so that the names
+	// get room beside the dates and numbers, which never break, in the
+	// wider metrics of a reader's substitute fonts.
 	size := sizeWuhao
 	if len(t.Columns) > 7 {
-		size = sizeXiaowu
+		size = sizeWideTable
 	}
 	pt := float64(size) / 2
-	// Widths in twips.
-	widths := t.widths(float64(docxTextW), 2*80+40, func(s string) float64 { return emWidth(s) * pt * 20 })
+	// Widths in twips: the text of a cell is its width less the cell
+	// margins, the border and a little for rounding.
+	measure := func(s string) float64 { return readerEms(s) * pt * 20 }
+	const pad = 2*docxCellMargin + 20
+	widths := t.widths(float64(docxTextW), pad, measure)
+	// Whole twips that sum to the text width: what rounding takes from
+	// the columns goes to the last one.
+	grid := make([]int, len(widths))
+	left := docxTextW
+	for i, w := range widths {
+		grid[i] = int(w)
+		left -= grid[i]
+	}
+	grid[len(grid)-1] += left
 	b := &d.body
 	// Children in CT_TblPr's order: tblW, jc, tblBorders, tblLayout, tblCellMar.
 	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(docxTextW) + `" w:type="dxa"/><w:jc w:val="center"/>`)
 	b.WriteString(`<w:tblBorders><w:top w:val="single" w:sz="4" w:color="000000"/><w:left w:val="single" w:sz="4" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:color="000000"/><w:right w:val="single" w:sz="4" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:color="000000"/></w:tblBorders><w:tblLayout w:type="fixed"/>`)
-	b.WriteString(`<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
-	for _, wd := range widths {
-		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, int(wd))
+	b.WriteString(`<w:tblCellMar><w:left w:w="` + fmt.Sprint(docxCellMargin) + `" w:type="dxa"/><w:right w:w="` + fmt.Sprint(docxCellMargin) + `" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
+	for _, wd := range grid {
+		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, wd)
 	}
 	b.WriteString(`</w:tblGrid>`)
 	row := func(cells []string, header bool) {
@@ -207,7 +227,7 @@ func (d *docx) table(t *Table) {
 				text = cells[i]
 			}
 			// CT_TcPr's order: tcW, shd, vAlign.
-			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/>`, int(widths[i]))
+			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/>`, grid[i])
 			if header {
 				b.WriteString(`<w:shd w:val="clear" w:color="auto" w:fill="E8E8E8"/>`)
 			}
@@ -216,16 +236,28 @@ func (d *docx) table(t *Table) {
 			if header {
 				jc = "center"
 			}
-			pPr := `<w:snapToGrid w:val="0"/><w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="` + jc + `"/>`
+			// No automatic space between Chinese and Latin text or numbers
+			// (Word keeps to that; LibreOffice adds it anyway, so readerEms
+			// counts it).
+			pPr := `<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:snapToGrid w:val="0"/><w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="` + jc + `"/>`
 			var runs []string
 			font := fontFang
 			if header {
 				font = fontHei
 			}
+			limit := widths[i] - pad
 			if l, ok := t.lamp(i, text, header); ok {
 				runs = append(runs, run("●", fontSong, size, l.Color(), false))
+				limit -= measure("●")
 			}
-			runs = append(runs, run(text, font, size, "", false))
+			// The cell broken into lines here, as the widths were measured:
+			// a reader's own breaking (LibreOffice's for Chinese) would
+			// cut a date or a number (（2022|年）) to fill a line.
+			var lines []string
+			for _, part := range strings.Split(text, "\n") {
+				lines = append(lines, wrapText(part, limit, measure)...)
+			}
+			runs = append(runs, run(strings.Join(lines, "\n"), font, size, "", false))
 			b.WriteString(`<w:p>` + paraProps(pPr) + strings.Join(runs, "") + `</w:p></w:tc>`)
 		}
 		b.WriteString(`</w:tr>`)
@@ -293,6 +325,23 @@ func (d *docx) tail(c Circular) {
 		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="0"/>`,
 		run(c.Office.PrintedBy, fontFang, sizeSihao, "", false), sep, run(printed, fontFang, sizeSihao, "", false))
 }
+
+// readerEms is how wide a document reader sets s, in ems: emWidth, and the
+// fifth of an em LibreOffice puts between a Chinese character and a
+// number or Latin letter (2020 年 3 月), whatever the paragraph says.
+func readerEms(s string) float64 {
+	w := emWidth(s)
+	var prev rune
+	for i, r := range s {
+		if i > 0 && (unicode.Is(unicode.Han, prev) && alnum(r) || alnum(prev) && unicode.Is(unicode.Han, r)) {
+			w += 0.2
+		}
+		prev = r
+	}
+	return w
+}
+
+func alnum(r rune) bool { return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
 
 // textTwips is about how wide s is set in a font of halfPoints: a Chinese
 // character is square, a Latin letter or digit half as wide.

@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/report"
@@ -75,6 +78,9 @@ next_steps:
 			checkSchemaOrder(t, f.Name, xml.NewDecoder(r))
 			r.Close()
 		}
+		if f.Name == "word/document.xml" {
+			checkTableGrids(t, f)
+		}
 		if strings.HasPrefix(f.Name, "word/media/") && strings.HasSuffix(f.Name, ".png") {
 			images++
 		}
@@ -121,6 +127,20 @@ next_steps:
 		t.Fatalf("no task section in the converted text")
 	}
 	checkNamedTimes(t, c, text[start:end], 1, "in the task tables")
+	// Years, dates and percentages whole; the names get room: one of up to
+	// six characters on one line (LibreOffice set them three a line).
+	section := rawLines(t, string(raw), "五、各项任务指标进展情况", "六、督办情况")
+	checkFiguresWhole(t, "converted .docx", c, section)
+	for _, task := range c.Tasks {
+		for _, r := range task.Rows {
+			if utf8.RuneCountInString(r.Name) > 6 {
+				continue
+			}
+			if !slices.ContainsFunc(section, func(l string) bool { return strings.Contains(l, r.Name) }) {
+				t.Errorf("converted .docx: indicator %q is not on one line of its task table", r.Name)
+			}
+		}
+	}
 
 	// GB/T 9704 text block: 28 mm left, 26 mm right, 37 mm top, 35 mm
 	// bottom; the page number below it.
@@ -130,6 +150,47 @@ next_steps:
 	})
 	if out, err := exec.Command(pdftoppm, "-r", "60", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+}
+
+// checkTableGrids fails unless every table's grid of the document part
+// sums to the text block's width and each cell is as wide as its column.
+func checkTableGrids(t *testing.T, f *zip.File) {
+	t.Helper()
+	r, err := f.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grids := regexp.MustCompile(`<w:tbl>.*?</w:tbl>`).FindAllString(string(b), -1)
+	if len(grids) == 0 {
+		t.Fatal("document.xml has no tables")
+	}
+	num := func(m []string) int { n, _ := strconv.Atoi(m[1]); return n }
+	for i, tbl := range grids {
+		var cols []int
+		sum := 0
+		for _, m := range regexp.MustCompile(`<w:gridCol w:w="(\d+)"/>`).FindAllStringSubmatch(tbl, -1) {
+			cols = append(cols, num(m))
+			sum += num(m)
+		}
+		if sum != report.DOCXTextWidth {
+			t.Errorf("table %d: grid %v sums to %d twips, want the text width %d", i+1, cols, sum, report.DOCXTextWidth)
+		}
+		for _, row := range regexp.MustCompile(`<w:tr>.*?</w:tr>`).FindAllString(tbl, -1) {
+			var got []int
+			for _, m := range regexp.MustCompile(`<w:tcW w:w="(\d+)" w:type="dxa"/>`).FindAllStringSubmatch(row, -1) {
+				got = append(got, num(m))
+			}
+			if !slices.Equal(got, cols) {
+				t.Errorf("table %d: cell widths %v, grid %v", i+1, got, cols)
+				break
+			}
+		}
 	}
 }
 

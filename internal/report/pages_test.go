@@ -3,6 +3,7 @@ package report_test
 import (
 	"encoding/xml"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -168,4 +169,69 @@ func checkNamedTimes(t *testing.T, c report.Circular, section string, want int, 
 			t.Errorf("indicator %q named %d times %s, want %d", n, got, where, want)
 		}
 	}
+}
+
+// wholeFigure matches what a line break must never cut in a table cell: a
+// bracketed year （2022年）, a date 2021年3月31日, a percentage 22.2%.
+var wholeFigure = regexp.MustCompile(`（\d{4}年）|\d{4}年\d{1,2}月\d{1,2}日|\d+(\.\d+)?%`)
+
+// checkFiguresWhole fails for every year, date or percentage of the task
+// tables' cells that section (pdftotext -raw lines, spaces removed) does not
+// hold whole on one line as often as the cells hold it.
+func checkFiguresWhole(t *testing.T, name string, c report.Circular, section []string) {
+	t.Helper()
+	want := map[string]int{}
+	for _, b := range c.Outline() {
+		if b.Kind != report.BlockTable || len(b.Table.Columns) < 3 || b.Table.Columns[2].Title != "目标" {
+			continue
+		}
+		for _, row := range b.Table.Rows {
+			for _, cell := range row {
+				for _, f := range wholeFigure.FindAllString(cell, -1) {
+					want[f]++
+				}
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("%s: no task table with figures", name)
+	}
+	bad := 0
+	for f, n := range want {
+		got := 0
+		for _, l := range section {
+			got += strings.Count(l, f)
+		}
+		if got < n {
+			bad++
+			if bad <= 10 {
+				t.Errorf("%s: %q is whole on %d lines of the task tables, in %d cells: broken inside", name, f, got, n)
+			}
+		}
+	}
+	if bad > 10 {
+		t.Errorf("%s: %d figures broken in all", name, bad)
+	}
+}
+
+// rawLines are the lines of pdftotext -raw output from the line holding
+// from to the line holding to, spaces removed (LibreOffice spaces Chinese
+// from numbers).
+func rawLines(t *testing.T, raw, from, to string) []string {
+	t.Helper()
+	var out []string
+	in := false
+	for _, l := range strings.Split(raw, "\n") {
+		l = strings.Join(strings.Fields(l), "")
+		switch {
+		case strings.Contains(l, from):
+			in = true
+		case in && strings.Contains(l, to):
+			return out
+		case in:
+			out = append(out, l)
+		}
+	}
+	t.Fatalf("no lines from %q to %q", from, to)
+	return nil
 }

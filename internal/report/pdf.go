@@ -384,39 +384,11 @@ func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool
 	pdf.SetXY(pdfLeft, y+h)
 }
 
-// noLineStart are the characters Chinese typesetting keeps off the start
-// of a line: the character before them moves down with them.
-const noLineStart = "，。；：、）》”’！？%"
-
-// noLineEnd are the characters kept off the end of a line: an opening
-// bracket or quote moves down with what it opens.
-const noLineEnd = "（《“‘"
-
 // wrap breaks text into lines that fit width (less the cell margins) in
-// the current font: anywhere between Chinese characters, between Latin
-// words and numbers, never inside one (unless it is longer than a line).
+// the current font (wrapText: never inside a number or a date unless it is
+// longer than a line).
 func (p *pdfWriter) wrap(text string, width float64) []string {
-	limit := width - 2*p.pdf.GetCellMargin()
-	var lines []string
-	rs := []rune(text)
-	start, w := 0, 0.0
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		cw := p.pdf.GetStringWidth(string(r))
-		if w+cw > limit && i > start {
-			// Break before r unless r may not start a line, or r and the
-			// character before are one Latin word or number ("8.2%").
-			brk := i
-			for brk-1 > start && (strings.ContainsRune(noLineStart, rs[brk]) || strings.ContainsRune(noLineEnd, rs[brk-1]) || (latin(rs[brk]) && latin(rs[brk-1]))) {
-				brk--
-			}
-			lines = append(lines, strings.TrimRight(string(rs[start:brk]), " "))
-			start = brk
-			w = p.pdf.GetStringWidth(string(rs[start:i]))
-		}
-		w += cw
-	}
-	return append(lines, string(rs[start:]))
+	return wrapText(text, width-2*p.pdf.GetCellMargin(), p.pdf.GetStringWidth)
 }
 
 // scene draws a chart laid out by package chart, centred: page charts as
@@ -506,6 +478,3 @@ func rgb(hex string) (r, g, b int) {
 	}
 	return r, g, b
 }
-
-// latin reports whether r belongs to a Latin word or a number: not wide, not a space.
-func latin(r rune) bool { return r < 0x2E80 && r != ' ' }

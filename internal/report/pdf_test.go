@@ -93,6 +93,7 @@ func TestWritePDF(t *testing.T) {
 	tasks := all[strings.Index(all, "五、各项任务指标进展情况"):strings.Index(all, "六、下步工作要求")]
 	// Once in the table, once as a label of the task's chart.
 	checkNamedTimes(t, c, tasks, 2, "in the task section (its table row, its chart bar)")
+	checkFiguresWhole(t, "PDF", c, rawLines(t, string(out), "五、各项任务指标进展情况", "六、下步工作要求"))
 	checkPages(t, "PDF", readPages(t, file), pageLayout{
 		Left: 28 * mm, Right: 26 * mm, Top: 37 * mm, BodyBottom: (297 - 35) * mm, FooterTop: (297 - 35) * mm,
 		Footer: pageNumberWord,

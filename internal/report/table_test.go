@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -34,5 +35,27 @@ func TestTableWidths(t *testing.T) {
 	}
 	if w[0] <= w[3] {
 		t.Errorf("the name column (%.2f) is not wider than the status column (%.2f): %v", w[0], w[3], w)
+	}
+}
+
+// A line breaks between segments, never inside a number, a date or a
+// bracketed year; a piece longer than the line is cut where it overflows.
+func TestWrapText(t *testing.T) {
+	em := func(s string) float64 { return float64(utf8.RuneCountInString(s)) }
+	for _, c := range []struct {
+		text  string
+		limit float64
+		want  []string
+	}{
+		{"≥30家（2022年）", 7, []string{"≥30家", "（2022年）"}},
+		{"完成（2022年）", 7, []string{"完成", "（2022年）"}},
+		{"数据应于2020年3月31日前报送", 12, []string{"数据应于", "2020年3月31日前报", "送"}},
+		{"需年均提高2.76个百分点", 6, []string{"需年均提高", "2.76个百", "分点"}},
+		{"123456789", 4, []string{"1234", "5678", "9"}},
+	} {
+		got := wrapText(c.text, c.limit, em)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("wrapText(%q, %v) = %q, want %q", c.text, c.limit, got, c.want)
+		}
 	}
 }
