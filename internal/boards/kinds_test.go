@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/boards"
+	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
@@ -48,6 +50,7 @@ type apiIndicator struct {
 		Period               *string    `json:"period"`
 		ReportPeriod         *string    `json:"report_period"`
 		ReportDue            *time.Time `json:"report_due"`
+		Overdue              bool       `json:"overdue"`
 		Target               *float64   `json:"target"`
 		Actual               *float64   `json:"actual"`
 		Expected             *float64   `json:"expected"`
@@ -241,6 +244,9 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 			}
 		})
 	}
+	t.Run("two regions in one store", func(t *testing.T) {
+		checkTwoRegions(t, ctx, promBin, filepath.Join(dir, "regions"), kpimonAddr, list.Indicators)
+	})
 }
 
 // checkStatusAndDue compares the status and report due date the boards
@@ -315,4 +321,90 @@ func panelTarget(t *testing.T, d boards.Dashboard, panel, refID string) boards.T
 	}
 	t.Fatalf("board %s has no query %s in panel %q", d.UID, refID, panel)
 	return boards.Target{}
+}
+
+// checkTwoRegions reads kpimon into one Prometheus as two regions (two
+// scrape jobs of it with region 甲区 and 乙区, as the province's store holds
+// two districts whose units share names) and checks that the overview and
+// the unit board, with one region picked and plan = All, count as the API
+// does: every stat tile that counts statuses or overdue reports, and the
+// overview's 责任单位一览 per lead unit. Merged, every count would double
+// (31 = 28 + 3 on the province set-up).
+func checkTwoRegions(t *testing.T, ctx context.Context, promBin, dir, kpimonAddr string, api []apiIndicator) {
+	promAddr := testkit.FreeAddr(t)
+	promConfig := filepath.Join(dir, "prometheus.yml")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, promConfig, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: district-a
+    static_configs: [{targets: [%[1]q], labels: {region: 甲区, level: 区}}]
+  - job_name: district-b
+    static_configs: [{targets: [%[1]q], labels: {region: 乙区, level: 区}}]
+`, kpimonAddr))
+	p := testkit.Start(t, "prometheus (two regions)", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+promAddr, "--log.level=warn")
+	prom := &promClient{base: "http://" + promAddr}
+	waitQuery(t, ctx, p, prom, "both regions scraped", fmt.Sprintf(`count(kpi_status{region="甲区"}) == %d and on() count(kpi_status{region="乙区"}) == %d`, len(api), len(api)))
+
+	const unit = "区科工信局"
+	statuses := regexp.MustCompile(`kpi_status\{[^}]*status=~"([^"]+)"`)
+	want := func(expr string) (float64, bool) {
+		n := 0.0
+		m := statuses.FindStringSubmatch(expr)
+		overdue := strings.Contains(expr, `overdue="1"`) && !strings.Contains(expr, "kpi_status")
+		if m == nil && !overdue {
+			return 0, false
+		}
+		for _, ind := range api {
+			if overdue && ind.Evaluation.Overdue {
+				n++
+			}
+			if m != nil && regexp.MustCompile("^(?:"+m[1]+")$").MatchString(string(ind.Evaluation.Status)) {
+				n++
+			}
+		}
+		return n, true
+	}
+	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit()} {
+		values := selectedValues()
+		for k, v := range map[string]string{"region": "甲区", "plan": ".*", "task": ".*", "status": ".*", "lead_unit": ".*"} {
+			values[k] = v
+		}
+		if d.UID == boards.UIDUnit {
+			values["lead_unit"] = unit
+		}
+		checked := 0
+		for _, q := range boardtest.Queries(d) {
+			panel, ok := panelByTitle(d, q.Panel)
+			if !ok || panel.Type != "stat" || panel.FieldConfig.Defaults.Unit != "suffix:个" {
+				continue
+			}
+			n, ok := want(q.Expr)
+			if !ok {
+				continue
+			}
+			res, err := prom.query(ctx, boardtest.Interpolate(q.Expr, values))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sampleValue(res); len(res) != 1 || got != n {
+				t.Errorf("%s %s in 甲区 = %v (%d series), the API counts %v", d.UID, q.Panel, got, len(res), n)
+			}
+			checked++
+		}
+		if checked < 5 {
+			t.Errorf("%s: %d count tiles checked, want every status tile", d.UID, checked)
+		}
+		if d.UID == boards.UIDOverview {
+			res, err := prom.query(ctx, panelQuery(t, d, "责任单位一览", "A", values))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 1 || res[0].Metric["lead_unit"] != unit || res[0].Value != float64(len(api)) {
+				t.Errorf("overview 责任单位一览 指标数 in 甲区 = %v, the API lists %d indicators of %s", res, len(api), unit)
+			}
+		}
+	}
 }
