@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -120,24 +117,13 @@ func TestXLSXLargeSharedStrings(t *testing.T) {
 	if _, err := x.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.SyncCatalog(context.Background(), catalog, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, TempDir: tmp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := ing.Ingest(context.Background(), kpi.Upload{Name: "s.xlsx", Body: buf.Bytes(), Actor: operator, Source: "api"})
+	f := newFixtureWith(t, ingest.Options{TempDir: tmp})
+	res, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "s.xlsx", Body: buf.Bytes(), Actor: operator, Source: "api"})
 	if err != nil || res.Added != 2 {
 		t.Fatalf("Ingest = %+v, %v; want 2 added", res, err)
 	}
-	latest, _ := st.Latest(context.Background())
+	latest, _ := f.store.Latest(context.Background())
 	got := latest[kpi.Ref{Plan: "yf", ID: "high_tech_enterprises"}]
 	if len(got) != 1 || got[0].Value != 28 || got[0].Note != "统计公报 & <年报>" {
 		t.Errorf("high_tech_enterprises figures %+v, want 28 noted 统计公报 & <年报>", got)
@@ -150,24 +136,13 @@ func TestXLSXLargeSharedStrings(t *testing.T) {
 // TestFileOverIngestBudget: a file whose reading may need more than the
 // whole ingest memory budget is refused at once, naming the limit.
 func TestFileOverIngestBudget(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.SyncCatalog(context.Background(), catalog, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, IngestMemory: 4 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ing := newFixtureWith(t, ingest.Options{IngestMemory: 4 << 20}).ing
 	x := excelize.NewFile()
 	x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
 	x.SetSheetRow("Sheet1", "A2", &[]any{"high_tech_enterprises", "2021", 28})
 	var buf bytes.Buffer
 	x.WriteTo(&buf)
-	_, err = ing.Ingest(context.Background(), kpi.Upload{Name: "m.xlsx", Body: buf.Bytes(), Actor: operator, Source: "api"})
+	_, err := ing.Ingest(context.Background(), kpi.Upload{Name: "m.xlsx", Body: buf.Bytes(), Actor: operator, Source: "api"})
 	var ke *kpi.Error
 	if !errors.As(err, &ke) || ke.Code != kpi.EINVALID || !strings.Contains(ke.Message, "limits.ingest-memory") {
 		t.Fatalf("Ingest under a 4 MiB budget = %v, want refused naming limits.ingest-memory", err)

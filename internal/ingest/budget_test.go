@@ -3,13 +3,10 @@ package ingest_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -19,18 +16,7 @@ import (
 // pays for its figures: a budget of three figures takes three rows and
 // refuses four at once, naming the limit.
 func TestRowsChargedPerFigure(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.SyncCatalog(context.Background(), catalog, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, IngestMemory: 3 * ingest.ObsBytes})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ing := newFixtureWith(t, ingest.Options{IngestMemory: 3 * ingest.ObsBytes}).ing
 	rows := func(n int) []kpi.Row {
 		var rs []kpi.Row
 		for i := range n {

@@ -54,6 +54,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, ingest.Options{})
+}
+
+// newFixtureWith is newFixture with the ingester's options (Store, Now and
+// Registerer are the fixture's).
+func newFixtureWith(t *testing.T, opts ingest.Options) *fixture {
+	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +70,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	ing, err := ingest.New(ingest.Options{Store: st, Now: func() time.Time { return now }, Registerer: reg})
+	opts.Store, opts.Now, opts.Registerer = st, func() time.Time { return now }, reg
+	ing, err := ingest.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

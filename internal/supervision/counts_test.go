@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -25,23 +24,13 @@ type countsFixture struct {
 
 func newCountsFixture(tb testing.TB, n, k int) *countsFixture {
 	tb.Helper()
-	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2022, 6, 30, 10, 0, 0, 0, kpi.China))
-	st, err := boltstore.Open(filepath.Join(tb.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}}
+	cat := planOf()
 	for i := range n {
 		cat.Indicators = append(cat.Indicators, countsIndicator(fmt.Sprintf("x%05d", i), fmt.Sprintf("unit%03d", i%k)))
 	}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		tb.Fatal(err)
-	}
-	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
-	return &countsFixture{st: st, cat: cat, clock: clock,
-		svc: supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})}
+	st, _, svc := serviceOn(tb, clock, cat)
+	return &countsFixture{st: st, cat: cat, clock: clock, svc: svc}
 }
 
 func countsIndicator(id, unit string) kpi.Indicator {

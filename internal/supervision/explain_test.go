@@ -21,18 +21,9 @@ import (
 func TestExplainingUnitsAreWhatExplainAccepts(t *testing.T) {
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2022, 6, 30, 10, 0, 0, 0, kpi.China))
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局", "区发改局"}, CoUnits: []string{"区统计局"},
 		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel}
-	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	svc := supervision.New(supervision.Options{Store: st, States: kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now}), Now: clock.Now})
+	_, _, svc := serviceOn(t, clock, planOf(ind))
 	tests := []struct {
 		name  string
 		actor kpi.Actor
@@ -70,18 +61,9 @@ func TestExplanationExpectedByNotPassed(t *testing.T) {
 	ctx := context.Background()
 	// 00:30 on 2022-07-01 in China is still 2022-06-30 in UTC: the day is China's.
 	clock := testkit.NewClock(time.Date(2022, 7, 1, 0, 30, 0, 0, kpi.China))
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局"},
 		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel}
-	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	svc := supervision.New(supervision.Options{Store: st, States: kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now}), Now: clock.Now})
+	_, _, svc := serviceOn(t, clock, planOf(ind))
 	unit := kpi.Actor{Name: "kgx", Units: []string{"区科工信局"}}
 	for by, refused := range map[string]bool{"2022-06-30": true, "2021-12-31": true, "2022-07-01": false, "2022-12-31": false} {
 		_, err := svc.PrepareExplanation(ctx, ind.Ref(), kpi.ExplanationInput{Reason: "a", Measures: "b", ExpectedBy: by}, unit)
@@ -101,4 +83,25 @@ func TestExplanationExpectedByNotPassed(t *testing.T) {
 			t.Errorf("expected by %s: problem %+v", by, p)
 		}
 	}
+}
+
+// planOf is a catalog of one plan p (2021–2023) holding inds.
+func planOf(inds ...kpi.Indicator) kpi.Catalog {
+	return kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: inds}
+}
+
+// serviceOn opens a store on clock (closed when the test ends) with cat
+// synced in, and a supervision service over its states.
+func serviceOn(tb testing.TB, clock *testkit.Clock, cat kpi.Catalog) (*boltstore.Store, *kpi.States, *supervision.Service) {
+	tb.Helper()
+	st, err := boltstore.Open(filepath.Join(tb.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.SyncCatalog(context.Background(), cat, kpi.Actor{Name: "catalog"}); err != nil {
+		tb.Fatal(err)
+	}
+	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
+	return st, states, supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})
 }

@@ -2,13 +2,10 @@ package supervision_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
-	"github.com/yanfeng/kpimon/internal/supervision"
 	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
@@ -18,24 +15,14 @@ import (
 func TestStatesCarrySupervision(t *testing.T) {
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2022, 6, 30, 10, 0, 0, 0, kpi.China))
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	ind := kpi.Indicator{Plan: "p", ID: "x", Name: "高新技术企业", Task: 1, LeadUnits: []string{"区科工信局", "区发改局"}, CoUnits: []string{"区统计局"},
 		Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel,
 		Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}}
-	cat := kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: []kpi.Indicator{ind}}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
+	st, states, svc := serviceOn(t, clock, planOf(ind))
 	if _, err := st.AddObservations(ctx, kpi.Submission{Actor: kpi.Actor{Name: "tjj", All: true}, Source: "cli", At: clock.Now(),
 		Observations: []kpi.Observation{{Plan: "p", Indicator: "x", Period: kpi.YearPeriod(2021), Value: 8}}}); err != nil {
 		t.Fatal(err)
 	}
-	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
-	svc := supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})
 	state := func() kpi.State {
 		t.Helper()
 		s, err := states.State(ctx, ind.Ref())
