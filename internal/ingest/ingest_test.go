@@ -218,7 +218,12 @@ func TestIngestRejects(t *testing.T) {
 		{"period not understood", head + "high_tech_enterprises,去年,28,\n", 2, "报告期", "period", "无法识别"},
 		{"duplicate rows", head + "high_tech_enterprises,2021,28,\nhigh_tech_enterprises,2021年,29,\n", 3, "报告期", "period", "重复"},
 		{"empty value", head + "high_tech_enterprises,2021,,\n", 2, "实际值", "value", "缺少实际值"},
-		{"non-numeric", head + "high_tech_enterprises,2021,二十八,\n", 2, "实际值", "value", "不是数字"},
+		{"non-numeric", head + "high_tech_enterprises,2021,二十八,\n", 2, "实际值", "value", "不是数字：只填阿拉伯数字"},
+		// The common slips say how to write the figure.
+		{"a unit typed after full-width digits", head + "high_tech_enterprises,2021,２１家,\n", 2, "实际值", "value", "不是数字：只填数字，不要带单位（应填 21）"},
+		{"a 万 multiplier", head + "disposable_income_per_capita,2021,3.8万,\n", 2, "实际值", "value", "不要用“万”，请换算为以“元”计的数字（应填 38000）"},
+		{"a small 万 without float noise", head + "disposable_income_per_capita,2021,0.0021万元,\n", 2, "实际值", "value", "（应填 21）"},
+		{"the English line says annually", head + "high_tech_enterprises,2021-12-31,28,\n", 2, "报告期", "period", "reported annually"},
 		{"NaN", head + "high_tech_enterprises,2021,NaN,\n", 2, "实际值", "value", "NaN"},
 		{"infinite", head + "high_tech_enterprises,2021,Inf,\n", 2, "实际值", "value", "无穷"},
 		// Digits beyond a float64 are a number too large, not "NaN or infinity".
@@ -314,8 +319,8 @@ func TestRejectedValueMessageIsChinese(t *testing.T) {
 		t.Fatalf("Ingest error = %v, want *kpi.Error EINVALID with one problem", err)
 	}
 	p := ke.Problems[0]
-	if p.Message != "不是数字\nnot a number" {
-		t.Errorf("problem message = %q, want %q", p.Message, "不是数字\nnot a number")
+	if want := "不是数字：只填阿拉伯数字，如 21 或 3.5\nnot a number: write digits only, e.g. 21 or 3.5"; p.Message != want {
+		t.Errorf("problem message = %q, want %q", p.Message, want)
 	}
 	if got := kpi.ChineseLine(ke.Message); got != "bad.csv 有 1 处问题，整份未写入，请修改后重新提交" {
 		t.Errorf("Chinese line of the error message = %q", got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -343,7 +344,7 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		return kpi.Period{}, false
 	}
 	if p.Frequency() != freq {
-		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送\nthis indicator is reported %s", freqZH[freq], freq))
+		bad(r.col.period, "period", r.Period, periodForms[freq], fmt.Sprintf("该指标按%s报送\nthis indicator is reported %s", freqZH[freq], freqEN[freq]))
 		return kpi.Period{}, false
 	}
 	// The plan's base years (base_year, 现有基础) are accepted too: their
@@ -371,6 +372,48 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 var periodForms = map[kpi.Frequency]string{kpi.Annual: "年度，如 2021\na year like 2021", kpi.Quarterly: "季度，如 2021-Q3\na quarter like 2021-Q3", kpi.Monthly: "月度，如 2021-06\na month like 2021-06"}
 
 var freqZH = map[kpi.Frequency]string{kpi.Annual: "年度", kpi.Quarterly: "季度", kpi.Monthly: "月度"}
+
+// freqEN says how often, for the English line: "reported annually".
+var freqEN = map[kpi.Frequency]string{kpi.Annual: "annually", kpi.Quarterly: "quarterly", kpi.Monthly: "monthly"}
+
+// notNumberAdvice says why a value is not a number and how to write it,
+// where the slip is a common one: the unit typed after the digits ("21家"
+// → 21), or a 万/亿 multiplier ("2万" → 20000 where the unit is 元; → 2
+// where the unit is itself 万元).
+func notNumberAdvice(value string, ind *kpi.Indicator) string {
+	t := strings.ReplaceAll(normalise(value), " ", "")
+	const generic = "不是数字：只填阿拉伯数字，如 21 或 3.5\nnot a number: write digits only, e.g. 21 or 3.5"
+	if ind.Unit != "" && strings.HasSuffix(t, ind.Unit) && len(t) > len(ind.Unit) {
+		if v, _, err := parseNumber(strings.TrimSuffix(t, ind.Unit)); err == nil {
+			n := plainNumber(v)
+			return fmt.Sprintf("不是数字：只填数字，不要带单位（应填 %s）\nnot a number: write the figure without its unit (%s)", n, n)
+		}
+	}
+	for _, m := range []struct {
+		word  string
+		times float64
+	}{{"亿", 1e8}, {"万", 1e4}} {
+		num, ok := strings.CutSuffix(strings.TrimSuffix(t, strings.TrimPrefix(ind.Unit, m.word)), m.word)
+		if !ok || num == "" {
+			continue
+		}
+		v, _, err := parseNumber(num)
+		if err != nil {
+			return generic
+		}
+		if !strings.HasPrefix(ind.Unit, m.word) {
+			v *= m.times
+		}
+		n := plainNumber(v)
+		return fmt.Sprintf("不是数字：不要用“%s”，请换算为以“%s”计的数字（应填 %s）\nnot a number: no %s multiplier, write the figure in %s (%s)", m.word, ind.Unit, n, m.word, ind.Unit, n)
+	}
+	return generic
+}
+
+// plainNumber writes a suggested figure without float noise: 0.0021万 is 21.
+func plainNumber(v float64) string {
+	return strconv.FormatFloat(kpi.Significant(v, 12), 'f', -1, 64)
+}
 
 // excelErrors are the error values a spreadsheet cell may hold.
 var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true, "#NULL!": true, "#NUM!": true, "#REF!": true, "#VALUE!": true, "#SPILL!": true, "#CALC!": true}
@@ -415,7 +458,7 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 			"单元格是错误值 "+r.Value+"：请改正公式或直接填写数值\nthe cell holds the error "+r.Value+": correct the formula or type the figure")
 		return 0, false
 	case err != nil:
-		bad(r.col.value, "value", r.Value, expected, "不是数字\nnot a number")
+		bad(r.col.value, "value", r.Value, expected, notNumberAdvice(r.Value, ind))
 		return 0, false
 	case pct && !ind.IsPercent():
 		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值\na number in "+ind.Unit, "该指标不是百分比\nthis indicator is not a percentage")
