@@ -342,6 +342,7 @@ func TestImplausibleValuesAndNotes(t *testing.T) {
 		{"decimal comma", "indicator,period,value\nrd_spending_share_gdp,2021,\"2,5\"\n", "value"},
 		{"decimal comma percent", "indicator,period,value\nrd_spending_share_gdp,2021,\"2,5%\"\n", "value"},
 		{"european thousands", "indicator,period,value\ndisposable_income_per_capita,2021,\"1.234,56\"\n", "value"},
+		{"a share written as a fraction", "indicator,period,value\nrd_spending_share_gdp,2021,0.0251\n", "value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,5 +425,31 @@ func TestLongJSONFieldRefused(t *testing.T) {
 	var ke *kpi.Error
 	if !errors.As(err, &ke) || len(ke.Problems) != 1 || !strings.Contains(ke.Problems[0].Message, "KiB") || len(ke.Problems[0].Value) > 200 {
 		t.Fatalf("Ingest(200 KiB note) = %v, want one problem naming the limit with an excerpt", err)
+	}
+}
+
+// TestShareWrittenAsAFraction: 0.0251 for a share whose target is 2.51%
+// (a percent-styled cell pasted as a value) is refused with the
+// percentage it probably means, unless confirmed; a small share written
+// with its % sign, or confirmed, is stored.
+func TestShareWrittenAsAFraction(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "v.csv", Actor: operator, Source: "api",
+		Body: []byte("indicator,period,value\nrd_spending_share_gdp,2021,0.0251\n")})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || len(ke.Problems) != 1 {
+		t.Fatalf("Ingest = %v, want one problem", err)
+	}
+	if p := ke.Problems[0]; !strings.Contains(p.Message, "应写作 2.51 或 2.51%") || !strings.Contains(p.Expected, "2.51%") {
+		t.Errorf("problem %+v, want it to say 0.0251 is written 2.51 or 2.51%%", p)
+	}
+	for _, body := range []string{
+		"indicator,period,value\nrd_spending_share_gdp,2020,0.05%\n",
+		"indicator,period,value,确认\nrd_spending_share_gdp,2019,0.05,是\n",
+		"indicator,period,value\nrd_spending_share_gdp,2021,0.9\n",
+	} {
+		if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "v.csv", Actor: operator, Source: "api", Body: []byte(body)}); err != nil {
+			t.Errorf("Ingest %q: %v, want stored", body, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/present"
@@ -34,6 +35,15 @@ func checkPlausible(r *row, ind *kpi.Indicator, period kpi.Period, value float64
 				"\nabove the indicator's plausible maximum: check the unit and the digits; "+confirmAdviceEn)
 		return false
 	}
+	if fractionOfAPercent(r, ind, value) {
+		pct := present.Number(*ind, value*100)
+		bad(r.col.value, "value", r.Value,
+			fmt.Sprintf("百分数，如 %s 或 %s%%\na percentage such as %s or %s%%", pct, pct, pct, pct),
+			fmt.Sprintf("数值远小于目标（目标 %s%%），像是把百分数写成了小数（%s 应写作 %s 或 %s%%），请核实；%s\n"+
+				"far below the target (%s%%), as if the percentage were written as a fraction (%s for %s%%): check it; %s",
+				present.Number(*ind, ind.Target), r.Value, pct, pct, confirmAdviceZh, present.Number(*ind, ind.Target), r.Value, pct, confirmAdviceEn))
+		return false
+	}
 	if limit, ok := countLimit(ind); ok && value > limit {
 		bad(r.col.value, "value", r.Value,
 			fmt.Sprintf("不超过目标的 %d 倍（%s%s）\nat most %d times the target (%s %s)",
@@ -63,4 +73,26 @@ func countLimit(ind *kpi.Indicator) (float64, bool) {
 		ref = ind.Baseline.Value
 	}
 	return ref * plausibleMultiple, true
+}
+
+// fractionOfAPercent reports whether a share's figure looks like its
+// percentage written as a fraction: 0.33 for 33% (what a spreadsheet holds
+// in a percent-styled cell, pasted as a value or exported). It applies to
+// a figure written without a % sign, between 0 and 1, and at most a
+// twentieth of the share's target (or baseline, if larger): 0.33 against
+// 33%, 0.0251 against 2.51%.
+func fractionOfAPercent(r *row, ind *kpi.Indicator, value float64) bool {
+	if !ind.IsPercent() || ind.Target <= 0 || strings.ContainsAny(r.Value, "%％") || value <= 0 || value >= 1 {
+		return false
+	}
+	switch ind.Kind {
+	case kpi.KindAtLeast, kpi.KindAtMost:
+	default:
+		return false
+	}
+	ref := ind.Target
+	if ind.Baseline != nil && ind.Baseline.Value > ref {
+		ref = ind.Baseline.Value
+	}
+	return value <= ref/20
 }
