@@ -134,8 +134,10 @@ type Store struct {
 	// such commit (Changed).
 	gen        atomic.Uint64
 	catalogGen atomic.Uint64 // CatalogGeneration
-	changedMu  sync.Mutex
-	changed    chan struct{}
+	// supervisionGen is SupervisionGeneration.
+	supervisionGen atomic.Uint64
+	changedMu      sync.Mutex
+	changed        chan struct{}
 	// latestRefs is how many indicators the last Latest read: the size
 	// hint for the next one's map.
 	latestRefs atomic.Int64
@@ -161,6 +163,8 @@ var (
 	_ kpi.Store              = (*Store)(nil)
 	_ kpi.AccountStore       = (*Store)(nil)
 	_ kpi.CatalogGenerations = (*Store)(nil)
+
+	_ kpi.SupervisionGenerations = (*Store)(nil)
 )
 
 // Open opens (creating it if needed) the store at path, typically
@@ -233,6 +237,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := db.View(func(tx *bolt.Tx) error {
 		s.gen.Store(uint64(tx.ID()))
 		s.catalogGen.Store(uint64(tx.ID()))
+		s.supervisionGen.Store(uint64(tx.ID()))
 		s.figureLog.start(uint64(tx.ID()))
 		return nil
 	}); err != nil {

@@ -98,7 +98,7 @@ func (s *Store) AddExplanation(ctx context.Context, e kpi.Explanation, actor kpi
 		err := aw.append(&kpi.AuditEntry{At: e.At, Actor: actor.Name, Remote: actor.Remote,
 			Action: kpi.ActionExplanationAdd, Object: refObject(e.Ref), Detail: detail})
 		return err == nil, err
-	}, s.evaluatedChanged)
+	}, s.supervisionChanged)
 	return e, err
 }
 
@@ -249,7 +249,7 @@ func (s *Store) ApplySupervision(ctx context.Context, ch kpi.SupervisionChanges,
 			wrote = true
 		}
 		return wrote, nil
-	}, s.evaluatedChanged)
+	}, s.supervisionChanged)
 }
 
 // ReviewSupervision records 已审阅 or 退回 on an explained item.
@@ -290,6 +290,18 @@ func (s *Store) ReviewSupervision(ctx context.Context, id uint64, in kpi.Supervi
 		err = newAuditWriter(tx, &arena{}).append(&kpi.AuditEntry{At: ev.At, Actor: actor.Name, Remote: actor.Remote,
 			Action: action, Object: refObject(it.Ref), Detail: detail})
 		return err == nil, err
-	}, s.evaluatedChanged)
+	}, s.supervisionChanged)
 	return it, err
 }
+
+// supervisionChanged records that commit txID changed supervision items or
+// explanations: SupervisionGeneration, then Generation (evaluatedChanged).
+func (s *Store) supervisionChanged(txID uint64) {
+	s.supervisionGen.Store(txID)
+	s.evaluatedChanged(txID)
+}
+
+// SupervisionGeneration increases with every committed change of the
+// supervision items or explanations (kpi.SupervisionGenerations), so
+// kpi.States reads them again only then, not after every figure write.
+func (s *Store) SupervisionGeneration() uint64 { return s.supervisionGen.Load() }

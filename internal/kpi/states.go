@@ -77,6 +77,18 @@ type States struct {
 	// pass numbers evaluations (State.Pass); changed only by the holder
 	// of computing.
 	pass uint64
+	// supervision is what the store's supervision items and explanations
+	// were at a SupervisionGeneration; used only by the holder of computing.
+	supervision supervisionRead
+}
+
+// supervisionRead is one read of the supervision items and explanations
+// (read-only once made), and the generation it was read at.
+type supervisionRead struct {
+	ok           bool
+	generation   uint64
+	items        []SupervisionItem
+	explanations []Explanation
 }
 
 var _ StateService = (*States)(nil)
@@ -256,18 +268,39 @@ func (s *States) supervisionNotes(ctx context.Context, now time.Time) (map[Ref][
 	if !ok {
 		return nil, nil
 	}
+	// Read again only when they changed, where the store says so. The
+	// generation is taken before the read: a change landing meanwhile
+	// moves it past what is kept, so the next evaluation reads again.
+	sg, cached := s.store.(SupervisionGenerations)
+	var gen uint64
+	if cached {
+		gen = sg.SupervisionGeneration()
+		if r := s.supervision; r.ok && r.generation == gen {
+			return s.notesOf(r, now), nil
+		}
+	}
 	items, err := sr.SupervisionItems(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate indicators: read supervision: %w", err)
 	}
-	if len(items) == 0 {
-		return nil, nil
+	r := supervisionRead{ok: true, generation: gen, items: items}
+	if len(items) > 0 {
+		if r.explanations, err = sr.AllExplanations(ctx); err != nil {
+			return nil, fmt.Errorf("evaluate indicators: read explanations: %w", err)
+		}
 	}
-	ex, err := sr.AllExplanations(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate indicators: read explanations: %w", err)
+	if cached {
+		s.supervision = r
 	}
-	return SupervisionNotes(items, ex, now), nil
+	return s.notesOf(r, now), nil
+}
+
+// notesOf returns the notes of a read of the supervision at now.
+func (s *States) notesOf(r supervisionRead, now time.Time) map[Ref][]SupervisionNote {
+	if len(r.items) == 0 {
+		return nil
+	}
+	return SupervisionNotes(r.items, r.explanations, now)
 }
 
 // evaluateFigures returns the states with their figures evaluated, and

@@ -405,6 +405,13 @@ type SupervisionReader interface {
 	AllExplanations(ctx context.Context) ([]Explanation, error)
 }
 
+// SupervisionGenerations is a SupervisionReader that says when its items or
+// explanations last changed: a number that grows with each change. States
+// then reads them again only when it moved, not on every figure write.
+type SupervisionGenerations interface {
+	SupervisionGeneration() uint64
+}
+
 // SupervisionNotes returns, per indicator, its open items as they stood at
 // now, each with its unit's newest explanation filed by then, in item order.
 func SupervisionNotes(items []SupervisionItem, explanations []Explanation, now time.Time) map[Ref][]SupervisionNote {
