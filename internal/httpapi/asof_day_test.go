@@ -10,11 +10,11 @@ import (
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// listAsOf reads every indicator's evaluation with GET
-// /api/v1/indicators?as_of=day.
-func listAsOf(t *testing.T, srv *httptest.Server, day string) map[string]evaluationNumbers {
+// evaluations reads every indicator's evaluation, decoded as E, with GET
+// /api/v1/indicators?query.
+func evaluations[E any](t *testing.T, srv *httptest.Server, query string) map[string]E {
 	t.Helper()
-	resp, err := srv.Client().Get(srv.URL + "/api/v1/indicators?as_of=" + day)
+	resp, err := srv.Client().Get(srv.URL + "/api/v1/indicators?" + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,11 +22,11 @@ func listAsOf(t *testing.T, srv *httptest.Server, day string) map[string]evaluat
 	wantStatus(t, resp, http.StatusOK)
 	list := decodeBody[struct {
 		Indicators []struct {
-			ID         string            `json:"id"`
-			Evaluation evaluationNumbers `json:"evaluation"`
+			ID         string `json:"id"`
+			Evaluation E      `json:"evaluation"`
 		} `json:"indicators"`
 	}](t, resp)
-	out := map[string]evaluationNumbers{}
+	out := map[string]E{}
 	for _, in := range list.Indicators {
 		out[in.ID] = in.Evaluation
 	}
@@ -53,7 +53,7 @@ func TestAsOfEndOfDayThroughTheAPI(t *testing.T) {
 	upload(t, srv, "指标编号,报告期,实际值\nhigh_tech_enterprises,2019,12\nhigh_tech_enterprises,2020,16\nhigh_tech_enterprises,2021,28\n")
 
 	for _, day := range []string{"2021-12-31", "2022-01-01"} {
-		ev := listAsOf(t, srv, day)["high_tech_enterprises"]
+		ev := evaluations[evaluationNumbers](t, srv, "as_of="+day)["high_tech_enterprises"]
 		if ev.Period == nil || ev.Period.String() != "2021" || ev.Actual == nil || *ev.Actual != 28 {
 			t.Errorf("as_of=%s: latest figure %s of %v, want 28 of 2021", day, show(ev.Actual), ev.Period)
 		}
@@ -61,13 +61,13 @@ func TestAsOfEndOfDayThroughTheAPI(t *testing.T) {
 			t.Errorf("as_of=%s: %s with gap %s, want on_track with gap 2", day, ev.Status, show(ev.Gap))
 		}
 	}
-	if ev := listAsOf(t, srv, "2021-12-30")["high_tech_enterprises"]; ev.Period == nil || ev.Period.String() != "2020" {
+	if ev := evaluations[evaluationNumbers](t, srv, "as_of=2021-12-30")["high_tech_enterprises"]; ev.Period == nil || ev.Period.String() != "2020" {
 		t.Errorf("as_of=2021-12-30: latest figure of %v, want 2020: the year has not ended", ev.Period)
 	}
 
 	// Duty from 2019 (serve's --reporting.from): as of 2021-06-30 the 2020
 	// figure of every annual line without one was due on 2021-03-31.
-	evs := listAsOf(t, srv, "2021-06-30")
+	evs := evaluations[evaluationNumbers](t, srv, "as_of=2021-06-30")
 	for _, id := range []string{"tech_smes", "rd_spending_share_gdp"} {
 		if ev := evs[id]; !ev.Overdue || ev.ReportPeriod == nil || ev.ReportPeriod.String() != "2019" {
 			t.Errorf("as_of=2021-06-30: %s overdue %v for %v, want 2019 overdue (duty from 2019)", id, ev.Overdue, ev.ReportPeriod)

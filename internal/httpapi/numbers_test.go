@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +91,7 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := textAsOf(t, srv, tt.day, tt.id)
+			ev := evaluations[evaluationWithText](t, srv, "as_of="+tt.day)[tt.id]
 			got := numbersView{Status: ev.Status, Actual: ev.Text.Actual, Gap: ev.Text.Gap, Required: ev.Text.Required, Achieved: ev.Text.Achieved}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("GET /api/v1/indicators?as_of=%s, %s (-want +got):\n%s", tt.day, tt.id, diff)
@@ -136,7 +135,7 @@ func TestNumbersThroughTheAPI(t *testing.T) {
 			i := max(strings.Index(string(b), "00000000"), strings.Index(string(b), "99999999"))
 			t.Errorf("the API carries float noise: …%s…", string(b)[max(0, i-80):min(len(b), i+20)])
 		}
-		ev := textAsOf(t, srv, "2021-06-30", "above_scale_rd_spending_to_revenue")
+		ev := evaluations[evaluationWithText](t, srv, "as_of=2021-06-30")["above_scale_rd_spending_to_revenue"]
 		if ev.Gap == nil || *ev.Gap != 0.15 {
 			t.Errorf("gap = %s, want 0.15", show(ev.Gap))
 		}
@@ -150,28 +149,4 @@ type evaluationWithText struct {
 	Text   struct {
 		Target, Actual, Gap, Required, Achieved string
 	} `json:"text"`
-}
-
-// textAsOf reads one indicator's evaluation from the list as of day.
-func textAsOf(t *testing.T, srv *httptest.Server, day, id string) evaluationWithText {
-	t.Helper()
-	resp, err := srv.Client().Get(srv.URL + "/api/v1/indicators?as_of=" + day)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	wantStatus(t, resp, http.StatusOK)
-	list := decodeBody[struct {
-		Indicators []struct {
-			ID         string             `json:"id"`
-			Evaluation evaluationWithText `json:"evaluation"`
-		} `json:"indicators"`
-	}](t, resp)
-	for _, in := range list.Indicators {
-		if in.ID == id {
-			return in.Evaluation
-		}
-	}
-	t.Fatalf("no indicator %s in the list", id)
-	return evaluationWithText{}
 }

@@ -251,28 +251,6 @@ func TestVerdictsThroughTheAPI(t *testing.T) {
 	})
 }
 
-// indicatorDuties lists every indicator's report duty from the API.
-func indicatorDuties(t *testing.T, srv *httptest.Server) map[string]evaluationView {
-	t.Helper()
-	resp, err := srv.Client().Get(srv.URL + "/api/v1/indicators")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	wantStatus(t, resp, http.StatusOK)
-	list := decodeBody[struct {
-		Indicators []struct {
-			ID         string         `json:"id"`
-			Evaluation evaluationView `json:"evaluation"`
-		} `json:"indicators"`
-	}](t, resp)
-	out := map[string]evaluationView{}
-	for _, in := range list.Indicators {
-		out[in.ID] = in.Evaluation
-	}
-	return out
-}
-
 // storeLoadedOn opens a store whose clock says day, and loads the seed
 // plan into it: the plan's first load, the default start of report duty.
 func storeLoadedOn(t *testing.T, day string) kpi.Store {
@@ -305,7 +283,7 @@ func storeLoadedOn(t *testing.T, day string) kpi.Store {
 func TestReportDutyThroughTheAPI(t *testing.T) {
 	t.Run("a fresh store of the seed plan raises no overdue", func(t *testing.T) {
 		st := storeLoadedOn(t, "2023-06-30")
-		for id, ev := range indicatorDuties(t, seedServer(t, st, "2023-06-30", time.Time{})) {
+		for id, ev := range evaluations[evaluationView](t, seedServer(t, st, "2023-06-30", time.Time{}), "") {
 			if ev.Overdue || ev.ReportPeriod != nil {
 				t.Errorf("%s: report period %v, overdue %v; want nothing owed on the day the plan was loaded", id, ev.ReportPeriod, ev.Overdue)
 			}
@@ -314,7 +292,7 @@ func TestReportDutyThroughTheAPI(t *testing.T) {
 	t.Run("reporting from today (--reporting.from) raises no overdue on an old store", func(t *testing.T) {
 		st := seedStore(t)
 		today := time.Date(2023, 6, 30, 0, 0, 0, 0, kpi.China)
-		for id, ev := range indicatorDuties(t, seedServer(t, st, "2023-06-30", today)) {
+		for id, ev := range evaluations[evaluationView](t, seedServer(t, st, "2023-06-30", today), "") {
 			if ev.Overdue {
 				t.Errorf("%s: overdue %v for %v; want nothing overdue from today", id, ev.Overdue, ev.ReportPeriod)
 			}
@@ -333,7 +311,7 @@ func TestReportDutyThroughTheAPI(t *testing.T) {
 			kinds[ind.ID] = ind
 		}
 		overdue := 0
-		for id, ev := range indicatorDuties(t, seedServer(t, st, "2022-06-30", time.Time{})) {
+		for id, ev := range evaluations[evaluationView](t, seedServer(t, st, "2022-06-30", time.Time{}), "") {
 			ind := kinds[id]
 			// 2019 and 2020 were due before the plan was loaded: history.
 			// 2021 was due on 2022-03-31, after it: owed, and the only
