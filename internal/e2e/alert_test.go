@@ -241,7 +241,6 @@ func TestAlertsReachUnits(t *testing.T) {
 		}, []string{
 			"规划：端到端测试规划", "任务：1 推动企业技术创新", "指标：高新技术企业（high_tech）", "牵头单位：区科工信局",
 			"实际：14家（2019年数据）", "目标：≥30家，截止2022年12月31日", "差距：16家", "进度要求：需年均增加6家（此前年均增加4家）\n", "报送地址：https://kpi.example.gov.cn/submit",
-			"\nEnglish: High-tech enterprises is behind its path to the target: actual 14 (2019), target 30 by 2022-12-31.",
 		})
 		if want := "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=" + testPlan + "&var-indicator=" + laggingIndicator; got.Labels["dashboard"] != want {
 			t.Errorf("dashboard label = %q, want %q (from --grafana.url)", got.Labels["dashboard"], want)
@@ -363,6 +362,26 @@ func TestAlertsReachUnits(t *testing.T) {
 		}
 	})
 
+	// A revised figure puts high_tech back on its path: the unit hears what
+	// changed (KpiRecovered: the new status and figure), not only that the
+	// old alert resolved.
+	t.Run("a figure that fixes an indicator: the unit hears its new status and figure", func(t *testing.T) {
+		// 20 of 30 from 10 at a quarter of the time: pace 2, on track.
+		submit(t, ctx, kpimonAddr, secret, []row{{testPlan, laggingIndicator, "2019", "20"}})
+		got := waitAlert(t, ctx, hooks, laggingUnit, "KpiRecovered", laggingIndicator)
+		checkText(t, got, []string{"【已恢复】高新技术企业（区科工信局牵头）：现为正常推进，2019年实际20家，目标≥30家"},
+			[]string{"状态：正常推进（原告警已解除）\n", "实际：20家（2019年数据）\n", "报送地址：https://kpi.example.gov.cn/submit"})
+		if got.Labels["lead_unit"] != laggingUnit || got.Labels["status"] != "on_track" {
+			t.Errorf("KpiRecovered labels %v: want lead_unit %s and status on_track", got.Labels, laggingUnit)
+		}
+		waitFor(t, ctx, "the lagging alert of "+laggingIndicator+" to resolve", func() (bool, string) {
+			return hooks.resolved(laggingUnit, "KpiIndicatorLagging"), "not yet"
+		})
+		if others := hooks.receiversOf(laggingIndicator); !slices.Equal(others, []string{laggingUnit}) {
+			t.Errorf("receivers notified about %s = %v, want only [%s]", laggingIndicator, others, laggingUnit)
+		}
+	})
+
 	// After the submissions the scrape holds every family, the ingest
 	// metrics of the API source included.
 	t.Run("full scrape passes promtool check metrics", func(t *testing.T) {
@@ -397,6 +416,10 @@ func checkText(t *testing.T, a alert, summary, description []string) {
 	for _, k := range []string{"summary", "description"} {
 		if v := a.Labels[k]; strings.Contains(v, "UTC") || strings.Contains(v, "+0000") || longDecimal.MatchString(v) {
 			t.Errorf("%s holds a UTC time or an unrounded number: %q", k, v)
+		}
+		// Units read Chinese only: no English line beside it.
+		if v := a.Labels[k]; strings.Contains(v, "English") {
+			t.Errorf("%s has an English line: %q", k, v)
 		}
 	}
 }

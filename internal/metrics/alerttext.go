@@ -44,46 +44,79 @@ func alertingStatus(s kpi.Status) bool {
 }
 
 // statusWording is what the alert of one status says besides the figures:
-// its head (the status word), the next step asked of the unit, and the
-// English line's verb phrase.
-type statusWording struct{ head, next, en string }
+// its head (the status word) and the next step asked of the unit. The text
+// is Chinese only: units read it as it stands (no English line).
+type statusWording struct{ head, next string }
 
 var statusWordings = map[kpi.Status]statusWording{
-	kpi.StatusLagging:       {"进度滞后", "请加快推进，并按期报送最新数据。", "is behind its path to the target"},
-	kpi.StatusOffTrack:      {"严重滞后", "请制定追赶措施，并按期报送最新数据。", "is far behind its path to the target"},
-	kpi.StatusDeteriorating: {"不进反退", "请查明原因、制定追赶措施，并按期报送最新数据。", "is moving away from its target"},
-	kpi.StatusMissed:        {"逾期未达标", "请说明未达标原因并报送整改措施。", "has missed its deadline"},
-}
-
-// reasonsEN are the English lines' words for kpi's reasons (the Chinese
-// come from present.Reason).
-var reasonsEN = map[kpi.Reason]string{
-	kpi.ReasonNeedTwoFigures: "two consecutive figures are needed",
-	kpi.ReasonNeedBaseline:   "the baseline figure is needed",
-	kpi.ReasonAwaitingFinal:  "the deadline year's figure is not yet due",
-	kpi.ReasonFinalOverdue:   "the deadline year's figure is overdue",
-	kpi.ReasonFell:           "a year fell below the year before",
-	kpi.ReasonFlat:           "a year did not rise over the year before",
-	kpi.ReasonYearNotDone:    "a year was reported not done",
-	kpi.ReasonYearsMissing:   "years were not reported",
+	kpi.StatusLagging:       {"进度滞后", "请加快推进，并按期报送最新数据。"},
+	kpi.StatusOffTrack:      {"严重滞后", "请制定追赶措施，并按期报送最新数据。"},
+	kpi.StatusDeteriorating: {"不进反退", "请查明原因、制定追赶措施，并按期报送最新数据。"},
+	kpi.StatusMissed:        {"逾期未达标", "请说明未达标原因并报送整改措施。"},
 }
 
 // statusText returns the alert text of st's status, nil when the status is
 // not alerted on. no_data is alerted on once the report duty has ended
-// without a figure (neverReported): the unit must still act.
+// without a figure (neverReported): the unit must still act. A status not
+// alerted on has a text while its newest figure is recent (recentFigure):
+// what KpiRecovered tells a unit whose red alert that figure ended.
 func (c *Collector) statusText(st *kpi.State) *alertText {
 	switch {
 	case alertingStatus(st.Evaluation.Status):
 		return c.wordStatus(st)
 	case neverReported(st):
 		return c.wordNeverReported(st)
+	case recentFigure(st):
+		return c.wordRecovered(st)
 	}
 	return nil
 }
 
 // hasStatusText reports whether statusText words a text for st.
 func hasStatusText(st *kpi.State) bool {
-	return alertingStatus(st.Evaluation.Status) || neverReported(st)
+	return alertingStatus(st.Evaluation.Status) || neverReported(st) || recentFigure(st)
+}
+
+// recoveryWindow is how long after its newest figure was submitted an
+// indicator whose status is not alerted on carries the text of that status
+// (kpi_status's summary, description and dashboard). A unit's red alert
+// ends with a figure (a status changes with a figure, a target or the
+// catalog, never by the clock for the better), and the rule KpiRecovered
+// fires for an indicator whose red alert fired within the last day and
+// which now has this text: the unit hears the new status and figure, not
+// only that the old alert is over. Bounded: only indicators with a figure
+// of the last three days carry text beyond the alerted ones.
+const recoveryWindow = 3 * 24 * time.Hour
+
+// recentFigure reports whether st is not alerted on, has a figure, and its
+// newest figure was submitted within recoveryWindow of the evaluation
+// instant (a figure submitted after an --as-of instant counts as recent).
+func recentFigure(st *kpi.State) bool {
+	ev := &st.Evaluation
+	if alertingStatus(ev.Status) || ev.Actual == nil || ev.Period == nil || ev.LastSubmittedAt == nil {
+		return false
+	}
+	return ev.AsOf.Sub(*ev.LastSubmittedAt) < recoveryWindow
+}
+
+// wordRecovered words the text of a status not alerted on, for
+// KpiRecovered: the status now, the figure that decided it, the target.
+func (c *Collector) wordRecovered(st *kpi.State) *alertText {
+	c.worded.Add(1)
+	ev := &st.Evaluation
+	ind := st.Indicator
+	actual, period := present.Value(ind, *ev.Actual), present.Period(*ev.Period)
+	status, target := present.Status(ev.Status), present.Target(ind, *ev)
+	summary := "【已恢复】" + ind.Name + "（" + leadUnits(ind) + "牵头）：现为" + status + "，" + period + "实际" + actual + "，目标" + target
+
+	var d strings.Builder
+	c.writeContext(&d, st)
+	d.WriteString("状态：" + status + "（原告警已解除）\n")
+	d.WriteString("实际：" + actual + "（" + period + "数据）\n")
+	d.WriteString("目标：" + target + "，截止" + present.DueDate(ev.Deadline) + "\n")
+	writeSupervision(&d, st)
+	d.WriteString("下一步：请继续按期报送最新数据。报送地址：" + c.submitURL())
+	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
 // hasGap reports whether ind's gap is a distance in its unit worth saying.
@@ -103,9 +136,9 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	ev := &st.Evaluation
 	ind := st.Indicator
 	w := statusWordings[ev.Status]
-	actual, period, periodEN := "无数据", "", ""
+	actual, period := "无数据", ""
 	if ev.Actual != nil && ev.Period != nil {
-		actual, period, periodEN = present.Value(ind, *ev.Actual), present.Period(*ev.Period), ev.Period.String()
+		actual, period = present.Value(ind, *ev.Actual), present.Period(*ev.Period)
 	}
 	target := present.Target(ind, *ev)
 	deadline := present.DueDate(ev.Deadline)
@@ -153,41 +186,8 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 		d.WriteString("原因：" + reason + "\n")
 	}
 	writeSupervision(&d, st)
-	d.WriteString("下一步：" + w.next + "报送地址：" + c.submitURL() + "\n")
-	d.WriteString("English: " + nameEN(ind) + " " + w.en + ": actual " + numberEN(ind, ev.Actual) + " (" + periodEN + "), target " +
-		targetEN(ind, ev) + " by " + present.DueDateISO(ev.Deadline) + ".")
-	if en := reasonsEN[ev.Reason]; en != "" {
-		d.WriteString(" Reason: " + en + reasonPeriodsEN(ev) + ".")
-	}
+	d.WriteString("下一步：" + w.next + "报送地址：" + c.submitURL())
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
-}
-
-// targetEN is the target in the English line: the number, or what a line
-// without one must do.
-func targetEN(ind kpi.Indicator, ev *kpi.Evaluation) string {
-	switch ind.Kind {
-	case kpi.KindIncrease:
-		return "a rise every year"
-	case kpi.KindContinuing:
-		return "done every year"
-	}
-	if ind.Strict && ev.Target != nil {
-		// 突破40家: 40 does not meet it, as the Chinese line's >40家 says.
-		return "more than " + numberEN(ind, ev.Target)
-	}
-	return numberEN(ind, ev.Target)
-}
-
-// reasonPeriodsEN lists the reason's periods for the English line.
-func reasonPeriodsEN(ev *kpi.Evaluation) string {
-	if len(ev.ReasonPeriods) == 0 {
-		return ""
-	}
-	ps := make([]string, len(ev.ReasonPeriods))
-	for i, p := range ev.ReasonPeriods {
-		ps[i] = p.String()
-	}
-	return " (" + strings.Join(ps, ", ") + ")"
 }
 
 // finalDue is when the final period's figure was due.
@@ -228,9 +228,7 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	d.WriteString("目标：" + present.Target(ind, *ev) + "，截止" + present.DueDate(ev.Deadline) + "\n")
 	d.WriteString("状态：" + present.Status(ev.Status) + "\n")
 	writeSupervision(&d, st)
-	d.WriteString("下一步：请登录 " + c.submitURL() + " 补报数据，并说明未报原因。\n")
-	d.WriteString("English: " + nameEN(ind) + " has never been reported: its " + final.String() + " figure was due by " +
-		present.DueDateISO(due) + "; submit it at " + c.submitURL() + ".")
+	d.WriteString("下一步：请登录 " + c.submitURL() + " 补报数据，并说明未报原因。")
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
@@ -239,9 +237,9 @@ func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
 	ind := st.Indicator
-	owed, owedEN := "本期", ""
+	owed := "本期"
 	if p := ev.Report.Period; p != nil {
-		owed, owedEN = present.Period(*p), p.String()
+		owed = present.Period(*p)
 	}
 	due := present.DueDate(ev.Report.Due)
 	summary := "【逾期未报】" + ind.Name + "（" + leadUnits(ind) + "牵头）：" + owed + "数据应于" + due + "前报送，尚未报送"
@@ -256,9 +254,7 @@ func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 		d.WriteString("尚无数据\n")
 	}
 	writeSupervision(&d, st)
-	d.WriteString("下一步：请登录 " + c.submitURL() + " 报送" + owed + "数据。\n")
-	d.WriteString("English: the " + owedEN + " figure of " + nameEN(ind) + " was due by " +
-		present.DueDateISO(ev.Report.Due) + " and has not been submitted; submit it at " + c.submitURL() + ".")
+	d.WriteString("下一步：请登录 " + c.submitURL() + " 报送" + owed + "数据。")
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}
 }
 
@@ -286,22 +282,6 @@ func (c *Collector) writeContext(d *strings.Builder, st *kpi.State) {
 }
 
 func leadUnits(ind kpi.Indicator) string { return strings.Join(ind.LeadUnits, leadUnitSep) }
-
-func nameEN(ind kpi.Indicator) string {
-	if ind.NameEN != "" {
-		return ind.NameEN
-	}
-	return ind.ID
-}
-
-// numberEN is a figure in the English line: the indicator's precision with
-// the unit left out (the Chinese line has it).
-func numberEN(ind kpi.Indicator, v *float64) string {
-	if v == nil {
-		return present.Missing
-	}
-	return present.Number(ind, *v)
-}
 
 // dashboardURL is the indicator's Grafana board, "" without a Grafana URL.
 func (c *Collector) dashboardURL(ind kpi.Indicator) string {

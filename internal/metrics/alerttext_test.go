@@ -1,18 +1,25 @@
 package metrics
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // TestAlertTextSaysWhy words the alerts of indicators a unit must act on
 // for a reason the status alone does not give, evaluated by kpi.Evaluate:
 // each says the reason in words, no gap where there is no distance to
 // cover (an increase line's bar is last year's figure, a continuing line
-// counts years), and an English line that reads.
+// counts years), and Chinese only: no English line beside it (units read
+// the text as it stands).
+// latinWord is a word of English in text meant to be Chinese only (an
+// indicator's id in brackets, e.g. （high_tech）, is a code, not a word).
+var latinWord = regexp.MustCompile(`[A-Za-z]{3,}[ :][A-Za-z]`)
+
 func TestAlertTextSaysWhy(t *testing.T) {
 	plan := kpi.Plan{ID: "p", Title: "测试规划", StartYear: 2021, EndYear: 2022,
 		ReportingFrom: time.Date(2021, 1, 1, 0, 0, 0, 0, kpi.China)}
@@ -62,19 +69,17 @@ func TestAlertTextSaysWhy(t *testing.T) {
 		{
 			name: "final figure overdue", ind: firms, obs: obs("firms", map[int]float64{2021: 28}), now: late, status: kpi.StatusMissed,
 			summary: "【逾期未达标】高新技术企业（区科工信局牵头）：截止2022年12月31日未达标，2021年实际28家，目标≥30家，差距2家；完成时限年度的数据逾期未报：2022年",
-			want:    []string{"原因：完成时限年度的数据逾期未报：2022年\n", "English: High-tech enterprises has missed its deadline: actual 28 (2021), target 30 by 2022-12-31. Reason: the deadline year's figure is overdue (2022)."},
-			not:     []string{"is missed"},
+			want:    []string{"原因：完成时限年度的数据逾期未报：2022年\n"},
 		},
 		{
 			name: "突破 missed", ind: smes, obs: obs("smes", map[int]float64{2021: 35}), now: late, status: kpi.StatusMissed,
 			summary: "【逾期未达标】科技型中小企业（区科工信局牵头）：截止2022年12月31日未达标，2021年实际35家，目标>40家，差距6家；完成时限年度的数据逾期未报：2022年",
-			want:    []string{"actual 35 (2021), target more than 40 by 2022-12-31."},
-			not:     []string{"target 40 "},
+			want:    []string{"目标：>40家，截止2022年12月31日\n"},
 		},
 		{
 			name: "fell in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1100}), now: mid, status: kpi.StatusDeteriorating,
 			summary: "【不进反退】研发经费投入（区科工信局牵头）：2021年实际1100万元，目标逐年增长；有年度较上一年度下降：2021年",
-			want:    []string{"原因：有年度较上一年度下降：2021年\n", "target a rise every year by 2022-12-31. Reason: a year fell below the year before (2021)."},
+			want:    []string{"原因：有年度较上一年度下降：2021年\n"},
 			not:     []string{"差距"},
 		},
 		{
@@ -86,13 +91,13 @@ func TestAlertTextSaysWhy(t *testing.T) {
 		{
 			name: "a year not done", ind: keep, obs: obs("keep", map[int]float64{2021: 0, 2022: 1}), now: late, status: kpi.StatusMissed,
 			summary: "【逾期未达标】持续开展科技宣传（区科工信局牵头）：截止2022年12月31日未达标，2022年实际已完成，目标每年完成；有年度未完成：2021年",
-			want:    []string{"原因：有年度未完成：2021年\n", "target done every year"},
+			want:    []string{"原因：有年度未完成：2021年\n", "目标：每年完成"},
 			not:     []string{"差距"},
 		},
 		{
 			name: "never reported after the duty ended", ind: firms, now: closed, status: kpi.StatusNoData,
 			summary: "【逾期未报】高新技术企业（区科工信局牵头）：应报2022年数据，报送期限2023年3月31日已过，始终未报送任何数据",
-			want:    []string{"应报：2022年数据（完成时限年度），报送期限2023年3月31日\n", "English: High-tech enterprises has never been reported: its 2022 figure was due by 2023-03-31"},
+			want:    []string{"应报：2022年数据（完成时限年度），报送期限2023年3月31日\n"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +121,9 @@ func TestAlertTextSaysWhy(t *testing.T) {
 				if !strings.Contains(got.description, w) {
 					t.Errorf("description lacks %q:\n%s", w, got.description)
 				}
+			}
+			if w := latinWord.FindString(strings.ReplaceAll(got.summary+got.description, c.submitURL(), "")); w != "" {
+				t.Errorf("text has English %q:\n%s\n%s", w, got.summary, got.description)
 			}
 			for _, n := range tc.not {
 				if strings.Contains(got.summary+got.description, n) {
@@ -142,5 +150,49 @@ func TestAlertTextSaysWhy(t *testing.T) {
 				t.Errorf("status %s has alert text %q, want none", st.Evaluation.Status, got.summary)
 			}
 		})
+	}
+}
+
+// TestRecoveredText words the status of an indicator that is not alerted
+// on while its newest figure is recent (KpiRecovered reads it when that
+// figure ended a red alert): the new status and figure, in Chinese; once
+// the figure is older than recoveryWindow the sample carries no text.
+func TestRecoveredText(t *testing.T) {
+	plan := kpi.Plan{ID: "p", Title: "测试规划", StartYear: 2021, EndYear: 2022,
+		ReportingFrom: time.Date(2021, 1, 1, 0, 0, 0, 0, kpi.China)}
+	firms := kpi.Indicator{Plan: "p", ID: "firms", Name: "高新技术企业", Task: 1, Frequency: kpi.Annual, DueDays: 90,
+		Measure: kpi.MeasureLevel, Deadline: 2022, LeadUnits: []string{"区科工信局"}, Unit: "家", Kind: kpi.KindAtLeast, Target: 30,
+		Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}}
+	submitted := time.Date(2022, 2, 10, 9, 0, 0, 0, kpi.China)
+	obs := []kpi.Observation{{Plan: "p", Indicator: "firms", Period: kpi.YearPeriod(2021), Value: 26, Revision: 1, SubmittedAt: submitted}}
+	c := &Collector{links: Links{WebURL: "https://kpi.example.gov.cn/"}}
+
+	st := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(24*time.Hour))}
+	if alertingStatus(st.Evaluation.Status) {
+		t.Fatalf("status %s is alerted on: fix the fixture", st.Evaluation.Status)
+	}
+	got := c.statusText(st)
+	if got == nil {
+		t.Fatalf("no text for status %s a day after its figure", st.Evaluation.Status)
+	}
+	word := present.Status(st.Evaluation.Status)
+	if want := "【已恢复】高新技术企业（区科工信局牵头）：现为" + word + "，2021年实际26家，目标≥30家"; got.summary != want {
+		t.Errorf("summary\n got %s\nwant %s", got.summary, want)
+	}
+	for _, w := range []string{"状态：" + word + "（原告警已解除）\n", "实际：26家（2021年数据）\n", "目标：≥30家，截止2022年12月31日\n", "报送地址：https://kpi.example.gov.cn/submit"} {
+		if !strings.Contains(got.description, w) {
+			t.Errorf("description lacks %q:\n%s", w, got.description)
+		}
+	}
+	if w := latinWord.FindString(strings.ReplaceAll(got.summary+got.description, c.submitURL(), "")); w != "" {
+		t.Errorf("text has English %q", w)
+	}
+
+	old := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow+time.Hour))}
+	if old.Evaluation.Status != st.Evaluation.Status {
+		t.Fatalf("status %s later, %s then: fix the fixture", old.Evaluation.Status, st.Evaluation.Status)
+	}
+	if got := c.statusText(old); got != nil || hasStatusText(old) {
+		t.Errorf("a figure older than %v still has text %v", recoveryWindow, got)
 	}
 }

@@ -223,7 +223,7 @@ kpi_target{indicator="platform",plan="test-plan"} 1
 kpi_report_due_timestamp_seconds{indicator="high_tech",overdue="0",period="2022",plan="test-plan"} 1.6802784e+09
 kpi_report_due_timestamp_seconds{indicator="new_projects",overdue="0",period="2022",plan="test-plan"} 1.6802784e+09
 kpi_report_due_timestamp_seconds{indicator="rd_spending",overdue="0",period="2022",plan="test-plan"} 1.6802784e+09
-kpi_report_due_timestamp_seconds{dashboard="https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=test-plan&var-indicator=energy_cut",description="规划：测试规划\n任务：2 推动企业技术创新\n指标：单位能耗压缩（energy_cut）\n牵头单位：区发改局\n应报：2021年数据，报送期限2022年3月31日\n已报最新：尚无数据\n下一步：请登录 https://kpi.example.gov.cn/submit 报送2021年数据。\nEnglish: the 2021 figure of Energy use cut was due by 2022-03-31 and has not been submitted; submit it at https://kpi.example.gov.cn/submit.",indicator="energy_cut",overdue="1",period="2021",plan="test-plan",summary="【逾期未报】单位能耗压缩（区发改局牵头）：2021年数据应于2022年3月31日前报送，尚未报送"} 1.6487424e+09
+kpi_report_due_timestamp_seconds{dashboard="https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=test-plan&var-indicator=energy_cut",description="规划：测试规划\n任务：2 推动企业技术创新\n指标：单位能耗压缩（energy_cut）\n牵头单位：区发改局\n应报：2021年数据，报送期限2022年3月31日\n已报最新：尚无数据\n下一步：请登录 https://kpi.example.gov.cn/submit 报送2021年数据。",indicator="energy_cut",overdue="1",period="2021",plan="test-plan",summary="【逾期未报】单位能耗压缩（区发改局牵头）：2021年数据应于2022年3月31日前报送，尚未报送"} 1.6487424e+09
 `,
 		},
 	}

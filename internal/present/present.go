@@ -314,14 +314,6 @@ func DueDate(t time.Time) string {
 	return Date(dueDay(t))
 }
 
-// DueDateISO is DueDate as 2022-06-30, for the English line of an alert.
-func DueDateISO(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return dueDay(t).Format(time.DateOnly)
-}
-
 // dueDay is t in China time, a midnight moved back into the day it ends.
 func dueDay(t time.Time) time.Time {
 	c := t.In(kpi.China)
