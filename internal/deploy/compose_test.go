@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/yanfeng/kpimon/internal/boards"
@@ -129,11 +130,8 @@ func TestComposeConfig(t *testing.T) {
 				t.Errorf("%s has no --web.external-url: %v", svc, c.Services[svc].Command)
 			}
 		}
-		for _, flag := range []string{"--rules.alert.resend-delay=8h", "--rules.alert.for-outage-tolerance=25h"} {
-			if !slices.Contains(c.Services["prometheus"].Command, flag) {
-				t.Errorf("prometheus lacks %s (a day's outage must not resolve unit alerts)", flag)
-			}
-		}
+		checkOutageBounds(t, "prometheus", c.Services["prometheus"].Command)
+		checkRetention(t, "alertmanager", c.Services["alertmanager"].Command)
 	})
 	// A localhost address in a unit's alert leads nowhere: compose asks
 	// for the real ones instead of defaulting to localhost.
@@ -495,5 +493,63 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("parse %s: %v", path, err)
+	}
+}
+
+// flagDuration is the duration of flag name in a service's command, 0 when
+// it is not there.
+func flagDuration(t *testing.T, command []string, name string) time.Duration {
+	t.Helper()
+	for _, a := range command {
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			d, err := model.ParseDuration(v)
+			if err != nil {
+				t.Fatalf("%s: %v", a, err)
+			}
+			return time.Duration(d)
+		}
+	}
+	return 0
+}
+
+// checkOutageBounds holds a Prometheus command to the two bounds its
+// resend delay sets (docs/metrics.md, "Outages"): an outage of up to 8h (4
+// × the delay, Alertmanager's hold) resolves nothing for units, and a lost
+// send is repeated within 2h; the `for` state outlives the hold.
+func checkOutageBounds(t *testing.T, svc string, command []string) {
+	t.Helper()
+	resend := flagDuration(t, command, "--rules.alert.resend-delay")
+	tolerance := flagDuration(t, command, "--rules.alert.for-outage-tolerance")
+	if hold := 4 * resend; hold < 8*time.Hour {
+		t.Errorf("%s: --rules.alert.resend-delay %v holds alerts %v in Alertmanager, want at least 8h (a night's outage must not resolve unit alerts)", svc, resend, hold)
+	}
+	if resend > 2*time.Hour {
+		t.Errorf("%s: --rules.alert.resend-delay %v, want at most 2h (an alert sent before Alertmanager was found waits that long)", svc, resend)
+	}
+	if tolerance < 4*resend {
+		t.Errorf("%s: --rules.alert.for-outage-tolerance %v, want at least Alertmanager's hold %v", svc, tolerance, 4*resend)
+	}
+}
+
+// checkRetention holds an Alertmanager command's --data.retention to the
+// longest repeat_interval of alertmanager.yml: Alertmanager forgets a
+// notification after the retention and sends it again, so KpiNeverReported
+// (said once: a year) would repeat every 120h, the default.
+func checkRetention(t *testing.T, svc string, command []string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "alertmanager", "alertmanager.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var longest time.Duration
+	for _, m := range regexp.MustCompile(`(?m)^\s*repeat_interval:\s*(\S+)`).FindAllSubmatch(b, -1) {
+		d, err := model.ParseDuration(string(m[1]))
+		if err != nil {
+			t.Fatalf("alertmanager.yml repeat_interval %s: %v", m[1], err)
+		}
+		longest = max(longest, time.Duration(d))
+	}
+	if got := flagDuration(t, command, "--data.retention"); got < longest {
+		t.Errorf("%s: --data.retention %v, want at least alertmanager.yml's longest repeat_interval %v", svc, got, longest)
 	}
 }
