@@ -84,9 +84,13 @@ func hasStatusText(st *kpi.State) bool {
 // catalog, never by the clock for the better), and the rule KpiRecovered
 // fires for an indicator whose red alert fired within the last day and
 // which now has this text: the unit hears the new status and figure, not
-// only that the old alert is over. Bounded: only indicators with a figure
-// of the last three days carry text beyond the alerted ones.
-const recoveryWindow = 3 * 24 * time.Hour
+// only that the old alert is over (KpiRecovered fires an hour after the
+// figure, and the unit's group is sent within the next hour). Bounded: only
+// indicators with a figure of the last day carry text beyond the alerted
+// ones. Cost: the text's presence follows the clock, so a day after a
+// figure the kpi_status sample drops it (a new series identity), and a day
+// after a bulk load every indicator not alerted on carries it.
+const recoveryWindow = 24 * time.Hour
 
 // recentFigure reports whether st is not alerted on, has a figure, and its
 // newest figure was submitted within recoveryWindow of the evaluation
@@ -114,6 +118,12 @@ func (c *Collector) wordRecovered(st *kpi.State) *alertText {
 	d.WriteString("状态：" + status + "（原告警已解除）\n")
 	d.WriteString("实际：" + actual + "（" + period + "数据）\n")
 	d.WriteString("目标：" + target + "，截止" + present.DueDate(ev.Deadline) + "\n")
+	if gap := present.GapOf(ind, *ev); hasGap(ind) && gap != present.Missing {
+		d.WriteString("差距：" + gap + "\n")
+	}
+	if required := present.RequiredChange(ind, *ev); required != present.Missing {
+		d.WriteString("进度要求：" + required + "\n")
+	}
 	writeSupervision(&d, st)
 	d.WriteString("下一步：请继续按期报送最新数据。报送地址：" + c.submitURL())
 	return &alertText{summary: summary, description: d.String(), dashboard: c.dashboardURL(ind)}

@@ -167,13 +167,13 @@ func TestRecoveredText(t *testing.T) {
 	obs := []kpi.Observation{{Plan: "p", Indicator: "firms", Period: kpi.YearPeriod(2021), Value: 26, Revision: 1, SubmittedAt: submitted}}
 	c := &Collector{links: Links{WebURL: "https://kpi.example.gov.cn/"}}
 
-	st := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(24*time.Hour))}
+	st := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow/2))}
 	if alertingStatus(st.Evaluation.Status) {
 		t.Fatalf("status %s is alerted on: fix the fixture", st.Evaluation.Status)
 	}
 	got := c.statusText(st)
 	if got == nil {
-		t.Fatalf("no text for status %s a day after its figure", st.Evaluation.Status)
+		t.Fatalf("no text for status %s half a day after its figure", st.Evaluation.Status)
 	}
 	word := present.Status(st.Evaluation.Status)
 	if want := "【已恢复】高新技术企业（区科工信局牵头）：现为" + word + "，2021年实际26家，目标≥30家"; got.summary != want {
