@@ -45,6 +45,7 @@ func commands(c *cli) {
 	addUserCommand(c)
 	addBackupCommand(c)
 	addReportCommand(c)
+	addRelayCommand(c)
 	addVersionCommand(c)
 }
 

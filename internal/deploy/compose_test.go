@@ -241,7 +241,7 @@ func withoutEnv(env []string, name string) []string {
 // health check, and only Grafana is published.
 func TestComposeFiles(t *testing.T) {
 	c := readCompose(t)
-	wantServices := []string{"alertmanager", "grafana", "kpimon", "prometheus"}
+	wantServices := []string{"alertmanager", "grafana", "kpimon", "notify-relay", "prometheus"}
 	var got []string
 	for name := range c.Services {
 		got = append(got, name)

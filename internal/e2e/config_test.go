@@ -82,6 +82,8 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"store failing", []string{"alertname=KpiStoreFailing", "source=api"}, "kpimon-operator"},
 		route{"a sign-in attack", []string{"alertname=KpiSignInAttack", "severity=warning", "instance=kpimon:9464"}, "kpimon-operator"},
 		route{"undeliverable notifications", []string{"alertname=AlertmanagerNotificationsFailing", "integration=webhook"}, "kpimon-operator"},
+		route{"a unit's receiver failing", []string{"alertname=KpiReceiverFailing", "receiver=" + units[0]}, "kpimon-operator"},
+		route{"the relay down", []string{"alertname=KpimonRelayDown", "instance=notify-relay:9465"}, "kpimon-operator"},
 		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},
 		route{"explanation overdue: the supervision office and the unit", []string{"alertname=KpiExplanationOverdue", "severity=warning", "unit=" + units[0], "lead_unit=" + units[0]}, "区委督查室," + units[0]},
 	)
