@@ -327,8 +327,9 @@ func panelTarget(t *testing.T, d boards.Dashboard, panel, refID string) boards.T
 // scrape jobs of it with region 甲区 and 乙区, as the province's store holds
 // two districts whose units share names) and checks that the overview and
 // the unit board, with one region picked and plan = All, count as the API
-// does: every stat tile that counts statuses or overdue reports, and the
-// overview's 责任单位一览 per lead unit. Merged, every count would double
+// does: every stat tile of the overview, unit and reporting boards that
+// counts statuses or overdue reports, and the overview's 责任单位一览 per
+// lead unit. Merged, every count would double
 // (31 = 28 + 3 on the province set-up).
 func checkTwoRegions(t *testing.T, ctx context.Context, promBin, dir, kpimonAddr string, api []apiIndicator) {
 	promAddr := testkit.FreeAddr(t)
@@ -367,9 +368,9 @@ scrape_configs:
 		}
 		return n, true
 	}
-	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit()} {
+	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit(), boards.Reporting()} {
 		values := selectedValues()
-		for k, v := range map[string]string{"region": "甲区", "plan": ".*", "task": ".*", "status": ".*", "lead_unit": ".*"} {
+		for k, v := range map[string]string{"region": "甲区", "plan": ".*", "task": ".*", "status": ".*", "lead_unit": ".*", "source": ".*"} {
 			values[k] = v
 		}
 		if d.UID == boards.UIDUnit {
@@ -394,8 +395,12 @@ scrape_configs:
 			}
 			checked++
 		}
-		if checked < 5 {
-			t.Errorf("%s: %d count tiles checked, want every status tile", d.UID, checked)
+		tiles := 5 // the status tiles and 逾期未报送
+		if d.UID == boards.UIDReporting {
+			tiles = 1 // 逾期未报送
+		}
+		if checked < tiles {
+			t.Errorf("%s: %d count tiles checked, want %d or more", d.UID, checked, tiles)
 		}
 		if d.UID == boards.UIDOverview {
 			res, err := prom.query(ctx, panelQuery(t, d, "责任单位一览", "A", values))

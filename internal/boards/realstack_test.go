@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -351,6 +352,16 @@ func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promCli
 		}
 		if got := sampleValue(res); len(res) != 1 || got != want {
 			t.Errorf("%s %s after a kpimon restart = %v (%d series), want %v", c.panel, c.name, got, len(res), want)
+		}
+	}
+	// 处理耗时 over the time range still counts the runs before the restart.
+	for _, ref := range []string{"A", "B"} {
+		res, err := prom.query(ctx, panelQuery(t, d, "处理耗时", ref, values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sampleValue(res); len(res) != 1 || !(got > 0) || math.IsInf(got, 0) {
+			t.Errorf("处理耗时 %s after a kpimon restart = %v (%d series), want one positive duration", ref, got, len(res))
 		}
 	}
 	if got := lastSuccess(); got != before {

@@ -9,16 +9,17 @@ import (
 	"github.com/yanfeng/kpimon/internal/boards/boardtest"
 )
 
-// TestBoardsScopedToRegion: in the province's Grafana the overview and
-// the 责任单位 board read every district from one store, where two
+// TestBoardsScopedToRegion: in the province's Grafana the overview, the
+// 责任单位 board and the 数据报送 board read every district from one store, where two
 // districts' units of one name (区科工信局) would count as one
 // (31 = 28 + 3). Both pick one region, and every series they read, in
 // every panel and variable but the region picker itself, keeps to it. On
-// main the overview had no region (plan = All merged the districts) and
-// the unit board's 数据截至 took the latest evaluation time of every region.
+// main the overview and the reporting board had no region (plan = All
+// merged the districts) and the unit board's 数据截至 took the latest
+// evaluation time of every region.
 func TestBoardsScopedToRegion(t *testing.T) {
 	selector := regexp.MustCompile(`\b(kpi_\w+)(\{[^}]*\})?`)
-	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit()} {
+	for _, d := range []boards.Dashboard{boards.Overview(), boards.Unit(), boards.Reporting()} {
 		t.Run(d.UID, func(t *testing.T) {
 			check := func(where, expr string) {
 				for _, m := range selector.FindAllStringSubmatch(expr, -1) {

@@ -35,12 +35,15 @@ func Reporting() Dashboard {
 		overdueTable("逾期未报送明细", "报送期限已过、仍未报送数据的指标，牵头单位、应报期和报送期限。Overdue reports.", at(10, 20, 14, 10)),
 		asOfStat(at(0, 30, 6, 3)),
 	}
-	return newBoard(UIDReporting, "数据报送", "各来源的报送批次、失败、被拒数据行和逾期未报送情况 (reporting)", "now-7d",
+	d := newBoard(UIDReporting, "数据报送", "各来源的报送批次、失败、被拒数据行和逾期未报送情况 (reporting)", "now-7d",
 		[]Variable{
 			datasourceVar(),
+			regionVar(),
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, true),
 			queryVar("source", "来源", "报送来源 (ingest source)", `label_values(kpi_ingest_runs_total, source)`, true),
 		}, panels)
+	inRegion(&d)
+	return d
 }
 
 // inRange counts what a counter counted within the board's time range,
@@ -92,13 +95,14 @@ func overdueByUnit(pos GridPos) Panel {
 }
 
 // durationGauge shows how long a submission takes to parse, check and
-// store, per source: the mean and the 90th percentile since kpimon started
-// (submissions are too rare for a rate over minutes to say much).
+// store, per source: the mean and the 90th percentile over the board's
+// time range (submissions are too rare for a rate over minutes to say
+// much), counted across kpimon restarts as the counts are.
 func durationGauge(pos GridPos, src string) Panel {
-	p := bargauge("处理耗时", "kpimon 启动以来各来源每批报送的平均处理耗时和 90% 分位耗时（解析、校验、入库）。Mean and 90th percentile time per submission since kpimon started.", "s", pos,
-		instantSeries("A", fmt.Sprintf("sum by (source) (kpi_ingest_duration_seconds_sum{%s}) / sum by (source) (kpi_ingest_duration_seconds_count{%s})", src, src), "{{source}} 平均"))
+	p := bargauge("处理耗时", "所选时间范围内各来源每批报送的平均处理耗时和 90% 分位耗时（解析、校验、入库）。Mean and 90th percentile time per submission in the time range.", "s", pos,
+		instantSeries("A", fmt.Sprintf("sum by (source) (increase(kpi_ingest_duration_seconds_sum{%[1]s}[$__range])) / sum by (source) (increase(kpi_ingest_duration_seconds_count{%[1]s}[$__range]))", src), "{{source}} 平均"))
 	p.Targets = append(p.Targets, instantSeries("B",
-		fmt.Sprintf("histogram_quantile(0.9, sum by (source, le) (kpi_ingest_duration_seconds_bucket{%s}))", src), "{{source}} 90% 分位"))
+		fmt.Sprintf("histogram_quantile(0.9, sum by (source, le) (increase(kpi_ingest_duration_seconds_bucket{%s}[$__range])))", src), "{{source}} 90% 分位"))
 	p.FieldConfig.Defaults.Min = ptr(0.0)
 	p.FieldConfig.Defaults.Thresholds.Steps = []ThresholdStep{{Color: "green"}, {Color: "orange", Value: ptr(10.0)}, {Color: "red", Value: ptr(30.0)}}
 	return p

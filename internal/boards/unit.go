@@ -53,7 +53,7 @@ func Unit() Dashboard {
 }
 
 // regionVar picks one region on a board that province Grafana reads from
-// VictoriaMetrics (the overview and the unit board), where two districts'
+// VictoriaMetrics (overview, unit and reporting boards), where two districts'
 // units of one name (区科工信局) would otherwise count as one (31 = 28 + 3). One region, no All: the
 // first by default. A district's own Prometheus has no region label: the
 // variable is empty and region=~"" keeps every series.
@@ -68,6 +68,8 @@ func inRegion(d *Dashboard) {
 		expr = strings.ReplaceAll(expr, `plan=~"$plan"`, `plan=~"$plan", region=~"$region"`)
 		expr = strings.ReplaceAll(expr, `kpi_indicator_info, plan)`, `kpi_indicator_info{region=~"$region"}, plan)`)
 		expr = strings.ReplaceAll(expr, `kpi_evaluation_timestamp_seconds)`, `kpi_evaluation_timestamp_seconds{region=~"$region"})`)
+		expr = strings.ReplaceAll(expr, `source=~"$source"`, `source=~"$source", region=~"$region"`)
+		expr = strings.ReplaceAll(expr, `kpi_ingest_runs_total, source)`, `kpi_ingest_runs_total{region=~"$region"}, source)`)
 		return strings.ReplaceAll(expr, `kpi_supervision_items{unit`, `kpi_supervision_items{region=~"$region", unit`)
 	}
 	for i := range d.Panels {
