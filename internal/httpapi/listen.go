@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/exporter-toolkit/web"
@@ -59,8 +60,11 @@ func ListenAndServe(ctx context.Context, o ServeOptions) error {
 	if l == nil {
 		var err error
 		l, err = net.Listen("tcp", o.Addr)
-		if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("listen on %s: %w (is another kpimon running? choose another address with --web.listen-address, alias --listen)", o.Addr, err)
+		}
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w (--web.listen-address wants host:port, e.g. 127.0.0.1:9464 or :9464)", o.Addr, err)
 		}
 	}
 	if o.Conns.Total <= 0 {

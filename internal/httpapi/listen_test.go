@@ -147,6 +147,12 @@ func TestListenAndServeRefusesABadWebConfig(t *testing.T) {
 			t.Errorf("ListenAndServe on a taken port = %v, want an error that suggests --listen", err)
 		}
 	})
+	t.Run("bad address", func(t *testing.T) {
+		err := httpapi.ListenAndServe(context.Background(), httpapi.ServeOptions{Addr: ":99999", Handler: http.NotFoundHandler()})
+		if err == nil || strings.Contains(err.Error(), "another kpimon") || !strings.Contains(err.Error(), "host:port") {
+			t.Errorf("ListenAndServe on :99999 = %v, want an error on the address's form, not 'another kpimon running'", err)
+		}
+	})
 }
 
 // TestWebConfigTLSAndBasicAuth serves the real API behind TLS and basic
