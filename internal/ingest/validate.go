@@ -434,58 +434,61 @@ func checkValue(r *row, ind *kpi.Indicator, bad func(column, fld, value, expecte
 		expected = "1（完成）或 0（未完成）\n1 (done) or 0 (not done)"
 	}
 	v, pct, err := parseNumber(r.Value)
-	switch {
-	case err == ErrEmpty:
-		bad(r.col.value, "value", "", expected, "缺少实际值\nmissing value")
-		return 0, false
-	case err == ErrComma:
-		bad(r.col.value, "value", r.Value, expected, commaAdvice(r.Value))
-		return 0, false
-	case err == ErrNotFinite && strings.Contains(strings.ToLower(r.Value), "n"): // NaN, Inf, Infinity
-		bad(r.col.value, "value", r.Value, expected, "数值无效（非数或无穷大）\nnot a finite number (NaN or infinity)")
-		return 0, false
-	case err == ErrNotFinite: // digits beyond float64 ("1e999", 400 nines): too large, not "infinity"
-		bad(r.col.value, "value", r.Value, plausibleWords,
-			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
-		return 0, false
-	case err != nil && strings.HasPrefix(r.Value, "="):
-		bad(r.col.value, "value", r.Value, expected,
-			"公式没有计算结果：请在 Excel 或 WPS 中打开文件并保存后重新提交，或把公式“选择性粘贴”为数值\n"+
-				"a formula without a computed value: open and save the file in Excel or WPS, or paste the cells as values")
-		return 0, false
-	case err != nil && excelErrors[strings.ToUpper(r.Value)]:
-		bad(r.col.value, "value", r.Value, expected,
-			"单元格是错误值 "+r.Value+"：请改正公式或直接填写数值\nthe cell holds the error "+r.Value+": correct the formula or type the figure")
-		return 0, false
-	case err != nil:
-		bad(r.col.value, "value", r.Value, expected, notNumberAdvice(r.Value, ind))
-		return 0, false
-	case pct && !ind.IsPercent():
-		bad(r.col.value, "value", r.Value, "以“"+ind.Unit+"”计的数值\na number in "+ind.Unit, "该指标不是百分比\nthis indicator is not a percentage")
+	if quoted, want, msg := valueProblem(r.Value, ind, err, pct, expected); msg != "" {
+		bad(r.col.value, "value", quoted, want, msg)
 		return 0, false
 	}
-	switch {
-	case ind.IsDoneOrNot() && v != 0 && v != 1:
-		bad(r.col.value, "value", r.Value, expected, "定性指标只能填 1 或 0\na milestone is 1 or 0")
-		return 0, false
-	case ind.IsPercent() && ind.Max == nil && (v < 0 || v > 100):
-		bad(r.col.value, "value", r.Value, "0–100（百分点，33 表示 33%）\n0–100 percent points", "百分比超出 0–100\npercent outside 0–100")
-		return 0, false
-	case ind.IsPercent() && v < 0:
-		bad(r.col.value, "value", r.Value, "不小于 0 的百分点\npercent points ≥ 0", "百分比不能为负\na percentage cannot be negative")
-		return 0, false
-	case ind.IsCount() && v < 0:
-		bad(r.col.value, "value", r.Value, "非负整数\na whole number ≥ 0", "数量不能为负\na count cannot be negative")
-		return 0, false
-	case ind.IsCount() && v != math.Trunc(v):
-		bad(r.col.value, "value", r.Value, "整数\na whole number", "数量应为整数\na count must be whole")
-		return 0, false
-	case math.Abs(v) > maxPlausible:
-		bad(r.col.value, "value", r.Value, plausibleWords,
-			"数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits")
+	if want, msg := figureProblem(v, ind, expected); msg != "" {
+		bad(r.col.value, "value", r.Value, want, msg)
 		return 0, false
 	}
 	return v, true
+}
+
+// valueProblem says what is wrong with a value that does not read as a
+// figure of ind (parseNumber gave err and pct): the value to quote, what
+// was expected and the message; msg is "" when the value reads.
+func valueProblem(value string, ind *kpi.Indicator, err error, pct bool, expected string) (quoted, want, msg string) {
+	switch {
+	case err == ErrEmpty:
+		return "", expected, "缺少实际值\nmissing value"
+	case err == ErrComma:
+		return value, expected, commaAdvice(value)
+	case err == ErrNotFinite && strings.Contains(strings.ToLower(value), "n"): // NaN, Inf, Infinity
+		return value, expected, "数值无效（非数或无穷大）\nnot a finite number (NaN or infinity)"
+	case err == ErrNotFinite: // digits beyond float64 ("1e999", 400 nines): too large, not "infinity"
+		return value, plausibleWords, "数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits"
+	case err != nil && strings.HasPrefix(value, "="):
+		return value, expected, "公式没有计算结果：请在 Excel 或 WPS 中打开文件并保存后重新提交，或把公式“选择性粘贴”为数值\n" +
+			"a formula without a computed value: open and save the file in Excel or WPS, or paste the cells as values"
+	case err != nil && excelErrors[strings.ToUpper(value)]:
+		return value, expected, "单元格是错误值 " + value + "：请改正公式或直接填写数值\nthe cell holds the error " + value + ": correct the formula or type the figure"
+	case err != nil:
+		return value, expected, notNumberAdvice(value, ind)
+	case pct && !ind.IsPercent():
+		return value, "以“" + ind.Unit + "”计的数值\na number in " + ind.Unit, "该指标不是百分比\nthis indicator is not a percentage"
+	}
+	return value, "", ""
+}
+
+// figureProblem says what is wrong with v as a figure of ind: what was
+// expected and the message; msg is "" when v is plausible.
+func figureProblem(v float64, ind *kpi.Indicator, expected string) (want, msg string) {
+	switch {
+	case ind.IsDoneOrNot() && v != 0 && v != 1:
+		return expected, "定性指标只能填 1 或 0\na milestone is 1 or 0"
+	case ind.IsPercent() && ind.Max == nil && (v < 0 || v > 100):
+		return "0–100（百分点，33 表示 33%）\n0–100 percent points", "百分比超出 0–100\npercent outside 0–100"
+	case ind.IsPercent() && v < 0:
+		return "不小于 0 的百分点\npercent points ≥ 0", "百分比不能为负\na percentage cannot be negative"
+	case ind.IsCount() && v < 0:
+		return "非负整数\na whole number ≥ 0", "数量不能为负\na count cannot be negative"
+	case ind.IsCount() && v != math.Trunc(v):
+		return "整数\na whole number", "数量应为整数\na count must be whole"
+	case math.Abs(v) > maxPlausible:
+		return plausibleWords, "数值超出合理范围，请检查单位和位数\nimplausibly large: check the unit and the digits"
+	}
+	return "", ""
 }
 
 // plausibleWords is what a figure beyond maxPlausible should be.
