@@ -586,15 +586,17 @@ func TestXLSXFormulaCells(t *testing.T) {
 	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "f.xlsx", Actor: operator, Source: "upload", Body: workbook(
 		`<row r="3"><c t="inlineStr"><is><t>high_tech_enterprises</t></is></c><c><v>2020</v></c><c><f>SUM(D1:D9)</f></c></row>` +
 			`<row r="4"><c t="inlineStr"><is><t>high_tech_enterprises</t></is></c><c><v>2019</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row>` +
-			`<row r="5"><c t="inlineStr"><is><t>rd_spending_share_gdp</t></is></c><c><v>2021</v></c><c><f t="shared" si="0"/></c></row>`)})
+			`<row r="5"><c t="inlineStr"><is><t>rd_spending_share_gdp</t></is></c><c><v>2021</v></c><c><f t="shared" si="0"/></c></row>` +
+			// excelize keeps the formula's '=' in <f>.
+			`<row r="6"><c t="inlineStr"><is><t>rd_spending_share_gdp</t></is></c><c><v>2020</v></c><c><f>=1+1</f></c></row>`)})
 	var ke *kpi.Error
 	if !errors.As(err, &ke) {
 		t.Fatalf("Ingest error = %v, want *kpi.Error", err)
 	}
 	type want struct{ value, message string }
-	wants := map[int]want{3: {"=SUM(D1:D9)", "公式没有计算结果"}, 4: {"#DIV/0!", "单元格是错误值 #DIV/0!"}, 5: {"=", "公式没有计算结果"}}
+	wants := map[int]want{3: {"=SUM(D1:D9)", "公式没有计算结果"}, 4: {"#DIV/0!", "单元格是错误值 #DIV/0!"}, 5: {"=", "公式没有计算结果"}, 6: {"=1+1", "公式没有计算结果"}}
 	if len(ke.Problems) != len(wants) {
-		t.Fatalf("problems %v, want rows 3, 4 and 5", ke.Problems)
+		t.Fatalf("problems %v, want rows 3 to 6", ke.Problems)
 	}
 	for _, p := range ke.Problems {
 		if w, ok := wants[p.Row]; !ok || p.Value != w.value || !strings.HasPrefix(p.Message, w.message) || p.Column != "C" {

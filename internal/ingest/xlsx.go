@@ -386,6 +386,7 @@ func (r *sheetReader) cell(col int) error {
 		case kind == tokEnd && t.is("c"):
 			if !in.any && in.formula {
 				typeName, in.any = "str", true
+				r.value = oneEquals(r.value)
 			}
 			if !in.any {
 				return nil
@@ -406,6 +407,15 @@ func (r *sheetReader) cell(col int) error {
 			in.end(t)
 		}
 	}
+}
+
+// oneEquals is a formula's kept text with one leading '=': Excel stores
+// formulas without it, some writers (excelize) with it.
+func oneEquals(v []byte) []byte {
+	if bytes.HasPrefix(v, []byte("==")) {
+		return v[1:]
+	}
+	return v
 }
 
 // cellParts is where in a <c> element the reader is. A formula's text is
