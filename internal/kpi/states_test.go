@@ -13,6 +13,7 @@ import (
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 var operator = kpi.Actor{Name: "operator", All: true, Remote: "cli"}
@@ -76,24 +77,6 @@ func testCatalog(t testing.TB) kpi.Catalog {
 			ind("hy", "patents", 3, func(i *kpi.Indicator) { i.Kind, i.Target, i.Deadline = kpi.KindIncrease, 0, 2025 }),
 		},
 	}
-}
-
-// clock is a settable clock for the tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 func TestStates(t *testing.T) {
@@ -199,7 +182,7 @@ func TestStatesCache(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	syncCatalog(t, s, testCatalog(t))
-	clk := &clock{t: time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China)}
+	clk := testkit.NewClock(time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China))
 	states := kpi.NewStates(s, kpi.StatesOptions{Now: clk.Now})
 
 	statesNow := func() []*kpi.State {
@@ -344,7 +327,7 @@ func BenchmarkStates(b *testing.B) {
 		}
 	})
 	b.Run("evaluate", func(b *testing.B) {
-		clk := &clock{t: time.Date(2023, 6, 1, 0, 0, 0, 0, kpi.China)}
+		clk := testkit.NewClock(time.Date(2023, 6, 1, 0, 0, 0, 0, kpi.China))
 		states := kpi.NewStates(s, kpi.StatesOptions{Now: clk.Now})
 		b.ReportAllocs()
 		for b.Loop() {
@@ -424,7 +407,7 @@ func TestStatesIncremental(t *testing.T) {
 	syncCatalog(t, s, testCatalog(t))
 	submit(t, s, figureOf(t, "yf", "high_tech", "2020", 12), figureOf(t, "yf", "energy", "2020", 0.39))
 	morning := time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China)
-	clk := &clock{t: morning}
+	clk := testkit.NewClock(morning)
 	states := kpi.NewStates(s, kpi.StatesOptions{Now: clk.Now})
 	get := func() map[string]kpi.State {
 		t.Helper()
