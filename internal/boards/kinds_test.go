@@ -85,8 +85,8 @@ func legendName(format string, labels map[string]string) string {
 // and no gap (their panels say so), not last year's figure. Every figure
 // names its unit as kpimon's words do: a share's gap and change in
 // 个百分点, a growth rate as 需年均增长率 (shown in %). The 状态 stat and
-// the table's 状态/报告期 are the API's status and period, 报送期限 its
-// report due date and owed period.
+// the table's 状态/报告期 are the API's status and period, 报送期限 and
+// 报送状态 its report due date, owed period and overdue flag.
 func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	promBin := testkit.LookPath(t, "prometheus", "prometheus")
 	if testing.Short() {
@@ -273,6 +273,13 @@ func checkStatusAndDue(t *testing.T, ctx context.Context, prom *promClient, ind 
 	}
 	if want := string(ev.Status) + " " + period; len(rows) != 1 || rows[0] != want {
 		t.Errorf("overview 指标一览 状态 报告期 = %q, API says %q", rows, want)
+	}
+	res, err = prom.query(ctx, panelQuery(t, boards.Indicator(), "报送状态", "A", values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]float64{true: 1}[ev.Overdue]; len(res) != 1 || res[0].Value != want {
+		t.Errorf("indicator board 报送状态 = %v, API overdue %v", res, ev.Overdue)
 	}
 	res, err = prom.query(ctx, panelQuery(t, boards.Indicator(), "报送期限", "A", values))
 	if err != nil {
