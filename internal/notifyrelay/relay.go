@@ -15,7 +15,9 @@
 // The rule KpiReceiverFailing names the receiver to the operator.
 //
 // The relay forwards only to the URLs of its file, never to an address a
-// request names, so it is no open proxy.
+// request names, so it is no open proxy. It passes on the body and the
+// headers Content-Type, Authorization (the credentials alertmanager.yml's
+// http_config gives the receiver) and User-Agent.
 package notifyrelay
 
 import (
@@ -195,7 +197,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.total.WithLabelValues(name).Inc()
-	status, err := r.forward(req.Context(), target, req.Header.Get("Content-Type"), body)
+	status, err := r.forward(req.Context(), target, req.Header, body)
 	if err != nil {
 		r.failed.WithLabelValues(name).Inc()
 		// The URL may carry a key: the log names the receiver and the host.
@@ -211,19 +213,27 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// forward posts body to target and returns its status, with an error when
-// it did not answer 2xx.
-func (r *Relay) forward(ctx context.Context, target, contentType string, body []byte) (int, error) {
+// forwarded are the request headers passed on: the body's type, and the
+// credentials alertmanager.yml's http_config sets for the receiver.
+var forwarded = []string{"Content-Type", "Authorization", "User-Agent"}
+
+// forward posts body to target with the forwarded headers of h and returns
+// its status, with an error when it did not answer 2xx.
+func (r *Relay) forward(ctx context.Context, target string, h http.Header, body []byte) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.forwardTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	if contentType == "" {
-		contentType = "application/json"
+	for _, k := range forwarded {
+		if v := h.Get(k); v != "" {
+			req.Header.Set(k, v)
+		}
 	}
-	req.Header.Set("Content-Type", contentType)
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		var ue *url.Error

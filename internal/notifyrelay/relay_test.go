@@ -23,7 +23,7 @@ func TestRelay(t *testing.T) {
 	var got []string
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got = append(got, r.URL.Path+" "+r.Header.Get("Content-Type")+" "+string(b))
+		got = append(got, r.URL.Path+" "+r.Header.Get("Content-Type")+" "+r.Header.Get("Authorization")+" "+string(b))
 		switch r.URL.Path {
 		case "/down":
 			http.Error(w, "down", http.StatusInternalServerError)
@@ -49,7 +49,10 @@ func TestRelay(t *testing.T) {
 	defer srv.Close()
 	post := func(name string) int {
 		t.Helper()
-		resp, err := http.Post(srv.URL+"/relay/"+url.PathEscape(name), "application/json", strings.NewReader(`{"receiver":"`+name+`"}`))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/relay/"+url.PathEscape(name), strings.NewReader(`{"receiver":"`+name+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer unit-key")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +64,8 @@ func TestRelay(t *testing.T) {
 			t.Errorf("POST /relay/%s = %d, want %d", name, status, want)
 		}
 	}
-	if len(got) != 3 || !strings.Contains(strings.Join(got, "\n"), `/ok application/json {"receiver":"区科工信局"}`) {
-		t.Errorf("receivers got %q: want the body as posted at /ok, /down and /bad", got)
+	if len(got) != 3 || !strings.Contains(strings.Join(got, "\n"), `/ok application/json Bearer unit-key {"receiver":"区科工信局"}`) {
+		t.Errorf("receivers got %q: want the body and headers as posted at /ok, /down and /bad", got)
 	}
 	for name, want := range map[string]float64{"区科工信局": 0, "区发改局": 1, "区商务局": 1, "区财政局": 1} {
 		if n := testutil.ToFloat64(r.failed.WithLabelValues(name)); n != want {
