@@ -116,13 +116,7 @@ func (ind Indicator) DueAt(p Period) time.Time {
 // leap year too; 15 → 15 days). A due date is a calendar rule, not a day
 // count (docs/method.md, "Time").
 func dueSec(p Period, dueDays int) int64 {
-	month, months := 1, 12
-	switch {
-	case p.Quarter != 0:
-		month, months = 3*(p.Quarter-1)+1, 3
-	case p.Month != 0:
-		month, months = p.Month, 1
-	}
+	month, months := p.months()
 	m := month + months + dueDays/30 // months since January of p.Year, from 1
 	y := p.Year + (m-1)/12
 	m = (m-1)%12 + 1

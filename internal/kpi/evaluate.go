@@ -255,13 +255,7 @@ const chinaOffset = 8 * 60 * 60
 // the cost of time.Date: Evaluate runs for every indicator of a national
 // deployment.
 func periodBounds(p Period) (start, end int64) {
-	month, months := 1, 12
-	switch {
-	case p.Quarter != 0:
-		month, months = 3*(p.Quarter-1)+1, 3
-	case p.Month != 0:
-		month, months = p.Month, 1
-	}
+	month, months := p.months()
 	endYear, endMonth := p.Year, month+months
 	if endMonth > 12 {
 		endYear, endMonth = endYear+1, endMonth-12

@@ -96,13 +96,20 @@ func ParsePeriod(s string) (Period, error) {
 
 // Start returns the first instant of the period.
 func (p Period) Start() time.Time {
+	first, _ := p.months()
+	return time.Date(p.Year, time.Month(first), 1, 0, 0, 0, 0, China)
+}
+
+// months is the calendar months p spans in its year: the first (1–12) and
+// how many (12, 3 or 1).
+func (p Period) months() (first, n int) {
 	switch {
 	case p.Quarter != 0:
-		return time.Date(p.Year, time.Month(3*(p.Quarter-1)+1), 1, 0, 0, 0, 0, China)
+		return 3*(p.Quarter-1) + 1, 3
 	case p.Month != 0:
-		return time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, China)
+		return p.Month, 1
 	}
-	return time.Date(p.Year, 1, 1, 0, 0, 0, 0, China)
+	return 1, 12
 }
 
 // End returns the instant the period ends (the first instant of the next).
