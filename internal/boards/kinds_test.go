@@ -206,6 +206,27 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 			values := selectedValues()
 			values["plan"], values["indicator"] = "boards-kinds", id
 			checkStatusAndDue(t, ctx, prom, ind, values, statusRows)
+			// The path chart's lines end at the API's actual, expected
+			// value and deciding bar (none for increase and continuing).
+			for ref, w := range map[string]*float64{"A": ev.Actual, "B": ev.Expected, "C": target} {
+				points, err := prom.queryRange(ctx, panelQuery(t, boards.Indicator(), "实际值、应达路径与目标", ref, values), 10*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var last *promSample
+				for i := range points {
+					if last == nil || points[i].Time.After(last.Time) {
+						last = &points[i]
+					}
+				}
+				var got *float64
+				if last != nil {
+					got = &last.Value
+				}
+				if !sameNumber(got, w) {
+					t.Errorf("indicator board path chart %s ends at %s, API says %s", ref, show(got), show(w))
+				}
+			}
 			for panel, w := range want {
 				res, err := prom.query(ctx, panelQuery(t, boards.Indicator(), panel, "A", values))
 				if err != nil {
