@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -34,7 +36,7 @@ type xlsxBook struct {
 	sheets   []xlsxSheet
 	date1904 bool
 	strings  *sharedStrings
-	percent  []bool // per cell style (xf): its number format shows a percentage
+	shown    []shownAs // per cell style (xf): how its number format shows a number
 }
 
 type xlsxSheet struct{ name, part string }
@@ -88,7 +90,7 @@ func openXLSX(body []byte, tempDir string, l limits) (*xlsxBook, error) {
 		return nil, err
 	}
 	if f := b.files[stylesPart]; f != nil {
-		if b.percent, err = readPercentStyles(f, l); err != nil {
+		if b.shown, err = readNumberStyles(f, l); err != nil {
 			return nil, err
 		}
 	}
@@ -156,11 +158,22 @@ func (b *xlsxBook) readWorkbook(name string, byID map[string]string, l limits) e
 	})
 }
 
-// readPercentStyles reads which cell styles (cellXfs, by index) show a
+// shownAs is how a cell style shows a number, where the reader must read
+// it as shown: a percentage (33% is stored 0.33) or a date's year alone
+// (a date cell formatted yyyy"年" shows 2021年; its month is not meant).
+type shownAs byte
+
+const (
+	shownPlain shownAs = iota
+	shownPercent
+	shownYear
+)
+
+// readNumberStyles reads which cell styles (cellXfs, by index) show a
 // number as a percentage: Excel stores 33% as 0.33 in such a cell.
-func readPercentStyles(f *zip.File, l limits) ([]bool, error) {
-	custom := map[int]bool{}
-	var percent []bool
+func readNumberStyles(f *zip.File, l limits) ([]shownAs, error) {
+	custom := map[int]shownAs{}
+	var shown []shownAs
 	inXfs := false
 	err := eachStart(f, l, func(t *xmlTokens) error {
 		switch {
@@ -169,7 +182,7 @@ func readPercentStyles(f *zip.File, l limits) ([]bool, error) {
 			code, _ := t.attr("formatCode")
 			n, err := strconv.Atoi(string(id))
 			if err == nil && len(custom) < maxParts {
-				custom[n] = percentFormat(string(appendUnescaped(nil, code)))
+				custom[n] = numberFormat(string(appendUnescaped(nil, code)))
 			}
 		case t.is("cellXfs"):
 			inXfs = true
@@ -178,20 +191,26 @@ func readPercentStyles(f *zip.File, l limits) ([]bool, error) {
 		case t.is("xf") && inXfs:
 			id, _ := t.attr("numFmtId")
 			n, _ := strconv.Atoi(string(id))
-			percent = append(percent, n == 9 || n == 10 || custom[n])
-			if len(percent) > maxColumns*4 {
+			as := custom[n]
+			if n == 9 || n == 10 {
+				as = shownPercent
+			}
+			shown = append(shown, as)
+			if len(shown) > maxColumns*4 {
 				return overLimit("XLSX 的单元格样式过多", "the XLSX has too many cell styles")
 			}
 		}
 		return nil
 	})
-	return percent, err
+	return shown, err
 }
 
-// percentFormat reports whether a number format code shows a percentage:
-// a % outside quotes and escapes.
-func percentFormat(code string) bool {
-	quoted := false
+// numberFormat says how a number format code shows a number: a
+// percentage for a % outside quotes, escapes and [colour] brackets, a year
+// for a date code with a year and no month, day or time (yyyy"年").
+func numberFormat(code string) shownAs {
+	var year, other bool
+	quoted, bracket := false, false
 	for i := 0; i < len(code); i++ {
 		switch c := code[i]; {
 		case c == '"':
@@ -199,11 +218,23 @@ func percentFormat(code string) bool {
 		case quoted:
 		case c == '\\':
 			i++
+		case c == '[':
+			bracket = true
+		case c == ']':
+			bracket = false
+		case bracket:
 		case c == '%':
-			return true
+			return shownPercent
+		case c == 'y' || c == 'Y':
+			year = true
+		case strings.IndexByte("mMdDhHsS", c) >= 0:
+			other = true
 		}
 	}
-	return false
+	if year && !other {
+		return shownYear
+	}
+	return shownPlain
 }
 
 // eachStart calls fn with each start tag of a small part.
@@ -519,7 +550,16 @@ func (r *sheetReader) number(v string, style int) string {
 	if err != nil {
 		return v // not a number: the value check says so
 	}
-	pct := style >= 0 && style < len(r.book.percent) && r.book.percent[style]
+	as := shownPlain
+	if style >= 0 && style < len(r.book.shown) {
+		as = r.book.shown[style]
+	}
+	if as == shownYear && f >= 1 && f < 2958466 { // up to 9999-12-31
+		if t, err := excelize.ExcelDateToTime(f, r.book.date1904); err == nil {
+			return strconv.Itoa(t.Year())
+		}
+	}
+	pct := as == shownPercent
 	if pct {
 		f *= 100
 	} else if len(v) <= 15 {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -169,5 +171,56 @@ func TestXLSXReaderXMLForms(t *testing.T) {
 	}
 	if fmt.Sprint(gots) != fmt.Sprint(want) {
 		t.Errorf("rows\n got %v\nwant %v", gots, want)
+	}
+}
+
+// TestXLSXYearFormattedDates: a date cell formatted to show only its year
+// (yyyy"年") is the year people see, not the date's month; a date shown
+// with its month stays a month, and a plain number stays as typed.
+func TestXLSXYearFormattedDates(t *testing.T) {
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
+	yearOnly, monthToo := `yyyy"年"`, `yyyy"年"m"月"`
+	year, _ := x.NewStyle(&excelize.Style{CustomNumFmt: &yearOnly})
+	month, _ := x.NewStyle(&excelize.Style{CustomNumFmt: &monthToo})
+	for i, c := range []struct {
+		period any
+		style  int
+	}{
+		{time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), year},
+		{time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC), month},
+		{2021, 0},
+	} {
+		row := i + 2
+		x.SetSheetRow("Sheet1", fmt.Sprintf("A%d", row), &[]any{"high_tech_enterprises", c.period, 21})
+		if c.style != 0 {
+			x.SetCellStyle("Sheet1", fmt.Sprintf("B%d", row), fmt.Sprintf("B%d", row), c.style)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, problems := collect(parseXLSX, kpi.Upload{Name: "y.xlsx", Body: buf.Bytes()}, limits{maxRows: 10})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	var periods []string
+	for _, r := range rows {
+		periods = append(periods, r.Period)
+	}
+	if want := []string{"2021", "2021-06", "2021"}; fmt.Sprint(periods) != fmt.Sprint(want) {
+		t.Errorf("periods %q, want %q", periods, want)
+	}
+}
+
+func TestNumberFormat(t *testing.T) {
+	for code, want := range map[string]shownAs{
+		`0.0%`: shownPercent, `0.0"%"`: shownPlain, `yyyy"年"`: shownYear, `[$-804]yyyy`: shownYear, `yyyy"年"m"月"`: shownPlain,
+		`yyyy/mm/dd`: shownPlain, `General`: shownPlain, `[Red]0.00`: shownPlain, `0.00E+00`: shownPlain, `"年份："yyyy`: shownYear,
+	} {
+		if got := numberFormat(code); got != want {
+			t.Errorf("numberFormat(%s) = %d, want %d", code, got, want)
+		}
 	}
 }
