@@ -56,13 +56,16 @@ type statusCount struct {
 
 // indicatorRow is one line of the overview table.
 type indicatorRow struct {
-	Ref          string // plan/id
-	URL          string
-	Name         string
-	NameEN       string
-	Task         int
-	TaskTitle    string
-	LeadUnits    string
+	Ref       string // plan/id
+	URL       string
+	Name      string
+	NameEN    string
+	Task      int
+	TaskTitle string
+	// TaskHead heads the first row of each task (任务1 推动企业技术创新):
+	// the table is grouped by task instead of repeating it in a column.
+	TaskHead     string
+	LeadUnits    []string
 	Target       string
 	Deadline     int
 	Actual       string
@@ -115,6 +118,7 @@ func (s *server) handleOverview() http.Handler {
 				p.Counts = append(p.Counts, statusCount{Word: present.Status(status), Class: statusClass(status), Count: n})
 			}
 		}
+		headTasks(p.Rows, states, len(p.Plans) > 1)
 		if open := s.openItemsByRef(r.Context()); open != nil {
 			for i := range p.Rows {
 				p.Rows[i].Supervision = strings.Join(open[p.Rows[i].Ref], "；")
@@ -189,6 +193,31 @@ func filterOptions(states []*kpi.State, f overviewFilter) (plans, tasks, units, 
 	return plans, tasks, units, statuses
 }
 
+// headTasks sets TaskHead on each row that starts a task (rows come in
+// plan, task order); with several plans the head names the plan too.
+func headTasks(rows []indicatorRow, states []*kpi.State, plans bool) {
+	titles := map[string]string{}
+	if plans {
+		for _, st := range states {
+			titles[st.Indicator.Plan] = st.Plan.Title
+		}
+	}
+	last := ""
+	for i := range rows {
+		plan, _, _ := strings.Cut(rows[i].Ref, "/")
+		key := plan + "/" + strconv.Itoa(rows[i].Task)
+		if key == last {
+			continue
+		}
+		last = key
+		head := "任务" + strconv.Itoa(rows[i].Task) + " " + rows[i].TaskTitle
+		if t := titles[plan]; t != "" {
+			head = t + " · " + head
+		}
+		rows[i].TaskHead = head
+	}
+}
+
 func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 	ind, ev := st.Indicator, st.Evaluation
 	row := indicatorRow{
@@ -198,7 +227,7 @@ func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
 		NameEN:      ind.NameEN,
 		Task:        ind.Task,
 		TaskTitle:   ind.TaskTitle,
-		LeadUnits:   strings.Join(ind.LeadUnits, "、"),
+		LeadUnits:   ind.LeadUnits,
 		Target:      present.Target(ind, ev),
 		Deadline:    ind.Deadline,
 		Actual:      "—",

@@ -17,6 +17,14 @@ var pageNames = []string{"overview", "indicator", "submit", "signin", "password"
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"join": func(s []string) string { return strings.Join(s, "、") },
+		// phrases splits a target's words before its bracket, so each
+		// part stays whole on a line: 较基期压缩10%以上 | （≤13.5工作日）.
+		"phrases": func(s string) []string {
+			if i := strings.Index(s, "（"); i > 0 {
+				return []string{s[:i], s[i:]}
+			}
+			return []string{s}
+		},
 	}
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
@@ -37,6 +45,8 @@ type base struct {
 	CSRF   string // the session's CSRF token, for the sign-out button
 	// StatusCSS is the URL of the status words' colours (lights.go).
 	StatusCSS string
+	// StyleCSS is the stylesheet's URL, versioned by its content.
+	StyleCSS string
 }
 
 // viewerView is the signed-in unit as the layout shows it.
@@ -53,7 +63,7 @@ type viewerView struct {
 }
 
 func (s *server) base(v *viewer, title, nav string) base {
-	b := base{Title: title, Nav: nav, StatusCSS: s.styles.url}
+	b := base{Title: title, Nav: nav, StatusCSS: s.styles.url, StyleCSS: s.styleURL}
 	if v != nil {
 		b.Viewer = &viewerView{Name: v.token.Name, Units: v.token.Units, All: v.token.All, User: v.user != nil, Waiting: v.waiting}
 		b.CSRF = v.session.csrf

@@ -12,7 +12,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -105,6 +107,7 @@ type server struct {
 	superv        *supervision.Service
 	reportingFrom time.Time
 	names         indicatorIndex // the catalog's indicators by ref, per catalog generation
+	styleURL      string         // /static/style.css?v=<hash of the file>
 }
 
 // New returns the handler of the web page: the routes of routes.go.
@@ -168,6 +171,14 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: static assets: %w", err)
 	}
+	// The stylesheet's URL carries its hash: browsers keep it an hour, and
+	// an upgraded page must not be drawn with the old rules.
+	css, err := fs.ReadFile(static, "style.css")
+	if err != nil {
+		return nil, fmt.Errorf("web: static assets: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	s.styleURL = "/static/style.css?v=" + hex.EncodeToString(sum[:6])
 	return s.routes(static), nil
 }
 

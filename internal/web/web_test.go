@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -108,6 +110,14 @@ func TestStaticAssets(t *testing.T) {
 			}
 		})
 	}
+	// Browsers keep the stylesheet an hour: pages link it by its content's
+	// hash, so an upgraded page is never drawn with the old rules.
+	t.Run("stylesheet URL follows its content", func(t *testing.T) {
+		css := c.get("/static/style.css")
+		sum := sha256.Sum256([]byte(css.body))
+		want := `href="/static/style.css?v=` + hex.EncodeToString(sum[:6]) + `"`
+		wantText(t, "/", c.get("/"), want)
+	})
 }
 
 func TestSignIn(t *testing.T) {
