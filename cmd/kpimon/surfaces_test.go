@@ -67,17 +67,26 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	// The API's words: what every surface must print.
 	var list struct {
 		Indicators []struct {
-			Plan, ID   string
-			Indicator  struct{ Name string }
+			Plan, ID  string
+			Indicator struct {
+				Name, Unit string
+				Max        *float64
+			}
 			Evaluation struct {
-				Status string
-				Text   struct{ Actual, Gap, Required string }
+				Status    string
+				Projected *float64
+				Text      struct{ Actual, Gap, Required string }
 			}
 		}
 	}
 	getJSON(t, url+"/api/v1/indicators", &list)
 	var want []surfaceText
 	for _, in := range list.Indicators {
+		// A share is projected within 0–100 % (一件事一次办: 35 % → 91 %
+		// was projected at 146.7 %).
+		if p := in.Evaluation.Projected; p != nil && in.Indicator.Unit == "%" && in.Indicator.Max == nil && (*p > 100 || *p < 0) {
+			t.Errorf("%s: projected %v%%", in.ID, *p)
+		}
 		tx := in.Evaluation.Text
 		want = append(want, surfaceText{ID: in.ID, Plan: in.Plan, Name: in.Indicator.Name, Status: in.Evaluation.Status, Actual: tx.Actual, Gap: tx.Gap, Required: tx.Required})
 	}
@@ -108,6 +117,8 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 	for id, gap := range map[string]string{
 		"patent_grants": "2020年较上年下降7件", "three_regions_tech_talents": "2020年较上年未增长",
 		"ip_commercialisation_pledge": "未完成", "industry_academia_cooperation": "已完成",
+		// A continuing line with years never reported is not 已完成.
+		"ip_judicial_trials": "无未完成年度",
 		// One precision for the gap and the change per year beside it
 		// (the 72.5 of 2018 is the baseline): not 4 beside 4.0.
 		"egov_extranet_coverage": "4.0个百分点",
@@ -173,6 +184,9 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 		}
 		if notes == 0 {
 			t.Errorf("no page shows a deadline note in Chinese (原文未写明年份…)")
+		}
+		if page := html.UnescapeString(getText(t, url+"/indicators/"+byID["one_thing_once_coverage"].Plan+"/one_thing_once_coverage")); !strings.Contains(page, "预测（100%）") {
+			t.Errorf("the 一件事一次办 page does not project 100%%")
 		}
 	})
 

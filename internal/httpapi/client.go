@@ -125,7 +125,7 @@ func (e Evaluation) Evaluation(ref kpi.Ref) kpi.Evaluation {
 		Target: e.Target, Bar: e.Bar, Actual: e.Actual, Period: e.Period, Baseline: e.Baseline,
 		BaselineOrigin: e.BaselineOrigin, Expected: e.Expected, Gap: e.Gap, ProgressRatio: e.ProgressRatio,
 		PaceRatio: e.PaceRatio, Projected: e.Projected, Deadline: e.Deadline, LastSubmittedAt: e.LastSubmittedAt,
-		Report:               kpi.ReportDuty{Period: e.ReportPeriod, Overdue: e.Overdue},
+		Report:               kpi.ReportDuty{Period: e.ReportPeriod, Overdue: e.Overdue, NeverReported: e.NeverReported},
 		RequiredAnnualChange: e.RequiredAnnualChange, AchievedAnnualChange: e.AchievedAnnualChange,
 		ChangeIsRelative: e.ChangeIsRelative,
 	}

@@ -45,3 +45,18 @@ func TestClientReadsTheServersStates(t *testing.T) {
 		t.Error("Indicators with as_of=yesterday: no error, want the API's refusal")
 	}
 }
+
+// TestClientKeepsNeverReported: a line whose plan closed without any
+// figure reads back as never reported, so `kpimon status` (which asks
+// a server) says 逾期未报 never reported as the API does; a growth
+// line's falls read back too.
+func TestClientKeepsNeverReported(t *testing.T) {
+	wire := httpapi.Evaluation{Status: kpi.StatusNoData, Reason: kpi.ReasonNeverReported, NeverReported: true, Falls: []float64{7}}
+	ev := wire.Evaluation(kpi.Ref{Plan: "p", ID: "x"})
+	if !ev.Report.NeverReported || !ev.Report.Unreported() {
+		t.Errorf("Evaluation().Report = %+v, want never reported", ev.Report)
+	}
+	if len(ev.Falls) != 1 || ev.Falls[0] != 7 {
+		t.Errorf("Evaluation().Falls = %v, want [7]", ev.Falls)
+	}
+}

@@ -621,6 +621,39 @@ func (ev *Evaluation) clean(ind Indicator) {
 			*p = significant(*p, 10)
 		}
 	}
+	if p := ev.Projected; p != nil {
+		*p = ev.withinFigureRange(ind, *p)
+	}
+}
+
+// withinFigureRange bounds a figure kpimon projects to the range the
+// indicator's figures can take (the ingest checks): a share in percent
+// without a catalog max 0–100, a count not below 0 — unless the
+// evaluation's own figures lie outside it (a rate that can be negative is
+// no share). A coverage of 91 % rising 28 points a year is projected at
+// 100 %, not 146.7 %.
+func (ev *Evaluation) withinFigureRange(ind Indicator, v float64) float64 {
+	lo, hi := math.Inf(-1), math.Inf(1)
+	switch {
+	case ind.IsPercent() && ind.Max == nil:
+		lo, hi = 0, 100
+	case ind.IsCount():
+		lo = 0
+	}
+	for _, f := range []*float64{ev.Actual, ev.baselineValue()} {
+		if f != nil && (*f < lo || *f > hi) {
+			return v
+		}
+	}
+	return math.Min(math.Max(v, lo), hi)
+}
+
+// baselineValue is the baseline's figure, nil without one.
+func (ev *Evaluation) baselineValue() *float64 {
+	if ev.Baseline == nil {
+		return nil
+	}
+	return &ev.Baseline.Value
 }
 
 // Significant rounds x to n significant digits: 2.87 − 2.74 to 12 is

@@ -394,10 +394,11 @@ func TestEvaluate(t *testing.T) {
 				Gap: num(2), Progress: num(0.5), Pace: num(1), Expected: num(2), Projected: num(1)},
 		},
 		{
-			name: "zero meets a zero target and projects linearly",
+			// Linear from 4 to 0 goes on to −4 by 2022: no count is below 0.
+			name: "zero meets a zero target and projects linearly, not below 0",
 			ind:  accidents, obs: figs(t, "2020", 0), now: "2021-01-01",
 			want: outcome{Status: kpi.StatusAchieved, Target: num(0), Actual: num(0), Period: "2020", Baseline: "2018=4",
-				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(2), Projected: num(-4)},
+				Gap: num(0), Progress: num(1), Pace: num(2), Expected: num(2), Projected: num(0)},
 		},
 		{
 			name: "negative baseline towards a positive target",
@@ -687,6 +688,22 @@ func TestEvaluateIdentity(t *testing.T) {
 	}{kpi.Ref{Plan: "yf", ID: "x"}, now, day(t, "2023-01-01")}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Evaluate identity fields mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestProjectionStaysInRange: a coverage rising fast is projected to 100 %
+// at most, not 146.7 % (the sample's 一件事一次办 line: 35 % in 2019, 91 % in
+// 2021); a share with a catalog max, or figures outside 0–100, is not cut.
+func TestProjectionStaysInRange(t *testing.T) {
+	coverage := indicator(func(ind *kpi.Indicator) { ind.Unit, ind.Target = "%", 100 })
+	ev := kpi.Evaluate(plan2019, coverage, figs(t, "2019", 35, "2021", 91), day(t, "2022-06-30"))
+	if ev.Projected == nil || *ev.Projected != 100 {
+		t.Errorf("projected %v, want 100", ev.Projected)
+	}
+	over := 500.0
+	coverage.Max = &over
+	if ev := kpi.Evaluate(plan2019, coverage, figs(t, "2019", 35, "2021", 91), day(t, "2022-06-30")); ev.Projected == nil || *ev.Projected <= 100 {
+		t.Errorf("with a max of 500: projected %v, want the trend's", ev.Projected)
 	}
 }
 

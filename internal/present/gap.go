@@ -17,7 +17,8 @@ import (
 //     AmountDecimals, and never "0" while there is a gap (33 − 32.96 is
 //     "0.04个百分点");
 //   - a done-or-not line in words: a milestone "已完成" or "未完成", a
-//     continuing line the years not done ("2021年未完成") or "已完成";
+//     continuing line the years reported not done ("2021年未完成") or
+//     "无未完成年度";
 //   - a growth line (逐年增长) that failed says what failed and by how much
 //     instead of a bare 0 beside the failure: "2020年较上年下降3件",
 //     "2020年较上年未增长", "2020年未报送";
@@ -88,7 +89,12 @@ func gapWords(ind kpi.Indicator, ev kpi.Evaluation) string {
 		case kpi.ReasonYearsMissing:
 			return periods("未报送")
 		}
-		return Value(ind, 1-min(gap, 1))
+		if gap == 0 {
+			// No year reported not done: years may still be missing,
+			// which the report duty and, at the end, the reason say.
+			return "无未完成年度"
+		}
+		return Value(ind, 0)
 	case ind.IsDoneOrNot():
 		return Value(ind, 1-min(gap, 1)) // 1 still to do: 未完成
 	case ind.Kind != kpi.KindIncrease:

@@ -44,7 +44,8 @@ func TestGapOf(t *testing.T) {
 		{"milestone done", milestone, kpi.Evaluation{Status: kpi.StatusAchieved, Gap: num(0), Actual: num(1)}, "已完成"},
 		{"milestone missed, final overdue", milestone, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(1), Actual: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "未完成"},
 		{"milestone in percent", percentMilestone, kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(40), Actual: num(60)}, "40%"},
-		{"continuing, every year done", continuing, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0)}, "已完成"},
+		// Not 已完成 beside years never reported (完成进度33.3%).
+		{"continuing, no year reported not done", continuing, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0), ProgressRatio: num(1.0 / 3)}, "无未完成年度"},
 		{"continuing, a year not done", continuing, kpi.Evaluation{Status: kpi.StatusOffTrack, Gap: num(1), Reason: kpi.ReasonYearNotDone, ReasonPeriods: y(2021)}, "2021年未完成"},
 		{"continuing, a year missing", continuing, kpi.Evaluation{Status: kpi.StatusInsufficientData, Gap: num(0), Reason: kpi.ReasonYearsMissing, ReasonPeriods: y(2020)}, "2020年未报送"},
 		{"continuing, final overdue", continuing, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "2022年未报送"},
