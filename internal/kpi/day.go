@@ -24,7 +24,7 @@ const DayForm = "应写作2021-06-30这样的日期，年份在1900至2200之间
 func ParseDay(s string) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, s, China)
 	if err != nil || d.Year() < FirstYear || d.Year() > LastYear {
-		return time.Time{}, Errorf(EINVALID, "日期“%s”无效：%s", clip(s, 40), DayForm)
+		return time.Time{}, Errorf(EINVALID, "日期“%s”无效：%s", ExcerptN(s, 40), DayForm)
 	}
 	return d, nil
 }

@@ -46,6 +46,16 @@ func TestParseDay(t *testing.T) {
 	}
 }
 
+// TestParseDayEchoesAnExcerpt: a long refused text is quoted as kpi's one
+// excerpt (ExcerptN), not whole.
+func TestParseDayEchoesAnExcerpt(t *testing.T) {
+	long := strings.Repeat("二〇二一年", 1000)
+	_, err := kpi.ParseDay(long)
+	if err == nil || !strings.Contains(err.Error(), "“"+kpi.ExcerptN(long, 40)+"”") || len(err.Error()) > 400 {
+		t.Errorf("ParseDay(%d bytes) = %v; want it quoted as ExcerptN(s, 40)", len(long), err)
+	}
+}
+
 // TestDayBoundsAreOne: the years a written day may have are the years a
 // period may have, and the words that refuse a day say those years.
 func TestDayBoundsAreOne(t *testing.T) {

@@ -313,7 +313,7 @@ func (in *ExplanationInput) Check() []Problem {
 		ps = append(ps, Problem{Field: "unit", Message: "单位名称无效"})
 	}
 	if _, err := ParseDay(in.ExpectedBy); err != nil {
-		ps = append(ps, Problem{Field: "expected_by", Value: clip(in.ExpectedBy, 40), Expected: "2021-12-31", Message: "预计完成时间" + DayForm})
+		ps = append(ps, Problem{Field: "expected_by", Value: ExcerptN(in.ExpectedBy, 40), Expected: "2021-12-31", Message: "预计完成时间" + DayForm})
 	}
 	if f := in.RevisedFigure; f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0) || math.Abs(*f) > 1e15) {
 		ps = append(ps, Problem{Field: "revised_figure", Message: "预计数值无效"})
@@ -339,16 +339,6 @@ func checkText(field, word, s string, max int, required bool) []Problem {
 		return []Problem{{Field: field, Message: word + "含有控制字符"}}
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // SupervisionReviewInput is the office's answer to an explained item.
