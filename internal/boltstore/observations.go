@@ -141,7 +141,7 @@ type figureWriter struct {
 }
 
 func newFigureWriter(sub kpi.Submission, n int, now, at time.Time) *figureWriter {
-	w := &figureWriter{sub: sub, now: now, at: at, receipt: kpi.ReceiptBuilder{Max: sub.MaxOutcomes}}
+	w := &figureWriter{sub: sub, now: now, at: at, receipt: kpi.ReceiptBuilder{Max: sub.MaxOutcomes, Expect: n}}
 	if sub.MaxOutcomes <= 0 {
 		w.receipt.Max = n
 	}

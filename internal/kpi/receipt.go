@@ -29,14 +29,20 @@ func (r SubmissionResult) Summary(max int) SubmissionResult {
 // keeping the first Max outcomes and counting every one by result and plan,
 // so a store need not hold an outcome per figure.
 type ReceiptBuilder struct {
-	Max   int
-	res   SubmissionResult
-	plans map[string]int // index in res.ByPlan
-	last  int            // index of the last plan counted, +1
+	Max int
+	// Expect, when known, is how many outcomes will be added: the list
+	// is made for min(Max, Expect) at once.
+	Expect int
+	res    SubmissionResult
+	plans  map[string]int // index in res.ByPlan
+	last   int            // index of the last plan counted, +1
 }
 
 // Add counts o, and lists it while fewer than Max are listed.
 func (b *ReceiptBuilder) Add(o Outcome) {
+	if b.res.Outcomes == nil && b.Expect > 0 {
+		b.res.Outcomes = make([]Outcome, 0, min(b.Max, b.Expect))
+	}
 	if len(b.res.Outcomes) < b.Max {
 		b.res.Outcomes = append(b.res.Outcomes, o)
 	} else {
