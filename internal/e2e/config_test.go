@@ -85,6 +85,9 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		route{"a unit's receiver failing", []string{"alertname=KpiReceiverFailing", "receiver=" + units[0]}, "kpimon-operator"},
 		route{"the relay down", []string{"alertname=KpimonRelayDown", "instance=notify-relay:9465"}, "kpimon-operator"},
 		route{"missed of a unit", []string{"alertname=KpiDeadlineMissed", "severity=critical", "lead_unit=" + units[0]}, units[0]},
+		route{"never reported of a unit (its own route, said once)", []string{"alertname=KpiNeverReported", "severity=warning", "lead_unit=" + units[0]}, units[0]},
+		route{"never reported of a unit without a receiver", []string{"alertname=KpiNeverReported", "lead_unit=区未知局"}, "kpimon-operator"},
+		route{"a recovery of a unit", []string{"alertname=KpiRecovered", "severity=info", "lead_unit=" + units[0]}, units[0]},
 		route{"explanation overdue: the supervision office and the unit", []string{"alertname=KpiExplanationOverdue", "severity=warning", "unit=" + units[0], "lead_unit=" + units[0]}, "区委督查室," + units[0]},
 	)
 	for _, tt := range tests {
