@@ -17,8 +17,9 @@ import (
 )
 
 // outageScale shrinks the district Prometheus' outage flags for a test:
-// the 2h resend delay becomes 8s (Alertmanager then holds an alert 32s).
-const outageScale = float64(8*time.Second) / float64(2*time.Hour)
+// the 2h resend delay becomes 12s (Alertmanager then holds an alert 48s,
+// leaving a restart on a loaded machine 30s after an 18s outage).
+const outageScale = float64(12*time.Second) / float64(2*time.Hour)
 
 // districtFlag is the value of flag in docker-compose.province.yml (the
 // district Prometheus flags, defined once there), scaled by outageScale;
@@ -40,10 +41,10 @@ func districtFlag(t *testing.T, compose []byte, flag, def string) time.Duration 
 // TestDistrictPrometheusOutage runs a district as docker-compose.province.yml
 // does — kpimon, Prometheus with the shipped rules (for 1s) and the
 // province file's outage flags, Alertmanager with the shipped routes — all
-// scaled down (resend delay 2h → 8s, outage tolerance 25h → 100s,
+// scaled down (resend delay 2h → 12s, outage tolerance 25h → 150s,
 // evaluation every second). Units hear their alerts; then the district
 // Prometheus is killed for longer than the resend delay and started again
-// on its data: three hours, scaled (12s). No unit may hear "resolved", nor
+// on its data: three hours, scaled (18s). No unit may hear "resolved", nor
 // the same alert twice, until well past the moment Alertmanager would have
 // ended the alert had Prometheus not sent it again. Without the flags
 // (Prometheus' 1m default, scaled: a hold of 4s) the units hear every alert
