@@ -105,15 +105,7 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 	f := p.fields(root, "plan", "", planFields)
 	pf := &parsedFile{}
 	pl := &pf.plan
-	required := func(key, what string) *yaml.Node {
-		v, ok := f[key]
-		if !ok {
-			p.add(root, key, "", "", what, fmt.Sprintf("缺少字段 missing field %s", key))
-			return nil
-		}
-		return v
-	}
-	if v := required("id", "a plan id such as yanfeng-innovation"); v != nil {
+	if v := p.required(f, root, "id", "a plan id such as yanfeng-innovation"); v != nil {
 		pf.idLine = v.Line
 		pl.ID = p.text(v, "id", "")
 		if !planIDPattern.MatchString(pl.ID) {
@@ -121,7 +113,7 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 		}
 	}
 	textField := func(key, what string) string {
-		v := required(key, what)
+		v := p.required(f, root, key, what)
 		if v == nil {
 			return ""
 		}
@@ -137,9 +129,44 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 	}
 	pl.Region = textField("region", "the region, e.g. 湖南省衡阳市雁峰区")
 	pl.Source = textField("source", "the source document")
+	yearsOK := p.planYears(f, root, pl)
+	if v, ok := f["reporting_from"]; ok && !isNull(v) {
+		pl.ReportingFrom = p.date(v, "reporting_from")
+	}
+	d := p.planDefaults(f)
+
+	v := p.required(f, root, "tasks", "a list of tasks")
+	if v == nil {
+		return pf
+	}
+	tasks := p.nonEmptyList(v, "tasks", "task", "tasks", "计划没有任务 the plan has no task")
+	ic := &indicatorChecks{
+		plan: pl, yearsOK: yearsOK, defaults: d,
+		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{}, workLineLine: map[string]int{},
+	}
+	for _, t := range tasks {
+		pf.indicators = append(pf.indicators, p.task(t, ic)...)
+	}
+	return pf
+}
+
+// required is the plan field key of f, or nil, with a problem on the
+// plan's node n, when it is missing.
+func (p *parser) required(f map[string]*yaml.Node, n *yaml.Node, key, what string) *yaml.Node {
+	v, ok := f[key]
+	if !ok {
+		p.add(n, key, "", "", what, fmt.Sprintf("缺少字段 missing field %s", key))
+		return nil
+	}
+	return v
+}
+
+// planYears reads the start, end and base years; it reports whether the
+// start and end years are sound (the deadlines are checked against them).
+func (p *parser) planYears(f map[string]*yaml.Node, root *yaml.Node, pl *kpi.Plan) bool {
 	yearsOK := true
 	year := func(key string) int {
-		v := required(key, "a year such as 2022")
+		v := p.required(f, root, key, "a year such as 2022")
 		if v == nil {
 			yearsOK = false
 			return 0
@@ -168,37 +195,28 @@ func (p *parser) plan(root *yaml.Node) *parsedFile {
 			pl.BaseYear = y
 		}
 	}
-	if v, ok := f["reporting_from"]; ok && !isNull(v) {
-		pl.ReportingFrom = p.date(v, "reporting_from")
-	}
+	return yearsOK
+}
 
+// planDefaults reads the plan's defaults for its indicators over the
+// built-in ones.
+func (p *parser) planDefaults(f map[string]*yaml.Node) defaults {
 	d := defaults{frequency: builtinFrequency, dueDays: builtinDueDays, measure: builtinMeasure}
-	if v, ok := f["defaults"]; ok && !isNull(v) {
-		df := p.fields(v, "defaults", "", defaultsFields)
-		if n, ok := df["frequency"]; ok {
-			d.frequency = p.frequency(n, "")
-		}
-		if n, ok := df["due_days"]; ok {
-			d.dueDays = p.dueDays(n, "")
-		}
-		if n, ok := df["measure"]; ok {
-			d.measure = p.measure(n, "")
-		}
+	v, ok := f["defaults"]
+	if !ok || isNull(v) {
+		return d
 	}
-
-	v := required("tasks", "a list of tasks")
-	if v == nil {
-		return pf
+	df := p.fields(v, "defaults", "", defaultsFields)
+	if n, ok := df["frequency"]; ok {
+		d.frequency = p.frequency(n, "")
 	}
-	tasks := p.nonEmptyList(v, "tasks", "task", "tasks", "计划没有任务 the plan has no task")
-	ic := &indicatorChecks{
-		plan: pl, yearsOK: yearsOK, defaults: d,
-		idLine: map[string]int{}, nameLine: map[string]int{}, taskLine: map[int]int{}, workLineLine: map[string]int{},
+	if n, ok := df["due_days"]; ok {
+		d.dueDays = p.dueDays(n, "")
 	}
-	for _, t := range tasks {
-		pf.indicators = append(pf.indicators, p.task(t, ic)...)
+	if n, ok := df["measure"]; ok {
+		d.measure = p.measure(n, "")
 	}
-	return pf
+	return d
 }
 
 // indicatorChecks is what checking a task needs from its plan.
