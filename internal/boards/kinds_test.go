@@ -86,7 +86,9 @@ func legendName(format string, labels map[string]string) string {
 // names its unit as kpimon's words do: a share's gap and change in
 // 个百分点, a growth rate as 需年均增长率 (shown in %). The 状态 stat and
 // the table's 状态/报告期 are the API's status and period, 报送期限 and
-// 报送状态 its report due date, owed period and overdue flag.
+// 报送状态 its report due date, owed period and overdue flag; the path
+// chart's lines end at the API's actual, expected value and bar. A
+// subtest reads the same kpimon as two regions of one store.
 func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	promBin := testkit.LookPath(t, "prometheus", "prometheus")
 	if testing.Short() {
