@@ -139,12 +139,12 @@ func statusList() string {
 
 // StatusColor is the colour of a status ("#rrggbb") on a chart, a board
 // or the web page: its light's colour, lighter for the second and third
-// status sharing that light, so a stacked bar tells 已达标 from 正常推进
-// and both are green.
+// status sharing that light (in prominence order), so a stacked bar tells
+// 已达标 from 正常推进 and both are green.
 func (ls Lights) StatusColor(s kpi.Status) string {
 	light := ls.Of(s)
 	shade := 0
-	for _, other := range kpi.Statuses {
+	for _, other := range prominence {
 		if other == s {
 			break
 		}
@@ -163,4 +163,15 @@ func lighten(hex string, share float64) string {
 	}
 	mix := func(c int) int { return c + int(float64(255-c)*share+0.5) }
 	return fmt.Sprintf("#%02x%02x%02x", mix(r), mix(g), mix(b))
+}
+
+// prominence orders the statuses that share a light: the first has the
+// light's own colour, the lamp the circular prints. A red or yellow light's
+// colour goes to its most serious status (逾期未达标 is as red as its lamp,
+// not the palest of three reds), a green light's to the best (已达标).
+var prominence = []kpi.Status{
+	kpi.StatusAchieved, kpi.StatusOnTrack,
+	kpi.StatusMissed, kpi.StatusDeteriorating, kpi.StatusOffTrack,
+	kpi.StatusLagging, kpi.StatusInProgress,
+	kpi.StatusNoData, kpi.StatusInsufficientData,
 }

@@ -95,7 +95,7 @@ func TestStatusTextReadable(t *testing.T) {
 		t.Fatal("no status stylesheet link")
 	}
 	css := c.get(m[1]).body
-	for class, want := range map[string]string{"st-achieved": "#fff", "st-off-track": "#fff", "st-on-track": "#1f2328", "st-in-progress": "#1f2328", "st-no-data": "#1f2328", "st-insufficient-data": "#1f2328"} {
+	for class, want := range map[string]string{"st-achieved": "#fff", "st-missed": "#fff", "st-on-track": "#1f2328", "st-in-progress": "#1f2328", "st-no-data": "#1f2328", "st-insufficient-data": "#1f2328"} {
 		rm := statusRule(class).FindStringSubmatch(css)
 		if rm == nil || rm[2] != want {
 			t.Errorf(".%s text colour %v, want %s", class, rm, want)
