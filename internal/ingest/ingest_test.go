@@ -346,6 +346,7 @@ func TestUnreadableFilesSaidWhatTheyAre(t *testing.T) {
 	}{
 		{"Excel 97-2003", "2021年报.xls", ole2, "另存为” Excel 工作簿（.xlsx）"},
 		{"password-protected xlsx", "加密.xlsx", ole2, "取消密码"},
+		{"a sign-in page pulled instead of the file", "latest.csv", []byte("\n  <!DOCTYPE html>\n<html><head><title>登录</title></head></html>"), "这是网页（HTML）"},
 		{"PDF", "通报.pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "这是 PDF 文件"},
 		{"binary", "photo.csv", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "不是表格文件"},
 		{"truncated xlsx", "半个.xlsx", zipOnly, "可能不完整或已损坏"},
@@ -362,7 +363,7 @@ func TestUnreadableFilesSaidWhatTheyAre(t *testing.T) {
 				t.Errorf("problem = %+v, want a Chinese message with %q and no quoted value", p, tc.want)
 			}
 			// Product and format names are how Chinese users say them too.
-			chineseThenEnglish(t, "problem message", p.Message, ".xlsx", ".xls", ".et", "Excel", "WPS", "XLSX", "CSV", "PDF", "UTF-8", "GBK")
+			chineseThenEnglish(t, "problem message", p.Message, ".xlsx", ".xls", ".et", "Excel", "WPS", "XLSX", "CSV", "PDF", "UTF-8", "GBK", "HTML")
 		})
 	}
 }

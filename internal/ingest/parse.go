@@ -286,6 +286,9 @@ func unreadableKind(b []byte) string {
 	case bytes.HasPrefix(head, ole2Magic):
 		return "这是旧版 Excel（.xls）、WPS 表格（.et）或设置了打开密码的工作簿，无法读取：请在 Excel 或 WPS 中取消密码，“另存为” Excel 工作簿（.xlsx）后重新提交\n" +
 			"an Excel 97–2003 (.xls), WPS (.et) or password-protected workbook cannot be read: remove the password and save it as an Excel workbook (.xlsx)"
+	case looksLikeHTML(head):
+		return "这是网页（HTML），不是表格文件：拉取地址可能指向了登录页或错误页，请核对地址和访问令牌；上传请选择填好的 XLSX 报送模板或 CSV 文件\n" +
+			"a web page (HTML), not a spreadsheet: a pulled address may lead to a sign-in or error page (check the address and its token); to upload, choose the filled-in XLSX template or a CSV file"
 	case bytes.HasPrefix(head, []byte("%PDF")):
 		return "这是 PDF 文件，无法读取其中的数据：请提交填好的 XLSX 报送模板或 CSV 文件\n" +
 			"a PDF cannot be read: submit the filled-in XLSX template or a CSV file"
@@ -295,6 +298,18 @@ func unreadableKind(b []byte) string {
 			"not a spreadsheet (binary content): submit the filled-in XLSX template or a CSV file in UTF-8 or GBK"
 	}
 	return ""
+}
+
+// looksLikeHTML reports whether a body starts (after a BOM and blanks) as
+// an HTML page does.
+func looksLikeHTML(head []byte) bool {
+	b := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n"))
+	for _, p := range []string{"<!doctype html", "<html", "<head", "<body"} {
+		if bytes.HasPrefix(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeText returns the body as UTF-8: UTF-8 with or without BOM as it is,
