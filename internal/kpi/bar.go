@@ -12,8 +12,10 @@ import (
 // deciding bar"), and what boards draw as the target line.
 //
 //   - As written for ≥ and ≤: 30家 → 30.
-//   - Strict (突破, 超过): one step past the target, a whole one for a count
-//     (突破40家 → 41) and one unit of the target's last decimal otherwise,
+//   - A count: the whole count that meets the target (压缩10%以上 of 18个
+//     is ≤16.2, so 16), or for a strict one the next whole count past it
+//     (突破40家 → 41).
+//   - Strict (突破, 超过): one unit of the target's last decimal past it,
 //     at least a tenth (>2.51% → 2.52; >33% → 33.1).
 //   - Tolerance (左右): the floor of the band, whole for a count, rounded
 //     toward meeting it (40家左右 at 5% → 38; 35家左右 → 34, as 33家
@@ -26,6 +28,20 @@ func DecidingBar(ind Indicator, target float64) float64 {
 	}
 	better := betterSign(ind)
 	switch {
+	case ind.IsCount() && ind.Tolerance == 0:
+		// Whole things: a bar computed from a baseline (压缩10%: 18 → 16.2)
+		// is met by whole counts only, so it is the whole count that
+		// meets it (16), and a strict one the next whole count past it.
+		if better > 0 {
+			if ind.Strict {
+				return math.Floor(target+1e-9) + 1
+			}
+			return math.Ceil(target - 1e-9)
+		}
+		if ind.Strict {
+			return math.Ceil(target-1e-9) - 1
+		}
+		return math.Floor(target + 1e-9)
 	case ind.Strict:
 		return cleanSum(target + better*StrictStep(ind, target))
 	case ind.Tolerance > 0:

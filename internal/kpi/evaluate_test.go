@@ -1058,3 +1058,35 @@ func TestNeverReported(t *testing.T) {
 		})
 	}
 }
+
+// TestCountBarIsWhole: a count's bar computed from a baseline (压缩10%以上
+// of 18 steps is ≤16.2) is the whole count that meets it, 16: at 17 the
+// gap is 1个, not 0.8个, and progress is measured to 16.
+func TestCountBarIsWhole(t *testing.T) {
+	steps := indicator(func(ind *kpi.Indicator) {
+		ind.Kind, ind.Unit, ind.Target = kpi.KindReduceBy, "个", 10
+		ind.Baseline = baseline(t, "2018", 18)
+	})
+	ev := kpi.Evaluate(plan2019, steps, figs(t, "2020", 17), day(t, "2021-06-30"))
+	if ev.Bar == nil || *ev.Bar != 16 || ev.Gap == nil || *ev.Gap != 1 || ev.ProgressRatio == nil || *ev.ProgressRatio != 0.5 {
+		t.Errorf("bar %v gap %v progress %v, want 16, 1, 0.5", ev.Bar, ev.Gap, ev.ProgressRatio)
+	}
+	for _, tt := range []struct {
+		ind    kpi.Indicator
+		target float64
+		want   float64
+	}{
+		{indicator(nil), 30, 30},
+		{indicator(func(ind *kpi.Indicator) { ind.Strict = true }), 40, 41},
+		{indicator(func(ind *kpi.Indicator) { ind.Strict = true }), 40.5, 41},
+		{indicator(nil), 30.2, 31},
+		{steps, 16.2, 16},
+		{indicator(func(ind *kpi.Indicator) { ind.Kind, ind.Strict = kpi.KindAtMost, true }), 16.2, 16},
+		{indicator(func(ind *kpi.Indicator) { ind.Kind, ind.Strict = kpi.KindAtMost, true }), 16, 15},
+		{indicator(func(ind *kpi.Indicator) { ind.Unit = "%" }), 16.2, 16.2},
+	} {
+		if got := kpi.DecidingBar(tt.ind, tt.target); got != tt.want {
+			t.Errorf("DecidingBar(%s %s strict %v, %v) = %v, want %v", tt.ind.Kind, tt.ind.Unit, tt.ind.Strict, tt.target, got, tt.want)
+		}
+	}
+}
