@@ -229,7 +229,7 @@ func (j *job) file(path, sub, stamp, suffix, text string, detail any, read fs.Fi
 	if err != nil {
 		return fmt.Errorf("encode report for %s: %w", path, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, base+suffix), []byte(text)); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, base+suffix), windowsText(text)); err != nil {
 		return err
 	}
 	jsPath := filepath.Join(dir, base+strings.TrimSuffix(suffix, ".txt")+".json")
@@ -243,6 +243,14 @@ func (j *job) file(path, sub, stamp, suffix, text string, detail any, read fs.Fi
 		return fmt.Errorf("move %s to %s/: %w", path, sub, err)
 	}
 	return nil
+}
+
+// windowsText is a report as the submitters' Windows opens it right: a
+// UTF-8 BOM (Notepad before Windows 10 1903, and some WPS versions, read
+// UTF-8 without it as GBK: mojibake) and CRLF line ends (older Notepad
+// shows LF-only text as one line). The inbox is usually a Windows share.
+func windowsText(text string) []byte {
+	return append([]byte("\ufeff"), strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", "\r\n")...)
 }
 
 // ignoredFile reports names that are not submissions: hidden files,

@@ -173,8 +173,13 @@ func assertFiled(t *testing.T, sub, name, suffix, want string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), want) {
-		t.Errorf("%s = %q, want it to contain %q", report, b, want)
+	// Reports are read on Windows: a UTF-8 BOM and CRLF line ends.
+	text, ok := strings.CutPrefix(string(b), "\ufeff")
+	if !ok || strings.Count(text, "\n") != strings.Count(text, "\r\n") {
+		t.Errorf("%s = %q, want a UTF-8 BOM and CRLF line ends (Notepad)", report, b)
+	}
+	if text = strings.ReplaceAll(text, "\r\n", "\n"); !strings.Contains(text, want) {
+		t.Errorf("%s = %q, want it to contain %q", report, text, want)
 	}
 }
 
