@@ -142,8 +142,8 @@ func TestReportWhileServerRuns(t *testing.T) {
 		"--report.serial", "7", "--report.date", "2021-07-05", "-o", html); err != nil {
 		t.Fatalf("report --report.serial 7 --report.date 2021-07-05 via the server: %v\n%s", err, stderr)
 	}
-	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "〔2021〕7号") || !strings.Contains(string(b), "2021年7月5日") {
-		t.Errorf("the server's circular lacks the serial 〔2021〕7号 or the date 2021年7月5日 asked for (%v)", err)
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "雁峰办〔2021〕7号") || !strings.Contains(string(b), "2021年7月5日") {
+		t.Errorf("the server's circular lacks the serial 雁峰办〔2021〕7号 or the date 2021年7月5日 asked for (%v)", err)
 	}
 	// Settings of the server's own are refused, not silently dropped (the
 	// circular would have 15 红灯 where the flag asks for 21).

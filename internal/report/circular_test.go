@@ -181,3 +181,24 @@ func TestLights(t *testing.T) {
 		t.Errorf("legend %q lacks %q", c.LightLegend(), want)
 	}
 }
+
+// A 文号 has an agency code even when the office file gives no pattern:
+// the issuer's county-level name and 办 for an office.
+func TestDefaultDocNumber(t *testing.T) {
+	for _, c := range []struct{ issuer, want string }{
+		{"衡阳市雁峰区培育建设省级创新型区工作领导小组办公室", "雁峰办"},
+		{"湖南省衡阳市雁峰区科技局", "雁峰科"},
+		{"雁峰区创新办", "雁峰创"},
+		{"衡阳市科技局", "衡阳科"},
+		{"某某县人民政府办公室", "某某办"},
+		{"领导小组办公室", ""},
+	} {
+		if got := report.AgencyCode(c.issuer); got != c.want {
+			t.Errorf("AgencyCode(%q) = %q, want %q", c.issuer, got, c.want)
+		}
+	}
+	c := sampleCircular(t, report.Options{})
+	if c.Number != "雁峰办〔2021〕1号" {
+		t.Errorf("default 文号 = %q, want 雁峰办〔2021〕1号", c.Number)
+	}
+}

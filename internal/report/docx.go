@@ -83,13 +83,13 @@ func WriteDOCX(w io.Writer, c Circular, opts DOCXOptions) error {
 		return err
 	}
 	d := &docx{font: face}
-	d.head(c)
+	d.head(c.Letterhead())
 	for _, b := range c.Outline() {
 		if err := d.block(b); err != nil {
 			return err
 		}
 	}
-	d.tail(c)
+	d.tail(c.Closing())
 	return d.write(w, c)
 }
 
@@ -146,19 +146,19 @@ const (
 	redBorder = `<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="4" w:color="FF0000"/></w:pBdr>`
 )
 
-// head writes the 版头, the title and 主送.
-func (d *docx) head(c Circular) {
+// head writes the 版头, the title and 主送 (Letterhead).
+func (d *docx) head(h Letterhead) {
 	// The issuer's name fills at most the text width, at most 小初 (36 pt).
-	n := max(1, len([]rune(c.Office.Issuer)))
+	n := max(1, len([]rune(h.Issuer)))
 	size := min(72, int(float64(docxTextW)/20/float64(n)*2*0.95)) // half-points
 	size = max(size, sizeSanhao)
-	d.para(pCenter+`<w:spacing w:before="480" w:after="0" w:line="240" w:lineRule="auto"/>`, run(c.Office.Issuer, fontTitle, size, redColor, false))
+	d.para(pCenter+`<w:spacing w:before="480" w:after="0" w:line="240" w:lineRule="auto"/>`, run(h.Issuer, fontTitle, size, redColor, false))
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(pCenter+pExact+redBorder, run(c.Number, fontFang, sizeSanhao, "", false))
+	d.para(pCenter+pExact+redBorder, run(h.Number, fontFang, sizeSanhao, "", false))
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(pCenter+`<w:spacing w:before="0" w:after="0" w:line="700" w:lineRule="exact"/>`, run(titleLines(c.Subject), fontTitle, sizeErhao, "", false))
+	d.para(pCenter+`<w:spacing w:before="0" w:after="0" w:line="700" w:lineRule="exact"/>`, run(strings.Join(h.Title, "\n"), fontTitle, sizeErhao, "", false))
 	d.para(pCenter+pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(pExact+pJustify, run(c.Office.To+"：", fontFang, sizeSanhao, "", false))
+	d.para(pExact+pJustify, run(h.To, fontFang, sizeSanhao, "", false))
 }
 
 func (d *docx) block(b Block) error {
@@ -299,31 +299,53 @@ func (d *docx) chart(s chart.Scene) error {
 	return nil
 }
 
-// tail writes 落款, 成文日期 and the 版记.
-func (d *docx) tail(c Circular) {
+// tail writes 落款, 成文日期 and the 版记 (Closing).
+func (d *docx) tail(c Closing) {
 	// 落款 and 成文日期 4 characters from the right (GB/T 9704 7.3.5), kept
 	// together on one page; a signature too long for that indent gets less,
 	// so that it stays on one line.
-	sigIndent := min(4*sizeSanhao*10, max(0, docxTextW-textTwips(c.Office.Signature, sizeSanhao)-sizeSanhao*10/2))
+	sigIndent := min(4*sizeSanhao*10, max(0, docxTextW-textTwips(c.Signature, sizeSanhao)-sizeSanhao*10/2))
 	d.para(keepNext+pExact, run("", fontFang, sizeSanhao, "", false))
-	d.para(keepNext+pExact+`<w:jc w:val="right"/><w:ind w:right="`+fmt.Sprint(sigIndent)+`"/>`, run(c.Office.Signature, fontFang, sizeSanhao, "", false))
+	d.para(keepNext+pExact+`<w:jc w:val="right"/><w:ind w:right="`+fmt.Sprint(sigIndent)+`"/>`, run(c.Signature, fontFang, sizeSanhao, "", false))
 	d.para(pExact+`<w:jc w:val="right"/><w:ind w:right="1280"/>`, run(c.Date, fontFang, sizeSanhao, "", false))
-	d.para(pExact, run("", fontFang, sizeSanhao, "", false))
-	// 版记: 抄送 between a thick and a thin line, then 印发机关 left and
-	// 印发日期 right above a thick line; the date on a line of its own when
-	// both do not fit on one.
-	printed := c.Date + "印发"
+	// 版记: the 印发日期 on a line of its own when it does not fit beside
+	// the 印发机关.
+	const em = sizeSihao * 10 // twips
 	sep := `<w:r><w:tab/></w:r>`
-	if textTwips(c.Office.PrintedBy, sizeSihao)+textTwips(printed, sizeSihao)+2*sizeSihao*10 > docxTextW-2*280 {
+	lines := 2
+	if textTwips(c.PrintedBy, sizeSihao)+textTwips(c.Printed, sizeSihao)+2*em > docxTextW-2*em {
 		sep = `<w:r><w:br/><w:tab/></w:r>`
+		lines++
 	}
-	d.para(`<w:keepNext/><w:pBdr><w:top w:val="single" w:sz="8" w:space="1" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:space="1" w:color="000000"/></w:pBdr>`+
-		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="280" w:hanging="0"/>`,
-		run("抄送："+c.Office.CC+"。", fontFang, sizeSihao, "", false))
-	d.para(`<w:pBdr><w:bottom w:val="single" w:sz="8" w:space="1" w:color="000000"/></w:pBdr>`+
-		`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-280)+`"/></w:tabs>`+
-		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="280" w:right="0"/>`,
-		run(c.Office.PrintedBy, fontFang, sizeSihao, "", false), sep, run(printed, fontFang, sizeSihao, "", false))
+	lines += (textTwips(c.CC, sizeSihao) + 2*em) / docxTextW // the 抄送 line wrapped
+	// The rules span the text block; the words keep a character (an
+	// ideographic space) from either end.
+	var box strings.Builder
+	rule := func(side string, sz int) string {
+		return fmt.Sprintf(`<w:%s w:val="single" w:sz="%d" w:space="1" w:color="000000"/>`, side, sz)
+	}
+	box.WriteString(`<w:p>` + paraProps(`<w:pBdr>`+rule("top", 8)+rule("bottom", 4)+`</w:pBdr>`+
+		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="0" w:right="`+fmt.Sprint(em)+`"/>`) +
+		run("　"+c.CC, fontFang, sizeSihao, "", false) + `</w:p>`)
+	box.WriteString(`<w:p>` + paraProps(`<w:pBdr>`+rule("bottom", 8)+`</w:pBdr>`+
+		`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-em)+`"/></w:tabs>`+
+		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="0" w:right="0"/>`) +
+		run("　"+c.PrintedBy, fontFang, sizeSihao, "", false) + sep + run(c.Printed, fontFang, sizeSihao, "", false) + `</w:p>`)
+	// The 版记 in a text box anchored at the foot of the text block of the
+	// page its anchor, the last paragraph (one point high, off the line
+	// grid, so that it fits above the box), is on: GB/T 9704 puts it at
+	// the foot of the last page. LibreOffice ignores a frame's or a
+	// floating table's bottom alignment; it keeps a drawing's.
+	cx := int64(docxTextW) * emuPerTwip
+	cy := int64(lines*440+120) * emuPerTwip
+	fmt.Fprintf(&d.body, `<w:p>`+paraProps(`<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>`)+
+		`<w:r><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="2" behindDoc="0" locked="0" layoutInCell="0" allowOverlap="0">`+
+		`<wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH><wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>`+
+		`<wp:extent cx="%[1]d" cy="%[2]d"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/><wp:docPr id="1000" name="版记"/><wp:cNvGraphicFramePr/>`+
+		`<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:cNvSpPr txBox="1"/>`+
+		`<wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="%[1]d" cy="%[2]d"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>`+
+		`<wps:txbx><w:txbxContent>%[3]s</w:txbxContent></wps:txbx><wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b" anchorCtr="0"><a:noAutofit/></wps:bodyPr></wps:wsp>`+
+		`</a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>`, cx, cy, box.String())
 }
 
 // readerEms is how wide a document reader sets s, in ems: emWidth, and the
@@ -417,7 +439,8 @@ const docxNamespaces = `xmlns:w="http://schemas.openxmlformats.org/wordprocessin
 	`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ` +
 	`xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" ` +
 	`xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" ` +
-	`xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"`
+	`xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" ` +
+	`xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"`
 
 var docxSection = fmt.Sprintf(`<w:sectPr><w:footerReference w:type="default" r:id="rIdFooter"/><w:pgSz w:w="%d" w:h="%d"/>`+
 	`<w:pgMar w:top="%d" w:right="%d" w:bottom="%d" w:left="%d" w:header="851" w:footer="992" w:gutter="0"/>`+

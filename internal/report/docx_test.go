@@ -23,11 +23,13 @@ import (
 
 // The .docx as LibreOffice reads it: converted to PDF once, its text read
 // back (the office's fields, every section, every indicator once in the
-// task tables) and every page checked against the GB/T 9704 text block.
+// task tables, figures whole, short names on one line), every page checked
+// against the GB/T 9704 text block and the 版记 at the foot of the last
+// page, as pdftotext -bbox places the words. (The converted PDF stays in
+// the artifacts directory: pdftoppm -r 60 -png renders it for a person.)
 func TestWriteDOCX(t *testing.T) {
 	soffice := testkit.LookPath(t, "libreoffice-writer-nogui", "soffice", "libreoffice")
 	pdftotext := testkit.LookPath(t, "poppler-utils", "pdftotext")
-	pdftoppm := testkit.LookPath(t, "poppler-utils", "pdftoppm")
 	needFont(t)
 	office, err := report.ParseOffice([]byte(`
 issuer: 衡阳市雁峰区创新型区建设工作领导小组办公室
@@ -144,13 +146,13 @@ next_steps:
 
 	// GB/T 9704 text block: 28 mm left, 26 mm right, 37 mm top, 35 mm
 	// bottom; the page number below it.
-	checkPages(t, "converted .docx", readPages(t, pdf), pageLayout{
+	layout := pageLayout{
 		Left: 28 * mm, Right: 26 * mm, Top: 37 * mm, BodyBottom: (297 - 35) * mm, FooterTop: (297 - 35) * mm,
 		Footer: pageNumberWord,
-	})
-	if out, err := exec.Command(pdftoppm, "-r", "60", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
 	}
+	pages := readPages(t, pdf)
+	checkPages(t, "converted .docx", pages, layout)
+	checkRecordAtFoot(t, "converted .docx", pages, layout)
 }
 
 // checkTableGrids fails unless every table's grid of the document part

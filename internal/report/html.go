@@ -34,7 +34,8 @@ func StyleSource() string {
 type htmlView struct {
 	C        *Circular
 	CSS      template.CSS
-	Title    []string // the title's lines
+	Head     Letterhead
+	Close    Closing
 	Sections []htmlSection
 	Footer   string
 }
@@ -68,7 +69,7 @@ type htmlCell struct {
 // no script; on a phone the text reflows and wide tables scroll inside
 // their own box. c.BackLink, when set, is a link back to the site.
 func WriteHTML(w io.Writer, c Circular) error {
-	v := htmlView{C: &c, CSS: template.CSS(circularCSS), Title: strings.Split(titleLines(c.Subject), "\n")}
+	v := htmlView{C: &c, CSS: template.CSS(circularCSS), Head: c.Letterhead(), Close: c.Closing()}
 	sec := htmlSection{ID: "opening"}
 	for _, b := range c.Outline() {
 		if b.Kind == BlockHeading1 {

@@ -20,7 +20,7 @@ func TestWriteHTML(t *testing.T) {
 	html := b.String()
 	for _, want := range []string{
 		`<h1 id="title">关于培育建设省级创新型区<br>工作进展情况的通报</h1>`,
-		`<p class="number">〔2021〕1号</p>`, `<p class="to">各责任单位：</p>`,
+		`<p class="number">雁峰办〔2021〕1号</p>`, `<p class="to">各责任单位：</p>`,
 		"（截至2021年6月30日）", "<h2>二、较上期（2020年6月30日）变化</h2>", "<h2>三、存在问题</h2>", "<h2>四、责任单位排名</h2>",
 		"<h2>六、下步工作要求</h2>", `<h3 id="task-6" class="task">（六）任务6 创新环境建设</h3>`,
 		"<td>高新技术企业</td>", "需年均增加7家", "需年均下降4.2%", `<span class="light light-yellow"></span>黄灯`,

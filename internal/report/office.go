@@ -23,7 +23,8 @@ type Office struct {
 	// Issuer is the 发文机关标志 printed in red at the head, without 文件
 	// (衡阳市雁峰区创新型区建设工作领导小组办公室).
 	Issuer string `yaml:"issuer"`
-	// NumberPattern is the 发文字号 with {year} and {n} (雁创办〔{year}〕{n}号).
+	// NumberPattern is the 发文字号 with {year} and {n} (雁创办〔{year}〕{n}号);
+	// empty: AgencyCode(Issuer)〔{year}〕{n}号.
 	NumberPattern string `yaml:"number"`
 	// Serial is the {n} of this circular.
 	Serial int `yaml:"serial"`
@@ -156,7 +157,7 @@ func (o Office) withDefaults(plan kpi.Plan) Office {
 		o.Issuer = region + subject + "工作领导小组办公室"
 	}
 	if o.NumberPattern == "" {
-		o.NumberPattern = "〔{year}〕{n}号"
+		o.NumberPattern = AgencyCode(o.Issuer) + "〔{year}〕{n}号"
 	}
 	if o.Serial == 0 {
 		o.Serial = 1
@@ -177,6 +178,42 @@ func (o Office) withDefaults(plan kpi.Plan) Office {
 		o.NextSteps = DefaultNextSteps
 	}
 	return o
+}
+
+// AgencyCode is the 发文机关代字 a 文号 starts with when the office file
+// sets none: the issuer's county-level name without its 区/县/市 (雁峰 of
+// 衡阳市雁峰区), then 办 for an office (…办公室) or else the first
+// character of the issuing body's name (雁峰科 for 衡阳市雁峰区科技局).
+// An office with a registered code sets it (number: 雁创办〔{year}〕{n}号).
+func AgencyCode(issuer string) string {
+	// The leading place names are short (湖南省, 衡阳市, 雁峰区): take them
+	// one by one down to the county level.
+	rs := []rune(issuer)
+	place, body := "", issuer
+	for start := 0; start < len(rs); {
+		i := start + 1
+		for i < len(rs) && i-start <= 4 && !strings.ContainsRune("省市区县", rs[i]) {
+			i++
+		}
+		if i >= len(rs) || i-start > 4 {
+			break
+		}
+		place, body = string(rs[start:i]), string(rs[i+1:])
+		start = i + 1
+		if rs[i] == '区' || rs[i] == '县' {
+			break
+		}
+	}
+	if place == "" {
+		return ""
+	}
+	switch {
+	case strings.HasSuffix(body, "办公室"):
+		return place + "办"
+	case body != "":
+		return place + string([]rune(body)[:1])
+	}
+	return place
 }
 
 // DefaultNextSteps is the 下步工作要求 when the office file gives none.

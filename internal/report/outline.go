@@ -275,3 +275,47 @@ func titleLines(title string) string {
 	}
 	return strings.TrimSuffix(title, closing) + "\n" + closing
 }
+
+// Letterhead is what comes before the body (GB/T 9704 版头 and the
+// title): the 发文机关标志 in red, the 发文字号 above a red line, the
+// title's lines and the 主送机关 with its colon. PDF, .docx and HTML all
+// render it.
+type Letterhead struct {
+	Issuer string   // 衡阳市雁峰区创新型区建设工作领导小组办公室
+	Number string   // 雁科创〔2021〕1号
+	Title  []string // the title, broken before its closing words when long
+	To     string   // 各责任单位：
+}
+
+// Closing is what comes after the body: the 落款 and 成文日期, right
+// aligned, then the 版记 at the foot of the last page — the 抄送 line
+// between a thick and a thin rule, 印发机关 left and 印发日期 right above a
+// thick rule. PDF, .docx and HTML all render it.
+type Closing struct {
+	Signature string // 落款
+	Date      string // 成文日期, 2021年7月5日
+	CC        string // 抄送：区委办公室，区政府办公室。
+	PrintedBy string // 印发机关
+	Printed   string // 2021年7月5日印发
+}
+
+// Letterhead is the circular's 版头, title and 主送.
+func (c Circular) Letterhead() Letterhead {
+	return Letterhead{
+		Issuer: c.Office.Issuer,
+		Number: c.Number,
+		Title:  strings.Split(titleLines(c.Subject), "\n"),
+		To:     c.Office.To + "：",
+	}
+}
+
+// Closing is the circular's 落款, 成文日期 and 版记.
+func (c Circular) Closing() Closing {
+	return Closing{
+		Signature: c.Office.Signature,
+		Date:      c.Date,
+		CC:        "抄送：" + c.Office.CC + "。",
+		PrintedBy: c.Office.PrintedBy,
+		Printed:   c.Date + "印发",
+	}
+}

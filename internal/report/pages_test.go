@@ -235,3 +235,35 @@ func rawLines(t *testing.T, raw, from, to string) []string {
 	t.Fatalf("no lines from %q to %q", from, to)
 	return nil
 }
+
+// checkRecordAtFoot fails unless the 版记 (抄送 … 印发) is on the last page
+// with its last line at the foot of the text block (GB/T 9704 7.4: the
+// 版记 at the foot of the last page), below every other word of the body.
+func checkRecordAtFoot(t *testing.T, name string, pages []page, l pageLayout) {
+	t.Helper()
+	last := pages[len(pages)-1]
+	var cc, printed *pageWord
+	lowest := 0.0 // the lowest word of the body above the 版记
+	for i, w := range last.Words {
+		switch {
+		case strings.HasPrefix(w.Text, "抄送"):
+			cc = &last.Words[i]
+		case strings.HasSuffix(w.Text, "印发"):
+			printed = &last.Words[i]
+		}
+	}
+	if cc == nil || printed == nil {
+		t.Fatalf("%s: the last page (%d) has no 抄送 or no 印发 line", name, len(pages))
+	}
+	for _, w := range last.Words {
+		if w.Y1 <= cc.Y0+0.5 {
+			lowest = max(lowest, w.Y1)
+		}
+	}
+	if foot := l.BodyBottom - 8; printed.Y1 < foot {
+		t.Errorf("%s: the 版记's last line ends %.0f pt from the foot of the text block (at %.0f, the block ends at %.0f): not at the foot", name, l.BodyBottom-printed.Y1, printed.Y1, l.BodyBottom)
+	}
+	if cc.Y0 < lowest {
+		t.Errorf("%s: 抄送 at %.0f is above body text ending at %.0f", name, cc.Y0, lowest)
+	}
+}

@@ -72,11 +72,11 @@ func WritePDF(w io.Writer, c Circular, opts PDFOptions) error {
 	})
 
 	pdf.AddPage()
-	p.head(c)
+	p.head(c.Letterhead())
 	for _, b := range c.Outline() {
 		p.block(b)
 	}
-	p.tail(c)
+	p.tail(c.Closing())
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: write PDF: %w", err)
 	}
@@ -178,22 +178,23 @@ func (p *pdfWriter) wrapFirst(text string, width, indent float64) []string {
 	return append(first[:1], p.wrap(rest, width)...)
 }
 
-func (p *pdfWriter) head(c Circular) {
+// head writes the 版头, the title and 主送 (Letterhead).
+func (p *pdfWriter) head(h Letterhead) {
 	pdf := p.pdf
 	// The issuer's name in red, as large as fits the width (at most 小初).
 	size := 36.0
 	p.font(familyHei, size)
-	if w := pdf.GetStringWidth(c.Office.Issuer); w > pageWidth {
+	if w := pdf.GetStringWidth(h.Issuer); w > pageWidth {
 		size *= pageWidth / w * 0.98
 	}
 	pdf.SetY(pdfTop + 8)
 	pdf.SetTextColor(255, 0, 0)
 	p.font(familyHei, size)
-	pdf.CellFormat(pageWidth, size*25.4/72+4, c.Office.Issuer, "", 2, "C", false, 0, "")
+	pdf.CellFormat(pageWidth, size*25.4/72+4, h.Issuer, "", 2, "C", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 	pdf.Ln(8)
 	p.font(familyBody, bodyPt)
-	pdf.CellFormat(pageWidth, bodyLead, c.Number, "", 2, "C", false, 0, "")
+	pdf.CellFormat(pageWidth, bodyLead, h.Number, "", 2, "C", false, 0, "")
 	y := pdf.GetY() + 2
 	pdf.SetDrawColor(255, 0, 0)
 	pdf.SetLineWidth(0.6)
@@ -202,13 +203,13 @@ func (p *pdfWriter) head(c Circular) {
 	pdf.SetLineWidth(0.2)
 	pdf.SetY(y + bodyLead)
 	p.font(familyHei, 22)
-	for _, line := range strings.Split(titleLines(c.Subject), "\n") {
+	for _, line := range h.Title {
 		for _, l := range p.wrap(line, pageWidth) {
 			pdf.CellFormat(pageWidth, 12, l, "", 2, "C", false, 0, "")
 		}
 	}
 	pdf.Ln(bodyLead / 2)
-	p.lines(c.Office.To+"：", familyBody, bodyPt, bodyLead, 0, "L", 0)
+	p.lines(h.To, familyBody, bodyPt, bodyLead, 0, "L", 0)
 }
 
 func (p *pdfWriter) block(b Block) {
@@ -230,49 +231,53 @@ func (p *pdfWriter) block(b Block) {
 	}
 }
 
-func (p *pdfWriter) tail(c Circular) {
+// tail writes 落款, 成文日期 and the 版记 (Closing), the 版记 at the foot
+// of the last page.
+func (p *pdfWriter) tail(c Closing) {
 	pdf := p.pdf
 	pdf.Ln(bodyLead)
 	p.room(2 * bodyLead)
 	p.font(familyBody, bodyPt)
 	right := pageWidth - 4*bodyPt*25.4/72 // 右空四字
-	if w := max(pdf.GetStringWidth(c.Office.Signature), pdf.GetStringWidth(c.Date)) + 2*pdf.GetCellMargin(); w > right {
+	if w := max(pdf.GetStringWidth(c.Signature), pdf.GetStringWidth(c.Date)) + 2*pdf.GetCellMargin(); w > right {
 		right = pageWidth
 	}
 	pdf.SetX(pdfLeft)
-	pdf.CellFormat(right, bodyLead, c.Office.Signature, "", 2, "R", false, 0, "")
+	pdf.CellFormat(right, bodyLead, c.Signature, "", 2, "R", false, 0, "")
 	pdf.SetX(pdfLeft)
 	pdf.CellFormat(right, bodyLead, c.Date, "", 2, "R", false, 0, "")
-	// 版记: 抄送 between a thick and a thin line, 印发机关 and 印发日期
-	// above a thick one.
+	// 版记: 抄送 between a thick and a thin rule, 印发机关 and 印发日期
+	// above a thick one, the date on a line of its own when both do not
+	// fit on one; a character from either end.
+	const line = 7.0 // mm
 	p.font(familyBody, notePt)
-	cc := p.wrap("抄送："+c.Office.CC+"。", pageWidth-2*bodyPt*25.4/72)
-	h := float64(len(cc))*7 + 14 + 6
+	em := notePt * 25.4 / 72
+	cc := p.wrap(c.CC, pageWidth-2*em)
+	printedLines := 1
+	if pdf.GetStringWidth(c.PrintedBy)+pdf.GetStringWidth(c.Printed)+em+4*pdf.GetCellMargin() > pageWidth-2*em {
+		printedLines = 2
+	}
+	h := float64(len(cc)+printedLines)*line + 4 // 1 mm about each rule
 	p.room(h + bodyLead)
 	y := max(pdf.GetY()+bodyLead, pageBottomY-h) // at the foot of the last page
 	pdf.SetLineWidth(0.35)
 	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
 	pdf.SetY(y + 1)
 	for _, l := range cc {
-		pdf.SetX(pdfLeft + notePt*25.4/72)
-		pdf.CellFormat(pageWidth-2*notePt*25.4/72, 7, l, "", 2, "L", false, 0, "")
+		pdf.SetX(pdfLeft + em)
+		pdf.CellFormat(pageWidth-2*em, line, l, "", 2, "L", false, 0, "")
 	}
 	pdf.SetLineWidth(0.25)
 	y = pdf.GetY() + 1
 	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
-	em := notePt * 25.4 / 72
 	pdf.SetXY(pdfLeft+em, y+1)
-	printed := c.Date + "印发"
-	if pdf.GetStringWidth(c.Office.PrintedBy)+pdf.GetStringWidth(printed)+em+4*pdf.GetCellMargin() > pageWidth-2*em {
-		// Too long for one line: the date goes on a line of its own.
-		pdf.CellFormat(pageWidth-2*em, 7, c.Office.PrintedBy, "", 2, "L", false, 0, "")
-		pdf.SetX(pdfLeft + em)
-		pdf.CellFormat(pageWidth-2*em, 7, printed, "", 2, "R", false, 0, "")
+	if printedLines == 2 {
+		pdf.CellFormat(pageWidth-2*em, line, c.PrintedBy, "", 2, "L", false, 0, "")
 	} else {
-		pdf.CellFormat(pageWidth-2*em, 7, c.Office.PrintedBy, "", 0, "L", false, 0, "")
-		pdf.SetX(pdfLeft + em)
-		pdf.CellFormat(pageWidth-2*em, 7, printed, "", 2, "R", false, 0, "")
+		pdf.CellFormat(pageWidth-2*em, line, c.PrintedBy, "", 0, "L", false, 0, "")
 	}
+	pdf.SetX(pdfLeft + em)
+	pdf.CellFormat(pageWidth-2*em, line, c.Printed, "", 2, "R", false, 0, "")
 	y = pdf.GetY() + 1
 	pdf.SetLineWidth(0.35)
 	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)

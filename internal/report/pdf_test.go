@@ -67,7 +67,7 @@ func TestWritePDF(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	pages := strings.Split(string(out), "\f")
-	if first := strings.Join(strings.Fields(pages[0]), ""); !strings.HasPrefix(first, "衡阳市雁峰区培育建设省级创新型区工作领导小组办公室〔2021〕1号关于培育建设省级创新型区工作进展情况的通报各责任单位：") {
+	if first := strings.Join(strings.Fields(pages[0]), ""); !strings.HasPrefix(first, "衡阳市雁峰区培育建设省级创新型区工作领导小组办公室雁峰办〔2021〕1号关于培育建设省级创新型区工作进展情况的通报各责任单位：") {
 		t.Errorf("first page does not open with 版头, 文号, title and 主送:\n%.300s", first)
 	}
 	// Lines wrap anywhere in Chinese prose: read the text without them.
@@ -94,10 +94,13 @@ func TestWritePDF(t *testing.T) {
 	// Once in the table, once as a label of the task's chart.
 	checkNamedTimes(t, c, tasks, 2, "in the task section (its table row, its chart bar)")
 	checkFiguresWhole(t, "PDF", c, rawLines(t, string(out), "五、各项任务指标进展情况", "六、下步工作要求"))
-	checkPages(t, "PDF", readPages(t, file), pageLayout{
+	layout := pageLayout{
 		Left: 28 * mm, Right: 26 * mm, Top: 37 * mm, BodyBottom: (297 - 35) * mm, FooterTop: (297 - 35) * mm,
 		Footer: pageNumberWord,
-	})
+	}
+	placed := readPages(t, file)
+	checkPages(t, "PDF", placed, layout)
+	checkRecordAtFoot(t, "PDF", placed, layout)
 
 	// Every page as a PNG, for a person to look at.
 	if out, err := exec.Command(pdftoppm, "-r", "60", "-png", file, filepath.Join(dir, "page")).CombinedOutput(); err != nil {

@@ -46,7 +46,7 @@ func TestReportEndpoint(t *testing.T) {
 	p := c.get(q)
 	wantStatus(t, q, p, http.StatusOK)
 	numbered := c.get(q + "&serial=7&date=2021-07-05")
-	wantText(t, q, numbered, `<p class="number">〔2021〕7号</p>`, `<p class="signature">2021年7月5日</p>`)
+	wantText(t, q, numbered, `<p class="number">雁峰办〔2021〕7号</p>`, `<p class="signature">2021年7月5日</p>`)
 	wantText(t, q, p, `<h1 id="title">关于培育建设省级创新型区<br>工作进展情况的通报</h1>`, "（截至2021年6月30日）", "较上期（2020年12月31日）变化", "需年均增加7家", `<a href="/">← 返回首页</a>`)
 	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src "+report.StyleSource()) || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP = %q, want default-src 'none' and the circular's style hash only", csp)
