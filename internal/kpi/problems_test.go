@@ -38,3 +38,12 @@ func TestMoreTextKindsInChinese(t *testing.T) {
 		t.Errorf("MoreText() =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestProblemStringLeavesOutWhatIsMissing: no "expected )" when a problem
+// has a value but nothing expected.
+func TestProblemStringLeavesOutWhatIsMissing(t *testing.T) {
+	p := kpi.Problem{Field: "headers", Value: "Authorization", Message: "header uses ${X}, which is not set"}
+	if got, want := p.String(), `headers: header uses ${X}, which is not set (found "Authorization")`; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}

@@ -110,8 +110,13 @@ func (p Problem) String() string {
 		s += ": "
 	}
 	s += p.Message
-	if p.Value != "" || p.Expected != "" {
+	switch {
+	case p.Value != "" && p.Expected != "":
 		s += fmt.Sprintf(" (found %q, expected %s)", p.Value, p.Expected)
+	case p.Value != "":
+		s += fmt.Sprintf(" (found %q)", p.Value)
+	case p.Expected != "":
+		s += " (expected " + p.Expected + ")"
 	}
 	return s
 }

@@ -5,9 +5,11 @@ package pull
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on machines without zoneinfo
 
@@ -144,6 +146,24 @@ func (s Source) check() []kpi.Problem {
 }
 
 // actor is who a source's submissions are recorded as.
+// unsetVariables lists the ${VAR}s of the source's headers that getenv
+// has no value for: the header would go out empty (Authorization: Bearer)
+// and every pull fail with 401, found only when the first scheduled run
+// fails, perhaps the next morning.
+func (s Source) unsetVariables(getenv func(string) string) []kpi.Problem {
+	var ps []kpi.Problem
+	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {
+		os.Expand(s.Headers[k], func(name string) string {
+			if getenv(name) == "" {
+				ps = append(ps, kpi.Problem{Field: "headers", Value: k,
+					Message: fmt.Sprintf("请求头 %s 引用的环境变量 %s 未设置\nheader %s uses ${%s}, which is not set in kpimon's environment: set it, or remove the header", k, name, k, name)})
+			}
+			return ""
+		})
+	}
+	return ps
+}
+
 func (s Source) actor() kpi.Actor {
 	return kpi.Actor{Name: "pull:" + s.Name, Units: s.Units, All: len(s.Units) == 0, Remote: s.Location}
 }

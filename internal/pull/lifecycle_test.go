@@ -2,8 +2,10 @@ package pull_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +87,20 @@ func TestHeadersExpandFromGetenv(t *testing.T) {
 	}
 	if h := <-got; h != "Bearer s3cret" {
 		t.Errorf("Authorization = %q, want %q", h, "Bearer s3cret")
+	}
+}
+
+// TestHeaderVariableUnset: a header naming a variable the environment
+// lacks refuses the sources at start, naming header and variable, instead
+// of every pull going out with "Bearer " and failing with 401.
+func TestHeaderVariableUnset(t *testing.T) {
+	ing, _ := newIngester(t)
+	src := pull.Source{Name: "tjj", Type: pull.TypeHTTP, Location: "http://127.0.0.1:1/latest.xlsx", Schedule: "@every 1h",
+		Headers: map[string]string{"Authorization": "Bearer ${TJJ_TOKEN}"}}
+	_, err := pull.New(pull.Options{Ingester: ing, Sources: []pull.Source{src}, Getenv: func(string) string { return "" }})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || !strings.Contains(ke.Message, "TJJ_TOKEN") || !strings.Contains(ke.Message, "Authorization") {
+		t.Errorf("New with ${TJJ_TOKEN} unset = %v, want a refusal naming Authorization and TJJ_TOKEN", err)
 	}
 }
 

@@ -107,7 +107,7 @@ func New(opts Options) (*Scheduler, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, src := range opts.Sources {
 		src = src.withDefaults()
-		if ps := src.check(); len(ps) > 0 {
+		if ps := append(src.check(), src.unsetVariables(opts.Getenv)...); len(ps) > 0 {
 			return nil, &kpi.Error{Code: kpi.EINVALID, Message: "source " + src.Name + ": " + ps[0].String(), Problems: ps}
 		}
 		j := &job{src: src, s: s, busy: make(chan struct{}, 1)}
