@@ -187,7 +187,7 @@ func BenchmarkWriteEvaluate(b *testing.B) {
 	var open kpi.SupervisionChanges
 	for i := 0; i < len(cat.Indicators); i += 5 {
 		open.Open = append(open.Open, kpi.SupervisionOpening{Ref: cat.Indicators[i].Ref(), Unit: "区科工信局",
-			Status: kpi.StatusOffTrack, Deadline: kpi.WorkingDeadline(clk.now(), 5)})
+			Status: kpi.StatusOffTrack, Deadline: (*kpi.Calendar)(nil).Deadline(clk.now(), 5)})
 	}
 	if err := s.ApplySupervision(ctx, open, kpi.Actor{Name: "supervision"}); err != nil {
 		b.Fatal(err)

@@ -35,7 +35,7 @@ func TestStatesReadSupervisionOnlyWhenItChanged(t *testing.T) {
 	mustSync(t, s, testCatalog())
 	ref := kpi.Ref{Plan: "yanfeng", ID: "high_tech_enterprises"}
 	open := kpi.SupervisionChanges{Open: []kpi.SupervisionOpening{
-		{Ref: ref, Unit: "区科工信局", Status: kpi.StatusOffTrack, Deadline: kpi.WorkingDeadline(clk.now(), 5)},
+		{Ref: ref, Unit: "区科工信局", Status: kpi.StatusOffTrack, Deadline: (*kpi.Calendar)(nil).Deadline(clk.now(), 5)},
 	}}
 	if err := s.ApplySupervision(ctx, open, kpi.Actor{Name: "supervision"}); err != nil {
 		t.Fatal(err)

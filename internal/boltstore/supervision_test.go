@@ -18,7 +18,7 @@ func TestSupervisionLoopSurvivesRestart(t *testing.T) {
 	unit := kpi.Actor{Name: "kjj", Units: []string{"区科工信局"}, Remote: "10.0.0.1"}
 	office := kpi.Actor{Name: "dcs", Supervisor: true}
 
-	deadline := kpi.WorkingDeadline(clk.now(), 5)
+	deadline := (*kpi.Calendar)(nil).Deadline(clk.now(), 5)
 	open := kpi.SupervisionChanges{Open: []kpi.SupervisionOpening{
 		{Ref: ref, Unit: "区科工信局", Status: kpi.StatusOffTrack, Deadline: deadline},
 		{Ref: ref, Unit: "区发改局", Status: kpi.StatusOffTrack, Deadline: deadline},
@@ -53,7 +53,7 @@ func TestSupervisionLoopSurvivesRestart(t *testing.T) {
 		t.Errorf("first explanation: revision %d item %d author %q, want 1, %d, kjj", e1.Revision, e1.Item, e1.Author, id)
 	}
 	clk.advance(time.Hour)
-	newDeadline := kpi.WorkingDeadline(clk.now(), 5)
+	newDeadline := (*kpi.Calendar)(nil).Deadline(clk.now(), 5)
 	it, err := s.ReviewSupervision(ctx, id, kpi.SupervisionReviewInput{Action: kpi.SupervisionEventReturn, Comment: "措施不具体", Deadline: newDeadline}, office)
 	if err != nil || it.State != kpi.SupervisionPending || it.Comment != "措施不具体" || !it.Deadline.Equal(newDeadline) {
 		t.Fatalf("return: %+v, %v; want pending with the comment and the new deadline", it, err)

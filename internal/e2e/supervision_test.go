@@ -130,7 +130,7 @@ func TestSupervisionLoop(t *testing.T) {
 		if it.State != "pending" {
 			t.Errorf("new item %s/%s is %s, want pending", it.Ref.ID, it.Unit, it.State)
 		}
-		if want := kpi.WorkingDeadline(it.OpenedAt, 5); !it.Deadline.Equal(want) {
+		if want := (*kpi.Calendar)(nil).Deadline(it.OpenedAt, 5); !it.Deadline.Equal(want) {
 			t.Errorf("item %s/%s deadline %v, want five working days after %v: %v", it.Ref.ID, it.Unit, it.Deadline, it.OpenedAt, want)
 		}
 		if it.OpenedAt.Before(start.Add(-time.Second)) {

@@ -187,13 +187,6 @@ func (c *Calendar) Deadline(from time.Time, days int) time.Time {
 	return day.AddDate(0, 0, 1).Add(-time.Second)
 }
 
-// WorkingDeadline is the end (23:59:59 China time) of the days-th working
-// day (Monday to Friday, no public holidays) after from's day: the nil
-// Calendar's Deadline.
-func WorkingDeadline(from time.Time, days int) time.Time {
-	return (*Calendar)(nil).Deadline(from, days)
-}
-
 // SupervisionOpening opens an item.
 type SupervisionOpening struct {
 	Ref           Ref

@@ -27,8 +27,8 @@ func TestWorkingDeadline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := kpi.WorkingDeadline(tt.from, tt.days); !got.Equal(tt.want) {
-				t.Errorf("WorkingDeadline(%v, %d) = %v, want %v", tt.from, tt.days, got, tt.want)
+			if got := (*kpi.Calendar)(nil).Deadline(tt.from, tt.days); !got.Equal(tt.want) {
+				t.Errorf("(*kpi.Calendar)(nil).Deadline(%v, %d) = %v, want %v", tt.from, tt.days, got, tt.want)
 			}
 		})
 	}
@@ -67,7 +67,7 @@ func TestCalendarDeadline(t *testing.T) {
 }
 
 func TestSupervisionItemReplayAndAsOf(t *testing.T) {
-	d1, d2 := kpi.WorkingDeadline(chinaHour(2026, 12, 7, 9), 5), kpi.WorkingDeadline(chinaHour(2026, 12, 15, 9), 5)
+	d1, d2 := (*kpi.Calendar)(nil).Deadline(chinaHour(2026, 12, 7, 9), 5), (*kpi.Calendar)(nil).Deadline(chinaHour(2026, 12, 15, 9), 5)
 	it := kpi.SupervisionItem{ID: 1, Ref: kpi.Ref{Plan: "p", ID: "x"}, Unit: "区科技局", Events: []kpi.SupervisionEvent{
 		{At: chinaHour(2026, 12, 7, 9), Action: kpi.SupervisionEventOpen, Deadline: &d1, Status: kpi.StatusOffTrack},
 		{At: chinaHour(2026, 12, 9, 9), Action: kpi.SupervisionEventExplain, Revision: 1},
@@ -137,11 +137,11 @@ func TestPlanSupervision(t *testing.T) {
 		state("d", kpi.StatusOffTrack, false, "丁"),      // lead unit changed from 戊: 戊's item closes
 	}
 	items := []kpi.SupervisionItem{open(1, "a", "甲"), open(2, "b", "甲"), open(3, "d", "戊"), open(4, "gone", "甲")}
-	got := kpi.PlanSupervision(states, items, red, kpi.WorkingDeadline(now, 5))
+	got := kpi.PlanSupervision(states, items, red, (*kpi.Calendar)(nil).Deadline(now, 5))
 	var opened []string
 	for _, o := range got.Open {
 		opened = append(opened, o.Ref.ID+"/"+o.Unit)
-		if !o.Deadline.Equal(kpi.WorkingDeadline(now, 5)) {
+		if !o.Deadline.Equal((*kpi.Calendar)(nil).Deadline(now, 5)) {
 			t.Errorf("opening %s/%s deadline %v, want five working days on", o.Ref.ID, o.Unit, o.Deadline)
 		}
 	}
@@ -159,7 +159,7 @@ func TestPlanSupervision(t *testing.T) {
 		t.Errorf("closing of b carries status %q, want on_track", got.Close[0].Status)
 	}
 	// Nothing more to do once applied.
-	if again := kpi.PlanSupervision(states[:1], []kpi.SupervisionItem{open(1, "a", "甲"), open(5, "a", "乙")}, red, kpi.WorkingDeadline(now, 5)); !again.Empty() {
+	if again := kpi.PlanSupervision(states[:1], []kpi.SupervisionItem{open(1, "a", "甲"), open(5, "a", "乙")}, red, (*kpi.Calendar)(nil).Deadline(now, 5)); !again.Empty() {
 		t.Errorf("second plan = %+v, want nothing", again)
 	}
 }

@@ -100,7 +100,7 @@ func TestDeadlinesFollowTheCalendar(t *testing.T) {
 	}
 	want := time.Date(2025, 10, 10, 23, 59, 59, 0, kpi.China)
 	if got := ch.Open[0].Deadline; !got.Equal(want) {
-		t.Errorf("deadline %v, want %v (weekdays only would say %v)", got, want, kpi.WorkingDeadline(clock.Now(), 5))
+		t.Errorf("deadline %v, want %v (weekdays only would say %v)", got, want, (*kpi.Calendar)(nil).Deadline(clock.Now(), 5))
 	}
 	items, err := svc.Items(ctx, supervision.Filter{})
 	if err != nil || len(items) != 1 || !items[0].Deadline.Equal(want) {

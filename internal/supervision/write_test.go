@@ -159,7 +159,7 @@ func TestSyncAfterAWriteVisitsOnlyTheChangedIndicator(t *testing.T) {
 			t.Fatal(err)
 		}
 		items, _ := src.SupervisionItems(ctx)
-		return kpi.PlanSupervision(all, items, RedLights(present.DefaultLights()), kpi.WorkingDeadline(now, kpi.DefaultResponseDays))
+		return kpi.PlanSupervision(all, items, RedLights(present.DefaultLights()), (*kpi.Calendar)(nil).Deadline(now, kpi.DefaultResponseDays))
 	}
 
 	if ch := sync(false); len(ch.Open) != 1 || ch.Open[0].Ref != ref(7) || len(red.asked) != n {

@@ -146,7 +146,7 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 			t.Fatalf("items of %s: %+v, %v; want one", own.ID, items, err)
 		}
 		item = items[0]
-		if want := kpi.WorkingDeadline(item.OpenedAt, kpi.DefaultResponseDays); !item.Deadline.Equal(want) {
+		if want := (*kpi.Calendar)(nil).Deadline(item.OpenedAt, kpi.DefaultResponseDays); !item.Deadline.Equal(want) {
 			t.Errorf("deadline %v, want %v", item.Deadline, want)
 		}
 	})
