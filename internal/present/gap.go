@@ -16,7 +16,8 @@ import (
 //     relative gap; a milestone in percent keeps "40%" still to do); in
 //     AmountDecimals, and never "0" while there is a gap (33 − 32.96 is
 //     "0.04个百分点");
-//   - a done-or-not line in words: a milestone "已完成" or "未完成", a
+//   - a done-or-not line in words: a milestone "已完成" or "未完成" (with
+//     the stage due by now, "未完成（2021年应达：方案已起草）"), a
 //     continuing line the years reported not done ("2021年未完成") or
 //     "无未完成年度";
 //   - a growth line (逐年增长) that failed says what failed and by how much
@@ -96,7 +97,10 @@ func gapWords(ind kpi.Indicator, ev kpi.Evaluation) string {
 		}
 		return Value(ind, 0)
 	case ind.IsDoneOrNot():
-		return Value(ind, 1-min(gap, 1)) // 1 still to do: 未完成
+		if gap > 0 {
+			return "未完成" + stageDue(ind, ev)
+		}
+		return Value(ind, 1)
 	case ind.Kind != kpi.KindIncrease:
 		return ""
 	}
@@ -117,6 +121,26 @@ func gapWords(ind kpi.Indicator, ev kpi.Evaluation) string {
 		return periods("未报送")
 	}
 	return ""
+}
+
+// stageDue names the stage a milestone not done should have reached by
+// ev's instant, from its dated stages: "（2021年应达：方案已起草）"; ""
+// without one due.
+func stageDue(ind kpi.Indicator, ev kpi.Evaluation) string {
+	var due *kpi.Stage
+	for i, st := range ind.Stages {
+		if !ev.AsOf.IsZero() && !st.Period.End().After(ev.AsOf) && (due == nil || st.Period.End().After(due.Period.End())) {
+			due = &ind.Stages[i]
+		}
+	}
+	if due == nil {
+		return ""
+	}
+	what := due.Text
+	if what == "" {
+		what = "完成" + Plain(due.Percent) + "%"
+	}
+	return "（" + Period(due.Period) + "应达：" + what + "）"
 }
 
 // amount prints an amount of ind's unit with d decimals: a share's in

@@ -3,6 +3,7 @@ package present
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -15,6 +16,8 @@ func TestGapOf(t *testing.T) {
 	milestone := kpi.Indicator{Kind: kpi.KindMilestone, Unit: "项", Target: 1}
 	percentMilestone := kpi.Indicator{Kind: kpi.KindMilestone, Unit: "%", Target: 100}
 	continuing := kpi.Indicator{Kind: kpi.KindContinuing, Unit: "项", Target: 1}
+	staged := milestone
+	staged.Stages = []kpi.Stage{{Period: kpi.YearPeriod(2021), Percent: 30, Text: "方案已起草"}, {Period: kpi.YearPeriod(2022), Percent: 60}}
 	count := kpi.Indicator{Kind: kpi.KindAtLeast, Target: 30, Unit: "家"}
 	y := func(years ...int) []kpi.Period {
 		var ps []kpi.Period
@@ -43,6 +46,8 @@ func TestGapOf(t *testing.T) {
 		{"milestone not done", milestone, kpi.Evaluation{Status: kpi.StatusInProgress, Gap: num(1), Actual: num(0)}, "未完成"},
 		{"milestone done", milestone, kpi.Evaluation{Status: kpi.StatusAchieved, Gap: num(0), Actual: num(1)}, "已完成"},
 		{"milestone missed, final overdue", milestone, kpi.Evaluation{Status: kpi.StatusMissed, Gap: num(1), Actual: num(0), Reason: kpi.ReasonFinalOverdue, ReasonPeriods: y(2022)}, "未完成"},
+		{"milestone not done, a stage due", staged, kpi.Evaluation{Status: kpi.StatusOffTrack, Gap: num(1), Actual: num(0), AsOf: time.Date(2022, 6, 30, 0, 0, 0, 0, kpi.China)}, "未完成（2021年应达：方案已起草）"},
+		{"milestone not done, no stage due yet", staged, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(1), Actual: num(0), AsOf: time.Date(2021, 6, 30, 0, 0, 0, 0, kpi.China)}, "未完成"},
 		{"milestone in percent", percentMilestone, kpi.Evaluation{Status: kpi.StatusLagging, Gap: num(40), Actual: num(60)}, "40%"},
 		// Not 已完成 beside years never reported (完成进度33.3%).
 		{"continuing, no year reported not done", continuing, kpi.Evaluation{Status: kpi.StatusOnTrack, Gap: num(0), ProgressRatio: num(1.0 / 3)}, "无未完成年度"},
