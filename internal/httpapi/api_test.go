@@ -202,18 +202,23 @@ func TestBadSubmissions(t *testing.T) {
 	tests := []struct {
 		name         string
 		body         string
-		wantProblems int // at least
+		wantProblems int    // at least
+		wantZh       string // in the Chinese line, if set
 	}{
 		{"unknown indicator and non-numeric value",
 			`[{"indicator": "no_such_indicator", "period": "2021", "value": "5"},
-			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "abc"}]`, 2},
+			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "abc"}]`, 2, ""},
 		{"one bad row rejects the whole submission",
 			`[{"indicator": "resident_income", "period": "2021", "value": "41200"},
-			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "-3"}]`, 1},
-		{"malformed JSON", `[{"indicator": "high_tech_enterprises",`, 0},
-		{"no rows", `[]`, 0},
-		{"empty body", ``, 0},
-		{"not rows", `{"rows": "25"}`, 0},
+			  {"indicator": "high_tech_enterprises", "period": "2021", "value": "-3"}]`, 1, ""},
+		{"malformed JSON", `[{"indicator": "high_tech_enterprises",` + "\n" + `"period": 2021 x}]`, 0, "第 2 行第 15 列"},
+		{"cut short", `[{"indicator": "high_tech_enterprises",`, 0, "应为数组"},
+		{"no rows", `[]`, 0, ""},
+		{"empty body", ``, 0, ""},
+		{"not rows", `{"rows": "25"}`, 0, "应为数组"},
+		{"one figure, not in an array", `{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}`, 0, `[{"indicator"`},
+		{"wrong type", `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25", "note": 5}]`, 0, "第 1 行第 81 列，字段 note"},
+		{"a row's field of no form", `[{"indicator": "high_tech_enterprises", "period": "2021", "value": "25"}, {"indicator": "high_tech_enterprises", "period": ["2020"], "value": "25"}]`, 0, "第 2 条数据无法读取"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +234,9 @@ func TestBadSubmissions(t *testing.T) {
 				if p.Row == 0 || p.Message == "" {
 					t.Errorf("problem %+v lacks a row or a message", p)
 				}
+			}
+			if !strings.Contains(kpi.ChineseLine(e.Error.Message), tt.wantZh) {
+				t.Errorf("message %q: want its Chinese line to say %q", e.Error.Message, tt.wantZh)
 			}
 			// Chinese first, then the English on its own line; the code stays English.
 			if zh, en, ok := strings.Cut(e.Error.Message, "\n"); !ok || en == "" || strings.Contains(zh, " / ") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -124,14 +125,23 @@ func jsonError(body []byte, err error) error {
 	switch {
 	case errors.As(err, &syntax):
 		line, col := lineCol(body, syntax.Offset)
-		return kpi.Errorf(kpi.EINVALID, "JSON 格式错误\nmalformed JSON at line %d, column %d: %v", line, col, syntax)
+		return kpi.Errorf(kpi.EINVALID, "JSON 格式错误（第 %d 行第 %d 列）\nmalformed JSON at line %d, column %d: %v", line, col, line, col, syntax)
 	case errors.As(err, &typ):
 		line, col := lineCol(body, typ.Offset)
-		return kpi.Errorf(kpi.EINVALID, "JSON 字段类型错误\nwrong JSON type at line %d, column %d: field %q is %s, want %s",
-			line, col, typ.Field, typ.Value, typ.Type)
+		return kpi.Errorf(kpi.EINVALID, "JSON 字段类型错误（第 %d 行第 %d 列，字段 %s）\nwrong JSON type at line %d, column %d: field %q is %s, want %s",
+			line, col, typ.Field, line, col, typ.Field, typ.Value, typ.Type)
 	}
-	return kpi.Errorf(kpi.EINVALID, "JSON 无法解析\ncannot read the JSON: %v", err)
+	var row int
+	var rest string
+	if n, _ := fmt.Sscanf(err.Error(), "row %d: %s", &row, &rest); n == 2 && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return kpi.Errorf(kpi.EINVALID, "JSON 第 %d 条数据无法读取：indicator、period、value、note 应为字符串（period、value 也可为数字）\ncannot read the JSON: %v", row, err)
+	}
+	return kpi.Errorf(kpi.EINVALID, "JSON 无法解析：%s\ncannot read the JSON: %v", jsonShapeZh, err)
 }
+
+// jsonShapeZh is the shape a submission's JSON takes, in the Chinese line
+// of a refusal.
+const jsonShapeZh = `应为数组 [{"indicator": "…", "period": "2021", "value": "25"}, …]，或含该数组的对象 {"rows": […]}；请检查是否完整`
 
 func lineCol(body []byte, offset int64) (line, col int) {
 	offset = min(max(offset, 0), int64(len(body)))
