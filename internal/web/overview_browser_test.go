@@ -46,14 +46,16 @@ const measureOverview = `(() => {
 	return out;
 })()`
 
-// TestBrowserOverviewReadableOnDesktops: at 1000 px the overview set the
+// TestBrowserOverviewReadable: at 1000 px the overview set the
 // 任务 column one character a line and squeezed 指标 (a name in 2–4
 // characters a line) while long targets kept a wide column. The table is
 // now grouped by task under heading rows; at 1000 and 1366 px (Chromium
 // layout, not timings) a name has at least 8 characters a line, a unit's
 // name (区科工信局) one line, a task heading one line and a target at most
-// two lines, and the page does not scroll sideways.
-func TestBrowserOverviewReadableOnDesktops(t *testing.T) {
+// two lines, and the page does not scroll sideways. On a phone the status
+// chart was shrunk to the screen (labels about 7 px high): it now keeps
+// 560 px and scrolls inside its box.
+func TestBrowserOverviewReadable(t *testing.T) {
 	path := testkit.LookPath(t, "chromium", "chromium", "chromium-browser")
 	f := newFixture(t, fixtureOptions{})
 	f.ingestSample(t)
@@ -88,4 +90,16 @@ func TestBrowserOverviewReadableOnDesktops(t *testing.T) {
 			}
 		})
 	}
+	t.Run("phone", func(t *testing.T) {
+		b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(f.server.URL+"/"))
+		b.noHorizontalScroll("overview on a phone")
+		width, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.querySelector('#status-chart svg').getBoundingClientRect().width`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width < 560 {
+			t.Errorf("the status chart is drawn %.0f px wide on a phone, want at least 560 (its labels shrink with it)", width)
+		}
+		b.screenshotViewport("overview-phone")
+	})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +30,9 @@ type supervisionSection struct {
 	CSRF         string
 	Action       string // the form's target
 	Done         bool   // an explanation was just filed
+	// SignIn links a reader who is not signed in to the sign-in page and
+	// back here, while an item waits for its unit's explanation.
+	SignIn string
 	// Form is what was typed into a refused explanation, shown again
 	// with what is wrong next to each field.
 	Form explainForm
@@ -57,6 +62,10 @@ type itemRow struct {
 	Comment   string
 	Latest    *explanationRow
 	MayReview bool
+	// MayExplain: the viewer's unit answers this item and has not yet
+	// (待说明, 逾期未说明): the row links to the indicator page's form. The
+	// office, which may file for a unit too, is offered its review instead.
+	MayExplain bool
 	// Draft and Problem re-show a refused review: the comment as typed
 	// and what is wrong with it, next to the field.
 	Draft   string
@@ -126,6 +135,9 @@ func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *v
 	}
 	for _, it := range items {
 		sec.Items = append(sec.Items, newItemRow(it, ind.Name))
+		if v == nil && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue) {
+			sec.SignIn = "/signin?next=" + url.QueryEscape(indicatorURL(ref))
+		}
 	}
 	for i := len(ex) - 1; i >= 0; i-- { // newest first
 		row := newExplanationRow(ind, ex[i])
@@ -302,6 +314,8 @@ func (s *server) newSupervisionPage(r *http.Request) (supervisionPage, error) {
 			row.Latest = &er
 		}
 		row.MayReview = p.MayReview && (it.State == kpi.SupervisionAnswered || it.State == kpi.SupervisionReviewed)
+		row.MayExplain = !p.MayReview && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue) &&
+			slices.Contains(supervision.ExplainingUnits(names[it.Ref], a), it.Unit)
 		if it.Open() {
 			p.Open = append(p.Open, row)
 		} else if len(p.Closed) < maxClosedRows {

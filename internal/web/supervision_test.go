@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,5 +184,40 @@ func TestExplainFormRefusesAPassedDay(t *testing.T) {
 	wantText(t, "explaining with a passed day", p, "预计完成时间2022年6月1日已过（今天是2022年6月29日），请填写今天或以后的日期")
 	if ex, _ := sf.st.Explanations(context.Background(), sf.own.Ref()); len(ex) != 0 {
 		t.Errorf("filed %+v", ex)
+	}
+}
+
+// TestSupervisionWaysToAnswer: a unit's officer on 督办事项 had only the
+// indicator's name to click and nothing saying where to answer, and a
+// reader arriving signed out (from an alert's link) saw 待说明 without a
+// way in. Now the unit's waiting rows link to the form, and the indicator
+// page sends a signed-out reader to sign in and back.
+func TestSupervisionWaysToAnswer(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	page := "/indicators/" + sf.own.Plan + "/" + sf.own.ID
+	link := `href="` + page + `#explain-form">填写情况说明`
+
+	unit := sf.signedIn(t, unitName)
+	wantText(t, "the unit's 督办事项", unit.get("/supervision"), link)
+	wantText(t, "the indicator page", unit.get(page), `id="explain-form"`)
+	if p := sf.signedIn(t, "dcs").get("/supervision"); strings.Contains(p.body, "填写情况说明") {
+		t.Error("the supervision office's 督办事项 offers 填写情况说明: it reviews, the unit answers")
+	}
+
+	anonymous := sf.newClient(t)
+	p := anonymous.get(page)
+	signin := `/signin?next=` + url.QueryEscape(page)
+	wantText(t, "the indicator page signed out", p, `id="explain-signin"`, `href="`+html.EscapeString(signin)+`"`)
+	form := url.Values{"csrf_token": {anonymous.csrf(signin, "/signin")}, "user": {unitName}, "password": {testPassword}, "next": {page}}
+	if p := anonymous.post("/signin", form); p.status != http.StatusSeeOther || p.header.Get("Location") != page {
+		t.Errorf("sign-in from the indicator page: %d to %q, want 303 back to %s", p.status, p.header.Get("Location"), page)
+	}
+
+	sf.explain(t)
+	if p := unit.get("/supervision"); strings.Contains(p.body, link) {
+		t.Error("督办事项 still offers 填写情况说明 for an item already explained")
+	}
+	if p := sf.newClient(t).get(page); strings.Contains(p.body, `id="explain-signin"`) {
+		t.Error("the indicator page asks to sign in to explain an item already explained")
 	}
 }
