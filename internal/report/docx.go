@@ -317,27 +317,31 @@ func (d *docx) tail(c Closing) {
 		sep = `<w:r><w:br/><w:tab/></w:r>`
 		lines++
 	}
-	lines += (textTwips(c.CC, sizeSihao) + 2*em) / docxTextW // the 抄送 line wrapped
-	// The rules span the text block; the words keep a character (an
-	// ideographic space) from either end.
+	// 抄送 wraps under the first character after its colon (GB/T 9704 7.4.2).
+	label := len([]rune("抄送："))
+	lines += (textTwips(c.CC, sizeSihao) + 2*em) / (docxTextW - (label+1)*em)
+	// The rules are paragraphs of their own, a point high, spanning the text
+	// block; the words keep a character from either end.
 	var box strings.Builder
-	rule := func(side string, sz int) string {
-		return fmt.Sprintf(`<w:%s w:val="single" w:sz="%d" w:space="1" w:color="000000"/>`, side, sz)
+	rule := func(sz int) {
+		box.WriteString(`<w:p>` + paraProps(`<w:pBdr><w:bottom w:val="single" w:sz="`+fmt.Sprint(sz)+`" w:space="0" w:color="000000"/></w:pBdr>`+
+			`<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>`) + run("", fontFang, 2, "", false) + `</w:p>`)
 	}
-	box.WriteString(`<w:p>` + paraProps(`<w:pBdr>`+rule("top", 8)+rule("bottom", 4)+`</w:pBdr>`+
-		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="0" w:right="`+fmt.Sprint(em)+`"/>`) +
-		run("　"+c.CC, fontFang, sizeSihao, "", false) + `</w:p>`)
-	box.WriteString(`<w:p>` + paraProps(`<w:pBdr>`+rule("bottom", 8)+`</w:pBdr>`+
-		`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-em)+`"/></w:tabs>`+
-		`<w:spacing w:before="0" w:after="0" w:line="440" w:lineRule="exact"/><w:ind w:left="0" w:right="0"/>`) +
-		run("　"+c.PrintedBy, fontFang, sizeSihao, "", false) + sep + run(c.Printed, fontFang, sizeSihao, "", false) + `</w:p>`)
+	text := `<w:snapToGrid w:val="0"/><w:spacing w:before="60" w:after="60" w:line="440" w:lineRule="exact"/>`
+	rule(8)
+	box.WriteString(`<w:p>` + paraProps(text+fmt.Sprintf(`<w:ind w:left="%d" w:right="%d" w:hanging="%d"/>`, (label+1)*em, em, label*em)) +
+		run(c.CC, fontFang, sizeSihao, "", false) + `</w:p>`)
+	rule(4)
+	box.WriteString(`<w:p>` + paraProps(`<w:tabs><w:tab w:val="right" w:pos="`+fmt.Sprint(docxTextW-em)+`"/></w:tabs>`+text+fmt.Sprintf(`<w:ind w:left="%d" w:right="%d"/>`, em, em)) +
+		run(c.PrintedBy, fontFang, sizeSihao, "", false) + sep + run(c.Printed, fontFang, sizeSihao, "", false) + `</w:p>`)
+	rule(8)
 	// The 版记 in a text box anchored at the foot of the text block of the
 	// page its anchor, the last paragraph (one point high, off the line
 	// grid, so that it fits above the box), is on: GB/T 9704 puts it at
 	// the foot of the last page. LibreOffice ignores a frame's or a
 	// floating table's bottom alignment; it keeps a drawing's.
 	cx := int64(docxTextW) * emuPerTwip
-	cy := int64(lines*440+120) * emuPerTwip
+	cy := int64(lines*440+2*2*60+3*20+60) * emuPerTwip
 	fmt.Fprintf(&d.body, `<w:p>`+paraProps(`<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>`)+
 		`<w:r><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="2" behindDoc="0" locked="0" layoutInCell="0" allowOverlap="0">`+
 		`<wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH><wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>`+

@@ -284,6 +284,7 @@ func TestDOCXLongIssuerTail(t *testing.T) {
 		t.Fatalf("soffice --convert-to pdf: %v\n%s", err, out)
 	}
 	pages := readPages(t, strings.TrimSuffix(file, ".docx")+".pdf")
+	checkRecordAtFoot(t, "converted .docx (long issuer)", pages, pageLayout{BodyBottom: (297 - 35) * mm})
 	// lines joins each page's words by their baseline, left to right.
 	lines := func(p page) []string {
 		var ys []float64

@@ -30,7 +30,7 @@ func TestWriteHTML(t *testing.T) {
 		`<td class="unit">区科工信局</td>`, "table.wide td.unit { min-width: 6.5em; }",
 		`<td class="change">需年均增加7家</td>`, "table.wide td.change { min-width: 8em; }",
 		`<td class="lamp"><span class="light light-yellow"></span>黄灯</td>`, "table.wide td.lamp { white-space: nowrap; }",
-		`<p class="signature">衡阳市雁峰区培育建设省级创新型区工作领导小组办公室</p>`, "<p>抄送：区委办公室",
+		`<p class="signature">衡阳市雁峰区培育建设省级创新型区工作领导小组办公室</p>`, `<p class="cc">抄送：区委办公室`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)

@@ -2,10 +2,12 @@ package report_test
 
 import (
 	"encoding/xml"
+	"math"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/yanfeng/kpimon/internal/report"
 	"github.com/yanfeng/kpimon/internal/testkit"
@@ -265,5 +267,15 @@ func checkRecordAtFoot(t *testing.T, name string, pages []page, l pageLayout) {
 	}
 	if cc.Y0 < lowest {
 		t.Errorf("%s: 抄送 at %.0f is above body text ending at %.0f", name, cc.Y0, lowest)
+	}
+	// A wrapped 抄送 line goes on under the first character after its
+	// colon (GB/T 9704 7.4.2).
+	em := (cc.X1 - cc.X0) / float64(utf8.RuneCountInString(cc.Text))
+	for _, w := range last.Words {
+		if w.Y0 > cc.Y1-1 && w.Y0 < cc.Y1+em && w.Y1 < printed.Y0 && strings.HasSuffix(w.Text, "。") {
+			if want := cc.X0 + 3*em; math.Abs(w.X0-want) > em/3 {
+				t.Errorf("%s: the 抄送 line goes on at x %.0f (%q), want %.0f, under the first character after 抄送：", name, w.X0, w.Text, want)
+			}
+		}
 	}
 }

@@ -252,7 +252,12 @@ func (p *pdfWriter) tail(c Closing) {
 	const line = 7.0 // mm
 	p.font(familyBody, notePt)
 	em := notePt * 25.4 / 72
+	// 抄送 wraps under the first character after its colon (GB/T 9704 7.4.2).
+	label := pdf.GetStringWidth("抄送：")
 	cc := p.wrap(c.CC, pageWidth-2*em)
+	if len(cc) > 1 {
+		cc = append(cc[:1], p.wrap(strings.Join(cc[1:], ""), pageWidth-2*em-label)...)
+	}
 	printedLines := 1
 	if pdf.GetStringWidth(c.PrintedBy)+pdf.GetStringWidth(c.Printed)+em+4*pdf.GetCellMargin() > pageWidth-2*em {
 		printedLines = 2
@@ -263,9 +268,13 @@ func (p *pdfWriter) tail(c Closing) {
 	pdf.SetLineWidth(0.35)
 	pdf.Line(pdfLeft, y, pdfLeft+pageWidth, y)
 	pdf.SetY(y + 1)
-	for _, l := range cc {
-		pdf.SetX(pdfLeft + em)
-		pdf.CellFormat(pageWidth-2*em, line, l, "", 2, "L", false, 0, "")
+	for i, l := range cc {
+		x := pdfLeft + em
+		if i > 0 {
+			x += label
+		}
+		pdf.SetX(x)
+		pdf.CellFormat(pdfLeft+pageWidth-em-x, line, l, "", 2, "L", false, 0, "")
 	}
 	pdf.SetLineWidth(0.25)
 	y = pdf.GetY() + 1
