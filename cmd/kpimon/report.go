@@ -49,7 +49,7 @@ cooperates on. The PDF embeds a Chinese font: WenQuanYi Micro Hei
 	cmd.Flag("report.serial", "The circular's serial number, the {n} of the 文号 (overrides the file's serial).").PlaceHolder("N").IntVar(&over.Serial)
 	date := cmd.Flag("report.date", "成文日期 (2021-07-05); default the file's date, else --as-of.").PlaceHolder("DATE").String()
 	cmd.Flag("report.issuer", "发文机关 (overrides the file's issuer).").PlaceHolder("NAME").StringVar(&over.Issuer)
-	cmd.Flag("report.number", "文号 pattern with {year} and {n} (overrides the file's number).").PlaceHolder("PATTERN").StringVar(&over.NumberPattern)
+	cmd.Flag("report.number", "文号 pattern with {year} and {n} (overrides the file's number; default: an agency code from the issuer, 雁峰办〔{year}〕{n}号).").PlaceHolder("PATTERN").StringVar(&over.NumberPattern)
 	cmd.Flag("report.to", "主送机关 (overrides the file's to).").PlaceHolder("UNITS").StringVar(&over.To)
 	cmd.Flag("report.cc", "抄送机关 (overrides the file's cc).").PlaceHolder("UNITS").StringVar(&over.CC)
 	minRanked := cmd.Flag("report.min-ranked", "Fewest lead indicators a unit needs to be ranked; units with fewer are listed apart.").Default("3").Int()
