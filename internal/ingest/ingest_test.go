@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -116,6 +117,8 @@ func TestIngestFormats(t *testing.T) {
 		{"Excel's Unicode text: UTF-16LE with BOM, tab-separated", kpi.Upload{Name: "2021.txt", Body: utf16LE("\ufeff指标名称\t报告期\t实际值\r\n高新技术企业\t2021年\t28\r\n居民人均可支配收入\t2021\t\"41,200\"\r\n")},
 			map[string]float64{"high_tech_enterprises": 28, "disposable_income_per_capita": 41200}},
 		{"UTF-16BE with BOM", kpi.Upload{Name: "2021.csv", Body: utf16BE("\ufeff指标编号,报告期,实际值\nhigh_tech_enterprises,2021,28\n")},
+			map[string]float64{"high_tech_enterprises": 28}},
+		{"title rows above the header", kpi.Upload{Name: "2021.csv", Body: []byte("雁峰区2021年指标数据报送表,,\n填报单位：区科工信局,,\n\n指标编号,报告期,实际值\nhigh_tech_enterprises,2021,28\n")},
 			map[string]float64{"high_tech_enterprises": 28}},
 		{"full-width digits, no extension", kpi.Upload{Name: "upload", ContentType: "text/csv", Body: []byte("指标名称,报告期,实际值\n居民人均可支配收入,２０２１年,４４，７００\n")},
 			map[string]float64{"disposable_income_per_capita": 44700}},
@@ -609,5 +612,49 @@ func TestXLSXFormulaCells(t *testing.T) {
 	}
 	if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 21 {
 		t.Errorf("high_tech_enterprises 2021 = %v, want the formula's computed 21", v)
+	}
+}
+
+// TestTitleRowsAboveTheHeader: an XLSX sheet with a title and 填报单位
+// above its header reads from the header on; with more title rows than
+// a table has, or no header at all, the first row is named.
+func TestTitleRowsAboveTheHeader(t *testing.T) {
+	book := func(titles int, header bool) []byte {
+		x := excelize.NewFile()
+		for i := 1; i <= titles; i++ {
+			x.SetCellValue("Sheet1", cell(1, i), fmt.Sprintf("标题行 %d", i))
+		}
+		if header {
+			x.SetSheetRow("Sheet1", cell(1, titles+1), &[]any{"指标编号", "报告期", "实际值"})
+		}
+		x.SetSheetRow("Sheet1", cell(1, titles+2), &[]any{"high_tech_enterprises", 2021, 28})
+		var buf bytes.Buffer
+		x.WriteTo(&buf)
+		return buf.Bytes()
+	}
+	f := newFixture(t)
+	if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "t.xlsx", Body: book(3, true), Actor: operator, Source: "upload"}); err != nil {
+		t.Fatalf("Ingest with 3 title rows: %v", err)
+	}
+	if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 28 {
+		t.Errorf("high_tech_enterprises 2021 = %v, want 28", v)
+	}
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		row    int
+		quoted string
+	}{
+		{"six title rows", book(6, true), 1, "标题行 1"},
+		{"no header", book(2, false), 1, "标题行 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "t.xlsx", Body: tc.body, Actor: operator, Source: "upload"})
+			var ke *kpi.Error
+			if !errors.As(err, &ke) || len(ke.Problems) != 1 || ke.Problems[0].Row != tc.row || ke.Problems[0].Value != tc.quoted ||
+				!strings.HasPrefix(ke.Problems[0].Message, "缺少必需的表头") {
+				t.Errorf("Ingest = %v, want the missing header named at row %d quoting %q", err, tc.row, tc.quoted)
+			}
+		})
 	}
 }

@@ -359,9 +359,10 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 	cr.ReuseRecord = true
 	cr.Comma = separator(text)
 	var (
-		h     header
-		found bool
-		n     int
+		h      header
+		found  bool
+		n      int
+		titles titleRows
 	)
 	for {
 		rec, err := cr.Read()
@@ -380,8 +381,10 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 				continue
 			}
 			if h, found = parseHeader(rec, false); !found {
-				return []kpi.Problem{{File: u.Name, Row: line, Value: headerExcerpt(rec), Expected: acceptedHeaders,
-					Message: "缺少必需的表头\nmissing required header columns"}}
+				if p := titles.skip(kpi.Problem{File: u.Name, Row: line, Value: headerExcerpt(rec), Expected: acceptedHeaders,
+					Message: "缺少必需的表头\nmissing required header columns"}); p != nil {
+					return []kpi.Problem{*p}
+				}
 			}
 			continue
 		}
@@ -393,8 +396,35 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 			emit(&r)
 		}
 	}
+	if p := titles.first; !found && p != nil {
+		return []kpi.Problem{*p}
+	}
 	if !found {
 		return []kpi.Problem{fileProblem(u, "", "文件为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe file is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
+	}
+	return nil
+}
+
+// maxTitleRows is how many non-blank rows may stand above the header: a
+// sheet's title (雁峰区2021年指标数据报送表), 填报单位, 填报日期 — the way
+// district offices lay out a table.
+const maxTitleRows = 5
+
+// titleRows counts the rows read above the header and keeps the first
+// one's problem, which is the file's if no header follows.
+type titleRows struct {
+	n     int
+	first *kpi.Problem
+}
+
+// skip takes a row that is not the header as a title row, or returns the
+// first such row's problem once there are more than maxTitleRows.
+func (t *titleRows) skip(p kpi.Problem) *kpi.Problem {
+	if t.first == nil {
+		t.first = &p
+	}
+	if t.n++; t.n > maxTitleRows {
+		return t.first
 	}
 	return nil
 }
@@ -497,10 +527,11 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 	}
 	defer sr.close()
 	var (
-		h     header
-		found bool
-		n     int
-		cells []string
+		h      header
+		found  bool
+		n      int
+		cells  []string
+		titles titleRows
 	)
 	for {
 		ok, err := sr.next()
@@ -516,7 +547,10 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 			}
 			var problem *kpi.Problem
 			if h, problem = sheetHeader(u, sheet, sr, book); problem != nil {
-				return []kpi.Problem{*problem}
+				if p := titles.skip(*problem); p != nil {
+					return []kpi.Problem{*p}
+				}
+				continue
 			}
 			found, cells = true, make([]string, len(h.fields))
 			continue
@@ -534,6 +568,9 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 			}
 			emit(&r)
 		}
+	}
+	if p := titles.first; !found && p != nil {
+		return []kpi.Problem{*p}
 	}
 	if !found {
 		return []kpi.Problem{fileProblem(u, sheet.name, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
