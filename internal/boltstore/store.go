@@ -6,7 +6,8 @@
 // run in bbolt read transactions beside at most one writer and see a
 // consistent snapshot: a reader sees a whole submission or none of it.
 // Writes are serialised; each call is one transaction, so a submission or a
-// catalog sync is stored whole or not at all. Latest and Catalog serve
+// catalog sync is stored whole or not at all (a large submission is several
+// transactions that readers see as one: staging.go). Latest and Catalog serve
 // copies of a cached snapshot until a write changes it (cache.go); the
 // figures and unit lists inside are shared and must not be modified.
 //

@@ -1,8 +1,8 @@
 // Package ingest turns submissions of actual figures — XLSX, CSV (UTF-8 or
 // GBK) and JSON — into stored observations. A submission is parsed, then
 // checked as a whole against the catalog and the submitter's units, and
-// written in one store transaction: any problem rejects it whole and
-// nothing is written. It also writes the XLSX template submitters fill in.
+// stored at once (one store write, seen whole or not at all): any problem
+// rejects it whole and nothing is written. It also writes the XLSX template submitters fill in.
 package ingest
 
 import (

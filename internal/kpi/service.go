@@ -317,7 +317,9 @@ type ObservationReader interface {
 // ObservationStore reads and adds reported figures.
 type ObservationStore interface {
 	ObservationReader
-	// AddObservations stores a submission in one transaction. A figure
+	// AddObservations stores a submission whole or not at all, seen by
+	// readers at one instant (in one transaction, or in batches readers
+	// see only once the last commits). A figure
 	// equal to the newest revision of its period changes nothing; a
 	// different one becomes a new revision. Audited under sub.Actor.
 	AddObservations(ctx context.Context, sub Submission) (SubmissionResult, error)
