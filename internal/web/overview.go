@@ -77,7 +77,7 @@ type indicatorRow struct {
 	Overdue      bool
 	MaySubmit    bool
 	SubmitURL    string
-	Supervision  string // 督办状态: the open items' units and states
+	Supervision  []string // 督办状态: the open items' units and states
 }
 
 func (s *server) handleOverview() http.Handler {
@@ -121,7 +121,7 @@ func (s *server) handleOverview() http.Handler {
 		headTasks(p.Rows, states, len(p.Plans) > 1)
 		if open := s.openItemsByRef(r.Context()); open != nil {
 			for i := range p.Rows {
-				p.Rows[i].Supervision = strings.Join(open[p.Rows[i].Ref], "；")
+				p.Rows[i].Supervision = open[p.Rows[i].Ref]
 			}
 		}
 		p.Reports = reportLinks(f)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
@@ -220,4 +222,44 @@ func TestSupervisionWaysToAnswer(t *testing.T) {
 	if p := sf.newClient(t).get(page); strings.Contains(p.body, `id="explain-signin"`) {
 		t.Error("the indicator page asks to sign in to explain an item already explained")
 	}
+}
+
+// TestBrowserSupervisionWordsWhole: on 督办事项 the office read
+// 2026年12月14/日 and 逾期未达/标 broken over two lines, and the overview's
+// 督办状态 区科工信局 待说/明. Dates, causes and each unit's state now stay
+// whole (Chromium layout at 800 px, where one item squeezes the table as many did at 1280).
+func TestBrowserSupervisionWordsWhole(t *testing.T) {
+	path := testkit.LookPath(t, "chromium", "chromium", "chromium-browser")
+	sf := newSupervisionFixture(t)
+	sf.explain(t)
+	b := newBrowser(t, sf.fixture, path)
+	base := sf.server.URL
+	b.do("sign in", chromedp.EmulateViewport(800, 900), chromedp.Navigate(base+"/signin?next=%2Fsupervision"),
+		chromedp.SendKeys(chromedp.ID("user"), "dcs"), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	if got := b.submit("sign in", "signin-submit"); got != http.StatusOK {
+		t.Fatalf("sign in: status %d", got)
+	}
+	const lines = `el => { const r = document.createRange(); r.selectNodeContents(el);
+		return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; }`
+	measure := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`Math.max(0, ...[...document.querySelectorAll(`+strconv.Quote(sel)+`)].map(`+lines+`))`))
+		if err != nil {
+			t.Fatalf("measure %s: %v", sel, err)
+		}
+		return n
+	}
+	row := "#item-" + strconv.FormatUint(sf.item.ID, 10)
+	b.screenshot("supervision-800")
+	for _, cell := range []string{"督办原因", "说明期限"} {
+		if n := measure(row + ` td[data-label="` + cell + `"]`); n != 1 {
+			t.Errorf("督办事项's %s takes %d lines, want 1", cell, n)
+		}
+	}
+	b.do("open the overview", chromedp.Navigate(base+"/?unit="+url.QueryEscape(unitScience)))
+	b.wantText(`tr[data-ref="`+sf.own.Plan+"/"+sf.own.ID+`"] .supervision`, "区科工信局 已说明")
+	if n := measure(`tr[data-ref="` + sf.own.Plan + "/" + sf.own.ID + `"] .supervision`); n != 1 {
+		t.Errorf("the overview's 督办状态 区科工信局 已说明 takes %d lines, want 1", n)
+	}
+	b.screenshotViewport("overview-800")
 }
