@@ -658,3 +658,45 @@ func TestTitleRowsAboveTheHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestWideTable: the bureau's own layout — 指标名称 then a column per
+// year — is read as a figure per filled cell; a problem names the cell's
+// column and quotes it.
+func TestWideTable(t *testing.T) {
+	f := newFixture(t)
+	csv := "雁峰区主要指标完成情况,,,\n指标名称,单位,2019年,2020年,2021年\n高新技术企业,家,20,24,\n居民人均可支配收入,元,,\"41,200\",44000\n"
+	if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "wide.csv", Body: []byte(csv), Actor: operator, Source: "upload"}); err != nil {
+		t.Fatalf("Ingest wide CSV: %v", err)
+	}
+	for _, w := range []struct {
+		id     string
+		period kpi.Period
+		want   float64
+	}{
+		{"high_tech_enterprises", kpi.YearPeriod(2019), 20},
+		{"high_tech_enterprises", kpi.YearPeriod(2020), 24},
+		{"disposable_income_per_capita", kpi.YearPeriod(2020), 41200},
+		{"disposable_income_per_capita", kpi.YearPeriod(2021), 44000},
+	} {
+		if got, ok := f.value(t, w.id, w.period); !ok || got != w.want {
+			t.Errorf("%s %v = %v (stored %v), want %v", w.id, w.period, got, ok, w.want)
+		}
+	}
+	if _, ok := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); ok {
+		t.Errorf("high_tech_enterprises 2021 stored from an empty cell")
+	}
+
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", 2020, "2021年"})
+	x.SetSheetRow("Sheet1", "A2", &[]any{"high_tech_enterprises", 25, "abc"})
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "wide.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || len(ke.Problems) != 1 {
+		t.Fatalf("Ingest wide XLSX with a bad cell = %v, want one problem", err)
+	}
+	if p := ke.Problems[0]; p.Row != 2 || p.Column != "C" || p.Value != "abc" || p.Field != "value" {
+		t.Errorf("problem %+v, want row 2 column C value abc", p)
+	}
+}

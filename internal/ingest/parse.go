@@ -52,6 +52,7 @@ const (
 	fieldUnit
 	fieldNote
 	fieldConfirm
+	fieldPeriodColumn // wide layout: a column per period, its header the period
 )
 
 // headerAliases maps a header, lower-cased and without spaces, to its field.
@@ -82,6 +83,17 @@ type header struct {
 	// dates says how to read a date serial in the period column (XLSX
 	// only): nil for CSV.
 	dates *dateSystem
+	// wide lists the period columns of a wide table (指标名称, 2019年,
+	// 2020年, 2021年 …: a figure per cell), nil for one figure a row.
+	wide []periodColumn
+}
+
+// periodColumn is a column of a wide table: where it is, the period its
+// header names and the columns its figures' problems point to.
+type periodColumn struct {
+	pos    int
+	period string
+	cols   *columns
 }
 
 // dateSystem is a workbook's date epoch.
@@ -131,7 +143,52 @@ func parseHeader(cells []string, xlsx bool) (header, bool) {
 		}
 	}
 	ok := (seen[fieldIndicator] || seen[fieldName]) && seen[fieldPeriod] && seen[fieldValue]
+	if !ok && (seen[fieldIndicator] || seen[fieldName]) && !seen[fieldPeriod] && !seen[fieldValue] {
+		h.wideColumns(cells)
+		ok = len(h.wide) > 0
+	}
 	return h, ok
+}
+
+// wideColumns finds the columns of a wide table: those whose header is a
+// period (2021, 2021年, 2021-Q3, 2021年6月 …).
+func (h *header) wideColumns(cells []string) {
+	for i, c := range cells {
+		if h.fields[i] != fieldNone {
+			continue
+		}
+		if _, err := ParsePeriod(normalise(c)); err != nil {
+			continue
+		}
+		cols := *h.cols
+		cols.period, cols.value = h.labels[i], h.labels[i]
+		h.fields[i] = fieldPeriodColumn
+		h.wide = append(h.wide, periodColumn{pos: i, period: strings.TrimSpace(c), cols: &cols})
+	}
+}
+
+// figures hands emit the row's figures: the row itself, or in a wide
+// table one per period cell filled in. It returns how many.
+func (h header) figures(cells []string, line int, sheet string, emit func(row)) int {
+	r, ok := h.row(cells, line, sheet)
+	if len(h.wide) == 0 {
+		if ok {
+			emit(r)
+			return 1
+		}
+		return 0
+	}
+	n := 0
+	for _, w := range h.wide {
+		if w.pos >= len(cells) || strings.TrimSpace(cells[w.pos]) == "" {
+			continue
+		}
+		f := r
+		f.Period, f.Value, f.col = h.dates.period(w.period), strings.TrimSpace(cells[w.pos]), w.cols
+		emit(f)
+		n++
+	}
+	return n
 }
 
 // row turns cells into a row; it reports false for a row with no figure in it.
@@ -388,12 +445,16 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 			}
 			continue
 		}
-		if r, ok := h.row(rec, line, ""); ok {
-			if n++; n > maxRows {
-				return []kpi.Problem{tooMany(u, maxRows)}
+		h.figures(rec, line, "", func(r row) {
+			if n++; n <= maxRows {
+				if len(h.wide) == 0 {
+					r.Value = h.spilled(rec, r.Value, cr.Comma)
+				}
+				emit(&r)
 			}
-			r.Value = h.spilled(rec, r.Value, cr.Comma)
-			emit(&r)
+		})
+		if n > maxRows {
+			return []kpi.Problem{tooMany(u, maxRows)}
 		}
 	}
 	if p := titles.first; !found && p != nil {
@@ -562,11 +623,13 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 		for _, c := range sr.cells {
 			cells[c.col] = c.value
 		}
-		if r, ok := h.row(cells, sr.row, sheet.name); ok {
-			if n++; n > l.maxRows {
-				return []kpi.Problem{tooMany(u, l.maxRows)}
+		h.figures(cells, sr.row, sheet.name, func(r row) {
+			if n++; n <= l.maxRows {
+				emit(&r)
 			}
-			emit(&r)
+		})
+		if n > l.maxRows {
+			return []kpi.Problem{tooMany(u, l.maxRows)}
 		}
 	}
 	if p := titles.first; !found && p != nil {
