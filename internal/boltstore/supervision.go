@@ -274,7 +274,7 @@ func (s *Store) ReviewSupervision(ctx context.Context, id uint64, in kpi.Supervi
 		if it, err = getItem(tx, id); err != nil {
 			return false, err
 		}
-		if it.State != kpi.SupervisionAnswered && it.State != kpi.SupervisionReviewed {
+		if !it.Reviewable() {
 			return false, kpi.Errorf(kpi.ECONFLICT, "item %d is %s: only an explained item can be reviewed", id, it.State)
 		}
 		ev.At = s.now()

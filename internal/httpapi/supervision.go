@@ -39,14 +39,6 @@ func pathRef(r *http.Request) kpi.Ref {
 	return kpi.Ref{Plan: r.PathValue("plan"), ID: r.PathValue("id")}
 }
 
-// scopeUnits is the units whose items an actor sees: nil for everyone.
-func scopeUnits(a kpi.Actor) []string {
-	if a.All || a.Supervisor {
-		return nil
-	}
-	return append([]string{}, a.Units...)
-}
-
 func handleExplanationsPost(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
@@ -78,7 +70,7 @@ func handleExplanationsGet(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		items, err := d.Supervision.Items(r.Context(), supervision.Filter{Ref: &ref, Units: scopeUnits(actor)})
+		items, err := d.Supervision.Items(r.Context(), supervision.Filter{Ref: &ref, Units: supervision.ItemUnits(actor)})
 		if err != nil {
 			writeError(w, r, d.Logger, err)
 			return
@@ -91,7 +83,7 @@ func handleSupervisionList(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := actorFrom(r.Context())
 		q := r.URL.Query()
-		f := supervision.Filter{Units: scopeUnits(actor), Open: q.Get("open") == "1" || q.Get("open") == "true"}
+		f := supervision.Filter{Units: supervision.ItemUnits(actor), Open: q.Get("open") == "1" || q.Get("open") == "true"}
 		if u := q.Get("unit"); u != "" {
 			if f.Units != nil && !slices.Contains(f.Units, u) {
 				f.Units = []string{}

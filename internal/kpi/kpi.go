@@ -486,6 +486,11 @@ type Actor struct {
 	Supervisor bool `json:"supervisor,omitempty"`
 }
 
+// Oversees reports whether the actor is the bureau or the supervision
+// office (督查室): it sees every unit's supervision items, explains for any
+// lead unit and reviews explanations.
+func (a Actor) Oversees() bool { return a.All || a.Supervisor }
+
 // MaySubmitFor reports whether the actor may submit figures for ind.
 func (a Actor) MaySubmitFor(ind Indicator) bool {
 	if a.All {

@@ -146,6 +146,12 @@ func (it SupervisionItem) StateAt(t time.Time) SupervisionState {
 // Open reports whether the item has not closed.
 func (it SupervisionItem) Open() bool { return it.State != SupervisionClosed }
 
+// Reviewable reports whether the office may review the item (已审阅 or
+// 退回): an explanation is in, reviewed or not.
+func (it SupervisionItem) Reviewable() bool {
+	return it.State == SupervisionAnswered || it.State == SupervisionReviewed
+}
+
 // Calendar says which days are working days for an answer deadline
 // (督办): Monday to Friday, less the public holidays (法定节假日) in
 // Holidays, plus the weekend days worked in their place (调休上班) in

@@ -85,6 +85,29 @@ func TestExplanationExpectedByNotPassed(t *testing.T) {
 	}
 }
 
+// TestItemUnits: the bureau and the office see every unit's items (no
+// unit filter); a unit account sees its own units' items, in a copy the
+// filter may keep.
+func TestItemUnits(t *testing.T) {
+	if got := supervision.ItemUnits(kpi.Actor{Name: "dcs", Supervisor: true}); got != nil {
+		t.Errorf("ItemUnits(office) = %v, want nil (every unit)", got)
+	}
+	if got := supervision.ItemUnits(kpi.Actor{Name: "tjj", All: true}); got != nil {
+		t.Errorf("ItemUnits(bureau) = %v, want nil (every unit)", got)
+	}
+	own := []string{"区科工信局", "区发改局"}
+	got := supervision.ItemUnits(kpi.Actor{Name: "two", Units: own})
+	if !slices.Equal(got, own) {
+		t.Fatalf("ItemUnits(unit account) = %v, want %v", got, own)
+	}
+	if got[0] = "x"; own[0] != "区科工信局" {
+		t.Errorf("ItemUnits shares the actor's slice")
+	}
+	if got := supervision.ItemUnits(kpi.Actor{Name: "none"}); got == nil || len(got) != 0 {
+		t.Errorf("ItemUnits(no units) = %#v, want an empty filter (no unit), not nil (every unit)", got)
+	}
+}
+
 // planOf is a catalog of one plan p (2021–2023) holding inds.
 func planOf(inds ...kpi.Indicator) kpi.Catalog {
 	return kpi.Catalog{Plans: []kpi.Plan{{ID: "p", Title: "规划", StartYear: 2021, EndYear: 2023}}, Indicators: inds}

@@ -296,7 +296,7 @@ func (s *Service) FileExplanation(ctx context.Context, e kpi.Explanation, actor 
 // supervision office, a unit account's own lead units otherwise. The web
 // form offers exactly these.
 func ExplainingUnits(ind kpi.Indicator, actor kpi.Actor) []string {
-	if actor.All || actor.Supervisor {
+	if actor.Oversees() {
 		return ind.LeadUnits
 	}
 	var out []string
@@ -308,11 +308,20 @@ func ExplainingUnits(ind kpi.Indicator, actor kpi.Actor) []string {
 	return out
 }
 
+// ItemUnits is the units whose supervision items actor sees (Filter.Units):
+// nil, every unit, for one who Oversees; its own units otherwise.
+func ItemUnits(actor kpi.Actor) []string {
+	if actor.Oversees() {
+		return nil
+	}
+	return append([]string{}, actor.Units...)
+}
+
 // explainingUnit is the unit an explanation speaks for: the one asked, or
 // the only one (the first for a unit account) ExplainingUnits allows.
 func explainingUnit(ind kpi.Indicator, asked string, actor kpi.Actor) (string, error) {
 	units := ExplainingUnits(ind, actor)
-	if actor.All || actor.Supervisor {
+	if actor.Oversees() {
 		switch {
 		case asked != "" && slices.Contains(units, asked):
 			return asked, nil
@@ -348,7 +357,7 @@ func (s *Service) Review(ctx context.Context, id uint64, action, comment string,
 	if err != nil {
 		return it, err
 	}
-	if !actor.Supervisor && !actor.All {
+	if !actor.Oversees() {
 		err := kpi.Errorf(kpi.EFORBIDDEN, "%s 无权审阅督办事项：需要督查室账号\n%s may not review supervision items: it takes a supervisor account", actor.Name, actor.Name)
 		s.deny(ctx, actor, it.Ref, fmt.Sprintf("review of item %d: %s", id, err.Message))
 		return kpi.SupervisionItem{}, err

@@ -290,14 +290,13 @@ func (s *server) handleSupervisionPage() http.Handler {
 func (s *server) newSupervisionPage(r *http.Request) (supervisionPage, error) {
 	v := viewerFrom(r.Context())
 	a := v.actor(r)
-	f := supervision.Filter{}
+	f := supervision.Filter{Units: supervision.ItemUnits(a)}
 	scope := "全部单位"
-	if !a.All && !a.Supervisor {
-		f.Units = append([]string{}, a.Units...)
+	if !a.Oversees() {
 		scope = strings.Join(a.Units, "、")
 	}
 	p := supervisionPage{base: s.base(v, "督办事项", "supervision"), AsOf: present.Date(s.superv.Now()), Scope: scope,
-		MayReview: a.All || a.Supervisor, CSRF: v.session.csrf}
+		MayReview: a.Oversees(), CSRF: v.session.csrf}
 	items, err := s.superv.Items(r.Context(), f)
 	if err != nil {
 		return p, err
@@ -313,7 +312,7 @@ func (s *server) newSupervisionPage(r *http.Request) (supervisionPage, error) {
 			er := newExplanationRow(names[it.Ref], e)
 			row.Latest = &er
 		}
-		row.MayReview = p.MayReview && (it.State == kpi.SupervisionAnswered || it.State == kpi.SupervisionReviewed)
+		row.MayReview = p.MayReview && it.Reviewable()
 		row.MayExplain = !p.MayReview && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue) &&
 			slices.Contains(supervision.ExplainingUnits(names[it.Ref], a), it.Unit)
 		if it.Open() {
@@ -432,11 +431,8 @@ func (s *server) waitingItems(ctx context.Context, v *viewer) int {
 		return 0
 	}
 	a := v.token.Actor("")
-	f := supervision.Filter{Open: true}
-	office := a.All || a.Supervisor
-	if !office {
-		f.Units = append([]string{}, a.Units...)
-	}
+	f := supervision.Filter{Open: true, Units: supervision.ItemUnits(a)}
+	office := a.Oversees()
 	items, err := s.superv.Items(ctx, f)
 	if err != nil {
 		s.logger.Error("web: supervision items waiting", "err", err)
