@@ -42,8 +42,7 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := s.currentViewer(r)
 		if v == nil {
-			s.renderError(w, r, http.StatusUnauthorized, "请先登录",
-				"提交数据需要先用本单位的令牌登录。登录后请重新提交。")
+			s.renderSignedOut(w, r)
 			return
 		}
 		r = r.WithContext(withViewer(r.Context(), v)) // error pages show who is signed in
@@ -99,4 +98,47 @@ func (s *server) audit(r *http.Request, actor, action, detail string) {
 	if err != nil {
 		s.logger.Error("web: append audit", "action", action, "token", actor, "err", err)
 	}
+}
+
+// typedLabels names the fields of the site's forms whose typed text a
+// signed-out refusal shows again; passwords, tokens, the CSRF field and
+// choices are not among them.
+var typedLabels = []struct{ field, label string }{
+	{"reason", "原因"}, {"measures", "措施"}, {"expected_by", "预计完成时间"}, {"revised_figure", "预计数值"},
+	{"comment", "督查室意见"}, {"period", "期别"}, {"value", "数值"}, {"note", "备注"},
+}
+
+// renderSignedOut answers a form sent without a live session (never signed
+// in, or the session expired while the form was being filled in): 401,
+// what was typed to copy, and a sign-in link back to the form's page.
+func (s *server) renderSignedOut(w http.ResponseWriter, r *http.Request) {
+	p := errorPage{base: s.base(nil, "请重新登录", ""), Heading: "请重新登录",
+		Message: "您尚未登录，或长时间未操作、登录已过期，本次提交没有保存。请登录后重新提交。",
+		SignIn:  "/signin?next=" + url.QueryEscape(formPage(r.URL.Path))}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10) // a form of text fields; an upload is not kept anyway
+		if r.ParseForm() == nil {
+			for _, f := range typedLabels {
+				if v := strings.TrimSpace(r.PostFormValue(f.field)); v != "" {
+					p.Typed = append(p.Typed, typedField{Label: f.label, Value: v})
+				}
+			}
+		}
+	}
+	s.render(w, r, http.StatusUnauthorized, "error", p)
+}
+
+// formPage is the page whose form posts to path.
+func formPage(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/indicators/") && strings.HasSuffix(path, "/explanations"):
+		return strings.TrimSuffix(path, "/explanations") + "#supervision"
+	case strings.HasPrefix(path, "/supervision/"):
+		return "/supervision"
+	case path == "/entry", path == "/upload":
+		return "/submit"
+	case path == "/password":
+		return "/password"
+	}
+	return "/"
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"mime/multipart"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fieldValue is the value of the input with the id on the page ("" when
@@ -125,6 +127,25 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 					t.Errorf("the refused explanation shows English %q", strings.Join(words, " "))
 				}
 			})
+		}
+	})
+
+	t.Run("a form sent after the session ended shows what was typed", func(t *testing.T) {
+		sf := newSupervisionFixture(t)
+		c := sf.signedIn(t, unitName)
+		page := "/indicators/" + sf.own.Plan + "/" + sf.own.ID
+		csrf := c.csrf(page, page+"/explanations")
+		sf.clock.Advance(9 * time.Hour) // the session (8 hours without use) ends while the officer types
+		p := c.post(page+"/explanations", url.Values{"csrf_token": {csrf}, "reason": {"两家企业推迟申报<b>"}, "measures": {"逐户辅导"}, "expected_by": {"2022-12-31"}})
+		wantStatus(t, "explanation after the session ended", p, http.StatusUnauthorized)
+		wantText(t, "explanation after the session ended", p, "请重新登录", "没有保存",
+			"两家企业推迟申报&lt;b&gt;</textarea>", "逐户辅导</textarea>", "2022-12-31</textarea>",
+			`href="/signin?next=`+url.QueryEscape(page+"#supervision")+`"`)
+		if strings.Contains(p.body, "令牌") || strings.Contains(p.body, csrf) {
+			t.Error("the page speaks of a token (officers sign in with a user name) or echoes the CSRF token")
+		}
+		if ex, _ := sf.st.Explanations(context.Background(), sf.own.Ref()); len(ex) != 0 {
+			t.Errorf("explanations stored without a session: %+v", ex)
 		}
 	})
 

@@ -75,11 +75,22 @@ type errorPage struct {
 	base
 	Heading string
 	Message string
+	// SignIn is where the 登录 link leads: back to the page of the form
+	// when a signed-out form was refused.
+	SignIn string
+	// Typed is what was typed into a form refused for want of a session,
+	// shown to be copied (never a password, a token or the CSRF field).
+	Typed []typedField
+}
+
+// typedField is one field of a refused form, as typed.
+type typedField struct {
+	Label, Value string
 }
 
 func (s *server) renderError(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
 	v := viewerFrom(r.Context())
-	s.render(w, r, status, "error", errorPage{base: s.base(v, heading, ""), Heading: heading, Message: message})
+	s.render(w, r, status, "error", errorPage{base: s.base(v, heading, ""), Heading: heading, Message: message, SignIn: "/signin"})
 }
 
 func (s *server) handleNotFound() http.Handler {

@@ -47,7 +47,8 @@ func TestSignInRequired(t *testing.T) {
 				t.Errorf("Location = %q, want %q", got, tt.wantLocation)
 			}
 			if tt.wantStatus == http.StatusUnauthorized {
-				wantText(t, tt.path, p, "请先登录")
+				// Back to the form's page after signing in.
+				wantText(t, tt.path, p, "请重新登录", `href="/signin?next=%2Fsubmit"`)
 			}
 		})
 	}
