@@ -82,12 +82,35 @@ func Indicator() Dashboard {
 		infoTable(at(0, 8, 24, 4), m("kpi_indicator_info")),
 		pathChart(at(0, 12, 24, 10), m),
 	}
-	return newBoard(UIDIndicator, "指标详情", "一个指标的目标、实际值、应达路径和报送期限 (one indicator)", "now-1y",
+	d := newBoard(UIDIndicator, "指标详情", "一个指标的目标、实际值、应达路径和报送期限 (one indicator)", "now-1y",
 		[]Variable{
 			datasourceVar(),
 			queryVar("plan", "规划", "规划（目标文件）(plan)", `label_values(kpi_indicator_info, plan)`, false),
 			indicatorVar(),
+			webURLVar(),
 		}, panels)
+	// Every reported period and its rise over the year before (what a
+	// 逐年增长 line is judged on) is on kpimon's page of the indicator.
+	d.Links = append(d.Links, DashLink{
+		Title: "各期数据与修订（kpimon 指标页）", Type: "link", Tags: []string{}, Icon: "doc",
+		Tooltip: "每期报送的实际值、较上期的变化、修订记录和情况说明", TargetBlank: true,
+		URL: "${web_url}/indicators/${plan}/${indicator}",
+	})
+	return d
+}
+
+// webURLRegex takes the web_url label out of a kpimon_links_info line.
+const webURLRegex = `/web_url="(?<value>[^"]*)"/`
+
+// webURLVar is, hidden, kpimon's own address (--web.external-url) for the
+// link to its page of the indicator: the kpimon of the plan's region where
+// the province's store holds several.
+func webURLVar() Variable {
+	v := queryVar("web_url", "kpimon 地址", "kpimon 网页地址 (--web.external-url)",
+		`query_result(max by (region, web_url) (kpimon_links_info) and on(region) kpi_indicator_info{plan="$plan"})`, false)
+	v.Regex = webURLRegex
+	v.Hide = 2
+	return v
 }
 
 // withChangeUnit gives the indicator's difference or change expr (one

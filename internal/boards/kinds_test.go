@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -267,6 +268,9 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 			}
 		})
 	}
+	t.Run("link to kpimon's page of the indicator", func(t *testing.T) {
+		checkWebLink(t, ctx, prom, kpimonURL, list.Indicators)
+	})
 	t.Run("two regions in one store", func(t *testing.T) {
 		checkTwoRegions(t, ctx, promBin, filepath.Join(dir, "regions"), kpimonAddr, list.Indicators)
 	})
@@ -441,5 +445,57 @@ scrape_configs:
 				t.Errorf("overview 责任单位一览 指标数 in 甲区 = %v, the API lists %d indicators of %s", res, len(api), unit)
 			}
 		}
+	}
+}
+
+// checkWebLink follows the indicator board's link to kpimon's page of the
+// indicator (where every period's figure and its rise over the year before
+// are listed): the hidden web_url variable resolves to the kpimon that
+// serves the plan, and the link's page is the indicator's.
+func checkWebLink(t *testing.T, ctx context.Context, prom *promClient, kpimonURL string, api []apiIndicator) {
+	d := boards.Indicator()
+	var link string
+	for _, l := range d.Links {
+		if l.Type == "link" {
+			link = l.URL
+		}
+	}
+	if link == "" {
+		t.Fatal("the indicator board has no link to kpimon's page of the indicator")
+	}
+	values := selectedValues()
+	values["plan"] = "boards-kinds"
+	for _, v := range d.Templating.List {
+		if v.Name != "web_url" {
+			continue
+		}
+		options, err := prom.variableOptions(ctx, boardtest.Interpolate(v.Query, values), v.Regex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(options) != 1 {
+			t.Fatalf("web_url offers %v, want the one kpimon of the plan", options)
+		}
+		for u := range options {
+			values["web_url"] = u
+		}
+	}
+	if got, want := values["web_url"], strings.TrimRight(kpimonURL, "/"); got != want {
+		t.Fatalf("web_url = %q, want kpimon's %q", got, want)
+	}
+	ind := api[0].Indicator
+	values["indicator"] = ind.ID
+	u := boardtest.Interpolate(link, values)
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), ind.Name) {
+		t.Errorf("GET %s: status %d, page naming %q: %v", u, resp.StatusCode, ind.Name, strings.Contains(string(body), ind.Name))
 	}
 }
