@@ -254,10 +254,17 @@ func windowsText(text string) []byte {
 }
 
 // ignoredFile reports names that are not submissions: hidden files,
-// editors' lock files and files still being copied under a temporary name.
+// editors' lock files, files still being copied under a temporary name,
+// and what Windows and macOS leave in a shared folder by themselves
+// (Thumbs.db, desktop.ini: moved to failed/, Explorer writes them again,
+// and the source would fail on every run).
 func ignoredFile(name string) bool {
 	lower := strings.ToLower(name)
-	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || strings.HasPrefix(lower, "$recycle.bin") {
+		return true
+	}
+	switch lower {
+	case "thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r", "system volume information":
 		return true
 	}
 	for _, suf := range []string{".tmp", ".part", ".partial", ".crdownload", ".swp", "~"} {

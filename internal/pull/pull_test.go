@@ -107,6 +107,9 @@ func TestInbox(t *testing.T) {
 	writeOld(t, filepath.Join(dir, "bad.csv"), "indicator,period,value\nno_such_indicator,2021,abc\n")
 	writeOld(t, filepath.Join(dir, "copying.csv.part"), goodCSV)
 	writeOld(t, filepath.Join(dir, "~$good.xlsx"), "lock")
+	// What Windows Explorer leaves in a shared folder is no submission.
+	writeOld(t, filepath.Join(dir, "Thumbs.db"), "\x00thumbnails")
+	writeOld(t, filepath.Join(dir, "desktop.ini"), "[.ShellClassInfo]\r\n")
 	// A file modified just now may still be being written: it waits.
 	if err := os.WriteFile(filepath.Join(dir, "fresh.csv"), []byte(goodCSV), 0o644); err != nil {
 		t.Fatal(err)
@@ -133,7 +136,7 @@ func TestInbox(t *testing.T) {
 	for _, n := range listDir(t, dir) {
 		left[n] = true
 	}
-	for _, name := range []string{"fresh.csv", "copying.csv.part", "~$good.xlsx"} {
+	for _, name := range []string{"fresh.csv", "copying.csv.part", "~$good.xlsx", "Thumbs.db", "desktop.ini"} {
 		if !left[name] {
 			t.Errorf("inbox lost %s; left: %v", name, left)
 		}
