@@ -3,7 +3,9 @@ package chart_test
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/yanfeng/kpimon/internal/chart"
@@ -63,3 +65,26 @@ func TestScenePNG(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// Drawing a chart costs memory by its shapes' size, not the picture's per
+// shape: a task chart of forty rows (hundreds of bars, ticks and dashes)
+// once allocated a picture-sized rasterizer for each, gigabytes per
+// .docx, and took seconds.
+func TestScenePNGMemory(t *testing.T) {
+	var rows []chart.ProgressRow
+	for i := range 40 {
+		v := float64(i) / 40
+		rows = append(rows, chart.ProgressRow{Label: "指标", Value: &v, Expected: ptr(0.5), Color: "#c62828", Text: "50.0%"})
+	}
+	s := chart.ProgressChart{Title: "进度", ProgressName: "完成进度", ExpectedName: "应达", TargetName: "目标", ProgressColor: "#2e7d32", Rows: rows}.Layout()
+	picture := uint64(s.Width * 2 * s.Height * 2 * 4)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := s.PNG(io.Discard, chart.PNGOptions{Scale: 2}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 20*picture {
+		t.Errorf("drawing %d shapes allocated %d MB, %d pictures' worth", len(s.Shapes), got>>20, got/picture)
+	}
+}
