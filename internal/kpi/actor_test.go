@@ -24,10 +24,15 @@ func TestOversightRules(t *testing.T) {
 			t.Errorf("%+v.Oversees() = %v, want %v", tt.actor, got, tt.want)
 		}
 	}
-	want := map[kpi.SupervisionState]bool{kpi.SupervisionAnswered: true, kpi.SupervisionReviewed: true}
+	reviewable := map[kpi.SupervisionState]bool{kpi.SupervisionAnswered: true, kpi.SupervisionReviewed: true}
+	awaiting := map[kpi.SupervisionState]bool{kpi.SupervisionPending: true, kpi.SupervisionOverdue: true}
 	for _, st := range kpi.SupervisionStates {
-		if got := (kpi.SupervisionItem{State: st}).Reviewable(); got != want[st] {
-			t.Errorf("an item %s: Reviewable() = %v, want %v", st, got, want[st])
+		it := kpi.SupervisionItem{State: st}
+		if got := it.Reviewable(); got != reviewable[st] {
+			t.Errorf("an item %s: Reviewable() = %v, want %v", st, got, reviewable[st])
+		}
+		if got := it.AwaitsAnswer(); got != awaiting[st] {
+			t.Errorf("an item %s: AwaitsAnswer() = %v, want %v", st, got, awaiting[st])
 		}
 	}
 }

@@ -146,6 +146,12 @@ func (it SupervisionItem) StateAt(t time.Time) SupervisionState {
 // Open reports whether the item has not closed.
 func (it SupervisionItem) Open() bool { return it.State != SupervisionClosed }
 
+// AwaitsAnswer reports whether the item waits for its unit's explanation
+// (待说明, 逾期未说明).
+func (it SupervisionItem) AwaitsAnswer() bool {
+	return it.State == SupervisionPending || it.State == SupervisionOverdue
+}
+
 // Reviewable reports whether the office may review the item (已审阅 or
 // 退回): an explanation is in, reviewed or not.
 func (it SupervisionItem) Reviewable() bool {

@@ -135,7 +135,7 @@ func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *v
 	}
 	for _, it := range items {
 		sec.Items = append(sec.Items, newItemRow(it, ind.Name))
-		if v == nil && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue) {
+		if v == nil && it.AwaitsAnswer() {
 			sec.SignIn = "/signin?next=" + url.QueryEscape(indicatorURL(ref))
 		}
 	}
@@ -313,7 +313,7 @@ func (s *server) newSupervisionPage(r *http.Request) (supervisionPage, error) {
 			row.Latest = &er
 		}
 		row.MayReview = p.MayReview && it.Reviewable()
-		row.MayExplain = !p.MayReview && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue) &&
+		row.MayExplain = !p.MayReview && it.AwaitsAnswer() &&
 			slices.Contains(supervision.ExplainingUnits(names[it.Ref], a), it.Unit)
 		if it.Open() {
 			p.Open = append(p.Open, row)
@@ -442,7 +442,7 @@ func (s *server) waitingItems(ctx context.Context, v *viewer) int {
 	for _, it := range items {
 		switch {
 		case office && it.State == kpi.SupervisionAnswered,
-			!office && (it.State == kpi.SupervisionPending || it.State == kpi.SupervisionOverdue):
+			!office && it.AwaitsAnswer():
 			n++
 		}
 	}
