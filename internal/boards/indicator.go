@@ -89,11 +89,11 @@ func Indicator() Dashboard {
 			indicatorVar(),
 			webURLVar(),
 		}, panels)
-	// Every reported period and its rise over the year before (what a
-	// 逐年增长 line is judged on) is on kpimon's page of the indicator.
+	// Every reported period's figure and the trend chart (from which a
+	// 逐年增长 line's years read) are on kpimon's page of the indicator.
 	d.Links = append(d.Links, DashLink{
 		Title: "各期数据与修订（kpimon 指标页）", Type: "link", Tags: []string{}, Icon: "doc",
-		Tooltip: "每期报送的实际值、较上期的变化、修订记录和情况说明", TargetBlank: true,
+		Tooltip: "每期报送的实际值、走势图、修订记录和情况说明", TargetBlank: true,
 		URL: "${web_url}/indicators/${plan}/${indicator}",
 	})
 	return d

@@ -449,8 +449,7 @@ scrape_configs:
 }
 
 // checkWebLink follows the indicator board's link to kpimon's page of the
-// indicator (where every period's figure and its rise over the year before
-// are listed): the hidden web_url variable resolves to the kpimon that
+// indicator (where every period's figure and the trend are shown): the hidden web_url variable resolves to the kpimon that
 // serves the plan, and the link's page is the indicator's.
 func checkWebLink(t *testing.T, ctx context.Context, prom *promClient, kpimonURL string, api []apiIndicator) {
 	d := boards.Indicator()
