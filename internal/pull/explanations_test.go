@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -32,7 +33,8 @@ func TestInboxExplanations(t *testing.T) {
 	}
 	x.SetCellValue(ingest.TemplateSheet, "H2", "2021")
 	x.SetCellValue(ingest.TemplateSheet, "I2", "25")
-	row := []any{"p", "high_tech_enterprises", "", "", "认定滞后", "加快认定", "2022-12-31"}
+	// The expected day must not have passed (the service reads the wall clock).
+	row := []any{"p", "high_tech_enterprises", "", "", "认定滞后", "加快认定", time.Now().AddDate(1, 0, 0).Format("2006-01-02")}
 	if err := x.SetSheetRow(ingest.ExplanationSheet, "A3", &row); err != nil {
 		t.Fatal(err)
 	}
