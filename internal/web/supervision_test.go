@@ -263,3 +263,19 @@ func TestBrowserSupervisionWordsWhole(t *testing.T) {
 	}
 	b.screenshotViewport("overview-800")
 }
+
+// TestSubmitPageForTheSupervisionOffice: the office's 报送数据 offered the
+// template and an upload that would be refused whole, and said 您的令牌没有
+// 可报送的指标 to a person signed in with a password.
+func TestSubmitPageForTheSupervisionOffice(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	p := sf.signedIn(t, "dcs").get("/submit")
+	wantStatus(t, "the office's 报送数据", p, http.StatusOK)
+	wantText(t, "the office's 报送数据", p, `id="no-choices">本账号没有可报送的指标`, `href="/supervision"`)
+	for _, bad := range []string{"令牌", `id="upload-form"`, `id="template-link"`} {
+		if strings.Contains(p.body, bad) {
+			t.Errorf("the office's 报送数据 shows %q", bad)
+		}
+	}
+	wantText(t, "the unit's 报送数据", sf.signedIn(t, unitName).get("/submit"), `id="upload-form"`, `id="template-link"`, `id="entry-form"`)
+}
