@@ -493,7 +493,7 @@ func (p *parser) indicatorBaseline(f map[string]*yaml.Node, kindNode *yaml.Node,
 			p.add(v, "baseline_rule", id, string(ind.BaselineRule), "either baseline or baseline_rule, not both", "基数重复 both baseline and baseline_rule are set")
 		}
 	}
-	if (ind.Kind == kpi.KindReduceBy || ind.Kind == kpi.KindMultiply) && !baselineGiven && ind.BaselineRule == "" {
+	if ind.Kind.TargetFromBaseline() && !baselineGiven && ind.BaselineRule == "" {
 		p.add(kindNode, "baseline", id, "", "baseline: {period: \"2018\", value: …, source: …} or baseline_rule: first_observation",
 			fmt.Sprintf("%s 需要基数 %s needs a baseline to start from", ind.Kind, ind.Kind))
 	}

@@ -318,7 +318,7 @@ func dropContained(figs []figure) []figure {
 // baseline × factor).
 func evaluateTarget(ev *Evaluation, plan Plan, ind Indicator, figs []figure, c closing, now time.Time) {
 	better := betterSign(ind) // the sign of a change for the better
-	relative := ind.Kind == KindReduceBy || ind.Kind == KindMultiply
+	relative := ind.Kind.TargetFromBaseline()
 
 	// series is the indicator's value at each period end.
 	series := targetSeries(plan, ind, figs)

@@ -49,6 +49,11 @@ func (k Kind) Valid() bool {
 // at_most and reduce_by, whose bars and steps go down.
 func (k Kind) LowerIsBetter() bool { return k == KindAtMost || k == KindReduceBy }
 
+// TargetFromBaseline reports whether the kind's target is a multiple of
+// its baseline (reduce_by: baseline × (1 − p/100), multiply: baseline ×
+// factor), so it needs one: given, or the first figure by baseline_rule.
+func (k Kind) TargetFromBaseline() bool { return k == KindReduceBy || k == KindMultiply }
+
 // HasNumericTarget reports whether the kind compares figures with a target
 // number (at_least, at_most, reduce_by, multiply), judged by pace along a
 // path from the baseline to it (evaluateTarget); the others are judged

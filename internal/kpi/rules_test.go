@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -33,6 +34,28 @@ func TestOversightRules(t *testing.T) {
 		}
 		if got := it.AwaitsAnswer(); got != awaiting[st] {
 			t.Errorf("an item %s: AwaitsAnswer() = %v, want %v", st, got, awaiting[st])
+		}
+	}
+}
+
+// TestTargetFromBaseline: reduce_by and multiply (and only they) take their
+// target from a baseline — without one, and without figures, they have no
+// target, while at_least and at_most have theirs. The catalog asks the
+// same method to demand a baseline or baseline_rule.
+func TestTargetFromBaseline(t *testing.T) {
+	plan := kpi.Plan{ID: "p", StartYear: 2021, EndYear: 2023}
+	for _, k := range kpi.Kinds {
+		want := k == kpi.KindReduceBy || k == kpi.KindMultiply
+		if got := k.TargetFromBaseline(); got != want {
+			t.Errorf("%s.TargetFromBaseline() = %v, want %v", k, got, want)
+		}
+		if !k.HasNumericTarget() {
+			continue
+		}
+		ind := kpi.Indicator{Plan: "p", ID: "x", Unit: "家", Kind: k, Target: 10, Deadline: 2023, Frequency: kpi.Annual, DueDays: 90, Measure: kpi.MeasureLevel}
+		ev := kpi.Evaluate(plan, ind, nil, time.Date(2022, 6, 30, 0, 0, 0, 0, kpi.China))
+		if (ev.Target == nil) != want {
+			t.Errorf("%s without a baseline or figures: target %v, want a target %v", k, ev.Target, !want)
 		}
 	}
 }
