@@ -17,14 +17,14 @@ import "math"
 //     the end of the latest figure's period (achieved).
 //   - Required is nil when the indicator is achieved, when its deadline has
 //     passed at ev.AsOf, when there is no figure, and for the kinds without a
-//     numeric target (increase, milestone). Achieved is nil without a
+//     numeric target (Kind.HasNumericTarget). Achieved is nil without a
 //     baseline that lies before the latest figure (one figure only).
 //   - A negative change is a fall: 需年均下降 for at_most and reduce_by.
 func AnnualChanges(ind Indicator, ev Evaluation) (required, achieved *float64, relative bool) {
 	if ev.Actual == nil || ev.Period == nil {
 		return nil, nil, false
 	}
-	if ind.Kind == KindMilestone || ind.Kind == KindContinuing || ind.Kind == KindIncrease || ev.Target == nil {
+	if !ind.Kind.HasNumericTarget() || ev.Target == nil {
 		return nil, nil, false
 	}
 	actual, target := *ev.Actual, *ev.Target
