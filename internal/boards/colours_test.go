@@ -126,7 +126,7 @@ func TestStatusColoursFromOneTable(t *testing.T) {
 	// The test must have seen the counts it is about, or it proves nothing.
 	for file, statuses := range map[string][]string{
 		"kpi-overview.json":  {"missed", "lagging|off_track|deteriorating", "overdue"},
-		"kpi-unit.json":      {"missed", "lagging|off_track|deteriorating", "on_track|in_progress", "overdue"},
+		"kpi-unit.json":      {"missed", "lagging|off_track|deteriorating", "on_track", "in_progress", "overdue"},
 		"kpi-province.json":  {"missed", "lagging", "off_track|deteriorating", "overdue"},
 		"kpi-reporting.json": {"overdue"},
 		"kpi-indicator.json": {"overdue"},

@@ -1,6 +1,11 @@
 package boards
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/present"
+)
 
 // Unit is one responsible unit's board: its indicators, what lags, and
 // which report it owes.
@@ -12,7 +17,9 @@ func Unit() Dashboard {
 	stats := []struct{ title, desc, statuses string }{
 		{"负责指标", "本单位作为牵头单位负责的指标个数。Indicators this unit leads.", ".*"},
 		{"已达标", "已达到目标的指标个数 (achieved)。", "achieved"},
-		{"正常推进与推进中", "正常推进（进度比不低于 " + onTrackPace + "）与推进中（未到期的定性任务）的指标个数之和。On track plus milestones in progress.", "on_track|in_progress"},
+		// 正常推进 and 推进中 apart: a green and a yellow light in the circular.
+		{present.Status(kpi.StatusOnTrack), statusDescriptions[kpi.StatusOnTrack], string(kpi.StatusOnTrack)},
+		{present.Status(kpi.StatusInProgress), statusDescriptions[kpi.StatusInProgress], string(kpi.StatusInProgress)},
 		{"滞后（进度滞后、严重滞后、不进反退）", "进度滞后、严重滞后与不进反退的指标个数之和 (lagging, off track, deteriorating)。", "lagging|off_track|deteriorating"},
 		{"逾期未达标", "截止时间已过仍未达标的指标个数 (missed)。", "missed"},
 	}
@@ -26,7 +33,7 @@ func Unit() Dashboard {
 	}
 	panels = append(panels, stat("逾期未报送", "报送期限已过、本期数据仍未报送的指标个数 (reports overdue)。", countUnit("个"), overdueColor(), at(len(stats)*3, 0, 3, 4),
 		instant("A", fmt.Sprintf(`count(kpi_report_due_timestamp_seconds{plan=~"$plan", overdue="1"} and on(plan, indicator) %s) or vector(0)`, lead))))
-	panels = append(panels, asOfStat(at(18, 0, 6, 4)))
+	panels = append(panels, asOfStat(at(len(stats)*3+3, 0, 3, 4)))
 	panels = append(panels,
 		indicatorTable("本单位指标", "本单位牵头的全部指标及其进展。点指标名称看详情。Every indicator this unit leads.",
 			at(0, 4, 24, 12), lead),
