@@ -181,7 +181,8 @@ func (c *Collector) wordStatus(st *kpi.State) *alertText {
 		d.WriteString("（" + period + "数据）")
 	}
 	d.WriteString("\n目标：" + target + "，截止" + deadline + "\n")
-	if hasGap(ind) {
+	if hasGap(ind) || ev.Reason == kpi.ReasonFell && len(ev.Falls) > 0 {
+		// A growth line that fell: by how much (2021年较上年下降100万元).
 		d.WriteString("差距：" + gap + "\n")
 	}
 	if required != present.Missing {

@@ -79,8 +79,8 @@ func TestAlertTextSaysWhy(t *testing.T) {
 		{
 			name: "fell in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1100}), now: mid, status: kpi.StatusDeteriorating,
 			summary: "【不进反退】研发经费投入（区科工信局牵头）：2021年实际1100万元，目标逐年增长；有年度较上一年度下降：2021年",
-			want:    []string{"原因：有年度较上一年度下降：2021年\n"},
-			not:     []string{"差距"},
+			want:    []string{"原因：有年度较上一年度下降：2021年\n", "差距：2021年较上年下降100万元\n"},
+			not:     []string{"差距0"},
 		},
 		{
 			name: "flat in 2021", ind: rd, obs: obs("rd", map[int]float64{2020: 1200, 2021: 1200, 2022: 1300}), now: late, status: kpi.StatusMissed,
