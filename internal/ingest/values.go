@@ -150,9 +150,9 @@ func isASCII(s string) bool {
 	return true
 }
 
-// ParsePeriod reads a period as people type it: 2021, 2021年, 2021Q3,
-// 2021-Q3, 2021年第三季度, 2021年3季度, 2021-06, 2021/06, 2021.06, 2021年6月,
-// 202106. A full date (2021/6/1, 2021-06-30, 2021年6月1日) and Excel's
+// ParsePeriod reads a period as people type it: 2021, 2021年, 2021年末,
+// 2021Q3, 2021-Q3, 2021年第三季度, 2021年3季度, 2021-06, 2021/06, 2021.06,
+// 2021年6月, 2021年6月底, 202106. A full date (2021/6/1, 2021-06-30, 2021年6月1日) and Excel's
 // Jun-21 count as their month: spreadsheets turn a typed month into a date.
 func ParsePeriod(s string) (kpi.Period, error) {
 	if len(s) == 4 { // fast path: a year
@@ -176,6 +176,13 @@ func ParsePeriod(s string) (kpi.Period, error) {
 	rest := t[4:]
 	rest = strings.TrimPrefix(rest, "年")
 	rest = strings.TrimPrefix(rest, "度") // 2021年度
+	// 2020年末, 2021年6月底, 2021年三季度末: a level as it stood at the
+	// period's end, which is what the period's figure is.
+	if r, ok := strings.CutSuffix(rest, "末"); ok {
+		rest = r
+	} else if r, ok := strings.CutSuffix(rest, "底"); ok {
+		rest = r
+	}
 	if rest == "" {
 		if !p.Valid() {
 			return kpi.Period{}, bad
