@@ -19,8 +19,7 @@ import (
 // and a 情况说明 row files both, and its receipt says so in Chinese.
 func TestInboxExplanations(t *testing.T) {
 	_, st := newIngester(t)
-	ing, err := ingest.New(ingest.Options{Store: st, Explainer: supervision.New(supervision.Options{Store: st.(supervision.Store),
-		Now: func() time.Time { return time.Date(2022, 6, 1, 0, 0, 0, 0, kpi.China) }})})
+	ing, err := ingest.New(ingest.Options{Store: st, Explainer: supervision.New(supervision.Options{Store: st.(supervision.Store)})})
 	if err != nil {
 		t.Fatal(err)
 	}
