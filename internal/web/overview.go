@@ -18,6 +18,9 @@ type overviewPage struct {
 	base
 	AsOf     string
 	Filter   overviewFilter
+	// OwnUnits links a unit's viewer to the list of its own indicators
+	// (a filter choice otherwise found among every unit of the district).
+	OwnUnits []reportLink
 	Plans    []option
 	Tasks    []option
 	Units    []option
@@ -125,6 +128,13 @@ func (s *server) handleOverview() http.Handler {
 			}
 		}
 		p.Reports = reportLinks(f)
+		if v != nil {
+			for _, u := range v.token.Units {
+				if u != f.Unit {
+					p.OwnUnits = append(p.OwnUnits, reportLink{Label: u, URL: "/?unit=" + url.QueryEscape(u)})
+				}
+			}
+		}
 		if len(matched) > 0 {
 			p.Chart = template.HTML(report.TaskStatusChart(matched, s.lights).String()) // chart escapes its text
 		}

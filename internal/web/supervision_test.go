@@ -279,3 +279,19 @@ func TestSubmitPageForTheSupervisionOffice(t *testing.T) {
 	}
 	wantText(t, "the unit's 报送数据", sf.signedIn(t, unitName).get("/submit"), `id="upload-form"`, `id="template-link"`, `id="entry-form"`)
 }
+
+// TestOverviewLinksTheUnitsOwnList: a unit's officer had to find the unit
+// among every unit of the district in the filter to see its indicators;
+// the overview now links the unit's own list.
+func TestOverviewLinksTheUnitsOwnList(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	c := sf.signedIn(t, unitName)
+	own := "/?unit=" + url.QueryEscape(unitScience)
+	wantText(t, "the unit's overview", c.get("/"), `id="own-units"`, `href="`+html.EscapeString(own)+`">`+unitScience+`</a>`)
+	if p := c.get(own); strings.Contains(p.body, `id="own-units"`) {
+		t.Error("the unit's own list links itself")
+	}
+	if p := sf.signedIn(t, "dcs").get("/"); strings.Contains(p.body, `id="own-units"`) {
+		t.Error("the supervision office, of no unit, is offered a unit's list")
+	}
+}
