@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
@@ -383,7 +384,11 @@ func decodeText(b []byte) ([]byte, error) {
 	if utf8.Valid(b) {
 		return b, nil
 	}
-	return simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	// Into one buffer of the size GBK's text takes in UTF-8 (two bytes a
+	// character become three): Bytes would start at the input's size and
+	// double, allocating three times a large file.
+	out, _, err := transform.Append(simplifiedchinese.GB18030.NewDecoder(), make([]byte, 0, len(b)+len(b)/2+utf8.UTFMax), b)
+	return out, err
 }
 
 var (
