@@ -1,11 +1,18 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/testkit"
@@ -32,6 +39,76 @@ func TestPrometheusFiles(t *testing.T) {
 			}
 		})
 	}
+	t.Run("for is at least the outage guard's look-back", func(t *testing.T) {
+		path := filepath.Join(root, "prometheus", "rules", "kpimon.rules.yml")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		guarded, problems := forFloorProblems(t, b)
+		if guarded == 0 {
+			t.Errorf("%s: no rule re-asserts its ALERTS series over a look-back; the check reads nothing", path)
+		}
+		for _, p := range problems {
+			t.Error(p)
+		}
+		// The check fails when a guarded rule's for drops below its
+		// look-back (here the first one's 1h to 5m).
+		lowered := bytes.Replace(b, []byte("        for: 1h\n"), []byte("        for: 5m\n"), 1)
+		if _, problems := forFloorProblems(t, lowered); len(problems) != 1 {
+			t.Errorf("a guarded rule with for 5m under a 10m look-back: %d problems, want 1: %v", len(problems), problems)
+		}
+	})
+}
+
+// alertsLookBack finds an outage guard in a rule's expression: its own
+// ALERTS series over a range, e.g. ALERTS{alertname="X", ...}[10m].
+var alertsLookBack = regexp.MustCompile(`ALERTS\{[^}]*alertname="([^"]+)"[^}]*\}\[([^\]]+)\]`)
+
+// forFloorProblems reads an alert rules file and returns how many rules
+// carry an outage guard (the `or` branch that re-asserts an alert from its
+// ALERTS series while kpimon is not exporting) and one problem for each
+// guarded rule whose `for` is shorter than the guard's look-back: an alert
+// resolved less than the look-back before an outage would come back.
+func forFloorProblems(t *testing.T, rules []byte) (guarded int, problems []string) {
+	t.Helper()
+	var doc struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+				For   string `yaml:"for"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(rules, &doc); err != nil {
+		t.Fatalf("read the rules: %v", err)
+	}
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			for _, m := range alertsLookBack.FindAllStringSubmatch(r.Expr, -1) {
+				if m[1] != r.Alert {
+					problems = append(problems, fmt.Sprintf("rule %s re-asserts another alert's series (%s)", r.Alert, m[1]))
+					continue
+				}
+				guarded++
+				back, err := model.ParseDuration(m[2])
+				if err != nil {
+					t.Fatalf("rule %s: look-back %q: %v", r.Alert, m[2], err)
+				}
+				var hold model.Duration
+				if r.For != "" {
+					if hold, err = model.ParseDuration(r.For); err != nil {
+						t.Fatalf("rule %s: for %q: %v", r.Alert, r.For, err)
+					}
+				}
+				if hold < back {
+					problems = append(problems, fmt.Sprintf("rule %s: for %v is shorter than its outage guard's look-back %v: an alert resolved within %v before an outage would come back (raise for, or lower the look-back with it)", r.Alert, hold, back, back))
+				}
+			}
+		}
+	}
+	return guarded, problems
 }
 
 func TestAlertmanagerConfig(t *testing.T) {
