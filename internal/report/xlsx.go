@@ -184,9 +184,19 @@ func figureFormat(ind kpi.Indicator, v *float64) string {
 // 2020年较上年下降3件).
 func gapCell(ind kpi.Indicator, ev kpi.Evaluation, words string) cell {
 	if g := present.GapAmount(ind, ev); g != nil || words == present.Missing {
-		return optNumber(g, decimalsFormat(present.GapDecimals(ind, ev)))
+		return optNumber(g, amountFormat(ind, present.GapDecimals(ind, ev)))
 	}
 	return text(words)
+}
+
+// amountFormat is the number format of an amount of ind's unit with d
+// decimals: a share's gap or change is in percentage points, so its cell
+// says 个百分点 (0.13 beside the unit column's "%" reads as 0.13 %).
+func amountFormat(ind kpi.Indicator, d int) string {
+	if ind.IsPercent() {
+		return decimalsFormat(d) + `"个百分点"`
+	}
+	return decimalsFormat(d)
 }
 
 // decimalsFormat is the number format with d decimals.
@@ -210,7 +220,7 @@ func changeCells(ind kpi.Indicator, ev kpi.Evaluation, v *float64) (amount, rate
 	if v == ev.RequiredAnnualChange {
 		v = present.RequiredAmount(ind, ev) // a count required is whole, as the words say
 	}
-	return optNumber(v, decimalsFormat(present.ChangeDecimals(ind, ev, v))), cell{}
+	return optNumber(v, amountFormat(ind, present.ChangeDecimals(ind, ev, v))), cell{}
 }
 
 func (x *workbook) summary(c Circular) {

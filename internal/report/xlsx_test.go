@@ -106,6 +106,34 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("M1 = %q", got)
 	}
 
+	// A share's gap and change per year are in percentage points: the cell
+	// says so, since 0.13 beside the unit column's "%" reads as 0.13 %.
+	points := 0
+	for _, sheet := range []struct {
+		name       string
+		unit       int
+		amountCols []int
+	}{{report.SheetDetail, 5, []int{11}}, {report.SheetAttention, 6, []int{8, 9}}} {
+		rows, _ := f.GetRows(sheet.name)
+		for i, r := range rows[1:] {
+			if len(r) <= sheet.unit || r[sheet.unit] != "%" {
+				continue
+			}
+			for _, col := range sheet.amountCols {
+				if col >= len(r) || r[col] == "" || !strings.ContainsAny(r[col][:1], "-0123456789") {
+					continue // empty, or words (已完成)
+				}
+				points++
+				if !strings.HasSuffix(r[col], "个百分点") {
+					t.Errorf("%s row %d (%s) column %d = %q, want an amount in 个百分点", sheet.name, i+2, r[1], col+1, r[col])
+				}
+			}
+		}
+	}
+	if points == 0 {
+		t.Error("no share's gap or change per year in the workbook: the sample should have some")
+	}
+
 	// Print setup: A4 landscape, one page wide, the header row on every
 	// page, the title in the page header.
 	for _, sheet := range f.GetSheetList() {
