@@ -7,7 +7,6 @@ package httpfile
 import (
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"path"
@@ -43,12 +42,14 @@ func FormFile(r *http.Request, field string, limit int64) (kpi.Upload, error) {
 	if u.Name == "" {
 		u.Name = NameFor(u.ContentType)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// Sized once from the part's size: io.ReadAll would grow its buffer
+	// step by step, allocating several times a large file.
+	body, err := ReadAtMost(f, hdr.Size, limit)
 	switch {
+	case errors.Is(err, ErrTooLarge):
+		return u, ErrTooLarge
 	case err != nil:
 		return u, fmt.Errorf("%w: %w", ErrUnreadable, err)
-	case int64(len(body)) > limit:
-		return u, ErrTooLarge
 	case len(body) == 0:
 		return u, ErrEmpty
 	}

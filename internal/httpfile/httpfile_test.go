@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime/multipart"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 )
 
@@ -92,5 +93,31 @@ func TestReadAtMost(t *testing.T) {
 				t.Errorf("ReadAtMost = %d bytes, %v, want the %d bytes", len(got), err, len(in))
 			}
 		})
+	}
+}
+
+// TestFormFileReadsOnce: the web page's upload (a parsed multipart form)
+// is copied out once, into a buffer of the part's size.
+func TestFormFileReadsOnce(t *testing.T) {
+	file := bytes.Repeat([]byte("high_tech_enterprises,2021,21\n"), (16<<20)/30)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "2021.csv")
+	fw.Write(file)
+	mw.Close()
+	r := httptest.NewRequest("POST", "/upload", &body)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	if err := r.ParseMultipartForm(64 << 20); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	u, err := FormFile(r, "file", 64<<20)
+	runtime.ReadMemStats(&after)
+	if err != nil || !bytes.Equal(u.Body, file) {
+		t.Fatalf("FormFile: %v, equal %v", err, bytes.Equal(u.Body, file))
+	}
+	if got, most := after.TotalAlloc-before.TotalAlloc, uint64(len(file))*5/4+1<<20; got > most {
+		t.Errorf("FormFile of a %d MiB part allocated %d MiB, want at most %d MiB", len(file)>>20, got>>20, most>>20)
 	}
 }
