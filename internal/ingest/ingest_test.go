@@ -702,3 +702,27 @@ func TestWideTable(t *testing.T) {
 		t.Errorf("problem %+v, want row 2 column C value abc", p)
 	}
 }
+
+// TestHiddenFirstSheetSkipped: a workbook whose first sheet is a hidden
+// lookup list is read from the first sheet the submitter sees.
+func TestHiddenFirstSheetSkipped(t *testing.T) {
+	x := excelize.NewFile()
+	x.SetSheetName("Sheet1", "代码表")
+	x.SetSheetRow("代码表", "A1", &[]any{"单位代码", "单位名称"})
+	x.NewSheet("数据")
+	x.SetSheetRow("数据", "A1", &[]any{"指标编号", "报告期", "实际值"})
+	x.SetSheetRow("数据", "A2", &[]any{"high_tech_enterprises", "2021", 27})
+	x.SetActiveSheet(1)
+	if err := x.SetSheetVisible("代码表", false); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	f := newFixture(t)
+	if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "h.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"}); err != nil {
+		t.Fatalf("Ingest with a hidden first sheet: %v", err)
+	}
+	if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 27 {
+		t.Errorf("high_tech_enterprises 2021 = %v, want 27 from the visible sheet", v)
+	}
+}

@@ -569,7 +569,9 @@ func pickSheets(u kpi.Upload, book *xlsxBook) (sheet, explanations xlsxSheet, pr
 			explanations = s
 			continue
 		}
-		if u.Sheet != "" && s.name == u.Sheet || u.Sheet == "" && sheet.part == "" {
+		// Unnamed, the figures are on the first sheet the submitter sees
+		// (a hidden one holds lookup lists), else the first one.
+		if u.Sheet != "" && s.name == u.Sheet || u.Sheet == "" && (sheet.part == "" || sheet.hidden && !s.hidden) {
 			sheet = s
 		}
 		if len(names) < 20 {

@@ -39,7 +39,10 @@ type xlsxBook struct {
 	shown    []shownAs // per cell style (xf): how its number format shows a number
 }
 
-type xlsxSheet struct{ name, part string }
+type xlsxSheet struct {
+	name, part string
+	hidden     bool // the submitter does not see it in Excel
+}
 
 func (b *xlsxBook) close() {
 	if b.strings != nil {
@@ -149,7 +152,8 @@ func (b *xlsxBook) readWorkbook(name string, byID map[string]string, l limits) e
 		case t.is("sheet"):
 			nm, _ := t.attr("name")
 			id, _ := t.attr("id")
-			b.sheets = append(b.sheets, xlsxSheet{name: string(appendUnescaped(nil, nm)), part: byID[string(id)]})
+			state, _ := t.attr("state") // hidden, veryHidden
+			b.sheets = append(b.sheets, xlsxSheet{name: string(appendUnescaped(nil, nm)), part: byID[string(id)], hidden: len(state) > 0 && string(state) != "visible"})
 			if len(b.sheets) > maxParts {
 				return overLimit("XLSX 的工作表过多", "the XLSX has too many sheets")
 			}
