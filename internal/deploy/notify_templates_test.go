@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +24,88 @@ import (
 
 // wecomLimit is the largest markdown message WeCom (企业微信) accepts.
 const wecomLimit = 4096
+
+// dingtalkLimit is the largest request body a DingTalk (钉钉) robot
+// accepts: it answers "message too long, exceed 20000 bytes" (errcode
+// 460101) or "body 大小不合法…请保持大小在 20000bytes 以内" beyond it.
+const dingtalkLimit = 20000
+
+// bridgeSink stands in for a DingTalk bridge (prometheus-webhook-dingtalk):
+// Alertmanager's webhook posts it the group's data, which the bridge
+// renders with kpimon.dingtalk.markdown. It keeps every body.
+type bridgeSink struct {
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (b *bridgeSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	b.mu.Lock()
+	b.bodies = append(b.bodies, body)
+	b.mu.Unlock()
+}
+
+func (b *bridgeSink) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.bodies)
+}
+
+// find returns the newest body holding every one of want.
+func (b *bridgeSink) find(want ...string) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := len(b.bodies) - 1; i >= 0; i-- {
+		ok := true
+		for _, w := range want {
+			ok = ok && bytes.Contains(b.bodies[i], []byte(w))
+		}
+		if ok {
+			return b.bodies[i]
+		}
+	}
+	return nil
+}
+
+// renderDingTalk renders a webhook body (Alertmanager's template data)
+// with Alertmanager's own template engine (amtool template render) into
+// the request a DingTalk robot receives: a markdown message whose title is
+// kpimon.title and whose text is kpimon.dingtalk.markdown.
+func renderDingTalk(t *testing.T, amtool, root string, data []byte) (text string, request []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "data.json")
+	mustWrite(t, file, string(data))
+	render := func(name string) string {
+		t.Helper()
+		cmd := exec.Command(amtool, "template", "render", "--template.glob="+filepath.Join(root, "alertmanager", "templates", "*.tmpl"),
+			"--template.text={{ template \""+name+"\" . }}", "--template.data="+file)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("amtool template render %s: %v", name, err)
+		}
+		return strings.TrimSuffix(string(out), "\n")
+	}
+	text = render("kpimon.dingtalk.markdown")
+	var msg struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct {
+			Title string `json:"title"`
+			Text  string `json:"text"`
+		} `json:"markdown"`
+	}
+	msg.MsgType, msg.Markdown.Title, msg.Markdown.Text = "markdown", render("kpimon.title"), text
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(msg); err != nil {
+		t.Fatal(err)
+	}
+	return text, buf.Bytes()
+}
 
 // fakeWeCom answers the two WeCom API calls Alertmanager's wechat
 // receiver makes (a token, then message/send) and keeps every message.
@@ -160,16 +243,23 @@ func unitAlert(indicator, summary string) testAlert {
 // with the new status and figure) and one ended. The WeCom body must stay
 // under 4,096 bytes, list firing and recovered apart, say the recovered
 // indicator's new status and figure instead of a bare "resolved", and
-// which resolved alert was replaced and which ended.
+// which resolved alert was replaced and which ended. The same groups reach
+// a stand-in DingTalk bridge as webhook bodies, which amtool renders with
+// kpimon.dingtalk.markdown: the same sections, and each DingTalk request
+// under the robot's 20,000 bytes.
 func TestNotificationTemplates(t *testing.T) {
 	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("starts Alertmanager: not in -short mode (CI runs it)")
 	}
 	amBin := testkit.LookPath(t, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	amtool := testkit.LookPath(t, "prometheus-alertmanager (amtool)", "amtool")
 	root := testkit.RepoRoot(t)
 	wecom := &fakeWeCom{}
 	wecomSrv := httptest.NewServer(wecom)
 	defer wecomSrv.Close()
+	bridge := &bridgeSink{}
+	bridgeSrv := httptest.NewServer(bridge)
+	defer bridgeSrv.Close()
 	smtp := newSMTPSink(t)
 
 	dir := t.TempDir()
@@ -203,7 +293,10 @@ receivers:
         headers: {Subject: '{{ template "kpimon.email.subject" . }}'}
         html: ''
         text: '{{ template "kpimon.email.text" . }}'
-`, filepath.Join(root, "alertmanager", "templates", "*.tmpl"), wecomSrv.URL+"/cgi-bin/", smtp.ln.Addr().String())
+    webhook_configs:
+      - url: %q
+        send_resolved: true
+`, filepath.Join(root, "alertmanager", "templates", "*.tmpl"), wecomSrv.URL+"/cgi-bin/", smtp.ln.Addr().String(), bridgeSrv.URL+"/dingtalk/unit/send")
 	amConfig := filepath.Join(dir, "alertmanager.yml")
 	mustWrite(t, amConfig, config)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -258,6 +351,32 @@ receivers:
 	if strings.Contains(first, "已恢复") {
 		t.Error("first WeCom message has a 已恢复 section, but nothing resolved")
 	}
+	// The same group through a DingTalk bridge: the webhook body with all
+	// 30 alerts, rendered by Alertmanager's template engine.
+	var firstData []byte
+	testkit.WaitFor(t, ctx, am, "the webhook body of all 30 alerts at the DingTalk bridge", func() error {
+		if firstData = bridge.find(`"indicator":"ind_00"`, `"indicator":"ind_29"`); firstData == nil {
+			return fmt.Errorf("%d webhook bodies, none with all 30 alerts", bridge.count())
+		}
+		return nil
+	})
+	ding, request := renderDingTalk(t, amtool, root, firstData)
+	t.Logf("first DingTalk request (%d bytes):\n%s", len(request), request)
+	if len(request) > dingtalkLimit {
+		t.Errorf("first DingTalk request is %d bytes, over DingTalk's %d", len(request), dingtalkLimit)
+	}
+	if !bytes.Contains(request, []byte(`"title":"【kpimon】区科工信局：30项告警"`)) {
+		t.Errorf("first DingTalk request lacks the title 【kpimon】区科工信局：30项告警")
+	}
+	for _, want := range []string{"**【kpimon】区科工信局：30项告警**", "**新增及仍在告警（30项）**", "> 【进度滞后】指标00（区科工信局牵头）", "……共30项，此处列出前10项",
+		"[查看本单位全部指标](https://grafana.example.gov.cn/d/kpi-unit/kpi-unit?var-lead_unit=%E5%8C%BA%E7%A7%91%E5%B7%A5%E4%BF%A1%E5%B1%80)"} {
+		if !strings.Contains(ding, want) {
+			t.Errorf("first DingTalk message lacks %q:\n%s", want, ding)
+		}
+	}
+	if strings.Contains(ding, "已恢复") {
+		t.Errorf("first DingTalk message has a 已恢复 section, but nothing resolved:\n%s", ding)
+	}
 
 	// ind_00 gets a new figure: its old alert ends, a new one fires. ind_01
 	// recovers with a figure: its alert ends and KpiRecovered (the rule
@@ -306,6 +425,31 @@ receivers:
 	}
 	if strings.Contains(firing, "指标01") || strings.Contains(firing, "指标02") || strings.Contains(resolved, "【进度滞后】指标01") {
 		t.Errorf("ind_01 or ind_02 listed among the firing alerts, or ind_01's old alert listed beside its recovery:\n%s", second)
+	}
+
+	// The DingTalk message of the second round: firing and recovered apart,
+	// the recovery's new status and figure, under DingTalk's limit.
+	var secondData []byte
+	testkit.WaitFor(t, ctx, am, "the webhook body with the recovery at the DingTalk bridge", func() error {
+		if secondData = bridge.find(`"alertname":"KpiRecovered"`, `"status":"resolved"`, `"indicator":"ind_02"`); secondData == nil {
+			return fmt.Errorf("%d webhook bodies, none with the recovery and a resolved alert", bridge.count())
+		}
+		return nil
+	})
+	ding, request = renderDingTalk(t, amtool, root, secondData)
+	t.Logf("second DingTalk message (%d bytes as a request):\n%s", len(request), ding)
+	if len(request) > dingtalkLimit {
+		t.Errorf("second DingTalk request is %d bytes, over DingTalk's %d", len(request), dingtalkLimit)
+	}
+	dingFiring, dingResolved, _ := strings.Cut(ding, "**已恢复（3项）**")
+	if !strings.HasPrefix(ding, "**【kpimon】区科工信局：28项告警，3项已恢复**") || !strings.Contains(dingFiring, "【严重滞后】指标00") {
+		t.Errorf("second DingTalk message: want 28 firing (the new ind_00 line among them) and 3 recovered:\n%s", ding)
+	}
+	for _, want := range []string{"> 【已恢复】指标01（区科工信局牵头）：现为正常推进，2022年实际28家，目标≥30家",
+		"> 已更新（新数据见上方告警）：【进度滞后】指标00", "> 已解除（不再处于原状态，最新状态和数据见看板）：【进度滞后】指标02"} {
+		if !strings.Contains(dingResolved, want) {
+			t.Errorf("second DingTalk message's 已恢复 section lacks %q:\n%s", want, dingResolved)
+		}
 	}
 
 	// The e-mail of the second round, decoded: the full text of each alert.
