@@ -726,3 +726,46 @@ func TestHiddenFirstSheetSkipped(t *testing.T) {
 		t.Errorf("high_tech_enterprises 2021 = %v, want 27 from the visible sheet", v)
 	}
 }
+
+// TestFiguresOnALaterSheet: unnamed, the figures are read from the first
+// sheet with a header (an instructions sheet or an empty Sheet1 first);
+// with no header anywhere, the first sheet's problem is told.
+func TestFiguresOnALaterSheet(t *testing.T) {
+	for _, first := range []string{"填报说明", "Sheet1"} {
+		t.Run(first, func(t *testing.T) {
+			x := excelize.NewFile()
+			x.SetSheetName("Sheet1", first)
+			if first != "Sheet1" {
+				for i := 1; i <= 8; i++ {
+					x.SetCellValue(first, cell(1, i), fmt.Sprintf("第%d条：请按模板填写。", i))
+				}
+			}
+			x.NewSheet("数据")
+			x.SetSheetRow("数据", "A1", &[]any{"指标编号", "报告期", "实际值"})
+			x.SetSheetRow("数据", "A2", &[]any{"high_tech_enterprises", "2021", 26})
+			var buf bytes.Buffer
+			x.WriteTo(&buf)
+			f := newFixture(t)
+			if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "s.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"}); err != nil {
+				t.Fatalf("Ingest: %v", err)
+			}
+			if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(2021)); v != 26 {
+				t.Errorf("high_tech_enterprises 2021 = %v, want 26 from sheet 数据", v)
+			}
+		})
+	}
+	t.Run("no header anywhere", func(t *testing.T) {
+		x := excelize.NewFile()
+		x.SetCellValue("Sheet1", "A1", "封面")
+		x.NewSheet("其他")
+		x.SetCellValue("其他", "A1", "备用")
+		var buf bytes.Buffer
+		x.WriteTo(&buf)
+		f := newFixture(t)
+		_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "s.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"})
+		var ke *kpi.Error
+		if !errors.As(err, &ke) || len(ke.Problems) != 1 || ke.Problems[0].Sheet != "Sheet1" || ke.Problems[0].Value != "封面" {
+			t.Errorf("Ingest = %v, want the first sheet's missing header", err)
+		}
+	})
+}

@@ -557,7 +557,22 @@ func parseWorkbook(u kpi.Upload, l limits, emit func(*row), ex *explanationSet) 
 			return nil
 		}
 	}
-	return readFigureSheet(u, book, sheet, l, emit)
+	problems, noHeader := readFigureSheet(u, book, sheet, l, emit)
+	if !noHeader || u.Sheet != "" {
+		return problems
+	}
+	// Unnamed, the figures may be on a later sheet than the first (封面 or
+	// 填报说明 first, an empty Sheet1): the first visible sheet with a
+	// header is read; with none, the first sheet's problem stands.
+	for _, other := range book.sheets {
+		if other.part == sheet.part || other.part == explanations.part || other.hidden {
+			continue
+		}
+		if later, noHeader := readFigureSheet(u, book, other, l, emit); !noHeader {
+			return later
+		}
+	}
+	return problems
 }
 
 // pickSheets finds the sheet of figures (u.Sheet, else the first) and the
@@ -590,10 +605,12 @@ func pickSheets(u kpi.Upload, book *xlsxBook) (sheet, explanations xlsxSheet, pr
 
 // readFigureSheet reads the sheet of figures: blank rows, then the header
 // row, then a row per figure (at most l.maxRows), each passed to emit.
-func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, emit func(*row)) []kpi.Problem {
+// noHeader says the sheet was empty or had no header, and nothing was
+// emitted: another sheet may hold the figures.
+func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, emit func(*row)) (problems []kpi.Problem, noHeader bool) {
 	sr, err := book.sheet(sheet, l)
 	if err != nil {
-		return []kpi.Problem{xlsxProblem(u, sheet.name, 0, err)}
+		return []kpi.Problem{xlsxProblem(u, sheet.name, 0, err)}, false
 	}
 	defer sr.close()
 	var (
@@ -606,7 +623,7 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 	for {
 		ok, err := sr.next()
 		if err != nil {
-			return []kpi.Problem{xlsxProblem(u, sheet.name, sr.row, err)}
+			return []kpi.Problem{xlsxProblem(u, sheet.name, sr.row, err)}, false
 		}
 		if !ok {
 			break
@@ -618,7 +635,7 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 			var problem *kpi.Problem
 			if h, problem = sheetHeader(u, sheet, sr, book); problem != nil {
 				if p := titles.skip(*problem); p != nil {
-					return []kpi.Problem{*p}
+					return []kpi.Problem{*p}, true
 				}
 				continue
 			}
@@ -638,16 +655,16 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 			}
 		})
 		if n > l.maxRows {
-			return []kpi.Problem{tooMany(u, l.maxRows)}
+			return []kpi.Problem{tooMany(u, l.maxRows)}, false
 		}
 	}
 	if p := titles.first; !found && p != nil {
-		return []kpi.Problem{*p}
+		return []kpi.Problem{*p}, true
 	}
 	if !found {
-		return []kpi.Problem{fileProblem(u, sheet.name, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}
+		return []kpi.Problem{fileProblem(u, sheet.name, "工作表为空：应有表头行（"+acceptedHeadersZh+"）和数据\nthe sheet is empty: expected a header row ("+acceptedHeadersEn+") and figures")}, true
 	}
-	return nil
+	return nil, false
 }
 
 // sheetHeader reads the header from sr's current row (its first non-blank
