@@ -28,7 +28,7 @@ func writeSupervision(d *strings.Builder, st *kpi.State) {
 			continue
 		}
 		e := n.Latest
-		d.WriteString(present.SupervisionState(n.State) + "（第" + strconv.Itoa(e.Revision) + "版，" + present.Time(e.At) + "）：")
+		d.WriteString(present.SupervisionState(n.State) + "（第" + strconv.Itoa(e.Revision) + "版，" + present.DateTime(e.At) + "）：")
 		d.WriteString("原因：" + quote(e.Reason) + "；措施：" + quote(e.Measures))
 		if day, err := kpi.ParseDay(e.ExpectedBy); err == nil {
 			d.WriteString("；预计" + present.Date(day) + "前完成")

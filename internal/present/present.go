@@ -323,7 +323,18 @@ func dueDay(t time.Time) time.Time {
 	return c
 }
 
-// Time prints an instant in China time to the minute: "2021-03-31 14:05".
+// DateTime prints an instant in China time to the minute the way the
+// district's pages print a day: "2021年3月31日 14:05", so a row that shows
+// when something was done beside when it is due reads one way.
+func DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return Date(t) + " " + t.In(kpi.China).Format("15:04")
+}
+
+// Time prints an instant in China time to the minute: "2021-03-31 14:05"
+// (command-line tables and logs; pages and alert text use DateTime).
 func Time(t time.Time) string {
 	if t.IsZero() {
 		return ""

@@ -199,6 +199,8 @@ func TestDates(t *testing.T) {
 		{"due in UTC, shown in China time", DueDate(time.Date(2022, 3, 1, 16, 0, 0, 0, time.UTC)), "2022年3月1日"},
 		{"zero due date", DueDate(time.Time{}), ""},
 		{"time", Time(time.Date(2021, 3, 31, 6, 5, 0, 0, time.UTC)), "2021-03-31 14:05"},
+		{"date and time, as a page prints a day", DateTime(time.Date(2021, 3, 31, 16, 5, 0, 0, time.UTC)), "2021年4月1日 00:05"},
+		{"zero date and time", DateTime(time.Time{}), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

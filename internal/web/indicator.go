@@ -213,7 +213,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		p.ActualPeriod = present.Period(*ev.Period)
 	}
 	if ev.LastSubmittedAt != nil {
-		p.LastSubmitted = present.Time(*ev.LastSubmittedAt)
+		p.LastSubmitted = present.DateTime(*ev.LastSubmittedAt)
 	}
 	if !ev.Report.Due.IsZero() {
 		p.Due = present.DueDate(ev.Report.Due)
@@ -236,7 +236,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		}
 		p.History = append(p.History, historyRow{
 			Period: o.Period.String(), PeriodWord: present.Period(o.Period), Value: present.Reported(ind, o.Value),
-			Revision: o.Revision, By: o.SubmittedBy, At: present.Time(o.SubmittedAt),
+			Revision: o.Revision, By: o.SubmittedBy, At: present.DateTime(o.SubmittedAt),
 		})
 	}
 	for _, o := range slices.Backward(obs) {
@@ -245,7 +245,7 @@ func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, as
 		}
 		p.Revisions = append(p.Revisions, revisionRow{
 			Period: present.Period(o.Period), Revision: o.Revision, Value: present.Reported(ind, o.Value),
-			By: o.SubmittedBy, At: present.Time(o.SubmittedAt), Source: sourceWord(o.Source),
+			By: o.SubmittedBy, At: present.DateTime(o.SubmittedAt), Source: sourceWord(o.Source),
 			File: o.File, Note: o.Note, Counted: counted[o.Period.String()] == o.Revision,
 		})
 	}

@@ -16,8 +16,8 @@ import (
 // overviewPage is 指标一览: every indicator, filtered by task, unit and status.
 type overviewPage struct {
 	base
-	AsOf     string
-	Filter   overviewFilter
+	AsOf   string
+	Filter overviewFilter
 	// OwnUnits links a unit's viewer to the list of its own indicators
 	// (a filter choice otherwise found among every unit of the district).
 	OwnUnits []reportLink

@@ -85,7 +85,7 @@ type explanationRow struct {
 
 func newExplanationRow(ind kpi.Indicator, e kpi.Explanation) explanationRow {
 	r := explanationRow{Unit: e.Unit, Revision: e.Revision, Reason: e.Reason, Measures: e.Measures,
-		ExpectedBy: e.ExpectedBy, Author: e.Author, At: present.Time(e.At)}
+		ExpectedBy: e.ExpectedBy, Author: e.Author, At: present.DateTime(e.At)}
 	if d, err := kpi.ParseDay(e.ExpectedBy); err == nil {
 		r.ExpectedBy = present.Date(d)
 	}
@@ -98,9 +98,9 @@ func newExplanationRow(ind kpi.Indicator, e kpi.Explanation) explanationRow {
 func newItemRow(it kpi.SupervisionItem, name string) itemRow {
 	r := itemRow{ID: it.ID, Ref: it.Ref.Plan + "/" + it.Ref.ID, URL: indicatorURL(it.Ref), Name: name, Unit: it.Unit,
 		Cause: present.SupervisionCause(it), State: present.SupervisionState(it.State), StateKey: string(it.State),
-		OpenedAt: present.Time(it.OpenedAt), Deadline: present.Date(it.Deadline), Comment: it.Comment}
+		OpenedAt: present.DateTime(it.OpenedAt), Deadline: present.Date(it.Deadline), Comment: it.Comment}
 	if it.ClosedAt != nil {
-		r.ClosedAt = present.Time(*it.ClosedAt)
+		r.ClosedAt = present.DateTime(*it.ClosedAt)
 	}
 	return r
 }

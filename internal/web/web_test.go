@@ -712,6 +712,14 @@ func TestIndicatorPage(t *testing.T) {
 	}
 	// Neither the period table nor the revisions list the 2022 figure.
 	p := c.get("/indicators/" + ref)
+	// When a figure came is printed the way the page prints a day
+	// (2022年6月30日 10:00), not as 2022-06-30 10:00 beside 2022年3月31日.
+	if iso := regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}`).FindString(p.body); iso != "" {
+		t.Errorf("GET /indicators/%s prints a time as %q, want 年月日", ref, iso)
+	}
+	if !regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}`).MatchString(p.body) {
+		t.Errorf("GET /indicators/%s prints no submission time as 年月日 时:分", ref)
+	}
 	for _, absent := range []string{`<td data-label="期别">2022年</td>`, "28" + f.own.Unit, "年中预估"} {
 		if strings.Contains(p.body, absent) {
 			t.Errorf("GET /indicators/%s as of mid-2022 shows %q, a figure of a period not yet ended", ref, absent)
