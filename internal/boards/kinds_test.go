@@ -151,6 +151,7 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 	overview := boards.Overview()
 	ov := boardValues(overview, "all")
 	ov["plan"] = "boards-kinds"
+	gapUnits := map[string]string{} // the gap's unit (the E query's gap_unit label) by indicator
 	column := func(ref string) map[string]float64 {
 		res, err := prom.query(ctx, panelQuery(t, overview, "指标一览", ref, ov))
 		if err != nil {
@@ -159,6 +160,9 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 		m := map[string]float64{}
 		for _, s := range res {
 			m[s.Metric["indicator"]] = sampleValue([]promSample{s})
+			if ref == "E" {
+				gapUnits[s.Metric["indicator"]] = s.Metric["gap_unit"]
+			}
 		}
 		return m
 	}
@@ -264,6 +268,10 @@ func TestBoardsEveryKindAgainstAPI(t *testing.T) {
 				}
 				if !sameNumber(row, w) {
 					t.Errorf("overview 指标一览 %s = %s, API says %s", panel, show(row), show(w))
+				}
+				// Its 差距单位 column: a share's gap in 个百分点, not the 单位 column's %.
+				if panel == "差距" && row != nil && gapUnits[id] != points {
+					t.Errorf("overview 指标一览 差距 %s in %q, want %q (API: %s)", show(row), gapUnits[id], points, ev.Text.Gap)
 				}
 			}
 		})

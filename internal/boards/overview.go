@@ -80,13 +80,15 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 		instant("A", scoped(`kpi_indicator_info{plan=~"$plan"}`)),
 		instant("B", scoped(`max by (plan, indicator) (kpi_target{plan=~"$plan"})`)),
 		instant("C", scoped(`max by (plan, indicator) (kpi_actual{plan=~"$plan"})`)),
-		instant("E", scoped(gapExpr(sel))),
+		// The gap with the unit it is counted in (gap_unit): the
+		// indicator's, and for a share 个百分点, not the 单位 column's %.
+		instant("E", scoped(gapUnitExpr(sel))),
 		instant("F", scoped(progressExpr(sel))),
 		// The status with the latest figure's period.
 		instant("G", scoped(`max by (plan, indicator, status, period) (kpi_status{plan=~"$plan"})`)),
 	)
 	p.Transformations = mergeAndOrder(
-		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "period", "Value #E", "Value #F", "status", "deadline", "plan", "indicator"},
+		[]string{"task", "name", "lead_unit", "unit", "Value #B", "Value #C", "period", "Value #E", "gap_unit", "Value #F", "status", "deadline", "plan", "indicator"},
 		"name_en", "kind", "Value #A", "Value #G")
 	p.FieldConfig.Overrides = []Override{
 		column("task", "任务"),
@@ -97,6 +99,7 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 		column("Value #C", "最新实际值"),
 		column("period", "报告期"),
 		column("Value #E", "差距", Property{ID: "decimals", Value: 2}),
+		column("gap_unit", "差距单位"),
 		column("Value #F", "完成进度", progressCell()...),
 		column("status", "状态", mappingsProp(statusMapping()), cellColorBackground()),
 		column("deadline", "截止年份"),
@@ -105,6 +108,13 @@ func indicatorTable(title, desc string, pos GridPos, filters ...string) Panel {
 	}
 	p.Options["sortBy"] = []map[string]any{{"displayName": "任务", "desc": false}}
 	return p
+}
+
+// gapUnitExpr is the gap (gapExpr) labelled gap_unit with the unit it is
+// counted in (withChangeUnit's: a share's gap is in 个百分点), and without
+// the unit label, which the table takes from kpi_indicator_info.
+func gapUnitExpr(sel string) string {
+	return fmt.Sprintf(`max without (unit) (label_replace(%s, "gap_unit", "$1", "unit", "(.*)"))`, withChangeUnit(gapExpr(sel), sel))
 }
 
 // unitTable lists every lead unit with its indicators' standing; a unit's
