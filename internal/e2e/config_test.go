@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
@@ -59,6 +60,89 @@ func TestPrometheusFiles(t *testing.T) {
 			t.Errorf("a guarded rule with for 5m under a 10m look-back: %d problems, want 1: %v", len(problems), problems)
 		}
 	})
+	t.Run("the documented delay of a fix follows the rules and routes", func(t *testing.T) {
+		checkFixDelayDoc(t, root)
+	})
+}
+
+// checkFixDelayDoc holds the delay units are told a fixing figure takes
+// (README: "1–2 hours"; the templates: 约1至2小时) to the files it comes
+// from: the old alert keeps firing until the new state has waited the
+// indicator rules' for and keep_firing_for, then the unit's group is sent
+// within one group_interval.
+func checkFixDelayDoc(t *testing.T, root string) {
+	t.Helper()
+	rules := readYAML(t, filepath.Join(root, "prometheus", "rules", "kpimon.rules.yml"))
+	var hold model.Duration
+	n := 0
+	for _, g := range rules["groups"].([]any) {
+		group := g.(map[string]any)
+		if group["name"] != "kpimon-indicators" {
+			continue
+		}
+		for _, r := range group["rules"].([]any) {
+			rule := r.(map[string]any)
+			for _, k := range []string{"for", "keep_firing_for"} {
+				v, _ := rule[k].(string)
+				if v == "" {
+					continue
+				}
+				d, err := model.ParseDuration(v)
+				if err != nil {
+					t.Fatalf("rule %v %s %q: %v", rule["alert"], k, v, err)
+				}
+				hold = max(hold, d)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no for or keep_firing_for in the group kpimon-indicators")
+	}
+	// The group_interval a unit's route uses: its own or the nearest
+	// parent's.
+	am := readYAML(t, filepath.Join(root, "alertmanager", "alertmanager.yml"))
+	var interval string
+	var walk func(route map[string]any, inherited string) bool
+	walk = func(route map[string]any, inherited string) bool {
+		if v, ok := route["group_interval"].(string); ok {
+			inherited = v
+		}
+		if route["receiver"] == "区科工信局" {
+			interval = inherited
+			return true
+		}
+		subs, _ := route["routes"].([]any)
+		for _, s := range subs {
+			if walk(s.(map[string]any), inherited) {
+				return true
+			}
+		}
+		return false
+	}
+	if !walk(am["route"].(map[string]any), "5m") { // Alertmanager's default
+		t.Fatal("alertmanager.yml: no route to 区科工信局")
+	}
+	group, err := model.ParseDuration(interval)
+	if err != nil {
+		t.Fatalf("group_interval %q: %v", interval, err)
+	}
+	lo, hi := time.Duration(hold), time.Duration(hold)+time.Duration(group)
+	if lo%time.Hour != 0 || hi%time.Hour != 0 {
+		t.Fatalf("a fix reaches a unit %v–%v after its figure: not whole hours, as README.md and the templates say it; reword them and this check", lo, hi)
+	}
+	for file, want := range map[string]string{
+		"README.md":                          fmt.Sprintf("reaches its unit %d–%d hours later", lo/time.Hour, hi/time.Hour),
+		"alertmanager/templates/kpimon.tmpl": fmt.Sprintf("告警约%d至%d小时后更新或解除", lo/time.Hour, hi/time.Hour),
+	} {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %q: the rules hold an alert %v and units are sent every %v", file, want, lo, group)
+		}
+	}
 }
 
 // alertsLookBack finds an outage guard in a rule's expression: its own
