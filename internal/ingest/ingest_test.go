@@ -118,6 +118,8 @@ func TestIngestFormats(t *testing.T) {
 			map[string]float64{"high_tech_enterprises": 28, "disposable_income_per_capita": 41200}},
 		{"UTF-16BE with BOM", kpi.Upload{Name: "2021.csv", Body: utf16BE("\ufeff指标编号,报告期,实际值\nhigh_tech_enterprises,2021,28\n")},
 			map[string]float64{"high_tech_enterprises": 28}},
+		{"a total row and a footnote below the figures", kpi.Upload{Name: "合计.csv", Body: []byte("指标名称,报告期,实际值\n高新技术企业,2021,28\n合  计,2021,28\n注：本表为快报数,,\n")},
+			map[string]float64{"high_tech_enterprises": 28}},
 		{"headers of statistical tables", kpi.Upload{Name: "统计表.csv", Body: []byte("指标名称,年度,本期数\n高新技术企业,2021年末,28\n")},
 			map[string]float64{"high_tech_enterprises": 28}},
 		{"title rows above the header", kpi.Upload{Name: "2021.csv", Body: []byte("雁峰区2021年指标数据报送表,,\n填报单位：区科工信局,,\n\n指标编号,报告期,实际值\nhigh_tech_enterprises,2021,28\n")},

@@ -174,6 +174,9 @@ func (h *header) wideColumns(cells []string) {
 // table one per period cell filled in. It returns how many.
 func (h header) figures(cells []string, line int, sheet string, emit func(row)) int {
 	r, ok := h.row(cells, line, sheet)
+	if totalRow(r) {
+		return 0
+	}
 	if len(h.wide) == 0 {
 		if ok {
 			emit(r)
@@ -495,6 +498,21 @@ func (t *titleRows) skip(p kpi.Problem) *kpi.Problem {
 		return t.first
 	}
 	return nil
+}
+
+// totalRow reports a table's 合计, 总计 or 小计 row: a sum of the rows
+// above, not an indicator, which a person handing the table in would not
+// count as a figure either.
+func totalRow(r row) bool {
+	name := r.Indicator
+	if name == "" {
+		name = r.name
+	}
+	switch strings.ReplaceAll(normalise(name), " ", "") {
+	case "合计", "总计", "小计":
+		return true
+	}
+	return false
 }
 
 // headerExcerpt quotes the start of a row that is not a header.
