@@ -771,3 +771,34 @@ func TestFiguresOnALaterSheet(t *testing.T) {
 		}
 	})
 }
+
+// TestHeaderOverTwoRows: a header split over two rows — 指标名称 merged
+// down, 实际完成情况 merged across above the years — is read as one.
+func TestHeaderOverTwoRows(t *testing.T) {
+	x := excelize.NewFile()
+	x.SetCellValue("Sheet1", "A1", "雁峰区主要指标完成情况")
+	x.MergeCell("Sheet1", "A1", "D1")
+	x.SetSheetRow("Sheet1", "A2", &[]any{"指标名称", "单位", "实际完成情况"})
+	x.MergeCell("Sheet1", "A2", "A3")
+	x.MergeCell("Sheet1", "B2", "B3")
+	x.MergeCell("Sheet1", "C2", "D2")
+	x.SetSheetRow("Sheet1", "C3", &[]any{"2020年", "2021年"})
+	x.SetSheetRow("Sheet1", "A4", &[]any{"高新技术企业", "家", 24, 27})
+	var buf bytes.Buffer
+	x.WriteTo(&buf)
+	f := newFixture(t)
+	if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "two.xlsx", Body: buf.Bytes(), Actor: operator, Source: "upload"}); err != nil {
+		t.Fatalf("Ingest: %v", err)
+	}
+	for year, want := range map[int]float64{2020: 24, 2021: 27} {
+		if v, _ := f.value(t, "high_tech_enterprises", kpi.YearPeriod(year)); v != want {
+			t.Errorf("high_tech_enterprises %d = %v, want %v", year, v, want)
+		}
+	}
+	csv := "指标名称,实际完成情况,\n,2020年,2021年\n科技型中小企业,30,\n"
+	_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "two.csv", Body: []byte(csv), Actor: operator, Source: "upload"})
+	var ke *kpi.Error
+	if !errors.As(err, &ke) || len(ke.Problems) != 1 || ke.Problems[0].Column != "指标名称" || ke.Problems[0].Row != 3 {
+		t.Errorf("Ingest of a two-row CSV header naming an indicator outside the catalog = %v, want its one problem at row 3, column 指标名称 (the header read over two rows)", err)
+	}
+}

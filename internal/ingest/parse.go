@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -447,7 +448,7 @@ func parseCSV(u kpi.Upload, l limits, emit func(*row)) []kpi.Problem {
 			if blank(rec) {
 				continue
 			}
-			if h, found = parseHeader(rec, false); !found {
+			if h, found = titles.header(rec, false); !found {
 				if p := titles.skip(kpi.Problem{File: u.Name, Row: line, Value: headerExcerpt(rec), Expected: acceptedHeaders,
 					Message: "缺少必需的表头\nmissing required header columns"}); p != nil {
 					return []kpi.Problem{*p}
@@ -486,6 +487,31 @@ const maxTitleRows = 5
 type titleRows struct {
 	n     int
 	first *kpi.Problem
+	above []string // the row above, for a header split over two rows
+}
+
+// header reads cells as the header row, else as the lower row of a header
+// split over two (实际完成情况 merged above 2019年, 2020年 …; 指标名称
+// merged down): its blank cells take the row above's. A row that is no
+// header becomes the row above.
+func (t *titleRows) header(cells []string, xlsx bool) (header, bool) {
+	if h, ok := parseHeader(cells, xlsx); ok {
+		return h, true
+	}
+	if t.above != nil {
+		joined := make([]string, max(len(cells), len(t.above)))
+		copy(joined, t.above)
+		for i, c := range cells {
+			if strings.TrimSpace(c) != "" {
+				joined[i] = c
+			}
+		}
+		if h, ok := parseHeader(joined, xlsx); ok {
+			return h, true
+		}
+	}
+	t.above = slices.Clone(cells)
+	return header{}, false
 }
 
 // skip takes a row that is not the header as a title row, or returns the
@@ -651,7 +677,7 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 				continue
 			}
 			var problem *kpi.Problem
-			if h, problem = sheetHeader(u, sheet, sr, book); problem != nil {
+			if h, problem = sheetHeader(u, sheet, sr, book, &titles); problem != nil {
 				if p := titles.skip(*problem); p != nil {
 					return []kpi.Problem{*p}, true
 				}
@@ -687,7 +713,7 @@ func readFigureSheet(u kpi.Upload, book *xlsxBook, sheet xlsxSheet, l limits, em
 
 // sheetHeader reads the header from sr's current row (its first non-blank
 // one) and has sr keep only the header's columns from then on.
-func sheetHeader(u kpi.Upload, sheet xlsxSheet, sr *sheetReader, book *xlsxBook) (header, *kpi.Problem) {
+func sheetHeader(u kpi.Upload, sheet xlsxSheet, sr *sheetReader, book *xlsxBook, titles *titleRows) (header, *kpi.Problem) {
 	width := 0
 	for _, c := range sr.cells {
 		width = max(width, c.col+1)
@@ -696,7 +722,7 @@ func sheetHeader(u kpi.Upload, sheet xlsxSheet, sr *sheetReader, book *xlsxBook)
 	for _, c := range sr.cells {
 		cells[c.col] = c.value
 	}
-	h, found := parseHeader(cells, true)
+	h, found := titles.header(cells, true)
 	if !found {
 		return h, &kpi.Problem{File: u.Name, Sheet: sheet.name, Row: sr.row, Value: headerExcerpt(cells), Expected: acceptedHeaders,
 			Message: "缺少必需的表头\nmissing required header columns"}
