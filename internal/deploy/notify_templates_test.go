@@ -321,7 +321,11 @@ receivers:
 	long := strings.Repeat("长", 150)
 	var alerts []testAlert
 	for i := range 30 {
-		alerts = append(alerts, unitAlert(fmt.Sprintf("ind_%02d", i), fmt.Sprintf("【进度滞后】指标%02d（区科工信局牵头）：%s", i, long)))
+		summary := fmt.Sprintf("【进度滞后】指标%02d（区科工信局牵头）：%s", i, long)
+		if i%2 == 1 { // a reason after "；", which a line keeps
+			summary += "；完成时限年度的数据逾期未报：2022年"
+		}
+		alerts = append(alerts, unitAlert(fmt.Sprintf("ind_%02d", i), summary))
 	}
 	post(alerts)
 	// The whole group in one message (under load Alertmanager may flush a
@@ -343,6 +347,8 @@ receivers:
 		t.Errorf("first WeCom message is %d bytes, over WeCom's %d", len(first), wecomLimit)
 	}
 	for _, want := range []string{"**【kpimon】区科工信局：30项告警**", "**新增及仍在告警（30项）**", "……共30项，此处列出前10项",
+		// A line keeps its reason, the text before it cut to 40 characters.
+		"> 【进度滞后】指标01（区科工信局牵头）：" + strings.Repeat("长", 20) + "…；完成时限年度的数据逾期未报：2022年\n",
 		"[查看本单位全部指标](https://grafana.example.gov.cn/d/kpi-unit/kpi-unit?var-lead_unit=%E5%8C%BA%E7%A7%91%E5%B7%A5%E4%BF%A1%E5%B1%80)"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first WeCom message lacks %q", want)

@@ -210,6 +210,40 @@ func TestAlertReasonsAndSourceAcrossRestart(t *testing.T) {
 		})
 	}
 
+	// What a unit reads in WeCom or DingTalk: the grouped body its webhook
+	// received, through the shipped template (Alertmanager's engine, amtool):
+	// each reason survives the cut of a line, within WeCom's 4,096 bytes.
+	t.Run("the units' WeCom and DingTalk messages keep each reason", func(t *testing.T) {
+		amtool := testkit.LookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+		for unit, reasons := range map[string][]string{
+			reasonsUnitA: {"…；完成时限年度的数据逾期未报：2022年"},
+			reasonsUnitB: {"…；有年度较上一年度下降：2021年", "…；有年度较上一年度未增长：2021年"},
+			reasonsUnitC: {"…；有年度未完成：2021年"},
+		} {
+			var raw []byte
+			for _, n := range hooks.notifications(unit) {
+				if len(n.Alerts) == len(reasons) {
+					raw = n.Raw
+				}
+			}
+			if raw == nil {
+				t.Errorf("%s received no notification with its %d alerts:%s", unit, len(reasons), hooks)
+				continue
+			}
+			for _, tmpl := range []string{"kpimon.wecom.markdown", "kpimon.dingtalk.markdown"} {
+				msg := renderTemplate(t, amtool, root, tmpl, raw)
+				if len(msg) > 4096 {
+					t.Errorf("%s's %s message is %d bytes, over 4,096", unit, tmpl, len(msg))
+				}
+				for _, r := range reasons {
+					if !strings.Contains(msg, r+"\n") {
+						t.Errorf("%s's %s message lacks the reason %q:\n%s", unit, tmpl, r, msg)
+					}
+				}
+			}
+		}
+	})
+
 	t.Run("KpiSourceFailing stays firing across a kpimon restart", func(t *testing.T) {
 		got := waitAlert(t, ctx, hooks, "kpimon-operator", "KpiSourceFailing", "")
 		if got.Labels["source"] != "pull:tjj" {
@@ -243,4 +277,14 @@ func TestAlertReasonsAndSourceAcrossRestart(t *testing.T) {
 			t.Errorf("the operator heard KpiSourceFailing resolved across the restart:%s", hooks)
 		}
 	})
+}
+
+// renderTemplate renders the template name of alertmanager/templates with
+// a webhook body (Alertmanager's template data) by amtool template render.
+func renderTemplate(t *testing.T, amtool, root, name string, body []byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "data.json")
+	writeFile(t, file, string(body))
+	return run(t, root, amtool, "template", "render", "--template.glob="+filepath.Join(root, "alertmanager", "templates", "*.tmpl"),
+		"--template.text={{ template \""+name+"\" . }}", "--template.data="+file)
 }
