@@ -509,3 +509,56 @@ receivers:
 		return fmt.Errorf("%d WeCom messages, none to 区发改局 saying 目前无告警", len(wecom.all()))
 	})
 }
+
+// TestNotificationTemplatesWorstCase renders the largest message the
+// WeCom template can make — more than 10 firing alerts whose lines keep a
+// reason, more than 5 resolved, long lines, the longest unit name — with
+// Alertmanager's template engine (amtool) and holds it under WeCom's
+// 4,096 bytes and the DingTalk request under 20,000.
+func TestNotificationTemplatesWorstCase(t *testing.T) {
+	amtool := testkit.LookPath(t, "prometheus-alertmanager (amtool)", "amtool")
+	root := testkit.RepoRoot(t)
+	const unit = "区委组织部（区委人才办）"
+	long := strings.Repeat("长", 150)
+	type alert struct {
+		Status      string            `json:"status"`
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
+		StartsAt    time.Time         `json:"startsAt"`
+		EndsAt      time.Time         `json:"endsAt"`
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var alerts []alert
+	for i := range 30 {
+		alerts = append(alerts, alert{Status: "firing", StartsAt: start, Labels: map[string]string{
+			"alertname": "KpiDeadlineMissed", "plan": "p", "indicator": fmt.Sprintf("f%02d", i), "lead_unit": unit,
+			"summary":   fmt.Sprintf("【逾期未达标】指标%02d（%s、区科工信局牵头）：%s；完成时限年度的数据逾期未报：2022年%s", i, unit, long, long),
+			"dashboard": "https://grafana.example.gov.cn/d/kpi-indicator/kpi-indicator?var-plan=p&var-indicator=x",
+		}})
+	}
+	for i := range 8 {
+		alerts = append(alerts, alert{Status: "resolved", StartsAt: start, EndsAt: start.Add(time.Hour), Labels: map[string]string{
+			"alertname": "KpiIndicatorLagging", "plan": "p", "indicator": fmt.Sprintf("r%02d", i), "lead_unit": unit,
+			"summary": fmt.Sprintf("【进度滞后】指标%02d（%s牵头）：%s", i, unit, long),
+		}})
+	}
+	data, err := json.Marshal(map[string]any{"receiver": unit, "status": "firing", "alerts": alerts,
+		"groupLabels": map[string]string{"lead_unit": unit}, "commonLabels": map[string]string{}, "commonAnnotations": map[string]string{},
+		"externalURL": "http://alertmanager.example.gov.cn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, request := renderDingTalk(t, amtool, root, data)
+	t.Logf("worst-case message: %d bytes; as a DingTalk request %d bytes", len(text), len(request))
+	if len(text) > wecomLimit {
+		t.Errorf("worst-case WeCom message is %d bytes, over %d:\n%s", len(text), wecomLimit, text)
+	}
+	if len(request) > dingtalkLimit {
+		t.Errorf("worst-case DingTalk request is %d bytes, over %d", len(request), dingtalkLimit)
+	}
+	for _, want := range []string{"**新增及仍在告警（30项）**", "…；完成时限年度的数据逾期未报：2022年", "……共30项，此处列出前10项", "**已恢复（8项）**", "……共8项，此处列出前5项"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("worst-case message lacks %q:\n%s", want, text)
+		}
+	}
+}
