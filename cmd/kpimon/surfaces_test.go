@@ -285,7 +285,9 @@ func TestSurfacesPrintTheSameNumbers(t *testing.T) {
 			}
 			// The amount beside the words is the number the words say.
 			if m := amountWords.FindStringSubmatch(w.Required); m != nil {
-				if got := cell(r, col["需年均变化量"]); strings.TrimPrefix(got, "-") != m[1] {
+				// A share's cell says its amount is in points (0.04个百分点).
+				if got := cell(r, col["需年均变化量"]); strings.TrimSuffix(strings.TrimPrefix(got, "-"), "个百分点") != m[1] ||
+					(unit == "%") != strings.HasSuffix(got, "个百分点") {
 					t.Errorf("XLSX %s: 需年均变化量 %q, want %s as %q says", w.ID, got, m[1], w.Required)
 				}
 			}
