@@ -136,7 +136,7 @@ func TestAlertReasonsAndSourceAcrossRestart(t *testing.T) {
 	// The rules made fast (for 1s, keep_firing_for 3s), KpiSourceFailing's
 	// keep_firing_for (10m: ten scrapes) scaled to the test's 1s scrapes
 	// but for the restart a loaded machine may take.
-	const sourceHold = 15 * time.Second
+	const sourceHold = 30 * time.Second
 	rulesDoc := testRules(t, filepath.Join(root, "prometheus", "rules", "kpimon.rules.yml"))
 	sourceRule := false
 	for _, g := range rulesDoc["groups"].([]any) {
