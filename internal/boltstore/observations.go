@@ -83,9 +83,14 @@ func (s *Store) AddObservations(ctx context.Context, sub kpi.Submission) (kpi.Su
 			tx.Rollback() //nolint:errcheck // the error that matters is err
 			return kpi.SubmissionResult{}, s.abandon(ctx, start > 0, err)
 		}
-		if !staged && !w.changed {
-			tx.Rollback() //nolint:errcheck // nothing written: no fsync
-			break
+		if !w.changed {
+			// Nothing written so far (every figure equal to the stored
+			// one): no commit, no fsync, and no pending record yet.
+			tx.Rollback() //nolint:errcheck // nothing written
+			if last {
+				break
+			}
+			continue
 		}
 		txID = uint64(tx.ID())
 		if last {

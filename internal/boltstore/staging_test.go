@@ -207,3 +207,18 @@ func TestStagedReceiptSummary(t *testing.T) {
 		t.Errorf("Summary of a store's summary changed it: %d outcomes, %d more, %+v", len(again.Outcomes), again.MoreOutcomes, again.ByPlan)
 	}
 }
+
+// TestStagedResubmissionCommitsNothing: a large file equal to what is
+// stored commits no batch at all.
+func TestStagedResubmissionCommitsNothing(t *testing.T) {
+	s, next, ref := stagedFixture(t, t.TempDir())
+	mustAdd(t, s, next)
+	before, gen := readAll(t, s, ref), s.Generation()
+	s.batchCommitted = func() { t.Error("a batch of unchanged figures was committed") }
+	if res := mustAdd(t, s, next); res.Unchanged != 120 {
+		t.Errorf("resubmitted: unchanged %d, want 120", res.Unchanged)
+	}
+	if diff := cmp.Diff(before, readAll(t, s, ref)); diff != "" || s.Generation() != gen || hasPending(t, s) {
+		t.Errorf("an unchanged resubmission changed the store (Generation %d → %d, pending %v):\n%s", gen, s.Generation(), hasPending(t, s), diff)
+	}
+}
