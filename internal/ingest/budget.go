@@ -28,9 +28,16 @@ const DefaultIngestWait = 2 * time.Minute
 const (
 	xlsxReadBytes = 2*sharedStringsInMemory + 4<<20
 	textReadBytes = 1 << 20
-	// obsBytes is what one good figure costs until it is stored: the
-	// observation, its entry in the duplicate index and the store's copy.
-	obsBytes = 512
+	// obsBytes is what one good figure costs until it is stored, with
+	// room to spare: its 40-byte record (figureList), its slot in the
+	// duplicate index (a 16-byte key and an int, ~30 bytes presized).
+	// The store writes in batches of a bounded size and keeps a summary
+	// receipt, so it adds no per-figure cost; notes are charged with the
+	// file's size (they are copies of its text). It was 512 when a figure
+	// was a 160-byte kpi.Observation plus an outcome and the store held a
+	// whole file's pages: an 800,000-row JSON of 63.5 MB, under the upload
+	// limit, was refused as needing 1,030 MiB.
+	obsBytes = 128
 	// minRowBytes are the fewest bytes a figure takes in each format
 	// (indicator, period and value), so a file's size bounds its figures.
 	minCSVRowBytes  = 8
@@ -93,11 +100,13 @@ func charge(u kpi.Upload, l limits, maxObs, xlsxFigures int) (held int64, figure
 		read = xlsxReadBytes + 2*int64(l.maxCellBytes) + explanationsHeld
 		rows = xlsxFigures
 	case FormatJSON:
-		// A field is decoded whole: at worst the body is one string.
-		read = textReadBytes + int64(len(u.Body))
+		// A field is decoded whole: at worst the body is one string; the
+		// notes kept are copies of it.
+		read = textReadBytes + 2*int64(len(u.Body))
 		rows = len(u.Body)/minJSONRowBytes + 1
 	default:
-		read = textReadBytes + 4*int64(l.maxCellBytes)
+		// The notes kept are copies of the text: at most its size.
+		read = textReadBytes + 4*int64(l.maxCellBytes) + int64(len(u.Body))
 		if !utf8.Valid(bytes.TrimPrefix(u.Body, utf8BOM)) {
 			read += 2 * int64(len(u.Body)) // decoded from GBK into a copy
 		}

@@ -34,3 +34,35 @@ func TestRowsChargedPerFigure(t *testing.T) {
 		t.Fatalf("IngestRows of 4 rows under a 3-figure budget = %v, want refused naming limits.ingest-memory", err)
 	}
 }
+
+// TestLargeFilesFitTheDefaultBudget: the files the upload limit lets in
+// fit the default ingest memory budget when the catalog can take all their
+// figures (180,000 indicators). Before, an 800,000-row JSON of 63.5 MB was
+// charged 1,030 MiB (512 bytes a figure, for the 2,000,000 rows its size
+// could hold) and refused; the 1M-row CSV of BENCHMARKS.md was charged 520 MiB.
+func TestLargeFilesFitTheDefaultBudget(t *testing.T) {
+	const maxObs = 180_000 * 10
+	row := `{"indicator":"ind_000123","period":"2021","value":"12.5"},`
+	var b strings.Builder
+	b.WriteString("[")
+	for b.Len() < 63_500_000 {
+		b.WriteString(row)
+	}
+	body := strings.TrimSuffix(b.String(), ",") + "]"
+	json := ingest.Charge(kpi.Upload{Name: "x.json", ContentType: "application/json", Body: []byte(body)}, maxObs)
+	var c strings.Builder
+	c.WriteString("指标,报告期,实际值\n")
+	for i := 0; i < 1_000_000; i++ {
+		c.WriteString("ind_" + strconv.Itoa(i%180_000) + ",2021,12.5\n")
+	}
+	csv := ingest.Charge(kpi.Upload{Name: "x.csv", Body: []byte(c.String())}, maxObs)
+	for _, f := range []struct {
+		name   string
+		charge int64
+	}{{"63.5 MB JSON", json}, {"1M-row CSV", csv}} {
+		t.Logf("%s charged %d MiB", f.name, f.charge>>20)
+		if f.charge >= ingest.DefaultIngestMemory/2 {
+			t.Errorf("%s charged %d MiB, want under half the default budget (%d MiB) so two fit at once", f.name, f.charge>>20, ingest.DefaultIngestMemory>>20)
+		}
+	}
+}
