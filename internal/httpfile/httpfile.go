@@ -1,5 +1,5 @@
 // Package httpfile holds the two ends of a file crossing HTTP, written once
-// for the API and the web page: the file an upload form carries (FormFile,
+// for the API and the web page: the file an upload form carries (ReadMultipart,
 // CleanName, ContentType) and the name a download is saved under
 // (Attachment).
 package httpfile
@@ -7,55 +7,17 @@ package httpfile
 import (
 	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"path"
 	"strings"
-
-	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
-// Why FormFile took no file; each caller words them for its readers.
+// Why ReadMultipart took no file; each caller words them for its readers.
 var (
 	ErrNoFile     = errors.New("the form has no file")
 	ErrEmpty      = errors.New("the file is empty")
 	ErrTooLarge   = errors.New("the file is over the limit")
 	ErrUnreadable = errors.New("the file cannot be read")
 )
-
-// FormFile reads the file of a multipart form's field, at most limit
-// bytes: its body, its base name (CleanName; "upload.csv" and the like when
-// the client gave none) and the content type its part declares where that
-// says what the file is. The Upload is returned with its name also with an
-// error.
-func FormFile(r *http.Request, field string, limit int64) (kpi.Upload, error) {
-	f, hdr, err := r.FormFile(field)
-	if errors.Is(err, http.ErrMissingFile) {
-		return kpi.Upload{}, ErrNoFile
-	}
-	if err != nil {
-		return kpi.Upload{}, fmt.Errorf("%w: %w", ErrUnreadable, err)
-	}
-	defer f.Close()
-	partType, _, _ := mime.ParseMediaType(hdr.Header.Get("Content-Type"))
-	u := kpi.Upload{Name: CleanName(hdr.Filename), ContentType: ContentType(partType)}
-	if u.Name == "" {
-		u.Name = NameFor(u.ContentType)
-	}
-	// Sized once from the part's size: io.ReadAll would grow its buffer
-	// step by step, allocating several times a large file.
-	body, err := ReadAtMost(f, hdr.Size, limit)
-	switch {
-	case errors.Is(err, ErrTooLarge):
-		return u, ErrTooLarge
-	case err != nil:
-		return u, fmt.Errorf("%w: %w", ErrUnreadable, err)
-	case len(body) == 0:
-		return u, ErrEmpty
-	}
-	u.Body = body
-	return u, nil
-}
 
 // CleanName keeps only the base name of what a client calls its file
 // (browsers send a bare name, older ones a full client path with

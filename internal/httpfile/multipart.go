@@ -18,8 +18,14 @@ const maxFieldBytes = 4 << 10
 // buffer sized from the request's length, and the form's short text
 // fields (at most 4 KiB each; longer ones are cut). ParseMultipartForm
 // then FormFile would hold the file twice over (the form's growing
-// buffer, then a copy), which for a 60 MiB upload took 400 MiB at peak.
-// The errors are FormFile's.
+// buffer, then a copy), which for a 60 MiB upload took 400 MiB at peak,
+// and would write a part over its memory to $TMPDIR.
+//
+// The errors: ErrNoFile (no part named field, or only the empty nameless
+// part a browser sends when no file was chosen), ErrEmpty, ErrTooLarge,
+// ErrUnreadable. After ErrEmpty or ErrTooLarge the fields that follow the
+// file are still read (the rest of the file skipped), so a page can show
+// them again; the file's error is returned whatever comes after it.
 func ReadMultipart(r *http.Request, field string, limit int64) (kpi.Upload, map[string]string, error) {
 	var u kpi.Upload
 	fields := map[string]string{}
@@ -28,46 +34,61 @@ func ReadMultipart(r *http.Request, field string, limit int64) (kpi.Upload, map[
 		return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	found := false
+	var fileErr error // ErrEmpty or ErrTooLarge: the file was refused
+	fail := func(err error) (kpi.Upload, map[string]string, error) {
+		if fileErr != nil {
+			return u, fields, fileErr
+		}
+		return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
+			return fail(err)
 		}
 		name := p.FormName()
 		switch {
 		case name == field && !found:
-			found = true
 			partType, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-			u.Name, u.ContentType = CleanName(p.FileName()), ContentType(partType)
-			if u.Name == "" {
-				u.Name = NameFor(u.ContentType)
-			}
+			fileName := p.FileName()
 			body, err := ReadAtMost(p, r.ContentLength, limit)
 			switch {
 			case errors.Is(err, ErrTooLarge):
-				return u, fields, ErrTooLarge
+				fileErr = ErrTooLarge
 			case err != nil:
-				return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
+				return fail(err)
+			case len(body) == 0 && fileName == "":
+				continue // no file chosen: a later part may still carry one
 			case len(body) == 0:
-				return u, fields, ErrEmpty
+				fileErr = ErrEmpty
 			}
-			u.Body = body
+			found = true
+			u.Name, u.ContentType = CleanName(fileName), ContentType(partType)
+			if u.Name == "" {
+				u.Name = NameFor(u.ContentType)
+			}
+			if fileErr == nil {
+				u.Body = body
+			}
 		case name != "" && fields[name] == "":
 			v, err := io.ReadAll(io.LimitReader(p, maxFieldBytes))
 			if err != nil {
-				return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
+				return fail(err)
 			}
 			fields[name] = string(v)
 		}
-		// The rest of a part (a second file, a cut field) is skipped.
+		// The rest of a part (a second file, a cut field, a file over the limit) is skipped.
 		if _, err := io.Copy(io.Discard, p); err != nil {
-			return u, fields, fmt.Errorf("%w: %w", ErrUnreadable, err)
+			return fail(err)
 		}
 	}
-	if !found {
+	switch {
+	case fileErr != nil:
+		return u, fields, fileErr
+	case !found:
 		return u, fields, ErrNoFile
 	}
 	return u, fields, nil

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/yanfeng/kpimon/internal/httpfile"
 	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
@@ -36,8 +37,9 @@ func (s *server) requireSignIn(next http.Handler) http.Handler {
 }
 
 // requireSession guards a form POST: 401 without a session, 403 when the
-// form's CSRF token is missing or not the session's. It parses the form
-// (multipart included), bounded in size.
+// form's CSRF token is missing or not the session's. It parses the form,
+// bounded in size; a multipart one's file waits for the handler in the
+// request's context (readForm, uploadFrom).
 func (s *server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := s.currentViewer(r)
@@ -47,9 +49,11 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 		}
 		r = r.WithContext(withViewer(r.Context(), v)) // error pages show who is signed in
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxUpload+1<<20)
-		if err := parseForm(r, s.maxUpload); err != nil {
+		r, err := s.readForm(r)
+		if err != nil {
 			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			// mime/multipart does not always wrap the reader's error.
+			if errors.As(err, &tooBig) || strings.Contains(err.Error(), "request body too large") {
 				s.renderError(w, r, http.StatusRequestEntityTooLarge, "文件过大",
 					"上传的文件超过了 "+formatBytes(s.maxUpload)+" 的上限。请删去无关的工作表或行后重试。")
 				return
@@ -68,12 +72,51 @@ func (s *server) requireSession(next http.Handler) http.Handler {
 	})
 }
 
-// parseForm parses a urlencoded or multipart form.
-func parseForm(r *http.Request, maxMemory int64) error {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return r.ParseMultipartForm(maxMemory)
+// uploadField is the upload form's file field (/upload).
+const uploadField = "file"
+
+type uploadKey struct{}
+
+// formUpload is the file of a multipart form as readForm read it, or why
+// it took none (httpfile's errors).
+type formUpload struct {
+	upload kpi.Upload
+	err    error
+}
+
+// uploadFrom returns the file readForm read from the request's multipart
+// form; httpfile.ErrNoFile when the request had none.
+func uploadFrom(ctx context.Context) (kpi.Upload, error) {
+	f, ok := ctx.Value(uploadKey{}).(*formUpload)
+	if !ok {
+		return kpi.Upload{}, httpfile.ErrNoFile
 	}
-	return r.ParseForm()
+	return f.upload, f.err
+}
+
+// readForm parses a urlencoded form, or reads a multipart one as it
+// arrives (httpfile.ReadMultipart): its file, at most maxUpload bytes,
+// once into one buffer, kept in the returned request's context for the
+// handler (uploadFrom), and its short fields as r.PostForm. Nothing is
+// written to $TMPDIR, where ParseMultipartForm spills a part over its
+// memory and a killed process leaves it. The error is the form's own
+// (unreadable, the body over its limit); a refused file is the handler's
+// to word, after the CSRF check.
+func (s *server) readForm(r *http.Request) (*http.Request, error) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r, r.ParseForm()
+	}
+	u, fields, err := httpfile.ReadMultipart(r, uploadField, s.maxUpload)
+	if errors.Is(err, httpfile.ErrUnreadable) {
+		return r, err
+	}
+	r.PostForm = url.Values{}
+	r.Form = r.URL.Query()
+	for k, v := range fields {
+		r.PostForm.Set(k, v)
+		r.Form[k] = append([]string{v}, r.Form[k]...)
+	}
+	return r.WithContext(context.WithValue(r.Context(), uploadKey{}, &formUpload{upload: u, err: err})), nil
 }
 
 // safeNext returns where to go after signing in: a local path only, so the

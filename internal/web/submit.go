@@ -175,7 +175,7 @@ func (s *server) handleTemplate() http.Handler {
 func (s *server) handleUpload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewerFrom(r.Context())
-		u, err := httpfile.FormFile(r, "file", s.maxUpload)
+		u, err := uploadFrom(r.Context()) // read by requireSession's readForm
 		sheet := strings.TrimSpace(r.PostFormValue("sheet"))
 		if len(sheet) > maxSheetName {
 			sheet = strings.ToValidUTF8(sheet[:maxSheetName], "") // an echo stays bounded; no sheet is named that long
