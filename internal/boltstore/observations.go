@@ -22,8 +22,11 @@ const maxProblems = 100
 // AddObservations stores a submission: all of it or, if any figure names
 // an unknown or removed indicator, has an invalid period or a value that is
 // not a finite number, none of it (EINVALID, every problem listed). Per
-// figure: the first for its period is added (revision 1); one equal to the
-// newest revision changes nothing; any other becomes the next revision.
+// figure: the first for its period is added (revision 1); one with the
+// newest revision's value and no note or the same note changes nothing
+// (a file without a notes column never erases one); any other, a new value
+// or the same value with a new note (Outcome.NoteRevised), becomes the
+// next revision.
 // Source, File, SubmittedBy (sub.Actor.Name) and SubmittedAt (sub.At, or
 // now) come from the submission. Every added or revised figure is audited
 // as observation.add or observation.revise, at the store's now.
@@ -182,6 +185,7 @@ func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, figs kpi.FigureLi
 		action := kpi.ActionObservationAdd
 		w.detail = appendPeriodText(w.detail[:0], o.Period)
 		w.detail = append(w.detail, ": "...)
+		noteRevised := false
 		if cur := latest.Get(w.key); cur != nil {
 			old, rev, _, err := observationHead(cur)
 			if err != nil {
@@ -192,8 +196,13 @@ func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, figs kpi.FigureLi
 				if err := decodeObservationValue(&dec{b: cur}, &stored); err != nil {
 					return fmt.Errorf("add observations: %s/%s %s: %w", o.Plan, o.Indicator, o.Period, err)
 				}
-				w.receipt.Add(kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
-				continue
+				// The same value is a revision only for a new note: no
+				// note (a file without a notes column) keeps the stored one.
+				if o.Note == "" || o.Note == stored.Note {
+					w.receipt.Add(kpi.Outcome{Observation: stored, Result: kpi.ResultUnchanged})
+					continue
+				}
+				noteRevised = true
 			}
 			// The superseded revision moves to history. cur points into
 			// the transaction's pages, which the Put below may reuse.
@@ -202,10 +211,15 @@ func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, figs kpi.FigureLi
 			}
 			o.Revision = rev + 1
 			action = kpi.ActionObservationRevise
-			w.detail = strconv.AppendFloat(w.detail, old, 'f', -1, 64)
-			w.detail = append(w.detail, " → "...)
+			if !noteRevised {
+				w.detail = strconv.AppendFloat(w.detail, old, 'f', -1, 64)
+				w.detail = append(w.detail, " → "...)
+			}
 		}
 		w.detail = strconv.AppendFloat(w.detail, o.Value, 'f', -1, 64)
+		if noteRevised {
+			w.detail = append(w.detail, ", new note"...)
+		}
 		w.detail = append(w.detail, w.suffix...)
 
 		seq, err := aw.log.NextSequence()
@@ -225,8 +239,10 @@ func (w *figureWriter) write(ctx context.Context, tx *bolt.Tx, figs kpi.FigureLi
 			result = kpi.ResultRevised
 		}
 		w.changed = true
+		// A note-only revision is named too, so the states hold its
+		// revision and note; evaluated again, its value judges as before.
 		w.refs.add(o.Ref())
-		w.receipt.Add(kpi.Outcome{Observation: o, Result: result})
+		w.receipt.Add(kpi.Outcome{Observation: o, Result: result, NoteRevised: noteRevised})
 	}
 	return nil
 }

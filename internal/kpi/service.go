@@ -200,6 +200,10 @@ type Outcome struct {
 	Name  string `json:"name,omitempty"`
 	Value string `json:"value_text,omitempty"`
 	Note  string `json:"note,omitempty"`
+	// NoteRevised marks a revision that changed only the figure's note
+	// (说明), such as a bureau's 核定 of the value already stored: the value
+	// is the same, so no evaluation changes (docs/method.md §2).
+	NoteRevised bool `json:"note_revised,omitempty"`
 }
 
 // Results of one figure of a submission.

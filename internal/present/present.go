@@ -416,3 +416,13 @@ func Result(result string) string {
 	}
 	return result
 }
+
+// OutcomeResult is Result for one outcome of a receipt: a revision that
+// changed only the figure's note (the same value with a new 说明, such as
+// 统计局核定) is 说明已更新.
+func OutcomeResult(o kpi.Outcome) string {
+	if o.Result == kpi.ResultRevised && o.NoteRevised {
+		return "说明已更新"
+	}
+	return Result(o.Result)
+}

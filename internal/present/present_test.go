@@ -248,6 +248,24 @@ func TestResult(t *testing.T) {
 	}
 }
 
+// TestOutcomeResult: a revision that changed only the note says so
+// (说明已更新); every other outcome says its result.
+func TestOutcomeResult(t *testing.T) {
+	for _, tt := range []struct {
+		o    kpi.Outcome
+		want string
+	}{
+		{kpi.Outcome{Result: kpi.ResultRevised, NoteRevised: true}, "说明已更新"},
+		{kpi.Outcome{Result: kpi.ResultRevised}, "修订"},
+		{kpi.Outcome{Result: kpi.ResultAdded}, "新增"},
+		{kpi.Outcome{Result: kpi.ResultUnchanged}, "未变"},
+	} {
+		if got := OutcomeResult(tt.o); got != tt.want {
+			t.Errorf("OutcomeResult(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}
+
 // TestDueDateIsACalendarRule: every year's figure is due by 31 March, the
 // leap year 2020 too (a 90-day count said 3月30日).
 func TestDueDateIsACalendarRule(t *testing.T) {

@@ -305,7 +305,7 @@ func receiptText(name string, res kpi.SubmissionResult) string {
 		if value == "" {
 			value = present.Plain(ob.Value)
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s", name, present.Period(ob.Period), value, present.Result(o.Result))
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s", name, present.Period(ob.Period), value, present.OutcomeResult(o))
 		if o.Note != "" {
 			b.WriteString("\t" + o.Note)
 		}

@@ -264,16 +264,18 @@ func (s *server) storedReceipt(r *http.Request, ref, period, result string) (kpi
 	if err != nil {
 		return kpi.SubmissionResult{}, false
 	}
-	var last *kpi.Observation
+	var last, prev *kpi.Observation
 	for i := range obs {
 		if obs[i].Period == p {
-			last = &obs[i]
+			prev, last = last, &obs[i]
 		}
 	}
 	if last == nil {
 		return kpi.SubmissionResult{}, false
 	}
-	res := kpi.SubmissionResult{Outcomes: []kpi.Outcome{{Observation: *last, Result: result}}}
+	// A revision of the same value changed only the note (说明已更新).
+	noteRevised := result == kpi.ResultRevised && prev != nil && prev.Value == last.Value
+	res := kpi.SubmissionResult{Outcomes: []kpi.Outcome{{Observation: *last, Result: result, NoteRevised: noteRevised}}}
 	switch result {
 	case kpi.ResultAdded:
 		res.Added = 1
@@ -389,7 +391,7 @@ func newReceipt(res kpi.SubmissionResult, byRef map[kpi.Ref]kpi.Indicator) *rece
 		obs := o.Observation
 		row := receiptRow{
 			URL: indicatorURL(obs.Ref()), Name: obs.Indicator, Period: obs.Period.String(),
-			Value: present.Plain(obs.Value), Result: present.Result(o.Result), ResultCode: o.Result, Revision: obs.Revision,
+			Value: present.Plain(obs.Value), Result: present.OutcomeResult(o), ResultCode: o.Result, Revision: obs.Revision,
 		}
 		if ind, ok := byRef[obs.Ref()]; ok {
 			row.Name = ind.Name

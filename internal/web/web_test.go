@@ -399,6 +399,15 @@ func TestUnitScope(t *testing.T) {
 		}
 	})
 
+	t.Run("the same figure with a new note says 说明已更新", func(t *testing.T) {
+		p := c.post("/entry", url.Values{
+			"csrf_token": {c.csrf("/submit", "/entry")}, "indicator": {f.own.Plan + "/" + f.own.ID},
+			"period": {"2021"}, "value": {"25"}, "note": {"统计局核定"},
+		})
+		wantStatus(t, "POST /entry same value, new note", p, http.StatusSeeOther)
+		wantText(t, "GET the receipt", c.get(p.header.Get("Location")), `id="receipt"`, "说明已更新", "第 2 版")
+	})
+
 	t.Run("overview marks own indicators", func(t *testing.T) {
 		p := c.get("/")
 		wantText(t, "GET /", p, `href="/submit?indicator=`+url.QueryEscape(f.own.Plan+"/"+f.own.ID)+`#entry"`)
