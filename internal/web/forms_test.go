@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yanfeng/kpimon/internal/kpi"
 )
 
 // fieldValue is the value of the input with the id on the page ("" when
@@ -170,6 +172,31 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 					t.Errorf("comment after the refusal = %q, want %q", got, tc.comment)
 				}
 			})
+		}
+	})
+
+	t.Run("a 退回 refused because another officer returned the item keeps the comment", func(t *testing.T) {
+		sf := newSupervisionFixture(t)
+		sf.explain(t)
+		c := sf.signedIn(t, "dcs")
+		id := strconv.FormatUint(sf.item.ID, 10)
+		csrf := c.csrf("/supervision", "/supervision/"+id+"/review")
+		// Meanwhile another office member sends the item back: it waits for the unit again.
+		sf.clock.Advance(time.Minute)
+		if _, err := sf.superv.Review(context.Background(), sf.item.ID, "return", "请补充时间表",
+			kpi.Actor{Name: "dcs2", Supervisor: true}); err != nil {
+			t.Fatal(err)
+		}
+		comment := "措施不具体，请写明<时间表>。"
+		p := c.post("/supervision/"+id+"/review", url.Values{"csrf_token": {csrf}, "action": {"return"}, "comment": {comment}})
+		wantStatus(t, "退回 of an item returned meanwhile", p, http.StatusConflict)
+		wantText(t, "退回 of an item returned meanwhile", p, `id="conflict"`, "退回未保存", sf.own.Name, "待说明",
+			`href="#item-`+id+`"`, `id="item-`+id+`"`)
+		if got := fieldValue(t, p, "conflict-comment"); got != comment {
+			t.Errorf("comment after the conflict = %q, want %q", got, comment)
+		}
+		if words := pageWords(p.body, append(englishWord.FindAllString(sf.own.Plan+" "+sf.own.ID, -1), "dcs")...); len(words) > 0 {
+			t.Errorf("the refused 退回 shows English %q", strings.Join(words, " "))
 		}
 	})
 }

@@ -263,6 +263,15 @@ type supervisionPage struct {
 	Done      string
 	// Refused is the element id of the item whose review was refused.
 	Refused string
+	// Conflict is a review refused because the item changed meanwhile.
+	Conflict *reviewConflict
+}
+
+// reviewConflict is a 已审阅 or 退回 the store refused (409) because
+// another office member returned or the evaluation closed the item
+// meanwhile: what the item is now, and the comment as typed to copy.
+type reviewConflict struct {
+	Anchor, Name, Unit, State, Action, Comment string
 }
 
 // maxClosedRows bounds the closed items listed.
@@ -380,6 +389,9 @@ func (s *server) handleReview() http.Handler {
 			if kpi.ErrorCode(err) == kpi.EINVALID && s.reshowReview(w, r, id, comment, err) {
 				return
 			}
+			if kpi.ErrorCode(err) == kpi.ECONFLICT && s.reshowConflict(w, r, id, action, comment) {
+				return
+			}
 			s.supervisionError(w, r, err)
 			return
 		}
@@ -401,6 +413,37 @@ func (s *server) reshowReview(w http.ResponseWriter, r *http.Request, id uint64,
 			row.Problem = problemsText(err)
 			p.Refused = "item-" + strconv.FormatUint(id, 10)
 			s.render(w, r, http.StatusBadRequest, "supervision", p)
+			return true
+		}
+	}
+	return false
+}
+
+// reshowConflict answers a review refused because the item changed
+// meanwhile with 督办事项 as it is now, saying what became of the item and
+// holding the comment as typed; false when the page cannot be read or
+// does not list the item.
+func (s *server) reshowConflict(w http.ResponseWriter, r *http.Request, id uint64, action, comment string) bool {
+	p, err := s.newSupervisionPage(r)
+	if err != nil {
+		return false
+	}
+	anchor := "item-" + strconv.FormatUint(id, 10)
+	for _, rows := range [][]itemRow{p.Open, p.Closed} {
+		for i := range rows {
+			row := &rows[i]
+			if row.ID != id {
+				continue
+			}
+			c := &reviewConflict{Anchor: anchor, Name: row.Name, Unit: row.Unit, State: row.State, Action: "审阅", Comment: comment}
+			if action == kpi.SupervisionEventReturn {
+				c.Action = "退回"
+			}
+			if row.MayReview {
+				row.Draft = comment
+			}
+			p.Conflict = c
+			s.render(w, r, http.StatusConflict, "supervision", p)
 			return true
 		}
 	}
