@@ -169,9 +169,10 @@ func loadStates(ctx context.Context, data, targets, server, asOf string, now fun
 // evaluateCatalog evaluates a catalog nobody has reported on yet.
 func evaluateCatalog(cat kpi.Catalog, now time.Time) []kpi.State {
 	var states []kpi.State
-	for _, ind := range cat.Indicators {
+	for i := range cat.Indicators {
+		ind := &cat.Indicators[i]
 		plan, _ := cat.Plan(ind.Plan)
-		states = append(states, kpi.State{Plan: plan, Indicator: ind, Evaluation: kpi.Evaluate(plan, ind, nil, now)})
+		states = append(states, kpi.State{Plan: &plan, Indicator: ind, Evaluation: kpi.Evaluate(plan, *ind, nil, now)})
 	}
 	return states
 }
@@ -193,7 +194,7 @@ func printStatus(w io.Writer, states []kpi.State, origin string) {
 	task := -1
 	var t table
 	for _, s := range states {
-		ind, ev := s.Indicator, s.Evaluation
+		ind, ev := *s.Indicator, s.Evaluation
 		counts[ev.Status]++
 		if ind.Task != task {
 			task = ind.Task

@@ -16,8 +16,8 @@ func TestStatusTablePrecision(t *testing.T) {
 	ind := kpi.Indicator{ID: "rd_share", Plan: "p", Name: "研发投入强度", Task: 1, Unit: "%", Kind: kpi.KindAtLeast, Target: 2.5, Deadline: 2022}
 	energy := kpi.Indicator{ID: "energy", Plan: "p", Name: "万元GDP能耗", Task: 1, Unit: "吨标准煤/万元", Kind: kpi.KindAtMost, Target: 0.345, Deadline: 2022}
 	states := []kpi.State{
-		{Indicator: ind, Evaluation: kpi.Evaluation{Status: kpi.StatusAchieved, Actual: &actual}},
-		{Indicator: energy, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, Gap: &gap}},
+		{Indicator: &ind, Evaluation: kpi.Evaluation{Status: kpi.StatusAchieved, Actual: &actual}},
+		{Indicator: &energy, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, Gap: &gap}},
 	}
 	var out bytes.Buffer
 	printStatus(&out, states, "test")
@@ -61,8 +61,8 @@ func TestStatusRequiredGrowth(t *testing.T) {
 	hte := kpi.Indicator{ID: "hte", Plan: "p", Name: "高新技术企业", Task: 1, Unit: "家", Kind: kpi.KindAtLeast, Target: 30, Deadline: 2022}
 	energy := kpi.Indicator{ID: "energy", Plan: "p", Name: "万元GDP能耗", Task: 1, Unit: "吨标准煤/万元", Kind: kpi.KindAtMost, Target: 0.331, Deadline: 2022}
 	states := []kpi.State{
-		{Indicator: hte, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &required}},
-		{Indicator: energy, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &fall, ChangeIsRelative: true}},
+		{Indicator: &hte, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &required}},
+		{Indicator: &energy, Evaluation: kpi.Evaluation{Status: kpi.StatusLagging, Actual: &actual, RequiredAnnualChange: &fall, ChangeIsRelative: true}},
 	}
 	var out bytes.Buffer
 	printStatus(&out, states, "test")

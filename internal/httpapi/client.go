@@ -104,16 +104,17 @@ func (c Client) get(ctx context.Context, path string, query url.Values, read fun
 // figures): what the API flattened is put back in place.
 func (l IndicatorList) States() []kpi.State {
 	states := make([]kpi.State, 0, len(l.Indicators))
-	for _, in := range l.Indicators {
-		plan := kpi.Plan{ID: in.Indicator.Plan}
+	for k := range l.Indicators {
+		in := &l.Indicators[k]
+		plan := &kpi.Plan{ID: in.Indicator.Plan}
 		if i := slices.IndexFunc(l.Plans, func(p kpi.Plan) bool { return p.ID == plan.ID }); i >= 0 {
-			plan = l.Plans[i]
+			plan = &l.Plans[i]
 		}
 		ev := in.Evaluation.Evaluation(in.Indicator.Ref())
 		if ev.AsOf.IsZero() {
 			ev.AsOf = l.AsOf
 		}
-		states = append(states, kpi.State{Plan: plan, Indicator: in.Indicator, Evaluation: ev})
+		states = append(states, kpi.State{Plan: plan, Indicator: &in.Indicator, Evaluation: ev})
 	}
 	return states
 }

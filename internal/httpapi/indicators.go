@@ -170,10 +170,10 @@ func handleIndicatorsList(d Deps) http.Handler {
 		for _, s := range all {
 			if f.Match(*s) {
 				list.Indicators = append(list.Indicators, IndicatorSummary{
-					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: s.Indicator, Evaluation: newEvaluation(s.Indicator, s.Evaluation),
+					Plan: s.Indicator.Plan, ID: s.Indicator.ID, Indicator: *s.Indicator, Evaluation: newEvaluation(*s.Indicator, s.Evaluation),
 				})
 				if !slices.ContainsFunc(list.Plans, func(p kpi.Plan) bool { return p.ID == s.Plan.ID }) {
-					list.Plans = append(list.Plans, s.Plan)
+					list.Plans = append(list.Plans, *s.Plan)
 				}
 			}
 		}
@@ -234,8 +234,8 @@ func handleIndicatorGet(d Deps) http.Handler {
 		}
 		access.PublicObservations(public, obs)
 		detail := IndicatorDetail{
-			Plan: state.Plan, Indicator: state.Indicator, Target: state.Indicator.Target,
-			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluation(state.Indicator, state.Evaluation),
+			Plan: *state.Plan, Indicator: *state.Indicator, Target: state.Indicator.Target,
+			Periods: groupPeriods(obs), Versions: versions, Evaluation: newEvaluation(*state.Indicator, state.Evaluation),
 		}
 		if detail.Versions == nil {
 			detail.Versions = []kpi.IndicatorVersion{}

@@ -405,8 +405,12 @@ type Row struct {
 
 // State is one indicator with its figures and evaluation.
 type State struct {
-	Plan       Plan          `json:"plan"`
-	Indicator  Indicator     `json:"indicator"`
+	// Plan and Indicator point into the catalog the state was evaluated
+	// from, shared by every state of an evaluation and by the store's
+	// catalog cache (a province's 180,000 indicators are not copied per
+	// evaluation): never written through.
+	Plan       *Plan         `json:"plan"`
+	Indicator  *Indicator    `json:"indicator"`
 	Latest     []Observation `json:"latest"` // newest revision per period, by period
 	Evaluation Evaluation    `json:"evaluation"`
 	// Pass numbers the evaluation of States that computed Evaluation (0:

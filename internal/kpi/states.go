@@ -334,7 +334,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 			for i, st := range last.states {
 				obs := latest[st.Indicator.Ref()]
 				if !sameFigures(st.Latest, obs) {
-					st = &State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(st.Plan, st.Indicator, obs, now), Supervision: st.Supervision, Pass: s.pass}
+					st = &State{Plan: st.Plan, Indicator: st.Indicator, Latest: obs, Evaluation: Evaluate(*st.Plan, *st.Indicator, obs, now), Supervision: st.Supervision, Pass: s.pass}
 				}
 				snap.states[i] = st
 			}
@@ -345,10 +345,15 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 	if err != nil {
 		return nil, false, fmt.Errorf("evaluate indicators: read catalog: %w", err)
 	}
-	plans := make(map[string]Plan, len(cat.Plans))
-	for _, p := range cat.Plans {
+	// The states point into the catalog (shared, read-only); a plan
+	// given serve's --reporting-from is a copy of its own.
+	plans := make(map[string]*Plan, len(cat.Plans))
+	for i := range cat.Plans {
+		p := &cat.Plans[i]
 		if p.ReportingFrom.IsZero() && !s.reportingFrom.IsZero() {
-			p.ReportingFrom = s.reportingFrom
+			own := *p
+			own.ReportingFrom = s.reportingFrom
+			p = &own
 		}
 		plans[p.ID] = p
 	}
@@ -362,10 +367,12 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 	// One allocation for the states of a whole evaluation; a write
 	// replaces the pointers of the states it changed.
 	block := make([]State, len(cat.Indicators))
-	for i, ind := range cat.Indicators {
+	for i := range cat.Indicators {
+		ind := &cat.Indicators[i]
 		plan, ok := plans[ind.Plan]
 		if !ok {
-			plan = Plan{ID: ind.Plan}
+			plan = &Plan{ID: ind.Plan}
+			plans[ind.Plan] = plan
 		}
 		snap.index[ind.Ref()] = i
 		block[i] = State{Plan: plan, Indicator: ind, Pass: s.pass}
@@ -378,7 +385,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 			return // figures of a removed indicator
 		}
 		st := snap.states[i]
-		st.Evaluation = Evaluate(st.Plan, st.Indicator, obs, now)
+		st.Evaluation = Evaluate(*st.Plan, *st.Indicator, obs, now)
 		if !s.onDemand {
 			st.Latest = obs
 		}
@@ -409,7 +416,7 @@ func (s *States) evaluateFigures(ctx context.Context, key statesKey, now time.Ti
 	for i := range snap.states {
 		if !evaluated[i] {
 			st := snap.states[i]
-			st.Evaluation = Evaluate(st.Plan, st.Indicator, nil, now)
+			st.Evaluation = Evaluate(*st.Plan, *st.Indicator, nil, now)
 		}
 	}
 	return snap, false, nil
@@ -431,7 +438,7 @@ func (s *States) evaluateChanged(ctx context.Context, key statesKey, now time.Ti
 			return nil, fmt.Errorf("evaluate indicators: read figures of %s/%s: %w", ref.Plan, ref.ID, err)
 		}
 		last := snap.states[i]
-		st := &State{Plan: last.Plan, Indicator: last.Indicator, Evaluation: Evaluate(last.Plan, last.Indicator, obs, now), Supervision: last.Supervision, Pass: s.pass}
+		st := &State{Plan: last.Plan, Indicator: last.Indicator, Evaluation: Evaluate(*last.Plan, *last.Indicator, obs, now), Supervision: last.Supervision, Pass: s.pass}
 		if !s.onDemand {
 			st.Latest = obs
 		}

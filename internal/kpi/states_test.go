@@ -122,7 +122,7 @@ func TestStates(t *testing.T) {
 		t.Fatalf("Latest: %v", err)
 	}
 	for _, st := range got {
-		wantEv := kpi.Evaluate(st.Plan, st.Indicator, latest[st.Indicator.Ref()], now)
+		wantEv := kpi.Evaluate(*st.Plan, *st.Indicator, latest[st.Indicator.Ref()], now)
 		if diff := cmp.Diff(wantEv, st.Evaluation); diff != "" {
 			t.Errorf("state %v: evaluation differs from Evaluate (-want +got):\n%s", st.Indicator.Ref(), diff)
 		}

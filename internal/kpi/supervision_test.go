@@ -120,7 +120,7 @@ func TestPlanSupervision(t *testing.T) {
 		return st.Evaluation.Status == kpi.StatusOffTrack || st.Evaluation.Report.Overdue
 	}
 	state := func(id string, status kpi.Status, overdue bool, units ...string) *kpi.State {
-		return &kpi.State{Indicator: kpi.Indicator{Plan: "p", ID: id, LeadUnits: units},
+		return &kpi.State{Indicator: &kpi.Indicator{Plan: "p", ID: id, LeadUnits: units},
 			Evaluation: kpi.Evaluation{Status: status, Report: kpi.ReportDuty{Overdue: overdue}}}
 	}
 	open := func(id uint64, ind, unit string) kpi.SupervisionItem {

@@ -108,7 +108,7 @@ func recentFigure(st *kpi.State) bool {
 func (c *Collector) wordRecovered(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
-	ind := st.Indicator
+	ind := *st.Indicator
 	actual, period := present.Value(ind, *ev.Actual), present.Period(*ev.Period)
 	status, target := present.Status(ev.Status), present.Target(ind, *ev)
 	summary := "【已恢复】" + ind.Name + "（" + leadUnits(ind) + "牵头）：现为" + status + "，" + period + "实际" + actual + "，目标" + target
@@ -144,7 +144,7 @@ func hasGap(ind kpi.Indicator) bool {
 func (c *Collector) wordStatus(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
-	ind := st.Indicator
+	ind := *st.Indicator
 	w := statusWordings[ev.Status]
 	actual, period := "无数据", ""
 	if ev.Actual != nil && ev.Period != nil {
@@ -215,7 +215,7 @@ func neverReported(st *kpi.State) bool {
 	if ev.Status != kpi.StatusNoData || ev.Report.Period != nil {
 		return false
 	}
-	due := finalDue(st.Indicator)
+	due := finalDue(*st.Indicator)
 	start := st.Plan.DutyStart()
 	return due.Before(ev.AsOf) && (start.IsZero() || due.After(start))
 }
@@ -226,7 +226,7 @@ func neverReported(st *kpi.State) bool {
 func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
-	ind := st.Indicator
+	ind := *st.Indicator
 	final := ind.FinalPeriod()
 	owed, due := present.Period(final), finalDue(ind)
 	summary := "【逾期未报】" + ind.Name + "（" + leadUnits(ind) + "牵头）：应报" + owed + "数据，报送期限" +
@@ -247,7 +247,7 @@ func (c *Collector) wordNeverReported(st *kpi.State) *alertText {
 func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 	c.worded.Add(1)
 	ev := &st.Evaluation
-	ind := st.Indicator
+	ind := *st.Indicator
 	owed := "本期"
 	if p := ev.Report.Period; p != nil {
 		owed = present.Period(*p)
@@ -272,7 +272,7 @@ func (c *Collector) wordOverdue(st *kpi.State) *alertText {
 // writeContext writes the lines every alert text starts with: plan, task,
 // indicator and lead units.
 func (c *Collector) writeContext(d *strings.Builder, st *kpi.State) {
-	ind := &st.Indicator
+	ind := st.Indicator
 	plan := st.Plan.Title
 	if plan == "" {
 		plan = ind.Plan

@@ -105,7 +105,7 @@ func TestAlertTextSaysWhy(t *testing.T) {
 			if p.ID == "" {
 				p = plan
 			}
-			st := &kpi.State{Plan: p, Indicator: tc.ind, Evaluation: kpi.Evaluate(p, tc.ind, tc.obs, tc.now)}
+			st := &kpi.State{Plan: &p, Indicator: &tc.ind, Evaluation: kpi.Evaluate(p, tc.ind, tc.obs, tc.now)}
 			if st.Evaluation.Status != tc.status {
 				t.Fatalf("status %s (reason %s), want %s: fix the fixture", st.Evaluation.Status, st.Evaluation.Reason, tc.status)
 			}
@@ -145,7 +145,7 @@ func TestAlertTextSaysWhy(t *testing.T) {
 		{"loaded after the final figure was due", kpi.Plan{ID: "p", StartYear: 2021, EndYear: 2022, ReportingFrom: time.Date(2023, 5, 1, 0, 0, 0, 0, kpi.China)}, closed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &kpi.State{Plan: tc.plan, Indicator: firms, Evaluation: kpi.Evaluate(tc.plan, firms, nil, tc.now)}
+			st := &kpi.State{Plan: &tc.plan, Indicator: &firms, Evaluation: kpi.Evaluate(tc.plan, firms, nil, tc.now)}
 			if got := (&Collector{}).statusText(st); got != nil {
 				t.Errorf("status %s has alert text %q, want none", st.Evaluation.Status, got.summary)
 			}
@@ -167,7 +167,7 @@ func TestRecoveredText(t *testing.T) {
 	obs := []kpi.Observation{{Plan: "p", Indicator: "firms", Period: kpi.YearPeriod(2021), Value: 26, Revision: 1, SubmittedAt: submitted}}
 	c := &Collector{links: Links{WebURL: "https://kpi.example.gov.cn/"}}
 
-	st := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow/2))}
+	st := &kpi.State{Plan: &plan, Indicator: &firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow/2))}
 	if alertingStatus(st.Evaluation.Status) {
 		t.Fatalf("status %s is alerted on: fix the fixture", st.Evaluation.Status)
 	}
@@ -188,7 +188,7 @@ func TestRecoveredText(t *testing.T) {
 		t.Errorf("text has English %q", w)
 	}
 
-	old := &kpi.State{Plan: plan, Indicator: firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow+time.Hour))}
+	old := &kpi.State{Plan: &plan, Indicator: &firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow+time.Hour))}
 	if old.Evaluation.Status != st.Evaluation.Status {
 		t.Fatalf("status %s later, %s then: fix the fixture", old.Evaluation.Status, st.Evaluation.Status)
 	}

@@ -182,7 +182,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.evaluationTime, prometheus.GaugeValue, unixSeconds(c.states.Now()))
 	order := c.labelOrder(states)
 	for _, i := range order.info {
-		ind := &states[i].Indicator
+		ind := states[i].Indicator
 		ch <- &series{desc: c.info, labels: infoLabels(ind), value: 1}
 	}
 	var buf []label
@@ -240,7 +240,7 @@ func (c *Collector) labelOrder(states []*kpi.State) *stateOrder {
 	}
 	info := slices.Clone(index)
 	slices.SortFunc(index, func(a, b int32) int {
-		x, y := &states[a].Indicator, &states[b].Indicator
+		x, y := states[a].Indicator, states[b].Indicator
 		if d := strings.Compare(x.ID, y.ID); d != 0 {
 			return d
 		}
@@ -248,7 +248,7 @@ func (c *Collector) labelOrder(states []*kpi.State) *stateOrder {
 	})
 	values := make([][]string, len(states))
 	for i := range states {
-		for _, lp := range infoLabels(&states[i].Indicator) {
+		for _, lp := range infoLabels(states[i].Indicator) {
 			values[i] = append(values[i], lp.GetValue())
 		}
 	}

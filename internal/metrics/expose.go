@@ -290,12 +290,12 @@ func (w *chunkWork) write() []chunkOutcome {
 				samples := 0
 				for _, i := range pt.order[jb.lo:jb.hi] {
 					if pt.f == nil {
-						writeInfo(&text, pt.name, &w.states[i].Indicator)
+						writeInfo(&text, pt.name, w.states[i].Indicator)
 						samples++
 						continue
 					}
 					f := pt.f
-					ind := &w.states[i].Indicator
+					ind := w.states[i].Indicator
 					f.samples(w.states[i], false, func(values []string, at *alertText, v float64) {
 						if at != nil {
 							return // renderAlerts

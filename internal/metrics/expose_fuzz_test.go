@@ -69,8 +69,8 @@ func FuzzExposeMatchesRegistry(f *testing.F) {
 		other := kpi.Indicator{ID: "other", Plan: "p", Name: "别的", Unit: "件", Kind: kpi.KindIncrease, Deadline: 2022,
 			Frequency: kpi.Annual, Measure: kpi.MeasureLevel}
 		states := []*kpi.State{
-			{Plan: p, Indicator: ind, Latest: latest, Evaluation: ev},
-			{Plan: kpi.Plan{ID: "p", Title: "另一计划"}, Indicator: other, Evaluation: kpi.Evaluation{Ref: other.Ref(), AsOf: asOf, Status: kpi.StatusNoData}},
+			{Plan: &p, Indicator: &ind, Latest: latest, Evaluation: ev},
+			{Plan: &kpi.Plan{ID: "p", Title: "另一计划"}, Indicator: &other, Evaluation: kpi.Evaluation{Ref: other.Ref(), AsOf: asOf, Status: kpi.StatusNoData}},
 		}
 		c := NewCollector(fixedStates{states: states, now: asOf}, Options{BuildVersion: "fuzz"})
 

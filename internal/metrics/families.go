@@ -121,7 +121,7 @@ var notWorded alertText
 // show as the target and measure the gap to. Increase lines (whose bar is
 // the figure before) and continuing lines (years, not a figure) have none.
 func decidingBar(st *kpi.State) (float64, bool) {
-	if !hasGap(st.Indicator) {
+	if !hasGap(*st.Indicator) {
 		return 0, false
 	}
 	return st.Evaluation.DecidingBar()

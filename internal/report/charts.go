@@ -19,7 +19,7 @@ const (
 // the straight path from baseline to target and the projection to the
 // deadline. The figures are drawn in the colour of the indicator's light.
 func IndicatorChart(st kpi.State, lights present.Lights) chart.Scene {
-	ind, ev := st.Indicator, st.Evaluation
+	ind, ev := *st.Indicator, st.Evaluation
 	if lights == nil {
 		lights = present.DefaultLights()
 	}
@@ -31,7 +31,7 @@ func IndicatorChart(st kpi.State, lights present.Lights) chart.Scene {
 	}
 
 	var actual []chart.Point
-	for _, f := range kpi.CountedSeries(st.Plan, ind, st.Latest, ev.AsOf) {
+	for _, f := range kpi.CountedSeries(*st.Plan, ind, st.Latest, ev.AsOf) {
 		actual = append(actual, chart.Point{X: kpi.YearFraction(f.Period.End()), Y: f.Value})
 	}
 	if len(actual) > 0 && actual[0].X < x0 {
@@ -85,7 +85,7 @@ func TaskStatusChart(states []kpi.State, lights present.Lights) chart.Scene {
 		c.Segments = append(c.Segments, segment(st, lights))
 	}
 	for _, st := range states {
-		ind := st.Indicator
+		ind := *st.Indicator
 		label := fmt.Sprintf("任务%d %s", ind.Task, ind.TaskTitle)
 		if n := len(c.Rows); n == 0 || c.Rows[n-1].Label != label {
 			c.Rows = append(c.Rows, chart.BarRow{Label: label, Values: make([]float64, len(kpi.Statuses))})

@@ -38,7 +38,7 @@ func TestIndicatorChartDrawsTheJudgedSeries(t *testing.T) {
 	if ev.Actual == nil || *ev.Actual != 22 {
 		t.Fatalf("Evaluate: actual %v, want 22", ev.Actual)
 	}
-	scene := IndicatorChart(kpi.State{Plan: plan, Indicator: ind, Latest: obs, Evaluation: ev}, nil)
+	scene := IndicatorChart(kpi.State{Plan: &plan, Indicator: &ind, Latest: obs, Evaluation: ev}, nil)
 
 	var markers []chart.Point
 	targetY := math.NaN()

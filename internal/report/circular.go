@@ -201,7 +201,7 @@ func (r Row) Mention() string {
 		parts = append(parts, r.Period+r.Actual)
 	}
 	parts = append(parts, "目标"+r.Target+"（"+r.Deadline+"）")
-	if gap := present.GapClause(r.State.Indicator, r.State.Evaluation); gap != "" {
+	if gap := present.GapClause(*r.State.Indicator, r.State.Evaluation); gap != "" {
 		parts = append(parts, gap)
 	}
 	if r.Required != present.Missing {
@@ -273,7 +273,7 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 	c.Summary = summarize(rows, lights)
 
 	for _, r := range rows {
-		ind := r.State.Indicator
+		ind := *r.State.Indicator
 		if n := len(c.Tasks); n == 0 || c.Tasks[n-1].Number != ind.Task {
 			c.Tasks = append(c.Tasks, Task{Number: ind.Task, Title: ind.TaskTitle})
 		}
@@ -304,7 +304,7 @@ func Build(plan kpi.Plan, states, previous []kpi.State, opts Options) Circular {
 }
 
 func newRow(st kpi.State, lights present.Lights) Row {
-	ind, ev := st.Indicator, st.Evaluation
+	ind, ev := *st.Indicator, st.Evaluation
 	r := Row{
 		State:      st,
 		Light:      lights.Of(ev.Status),
@@ -420,7 +420,7 @@ func tally(rows []Row, units func(kpi.Indicator) []string) []UnitRank {
 	var order []string
 	for _, r := range rows {
 		ev := r.State.Evaluation
-		for _, u := range units(r.State.Indicator) {
+		for _, u := range units(*r.State.Indicator) {
 			ur := byUnit[u]
 			if ur == nil {
 				ur = &UnitRank{Unit: u}

@@ -249,7 +249,7 @@ func (x *workbook) changes(c Circular) {
 	ch := c.Changes
 	row := func(kind string, r Row, from string) {
 		ev := r.State.Evaluation
-		x.add(text(kind), text(r.Name), text(r.LeadUnits), text(from), text(r.StatusWord), optNumber(ev.Actual, figureFormat(r.State.Indicator, ev.Actual)), text(r.Period))
+		x.add(text(kind), text(r.Name), text(r.LeadUnits), text(from), text(r.StatusWord), optNumber(ev.Actual, figureFormat(*r.State.Indicator, ev.Actual)), text(r.Period))
 	}
 	for _, sc := range ch.Up {
 		row("状态好转", sc.Row, sc.FromWord)
@@ -270,7 +270,7 @@ func (x *workbook) attention(c Circular) {
 		"状态", "指标", "责任单位", "目标", "时限", "最新数据", "单位", "报告期", "差距", "需年均变化量", "需年均变化率", "需年均变化说明")
 	for _, g := range c.Attention {
 		for _, r := range g.Rows {
-			ind, ev := r.State.Indicator, r.State.Evaluation
+			ind, ev := *r.State.Indicator, r.State.Evaluation
 			amount, rate := changeCells(ind, ev, ev.RequiredAnnualChange)
 			x.add(text(r.StatusWord), text(r.Name), text(r.LeadUnits), text(r.Target), number(float64(ind.Deadline), "0"),
 				optNumber(ev.Actual, figureFormat(ind, ev.Actual)), text(ind.Unit), text(r.Period), gapCell(ind, ev, r.Gap),
@@ -302,7 +302,7 @@ func (x *workbook) detail(c Circular) {
 		"任务", "指标", "责任单位", "目标", "目标值", "单位", "时限", "最新数据", "报告期", "完成进度", "进度比", "需年均变化量", "需年均变化率", "需年均变化说明", "信号灯", "状态", "说明")
 	for _, t := range c.Tasks {
 		for _, r := range t.Rows {
-			ind, ev := r.State.Indicator, r.State.Evaluation
+			ind, ev := *r.State.Indicator, r.State.Evaluation
 			target := cell{}
 			if ind.Kind != kpi.KindIncrease {
 				target = optNumber(ev.Target, figureFormat(ind, ev.Target))

@@ -143,14 +143,14 @@ func (s *server) newIndicatorPage(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
 	page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
-	if page.Supervision, err = s.supervisionSection(r.Context(), st.Indicator, v); err != nil {
+	if page.Supervision, err = s.supervisionSection(r.Context(), *st.Indicator, v); err != nil {
 		s.logger.Error("web: read supervision", "indicator", ref.Plan+"/"+ref.ID, "err", err)
 	}
 	return page, true
 }
 
 func newIndicatorPage(b base, st kpi.State, obs []kpi.Observation, v *viewer, asOf string) indicatorPage {
-	ind, ev := st.Indicator, st.Evaluation
+	ind, ev := *st.Indicator, st.Evaluation
 	p := indicatorPage{
 		base:         b,
 		Ref:          ind.Ref(),

@@ -229,7 +229,7 @@ func headTasks(rows []indicatorRow, states []*kpi.State, plans bool) {
 }
 
 func newIndicatorRow(st kpi.State, v *viewer) indicatorRow {
-	ind, ev := st.Indicator, st.Evaluation
+	ind, ev := *st.Indicator, st.Evaluation
 	row := indicatorRow{
 		Ref:         ind.Plan + "/" + ind.ID,
 		URL:         indicatorURL(ind.Ref()),
