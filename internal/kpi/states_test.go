@@ -460,6 +460,50 @@ func TestStatesIncremental(t *testing.T) {
 	}
 }
 
+// TestStatesShareTheCatalog checks that the states point into the store's
+// one catalog rather than holding copies (180,000 indicators are not
+// copied per evaluation), keep pointing there after a write re-evaluates
+// one of them, and that serve's --reporting-from gives the plans a copy
+// of their own instead of writing into the shared catalog.
+func TestStatesShareTheCatalog(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	syncCatalog(t, s, testCatalog(t))
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		t.Fatalf("Catalog: %v", err)
+	}
+	from := time.Date(2021, 3, 1, 0, 0, 0, 0, kpi.China)
+	now := time.Date(2021, 6, 1, 9, 0, 0, 0, kpi.China)
+	states := kpi.NewStates(s, kpi.StatesOptions{Now: func() time.Time { return now }, ReportingFrom: from})
+	check := func(when string) {
+		t.Helper()
+		got, err := states.States(ctx)
+		if err != nil {
+			t.Fatalf("States: %v", err)
+		}
+		if len(got) != len(cat.Indicators) {
+			t.Fatalf("%s: %d states, want %d", when, len(got), len(cat.Indicators))
+		}
+		for i, st := range got {
+			if st.Indicator != &cat.Indicators[i] {
+				t.Errorf("%s: state of %v holds a copy of its indicator, want a pointer to the store's catalog", when, st.Indicator.Ref())
+			}
+			if !st.Plan.ReportingFrom.Equal(from) {
+				t.Errorf("%s: plan %s reports from %v, want --reporting-from %v", when, st.Plan.ID, st.Plan.ReportingFrom, from)
+			}
+		}
+	}
+	check("first evaluation")
+	submit(t, s, figureOf(t, "yf", "high_tech", "2020", 30))
+	check("after a one-figure write")
+	for _, p := range cat.Plans {
+		if !p.ReportingFrom.IsZero() {
+			t.Errorf("the store's catalog: plan %s reports from %v, want it unset (--reporting-from written into the shared catalog)", p.ID, p.ReportingFrom)
+		}
+	}
+}
+
 // TestStatesFiguresOnDemand checks that States with FiguresOnDemand keeps
 // no figures in the states, evaluates exactly as States keeping them, and
 // reads one indicator's figures for State; after a write, only the
