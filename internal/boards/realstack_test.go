@@ -111,7 +111,11 @@ func TestBoardsAgainstRealPrometheus(t *testing.T) {
 	kpimonAddr := testkit.FreeAddr(t)
 	// As of mid-2026 the sample's statuses stay what they are, whenever the
 	// test runs: 2025's figures were due at the end of March 2026.
-	kpimonArgs := []string{"serve", "--listen", kpimonAddr, "--data", data, "--targets", targets,
+	// A pull whose URL does not answer: a source failing, for the board's
+	// 最近失败 (a refused API submission is no failure of its source).
+	sources := filepath.Join(dir, "sources.yml")
+	writeFile(t, sources, "sources:\n  - name: tjj\n    type: http\n    location: http://"+testkit.FreeAddr(t)+"/kpi.csv\n    schedule: \"@every 2s\"\n    timeout: 1s\n")
+	kpimonArgs := []string{"serve", "--listen", kpimonAddr, "--data", data, "--targets", targets, "--sources", sources,
 		"--as-of", "2026-06-30", "--log-level", "warn"}
 	kpimon := testkit.Start(t, "kpimon", kpimonBin, kpimonArgs...)
 	kpimonURL := "http://" + kpimonAddr
@@ -150,6 +154,7 @@ scrape_configs:
 	// needs two samples, and the last one proves the target stays up.
 	waitQuery(t, ctx, prometheus, prom, "three scrapes after the submissions",
 		`count_over_time((sum(kpi_ingest_runs_total{source="api"}) == 3)[10m:1s]) >= 3 and on() up{job="kpimon"} == 1`)
+	waitQuery(t, ctx, prometheus, prom, "the failing pull's last failure", `kpi_ingest_last_failure_timestamp_seconds{source="pull:tjj"} > 0`)
 
 	t.Run("scrape has every metric the boards use", func(t *testing.T) {
 		exported := scrapeNames(t, ctx, kpimonURL+"/metrics")
@@ -188,6 +193,14 @@ scrape_configs:
 					}
 					if err != nil {
 						t.Fatalf("query %s: %v", expr, err)
+					}
+					if setName == "selected" && d.UID == "kpi-reporting" && q.Panel == "各来源报送情况" && q.RefID == "B" {
+						// The selected source is api, whose one refusal was
+						// answered to its sender: not a failure.
+						if len(res) != 0 {
+							t.Errorf("最近失败 of source api = %v, want none: a refusal answered to its sender is no failure\n%s", res, expr)
+						}
+						return
 					}
 					if len(res) == 0 {
 						t.Errorf("query returned no data:\n%s", expr)
@@ -324,18 +337,21 @@ func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promCli
 		}
 		return sampleValue(res)
 	}
-	lastFailure := func() float64 {
+	// A refused submission is answered to its sender: no failure of the
+	// api source, so 最近失败 stays empty (a source fails when kpimon
+	// cannot read it; internal/pull TestSourceFailsOnlyWhenItCannotBeRead).
+	noLastFailure := func(when string) {
 		t.Helper()
 		res, err := prom.query(ctx, panelQuery(t, d, "各来源报送情况", "B", values))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res) != 1 {
-			t.Fatalf("最近失败 of source api: %d series, want one", len(res))
+		if len(res) != 0 {
+			t.Errorf("最近失败 of source api %s = %v, want none: the only refusal was answered to its sender", when, res)
 		}
-		return sampleValue(res)
 	}
-	before, failedBefore := lastSuccess(), lastFailure()
+	before := lastSuccess()
+	noLastFailure("before a kpimon restart")
 	restart()
 	// The restarted kpimon scraped: its api counters are back at 0.
 	waitQuery(t, ctx, p, prom, "two scrapes of the restarted kpimon",
@@ -367,9 +383,7 @@ func checkReportingAfterRestart(t *testing.T, ctx context.Context, prom *promCli
 	if got := lastSuccess(); got != before {
 		t.Errorf("最近成功 of source api after a kpimon restart = %v, want %v as before it", got, before)
 	}
-	if got := lastFailure(); got != failedBefore || got == 0 {
-		t.Errorf("最近失败 of source api after a kpimon restart = %v, want %v as before it", got, failedBefore)
-	}
+	noLastFailure("after a kpimon restart")
 }
 
 // waitQuery polls Prometheus until expr returns something.

@@ -121,15 +121,28 @@ func New(opts Options) (*Ingester, error) {
 	return ing, nil
 }
 
-// result counts one run of source, and stores its outcome where the store
-// keeps source states (a failure to store it is logged: the submission's
-// own outcome stands).
+// result counts one run of source. A success or a run kpimon could not
+// carry out (a store or catalog error) also stamps the source's last
+// success or failure; a refusal does not (see reject).
 func (ing *Ingester) result(ctx context.Context, source, result string, start, end time.Time) {
 	ing.m.result(source, result, start, end)
+	switch result {
+	case "ok":
+		ing.stamp(ctx, source, end, true)
+	case "error":
+		ing.stamp(ctx, source, end, false)
+	}
+}
+
+// stamp sets the source's last success or failure, in the gauges and where
+// the store keeps source states (a failure to store it is logged: the
+// submission's own outcome stands).
+func (ing *Ingester) stamp(ctx context.Context, source string, at time.Time, ok bool) {
+	ing.m.stamp(source, at, ok)
 	if ing.sources == nil {
 		return
 	}
-	if err := ing.sources.RecordSourceRun(context.WithoutCancel(ctx), source, end, result == "ok"); err != nil {
+	if err := ing.sources.RecordSourceRun(context.WithoutCancel(ctx), source, at, ok); err != nil {
 		ing.log.Error("record source state", "ingest_source", source, "err", err)
 	}
 }
@@ -286,8 +299,16 @@ func name(u kpi.Upload) string {
 
 // reject counts, logs and audits a refused submission and returns err.
 func (ing *Ingester) reject(ctx context.Context, u kpi.Upload, start time.Time, rows int, err *kpi.Error) error {
-	ing.result(ctx, u.Source, "rejected", start, ing.now())
+	end := ing.now()
+	ing.result(ctx, u.Source, "rejected", start, end)
 	ing.m.rows.WithLabelValues(u.Source, "rejected").Add(float64(rows))
+	// A refusal is answered to whoever sent the file (the HTTP answer, the
+	// inbox's failed/ report), so it is not the source failing: the
+	// operator's KpiSourceFailing would page about a submitter's typo for
+	// weeks. Where nobody but the operator can hear it (a pulled URL), it is.
+	if u.Unanswered {
+		ing.stamp(ctx, u.Source, end, false)
+	}
 	action := kpi.ActionSubmissionReject
 	if err.Code == kpi.EFORBIDDEN {
 		action = kpi.ActionAccessDenied
@@ -361,7 +382,7 @@ func newIngestMetrics(reg prometheus.Registerer) (*ingestMetrics, error) {
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kpi_ingest_last_success_timestamp_seconds",
 			Help: "When a submission from the source was last stored."}, []string{"source"}),
 		lastFailure: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kpi_ingest_last_failure_timestamp_seconds",
-			Help: "When a submission from the source was last rejected or failed."}, []string{"source"}),
+			Help: "When a run of the source last failed: kpimon could not fetch, read or store it, or refused a pulled file (refusals answered to their sender count only in kpi_ingest_runs_total)."}, []string{"source"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kpi_ingest_duration_seconds",
 			Help:    "Time to parse, check and store one submission.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60}}, []string{"source"}),
@@ -390,8 +411,11 @@ func (m *ingestMetrics) restore(st kpi.SourceState) {
 func (m *ingestMetrics) result(source, result string, start, end time.Time) {
 	m.runs.WithLabelValues(source, result).Inc()
 	m.duration.WithLabelValues(source).Observe(end.Sub(start).Seconds())
-	ts := float64(end.UnixNano()) / 1e9
-	if result == "ok" {
+}
+
+func (m *ingestMetrics) stamp(source string, at time.Time, ok bool) {
+	ts := float64(at.UnixNano()) / 1e9
+	if ok {
 		m.lastSuccess.WithLabelValues(source).Set(ts)
 	} else {
 		m.lastFailure.WithLabelValues(source).Set(ts)

@@ -374,6 +374,10 @@ type Upload struct {
 	Body        []byte
 	Actor       Actor
 	Source      string // api, upload, inbox, pull:<name>, cli, web
+	// Unanswered is set where a refusal reaches nobody but the operator (a
+	// pulled URL's publisher gets no answer): refusing it then counts as
+	// the source failing. A refusal answered to its sender does not.
+	Unanswered bool
 }
 
 // Ingester turns submissions into stored observations after checking them

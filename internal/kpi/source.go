@@ -7,7 +7,8 @@ import (
 
 // SourceState is what is remembered of an ingest source (api, upload, web,
 // inbox, pull:<name>) across restarts: when a submission from it was last
-// stored and last refused or failed. The kpi_ingest_last_*_timestamp_seconds
+// stored and when a run of it last failed (kpimon could not fetch, read or
+// store it; a refusal answered to its sender is no failure of the source). The kpi_ingest_last_*_timestamp_seconds
 // metrics are exported from it, so a source failing before a restart is
 // still failing after it (KpiSourceFailing does not resolve on a restart).
 type SourceState struct {

@@ -91,6 +91,7 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 	}
 	_, err = j.s.opts.Ingester.Ingest(ctx, kpi.Upload{
 		Name: name, ContentType: ct, Body: body, Actor: src.actor(), Source: src.sourceLabel(),
+		Unanswered: true, // no report reaches the URL's publisher: the operator must hear of it
 	})
 	switch kpi.ErrorCode(err) {
 	case "":
@@ -98,7 +99,8 @@ func (j *job) runHTTP(ctx context.Context) (RunReport, error) {
 		return rep, j.saveState(next)
 	case kpi.EINVALID, kpi.EFORBIDDEN:
 		// The same bad file is not retried until it changes; the refusal
-		// is audited and counted by the ingester.
+		// is audited, counted and stamped as the source's failure by the
+		// ingester.
 		rep.Rejected = append(rep.Rejected, src.Location)
 		j.s.opts.Logger.Warn("pulled file rejected", "ingest_source", src.Name, "url", src.Location, "err", err)
 		return rep, j.saveState(next)
