@@ -223,6 +223,10 @@ func TestIngestRejects(t *testing.T) {
 		{"not begun yet", head + "patent_grants_q,2022-Q3,28,\n", 2, "报告期", "period", "尚未开始"},
 		{"after the plan, not begun yet", head + "high_tech_enterprises,2023,28,\n", 2, "报告期", "period", "尚未开始"},
 		{"period not understood", head + "high_tech_enterprises,去年,28,\n", 2, "报告期", "period", "无法识别"},
+		// A date that ends no year or quarter: which period to write.
+		{"a mid-year date for an annual indicator", head + "high_tech_enterprises,2021-06-30,28,\n", 2, "报告期", "period", "应为：2021，或年末日期 2021-12-31"},
+		{"a date for an annual indicator says the year end", head + "high_tech_enterprises,2021-06-30,28,\n", 2, "报告期", "period", "日期只有年末（12月31日）才代表该年"},
+		{"a mid-quarter date for a quarterly indicator", head + "patent_grants_q,2021-08-15,28,\n", 2, "报告期", "period", "应为：2021-Q3，或季末日期 2021-09-30"},
 		{"duplicate rows", head + "high_tech_enterprises,2021,28,\nhigh_tech_enterprises,2021年,29,\n", 3, "报告期", "period", "重复"},
 		{"empty value", head + "high_tech_enterprises,2021,,\n", 2, "实际值", "value", "缺少实际值"},
 		{"non-numeric", head + "high_tech_enterprises,2021,二十八,\n", 2, "实际值", "value", "不是数字：只填阿拉伯数字"},
@@ -230,7 +234,7 @@ func TestIngestRejects(t *testing.T) {
 		{"a unit typed after full-width digits", head + "high_tech_enterprises,2021,２１家,\n", 2, "实际值", "value", "不是数字：只填数字，不要带单位（应填 21）"},
 		{"a 万 multiplier", head + "disposable_income_per_capita,2021,3.8万,\n", 2, "实际值", "value", "不要用“万”，请换算为以“元”计的数字（应填 38000）"},
 		{"a small 万 without float noise", head + "disposable_income_per_capita,2021,0.0021万元,\n", 2, "实际值", "value", "（应填 21）"},
-		{"the English line says annually", head + "high_tech_enterprises,2021-12-31,28,\n", 2, "报告期", "period", "reported annually"},
+		{"the English line says annually", head + "high_tech_enterprises,2021-06-30,28,\n", 2, "报告期", "period", "reported annually"},
 		{"NaN", head + "high_tech_enterprises,2021,NaN,\n", 2, "实际值", "value", "NaN"},
 		{"infinite", head + "high_tech_enterprises,2021,Inf,\n", 2, "实际值", "value", "无穷"},
 		// Digits beyond a float64 are a number too large, not "NaN or infinity".
@@ -264,7 +268,7 @@ func TestIngestRejects(t *testing.T) {
 				t.Errorf("problem at file %q row %d column %q field %q, want bad.csv row %d column %q field %q (%v)",
 					p.File, p.Row, p.Column, p.Field, tt.wantRow, tt.wantColumn, tt.wantField, p)
 			}
-			if !strings.Contains(p.Message+p.Expected, tt.wantMessage) {
+			if !strings.Contains(p.Message+p.Expected, tt.wantMessage) && !strings.Contains(p.Text(), tt.wantMessage) {
 				t.Errorf("problem %q does not mention %q", p.String(), tt.wantMessage)
 			}
 			chineseThenEnglish(t, "error message", ke.Message, "bad.csv")
@@ -801,4 +805,74 @@ func TestHeaderOverTwoRows(t *testing.T) {
 	if !errors.As(err, &ke) || len(ke.Problems) != 1 || ke.Problems[0].Column != "指标名称" || ke.Problems[0].Row != 3 {
 		t.Errorf("Ingest of a two-row CSV header naming an indicator outside the catalog = %v, want its one problem at row 3, column 指标名称 (the header read over two rows)", err)
 	}
+}
+
+// TestPeriodEndDates: a period written as the date it ends is that period,
+// in CSV text and in an Excel date cell: 2021-12-31 is the year 2021 of an
+// annual indicator (on main it was read as the month 2021-12 and refused),
+// a quarter's last day its quarter. Another date is refused saying which
+// period to write.
+func TestPeriodEndDates(t *testing.T) {
+	t.Run("CSV", func(t *testing.T) {
+		f := newFixture(t)
+		body := "指标编号,报告期,实际值\nhigh_tech_enterprises,2021-12-31,28\nhigh_tech_enterprises,2020年12月31日,25\npatent_grants_q,2021/9/30,7\n"
+		if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "d.csv", Body: []byte(body), Actor: operator, Source: "upload"}); err != nil {
+			t.Fatalf("Ingest: %v", err)
+		}
+		for _, c := range []struct {
+			id   string
+			p    kpi.Period
+			want float64
+		}{{"high_tech_enterprises", kpi.Period{Year: 2021}, 28}, {"high_tech_enterprises", kpi.Period{Year: 2020}, 25}, {"patent_grants_q", kpi.Period{Year: 2021, Quarter: 3}, 7}} {
+			if got, ok := f.value(t, c.id, c.p); !ok || got != c.want {
+				t.Errorf("%s %v = %v (stored %v), want %v", c.id, c.p, got, ok, c.want)
+			}
+		}
+	})
+	xlsx := func(t *testing.T, rows ...[]any) []byte {
+		t.Helper()
+		x := excelize.NewFile()
+		x.SetSheetRow("Sheet1", "A1", &[]any{"指标编号", "报告期", "实际值"})
+		dateStyle, err := x.NewStyle(&excelize.Style{NumFmt: 14}) // m/d/yyyy, how Excel shows a typed date
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			x.SetSheetRow("Sheet1", cell(1, i+2), &r)
+			x.SetCellStyle("Sheet1", cell(2, i+2), cell(2, i+2), dateStyle)
+		}
+		var buf bytes.Buffer
+		if _, err := x.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	t.Run("XLSX date cells", func(t *testing.T) {
+		f := newFixture(t)
+		body := xlsx(t, []any{"high_tech_enterprises", day(2021, 12, 31), 28}, []any{"patent_grants_q", day(2021, 6, 30), 5})
+		if _, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "d.xlsx", Body: body, Actor: operator, Source: "upload"}); err != nil {
+			t.Fatalf("Ingest: %v", err)
+		}
+		if got, ok := f.value(t, "high_tech_enterprises", kpi.Period{Year: 2021}); !ok || got != 28 {
+			t.Errorf("high_tech_enterprises 2021 = %v (stored %v), want 28", got, ok)
+		}
+		if got, ok := f.value(t, "patent_grants_q", kpi.Period{Year: 2021, Quarter: 2}); !ok || got != 5 {
+			t.Errorf("patent_grants_q 2021-Q2 = %v (stored %v), want 5", got, ok)
+		}
+	})
+	t.Run("XLSX mid-year date for an annual indicator", func(t *testing.T) {
+		f := newFixture(t)
+		body := xlsx(t, []any{"high_tech_enterprises", day(2021, 6, 30), 28})
+		_, err := f.ing.Ingest(context.Background(), kpi.Upload{Name: "d.xlsx", Body: body, Actor: operator, Source: "upload"})
+		var ke *kpi.Error
+		if !errors.As(err, &ke) || len(ke.Problems) != 1 {
+			t.Fatalf("Ingest error = %v, want one problem", err)
+		}
+		p := ke.Problems[0]
+		const want = "第 2 行 B 列：该指标按年度报送，日期只有年末（12月31日）才代表该年（填写的是“2021-06-30”，应为：2021，或年末日期 2021-12-31）"
+		if p.Field != "period" || !strings.Contains(p.Text(), want) {
+			t.Errorf("problem %q, want it to contain %q", p.Text(), want)
+		}
+	})
 }

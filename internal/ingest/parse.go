@@ -259,9 +259,11 @@ func (h header) spilled(cells []string, value string, comma rune) string {
 	return value
 }
 
-// period turns a date serial into its month: Excel stores a month typed
-// as 2021-06 or 2021年6月 as a date, and shows some date formats (the
-// Chinese built-in ones) only as the serial. Anything else is kept.
+// period turns a date serial into its date, 2021-12-31: Excel stores a
+// month typed as 2021-06 or 2021年6月 as a date (its first day), and shows
+// some date formats (the Chinese built-in ones) only as the serial. The day
+// is kept: a year-end date is the year of an annual indicator (PeriodFor).
+// Anything else is kept.
 func (d *dateSystem) period(c string) string {
 	// 32874 is 1990-01-01 and 73051 2100-01-01: serials of plausible
 	// periods, and no year or yyyymm a person types.
@@ -273,7 +275,7 @@ func (d *dateSystem) period(c string) string {
 	if err != nil {
 		return c
 	}
-	return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month()))
+	return t.Format("2006-01-02")
 }
 
 // detectFormat decides a submission's format: a ZIP body is an XLSX

@@ -68,8 +68,8 @@ func TestXLSXDatesAndFormats(t *testing.T) {
 		wantValue  string
 	}{
 		{"text as typed", "2021年6月", excelize.Style{}, "44,700", excelize.Style{}, "2021年6月", "44,700"},
-		{"date in a custom month format", june, excelize.Style{CustomNumFmt: &yyyymm}, 44700, excelize.Style{}, "2021-06", "44700"},
-		{"date in a Chinese built-in format (serial)", june, excelize.Style{NumFmt: 57}, 44700, excelize.Style{}, "2021-06", "44700"},
+		{"date in a custom month format", june, excelize.Style{CustomNumFmt: &yyyymm}, 44700, excelize.Style{}, "2021-06-01", "44700"},
+		{"date in a Chinese built-in format (serial)", june, excelize.Style{NumFmt: 57}, 44700, excelize.Style{}, "2021-06-01", "44700"},
 		{"percent-formatted fraction", "2021", excelize.Style{}, 0.33, excelize.Style{CustomNumFmt: &percent}, "2021", "33%"},
 		{"a year as a number is not a date", 2021, excelize.Style{}, 1, excelize.Style{}, "2021", "1"},
 	}

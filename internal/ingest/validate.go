@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -338,7 +339,12 @@ func (ix *index) checkPeriod(r *row, ind *kpi.Indicator, plan kpi.Plan, now time
 		bad(r.col.period, "period", "", periodForms[freq], "缺少报告期\nmissing period")
 		return kpi.Period{}, false
 	}
-	p, err := ParsePeriod(r.Period)
+	p, err := PeriodFor(r.Period, freq)
+	var de *DateError
+	if errors.As(err, &de) {
+		bad(r.col.period, "period", r.Period, de.Expected(), de.Message())
+		return kpi.Period{}, false
+	}
 	if err != nil {
 		bad(r.col.period, "period", r.Period, periodForms[freq], "报告期无法识别\nperiod not understood")
 		return kpi.Period{}, false

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/width"
@@ -154,23 +155,93 @@ func isASCII(s string) bool {
 // 2021Q3, 2021-Q3, 2021年第三季度, 2021年3季度, 2021-06, 2021/06, 2021.06,
 // 2021年6月, 2021年6月底, 202106. A full date (2021/6/1, 2021-06-30, 2021年6月1日) and Excel's
 // Jun-21 count as their month: spreadsheets turn a typed month into a date.
+// An indicator's figure reads its period with PeriodFor, where a date
+// stands for the year or quarter it ends.
 func ParsePeriod(s string) (kpi.Period, error) {
+	p, _, err := parseDated(s)
+	return p, err
+}
+
+// PeriodFor reads the period of a figure of an indicator reported at freq,
+// as ParsePeriod does, except that a date stands for the period it ends: a
+// figure is a level as it stood then. 2021-12-31 is the year 2021 of an
+// annual indicator, the quarter 2021-Q4 of a quarterly one and the month
+// 2021-12 of a monthly one. A monthly indicator takes any date as its month
+// (a spreadsheet stores a typed 2021-06 as 2021-06-01). Another date is
+// refused (a *DateError) saying which period to write.
+func PeriodFor(s string, freq kpi.Frequency) (kpi.Period, error) {
+	p, day, err := parseDated(s)
+	if err != nil || day == 0 {
+		return p, err
+	}
+	end := time.Date(p.Year, time.Month(p.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch freq {
+	case kpi.Annual, "":
+		if p.Month == 12 && day == end {
+			return kpi.Period{Year: p.Year}, nil
+		}
+		return kpi.Period{}, &DateError{Frequency: kpi.Annual, Period: kpi.Period{Year: p.Year}}
+	case kpi.Quarterly:
+		q := kpi.Period{Year: p.Year, Quarter: (p.Month-1)/3 + 1}
+		if p.Month%3 == 0 && day == end {
+			return q, nil
+		}
+		return kpi.Period{}, &DateError{Frequency: kpi.Quarterly, Period: q}
+	}
+	return p, nil
+}
+
+// DateError is a date that ends no period of its indicator's frequency:
+// 2021-06-30 for an annual indicator. Period is the one the date falls in,
+// which the submitter most likely means.
+type DateError struct {
+	Frequency kpi.Frequency
+	Period    kpi.Period
+}
+
+func (e *DateError) Error() string {
+	return fmt.Sprintf("a date stands for a %s period only at its end: write %s", e.Frequency, e.Period)
+}
+
+// Unwrap makes a DateError an invalid input (kpi.ErrInvalid).
+func (e *DateError) Unwrap() error { return kpi.ErrInvalid }
+
+// Expected says what to write instead, in Chinese and English.
+func (e *DateError) Expected() string {
+	last := e.Period.End().AddDate(0, 0, -1).Format("2006-01-02")
+	if e.Frequency == kpi.Quarterly {
+		return fmt.Sprintf("%s，或季末日期 %s\n%s, or the quarter's last day %s", e.Period, last, e.Period, last)
+	}
+	return fmt.Sprintf("%s，或年末日期 %s\n%s, or the year's last day %s", e.Period, last, e.Period, last)
+}
+
+// Message says why the date is refused, in Chinese and English.
+func (e *DateError) Message() string {
+	if e.Frequency == kpi.Quarterly {
+		return "该指标按季度报送，日期只有季末（3月31日、6月30日、9月30日、12月31日）才代表该季度\n" +
+			"this indicator is reported quarterly: only a quarter's last day (03-31, 06-30, 09-30, 12-31) stands for the quarter"
+	}
+	return "该指标按年度报送，日期只有年末（12月31日）才代表该年\nthis indicator is reported annually: only a year's last day (12-31) stands for the year"
+}
+
+// parseDated is ParsePeriod keeping the day of a full date (0 for none).
+func parseDated(s string) (kpi.Period, int, error) {
 	if len(s) == 4 { // fast path: a year
 		if y, err := strconv.Atoi(s); err == nil && y >= kpi.FirstYear && y <= kpi.LastYear {
-			return kpi.Period{Year: y}, nil
+			return kpi.Period{Year: y}, 0, nil
 		}
 	}
 	t := strings.ReplaceAll(normalise(s), " ", "")
 	bad := fmt.Errorf("报告期 %q 无法识别\nperiod %q not understood: write 2021, 2021-Q3 or 2021-06: %w", s, s, kpi.ErrInvalid)
 	if p, ok := englishMonth(t); ok { // Jun-21, what English Excel shows for a typed month
-		return p, nil
+		return p, 0, nil
 	}
 	if len(t) < 4 {
-		return kpi.Period{}, bad
+		return kpi.Period{}, 0, bad
 	}
 	y, err := strconv.Atoi(t[:4])
 	if err != nil || t[0] == '+' || t[0] == '-' {
-		return kpi.Period{}, bad
+		return kpi.Period{}, 0, bad
 	}
 	p := kpi.Period{Year: y}
 	rest := t[4:]
@@ -185,60 +256,69 @@ func ParsePeriod(s string) (kpi.Period, error) {
 	}
 	if rest == "" {
 		if !p.Valid() {
-			return kpi.Period{}, bad
+			return kpi.Period{}, 0, bad
 		}
-		return p, nil
+		return p, 0, nil
 	}
 	if len(rest) == 2 && isDigits(rest) && len(t) == 6 { // 202106
 		rest = "-" + rest
 	}
 	rest = strings.TrimLeft(rest, "-/.")
-	if month, ok := stripDay(rest); ok { // a full date counts as its month
+	month, day := stripDay(rest) // a full date counts as its month here
+	if day != 0 {
 		rest = month
 	}
+	p.Quarter, p.Month, err = quarterOrMonth(rest)
+	if err != nil || !p.Valid() || (p.Quarter == 0 && p.Month == 0) || (day != 0 && p.Month == 0) {
+		return kpi.Period{}, 0, bad
+	}
+	return p, day, nil
+}
+
+// quarterOrMonth reads what follows a period's year: Q3, 第三季度, 3季,
+// 6月, 06. A month of 0 is an error.
+func quarterOrMonth(rest string) (quarter, month int, err error) {
 	switch {
 	case strings.HasPrefix(rest, "Q") || strings.HasPrefix(rest, "q"):
-		p.Quarter, err = smallNumber(rest[1:])
+		quarter, err = smallNumber(rest[1:])
+		return quarter, 0, err
 	case strings.HasSuffix(rest, "季度") || strings.HasSuffix(rest, "季"):
 		r := strings.TrimSuffix(strings.TrimSuffix(rest, "度"), "季")
-		p.Quarter, err = smallNumber(strings.TrimPrefix(r, "第"))
-	case strings.HasSuffix(rest, "月"):
-		p.Month, err = smallNumber(strings.TrimSuffix(rest, "月"))
-		if p.Month == 0 {
-			err = bad
-		}
-	default:
-		p.Month, err = smallNumber(rest)
-		if p.Month == 0 {
-			err = bad
-		}
+		quarter, err = smallNumber(strings.TrimPrefix(r, "第"))
+		return quarter, 0, err
 	}
-	if err != nil || !p.Valid() || (p.Quarter == 0 && p.Month == 0) {
-		return kpi.Period{}, bad
+	month, err = smallNumber(strings.TrimSuffix(rest, "月"))
+	if err == nil && month == 0 {
+		err = ErrNotNumber
 	}
-	return p, nil
+	return 0, month, err
 }
 
-// stripDay returns the month part of "6-1", "06/01", "6.1" or "6月1日".
-func stripDay(rest string) (string, bool) {
+// stripDay returns the month part and the day of "6-1", "06/01", "6.1" or
+// "6月1日"; the day is 0 where rest is no such date.
+func stripDay(rest string) (string, int) {
 	if r, ok := strings.CutSuffix(rest, "日"); ok {
-		if month, day, ok := strings.Cut(r, "月"); ok && validDay(day) {
-			return month + "月", true
+		if month, day, ok := strings.Cut(r, "月"); ok {
+			return month + "月", dayOf(day)
 		}
-		return "", false
+		return "", 0
 	}
-	if i := strings.IndexAny(rest, "-/."); i > 0 && i <= 2 && isDigits(rest[:i]) && validDay(rest[i+1:]) {
-		return rest[:i], true
+	if i := strings.IndexAny(rest, "-/."); i > 0 && i <= 2 && isDigits(rest[:i]) {
+		return rest[:i], dayOf(rest[i+1:])
 	}
-	return "", false
+	return "", 0
 }
 
-func validDay(s string) bool {
+// dayOf reads a day of the month, 1 to 31; 0 if s is none.
+func dayOf(s string) int {
 	if len(s) > 2 || !isDigits(s) {
-		return false
+		return 0
 	}
 	d, _ := strconv.Atoi(s)
-	return d >= 1 && d <= 31
+	if d < 1 || d > 31 {
+		return 0
+	}
+	return d
 }
 
 var englishMonths = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}

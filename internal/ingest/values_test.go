@@ -221,3 +221,59 @@ func FuzzParsePeriod(f *testing.F) {
 		}
 	})
 }
+
+// TestPeriodFor: a date stands for the period of the indicator's frequency
+// that it ends. On main 2021-12-31 was read as the month 2021-12 and an
+// annual indicator refused it.
+func TestPeriodFor(t *testing.T) {
+	tests := []struct {
+		in       string
+		freq     kpi.Frequency
+		want     kpi.Period
+		dateWant string // a *DateError naming this period
+	}{
+		{"2021-12-31", kpi.Annual, kpi.Period{Year: 2021}, ""},
+		{"2021/12/31", kpi.Annual, kpi.Period{Year: 2021}, ""},
+		{"2021年12月31日", kpi.Annual, kpi.Period{Year: 2021}, ""},
+		{"2021-12-31", "", kpi.Period{Year: 2021}, ""},
+		{"2021-06-30", kpi.Annual, kpi.Period{}, "2021"},
+		{"2021-12-30", kpi.Annual, kpi.Period{}, "2021"},
+		{"2022-01-01", kpi.Annual, kpi.Period{}, "2022"},
+		{"2021-12-31", kpi.Quarterly, kpi.Period{Year: 2021, Quarter: 4}, ""},
+		{"2021-03-31", kpi.Quarterly, kpi.Period{Year: 2021, Quarter: 1}, ""},
+		{"2021/6/30", kpi.Quarterly, kpi.Period{Year: 2021, Quarter: 2}, ""},
+		{"2021年9月30日", kpi.Quarterly, kpi.Period{Year: 2021, Quarter: 3}, ""},
+		{"2021-09-29", kpi.Quarterly, kpi.Period{}, "2021-Q3"},
+		{"2021-08-31", kpi.Quarterly, kpi.Period{}, "2021-Q3"},
+		{"2021-07-01", kpi.Quarterly, kpi.Period{}, "2021-Q3"},
+		{"2021-06-30", kpi.Monthly, kpi.Period{Year: 2021, Month: 6}, ""},
+		{"2021-06-01", kpi.Monthly, kpi.Period{Year: 2021, Month: 6}, ""}, // a typed month, as a spreadsheet stores it
+		{"2024-02-29", kpi.Monthly, kpi.Period{Year: 2024, Month: 2}, ""},
+		// Not dates: as ParsePeriod reads them; the frequency check is the caller's.
+		{"2021", kpi.Annual, kpi.Period{Year: 2021}, ""},
+		{"2021-Q3", kpi.Quarterly, kpi.Period{Year: 2021, Quarter: 3}, ""},
+		{"2021-06", kpi.Annual, kpi.Period{Year: 2021, Month: 6}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in+"/"+string(tt.freq), func(t *testing.T) {
+			got, err := PeriodFor(tt.in, tt.freq)
+			var de *DateError
+			if tt.dateWant != "" {
+				if !errors.As(err, &de) || de.Period.String() != tt.dateWant || !errors.Is(err, kpi.ErrInvalid) {
+					t.Fatalf("PeriodFor(%q, %q) = %v, %v; want a *DateError naming %s", tt.in, tt.freq, got, err, tt.dateWant)
+				}
+				if !strings.HasPrefix(de.Expected(), tt.dateWant+"，") {
+					t.Errorf("Expected() = %q, want it to start with %s", de.Expected(), tt.dateWant)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("PeriodFor(%q, %q) = %v, %v; want %v", tt.in, tt.freq, got, err, tt.want)
+			}
+		})
+	}
+	// Not a date at all: the ordinary error, no DateError.
+	if _, err := PeriodFor("2021-06-32", kpi.Annual); err == nil || errors.As(err, new(*DateError)) {
+		t.Errorf("PeriodFor(2021-06-32) error = %v, want a period not understood", err)
+	}
+}

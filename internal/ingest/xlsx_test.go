@@ -167,7 +167,7 @@ func TestXLSXReaderXMLForms(t *testing.T) {
 		{5, "数据 & 表", "high_tech_enterprises", "2021", "28", "年报 <初> 中"},
 		{7, "数据 & 表", "rd_spending_share_gdp", "2021", "2.1%", ""},
 		// 44348 in a 1904 workbook is 2025-06-02; 0.0"%" is not a percentage.
-		{8, "数据 & 表", "a", "2025-06", "5", "50%"},
+		{8, "数据 & 表", "a", "2025-06-02", "5", "50%"},
 	}
 	if fmt.Sprint(gots) != fmt.Sprint(want) {
 		t.Errorf("rows\n got %v\nwant %v", gots, want)
@@ -209,7 +209,7 @@ func TestXLSXYearFormattedDates(t *testing.T) {
 	for _, r := range rows {
 		periods = append(periods, r.Period)
 	}
-	if want := []string{"2021", "2021-06", "2021"}; fmt.Sprint(periods) != fmt.Sprint(want) {
+	if want := []string{"2021", "2021-06-01", "2021"}; fmt.Sprint(periods) != fmt.Sprint(want) {
 		t.Errorf("periods %q, want %q", periods, want)
 	}
 }
