@@ -291,6 +291,10 @@ func (s *Service) FileExplanation(ctx context.Context, e kpi.Explanation, actor 
 	return s.o.Store.AddExplanation(ctx, e, actor)
 }
 
+// Red reports whether st opens items (Options.Red): the lead units of a
+// red indicator are asked to explain it.
+func (s *Service) Red(st kpi.State) bool { return s.o.Red(st) }
+
 // ExplainingUnits is the lead units of ind that actor may file an
 // explanation for (Explain's scope rule): every one for the bureau and the
 // supervision office, a unit account's own lead units otherwise. The web

@@ -143,7 +143,7 @@ func (s *server) newIndicatorPage(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	page := newIndicatorPage(s.base(v, st.Indicator.Name, "overview"), st, obs, v, present.Date(s.states.Now()))
 	page.Chart = template.HTML(report.IndicatorChart(st, s.lights).String()) // chart escapes its text
-	if page.Supervision, err = s.supervisionSection(r.Context(), *st.Indicator, v); err != nil {
+	if page.Supervision, err = s.supervisionSection(r.Context(), st, v); err != nil {
 		s.logger.Error("web: read supervision", "indicator", ref.Plan+"/"+ref.ID, "err", err)
 	}
 	return page, true

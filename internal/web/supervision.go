@@ -25,11 +25,19 @@ import (
 type supervisionSection struct {
 	Items        []itemRow
 	Explanations []explanationRow
-	MayExplain   bool
-	Units        []string // the units the viewer may explain for; a choice when more than one
-	CSRF         string
-	Action       string // the form's target
-	Done         bool   // an explanation was just filed
+	// MayExplain: the viewer may explain for Units and is asked to: one
+	// of them has an open item, or the indicator is red (supervision's
+	// rule; an item opens at the next sync). An explanation of an
+	// indicator nobody asks about stays possible through the template's
+	// 情况说明 sheet and the API; the page offers the form where it is due.
+	MayExplain bool
+	// NotAsked: the viewer's units lead the indicator but are not asked
+	// to explain it now; the page says so instead of showing the form.
+	NotAsked bool
+	Units    []string // the units the viewer may explain for; a choice when more than one
+	CSRF     string
+	Action   string // the form's target
+	Done     bool   // an explanation was just filed
 	// SignIn links a reader who is not signed in to the sign-in page and
 	// back here, while an item waits for its unit's explanation.
 	SignIn string
@@ -113,12 +121,13 @@ func explainUnits(ind kpi.Indicator, v *viewer) []string {
 	return supervision.ExplainingUnits(ind, v.token.Actor(""))
 }
 
-// supervisionSection reads ind's items and explanations; nil without a
-// supervision service.
-func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *viewer) (*supervisionSection, error) {
+// supervisionSection reads st's indicator's items and explanations; nil
+// without a supervision service.
+func (s *server) supervisionSection(ctx context.Context, st kpi.State, v *viewer) (*supervisionSection, error) {
 	if s.superv == nil {
 		return nil, nil
 	}
+	ind := *st.Indicator
 	ref := ind.Ref()
 	items, err := s.superv.Items(ctx, supervision.Filter{Ref: &ref})
 	if err != nil {
@@ -129,16 +138,19 @@ func (s *server) supervisionSection(ctx context.Context, ind kpi.Indicator, v *v
 		return nil, err
 	}
 	sec := &supervisionSection{Units: explainUnits(ind, v), Action: indicatorURL(ref) + "/explanations"}
-	sec.MayExplain = len(sec.Units) > 0
+	asked := s.superv.Red(st)
 	if v != nil {
 		sec.CSRF = v.session.csrf
 	}
 	for _, it := range items {
+		asked = asked || (it.Open() && slices.Contains(sec.Units, it.Unit))
 		sec.Items = append(sec.Items, newItemRow(it, ind.Name))
 		if v == nil && it.AwaitsAnswer() {
 			sec.SignIn = "/signin?next=" + url.QueryEscape(indicatorURL(ref))
 		}
 	}
+	sec.MayExplain = len(sec.Units) > 0 && asked
+	sec.NotAsked = len(sec.Units) > 0 && !asked
 	for i := len(ex) - 1; i >= 0; i-- { // newest first
 		row := newExplanationRow(ind, ex[i])
 		if v == nil {

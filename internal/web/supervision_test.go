@@ -295,3 +295,42 @@ func TestOverviewLinksTheUnitsOwnList(t *testing.T) {
 		t.Error("the supervision office, of no unit, is offered a unit's list")
 	}
 }
+
+// TestExplanationFormOnlyWhereAsked: the indicator page offered its lead
+// unit the 情况说明 form on every indicator, green ones included; it now
+// offers it where supervision asks for one (an open item, or a red light)
+// and says otherwise that none is needed.
+func TestExplanationFormOnlyWhereAsked(t *testing.T) {
+	sf := newSupervisionFixture(t)
+	page := "/indicators/" + sf.own.Plan + "/" + sf.own.ID
+	for _, user := range []string{unitName, "dcs"} {
+		p := sf.signedIn(t, user).get(page)
+		wantStatus(t, "red indicator with an open item, as "+user, p, http.StatusOK)
+		wantText(t, "red indicator with an open item, as "+user, p, `id="explain-form"`)
+		if strings.Contains(p.body, `id="explain-not-asked"`) {
+			t.Errorf("as %s: the red indicator's page says no explanation is needed", user)
+		}
+	}
+
+	// The target reached: green, and the next sync closes the item.
+	ctx := context.Background()
+	sf.clock.Advance(time.Minute)
+	if _, err := sf.st.AddObservations(ctx, kpi.Submission{Actor: kpi.Actor{Name: "tjj", All: true}, Source: "cli", At: sf.clock.Now(),
+		Observations: []kpi.Observation{{Plan: sf.own.Plan, Indicator: sf.own.ID, Period: kpi.YearPeriod(2021), Value: sf.own.Target}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.superv.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if items, err := sf.superv.Items(ctx, supervision.Filter{Ref: ptr(sf.own.Ref()), Open: true}); err != nil || len(items) != 0 {
+		t.Fatalf("open items after the target was reached: %+v, %v; want none", items, err)
+	}
+	for _, user := range []string{unitName, "dcs"} {
+		p := sf.signedIn(t, user).get(page)
+		wantStatus(t, "green indicator, item closed, as "+user, p, http.StatusOK)
+		wantText(t, "green indicator, item closed, as "+user, p, `id="explain-not-asked"`, "无需提交情况说明", "已达标")
+		if strings.Contains(p.body, `id="explain-form"`) {
+			t.Errorf("as %s: the green indicator without an open item offers the 情况说明 form", user)
+		}
+	}
+}
