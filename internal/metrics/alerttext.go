@@ -58,49 +58,54 @@ var statusWordings = map[kpi.Status]statusWording{
 // statusText returns the alert text of st's status, nil when the status is
 // not alerted on. no_data is alerted on once the report duty has ended
 // without a figure (neverReported): the unit must still act. A status not
-// alerted on has a text while its newest figure is recent (recentFigure):
-// what KpiRecovered tells a unit whose red alert that figure ended.
+// alerted on has a text for recoveryWindow after the collector saw the
+// indicator leave an alerted status (recoveredStatus): what KpiRecovered
+// tells a unit whose red alert ended.
 func (c *Collector) statusText(st *kpi.State) *alertText {
 	switch {
 	case alertingStatus(st.Evaluation.Status):
 		return c.wordStatus(st)
 	case neverReported(st):
 		return c.wordNeverReported(st)
-	case recentFigure(st):
+	case c.recoveredStatus(st):
 		return c.wordRecovered(st)
 	}
 	return nil
 }
 
 // hasStatusText reports whether statusText words a text for st.
-func hasStatusText(st *kpi.State) bool {
-	return alertingStatus(st.Evaluation.Status) || neverReported(st) || recentFigure(st)
+func (c *Collector) hasStatusText(st *kpi.State) bool {
+	return alertingStatus(st.Evaluation.Status) || neverReported(st) || c.recoveredStatus(st)
 }
 
-// recoveryWindow is how long after its newest figure was submitted an
-// indicator whose status is not alerted on carries the text of that status
-// (kpi_status's summary, description and dashboard). A unit's red alert
-// ends with a figure (a status changes with a figure, a target or the
-// catalog, never by the clock for the better), and the rule KpiRecovered
+// recoveryWindow is how long after the collector saw an indicator leave
+// an alerted status for one not alerted on (recoveries) its kpi_status
+// sample carries the text of the new status (summary, description,
+// dashboard). A unit's red alert ends with a figure, a target or the
+// catalog (never by the clock for the better), and the rule KpiRecovered
 // fires for an indicator whose red alert fired within the last day and
 // which now has this text: the unit hears the new status and figure, not
 // only that the old alert is over (KpiRecovered fires an hour after the
-// figure, and the unit's group is sent within the next hour). Bounded: only
-// indicators with a figure of the last day carry text beyond the alerted
-// ones. Cost: the text's presence follows the clock, so a day after a
-// figure the kpi_status sample drops it (a new series identity), and a day
-// after a bulk load every indicator not alerted on carries it.
+// change, and the unit's group is sent within the next hour). Bounded:
+// only the indicators that left an alerted status within the window carry
+// text beyond the alerted ones, not every indicator with a recent figure
+// (after a bulk load, all of them). The text is dropped with the first
+// states slice evaluated at least the window after the change (a write,
+// or at the latest the evaluation of the day after the window ends): a new
+// series identity. A restart within the day of a recovery drops its
+// pending text (KpiRecovered then stops): the first states after start-up
+// have no previous ones to compare with.
 const recoveryWindow = 24 * time.Hour
 
-// recentFigure reports whether st is not alerted on, has a figure, and its
-// newest figure was submitted within recoveryWindow of the evaluation
-// instant (a figure submitted after an --as-of instant counts as recent).
-func recentFigure(st *kpi.State) bool {
+// recoveredStatus reports whether st is not alerted on, has a figure, and
+// the collector saw its indicator leave an alerted status within
+// recoveryWindow.
+func (c *Collector) recoveredStatus(st *kpi.State) bool {
 	ev := &st.Evaluation
-	if alertingStatus(ev.Status) || ev.Actual == nil || ev.Period == nil || ev.LastSubmittedAt == nil {
+	if alertedStatus(st) || ev.Actual == nil || ev.Period == nil {
 		return false
 	}
-	return ev.AsOf.Sub(*ev.LastSubmittedAt) < recoveryWindow
+	return c.recov.recovered(st)
 }
 
 // wordRecovered words the text of a status not alerted on, for

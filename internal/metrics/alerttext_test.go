@@ -153,10 +153,11 @@ func TestAlertTextSaysWhy(t *testing.T) {
 	}
 }
 
-// TestRecoveredText words the status of an indicator that is not alerted
-// on while its newest figure is recent (KpiRecovered reads it when that
-// figure ended a red alert): the new status and figure, in Chinese; once
-// the figure is older than recoveryWindow the sample carries no text.
+// TestRecoveredText words the status of an indicator the collector saw
+// leave an alerted status (KpiRecovered reads it): the new status and
+// figure, in Chinese. A recent figure alone gives no text; once a states
+// slice evaluated recoveryWindow after the change arrives, the sample
+// carries none again.
 func TestRecoveredText(t *testing.T) {
 	plan := kpi.Plan{ID: "p", Title: "测试规划", StartYear: 2021, EndYear: 2022,
 		ReportingFrom: time.Date(2021, 1, 1, 0, 0, 0, 0, kpi.China)}
@@ -164,16 +165,33 @@ func TestRecoveredText(t *testing.T) {
 		Measure: kpi.MeasureLevel, Deadline: 2022, LeadUnits: []string{"区科工信局"}, Unit: "家", Kind: kpi.KindAtLeast, Target: 30,
 		Baseline: &kpi.Baseline{Period: kpi.YearPeriod(2020), Value: 10}}
 	submitted := time.Date(2022, 2, 10, 9, 0, 0, 0, kpi.China)
-	obs := []kpi.Observation{{Plan: "p", Indicator: "firms", Period: kpi.YearPeriod(2021), Value: 26, Revision: 1, SubmittedAt: submitted}}
+	figure := func(v float64) []kpi.Observation {
+		return []kpi.Observation{{Plan: "p", Indicator: "firms", Period: kpi.YearPeriod(2021), Value: v, Revision: 1, SubmittedAt: submitted}}
+	}
+	state := func(v float64, at time.Time, pass uint64) *kpi.State {
+		return &kpi.State{Plan: &plan, Indicator: &firms, Evaluation: kpi.Evaluate(plan, firms, figure(v), at), Pass: pass}
+	}
 	c := &Collector{links: Links{WebURL: "https://kpi.example.gov.cn/"}}
 
-	st := &kpi.State{Plan: &plan, Indicator: &firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow/2))}
+	red := state(11, submitted, 1)
+	if !alertingStatus(red.Evaluation.Status) {
+		t.Fatalf("status %s of 11 is not alerted on: fix the fixture", red.Evaluation.Status)
+	}
+	st := state(26, submitted.Add(recoveryWindow/2), 2)
 	if alertingStatus(st.Evaluation.Status) {
 		t.Fatalf("status %s is alerted on: fix the fixture", st.Evaluation.Status)
 	}
+	c.recov.see([]*kpi.State{st})
+	if got := c.statusText(st); got != nil || c.hasStatusText(st) {
+		t.Errorf("a recent figure never alerted on (the first states seen) has text %v", got)
+	}
+
+	c = &Collector{links: c.links}
+	c.recov.see([]*kpi.State{red})
+	c.recov.see([]*kpi.State{st})
 	got := c.statusText(st)
-	if got == nil {
-		t.Fatalf("no text for status %s half a day after its figure", st.Evaluation.Status)
+	if got == nil || !c.hasStatusText(st) {
+		t.Fatalf("no text for status %s after %s", st.Evaluation.Status, red.Evaluation.Status)
 	}
 	word := present.Status(st.Evaluation.Status)
 	if want := "【已恢复】高新技术企业（区科工信局牵头）：现为" + word + "，2021年实际26家，目标≥30家"; got.summary != want {
@@ -188,11 +206,14 @@ func TestRecoveredText(t *testing.T) {
 		t.Errorf("text has English %q", w)
 	}
 
-	old := &kpi.State{Plan: &plan, Indicator: &firms, Evaluation: kpi.Evaluate(plan, firms, obs, submitted.Add(recoveryWindow+time.Hour))}
+	old := state(26, submitted.Add(recoveryWindow/2+recoveryWindow+time.Hour), 3)
 	if old.Evaluation.Status != st.Evaluation.Status {
 		t.Fatalf("status %s later, %s then: fix the fixture", old.Evaluation.Status, st.Evaluation.Status)
 	}
-	if got := c.statusText(old); got != nil || hasStatusText(old) {
-		t.Errorf("a figure older than %v still has text %v", recoveryWindow, got)
+	if forgotten := c.recov.see([]*kpi.State{old}); !forgotten[firms.Ref()] {
+		t.Errorf("states a window later forgot %v, want %v", forgotten, firms.Ref())
+	}
+	if got := c.statusText(old); got != nil || c.hasStatusText(old) {
+		t.Errorf("a recovery older than %v still has text %v", recoveryWindow, got)
 	}
 }

@@ -79,6 +79,9 @@ type Collector struct {
 	// worded counts the alert texts worded, for logs and tests.
 	worded atomic.Int64
 	order  atomic.Pointer[stateOrder]
+	// recov holds the indicators recently seen to leave an alerted status,
+	// and the states slice seen last to tell them.
+	recov recoveries
 }
 
 // NewCollector returns a collector reading states at every scrape.
@@ -180,6 +183,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.evaluationTime, prometheus.GaugeValue, unixSeconds(c.states.Now()))
+	c.recov.see(states)
 	order := c.labelOrder(states)
 	for _, i := range order.info {
 		ind := states[i].Indicator

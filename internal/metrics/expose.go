@@ -118,6 +118,8 @@ func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, erro
 		return r, nil
 	}
 	r.first, r.states = &states[0], states
+	// Before any sample is written: which indicators carry a recovery text.
+	forgotten := c.recov.see(states)
 	// States kept from the previous evaluation (same State.Pass, same
 	// indicator in the same place) render as before: their chunks are
 	// taken without being written again.
@@ -125,6 +127,15 @@ func (c *Collector) render(states []*kpi.State, prev *rendered) (*rendered, erro
 	if w.same {
 		w.prev, r.order = prev, prev.order
 		w.changed = changedStates(states, prev.states)
+		// A kept state whose recovery text was dropped renders anew, as
+		// every state does at a new day's evaluation.
+		if len(forgotten) > 0 {
+			for i, st := range states {
+				if forgotten[st.Indicator.Ref()] {
+					w.changed[i] = true
+				}
+			}
+		}
 	} else {
 		r.order = c.labelOrder(states)
 	}

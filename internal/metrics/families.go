@@ -76,7 +76,7 @@ func (c *Collector) newFamilies() []family {
 				period = ev.Period.String()
 			}
 			var text *alertText
-			if hasStatusText(st) {
+			if c.hasStatusText(st) {
 				text = &notWorded
 				if words {
 					text = c.statusText(st)

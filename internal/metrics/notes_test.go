@@ -14,9 +14,8 @@ import (
 
 // TestNoteOnlyRevisionsKeepTheMetrics: every figure confirmed with the same
 // value and a new note (a revision each, 说明已更新) leaves every kpi_*
-// sample as it was: no status, figure or alert text changes. (A
-// confirmation within a day of the evaluation makes an indicator not
-// alerted on carry its status text, as any figure does: recoveryWindow.)
+// sample as it was: no status, figure or alert text changes (no status
+// left an alerted one, so no recovery text either).
 func TestNoteOnlyRevisionsKeepTheMetrics(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t, testIndicators(), testObservations())

@@ -102,12 +102,21 @@ func TestWriteRewordsOnlyChangedAlerts(t *testing.T) {
 	if freshStates, err = newTestCollector(store).states.States(ctx); err != nil {
 		t.Fatal(err)
 	}
-	scratchAgain, err := newTestCollector(store).render(freshStates, nil)
+	// From scratch by the same collector: it saw the alert end, which a
+	// new one cannot know (the ended one carries the recovery text).
+	scratchAgain, err := c.render(freshStates, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := plainText(t, again), plainText(t, scratchAgain); got != want {
 		t.Fatalf("rendering after an alert ended and one started differs from one from scratch:\n%s", firstDifference(want, got))
+	}
+	recovered := false
+	for _, l := range strings.Split(plainText(t, again), "\n") {
+		recovered = recovered || strings.Contains(l, fmt.Sprintf(`indicator=%q`, ended.ID)) && strings.Contains(l, "【已恢复】")
+	}
+	if !recovered {
+		t.Errorf("the ended alert's indicator %s has no recovery text", ended.ID)
 	}
 
 	// Alert text is most of the body: its chunks are reused but the one
