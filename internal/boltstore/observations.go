@@ -347,14 +347,10 @@ func (s *Store) Observations(ctx context.Context, ref kpi.Ref) ([]kpi.Observatio
 		d := dec{intern: make(map[string]string)}
 		pend := readPending(tx)
 		decode := func(k, v []byte, withRevision bool) error {
-			if !pend.none() {
-				_, _, seq, err := observationHead(v)
-				if err != nil {
-					return fmt.Errorf("key %q: %w", k, err)
-				}
-				if pend.holds(seq) {
-					return nil // not committed yet: its superseded revision is in history
-				}
+			if hidden, err := pend.hides(k, v); err != nil {
+				return err
+			} else if hidden {
+				return nil // not committed yet: its superseded revision is in history
 			}
 			_, _, p, _, err := splitObsKey(k, withRevision)
 			if err != nil {

@@ -45,6 +45,19 @@ func (p pending) none() bool { return p.first == 0 }
 // holds reports whether seq belongs to the uncommitted submission.
 func (p pending) holds(seq uint64) bool { return p.first != 0 && seq >= p.first && seq <= p.last }
 
+// hides reports whether the stored figure v (at key) belongs to the
+// uncommitted submission, so a reader skips it.
+func (p pending) hides(key, v []byte) (bool, error) {
+	if p.none() {
+		return false, nil
+	}
+	_, _, seq, err := observationHead(v)
+	if err != nil {
+		return false, fmt.Errorf("key %q: %w", key, err)
+	}
+	return p.holds(seq), nil
+}
+
 func readPending(tx *bolt.Tx) pending {
 	v := tx.Bucket(bucketMeta).Get(keyPending)
 	if len(v) != 16 {
@@ -117,11 +130,11 @@ func (s *Store) rollbackPending(ctx context.Context) error {
 				k, v = c.Seek(from)
 			}
 			for ; k != nil && len(keys) < rollbackBatch; k, v = c.Next() {
-				_, _, seq, err := observationHead(v)
+				hidden, err := p.hides(k, v)
 				if err != nil {
-					return fmt.Errorf("key %q: %w", k, err)
+					return err
 				}
-				if p.holds(seq) {
+				if hidden {
 					keys = append(keys, bytes.Clone(k))
 				}
 			}
