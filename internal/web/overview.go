@@ -220,7 +220,7 @@ func headTasks(rows []indicatorRow, states []*kpi.State, plans bool) {
 			continue
 		}
 		last = key
-		head := "任务" + strconv.Itoa(rows[i].Task) + " " + rows[i].TaskTitle
+		head := report.Task{Number: rows[i].Task, Title: rows[i].TaskTitle}.Heading()
 		if t := titles[plan]; t != "" {
 			head = t + " · " + head
 		}
