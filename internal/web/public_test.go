@@ -6,12 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
-	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/supervision"
@@ -25,18 +22,7 @@ import (
 func TestExplanationAuthorHidden(t *testing.T) {
 	ctx := context.Background()
 	clock := testkit.NewClock(testNow)
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
+	st, cat := openCatalogStore(t, clock)
 	var own kpi.Indicator
 	for _, ind := range cat.Indicators {
 		if len(ind.LeadUnits) == 1 && ind.LeadUnits[0] == unitScience {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/yanfeng/kpimon/internal/boltstore"
-	"github.com/yanfeng/kpimon/internal/catalog"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/supervision"
@@ -34,30 +31,8 @@ func TestBrowserSupervisionLoop(t *testing.T) {
 	path := testkit.LookPath(t, "chromium", "chromium", "chromium-browser")
 	ctx := context.Background()
 	clock := testkit.NewClock(testNow.Add(-24 * time.Hour))
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := testPasswordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []kpi.User{
-		{Name: unitName, Unit: unitScience, PasswordHash: hash},
-		{Name: "dcs", Role: kpi.RoleSupervisor, PasswordHash: hash},
-	} {
-		if err := st.CreateUser(ctx, u, kpi.Actor{Name: "operator"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, cat := openCatalogStore(t, clock)
+	addSupervisionUsers(t, st)
 	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
 	superv := supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})
 	ing, err := ingest.New(ingest.Options{Store: st})

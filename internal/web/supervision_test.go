@@ -48,23 +48,28 @@ type supervisionFixture struct {
 	item   kpi.SupervisionItem
 }
 
-func newSupervisionFixture(t *testing.T) *supervisionFixture {
+// openCatalogStore is a real store on clock holding the default catalog.
+func openCatalogStore(t *testing.T, clock *testkit.Clock) (*boltstore.Store, kpi.Catalog) {
 	t.Helper()
-	ctx := context.Background()
-	clock := testkit.NewClock(testNow.Add(-24 * time.Hour))
-	bs, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "kpimon.db"), boltstore.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { bs.Close() })
-	st := &catalogCounter{Store: bs}
+	t.Cleanup(func() { st.Close() })
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SyncCatalog(ctx, cat, kpi.Actor{Name: "catalog"}); err != nil {
+	if _, err := st.SyncCatalog(context.Background(), cat, kpi.Actor{Name: "catalog"}); err != nil {
 		t.Fatal(err)
 	}
+	return st, cat
+}
+
+// addSupervisionUsers adds the unit's user (unitName) and the supervision
+// office's ("dcs"), both with testPassword.
+func addSupervisionUsers(t *testing.T, st *boltstore.Store) {
+	t.Helper()
 	hash, err := testPasswordHash()
 	if err != nil {
 		t.Fatal(err)
@@ -73,10 +78,19 @@ func newSupervisionFixture(t *testing.T) *supervisionFixture {
 		{Name: unitName, Unit: unitScience, PasswordHash: hash},
 		{Name: "dcs", Role: kpi.RoleSupervisor, PasswordHash: hash},
 	} {
-		if err := st.CreateUser(ctx, u, kpi.Actor{Name: "operator"}); err != nil {
+		if err := st.CreateUser(context.Background(), u, kpi.Actor{Name: "operator"}); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+func newSupervisionFixture(t *testing.T) *supervisionFixture {
+	t.Helper()
+	ctx := context.Background()
+	clock := testkit.NewClock(testNow.Add(-24 * time.Hour))
+	bs, cat := openCatalogStore(t, clock)
+	addSupervisionUsers(t, bs)
+	st := &catalogCounter{Store: bs}
 	states := kpi.NewStates(st, kpi.StatesOptions{Now: clock.Now})
 	superv := supervision.New(supervision.Options{Store: st, States: states, Now: clock.Now})
 	ing, err := ingest.New(ingest.Options{Store: st})
