@@ -145,7 +145,6 @@ func (s Source) check() []kpi.Problem {
 	return ps
 }
 
-// actor is who a source's submissions are recorded as.
 // unsetVariables lists the ${VAR}s of the source's headers that getenv
 // has no value for: the header would go out empty (Authorization: Bearer)
 // and every pull fail with 401, found only when the first scheduled run
@@ -164,6 +163,7 @@ func (s Source) unsetVariables(getenv func(string) string) []kpi.Problem {
 	return ps
 }
 
+// actor is who a source's submissions are recorded as.
 func (s Source) actor() kpi.Actor {
 	return kpi.Actor{Name: "pull:" + s.Name, Units: s.Units, All: len(s.Units) == 0, Remote: s.Location}
 }
