@@ -115,31 +115,28 @@ func (j *job) runDir(ctx context.Context) (RunReport, error) {
 		// than the settle time) is not moved (file checks just before):
 		// what was stored stands, and the next run reads the whole file
 		// again (the same figures change nothing).
+		var (
+			sub, suffix, text string
+			detail            any
+			filed             *[]string
+		)
 		switch code := kpi.ErrorCode(err); code {
 		case "":
-			err := j.file(path, DoneDir, stamp, ".receipt.txt", receiptText(name, res), res, info)
-			if errors.Is(err, errChanged) {
-				j.leaveChanged(&rep, name)
-				continue
-			}
-			if err != nil {
-				return rep, err
-			}
-			rep.Ingested = append(rep.Ingested, name)
+			sub, suffix, text, detail, filed = DoneDir, ".receipt.txt", receiptText(name, res), res, &rep.Ingested
 		case kpi.EINVALID, kpi.EFORBIDDEN:
 			var ke *kpi.Error
 			errors.As(err, &ke)
-			err := j.file(path, FailedDir, stamp, ".errors.txt", errorText(name, ke), ke, info)
-			if errors.Is(err, errChanged) {
-				j.leaveChanged(&rep, name)
-				continue
-			}
-			if err != nil {
-				return rep, err
-			}
-			rep.Rejected = append(rep.Rejected, name)
+			sub, suffix, text, detail, filed = FailedDir, ".errors.txt", errorText(name, ke), ke, &rep.Rejected
 		default:
 			return rep, fmt.Errorf("ingest inbox file %s (left in place, retried next run): %w", path, err)
+		}
+		switch err := j.file(path, sub, stamp, suffix, text, detail, info); {
+		case errors.Is(err, errChanged):
+			j.leaveChanged(&rep, name)
+		case err != nil:
+			return rep, err
+		default:
+			*filed = append(*filed, name)
 		}
 	}
 	return rep, nil
