@@ -75,7 +75,7 @@ func (c *Collector) statusText(st *kpi.State) *alertText {
 
 // hasStatusText reports whether statusText words a text for st.
 func (c *Collector) hasStatusText(st *kpi.State) bool {
-	return alertingStatus(st.Evaluation.Status) || neverReported(st) || c.recoveredStatus(st)
+	return alertedStatus(st) || c.recoveredStatus(st)
 }
 
 // recoveryWindow is how long after the collector saw an indicator leave
