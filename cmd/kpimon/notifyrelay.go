@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/yanfeng/kpimon/internal/httpapi"
 	"github.com/yanfeng/kpimon/internal/notifyrelay"
 )
 
@@ -67,27 +66,8 @@ func runRelay(ctx context.Context, e *env, rc relayConfig) error {
 	mux.Handle("/relay/", relay)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: 4}))
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ready") })
-	ln, err := net.Listen("tcp", rc.listen)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	logger.Info("kpimon notify-relay serving", "listen", ln.Addr().String(), "receivers", len(conf.Receivers))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(stop); err != nil {
-		return err
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpapi.ListenAndServe(ctx, httpapi.ServeOptions{Addr: rc.listen, Handler: mux, Logger: logger,
+		OnListen: func(a net.Addr) {
+			logger.Info("kpimon notify-relay serving", "listen", a.String(), "receivers", len(conf.Receivers))
+		}})
 }
