@@ -10,16 +10,16 @@ import (
 	"github.com/yanfeng/kpimon/internal/present"
 )
 
+// latinWord is a word of English in text meant to be Chinese only (an
+// indicator's id in brackets, e.g. （high_tech）, is a code, not a word).
+var latinWord = regexp.MustCompile(`[A-Za-z]{3,}[ :][A-Za-z]`)
+
 // TestAlertTextSaysWhy words the alerts of indicators a unit must act on
 // for a reason the status alone does not give, evaluated by kpi.Evaluate:
 // each says the reason in words, no gap where there is no distance to
 // cover (an increase line's bar is last year's figure, a continuing line
 // counts years), and Chinese only: no English line beside it (units read
 // the text as it stands).
-// latinWord is a word of English in text meant to be Chinese only (an
-// indicator's id in brackets, e.g. （high_tech）, is a code, not a word).
-var latinWord = regexp.MustCompile(`[A-Za-z]{3,}[ :][A-Za-z]`)
-
 func TestAlertTextSaysWhy(t *testing.T) {
 	plan := kpi.Plan{ID: "p", Title: "测试规划", StartYear: 2021, EndYear: 2022,
 		ReportingFrom: time.Date(2021, 1, 1, 0, 0, 0, 0, kpi.China)}
