@@ -9,6 +9,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/yanfeng/kpimon/internal/chart"
+	"github.com/yanfeng/kpimon/internal/present"
 )
 
 // PDFOptions configures WritePDF.
@@ -314,10 +315,10 @@ func (p *pdfWriter) table(t *Table) {
 		}
 		return pdf.GetStringWidth(s)
 	})
-	// cell is a cell's lines and whether it shows a lamp.
-	cell := func(i int, text string, head bool) ([]string, bool) {
+	// cell is a cell's lines and the lamp it shows, if any.
+	cell := func(i int, text string, head bool) ([]string, present.Light, bool) {
 		w := widths[i]
-		_, isLight := t.lamp(i, text, head)
+		l, isLight := t.lamp(i, text, head)
 		if isLight {
 			w -= lamp
 		}
@@ -325,13 +326,13 @@ func (p *pdfWriter) table(t *Table) {
 		for _, part := range strings.Split(text, "\n") {
 			out = append(out, p.wrap(part, w)...)
 		}
-		return out, isLight
+		return out, l, isLight
 	}
 	height := func(cells []string, head bool) float64 {
 		n := 1
 		for i := range t.Columns {
 			if i < len(cells) {
-				ls, _ := cell(i, cells[i], head)
+				ls, _, _ := cell(i, cells[i], head)
 				n = max(n, len(ls))
 			}
 		}
@@ -342,10 +343,10 @@ func (p *pdfWriter) table(t *Table) {
 		if pdf.GetY()+h > pageBottomY {
 			pdf.AddPage()
 			if !head {
-				draw0(p, t, widths, cell, height, lead, pad, lamp, t.titles(), true)
+				draw0(p, t, widths, cell, height(t.titles(), true), lead, pad, lamp, t.titles(), true)
 			}
 		}
-		draw0(p, t, widths, cell, height, lead, pad, lamp, cells, head)
+		draw0(p, t, widths, cell, h, lead, pad, lamp, cells, head)
 	}
 	first := lead + 2*pad
 	if len(t.Rows) > 0 {
@@ -359,11 +360,10 @@ func (p *pdfWriter) table(t *Table) {
 	pdf.SetY(pdf.GetY() + 3)
 }
 
-// draw0 draws one row of a table at the current position.
-func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool) ([]string, bool),
-	height func([]string, bool) float64, lead, pad, lamp float64, cells []string, head bool) {
+// draw0 draws one row of a table, h high, at the current position.
+func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool) ([]string, present.Light, bool),
+	h, lead, pad, lamp float64, cells []string, head bool) {
 	pdf := p.pdf
-	h := height(cells, head)
 	x, y := pdfLeft, pdf.GetY()
 	for i, col := range t.Columns {
 		text := ""
@@ -376,10 +376,9 @@ func draw0(p *pdfWriter, t *Table, widths []float64, cell func(int, string, bool
 			style = "FD"
 		}
 		pdf.Rect(x, y, widths[i], h, style)
-		lines, isLight := cell(i, text, head)
+		lines, l, isLight := cell(i, text, head)
 		tx, tw := x, widths[i]
 		if isLight {
-			l, _ := t.lamp(i, text, head)
 			r, g, b := rgb(l.Color())
 			pdf.SetFillColor(r, g, b)
 			pdf.Circle(x+pdf.GetCellMargin()+1.2, y+pad+lead/2, 1.2, "F")
