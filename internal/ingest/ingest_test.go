@@ -18,13 +18,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 var now = time.Date(2022, 6, 1, 0, 0, 0, 0, kpi.China)
@@ -475,38 +475,11 @@ func TestMetrics(t *testing.T) {
 		source, result string
 		want           float64
 	}{{"api", "ok", 1}, {"api", "rejected", 1}, {"pull:tjj", "error", 1}} {
-		got := testutil.ToFloat64(mustCounter(t, f.reg, "kpi_ingest_runs_total", tc.source, tc.result))
+		got := testkit.MustMetric(t, f.reg, "kpi_ingest_runs_total", "source", tc.source, "result", tc.result)
 		if got != tc.want {
 			t.Errorf("kpi_ingest_runs_total{source=%q,result=%q} = %v, want %v", tc.source, tc.result, got, tc.want)
 		}
 	}
-}
-
-// mustCounter finds one series of a counter family in a registry.
-func mustCounter(t *testing.T, reg *prometheus.Registry, name, source, result string) prometheus.Collector {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["source"] == source && labels["result"] == result {
-				c := prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})
-				c.Add(m.GetCounter().GetValue())
-				return c
-			}
-		}
-	}
-	t.Fatalf("no %s{source=%q,result=%q}", name, source, result)
-	return nil
 }
 
 func TestRowJSON(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // TestSourceStateSurvivesRestart stores a source's last success and
@@ -57,31 +58,10 @@ func TestSourceStateSurvivesRestart(t *testing.T) {
 	if _, err := ingest.New(ingest.Options{Store: st2, Now: func() time.Time { return clock }, Registerer: reg2}); err != nil {
 		t.Fatal(err)
 	}
-	gauge := func(name string) float64 {
-		t.Helper()
-		mfs, err := reg2.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != name {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "source" && l.GetValue() == "pull:tjj" {
-						return m.GetGauge().GetValue()
-					}
-				}
-			}
-		}
-		t.Fatalf("after the restart %s{source=\"pull:tjj\"} is not exported", name)
-		return 0
-	}
-	if got, want := gauge("kpi_ingest_last_success_timestamp_seconds"), float64(success.Unix()); got != want {
+	if got, want := testkit.MustMetric(t, reg2, "kpi_ingest_last_success_timestamp_seconds", "source", "pull:tjj"), float64(success.Unix()); got != want {
 		t.Errorf("last success after the restart = %v, want %v", got, want)
 	}
-	if got, want := gauge("kpi_ingest_last_failure_timestamp_seconds"), float64(failure.Unix()); got != want {
+	if got, want := testkit.MustMetric(t, reg2, "kpi_ingest_last_failure_timestamp_seconds", "source", "pull:tjj"), float64(failure.Unix()); got != want {
 		t.Errorf("last failure after the restart = %v, want %v", got, want)
 	}
 	if n := testutil.CollectAndCount(reg2, "kpi_ingest_last_failure_timestamp_seconds"); n != 1 {

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/yanfeng/kpimon/internal/boltstore"
 	"github.com/yanfeng/kpimon/internal/ingest"
 	"github.com/yanfeng/kpimon/internal/kpi"
 	"github.com/yanfeng/kpimon/internal/pull"
+	"github.com/yanfeng/kpimon/internal/testkit"
 )
 
 // TestSourceFailsOnlyWhenItCannotBeRead: KpiSourceFailing fires on a
@@ -89,8 +89,8 @@ func TestSourceFailsOnlyWhenItCannotBeRead(t *testing.T) {
 		t.Helper()
 		s := state(source)
 		stored := !s.LastFailure.IsZero() && s.LastFailure.After(s.LastSuccess)
-		failure := gauge(t, reg, "kpi_ingest_last_failure_timestamp_seconds", source)
-		exported := failure > 0 && failure > gauge(t, reg, "kpi_ingest_last_success_timestamp_seconds", source)
+		failure := testkit.Metric(t, reg, "kpi_ingest_last_failure_timestamp_seconds", "source", source)
+		exported := failure > 0 && failure > testkit.Metric(t, reg, "kpi_ingest_last_success_timestamp_seconds", "source", source)
 		if stored != exported {
 			t.Errorf("%s: stored state %+v failing=%v, gauges failing=%v", source, s, stored, exported)
 		}
@@ -114,7 +114,7 @@ func TestSourceFailsOnlyWhenItCannotBeRead(t *testing.T) {
 		if got := state("inbox").LastFailure; !got.IsZero() {
 			t.Errorf("inbox last failure = %v, want none: the refusal is answered in failed/", got)
 		}
-		if got := testutil.ToFloat64(mustCounter(t, reg, "kpi_ingest_runs_total", "inbox", "rejected")); got != 1 {
+		if got := testkit.MustMetric(t, reg, "kpi_ingest_runs_total", "source", "inbox", "result", "rejected"); got != 1 {
 			t.Errorf(`kpi_ingest_runs_total{source="inbox",result="rejected"} = %v, want 1`, got)
 		}
 		// A later run with only a refused file: still not failing.
@@ -180,58 +180,11 @@ func TestSourceFailsOnlyWhenItCannotBeRead(t *testing.T) {
 		if !failing("pull:tjj") {
 			t.Errorf("pull:tjj not failing after its file was refused: %+v", state("pull:tjj"))
 		}
-		if got := testutil.ToFloat64(mustCounter(t, reg, "kpi_ingest_runs_total", "pull:tjj", "rejected")); got != 1 {
+		if got := testkit.MustMetric(t, reg, "kpi_ingest_runs_total", "source", "pull:tjj", "result", "rejected"); got != 1 {
 			t.Errorf(`kpi_ingest_runs_total{source="pull:tjj",result="rejected"} = %v, want 1 (counted once)`, got)
 		}
-		if got := testutil.ToFloat64(mustCounter(t, reg, "kpi_ingest_runs_total", "pull:tjj", "error")); got != 1 {
+		if got := testkit.MustMetric(t, reg, "kpi_ingest_runs_total", "source", "pull:tjj", "result", "error"); got != 1 {
 			t.Errorf(`kpi_ingest_runs_total{source="pull:tjj",result="error"} = %v, want 1 (the 502)`, got)
 		}
 	})
-}
-
-// gauge returns a source's sample of a gauge family, 0 if it has none.
-func gauge(t *testing.T, reg *prometheus.Registry, name, source string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "source" && l.GetValue() == source {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
-// mustCounter finds one series of a counter family.
-func mustCounter(t *testing.T, reg *prometheus.Registry, name, source, result string) prometheus.Collector {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["source"] == source && labels["result"] == result {
-				return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: name}, func() float64 { return m.GetCounter().GetValue() })
-			}
-		}
-	}
-	t.Fatalf("no %s{source=%q,result=%q}", name, source, result)
-	return nil
 }
