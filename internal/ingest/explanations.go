@@ -226,7 +226,9 @@ func (c *checker) checkExplanations(ctx context.Context, ex Explainer, rows []ex
 		}
 		in := kpi.ExplanationInput{Unit: r.unit, Reason: r.reason, Measures: r.measures, ExpectedBy: r.expectedBy}
 		if r.revised != "" {
-			f, err := strconv.ParseFloat(strings.ReplaceAll(r.revised, ",", ""), 64)
+			// The number rule of a figure cell: "44,700" and "４３０００" read,
+			// "1,5" (1.5 or 15?) refused.
+			f, _, err := parseNumber(r.revised)
 			if err != nil {
 				c.invalid.Add(p(cols[exRevised], "revised_figure", kpi.ExcerptN(r.revised, 40), "数字\na number", "预计可达数值应为数字\nthe expected figure is not a number"))
 				continue

@@ -95,6 +95,19 @@ func TestWorkbookExplanations(t *testing.T) {
 		t.Errorf("filed %+v", ex)
 	}
 
+	// The expected figure is read by the figure cells' number rule: a
+	// full-width amount with a thousands comma is read, "1,5" refused.
+	if _, err := ingestBook(operator, explanationBook(t, nil,
+		[]any{"disposable_income_per_capita", "区人社局", "就业放缓", "稳岗扩岗", "2022-12-31", "４４,０００"})); err != nil {
+		t.Errorf("full-width 44,000: %v", err)
+	} else if ex, _ := st.Explanations(ctx, kpi.Ref{Plan: "yf", ID: "disposable_income_per_capita"}); ex[len(ex)-1].RevisedFigure == nil || *ex[len(ex)-1].RevisedFigure != 44000 {
+		t.Errorf("full-width 44,000 filed as %+v", ex[len(ex)-1].RevisedFigure)
+	}
+	_, err = ingestBook(operator, explanationBook(t, nil, []any{"disposable_income_per_capita", "区人社局", "a", "b", "2022-12-31", "1,5"}))
+	if code, p := problem(err); code != kpi.EINVALID || !strings.Contains(p.Message, "预计可达数值应为数字") {
+		t.Errorf("1,5: %s %+v", code, p)
+	}
+
 	// Two lead units and none named: the service's words, on the row.
 	_, err = ingestBook(operator, explanationBook(t, nil, []any{"disposable_income_per_capita", "", "a", "b", "2022-12-31"}))
 	if code, p := problem(err); code != kpi.EINVALID || p.Sheet != ingest.ExplanationSheet || p.Row != 2 || !strings.Contains(p.Message, "请指明代哪个牵头单位说明") {
